@@ -1,0 +1,13 @@
+import type { Migration } from "kysely";
+import * as m001 from "./001-foundation";
+import * as m002 from "./002-probes";
+import * as m003 from "./003-actions-audit";
+import * as m004 from "./004-incidents";
+
+/** The one ordered list of migrations. Each feature owns its file. */
+export const migrations: Record<string, Migration> = {
+  "001-foundation": m001,
+  "002-probes": m002,
+  "003-actions-audit": m003,
+  "004-incidents": m004,
+};

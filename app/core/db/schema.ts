@@ -1,0 +1,7 @@
+import type { Tables as Foundation } from "./migrations/001-foundation";
+import type { Tables as Probes } from "./migrations/002-probes";
+import type { Tables as ActionsAudit } from "./migrations/003-actions-audit";
+import type { Tables as Incidents } from "./migrations/004-incidents";
+
+/** The whole store: each migration file declares the tables it creates. */
+export interface Database extends Foundation, Probes, ActionsAudit, Incidents {}

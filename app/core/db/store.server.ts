@@ -1,0 +1,69 @@
+import fs from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema";
+import { migrations } from "./migrations";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** A human-readable location without credentials. */
+  location: string;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds and sequence numbers: safe as JS numbers.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function describeDatabaseUrl(url: string): { dialect: Dialect; target: string } {
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: "postgres", target: url };
+  if (url.startsWith("sqlite:")) return { dialect: "sqlite", target: url.replace(/^sqlite:(\/\/)?/, "") };
+  return { dialect: "sqlite", target: url };
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, "//$1:***@");
+}
+
+export async function openStore(databaseUrl: string): Promise<Store> {
+  const { dialect, target } = describeDatabaseUrl(databaseUrl);
+  if (dialect === "postgres") {
+    const pool = new pg.Pool({ connectionString: target, max: 10 });
+    pool.on("error", () => {}); // idle-client errors surface on the next query
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect, location: redactUrl(target), close: () => db.destroy() };
+  }
+  if (target !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  const sqlite = new SQLite(target);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect, location: path.resolve(target), close: () => db.destroy() };
+}
+
+class ListProvider implements MigrationProvider {
+  constructor(private readonly list: Record<string, Migration>) {}
+  async getMigrations() {
+    return this.list;
+  }
+}
+
+export async function migrate(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider: new ListProvider(migrations) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error");
+    throw new Error(`database migration ${failed?.migrationName ?? ""} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+export async function ping(store: Store): Promise<void> {
+  await sql`select 1`.execute(store.db);
+}

@@ -1,0 +1,140 @@
+import http from "node:http";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import { PEER_HEADER, PROTO_HEADER } from "./auth.server";
+import { ping } from "./db/store.server";
+import { metrics, routeLabel } from "./metrics.server";
+import { bootPortal, type BootOptions, type Portal } from "./portal.server";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Refuses state-changing requests that a browser sent from another origin (CSRF).
+ * Requests that carry a bearer token and no cookie hold no ambient credentials and pass.
+ */
+export function isCrossOrigin(req: express.Request, allowed: readonly string[]): boolean {
+  if (SAFE_METHODS.has(req.method)) return false;
+  if (req.headers.authorization && !req.headers.cookie) return false;
+  const host = req.headers.host;
+  const origin = req.headers.origin ?? (req.headers.referer ? safeOrigin(req.headers.referer) : undefined);
+  if (origin && origin !== "null") {
+    if (allowed.includes(origin)) return false;
+    try {
+      return new URL(origin).host !== host;
+    } catch {
+      return true;
+    }
+  }
+  if (origin === "null") return true;
+  const site = req.headers["sec-fetch-site"];
+  return site === "cross-site" || site === "same-site";
+}
+
+function safeOrigin(referer: string): string | undefined {
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createPortalApp(portal: Portal, build: ServerBuild): express.Express {
+  const app = express();
+  const { log, config } = portal;
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.server.trustProxy);
+
+  // Internal headers: drop anything a client sent, then set them from the connection itself.
+  app.use((req, _res, next) => {
+    delete req.headers[PEER_HEADER];
+    delete req.headers[PROTO_HEADER];
+    req.headers[PEER_HEADER] = (req.ip ?? req.socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
+    req.headers[PROTO_HEADER] = req.protocol;
+    next();
+  });
+
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = routeLabel(req.path);
+      metrics().httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      if (!req.path.startsWith("/build/")) {
+        log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+      }
+    });
+    next();
+  });
+
+  app.use((req, res, next) => {
+    if (isCrossOrigin(req, config.server.allowedOrigins)) {
+      log.warn({ method: req.method, path: req.path, origin: req.headers.origin }, "cross-origin request refused");
+      res.status(403).type("application/json").send(JSON.stringify({ error: "cross-origin request refused" }));
+      return;
+    }
+    next();
+  });
+
+  app.use((_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "same-origin");
+    res.setHeader("X-Frame-Options", "DENY");
+    next();
+  });
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await ping(portal.store);
+      res.json({ status: "ok", demo: portal.demo.enabled, store: portal.store.dialect, startedAt: portal.startedAt.toISOString(), plugins: portal.registry.plugins.map((p) => p.id) });
+    } catch (err) {
+      res.status(503).json({ status: "unavailable", error: "store unreachable" });
+    }
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics().registry.contentType).send(await metrics().registry.metrics());
+  });
+
+  app.use(compression({ filter: (req, res) => !String(res.getHeader("content-type") ?? "").includes("text/event-stream") && compression.filter(req, res) }));
+  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
+  app.use(express.static("public", { maxAge: "1h" }));
+  app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
+  return app;
+}
+
+export interface StartOptions extends BootOptions {
+  port?: number;
+}
+
+/** Boots the portal and serves it; resolves once listening. SIGTERM/SIGINT drain and stop. */
+export async function startPortal(build: ServerBuild, options: StartOptions = {}): Promise<{ portal: Portal; server: http.Server; port: number }> {
+  const portal = await bootPortal(options);
+  const app = createPortalApp(portal, build);
+  const server = http.createServer(app);
+  const port = options.port ?? portal.config.server.port;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, portal.config.server.host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  portal.log.info({ port: actualPort, demo: portal.demo.enabled, store: portal.store.location }, "Opsdeck is listening");
+
+  let closing = false;
+  const close = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    portal.log.info({ signal }, "shutting down");
+    server.close();
+    server.closeIdleConnections?.();
+    const force = setTimeout(() => server.closeAllConnections?.(), 10_000);
+    force.unref();
+    await portal.shutdown();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void close("SIGTERM"));
+  process.once("SIGINT", () => void close("SIGINT"));
+  return { portal, server, port: actualPort };
+}

@@ -1,0 +1,149 @@
+import path from "node:path";
+import type {
+  ActionDefinition,
+  Logger,
+  PluginDefinition,
+  ProbeDefinition,
+  Risk,
+  ServiceRegistry,
+} from "../../../plugins/plugin-api";
+import { ConfigError } from "../config.server";
+
+export interface RegisteredProbe {
+  /** `<plugin>.<name>` */
+  id: string;
+  pluginId: string;
+  def: ProbeDefinition;
+}
+
+export interface RegisteredAction {
+  /** `<plugin>.<name>` */
+  id: string;
+  pluginId: string;
+  /** Declared risk; an undeclared one counts as critical. */
+  risk: Risk;
+  def: ActionDefinition;
+}
+
+export interface EnabledPlugin {
+  id: string;
+  title: string;
+  description?: string;
+  demo: boolean;
+}
+
+export interface PluginRegistry {
+  plugins: EnabledPlugin[];
+  probes: Map<string, RegisteredProbe>;
+  actions: Map<string, RegisteredAction>;
+  services: ServiceRegistry;
+  stop(): Promise<void>;
+}
+
+export interface SetupPluginsOptions {
+  installed: readonly PluginDefinition[];
+  /** Validated config per enabled plugin (by id). */
+  configs: Record<string, unknown>;
+  demo: boolean;
+  dataDir: string;
+  log: Logger & { child?(b: object): Logger };
+}
+
+/** Providers before users, so `services.get()` answers during setup. */
+function setupOrder(plugins: PluginDefinition[]): PluginDefinition[] {
+  const provided = new Map<string, string>();
+  for (const p of plugins) for (const s of p.provides ?? []) if (!provided.has(s)) provided.set(s, p.id);
+  const byId = new Map(plugins.map((p) => [p.id, p]));
+  const done = new Set<string>();
+  const out: PluginDefinition[] = [];
+  const visit = (p: PluginDefinition, stack: string[]) => {
+    if (done.has(p.id) || stack.includes(p.id)) return;
+    for (const s of p.uses ?? []) {
+      const provider = provided.get(s);
+      if (provider && provider !== p.id) visit(byId.get(provider)!, [...stack, p.id]);
+    }
+    done.add(p.id);
+    out.push(p);
+  };
+  for (const p of plugins) visit(p, []);
+  return out;
+}
+
+export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginRegistry> {
+  const services = new Map<string, unknown>();
+  const registry: ServiceRegistry = { get: <T>(name: string) => services.get(name) as T | undefined };
+  const stops: (() => Promise<void>)[] = [];
+  const enabled: EnabledPlugin[] = [];
+  const probes = new Map<string, RegisteredProbe>();
+  const actions = new Map<string, RegisteredAction>();
+
+  const configs: Record<string, unknown> = { ...opts.configs };
+  const demoPlugins = new Set<string>();
+  const problems: string[] = [];
+
+  if (opts.demo) {
+    for (const plugin of opts.installed) {
+      if (plugin.id in configs || !plugin.demo) continue;
+      const demo = await plugin.demo({ dataDir: path.join(opts.dataDir, "demo", plugin.id), log: childLog(opts.log, plugin.id) });
+      stops.push(demo.stop);
+      const parsed = plugin.config.safeParse(demo.config);
+      if (!parsed.success) {
+        problems.push(`plugins.${plugin.id} (demo): ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+        continue;
+      }
+      configs[plugin.id] = parsed.data;
+      demoPlugins.add(plugin.id);
+    }
+  }
+  if (problems.length) {
+    await Promise.allSettled(stops.map((s) => s()));
+    throw new ConfigError(problems);
+  }
+
+  const toSetup = setupOrder(opts.installed.filter((p) => p.id in configs));
+  try {
+    for (const plugin of toSetup) {
+      const log = childLog(opts.log, plugin.id);
+      const instance = await plugin.setup({
+        config: configs[plugin.id],
+        log,
+        services: registry,
+        demo: demoPlugins.has(plugin.id),
+        dataDir: path.join(opts.dataDir, "plugins", plugin.id),
+      });
+      if (instance.stop) stops.push(instance.stop);
+      for (const [name, service] of Object.entries(instance.provides ?? {})) {
+        if (services.has(name)) log.warn({ service: name }, `service "${name}" is already provided; keeping the first provider`);
+        else services.set(name, service);
+      }
+      for (const def of instance.probes ?? []) {
+        const id = `${plugin.id}.${def.id}`;
+        if (probes.has(id)) throw new ConfigError([`plugins.${plugin.id}: probe id "${id}" declared twice`]);
+        probes.set(id, { id, pluginId: plugin.id, def });
+      }
+      for (const def of instance.actions ?? []) {
+        const id = `${plugin.id}.${def.id}`;
+        if (actions.has(id)) throw new ConfigError([`plugins.${plugin.id}: action id "${id}" declared twice`]);
+        actions.set(id, { id, pluginId: plugin.id, risk: def.risk ?? "critical", def });
+      }
+      enabled.push({ id: plugin.id, title: plugin.title, description: plugin.description, demo: demoPlugins.has(plugin.id) });
+    }
+  } catch (err) {
+    await Promise.allSettled(stops.map((s) => s()));
+    throw err;
+  }
+
+  return {
+    plugins: enabled,
+    probes,
+    actions,
+    services: registry,
+    async stop() {
+      for (const stop of stops.reverse()) await stop().catch(() => {});
+    },
+  };
+}
+
+function childLog(log: SetupPluginsOptions["log"], plugin: string): Logger {
+  return log.child ? log.child({ plugin }) : log;
+}

@@ -1,0 +1,124 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import type { PluginDefinition } from "../../plugins/plugin-api";
+import { installedPlugins } from "~/plugins.server";
+import { createOrUpdateUser } from "./auth.server";
+import { loadConfig, type LoadConfigOptions, type PortalConfig } from "./config.server";
+import { migrate, openStore, type Store } from "./db/store.server";
+import { createLogger, type Log } from "./log.server";
+import { setupPlugins, type PluginRegistry } from "./plugins/registry.server";
+
+export const DEMO_USERS = [
+  { username: "viewer", roles: ["viewer"] },
+  { username: "responder", roles: ["responder"] },
+  { username: "admin", roles: ["admin"] },
+  { username: "admin2", roles: ["admin"] },
+  { username: "manager", roles: ["manager"] },
+] as const;
+
+/** Work a feature runs after the store and plugins are up (scheduler, recovery…), stopped on shutdown. */
+export type BootStep = (portal: Portal) => Promise<(() => Promise<void>) | void>;
+
+export interface Portal {
+  config: PortalConfig;
+  store: Store;
+  log: Log;
+  registry: PluginRegistry;
+  demo: { enabled: boolean; password?: string };
+  dataDir: string;
+  startedAt: Date;
+  shutdown(): Promise<void>;
+}
+
+const GLOBAL_KEY = Symbol.for("opsdeck.portal");
+type GlobalWithPortal = typeof globalThis & { [GLOBAL_KEY]?: Portal };
+
+/** The running portal. Routes and core services reach config, store and plugins through it. */
+export function getPortal(): Portal {
+  const portal = (globalThis as GlobalWithPortal)[GLOBAL_KEY];
+  if (!portal) throw new Error("the portal has not been started (bootPortal)");
+  return portal;
+}
+
+export function hasPortal(): boolean {
+  return !!(globalThis as GlobalWithPortal)[GLOBAL_KEY];
+}
+
+export interface BootOptions extends LoadConfigOptions {
+  /** Overrides DATABASE_URL. */
+  databaseUrl?: string;
+  /** Overrides the installed plugin list (tests use fixture plugins). */
+  plugins?: readonly PluginDefinition[];
+  /** Extra start-up work, in order, after the built-in steps. */
+  steps?: BootStep[];
+  /** Skip the built-in background work (scheduler…): CLIs and unit tests. */
+  background?: boolean;
+  log?: Log;
+}
+
+/** Built-in start-up steps, each owned by its feature. */
+async function builtInSteps(): Promise<BootStep[]> {
+  const steps: BootStep[] = [];
+  return steps;
+}
+
+export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const config = loadConfig({ env, cwd });
+  const log = options.log ?? createLogger(config.secretValues);
+  const dataDir = path.resolve(cwd, config.app.dataDir);
+  const databaseUrl = options.databaseUrl ?? env.DATABASE_URL ?? path.join(dataDir, "opsdeck.sqlite");
+
+  const store = await openStore(databaseUrl);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const applied = await migrate(store);
+    if (applied.length) log.info({ applied }, "database migrated");
+
+    const registry = await setupPlugins({
+      installed: options.plugins ?? installedPlugins,
+      configs: config.pluginConfigs,
+      demo: config.demo,
+      dataDir,
+      log,
+    });
+    stops.push(() => registry.stop());
+
+    const demo: Portal["demo"] = { enabled: config.demo };
+    if (config.demo) {
+      demo.password = env.OPSDECK_DEMO_PASSWORD || crypto.randomBytes(9).toString("base64url");
+      for (const u of DEMO_USERS) await createOrUpdateUser(store, { username: u.username, password: demo.password, roles: [...u.roles] });
+    }
+
+    let stopped = false;
+    const portal: Portal = {
+      config,
+      store,
+      log,
+      registry,
+      demo,
+      dataDir,
+      startedAt: new Date(),
+      async shutdown() {
+        if (stopped) return;
+        stopped = true;
+        for (const stop of stops.reverse()) await stop().catch((err) => log.error({ err }, "error during shutdown"));
+        await store.close();
+        if ((globalThis as GlobalWithPortal)[GLOBAL_KEY] === portal) delete (globalThis as GlobalWithPortal)[GLOBAL_KEY];
+      },
+    };
+    (globalThis as GlobalWithPortal)[GLOBAL_KEY] = portal;
+
+    const steps = [...(options.background === false ? [] : await builtInSteps()), ...(options.steps ?? [])];
+    for (const step of steps) {
+      const stop = await step(portal);
+      if (stop) stops.push(stop);
+    }
+    return portal;
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+}

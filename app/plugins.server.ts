@@ -1,0 +1,12 @@
+// The one explicit list of installed plugins, and the only importer of plugins/*.
+// Server-only (*.server.ts): no SDK or secret can reach browser code.
+import type { PluginDefinition } from "../plugins/plugin-api";
+import backups from "../plugins/backups";
+import cron from "../plugins/cron";
+import firestore from "../plugins/firestore";
+import http from "../plugins/http";
+import paddle from "../plugins/paddle";
+import stripe from "../plugins/stripe";
+import supabase from "../plugins/supabase";
+
+export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups];

@@ -1,0 +1,234 @@
+/**
+ * The Opsdeck plugin API. A plugin knows one external system and talks to the portal only
+ * through the types and helpers in this file: no app internals, no other plugin's files.
+ *
+ * No side effects and no SDKs here: this file is imported by every plugin and by the core.
+ */
+import { z } from "zod";
+
+export type Risk = "low" | "high" | "critical";
+export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";
+
+export interface Logger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+/* ------------------------------------------------------------------ secrets */
+
+const secretSchemas = new WeakSet<z.ZodType>();
+
+/** Marks a config field as secret: it is redacted from loaders, logs, errors and audit. */
+export function secret<T extends z.ZodType>(schema: T): T {
+  secretSchemas.add(schema);
+  return schema;
+}
+
+export function isSecretSchema(schema: z.ZodType): boolean {
+  return secretSchemas.has(schema);
+}
+
+/* ---------------------------------------------------------------- durations */
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "500ms", "5s", "1m", "10m", "1h", "14d" → milliseconds. Throws on anything else. */
+export function parseDuration(text: string | number): number {
+  if (typeof text === "number") return text;
+  const m = DURATION.exec(text.trim());
+  if (!m) throw new Error(`not a duration: "${text}" (use e.g. 30s, 5m, 1h, 14d)`);
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+}
+
+export const DurationSchema = z.string().refine((v) => DURATION.test(v.trim()), {
+  message: "must be a duration such as 30s, 5m, 1h or 14d",
+});
+
+/* ------------------------------------------------------------------- probes */
+
+export interface Link {
+  label: string;
+  href: string;
+}
+
+export interface ProbeReading {
+  /** The figure compared against thresholds; null when the reading has no single figure. */
+  value: number | null;
+  /** One line in the operator's words: "3 events still pending delivery". */
+  summary: string;
+  /** Rows behind the figure, shown in ::table widgets and expandable status cards. */
+  rows?: Record<string, unknown>[];
+  links?: Link[];
+  /** Set only when the plugin knows better than the thresholds (e.g. a health doc that reports errors). */
+  status?: ProbeStatus;
+}
+
+export interface ProbeContext {
+  signal: AbortSignal;
+  log: Logger;
+  now(): Date;
+}
+
+export interface Thresholds {
+  /** e.g. "> 0", ">= 2", "< 1", "== 0", optionally with "for 10m". */
+  warn?: string;
+  critical?: string;
+}
+
+export interface ProbeDefinition {
+  /** Local name; the portal id is `<plugin>.<name>`. */
+  id: string;
+  title: string;
+  description?: string;
+  unit?: string;
+  /** Sampling interval and cache lifetime, e.g. "1m". Default 1m. */
+  every?: string;
+  /** Read timeout, e.g. "5s". Default 5s. */
+  timeout?: string;
+  thresholds?: Thresholds;
+  read(ctx: ProbeContext): Promise<ProbeReading>;
+}
+
+/** Declares a read-only probe. Probes never change anything. */
+export function probe(def: ProbeDefinition): ProbeDefinition {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(def.id)) throw new Error(`probe id "${def.id}" must be kebab-case`);
+  return def;
+}
+
+/* ------------------------------------------------------------------ actions */
+
+export interface Actor {
+  username: string;
+  roles: string[];
+}
+
+export interface ActionContext {
+  runId: string;
+  actor: Actor;
+  idempotencyKey: string;
+  signal: AbortSignal;
+  log(message: string): void;
+  /** Report progress for long runs: done of total units. */
+  progress(done: number, total?: number): void;
+}
+
+export interface ActionPreview {
+  /** What will change, in the operator's words. */
+  summary: string;
+  /** How many records the run touches: the blast radius. */
+  count?: number;
+  before?: unknown;
+  after?: unknown;
+  rows?: Record<string, unknown>[];
+  /** Opaque token the run checks (e.g. a document's update time) to refuse "changed since preview". */
+  precondition?: string;
+}
+
+export interface ActionResult {
+  summary: string;
+  links?: Link[];
+  rows?: Record<string, unknown>[];
+  data?: unknown;
+}
+
+export interface ActionDefinition<I = any> {
+  /** Local name; the portal id is `<plugin>.<name>`. */
+  id: string;
+  title: string;
+  description?: string;
+  input: z.ZodType<I>;
+  /** Undeclared risk counts as "critical" (unsafe by default). */
+  risk?: Risk;
+  /** What one run acts on, for locks, rate limits and typed confirmation. Default: the action id. */
+  target?(input: I): string;
+  /** e.g. { max: 1, per: "10m" }: at most one run per target per 10 minutes. */
+  rateLimit?: { max: number; per: string };
+  timeout?: string;
+  /** True when run() honours ctx.signal, so the run page offers "cancel". */
+  cancellable?: boolean;
+  preview?(input: I, ctx: { signal: AbortSignal; actor: Actor }): Promise<ActionPreview>;
+  run(input: I & { precondition?: string }, ctx: ActionContext): Promise<ActionResult>;
+}
+
+/** Declares a guarded action. Everything that changes state is an action with a declared risk. */
+export function action<I>(def: ActionDefinition<I>): ActionDefinition<I> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(def.id)) throw new Error(`action id "${def.id}" must be kebab-case`);
+  return def;
+}
+
+/* ------------------------------------------------------------------ plugins */
+
+/** Named services that plugins offer each other (Backstage-style), instead of imports. */
+export interface ServiceRegistry {
+  get<T>(name: string): T | undefined;
+}
+
+export interface PluginSetupContext<C> {
+  config: C;
+  log: Logger;
+  services: ServiceRegistry;
+  demo: boolean;
+  dataDir: string;
+}
+
+export interface PluginInstance {
+  probes?: ProbeDefinition[];
+  actions?: ActionDefinition[];
+  /** Services this plugin offers, by name (e.g. { orders: ledger }). */
+  provides?: Record<string, unknown>;
+  stop?(): Promise<void>;
+}
+
+export interface DemoSetup<C> {
+  /** Raw config (validated like any other) pointing the plugin at its local sandbox. */
+  config: unknown;
+  stop(): Promise<void>;
+  /** Optional: narrow the config type for callers. */
+  _?: C;
+}
+
+export interface PluginDefinition<C = any> {
+  /** Equals the plugin's folder name. */
+  id: string;
+  title: string;
+  description?: string;
+  config: z.ZodType<C>;
+  /** Service names this plugin provides / uses, so the portal can order setup. */
+  provides?: string[];
+  uses?: string[];
+  /** Demo mode: start a local sandbox seeded with realistic trouble and return config for it. */
+  demo?(ctx: { dataDir: string; log: Logger }): Promise<DemoSetup<C>>;
+  setup(ctx: PluginSetupContext<C>): PluginInstance | Promise<PluginInstance>;
+}
+
+export function definePlugin<C>(def: PluginDefinition<C>): PluginDefinition<C> {
+  if (!/^[a-z][a-z0-9-]*$/.test(def.id)) throw new Error(`plugin id "${def.id}" must be kebab-case`);
+  return def;
+}
+
+/** Common shape of an `orders` ledger service (provided by firestore / supabase, used by stripe). */
+export interface OrderRecord {
+  id: string;
+  status: string;
+  paymentIntentId?: string | null;
+  amount?: number | null;
+  currency?: string | null;
+  customerEmail?: string | null;
+  transferId?: string | null;
+  createdAt?: string | null;
+  paidAt?: string | null;
+  completedAt?: string | null;
+  fixLinks?: Link[];
+}
+
+export interface OrdersLedger {
+  /** Orders created in [from, to). */
+  listOrders(range: { from: Date; to: Date }, signal?: AbortSignal): Promise<OrderRecord[]>;
+  findByPaymentIntent(paymentIntentId: string, signal?: AbortSignal): Promise<OrderRecord | null>;
+  findById(orderId: string, signal?: AbortSignal): Promise<OrderRecord | null>;
+  /** Action ids (with preset input) that fix one order, for reconciliation links. */
+  fixActions?(order: OrderRecord): { actionId: string; label: string; input: Record<string, unknown> }[];
+}

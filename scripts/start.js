@@ -1,0 +1,29 @@
+// `npm start`: build when the build is missing or older than the sources, then serve.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import url from "node:url";
+
+const root = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "..");
+const buildFile = path.join(root, "build/index.js");
+
+function newestMtime(p) {
+  let newest = 0;
+  const stat = fs.statSync(p, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  for (const entry of fs.readdirSync(p, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    newest = Math.max(newest, newestMtime(path.join(p, entry.name)));
+  }
+  return newest;
+}
+
+const sources = ["app", "plugins", "remix.config.js", "package.json"].map((p) => newestMtime(path.join(root, p)));
+const built = fs.statSync(buildFile, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+if (built < Math.max(...sources)) {
+  process.stdout.write("Building the portal…\n");
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules/@remix-run/dev/dist/cli.js"), "build"], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+await import(url.pathToFileURL(path.join(root, "server/index.js")).href);

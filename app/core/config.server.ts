@@ -251,6 +251,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, []));
   const core = parsed.data;
   if (env.OPSDECK_RUNBOOKS_DIR) core.runbooks.dir = env.OPSDECK_RUNBOOKS_DIR;
+  if (env.OPSDECK_DATA_DIR) core.app.dataDir = env.OPSDECK_DATA_DIR;
   if (env.PORT) {
     const port = Number(env.PORT);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError([`PORT: must be a port number, got "${env.PORT}"`]);

@@ -1,0 +1,34 @@
+/** Contracts between the runbook page and its widgets. No server imports: shared with the browser. */
+
+export type WidgetKind = "status" | "chart" | "table" | "action";
+
+/** One `::status{…}` / `::chart{…}` / `::table{…}` / `::action{…}` directive, resolved on the server. */
+export interface WidgetSlot {
+  kind: WidgetKind;
+  /** Probe id for status/chart/table, action id for action. */
+  id: string;
+  /** The directive's other attributes (range, thresholds, preset input…), as written. */
+  attrs: Record<string, string>;
+  /** 1-based line in the runbook source. */
+  line: number;
+  /** Stable per page: `${kind}-${index}`. */
+  key: string;
+}
+
+export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";
+
+/** What `GET /api/probes/:probeId` answers, and what widgets draw. */
+export interface ProbeReadingJson {
+  id: string;
+  title: string;
+  unit?: string;
+  status: ProbeStatus;
+  value: number | null;
+  summary: string;
+  /** ISO time of the reading shown (may be older than now when served stale or from an open circuit). */
+  observedAt: string | null;
+  error?: string;
+  stale?: boolean;
+  rows?: Record<string, unknown>[];
+  links?: { label: string; href: string }[];
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `npm test`: typecheck, build, unit + integration tests (SQLite and PostgreSQL), runbook lint,
+# browser tests in Debian's Chromium. Ends with one "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Browser tests need Debian's Chromium; installing it (apt-get install -y chromium)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || { echo "Could not install chromium."; exit 1; }
+  else
+    echo "Browser tests need Debian's Chromium at $CHROMIUM. Install it with: sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+fi
+
+if ! node -e "require('pg');const c=new (require('pg').Client)({connectionString:process.env.OPSDECK_TEST_PG||'postgres://127.0.0.1:5432/test'});c.connect().then(()=>c.end()).catch(()=>process.exit(1))"; then
+  echo "Integration tests need PostgreSQL at ${OPSDECK_TEST_PG:-postgres://127.0.0.1:5432/test} (trust auth). Start it, or set OPSDECK_TEST_PG." >&2
+  exit 1
+fi
+
+mkdir -p test-results
+status=0
+step() { echo; echo "▶ $*"; "$@" || status=1; }
+
+step npx tsc --noEmit
+step npx remix build
+step npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/unit.json
+if [ -f scripts/lint-runbooks.ts ]; then step npm run --silent lint:runbooks; fi
+step npx playwright test
+
+node scripts/test-summary.js test-results/unit.json test-results/e2e.json "$status"
+exit $status

@@ -254,8 +254,8 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   if (env.OPSDECK_DATA_DIR) core.app.dataDir = env.OPSDECK_DATA_DIR;
   if (env.PORT) {
     const port = Number(env.PORT);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError([`PORT: must be a port number, got "${env.PORT}"`]);
-    core.server.port = port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`PORT: must be a port number from 1 to 65535, got "${env.PORT}"`);
+    else core.server.port = port;
   }
 
   const known = new Map(installedPlugins.map((p) => [p.id, p]));

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { PluginDefinition } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
 import { createOrUpdateUser } from "./auth.server";
-import { loadConfig, type LoadConfigOptions, type PortalConfig } from "./config.server";
+import { ConfigError, loadConfig, type LoadConfigOptions, type PortalConfig } from "./config.server";
 import { migrate, openStore, type Store } from "./db/store.server";
 import { createLogger, type Log } from "./log.server";
 import { setupPlugins, type PluginRegistry } from "./plugins/registry.server";
@@ -26,6 +26,8 @@ export interface Portal {
   registry: PluginRegistry;
   demo: { enabled: boolean; password?: string };
   dataDir: string;
+  /** Absolute runbooks folder (config runbooks.dir / OPSDECK_RUNBOOKS_DIR, resolved against the start folder). */
+  runbooksDir: string;
   startedAt: Date;
   shutdown(): Promise<void>;
 }
@@ -54,6 +56,8 @@ export interface BootOptions extends LoadConfigOptions {
   /** Skip the built-in background work (scheduler…): CLIs and unit tests. */
   background?: boolean;
   log?: Log;
+  /** Create/refresh the demo accounts in demo mode (default true; CLIs pass false). */
+  demoUsers?: boolean;
 }
 
 /** Built-in start-up steps, each owned by its feature. */
@@ -86,8 +90,9 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
     stops.push(() => registry.stop());
 
     const demo: Portal["demo"] = { enabled: config.demo };
-    if (config.demo) {
+    if (config.demo && options.demoUsers !== false) {
       demo.password = env.OPSDECK_DEMO_PASSWORD || crypto.randomBytes(9).toString("base64url");
+      if (demo.password.length < 8) throw new ConfigError(["OPSDECK_DEMO_PASSWORD: must be at least 8 characters"]);
       for (const u of DEMO_USERS) await createOrUpdateUser(store, { username: u.username, password: demo.password, roles: [...u.roles] });
     }
 
@@ -99,6 +104,7 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
       registry,
       demo,
       dataDir,
+      runbooksDir: path.resolve(cwd, config.runbooks.dir),
       startedAt: new Date(),
       async shutdown() {
         if (stopped) return;

@@ -6,7 +6,7 @@ import pg from "pg";
 import pino from "pino";
 import YAML from "yaml";
 import type { PluginDefinition } from "../../plugins/plugin-api";
-import { migrate, openStore, type Store } from "~/core/db/store.server";
+import { migrate, openStore, pgConnection, type Store } from "~/core/db/store.server";
 import { bootPortal, type BootStep, type Portal } from "~/core/portal.server";
 
 export const DIALECTS = ["sqlite", "postgres"] as const;
@@ -21,7 +21,7 @@ export async function freshDatabaseUrl(dialect: TestDialect): Promise<{ url: str
     return { url: path.join(dir, "test.sqlite"), drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `opsdeck_t_${crypto.randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  const admin = new pg.Client(pgConnection(PG_ADMIN));
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
@@ -29,7 +29,7 @@ export async function freshDatabaseUrl(dialect: TestDialect): Promise<{ url: str
   return {
     url,
     async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN });
+      const c = new pg.Client(pgConnection(PG_ADMIN));
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
@@ -25,6 +26,14 @@ export function describeDatabaseUrl(url: string): { dialect: Dialect; target: st
   return { dialect: "sqlite", target: url };
 }
 
+/** A postgres URL without a user name means the OS user (like psql), even when $USER is unset. */
+export function pgConnection(url: string): pg.ClientConfig {
+  const hasUser = /^postgres(ql)?:\/\/[^/@]+@/.test(url);
+  if (hasUser) return { connectionString: url };
+  const user = encodeURIComponent(process.env.PGUSER ?? process.env.USER ?? os.userInfo().username);
+  return { connectionString: url.replace(/^(postgres(?:ql)?:\/\/)/, `$1${user}@`) };
+}
+
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):([^@/]*)@/, "//$1:***@");
 }
@@ -32,7 +41,7 @@ export function redactUrl(url: string): string {
 export async function openStore(databaseUrl: string): Promise<Store> {
   const { dialect, target } = describeDatabaseUrl(databaseUrl);
   if (dialect === "postgres") {
-    const pool = new pg.Pool({ connectionString: target, max: 10 });
+    const pool = new pg.Pool({ ...pgConnection(target), max: 10 });
     pool.on("error", () => {}); // idle-client errors surface on the next query
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect, location: redactUrl(target), close: () => db.destroy() };

@@ -1,0 +1,106 @@
+// npm run user -- add NAME --role ROLE [--role ROLE2] [--display "Full Name"]   (password from stdin or prompt)
+// npm run user -- roles NAME --role ROLE …   |   npm run user -- disable NAME   |   npm run user -- list
+import readline from "node:readline";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { createOrUpdateUser, UserInputError } from "~/core/auth.server";
+import { ConfigError } from "~/core/config.server";
+import { bootPortal } from "~/core/portal.server";
+
+const USAGE = `usage:
+  npm run user -- add NAME --role ROLE [--role ROLE…] [--display "Name"]   password from stdin or prompt
+  npm run user -- roles NAME --role ROLE [--role ROLE…]
+  npm run user -- disable NAME | enable NAME
+  npm run user -- list
+roles: viewer, responder, admin, manager`;
+
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    let text = "";
+    for await (const chunk of process.stdin) text += chunk;
+    return text.split(/\r?\n/)[0];
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const ask = (q: string) =>
+    new Promise<string>((resolve) => {
+      const out = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WriteStream };
+      out._writeToOutput = (s: string) => {
+        if (s.startsWith(q)) out.output.write(q);
+      };
+      rl.question(q, (a) => {
+        out.output.write("\n");
+        resolve(a);
+      });
+    });
+  const first = await ask("Password: ");
+  const second = await ask("Repeat password: ");
+  rl.close();
+  if (first !== second) throw new UserInputError("password: the two entries differ");
+  return first;
+}
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { role: { type: "string", multiple: true }, display: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  const [command, name] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const roles = (values.role ?? []).flatMap((r) => r.split(","));
+  const portal = await bootPortal({ background: false, plugins: [], demoUsers: false, log: pino({ level: "warn" }) });
+  try {
+    const { store } = portal;
+    switch (command) {
+      case "add": {
+        if (!name) throw new UserInputError("NAME: missing");
+        if (!roles.length) throw new UserInputError("--role: give at least one role");
+        const password = await readPassword();
+        const { created } = await createOrUpdateUser(store, { username: name, password, roles, displayName: values.display });
+        console.log(`${created ? "created" : "updated"} ${name} (${roles.join(", ")})`);
+        return 0;
+      }
+      case "roles": {
+        if (!name || !roles.length) throw new UserInputError("usage: roles NAME --role ROLE");
+        const exists = await store.db.selectFrom("users").select("id").where("username", "=", name).executeTakeFirst();
+        if (!exists) throw new UserInputError(`NAME: no user called ${name}`);
+        await createOrUpdateUser(store, { username: name, roles });
+        console.log(`${name}: ${roles.join(", ")}`);
+        return 0;
+      }
+      case "disable":
+      case "enable": {
+        if (!name) throw new UserInputError("NAME: missing");
+        const res = await store.db.updateTable("users").set({ disabled: command === "disable" ? 1 : 0 }).where("username", "=", name).executeTakeFirst();
+        if (!Number(res.numUpdatedRows)) throw new UserInputError(`NAME: no user called ${name}`);
+        if (command === "disable") {
+          const u = await store.db.selectFrom("users").select("id").where("username", "=", name).executeTakeFirstOrThrow();
+          await store.db.deleteFrom("sessions").where("user_id", "=", u.id).execute();
+        }
+        console.log(`${name} ${command}d`);
+        return 0;
+      }
+      case "list": {
+        const rows = await store.db.selectFrom("users").select(["username", "roles", "disabled"]).orderBy("username").execute();
+        for (const r of rows) console.log(`${r.username}\t${r.roles}${r.disabled ? "\t(disabled)" : ""}`);
+        return 0;
+      }
+      default:
+        throw new UserInputError(`unknown command "${command}"\n${USAGE}`);
+    }
+  } finally {
+    await portal.shutdown();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UserInputError) console.error(`error: ${err.message}`);
+    else if (err instanceof ConfigError) console.error(`configuration problems:\n${err.problems.map((p) => `  ${p}`).join("\n")}`);
+    else console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -9,6 +9,7 @@ import {
   login,
   requireRole,
   revokeApiToken,
+  sessionCookie,
   UserInputError,
   verifyPassword,
 } from "./auth.server";
@@ -37,7 +38,7 @@ describe.each(DIALECTS)("auth on %s", (dialect) => {
   });
   afterAll(async () => cleanup());
 
-  const cookieOf = (token: string) => `opsdeck_session=${token}`;
+  const cookieOf = (token: string) => sessionCookie(makeRequest("/"), token, 60).split(";")[0];
 
   it("creates the demo accounts with the demo password", async () => {
     for (const username of ["viewer", "responder", "admin", "admin2", "manager"]) {

@@ -159,8 +159,28 @@ export function sessionCookieName(request: Request): string {
   return isSecure(request) ? "__Host-opsdeck_session" : "opsdeck_session";
 }
 
+function signToken(token: string): string {
+  const secret = getPortal().config.sessionSecret ?? "";
+  return `${token}.${crypto.createHmac("sha256", secret).update(token).digest("base64url")}`;
+}
+
+/** The session token from a signed cookie value, or null when the signature does not match. */
+function unsignToken(value: string | undefined): string | null {
+  if (!value) return null;
+  const dot = value.lastIndexOf(".");
+  if (dot <= 0) return null;
+  const token = value.slice(0, dot);
+  const expected = Buffer.from(signToken(token));
+  const actual = Buffer.from(value);
+  return expected.length === actual.length && crypto.timingSafeEqual(expected, actual) ? token : null;
+}
+
+function sessionToken(request: Request): string | null {
+  return unsignToken(cookie.parse(request.headers.get("cookie") ?? "")[sessionCookieName(request)]);
+}
+
 export function sessionCookie(request: Request, token: string, maxAgeSeconds: number): string {
-  return cookie.serialize(sessionCookieName(request), token, {
+  return cookie.serialize(sessionCookieName(request), token ? signToken(token) : "", {
     httpOnly: true,
     sameSite: "lax",
     secure: isSecure(request),
@@ -171,7 +191,7 @@ export function sessionCookie(request: Request, token: string, maxAgeSeconds: nu
 
 export async function logout(request: Request): Promise<string> {
   const { store } = getPortal();
-  const token = cookie.parse(request.headers.get("cookie") ?? "")[sessionCookieName(request)];
+  const token = sessionToken(request);
   if (token) await store.db.deleteFrom("sessions").where("id_hash", "=", sha256(token)).execute();
   return sessionCookie(request, "", 0);
 }
@@ -246,7 +266,7 @@ export async function getUser(request: Request): Promise<User | null> {
     }
   }
 
-  const token = cookie.parse(request.headers.get("cookie") ?? "")[sessionCookieName(request)];
+  const token = sessionToken(request);
   if (!token) return null;
   const row = await store.db
     .selectFrom("sessions")

@@ -118,6 +118,8 @@ export interface PortalConfig extends CoreConfig {
   /** Every secret value found in config, for scrubbing text. */
   secretValues: string[];
   sources: string[];
+  /** Signs session cookies. From SESSION_SECRET; in demo mode a generated one is used when unset. */
+  sessionSecret?: string;
 }
 
 function formatPath(prefix: (string | number)[], issuePath: PropertyKey[]): string {
@@ -284,7 +286,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   if (env.SESSION_SECRET) secretValues.push(env.SESSION_SECRET);
   if (core.audit.checkpointKey) secretValues.push(core.audit.checkpointKey);
 
-  return { ...core, pluginConfigs, demo, secretValues, sources };
+  return { ...core, pluginConfigs, demo, secretValues, sources, sessionSecret: env.SESSION_SECRET || undefined };
 }
 
 /** Replaces every configured secret value in a text with a marker. */

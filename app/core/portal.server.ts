@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import type { PluginDefinition } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
@@ -63,7 +64,21 @@ export interface BootOptions extends LoadConfigOptions {
 /** Built-in start-up steps, each owned by its feature. */
 async function builtInSteps(): Promise<BootStep[]> {
   const steps: BootStep[] = [];
+  steps.push((await import("./probes/service.server")).startProbeSampling);
   return steps;
+}
+
+/** Demo mode without SESSION_SECRET: a generated secret kept in the data folder (mode 0600). */
+function demoSessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, "session-secret");
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const secret = crypto.randomBytes(32).toString("base64url");
+    fs.writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
 }
 
 export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
@@ -74,6 +89,7 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
   const dataDir = path.resolve(cwd, config.app.dataDir);
   const databaseUrl = options.databaseUrl ?? env.DATABASE_URL ?? path.join(dataDir, "opsdeck.sqlite");
 
+  if (!config.sessionSecret) config.sessionSecret = demoSessionSecret(dataDir);
   const store = await openStore(databaseUrl);
   const stops: (() => Promise<void>)[] = [];
   try {

@@ -15,7 +15,12 @@ if [ ! -x "$CHROMIUM" ]; then
   fi
 fi
 
-if ! node -e "require('pg');const c=new (require('pg').Client)({connectionString:process.env.OPSDECK_TEST_PG||'postgres://127.0.0.1:5432/test'});c.connect().then(()=>c.end()).catch(()=>process.exit(1))"; then
+if ! node -e "
+const pg=require('pg');const os=require('os');
+const url=process.env.OPSDECK_TEST_PG||'postgres://127.0.0.1:5432/test';
+const user=process.env.PGUSER||process.env.USER||os.userInfo().username;
+const c=new pg.Client({connectionString:/@/.test(url)?url:url.replace('://','://'+user+'@')});
+c.connect().then(()=>c.end()).catch((e)=>{console.error(e.message);process.exit(1)})"; then
   echo "Integration tests need PostgreSQL at ${OPSDECK_TEST_PG:-postgres://127.0.0.1:5432/test} (trust auth). Start it, or set OPSDECK_TEST_PG." >&2
   exit 1
 fi

@@ -137,7 +137,7 @@ function zodProblems(error: z.ZodError, prefix: (string | number)[]): string[] {
 
 const ENV_REF = /\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g;
 
-function substituteEnv(value: unknown, at: string[], env: NodeJS.ProcessEnv, problems: string[]): unknown {
+function substituteEnv(value: unknown, at: string[], env: Env, problems: string[]): unknown {
   if (typeof value === "string") {
     return value.replace(ENV_REF, (_all, name: string, fallback: string | undefined) => {
       const v = env[name];
@@ -215,9 +215,11 @@ function collectSecrets(schema: z.ZodType, value: unknown, out: string[]): void 
   }
 }
 
+export type Env = Record<string, string | undefined>;
+
 export interface LoadConfigOptions {
   cwd?: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
 }
 
 /**

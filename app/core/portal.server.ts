@@ -64,7 +64,9 @@ export interface BootOptions extends LoadConfigOptions {
 /** Built-in start-up steps, each owned by its feature. */
 async function builtInSteps(): Promise<BootStep[]> {
   const steps: BootStep[] = [];
+  steps.push((await import("./actions/recovery.server")).actionsBootStep);
   steps.push((await import("./probes/service.server")).startProbeSampling);
+  steps.push((await import("./runbooks/runbooks.server")).warmRunbooks);
   return steps;
 }
 

@@ -1,13 +1,45 @@
-import { definePlugin } from "../plugin-api";
-import { FirestoreConfigSchema } from "./config";
+import { definePlugin, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { addInternalNote } from "./actions/add-internal-note";
+import { recordStripeEvent } from "./actions/record-stripe-event";
+import { setOrderStatus } from "./actions/set-order-status";
+import { setPaymentIntent } from "./actions/set-payment-intent";
+import { toggleAdminHold } from "./actions/toggle-admin-hold";
+import { createFirestoreClient } from "./client.server";
+import { FirestoreConfigSchema, type FirestoreConfig } from "./config";
+import { createOrdersLedger } from "./ledger";
+import { opsHealthProbe } from "./probes/ops-health";
+import { queryProbe } from "./probes/query-probe";
+import { startFirestoreSandbox, wildlifeExchangeConfig } from "./sandbox";
 
-export default definePlugin({
+export default definePlugin<FirestoreConfig>({
   id: "firestore",
   title: "Firestore",
   description: "Live queries, ops-health documents, the orders ledger and single-document fixes.",
   config: FirestoreConfigSchema,
   provides: ["orders"],
-  setup() {
-    return { probes: [], actions: [] };
+  async demo({ log }) {
+    const sandbox = await startFirestoreSandbox();
+    log.info({ host: sandbox.host, projectId: sandbox.projectId }, "firestore demo: emulator seeded with Wildlife Exchange data");
+    return { config: wildlifeExchangeConfig(sandbox), stop: sandbox.stop };
+  },
+  setup({ config, log }) {
+    const client = createFirestoreClient(config);
+    const probes: ProbeDefinition[] = [
+      ...Object.entries(config.queries).map(([name, q]) => queryProbe(name, q, client, config.projectId)),
+      ...Object.entries(config.opsHealth).map(([name, h]) => opsHealthProbe(name, h, client, config.projectId)),
+    ];
+    const actions: ActionDefinition[] = [];
+    const provides: Record<string, unknown> = {};
+    if (config.orders) {
+      provides.orders = createOrdersLedger(client, config.orders, log);
+      actions.push(
+        setOrderStatus(client, config.orders),
+        setPaymentIntent(client, config.orders),
+        toggleAdminHold(client, config.orders),
+        addInternalNote(client, config.orders),
+      );
+    }
+    if (config.stripeEvents) actions.push(recordStripeEvent(client, config.stripeEvents.collection));
+    return { probes, actions, provides, stop: () => client.close() };
   },
 });

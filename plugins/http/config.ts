@@ -20,3 +20,4 @@ export const HttpConfigSchema = z
   .object({ checks: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "check names are kebab-case"), HttpCheckSchema).default({}) })
   .strict();
 export type HttpConfig = z.infer<typeof HttpConfigSchema>;
+export type HttpCheck = z.infer<typeof HttpCheckSchema>;

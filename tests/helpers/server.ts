@@ -3,9 +3,11 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 
-const ROOT = path.resolve(__dirname, "../..");
+// import.meta.url, not __dirname: Playwright loads this file as an ES module.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

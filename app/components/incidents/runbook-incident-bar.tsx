@@ -1,8 +1,168 @@
+import { useRouteLoaderData } from "@remix-run/react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { canRespond, SEVERITIES, SEVERITY_INFO } from "~/lib/incidents";
+
+interface OpenIncident {
+  id: string;
+  title: string;
+  severity: string;
+  status: string;
+}
+
+const storageKey = (runbookPath: string) => `opsdeck.incident.${runbookPath}`;
+
+async function postJson(url: string, body: unknown): Promise<{ ok: boolean; status: number; data: any }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify(body),
+  });
+  const data = await res.json().catch(() => ({}));
+  return { ok: res.ok, status: res.status, data };
+}
+
+function errorText(data: any, fallback: string): string {
+  if (data?.fieldErrors) return Object.entries(data.fieldErrors as Record<string, string[]>).map(([k, v]) => `${k}: ${v.join(", ")}`).join("; ");
+  return typeof data?.error === "string" ? data.error : fallback;
+}
+
 /**
- * Shown at the top of a runbook page: declare an incident pre-linked to this runbook, or see the
- * open incidents that link it. Checklist ticks in the page are recorded on the chosen incident.
- * The incidents issue fills this in.
+ * Shown at the top of a runbook page: declare an incident pre-linked to this runbook (and its
+ * plugins), or pick an open incident that links it. Ticks of the page's task lists are recorded
+ * on the chosen incident's timeline.
  */
-export function RunbookIncidentBar({ runbookPath: _runbookPath, plugins: _plugins }: { runbookPath: string; plugins: string[] }) {
-  return null;
+export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: string; plugins: string[] }) {
+  const root = useRouteLoaderData<{ user: { roles: string[] } | null }>("root");
+  const mayWrite = canRespond(root?.user?.roles ?? []);
+  const [incidents, setIncidents] = useState<OpenIncident[] | null>(null);
+  const [selected, setSelected] = useState<string>("");
+  const [declaring, setDeclaring] = useState(false);
+  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+
+  const load = useCallback(async () => {
+    const res = await fetch(`/api/incidents?state=open&runbook=${encodeURIComponent(runbookPath)}`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!res.ok) return setIncidents([]);
+    const data = (await res.json()) as { incidents: OpenIncident[] };
+    setIncidents(data.incidents);
+    const remembered = window.localStorage.getItem(storageKey(runbookPath)) ?? "";
+    const pick = data.incidents.find((i) => i.id === remembered)?.id ?? (data.incidents.length === 1 ? data.incidents[0].id : "");
+    setSelected((current) => (current && data.incidents.some((i) => i.id === current) ? current : pick));
+  }, [runbookPath]);
+
+  useEffect(() => {
+    load().catch(() => setIncidents([]));
+  }, [load]);
+
+  useEffect(() => {
+    if (selected) window.localStorage.setItem(storageKey(runbookPath), selected);
+  }, [selected, runbookPath]);
+
+  // Task-list ticks anywhere in the runbook text land on the chosen incident's timeline.
+  useEffect(() => {
+    if (!mayWrite) return;
+    const onChange = async (event: Event) => {
+      const input = event.target as HTMLInputElement | null;
+      if (!input || input.type !== "checkbox" || !input.matches("[data-task]") || !input.closest(".runbook-body")) return;
+      const incidentId = selectedRef.current;
+      if (!incidentId) {
+        setMessage({ kind: "error", text: "Not recorded: pick or declare an incident to record checklist ticks." });
+        return;
+      }
+      const text = input.dataset.taskText || input.closest("li")?.textContent?.trim() || `task ${input.dataset.task}`;
+      const res = await postJson(`/api/incidents/${encodeURIComponent(incidentId)}/events`, {
+        type: "checklist",
+        text,
+        checked: input.checked,
+        task: Number(input.dataset.task),
+        runbook: runbookPath,
+      }).catch(() => ({ ok: false, status: 0, data: null }));
+      setMessage(res.ok ? { kind: "ok", text: `${input.checked ? "Ticked" : "Unticked"} “${text}” on the incident timeline.` } : { kind: "error", text: `Tick not recorded: ${errorText(res.data, "network error")}` });
+    };
+    document.addEventListener("change", onChange);
+    return () => document.removeEventListener("change", onChange);
+  }, [mayWrite, runbookPath]);
+
+  const declare = async (form: HTMLFormElement) => {
+    const fd = new FormData(form);
+    setBusy(true);
+    const res = await postJson("/api/incidents", { title: fd.get("title"), severity: fd.get("severity"), runbook: runbookPath, plugins }).catch(() => ({ ok: false, status: 0, data: null }));
+    setBusy(false);
+    if (!res.ok) return setMessage({ kind: "error", text: `Not declared: ${errorText(res.data, "network error")}` });
+    setDeclaring(false);
+    setSelected(res.data.id);
+    setMessage({ kind: "ok", text: "Incident declared and linked to this runbook. Checklist ticks are recorded on it." });
+    await load();
+  };
+
+  const current = incidents?.find((i) => i.id === selected);
+  return (
+    <section className="incident-bar no-print" aria-label="Incident" data-testid="incident-bar">
+      <div className="incident-bar-row">
+        <strong>Incident</strong>
+        {incidents === null ? (
+          <span className="muted">loading…</span>
+        ) : incidents.length ? (
+          <label className="inline-label">
+            <span className="sr-only">Record on incident</span>
+            <select value={selected} onChange={(e) => setSelected(e.target.value)} aria-label="Record on incident">
+              <option value="">— none —</option>
+              {incidents.map((i) => (
+                <option key={i.id} value={i.id}>
+                  {i.severity} · {i.title} ({i.status})
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <span className="muted">No open incident links this runbook.</span>
+        )}
+        {current ? <a href={`/incidents/${current.id}`}>Open incident</a> : null}
+        {mayWrite && !declaring ? (
+          <button type="button" className="secondary" onClick={() => setDeclaring(true)}>
+            Declare incident
+          </button>
+        ) : null}
+      </div>
+      {declaring ? (
+        <form
+          className="incident-bar-declare"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void declare(e.currentTarget);
+          }}
+        >
+          <label>
+            Title
+            <input name="title" required minLength={3} maxLength={300} autoFocus />
+          </label>
+          <label>
+            Severity
+            <select name="severity" defaultValue="P2">
+              {SEVERITIES.map((s) => (
+                <option key={s} value={s}>
+                  {s} · {SEVERITY_INFO[s].label} (response {SEVERITY_INFO[s].response.toLowerCase()})
+                </option>
+              ))}
+            </select>
+          </label>
+          <span className="hint">Links {runbookPath}{plugins.length ? ` and ${plugins.join(", ")}` : ""}.</span>
+          <button type="submit" disabled={busy}>
+            Declare
+          </button>
+          <button type="button" className="secondary" onClick={() => setDeclaring(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : null}
+      {message ? (
+        <p className={message.kind === "ok" ? "hint" : "form-error"} role="status">
+          {message.text}
+        </p>
+      ) : null}
+    </section>
+  );
 }

@@ -1,10 +1,21 @@
+import { ActionWidget } from "~/components/widgets/action-widget";
+import { ChartWidget } from "./chart-widget";
+import { StatusWidget } from "./status-widget";
+import { TableWidget } from "./table-widget";
 import type { WidgetSlot } from "./types";
 
 /** Renders one directive's widget. Each kind's component is owned by its feature. */
 export function Widget({ slot }: { slot: WidgetSlot }) {
-  return (
-    <div className={`widget widget-${slot.kind}`} data-widget={slot.kind} data-id={slot.id}>
-      <span className="tag">{slot.kind}</span> <code>{slot.id}</code>
-    </div>
-  );
+  switch (slot.kind) {
+    case "status":
+      return <StatusWidget slot={slot} />;
+    case "chart":
+      return <ChartWidget slot={slot} />;
+    case "table":
+      return <TableWidget slot={slot} />;
+    case "action":
+      return <ActionWidget slot={slot} />;
+    default:
+      return null;
+  }
 }

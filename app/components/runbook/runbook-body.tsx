@@ -1,0 +1,94 @@
+import { useEffect, useRef, type MouseEvent as ReactMouseEvent } from "react";
+import { Widget } from "~/components/widgets/widget";
+import type { RunbookBlock, TocEntry } from "./types";
+
+/**
+ * Follows an in-page link ourselves: a native fragment navigation fires popstate, and the
+ * router's scroll restoration would then put the page back where it was.
+ */
+function jumpTo(hash: string, event: { preventDefault(): void }): void {
+  let id = hash.slice(1);
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    return;
+  }
+  const target = id ? document.getElementById(id) : null;
+  if (!target) return;
+  event.preventDefault();
+  window.history.pushState(window.history.state, "", `#${encodeURIComponent(id)}`);
+  target.scrollIntoView({ block: "start" });
+}
+
+function isPlainClick(e: MouseEvent | ReactMouseEvent): boolean {
+  return e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey;
+}
+
+/**
+ * The runbook text: sanitized HTML chunks with widgets between them. Task checkboxes keep their
+ * state in the page (the incidents bar listens for ticks on `.runbook-body`); code blocks get a
+ * working copy button.
+ */
+export function RunbookBody({ blocks }: { blocks: RunbookBlock[] }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const body = ref.current;
+    if (!body) return;
+    const onClick = (event: MouseEvent) => {
+      const anchor = (event.target as HTMLElement | null)?.closest?.("a[href^='#']");
+      if (anchor && body.contains(anchor) && isPlainClick(event)) {
+        jumpTo(anchor.getAttribute("href") ?? "", event);
+        return;
+      }
+      const button = (event.target as HTMLElement | null)?.closest?.("button[data-copy-code]");
+      if (!button || !body.contains(button)) return;
+      const code = button.parentElement?.querySelector("pre")?.textContent ?? "";
+      const done = (label: string) => {
+        button.textContent = label;
+        window.setTimeout(() => (button.textContent = "Copy"), 1500);
+      };
+      if (navigator.clipboard?.writeText) navigator.clipboard.writeText(code).then(() => done("Copied"), () => done("Copy failed"));
+      else done("Copy failed");
+    };
+    body.addEventListener("click", onClick);
+    return () => body.removeEventListener("click", onClick);
+  }, []);
+
+  return (
+    <div className="runbook-body" ref={ref}>
+      {blocks.map((b) =>
+        b.type === "html" ? (
+          <div key={b.key} className="runbook-chunk" dangerouslySetInnerHTML={{ __html: b.html }} />
+        ) : b.type === "slot" ? (
+          <div key={b.key} className="runbook-widget" data-slot-key={b.slot.key}>
+            <Widget slot={b.slot} />
+          </div>
+        ) : (
+          <div key={b.key} className="directive-warning" role="alert">
+            <strong>Line {b.line}:</strong> {b.message}
+          </div>
+        ),
+      )}
+    </div>
+  );
+}
+
+/** The generated table of contents beside the text. */
+export function RunbookToc({ toc }: { toc: TocEntry[] }) {
+  if (!toc.length) return null;
+  const min = Math.min(...toc.map((t) => t.depth));
+  return (
+    <nav className="runbook-toc" aria-label="On this page">
+      <p className="runbook-toc-title">On this page</p>
+      <ul>
+        {toc.map((t, i) => (
+          <li key={`${t.id}-${i}`} style={{ paddingLeft: `${(t.depth - min) * 0.9}rem` }}>
+            <a href={`#${encodeURIComponent(t.id)}`} onClick={(e) => isPlainClick(e) && jumpTo(`#${encodeURIComponent(t.id)}`, e)}>
+              {t.text}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,34 @@
+/** Shapes a runbook page receives from its loader. No server imports: shared with the browser. */
+import type { WidgetSlot } from "~/components/widgets/types";
+
+/** One piece of a rendered runbook body, in document order. */
+export type RunbookBlock =
+  | { type: "html"; key: string; html: string }
+  | { type: "slot"; key: string; slot: WidgetSlot }
+  | { type: "warning"; key: string; message: string; line: number };
+
+export interface TocEntry {
+  depth: number;
+  id: string;
+  text: string;
+}
+
+export interface RunbookSummary {
+  /** Path under the runbooks folder, without `.md` (the page is `/runbooks/<path>`). */
+  path: string;
+  title: string;
+  owner: string | null;
+  service: string | null;
+  severity: string | null;
+  tags: string[];
+  plugins: string[];
+  /** ISO time of the file's last change. */
+  updatedAt: string;
+}
+
+export interface RunbookPageData extends RunbookSummary {
+  blocks: RunbookBlock[];
+  toc: TocEntry[];
+  /** Problems with the file itself (invalid UTF-8, bad front matter), shown above the text. */
+  warnings: string[];
+}

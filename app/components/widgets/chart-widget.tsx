@@ -1,0 +1,89 @@
+import { lazy, Suspense, useEffect, useState } from "react";
+import { useSlotReading } from "./provider";
+import { formatValue, StatusBadge } from "./status";
+import type { WidgetSlot } from "./types";
+
+// recharts is loaded only by pages that draw a chart, and only in the browser.
+const ChartView = lazy(() => import("./chart-view"));
+
+export const CHART_WIDTH = 640;
+export const CHART_HEIGHT = 220;
+
+export interface HistoryJson {
+  id: string;
+  title: string;
+  unit?: string;
+  from: number;
+  to: number;
+  thresholds: { warn?: string; critical?: string };
+  samples: { at: number; value: number | null; status: string }[];
+}
+
+/** `::chart{probe="…" range="24h"}`: stored samples over the range with threshold lines. */
+export function ChartWidget({ slot }: { slot: WidgetSlot }) {
+  const { reading, error } = useSlotReading(slot);
+  const range = slot.attrs.range || "24h";
+  const [history, setHistory] = useState<HistoryJson | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const [mounted, setMounted] = useState(false);
+  const titleId = `widget-${slot.key}-title`;
+  useEffect(() => setMounted(true), []);
+
+  // Reload the samples when the probe has a new reading.
+  const observedAt = reading?.observedAt;
+  useEffect(() => {
+    if (!mounted) return;
+    const controller = new AbortController();
+    fetch(`/api/probes/${encodeURIComponent(slot.id)}/history?range=${encodeURIComponent(range)}`, { signal: controller.signal, headers: { accept: "application/json" } })
+      .then(async (res) => {
+        const body = await res.json();
+        if (!res.ok) throw new Error(body?.fieldErrors?.range?.[0] ?? body?.error ?? `HTTP ${res.status}`);
+        setHistory(body as HistoryJson);
+        setFailed(null);
+      })
+      .catch((err) => {
+        if (!controller.signal.aborted) setFailed(err instanceof Error ? err.message : String(err));
+      });
+    return () => controller.abort();
+  }, [mounted, slot.id, range, observedAt]);
+
+  const points = history?.samples.filter((s) => s.value !== null) ?? [];
+  const thresholds = { ...(history?.thresholds ?? {}), ...(slot.attrs.warn ? { warn: slot.attrs.warn } : {}), ...(slot.attrs.critical ? { critical: slot.attrs.critical } : {}) };
+  const values = points.map((p) => p.value as number);
+  return (
+    <figure className="widget widget-chart" data-widget="chart" data-id={slot.id} data-status={reading?.status ?? "pending"} aria-labelledby={titleId}>
+      <header className="widget-head">
+        <h3 id={titleId} className="widget-title">
+          {slot.attrs.title || reading?.title || history?.title || slot.id} <span className="muted">· last {range}</span>
+        </h3>
+        <StatusBadge status={reading?.status ?? "unknown"} pending={!reading && !error} />
+      </header>
+      <div className="chart-box" style={{ width: CHART_WIDTH, maxWidth: "100%", height: CHART_HEIGHT }}>
+        {error || failed ? (
+          <p className="widget-error" role="alert">
+            {error ?? failed}
+          </p>
+        ) : mounted && history ? (
+          points.length ? (
+            <Suspense fallback={<p className="muted">Loading chart…</p>}>
+              <ChartView history={history} thresholds={thresholds} width={CHART_WIDTH} height={CHART_HEIGHT} />
+            </Suspense>
+          ) : (
+            <p className="muted">No samples in the last {range} yet.</p>
+          )
+        ) : (
+          <p className="muted" aria-busy="true">
+            Loading samples…
+          </p>
+        )}
+      </div>
+      <figcaption className="muted">
+        {points.length
+          ? `${points.length} samples · min ${formatValue(Math.min(...values), history?.unit)} · max ${formatValue(Math.max(...values), history?.unit)} · latest ${formatValue(values[values.length - 1], history?.unit)}`
+          : null}
+        {thresholds.warn ? ` · warn ${thresholds.warn}` : null}
+        {thresholds.critical ? ` · critical ${thresholds.critical}` : null}
+      </figcaption>
+    </figure>
+  );
+}

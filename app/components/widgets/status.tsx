@@ -1,0 +1,112 @@
+import type { ProbeReadingJson, ProbeStatus } from "./types";
+
+const LABEL: Record<ProbeStatus, { icon: string; text: string }> = {
+  ok: { icon: "✓", text: "OK" },
+  warn: { icon: "▲", text: "Warning" },
+  critical: { icon: "✖", text: "Critical" },
+  unknown: { icon: "?", text: "Unknown" },
+};
+
+/** A status in text and icon, never colour alone. */
+export function StatusBadge({ status, pending }: { status: ProbeStatus; pending?: boolean }) {
+  if (pending) {
+    return (
+      <span className="status-badge status-pending" data-status="pending">
+        <span aria-hidden="true">…</span> Reading
+      </span>
+    );
+  }
+  const l = LABEL[status];
+  return (
+    <span className={`status-badge status-${status}`} data-status={status}>
+      <span aria-hidden="true" className="status-icon">
+        {l.icon}
+      </span>{" "}
+      {l.text}
+    </span>
+  );
+}
+
+export function statusText(status: ProbeStatus): string {
+  return LABEL[status].text;
+}
+
+export function formatValue(value: number | null, unit?: string): string {
+  if (value === null) return "—";
+  const n = Math.abs(value) >= 100 || Number.isInteger(value) ? Math.round(value).toLocaleString("en-US") : value.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  return unit ? `${n} ${unit}` : n;
+}
+
+export function formatAge(iso: string | null, now: number | null): string {
+  if (!iso) return "never read";
+  if (now === null) return `at ${iso.slice(11, 19)} UTC`;
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 5) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+/** Only web and in-portal links from plugins become anchors. */
+export function safeHref(href: string): string | null {
+  if (href.startsWith("/") && !href.startsWith("//")) return href;
+  try {
+    const u = new URL(href);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+export function cell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+export function RowsTable({ rows, caption, max = 50 }: { rows: Record<string, unknown>[]; caption?: string; max?: number }) {
+  const columns = [...new Set(rows.slice(0, max).flatMap((r) => Object.keys(r)))].slice(0, 10);
+  return (
+    <div className="rows-table">
+      <table>
+        {caption ? <caption>{caption}</caption> : null}
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.slice(0, max).map((r, i) => (
+            <tr key={i}>
+              {columns.map((c) => (
+                <td key={c}>{cell(r[c])}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length > max ? <p className="muted">Showing {max} of {rows.length} rows.</p> : null}
+    </div>
+  );
+}
+
+export function ReadingLinks({ links }: { links: ProbeReadingJson["links"] }) {
+  const safe = (links ?? []).map((l) => ({ ...l, href: safeHref(l.href) })).filter((l): l is { label: string; href: string } => !!l.href);
+  if (!safe.length) return null;
+  return (
+    <ul className="widget-links">
+      {safe.map((l) => (
+        <li key={l.href + l.label}>
+          <a href={l.href} rel="noreferrer noopener" target={l.href.startsWith("/") ? undefined : "_blank"}>
+            {l.label}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,45 @@
+import { useNow, useSlotReading } from "./provider";
+import { formatAge, ReadingLinks, RowsTable, StatusBadge } from "./status";
+import type { WidgetSlot } from "./types";
+
+/** `::table{probe="…"}`: the rows behind a probe's figure. */
+export function TableWidget({ slot }: { slot: WidgetSlot }) {
+  const { reading, error } = useSlotReading(slot);
+  const now = useNow(5000);
+  const titleId = `widget-${slot.key}-title`;
+  const max = Number(slot.attrs.limit) > 0 ? Math.min(500, Number(slot.attrs.limit)) : 50;
+  return (
+    <section className="widget widget-table" data-widget="table" data-id={slot.id} data-status={reading?.status ?? "pending"} aria-labelledby={titleId}>
+      <header className="widget-head">
+        <h3 id={titleId} className="widget-title">
+          {slot.attrs.title || reading?.title || slot.id}
+        </h3>
+        <span aria-live="polite">
+          <StatusBadge status={reading?.status ?? "unknown"} pending={!reading && !error} />
+        </span>
+      </header>
+      {error ? (
+        <p className="widget-error" role="alert">
+          {error}
+        </p>
+      ) : !reading ? (
+        <p className="muted widget-pending" aria-busy="true">
+          Reading <code>{slot.id}</code>…
+        </p>
+      ) : (
+        <>
+          <p className="widget-summary">
+            {reading.summary} <span className="muted">· as of {formatAge(reading.observedAt, now)}</span>
+          </p>
+          {reading.error ? (
+            <p className="widget-error">
+              <span aria-hidden="true">⚠</span> {reading.error}
+            </p>
+          ) : null}
+          {reading.rows?.length ? <RowsTable rows={reading.rows} max={max} /> : <p className="muted">No rows.</p>}
+          <ReadingLinks links={reading.links} />
+        </>
+      )}
+    </section>
+  );
+}

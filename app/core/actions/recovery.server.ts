@@ -1,0 +1,113 @@
+import { parseDuration } from "../../../plugins/plugin-api";
+import { parseRoles } from "~/lib/roles";
+import { checkpointSettings, writeCheckpoint } from "../audit/checkpoints.server";
+import type { Portal } from "../portal.server";
+import { audit, Conflict, errorText } from "./audit-entry.server";
+import { STALE_MS } from "./locks.server";
+import { expireRequest } from "./pipeline.server";
+import { INSTANCE_ID, localRuns } from "./runner.server";
+
+/**
+ * Runs left `pending`/`started` by a process that died become `interrupted` (audited), never lost.
+ * `all`: every such run not owned by this process (SQLite: one process owns the store, so at boot
+ * nothing else can be running). Otherwise only runs whose owner stopped beating its heart.
+ */
+export async function recoverRuns(portal: Portal, options: { all: boolean }): Promise<number> {
+  const { store } = portal;
+  const now = Date.now();
+  let q = store.db
+    .selectFrom("action_runs")
+    .select(["id", "action_id", "target", "actor", "roles", "incident_id", "status", "owner", "heartbeat_at"])
+    .where("status", "in", ["pending", "started"])
+    .where((eb) => eb.or([eb("owner", "is", null), eb("owner", "!=", INSTANCE_ID)]));
+  if (!options.all) q = q.where("heartbeat_at", "<", now - STALE_MS);
+  const stuck = await q.limit(500).execute();
+  let n = 0;
+  for (const run of stuck) {
+    try {
+      await audit(
+        portal,
+        {
+          action: run.action_id,
+          target: run.target,
+          actor: run.actor,
+          roles: parseRoles(run.roles),
+          incidentId: run.incident_id,
+          runId: run.id,
+          outcome: "interrupted",
+          details: { reason: "the portal process running it stopped before it finished", was: run.status, lastHeartbeat: run.heartbeat_at ? new Date(Number(run.heartbeat_at)).toISOString() : null },
+        },
+        async (db) => {
+          const res = await db
+            .updateTable("action_runs")
+            .set({ status: "interrupted", finished_at: now, error: "interrupted: the process running it stopped (crash or restart) before it finished; check the target's state before retrying" })
+            .where("id", "=", run.id)
+            .where("status", "=", run.status)
+            .where("heartbeat_at", run.heartbeat_at === null ? "is" : "=", run.heartbeat_at)
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1) throw new Conflict("the run moved on");
+          await db.deleteFrom("action_locks").where("run_id", "=", run.id).execute();
+        },
+      );
+      n++;
+    } catch (err) {
+      if (!(err instanceof Conflict)) portal.log.error({ err: errorText(err), runId: run.id }, "could not mark a run interrupted");
+    }
+  }
+  if (n) portal.log.warn({ count: n }, "runs left unfinished by a stopped process were marked interrupted");
+  return n;
+}
+
+/** Approval requests past their expiry count as denied. */
+export async function expireApprovals(portal: Portal): Promise<number> {
+  const rows = await portal.store.db
+    .selectFrom("action_runs")
+    .select(["id", "action_id", "target", "actor", "roles", "incident_id", "expires_at"])
+    .where("status", "=", "awaiting_approval")
+    .where("expires_at", "<=", Date.now())
+    .limit(500)
+    .execute();
+  for (const r of rows) await expireRequest(portal, r).catch((err) => portal.log.error({ err: errorText(err) }, "could not expire an approval request"));
+  return rows.length;
+}
+
+/**
+ * Boot step: recover interrupted runs, then keep sweeping (stale runs of dead instances, expired
+ * approvals) and write signed audit checkpoints. Stops by interrupting this process's own runs.
+ */
+export async function actionsBootStep(portal: Portal): Promise<() => Promise<void>> {
+  const settings = checkpointSettings({ config: portal.config, dataDir: portal.dataDir, create: true });
+  await recoverRuns(portal, { all: portal.store.dialect === "sqlite" });
+  await expireApprovals(portal);
+  await writeCheckpoint(portal.store, settings).catch((err) => portal.log.error({ err: errorText(err) }, "could not write an audit checkpoint"));
+
+  let busy = false;
+  const sweep = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      try {
+        await recoverRuns(portal, { all: false });
+        await expireApprovals(portal);
+      } catch (err) {
+        portal.log.warn({ err: errorText(err) }, "action sweep failed");
+      } finally {
+        busy = false;
+      }
+    })();
+  }, 5_000);
+  const checkpoints = setInterval(() => {
+    writeCheckpoint(portal.store, settings).catch((err) => portal.log.error({ err: errorText(err) }, "could not write an audit checkpoint"));
+  }, parseDuration(portal.config.audit.checkpointEvery));
+  sweep.unref();
+  checkpoints.unref();
+
+  return async () => {
+    clearInterval(sweep);
+    clearInterval(checkpoints);
+    const running = [...localRuns().values()];
+    for (const r of running) r.interrupt();
+    await Promise.race([Promise.all(running.map((r) => r.done)), new Promise((r) => setTimeout(r, 8_000))]);
+    await writeCheckpoint(portal.store, settings).catch(() => {});
+  };
+}

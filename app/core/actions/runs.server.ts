@@ -1,0 +1,109 @@
+import { json } from "@remix-run/node";
+import type { Portal } from "../portal.server";
+import type { PipelineResponse } from "./pipeline.server";
+import type { RunRow } from "./runner.server";
+
+const MAX_BODY = 256 * 1024;
+
+/** Reads a JSON request body with a size cap. Only `application/json` is accepted (no form posts from other sites). */
+export async function readJsonBody(request: Request): Promise<{ ok: true; value: unknown } | { ok: false; error: string; status: number }> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type)) return { ok: false, status: 415, error: "send the body as application/json" };
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_BODY) return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY} bytes` };
+  if (!request.body) return { ok: true, value: {} };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY) {
+      await reader.cancel().catch(() => {});
+      return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY} bytes` };
+    }
+    chunks.push(value);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, status: 400, error: "the body is not valid JSON" };
+  }
+}
+
+export function respond(res: PipelineResponse) {
+  return json(res.body, { status: res.status, headers: { "Cache-Control": "no-store" } });
+}
+
+function parse(text: string | null): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export const ACTIVE_STATUSES = ["awaiting_approval", "pending", "started"];
+
+/** A run as the API and the run page show it (input already redacted at rest). */
+export function runView(portal: Portal, row: RunRow) {
+  const reg = portal.registry.actions.get(row.action_id);
+  return {
+    runId: row.id,
+    actionId: row.action_id,
+    title: reg?.def.title ?? row.action_id,
+    target: row.target,
+    risk: row.risk,
+    status: row.status,
+    actor: row.actor,
+    input: parse(row.input),
+    result: parse(row.result),
+    error: row.error,
+    log: row.log,
+    progress: row.progress_done === null ? null : { done: Number(row.progress_done), total: row.progress_total === null ? null : Number(row.progress_total) },
+    incidentId: row.incident_id,
+    evidence: parse(row.evidence),
+    breakGlass: !!row.break_glass,
+    breakGlassReason: row.break_glass_reason,
+    reviewedBy: row.reviewed_by,
+    approvedBy: row.approved_by,
+    expiresAt: row.expires_at ? new Date(Number(row.expires_at)).toISOString() : null,
+    cancellable: !!reg?.def.cancellable,
+    cancelRequested: !!row.cancel_requested,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    startedAt: row.started_at ? new Date(Number(row.started_at)).toISOString() : null,
+    finishedAt: row.finished_at ? new Date(Number(row.finished_at)).toISOString() : null,
+    active: ACTIVE_STATUSES.includes(row.status),
+  };
+}
+export type RunView = ReturnType<typeof runView>;
+
+export async function getRun(portal: Portal, runId: string): Promise<RunView | null> {
+  if (typeof runId !== "string" || runId.length > 64) return null;
+  const row = await portal.store.db.selectFrom("action_runs").selectAll().where("id", "=", runId).executeTakeFirst();
+  return row ? runView(portal, row as RunRow) : null;
+}
+
+const SUMMARY_COLUMNS = ["id", "action_id", "target", "actor", "risk", "status", "created_at", "expires_at", "break_glass_reason", "started_at", "finished_at", "approved_by"] as const;
+
+/** Critical requests waiting for a second admin. */
+export async function pendingApprovals(portal: Portal) {
+  return portal.store.db.selectFrom("action_runs").select(SUMMARY_COLUMNS).where("status", "=", "awaiting_approval").orderBy("created_at", "asc").limit(100).execute();
+}
+
+/** Break-glass runs no second admin has reviewed yet. */
+export async function reviewQueue(portal: Portal) {
+  return portal.store.db
+    .selectFrom("action_runs")
+    .select(SUMMARY_COLUMNS)
+    .where("break_glass", "=", 1)
+    .where("reviewed_at", "is", null)
+    .where("status", "not in", ["refused"])
+    .orderBy("created_at", "asc")
+    .limit(100)
+    .execute();
+}

@@ -1,0 +1,233 @@
+import crypto from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../db/schema";
+import type { Store } from "../db/store.server";
+import { scrubDeep } from "./redact.server";
+
+export const GENESIS_HASH = "0".repeat(64);
+/** pg_advisory_xact_lock key that serializes appends from every instance into one chain. */
+const PG_AUDIT_LOCK = 720_430_901;
+
+export type AuditOutcome =
+  | "requested"
+  | "denied"
+  | "invalid"
+  | "rate_limited"
+  | "locked"
+  | "duplicate"
+  | "approved"
+  | "rejected"
+  | "expired"
+  | "started"
+  | "succeeded"
+  | "failed"
+  | "interrupted"
+  | "cancel_requested"
+  | "cancelled"
+  | "reviewed"
+  | "token_created"
+  | "token_revoked";
+
+export interface AuditInput {
+  actor: string;
+  roles: readonly string[];
+  /** Action id (`demo.flush-cache`) or a portal event (`auth.token`). */
+  action: string;
+  target: string;
+  outcome: AuditOutcome;
+  details?: Record<string, unknown>;
+  incidentId?: string | null;
+  runId?: string | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  roles: string;
+  action: string;
+  target: string;
+  outcome: string;
+  details: string;
+  incident_id: string | null;
+  run_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export type Db = Kysely<Database>;
+
+/** JSON with object keys sorted at every level: one byte string per value. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && !Number.isFinite(value)) return "null";
+    return value === undefined ? "null" : JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
+  const keys = Object.keys(value as object)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+}
+
+/** The hash of an entry: sha256 over the canonical JSON of every field but the hash itself. */
+export function entryHash(e: Omit<AuditEntry, "hash">): string {
+  const canonical = canonicalJson({
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    roles: e.roles,
+    action: e.action,
+    target: e.target,
+    outcome: e.outcome,
+    details: e.details,
+    incidentId: e.incident_id,
+    runId: e.run_id,
+    prevHash: e.prev_hash,
+  });
+  return crypto.createHash("sha256").update(canonical).digest("hex");
+}
+
+const MAX_FIELD = 500;
+
+function clip(text: string, max = MAX_FIELD): string {
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+function prepare(input: AuditInput, secrets: readonly string[] = []): Omit<AuditEntry, "seq" | "at" | "prev_hash" | "hash"> {
+  const details = scrubDeep(input.details ?? {}, secrets);
+  return {
+    actor: clip(input.actor, 200),
+    roles: clip(input.roles.join(","), 200),
+    action: clip(input.action, 200),
+    target: clip(scrubDeep(input.target, secrets)),
+    outcome: input.outcome,
+    details: canonicalJson(details),
+    incident_id: input.incidentId ? clip(input.incidentId, 64) : null,
+    run_id: input.runId ? clip(input.runId, 64) : null,
+  };
+}
+
+/** Runs `body` while holding the one audit lock, inside one transaction. */
+export async function withAuditLock<T>(store: Store, body: (db: Db) => Promise<T>): Promise<T> {
+  if (store.dialect === "postgres") {
+    return store.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(trx);
+      return body(trx);
+    });
+  }
+  // SQLite: the single connection serializes this process; BEGIN IMMEDIATE takes the write
+  // lock up front so another process (a CLI) cannot interleave between read-head and insert.
+  return store.db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const out = await body(conn);
+      await sql`commit`.execute(conn);
+      return out;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw err;
+    }
+  });
+}
+
+async function head(db: Db): Promise<{ seq: number; hash: string; at: number }> {
+  const last = await db.selectFrom("audit_entries").select(["seq", "hash", "at"]).orderBy("seq", "desc").limit(1).executeTakeFirst();
+  return last ? { seq: Number(last.seq), hash: last.hash, at: Number(last.at) } : { seq: 0, hash: GENESIS_HASH, at: 0 };
+}
+
+function chainOnto(prev: { seq: number; hash: string; at: number }, rows: ReturnType<typeof prepare>[], now: number): AuditEntry[] {
+  const out: AuditEntry[] = [];
+  let p = prev;
+  for (const r of rows) {
+    // `at` never goes backwards along the chain (clock skew between instances), so time
+    // ranges map to seq ranges.
+    const entry = { ...r, seq: p.seq + 1, at: Math.max(now, p.at), prev_hash: p.hash };
+    const full: AuditEntry = { ...entry, hash: entryHash(entry) };
+    out.push(full);
+    p = { seq: full.seq, hash: full.hash, at: full.at };
+  }
+  return out;
+}
+
+export interface AppendOptions {
+  /** Values scrubbed from every string of the entry (config secrets, secret input values). */
+  secrets?: readonly string[];
+  /** Work that must commit or roll back together with the entry (e.g. the run's status change). Throw to abort both. */
+  within?: (db: Db, entry: AuditEntry) => Promise<void>;
+}
+
+/** Appends one entry to the chain. Throws when it could not be written (callers fail closed). */
+export async function appendAudit(store: Store, input: AuditInput, options: AppendOptions = {}): Promise<AuditEntry> {
+  const row = prepare(input, options.secrets);
+  return withAuditLock(store, async (db) => {
+    const [entry] = chainOnto(await head(db), [row], Date.now());
+    await db.insertInto("audit_entries").values(entry).execute();
+    if (options.within) await options.within(db, entry);
+    return entry;
+  });
+}
+
+/** Appends many entries in one transaction (bulk imports, benchmarks). */
+export async function appendAuditBatch(store: Store, inputs: AuditInput[], at?: (i: number) => number): Promise<number> {
+  const rows = inputs.map((i) => prepare(i));
+  return withAuditLock(store, async (db) => {
+    let prev = await head(db);
+    const chunk = 500;
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.slice(i, i + chunk);
+      const entries: AuditEntry[] = [];
+      for (let j = 0; j < part.length; j++) {
+        const [e] = chainOnto(prev, [part[j]], at ? at(i + j) : Date.now());
+        entries.push(e);
+        prev = { seq: e.seq, hash: e.hash, at: e.at };
+      }
+      await db.insertInto("audit_entries").values(entries).execute();
+    }
+    return prev.seq;
+  });
+}
+
+export async function auditHead(store: Store): Promise<{ seq: number; hash: string; at: number }> {
+  return head(store.db);
+}
+
+export interface ChainProblem {
+  seq: number;
+  problem: string;
+}
+
+/** Walks the whole chain in seq order; returns the first problem, or null when intact. */
+export async function verifyChainRows(store: Store, onProgress?: (checked: number) => void): Promise<{ checked: number; head: { seq: number; hash: string }; problem: ChainProblem | null }> {
+  let prevSeq = 0;
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  const batch = 10_000;
+  for (;;) {
+    const rows = await store.db
+      .selectFrom("audit_entries")
+      .selectAll()
+      .where("seq", ">", prevSeq)
+      .orderBy("seq", "asc")
+      .limit(batch)
+      .execute();
+    for (const raw of rows) {
+      const r = { ...raw, seq: Number(raw.seq), at: Number(raw.at) } as AuditEntry;
+      if (r.seq !== prevSeq + 1) {
+        return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: prevSeq + 1, problem: `entry ${prevSeq + 1} is missing (next is ${r.seq}): deleted entries` } };
+      }
+      if (r.prev_hash !== prevHash) {
+        return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: r.seq, problem: `entry ${r.seq} does not link to entry ${prevSeq} (previous hash differs): entries deleted, inserted or reordered` } };
+      }
+      if (entryHash(r) !== r.hash) {
+        return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: r.seq, problem: `entry ${r.seq} was altered (its content does not match its hash)` } };
+      }
+      prevSeq = r.seq;
+      prevHash = r.hash;
+      checked++;
+    }
+    onProgress?.(checked);
+    if (rows.length < batch) break;
+  }
+  return { checked, head: { seq: prevSeq, hash: prevHash }, problem: null };
+}

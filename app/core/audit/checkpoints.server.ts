@@ -1,0 +1,186 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { PortalConfig } from "../config.server";
+import type { Store } from "../db/store.server";
+import { auditHead, verifyChainRows, type ChainProblem } from "./chain.server";
+
+/**
+ * Signed checkpoints: every so often the chain head (seq, hash) is appended to a file outside the
+ * database with an HMAC whose key is not in the database either. Someone who can rewrite the
+ * database can cut entries off the end (or rehash the whole chain), but cannot forge a checkpoint.
+ */
+export interface CheckpointSettings {
+  file: string;
+  key: Buffer | null;
+  keySource: "config" | "env" | "file" | "none";
+}
+
+export interface Checkpoint {
+  seq: number;
+  hash: string;
+  at: number;
+  mac: string;
+}
+
+export const KEY_FILE_NAME = "audit-checkpoint.key";
+
+export function checkpointSettings(options: {
+  config: Pick<PortalConfig, "audit">;
+  dataDir: string;
+  env?: Record<string, string | undefined>;
+  /** Generate the key file when there is no key yet (the server); verification never creates one. */
+  create?: boolean;
+}): CheckpointSettings {
+  const env: Record<string, string | undefined> = options.env ?? process.env;
+  const file = path.resolve(options.config.audit.checkpointFile ?? path.join(options.dataDir, "audit-checkpoints.ndjson"));
+  if (options.config.audit.checkpointKey) return { file, key: Buffer.from(options.config.audit.checkpointKey), keySource: "config" };
+  if (env.OPSDECK_AUDIT_KEY) return { file, key: Buffer.from(env.OPSDECK_AUDIT_KEY), keySource: "env" };
+  const keyFile = path.join(options.dataDir, KEY_FILE_NAME);
+  if (options.create) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    try {
+      fs.writeFileSync(keyFile, crypto.randomBytes(32).toString("hex") + "\n", { mode: 0o600, flag: "wx" });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+  try {
+    const text = fs.readFileSync(keyFile, "utf8").trim();
+    if (text) return { file, key: Buffer.from(text), keySource: "file" };
+  } catch {
+    /* no key file */
+  }
+  return { file, key: null, keySource: "none" };
+}
+
+function mac(key: Buffer, seq: number, hash: string, at: number): string {
+  return crypto.createHmac("sha256", key).update(`opsdeck-audit-checkpoint|${seq}|${hash}|${at}`).digest("hex");
+}
+
+function lastLine(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, 4096);
+    const buf = Buffer.alloc(len);
+    fs.readSync(fd, buf, 0, len, size - len);
+    const lines = buf.toString("utf8").split("\n").filter(Boolean);
+    return lines.at(-1) ?? null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Appends a signed checkpoint of the current head, unless the head has not moved since the last one. */
+export async function writeCheckpoint(store: Store, settings: CheckpointSettings): Promise<Checkpoint | null> {
+  if (!settings.key) return null;
+  const head = await auditHead(store);
+  if (head.seq === 0) return null;
+  const last = lastLine(settings.file);
+  if (last) {
+    try {
+      const prev = JSON.parse(last) as Checkpoint;
+      if (prev.seq === head.seq && prev.hash === head.hash) return null;
+    } catch {
+      /* a damaged last line: write a fresh checkpoint after it */
+    }
+  }
+  const at = Date.now();
+  const cp: Checkpoint = { seq: head.seq, hash: head.hash, at, mac: mac(settings.key, head.seq, head.hash, at) };
+  fs.mkdirSync(path.dirname(settings.file), { recursive: true });
+  fs.appendFileSync(settings.file, JSON.stringify(cp) + "\n", { mode: 0o600 });
+  return cp;
+}
+
+export function readCheckpoints(settings: CheckpointSettings): { checkpoints: Checkpoint[]; problems: string[] } {
+  let text: string;
+  try {
+    text = fs.readFileSync(settings.file, "utf8");
+  } catch {
+    return { checkpoints: [], problems: [] };
+  }
+  const checkpoints: Checkpoint[] = [];
+  const problems: string[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    if (!settings.key) {
+      problems.push(`checkpoints in ${settings.file} cannot be checked: no checkpoint key (audit.checkpointKey, OPSDECK_AUDIT_KEY or ${KEY_FILE_NAME})`);
+      break;
+    }
+    let cp: Checkpoint;
+    try {
+      cp = JSON.parse(line);
+    } catch {
+      problems.push(`checkpoint file line ${i + 1} is not valid JSON`);
+      continue;
+    }
+    const expected = mac(settings.key, Number(cp.seq), String(cp.hash), Number(cp.at));
+    const given = Buffer.from(String(cp.mac ?? ""), "hex");
+    if (given.length !== 32 || !crypto.timingSafeEqual(given, Buffer.from(expected, "hex"))) {
+      problems.push(`checkpoint file line ${i + 1} has an invalid signature (the checkpoint file was altered, or the key changed)`);
+      continue;
+    }
+    checkpoints.push({ ...cp, seq: Number(cp.seq), at: Number(cp.at) });
+  }
+  return { checkpoints, problems };
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  checked: number;
+  head: { seq: number; hash: string };
+  checkpoints: number;
+  /** The first bad entry in the chain, if any. */
+  problem: ChainProblem | null;
+  /** Checkpoint findings: truncation, rewritten history, damaged checkpoint file. */
+  checkpointProblems: string[];
+  seconds: number;
+}
+
+/** Verifies the chain and every signed checkpoint against it. */
+export async function verifyAudit(store: Store, settings: CheckpointSettings): Promise<VerifyReport> {
+  const t0 = performance.now();
+  const chain = await verifyChainRows(store);
+  const { checkpoints, problems } = readCheckpoints(settings);
+  const checkpointProblems = [...problems];
+  if (checkpoints.length) {
+    const maxSeq = Math.max(...checkpoints.map((c) => c.seq));
+    const tail = checkpoints.find((c) => c.seq === maxSeq)!;
+    if (!chain.problem && maxSeq > chain.head.seq) {
+      checkpointProblems.push(
+        `the log ends at entry ${chain.head.seq} but a signed checkpoint from ${new Date(tail.at).toISOString()} saw entry ${maxSeq}: entries ${chain.head.seq + 1}–${maxSeq} were cut off the end`,
+      );
+    }
+    const seqs = [...new Set(checkpoints.map((c) => c.seq))].filter((s) => s <= chain.head.seq);
+    const hashes = new Map<number, string>();
+    for (let i = 0; i < seqs.length; i += 500) {
+      const rows = await store.db.selectFrom("audit_entries").select(["seq", "hash"]).where("seq", "in", seqs.slice(i, i + 500)).execute();
+      for (const r of rows) hashes.set(Number(r.seq), r.hash);
+    }
+    for (const c of checkpoints) {
+      if (c.seq > chain.head.seq) continue;
+      const h = hashes.get(c.seq);
+      if (h !== c.hash) {
+        checkpointProblems.push(`entry ${c.seq} differs from the signed checkpoint of ${new Date(c.at).toISOString()}: history was rewritten`);
+        break;
+      }
+    }
+  }
+  return {
+    ok: !chain.problem && checkpointProblems.length === 0,
+    checked: chain.checked,
+    head: chain.head,
+    checkpoints: checkpoints.length,
+    problem: chain.problem,
+    checkpointProblems,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

@@ -1,0 +1,289 @@
+import type { Kysely } from "kysely";
+import { OPEN_STATUSES, type TimelineEntry, type TimelineKind } from "~/lib/incidents";
+import { scrubSecrets } from "../config.server";
+import type { Store } from "../db/store.server";
+import type { Incident } from "./incidents.server";
+
+/** Audit and probe tables belong to other features; read them by their column names. */
+function anyDb(store: Store): Kysely<any> {
+  return store.db as unknown as Kysely<any>;
+}
+
+function isMissingTable(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err);
+  return /no such table|does not exist/i.test(msg);
+}
+
+async function orEmpty<T>(query: Promise<T[]>): Promise<T[]> {
+  try {
+    return await query;
+  } catch (err) {
+    if (isMissingTable(err)) return [];
+    throw err;
+  }
+}
+
+function parseJson(text: unknown): Record<string, unknown> {
+  if (text && typeof text === "object") return text as Record<string, unknown>;
+  if (typeof text !== "string" || !text) return {};
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === "object" ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The window whose probe transitions belong to the incident: from the earliest known start to resolution (or now). */
+export function incidentWindow(incident: Incident, now = Date.now()): { from: number; to: number } {
+  const from = Math.min(incident.declaredAt, incident.detectedAt, incident.impactStartedAt ?? Infinity);
+  const to = incident.resolvedAt ?? incident.closedAt ?? now;
+  return { from, to: Math.max(to, from) };
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  investigating: "Investigating",
+  identified: "Identified",
+  monitoring: "Monitoring",
+  resolved: "Resolved",
+  closed: "Closed",
+};
+
+function describeEvent(type: string, text: string, data: Record<string, unknown>): { kind: TimelineKind; title: string; text?: string; status?: string } {
+  switch (type) {
+    case "declared":
+      return {
+        kind: "declared",
+        title: `Incident declared (${data.severity ?? "?"})${data.commander ? `, commander ${data.commander}` : ""}`,
+        text: text || undefined,
+      };
+    case "status":
+      return { kind: "status", title: `Status: ${STATUS_WORDS[String(data.from)] ?? data.from} → ${STATUS_WORDS[String(data.to)] ?? data.to}`, text: text || undefined, status: String(data.to) };
+    case "severity":
+      return { kind: "severity", title: `Severity: ${data.from} → ${data.to}`, text: text || undefined };
+    case "commander":
+      return { kind: "commander", title: `Commander: ${data.from ?? "nobody"} → ${data.to}` };
+    case "checklist":
+      return {
+        kind: "checklist",
+        title: `${data.checked === false ? "Unticked" : "Ticked"}: ${text}`,
+        text: data.runbook ? `in runbook ${data.runbook}` : undefined,
+      };
+    case "edit":
+      return { kind: "edit", title: "Incident edited", text };
+    default:
+      return { kind: "note", title: "Note", text };
+  }
+}
+
+/** Only summaries the audit feature already redacted; never the action's input. */
+function auditSummary(details: Record<string, unknown>): string | undefined {
+  const pick = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim().slice(0, 500) : undefined);
+  const result = details.result && typeof details.result === "object" ? (details.result as Record<string, unknown>) : {};
+  return pick(details.summary) ?? pick(result.summary) ?? pick(details.reason) ?? pick(details.error);
+}
+
+const APPROVAL_OUTCOMES = new Set(["approved", "requested", "approval_requested", "approval_expired"]);
+
+export interface TimelineOptions {
+  /** Include entries hidden from the report (the incident page shows them greyed; the report leaves them out). */
+  includeHidden?: boolean;
+  now?: number;
+  /** Configured secret values, scrubbed from every text. */
+  secrets?: readonly string[];
+}
+
+/**
+ * The incident's timeline, assembled from its own events, the audit entries that name it
+ * (actions run, approvals) and the status transitions of its linked plugins' probes during the
+ * incident window. Sorted by the time shown (corrected where corrected).
+ */
+export async function assembleTimeline(store: Store, incident: Incident, options: TimelineOptions = {}): Promise<TimelineEntry[]> {
+  const db = anyDb(store);
+  const secrets = options.secrets ?? [];
+  const scrub = (t: string | undefined) => (t === undefined || !secrets.length ? t : scrubSecrets(t, secrets));
+  const window = incidentWindow(incident, options.now);
+
+  const [events, marks, audit, transitions] = await Promise.all([
+    store.db
+      .selectFrom("incident_events")
+      .select(["id", "type", "at", "corrected_at", "actor", "text", "data", "pinned", "hidden"])
+      .where("incident_id", "=", incident.id)
+      .execute(),
+    store.db.selectFrom("incident_entry_marks").select(["entry_key", "pinned", "hidden", "corrected_at"]).where("incident_id", "=", incident.id).execute(),
+    orEmpty(
+      db
+        .selectFrom("audit_entries")
+        .select(["seq", "at", "actor", "action", "target", "outcome", "details", "run_id"])
+        .where("incident_id", "=", incident.id)
+        .orderBy("seq")
+        .execute(),
+    ),
+    incident.plugins.length
+      ? orEmpty(
+          db
+            .selectFrom("probe_transitions")
+            .select(["id", "probe_id", "plugin_id", "at", "from_status", "to_status", "value", "summary"])
+            .where("plugin_id", "in", incident.plugins)
+            .where("at", ">=", window.from)
+            .where("at", "<=", window.to)
+            .orderBy("at")
+            .execute(),
+        )
+      : Promise.resolve([] as any[]),
+  ]);
+
+  const markByKey = new Map(marks.map((m) => [m.entry_key, m]));
+  const out: (TimelineEntry & { rank: number })[] = [];
+
+  for (const e of events) {
+    const d = describeEvent(e.type, e.text, parseJson(e.data));
+    const originalAt = Number(e.at);
+    const corrected = e.corrected_at == null ? null : Number(e.corrected_at);
+    out.push({
+      key: `ev:${e.id}`,
+      source: "incident",
+      kind: d.kind,
+      at: corrected ?? originalAt,
+      originalAt,
+      corrected: corrected != null,
+      pinned: !!Number(e.pinned),
+      hidden: !!Number(e.hidden),
+      actor: e.actor,
+      title: scrub(d.title)!,
+      text: scrub(d.text),
+      status: d.status,
+      rank: e.type === "declared" ? 0 : 2,
+    });
+  }
+
+  for (const a of audit as any[]) {
+    const key = `audit:${a.seq}`;
+    const details = parseJson(a.details);
+    const outcome = String(a.outcome ?? "");
+    const kind: TimelineKind = APPROVAL_OUTCOMES.has(outcome) ? "approval" : "action";
+    const target = a.target ? ` on ${a.target}` : "";
+    const title = kind === "approval" ? `Approval ${outcome}: ${a.action}${target}` : `Action ${a.action} ${outcome}${target}`;
+    out.push(withMark({
+      key,
+      source: "audit",
+      kind,
+      at: Number(a.at),
+      originalAt: Number(a.at),
+      corrected: false,
+      pinned: false,
+      hidden: false,
+      actor: a.actor ?? null,
+      title: scrub(title)!,
+      text: scrub(auditSummary(details)),
+      href: a.run_id ? `/runs/${encodeURIComponent(a.run_id)}` : undefined,
+      status: outcome,
+      rank: 1,
+    }, markByKey.get(key)));
+  }
+
+  for (const t of transitions as any[]) {
+    const key = `probe:${t.id}`;
+    const value = t.value == null ? "" : ` (${Number(t.value)})`;
+    out.push(withMark({
+      key,
+      source: "probe",
+      kind: "probe",
+      at: Number(t.at),
+      originalAt: Number(t.at),
+      corrected: false,
+      pinned: false,
+      hidden: false,
+      actor: null,
+      title: `${t.probe_id}: ${t.from_status ?? "unknown"} → ${t.to_status}${value}`,
+      text: scrub(t.summary ?? undefined) || undefined,
+      status: t.to_status,
+      rank: 1,
+    }, markByKey.get(key)));
+  }
+
+  out.sort((a, b) => a.at - b.at || a.originalAt - b.originalAt || a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const result: TimelineEntry[] = [];
+  for (const { rank: _rank, ...entry } of out) if (options.includeHidden || !entry.hidden) result.push(entry);
+  return result;
+}
+
+function withMark<T extends TimelineEntry>(entry: T, mark: { pinned: number; hidden: number; corrected_at: number | null } | undefined): T {
+  if (!mark) return entry;
+  const corrected = mark.corrected_at == null ? null : Number(mark.corrected_at);
+  return { ...entry, pinned: !!Number(mark.pinned), hidden: !!Number(mark.hidden), corrected: corrected != null, at: corrected ?? entry.originalAt };
+}
+
+/** When the next status update is due (the seed's "update every 15 minutes"); null once resolved. */
+export async function nextUpdateDue(store: Store, incident: Incident, now = Date.now()): Promise<{ lastUpdateAt: number; dueAt: number; overdue: boolean } | null> {
+  if (!(OPEN_STATUSES as readonly string[]).includes(incident.status)) return null;
+  const row = await store.db
+    .selectFrom("incident_events")
+    .select((eb) => eb.fn.max("at").as("last"))
+    .where("incident_id", "=", incident.id)
+    .where("type", "in", ["declared", "status", "note"])
+    .executeTakeFirst();
+  const lastUpdateAt = Number(row?.last ?? incident.declaredAt);
+  const dueAt = lastUpdateAt + incident.updateEveryMin * 60_000;
+  return { lastUpdateAt, dueAt, overdue: now > dueAt };
+}
+
+/**
+ * The start of the trouble on the given plugins' probes: for each probe whose latest transition
+ * (within `lookback`) left it warn or critical, the time it left ok. The earliest such time, or null.
+ */
+export async function troubleStartedAt(store: Store, plugins: readonly string[], now = Date.now(), lookback = 24 * 3_600_000): Promise<number | null> {
+  if (!plugins.length) return null;
+  const rows = (await orEmpty(
+    anyDb(store)
+      .selectFrom("probe_transitions")
+      .select(["probe_id", "at", "from_status", "to_status"])
+      .where("plugin_id", "in", [...plugins])
+      .where("at", ">=", now - lookback)
+      .where("at", "<=", now)
+      .orderBy("at")
+      .execute(),
+  )) as { probe_id: string; at: number; from_status: string | null; to_status: string }[];
+  const streakStart = new Map<string, number | null>();
+  for (const r of rows) {
+    const bad = r.to_status === "warn" || r.to_status === "critical";
+    const wasBad = r.from_status === "warn" || r.from_status === "critical";
+    if (!bad) streakStart.set(r.probe_id, null);
+    else if (!wasBad || streakStart.get(r.probe_id) == null) streakStart.set(r.probe_id, streakStart.get(r.probe_id) ?? Number(r.at));
+  }
+  const starts = [...streakStart.values()].filter((v): v is number => v != null);
+  return starts.length ? Math.min(...starts) : null;
+}
+
+/** Long timelines show their start and their latest entries; the middle opens on request. */
+export const TIMELINE_HEAD = 100;
+export const TIMELINE_TAIL = 200;
+
+export interface IncidentPageTimeline {
+  /** The entries shown, in order; when `gap` is set, the omitted ones sit after `gap.after` entries. */
+  entries: TimelineEntry[];
+  gap: { after: number; count: number } | null;
+  total: number;
+  hiddenCount: number;
+  pinned: TimelineEntry[];
+  nextUpdate: Awaited<ReturnType<typeof nextUpdateDue>>;
+}
+
+/** What the incident page's loader returns for the timeline. */
+export async function incidentPageTimeline(
+  store: Store,
+  incident: Incident,
+  options: { secrets?: readonly string[]; now?: number; showAll?: boolean } = {},
+): Promise<IncidentPageTimeline> {
+  const [timeline, nextUpdate] = await Promise.all([
+    assembleTimeline(store, incident, { includeHidden: true, secrets: options.secrets, now: options.now }),
+    nextUpdateDue(store, incident, options.now),
+  ]);
+  const pinned = timeline.filter((e) => e.pinned);
+  const hiddenCount = timeline.reduce((n, e) => n + (e.hidden ? 1 : 0), 0);
+  if (options.showAll || timeline.length <= TIMELINE_HEAD + TIMELINE_TAIL) {
+    return { entries: timeline, gap: null, total: timeline.length, hiddenCount, pinned, nextUpdate };
+  }
+  const entries = [...timeline.slice(0, TIMELINE_HEAD), ...timeline.slice(timeline.length - TIMELINE_TAIL)];
+  return { entries, gap: { after: TIMELINE_HEAD, count: timeline.length - entries.length }, total: timeline.length, hiddenCount, pinned, nextUpdate };
+}

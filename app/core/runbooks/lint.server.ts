@@ -1,0 +1,171 @@
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { parseDuration } from "../../../plugins/plugin-api";
+import type { PluginRegistry } from "../plugins/registry.server";
+import { CLOBBER_PREFIX } from "./dom-names.server";
+import { DIRECTIVES, resolveRelative, type DirectiveName } from "./render.server";
+import { loadRunbook, type LoadedRunbook } from "./runbooks.server";
+import { fileInside, scanRunbooks } from "./source.server";
+
+export interface LintProblem {
+  /** Path under the runbooks folder, with `.md`. */
+  file: string;
+  line: number;
+  message: string;
+}
+
+/**
+ * Preset input of an `::action` directive, typed against the action's schema: attributes are
+ * strings, so a field that wants a number or a boolean gets one when the text is one.
+ */
+export function presetInput(attrs: Record<string, string>, schema: z.ZodType): Record<string, unknown> {
+  const shape = objectShape(schema);
+  const out: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(attrs)) {
+    const field = shape?.[key];
+    out[key] = text;
+    if (!field || field.safeParse(text).success) continue;
+    const candidates: unknown[] = [];
+    if (text.trim() !== "" && Number.isFinite(Number(text))) candidates.push(Number(text));
+    if (text === "true" || text === "false") candidates.push(text === "true");
+    try {
+      candidates.push(JSON.parse(text));
+    } catch {
+      /* not JSON */
+    }
+    const fit = candidates.find((c) => field.safeParse(c).success);
+    if (fit !== undefined) out[key] = fit;
+  }
+  return out;
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
+  return schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : null;
+}
+
+/** Problems with the preset input of an action directive (empty when it fits the schema). */
+export function checkPresetInput(attrs: Record<string, string>, schema: z.ZodType): string[] {
+  const problems: string[] = [];
+  const input = presetInput(attrs, schema);
+  if (schema instanceof z.ZodObject) {
+    const shape = schema.shape as Record<string, z.ZodType>;
+    for (const key of Object.keys(input)) {
+      if (!(key in shape)) problems.push(`preset input field "${key}" is not an input of this action (inputs: ${Object.keys(shape).join(", ") || "none"})`);
+    }
+    // Field by field: a preset is usually partial (the operator fills the rest), and zod 4 has no
+    // partial() for objects with refinements.
+    for (const [key, value] of Object.entries(input)) {
+      const field = shape[key];
+      if (!field) continue;
+      const result = field.safeParse(value);
+      if (!result.success) for (const issue of result.error.issues) problems.push(`preset input ${[key, ...issue.path].join(".")}: ${issue.message}`);
+    }
+    return problems;
+  }
+  // Not a plain object schema: only a complete preset can be checked.
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === "invalid_type" && issue.path.length === 1 && !(String(issue.path[0]) in input)) continue; // left for the operator
+      problems.push(`preset input ${issue.path.join(".") || "(input)"}: ${issue.message}`);
+    }
+  }
+  return problems;
+}
+
+function anchorExists(ids: Set<string>, fragment: string): boolean {
+  let id = fragment;
+  try {
+    id = decodeURIComponent(fragment);
+  } catch {
+    return false;
+  }
+  return ids.has(id) || ids.has(CLOBBER_PREFIX + id);
+}
+
+/** Lints every runbook in the folder against the plugin registry. */
+export function lintRunbooks(dir: string, registry: PluginRegistry): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const files = scanRunbooks(dir);
+  const loaded = new Map<string, LoadedRunbook>();
+  for (const f of files) loaded.set(f.file, loadRunbook(f));
+  const idsOf = (file: string) => new Set(loaded.get(file)?.rendered.ids ?? []);
+
+  for (const [file, rb] of loaded) {
+    const r = rb.rendered;
+    const add = (line: number, message: string) => problems.push({ file, line, message });
+    if (rb.invalidUtf8) add(1, "file is not valid UTF-8 (unreadable bytes are shown as \uFFFD)");
+    for (const w of r.warnings) add(w.line, w.message);
+
+    for (const d of r.directives) {
+      if (d.problem) {
+        add(d.line, d.problem);
+        continue;
+      }
+      const attr = DIRECTIVES[d.name as DirectiveName];
+      const { [attr]: id, ...rest } = d.attributes;
+      if (d.name === "action") {
+        const action = registry.actions.get(id);
+        if (!action) {
+          add(d.line, `unknown action id "${id}" in ::action`);
+          continue;
+        }
+        for (const p of checkPresetInput(rest, action.def.input)) add(d.line, `::action{id="${id}"}: ${p}`);
+      } else {
+        if (!registry.probes.has(id)) add(d.line, `unknown probe id "${id}" in ::${d.name}`);
+        if (d.name === "chart" && rest.range !== undefined) {
+          try {
+            parseDuration(rest.range);
+          } catch {
+            add(d.line, `::chart range "${rest.range}" is not a duration (use e.g. 1h, 24h, 7d)`);
+          }
+        }
+      }
+    }
+
+    const ownIds = new Set(r.ids);
+    const here = path.posix.dirname(file);
+    for (const link of r.links) {
+      const url = link.url.trim();
+      if (!url || /^[a-z][a-z0-9+.-]*:|^\/\//i.test(url)) continue;
+      if (url.startsWith("#")) {
+        if (url.length > 1 && !anchorExists(ownIds, url.slice(1))) add(link.line, `in-page link "${url}" matches no heading or anchor`);
+        continue;
+      }
+      const hashAt = url.indexOf("#");
+      const fragment = hashAt >= 0 ? url.slice(hashAt + 1) : "";
+      const target = url.slice(0, hashAt >= 0 ? hashAt : undefined).split("?")[0];
+      if (target.startsWith("/")) {
+        const m = /^\/runbooks\/(.+)$/.exec(target);
+        if (m) {
+          const md = `${decodeURIComponentSafe(m[1])}.md`;
+          if (!loaded.has(md)) add(link.line, `link "${url}" points to a runbook that does not exist`);
+          else if (fragment && !anchorExists(idsOf(md), fragment)) add(link.line, `link "${url}": no heading "#${fragment}" in ${md}`);
+        }
+        continue;
+      }
+      const resolved = resolveRelative(here, target);
+      if (resolved === null) {
+        add(link.line, `${link.kind} "${url}" points outside the runbooks folder`);
+        continue;
+      }
+      if (/\.md$/i.test(resolved) && loaded.has(resolved)) {
+        if (fragment && !anchorExists(idsOf(resolved), fragment)) add(link.line, `link "${url}": no heading "#${fragment}" in ${resolved}`);
+        continue;
+      }
+      if (!fileInside(dir, resolved) && !(resolved && fs.existsSync(path.join(dir, resolved)) && fs.statSync(path.join(dir, resolved)).isDirectory())) {
+        add(link.line, `${link.kind} "${url}" points to a missing file (${resolved || "."})`);
+      }
+    }
+  }
+  return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,506 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import { toHtml } from "hast-util-to-html";
+import { toString as hastToString } from "hast-util-to-string";
+import { toString as mdastToString } from "mdast-util-to-string";
+import rehypeHighlight from "rehype-highlight";
+import rehypeRaw from "rehype-raw";
+import rehypeSanitize, { defaultSchema } from "rehype-sanitize";
+import rehypeSlug from "rehype-slug";
+import remarkDirective from "remark-directive";
+import remarkFrontmatter from "remark-frontmatter";
+import remarkGfm from "remark-gfm";
+import remarkParse from "remark-parse";
+import remarkRehype from "remark-rehype";
+import { unified } from "unified";
+import { visit } from "unist-util-visit";
+import YAML from "yaml";
+import { z } from "zod";
+import type { TocEntry } from "~/components/runbook/types";
+import { CLOBBER_PREFIX, isDangerousId } from "./dom-names.server";
+
+// Local shapes of the trees: the root @types/hast and @types/mdast are older than the unified
+// packages' own, so the pipeline is typed loosely here.
+interface Element {
+  type: "element";
+  tagName: string;
+  properties: Record<string, any>;
+  children: ElementContent[];
+}
+type ElementContent = Element | { type: "text" | "comment" | "raw"; value: string };
+type HastRoot = { type: "root"; children: ElementContent[] };
+type MdastNode = { type: string; [key: string]: any };
+type MdastRoot = { type: "root"; children: MdastNode[] };
+
+/** Directive names a runbook may use, and the attribute that names the probe or action. */
+export const DIRECTIVES = { status: "probe", chart: "probe", table: "probe", action: "id" } as const;
+export type DirectiveName = keyof typeof DIRECTIVES;
+
+/** A leaf directive as written (`::name{…}`), before it is checked against the registry. */
+export interface DirectiveRef {
+  name: string;
+  attributes: Record<string, string>;
+  line: number;
+  /** Set when the directive is not one of ours or misses its id attribute. */
+  problem?: string;
+}
+
+export type RenderedBlock =
+  | { type: "html"; html: string }
+  | { type: "directive"; index: number }
+  | { type: "warning"; message: string; line: number };
+
+export interface LinkRef {
+  url: string;
+  line: number;
+  kind: "link" | "image";
+}
+
+export interface FrontMatter {
+  title?: string;
+  owner?: string;
+  service?: string;
+  severity?: string;
+  plugins: string[];
+  tags: string[];
+}
+
+export interface RenderedRunbook {
+  frontMatter: FrontMatter;
+  title: string;
+  blocks: RenderedBlock[];
+  directives: DirectiveRef[];
+  toc: TocEntry[];
+  /** Every element id in the final HTML. */
+  ids: string[];
+  links: LinkRef[];
+  warnings: { message: string; line: number }[];
+  /** Plain text, for search. */
+  text: string;
+  headings: string[];
+}
+
+export interface RenderOptions {
+  /** Path of the file under the runbooks folder, posix, with `.md` (for relative links). */
+  file: string;
+}
+
+const stringList = z
+  .union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))])
+  .transform((v) => (Array.isArray(v) ? v : String(v).split(",")).map((s) => String(s).trim()).filter(Boolean));
+const scalar = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
+
+const FrontMatterSchema = z.object({
+  title: scalar.optional(),
+  owner: scalar.optional(),
+  service: scalar.optional(),
+  severity: scalar.optional(),
+  plugins: stringList.default([]),
+  tags: stringList.default([]),
+});
+
+const SLOT_TAG = "opsdeck-slot";
+
+const sanitizeSchema = {
+  ...defaultSchema,
+  tagNames: [...(defaultSchema.tagNames ?? []), SLOT_TAG],
+  attributes: { ...defaultSchema.attributes, [SLOT_TAG]: ["dataSlot"] },
+};
+
+const markdown = unified().use(remarkParse).use(remarkFrontmatter, ["yaml"]).use(remarkGfm).use(remarkDirective);
+const toHast = unified()
+  // ids are prefixed once, by sanitize; in-page links are fixed up after it (see finishTree)
+  .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: "" })
+  .use(rehypeRaw)
+  .use(rehypeSanitize, sanitizeSchema)
+  .use(rehypeSlug)
+  .use(rehypeHighlight, { detect: false });
+
+/** Decodes bytes as UTF-8; invalid sequences become U+FFFD and are reported. */
+export function decodeRunbook(bytes: Uint8Array): { text: string; invalidUtf8: boolean } {
+  let invalidUtf8 = false;
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    invalidUtf8 = true;
+    text = new TextDecoder("utf-8").decode(bytes);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { text, invalidUtf8 };
+}
+
+/** Markdown source → blocks of sanitized HTML and directive places, TOC, links and ids. */
+export function renderRunbook(source: string, options: RenderOptions): RenderedRunbook {
+  const warnings: RenderedRunbook["warnings"] = [];
+  const mdast = markdown.runSync(markdown.parse(source)) as MdastRoot;
+
+  const frontMatter = readFrontMatter(mdast, warnings);
+  const directives: DirectiveRef[] = [];
+  const links: LinkRef[] = [];
+  const nonce = crypto.randomBytes(8).toString("hex");
+  const headings: string[] = [];
+  let firstHeading: string | undefined;
+
+  visit(mdast as any, (node: MdastNode, index: number | undefined, parent: any) => {
+    const line = node.position?.start.line ?? 0;
+    switch (node.type) {
+      case "heading": {
+        const text = mdastToString(node).trim();
+        headings.push(text);
+        firstHeading ??= text;
+        return;
+      }
+      case "link":
+      case "definition":
+        links.push({ url: node.url, line, kind: "link" });
+        return;
+      case "image":
+        links.push({ url: node.url, line, kind: "image" });
+        return;
+      case "html":
+        for (const m of node.value.matchAll(/\b(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
+          const before = node.value.slice(0, m.index).split("\n").length - 1;
+          links.push({ url: m[2] ?? m[3] ?? "", line: line + before, kind: m[1].toLowerCase() === "src" ? "image" : "link" });
+        }
+        return;
+      case "textDirective": {
+        // `Note:this` or `a:b` in ordinary prose is not meant as a directive: keep it as written.
+        if (!parent || index === undefined) return;
+        const start = node.position?.start.offset;
+        const end = node.position?.end.offset;
+        const value = start !== undefined && end !== undefined ? source.slice(start, end) : `:${node.name}`;
+        parent.children.splice(index, 1, { type: "text", value });
+        return index + 1;
+      }
+      case "leafDirective":
+      case "containerDirective": {
+        if (!parent || index === undefined) return;
+        const attributes: Record<string, string> = {};
+        for (const [k, v] of Object.entries(node.attributes ?? {})) if (v !== null && v !== undefined) attributes[k] = String(v);
+        const ref: DirectiveRef = { name: node.name, attributes, line };
+        if (node.type === "containerDirective") ref.problem = `Unknown directive ":::${node.name}" — use a leaf directive: ::status, ::chart, ::table or ::action`;
+        else if (!(node.name in DIRECTIVES)) ref.problem = `Unknown directive "::${node.name}" — expected ::status, ::chart, ::table or ::action`;
+        else {
+          const attr = DIRECTIVES[node.name as DirectiveName];
+          if (!attributes[attr]) ref.problem = `::${node.name} needs a ${attr}="…" attribute`;
+        }
+        directives.push(ref);
+        const placeholder = {
+          type: "opsdeckSlot",
+          data: { hName: SLOT_TAG, hProperties: { dataSlot: `${nonce}:${directives.length - 1}` } },
+        };
+        const replacement: MdastNode[] = [placeholder];
+        // A container's content is still shown, after the warning.
+        if (node.type === "containerDirective") replacement.push(...node.children);
+        parent.children.splice(index, 1, ...replacement);
+        return index + 1;
+      }
+    }
+  });
+
+  const hast = toHast.runSync(mdast as never) as unknown as HastRoot;
+  const ids = finishTree(hast, options.file);
+  const toc = tableOfContents(hast);
+  const blocks = splitBlocks(hast, nonce);
+
+  const title = frontMatter.title || firstHeading || path.posix.basename(options.file, ".md");
+  return {
+    frontMatter,
+    title,
+    blocks,
+    directives,
+    toc,
+    ids: [...ids],
+    links,
+    warnings,
+    text: plainText(mdast),
+    headings,
+  };
+}
+
+const PHRASING_PARENTS = new Set(["paragraph", "heading", "tableCell", "link", "emphasis", "strong", "delete", "linkReference"]);
+
+/** Plain text for search: words of one paragraph stay together, blocks are separated. */
+function plainText(node: MdastNode): string {
+  if (node.type === "yaml" || node.type === "html") return "";
+  if (typeof node.value === "string") return node.value;
+  if (!Array.isArray(node.children)) return "";
+  return node.children.map(plainText).join(PHRASING_PARENTS.has(node.type) ? "" : "\n");
+}
+
+function readFrontMatter(mdast: MdastRoot, warnings: RenderedRunbook["warnings"]): FrontMatter {
+  const node = mdast.children[0];
+  if (!node || node.type !== "yaml" || typeof node.value !== "string") return { plugins: [], tags: [] };
+  const line = node.position?.start.line ?? 1;
+  let raw: unknown;
+  try {
+    raw = YAML.parse(node.value) ?? {};
+  } catch (err) {
+    warnings.push({ message: `Front matter is not valid YAML: ${(err as Error).message.split("\n")[0]}`, line });
+    return { plugins: [], tags: [] };
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    warnings.push({ message: "Front matter must be a mapping of fields (title, owner, service, plugins, tags, severity)", line });
+    return { plugins: [], tags: [] };
+  }
+  const parsed = FrontMatterSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) warnings.push({ message: `Front matter field "${issue.path.join(".")}": ${issue.message}`, line });
+  // Keep whatever fields are fine.
+  const out: FrontMatter = { plugins: [], tags: [] };
+  for (const key of Object.keys(FrontMatterSchema.shape) as (keyof typeof FrontMatterSchema.shape)[]) {
+    const field = FrontMatterSchema.shape[key].safeParse((raw as Record<string, unknown>)[key]);
+    if (field.success && field.data !== undefined) (out as any)[key] = field.data;
+  }
+  return out;
+}
+
+/* ----------------------------------------------------------- trusted post-processing */
+
+function isElement(node: unknown): node is Element {
+  return typeof node === "object" && node !== null && (node as Element).type === "element";
+}
+
+function classList(el: Element): string[] {
+  const c = el.properties?.className;
+  return Array.isArray(c) ? c.map(String) : typeof c === "string" ? c.split(/\s+/) : [];
+}
+
+/**
+ * Runs after sanitize, on HTML we trust: safe heading ids, in-page links that follow them, links
+ * to other runbooks and images from the runbooks folder, live task checkboxes, copy buttons.
+ * Returns the final set of element ids.
+ */
+function finishTree(tree: HastRoot, file: string): Set<string> {
+  const ids = new Set<string>();
+  visit(tree as any, "element", (el: Element) => {
+    const id = el.properties?.id;
+    if (typeof id === "string") {
+      const safe = !id.startsWith(CLOBBER_PREFIX) && isDangerousId(id) ? CLOBBER_PREFIX + id : id;
+      el.properties.id = safe;
+      ids.add(safe);
+    }
+  });
+
+  let task = 0;
+  const dir = path.posix.dirname(file);
+  visit(tree as any, "element", (el: Element, index: number | undefined, parent: any) => {
+    if (el.tagName === "a" && typeof el.properties.href === "string") {
+      el.properties.href = rewriteHref(el.properties.href, dir, ids);
+    } else if (el.tagName === "img" && typeof el.properties.src === "string") {
+      const src = rewriteAsset(el.properties.src, dir);
+      if (src === null) {
+        delete el.properties.src;
+        el.properties.dataBlocked = "outside the runbooks folder";
+      } else el.properties.src = src;
+    } else if (el.tagName === "li" && classList(el).includes("task-list-item")) {
+      const box = findTaskBox(el);
+      if (box) {
+        delete box.properties.disabled;
+        box.properties.dataTask = String(task++);
+        box.properties.dataTaskText = taskText(el);
+        box.properties.ariaLabel = box.properties.dataTaskText;
+      }
+    } else if (el.tagName === "pre" && parent && index !== undefined && !(isElement(parent) && classList(parent).includes("code-block"))) {
+      const wrapper: Element = {
+        type: "element",
+        tagName: "div",
+        properties: { className: ["code-block"] },
+        children: [
+          el,
+          {
+            type: "element",
+            tagName: "button",
+            properties: { type: "button", className: ["copy-code"], dataCopyCode: "" },
+            children: [{ type: "text", value: "Copy" }],
+          },
+        ],
+      };
+      parent.children[index] = wrapper;
+      return "skip";
+    }
+  });
+  return ids;
+}
+
+function findTaskBox(li: Element): Element | undefined {
+  for (const child of li.children) {
+    if (isElement(child) && child.tagName === "input") return child;
+    if (isElement(child) && child.tagName === "p") {
+      const first = child.children.find((c) => isElement(c));
+      if (first && isElement(first) && first.tagName === "input") return first;
+    }
+  }
+  return undefined;
+}
+
+function taskText(li: Element): string {
+  const parts: string[] = [];
+  for (const child of li.children) {
+    if (isElement(child) && (child.tagName === "ul" || child.tagName === "ol")) continue;
+    parts.push(hastToString(child));
+  }
+  return parts.join(" ").replace(/\s+/g, " ").trim().slice(0, 300);
+}
+
+/** Where a relative runbook link or asset points, under the runbooks folder; null when it escapes. */
+export function resolveRelative(dir: string, target: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(target);
+  } catch {
+    return null;
+  }
+  if (decoded.includes("\0") || decoded.includes("\\")) return null;
+  const joined = path.posix.normalize(path.posix.join("/", dir, decoded));
+  if (!joined.startsWith("/") || joined.split("/").includes("..")) return null;
+  // `normalize` of "/a/../../x" is "/x": detect climbing above the root explicitly.
+  let depth = 0;
+  for (const seg of path.posix.join(dir, decoded).split("/")) {
+    if (seg === "..") depth--;
+    else if (seg && seg !== ".") depth++;
+    if (depth < 0) return null;
+  }
+  return joined.slice(1);
+}
+
+const EXTERNAL = /^[a-z][a-z0-9+.-]*:|^\/\//i;
+
+function splitUrl(url: string): { pathPart: string; query: string; hash: string } {
+  const hashAt = url.indexOf("#");
+  const hash = hashAt >= 0 ? url.slice(hashAt) : "";
+  const rest = hashAt >= 0 ? url.slice(0, hashAt) : url;
+  const qAt = rest.indexOf("?");
+  return { pathPart: qAt >= 0 ? rest.slice(0, qAt) : rest, query: qAt >= 0 ? rest.slice(qAt) : "", hash };
+}
+
+function encodePath(p: string): string {
+  return p.split("/").map(encodeURIComponent).join("/");
+}
+
+function fragmentTarget(hash: string, ids: Set<string>): string {
+  let id = hash.slice(1);
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    return hash;
+  }
+  if (ids.has(id)) return hash;
+  if (ids.has(CLOBBER_PREFIX + id)) return `#${encodeURIComponent(CLOBBER_PREFIX + id)}`;
+  return hash;
+}
+
+function rewriteHref(href: string, dir: string, ids: Set<string>): string {
+  if (href.startsWith("#")) return fragmentTarget(href, ids);
+  if (EXTERNAL.test(href) || href.startsWith("/")) return href;
+  const { pathPart, query, hash } = splitUrl(href);
+  if (!pathPart) return href;
+  const resolved = resolveRelative(dir, pathPart);
+  if (resolved === null) return "#";
+  if (/\.md$/i.test(resolved)) return `/runbooks/${encodePath(resolved.replace(/\.md$/i, ""))}${hash}`;
+  return `/runbook-assets/${encodePath(resolved)}${query}${hash}`;
+}
+
+function rewriteAsset(src: string, dir: string): string | null {
+  if (EXTERNAL.test(src)) return src;
+  if (src.startsWith("/")) return src.startsWith("/runbook-assets/") ? src : null;
+  const { pathPart } = splitUrl(src);
+  const resolved = resolveRelative(dir, pathPart);
+  return resolved === null || resolved === "" ? null : `/runbook-assets/${encodePath(resolved)}`;
+}
+
+function tableOfContents(tree: HastRoot): TocEntry[] {
+  const toc: TocEntry[] = [];
+  visit(tree as any, "element", (el: Element) => {
+    const m = /^h([1-4])$/.exec(el.tagName);
+    if (!m || typeof el.properties.id !== "string" || classList(el).includes("sr-only")) return;
+    const text = hastToString(el).replace(/\s+/g, " ").trim();
+    if (text) toc.push({ depth: Number(m[1]), id: el.properties.id, text });
+  });
+  // The page shows the title itself: a lone leading h1 is not worth a TOC line.
+  if (toc.length && toc[0].depth === 1 && !toc.slice(1).some((t) => t.depth === 1)) toc.shift();
+  return toc;
+}
+
+/* ------------------------------------------------------------------ blocks */
+
+type Segment = { nodes: ElementContent[] } | { slot: number };
+
+function slotIndex(node: unknown, nonce: string): number | null | "foreign" {
+  if (!isElement(node) || node.tagName !== SLOT_TAG) return null;
+  const v = String(node.properties.dataSlot ?? "");
+  const [n, i] = v.split(":");
+  // Raw HTML cannot guess the nonce, so it cannot plant widget slots.
+  return n === nonce && /^\d+$/.test(i) ? Number(i) : "foreign";
+}
+
+function containsSlot(node: ElementContent, nonce: string): boolean {
+  if (!isElement(node)) return false;
+  if (node.tagName === SLOT_TAG) return true;
+  return node.children.some((c) => containsSlot(c, nonce));
+}
+
+const CONTINUED = Symbol("continued");
+
+/** Splits nodes at slot placeholders; an element holding a slot is cut into clones around it. */
+function segments(nodes: ElementContent[], nonce: string): Segment[] {
+  const out: Segment[] = [];
+  const push = (n: ElementContent) => {
+    const last = out[out.length - 1];
+    if (last && "nodes" in last) last.nodes.push(n);
+    else out.push({ nodes: [n] });
+  };
+  for (const node of nodes) {
+    const idx = slotIndex(node, nonce);
+    if (idx === "foreign") continue;
+    if (idx !== null) {
+      out.push({ slot: idx });
+      continue;
+    }
+    if (!isElement(node) || !containsSlot(node, nonce)) {
+      push(node);
+      continue;
+    }
+    const inner = segments(node.children, nonce);
+    let liSeen = 0;
+    let first = true;
+    const start = node.tagName === "ol" ? Number(node.properties.start ?? 1) || 1 : 0;
+    for (const seg of inner) {
+      if ("slot" in seg) {
+        out.push(seg);
+        continue;
+      }
+      const wasFirst = first;
+      first = false;
+      // The rest of a list item cut by a slot: nothing left but white space.
+      if (!wasFirst && seg.nodes.every((c) => c.type === "text" && !c.value.trim())) continue;
+      const children = seg.nodes.filter((c) => !(isElement(c) && (c as any)[CONTINUED] && c.children.every((g) => g.type === "text" && !g.value.trim())));
+      const clone: Element = { ...node, properties: { ...node.properties }, children };
+      if (!wasFirst) {
+        (clone as any)[CONTINUED] = true;
+        delete clone.properties.id;
+        if (node.tagName === "li") clone.properties.className = [...classList(clone), "continued"];
+      }
+      if (node.tagName === "ol" && liSeen > 0) {
+        const leadsWithContinued = children.find(isElement) as any;
+        clone.properties.start = start + liSeen - (leadsWithContinued?.[CONTINUED] ? 1 : 0);
+      }
+      for (const c of children) if (isElement(c) && c.tagName === "li" && !(c as any)[CONTINUED]) liSeen++;
+      push(clone);
+    }
+  }
+  return out;
+}
+
+function splitBlocks(tree: HastRoot, nonce: string): RenderedBlock[] {
+  const blocks: RenderedBlock[] = [];
+  for (const seg of segments(tree.children as ElementContent[], nonce)) {
+    if ("slot" in seg) blocks.push({ type: "directive", index: seg.slot });
+    else {
+      const html = toHtml({ type: "root", children: seg.nodes } as any);
+      if (html.trim()) blocks.push({ type: "html", html });
+    }
+  }
+  return blocks;
+}

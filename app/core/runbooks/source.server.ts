@@ -1,0 +1,79 @@
+import fs from "node:fs";
+import path from "node:path";
+
+export interface RunbookFile {
+  /** Posix path under the runbooks folder, with `.md`. */
+  file: string;
+  /** Page path: `file` without `.md`. */
+  path: string;
+  abs: string;
+  mtimeMs: number;
+  size: number;
+}
+
+const IGNORED_DIRS = new Set(["node_modules", ".git"]);
+
+/** Every `*.md` under the folder (subfolders included; dot files and symlinks skipped). */
+export function scanRunbooks(dir: string): RunbookFile[] {
+  const out: RunbookFile[] = [];
+  const walk = (rel: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith(".")) continue;
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!IGNORED_DIRS.has(e.name)) walk(childRel);
+      } else if (e.isFile() && /\.md$/i.test(e.name)) {
+        const abs = path.join(dir, childRel);
+        const st = fs.statSync(abs);
+        out.push({ file: childRel, path: childRel.replace(/\.md$/i, ""), abs, mtimeMs: st.mtimeMs, size: st.size });
+      }
+    }
+  };
+  walk("");
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Checks a page path taken from a URL: plain relative segments only (no `..`, `.`, empty,
+ * absolute, backslash, NUL or still-encoded parts). Returns null when it is not acceptable.
+ */
+export function cleanRunbookPath(raw: string | undefined): string | null {
+  if (!raw || raw.length > 512) return null;
+  if (/[\0\\]/.test(raw) || raw.startsWith("/") || /^[a-z]:/i.test(raw) || raw.includes("%")) return null;
+  const segments = raw.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === ".." || s.startsWith("."))) return null;
+  return segments.join("/");
+}
+
+/** Absolute file for a clean path inside `dir`, following symlinks only if they stay inside. */
+export function fileInside(dir: string, relFile: string): string | null {
+  const root = path.resolve(dir);
+  const abs = path.resolve(root, relFile);
+  if (abs !== root && !abs.startsWith(root + path.sep)) return null;
+  try {
+    const realRoot = fs.realpathSync(root);
+    const real = fs.realpathSync(abs);
+    if (!real.startsWith(realRoot + path.sep)) return null;
+    if (!fs.statSync(real).isFile()) return null;
+    return real;
+  } catch {
+    return null;
+  }
+}
+
+/** The file behind a page path, or null (bad path, missing, outside the folder). */
+export function findRunbookFile(dir: string, pagePath: string): RunbookFile | null {
+  const clean = cleanRunbookPath(pagePath);
+  if (!clean) return null;
+  const file = `${clean}.md`;
+  const abs = fileInside(dir, file);
+  if (!abs) return null;
+  const st = fs.statSync(abs);
+  return { file, path: clean, abs, mtimeMs: st.mtimeMs, size: st.size };
+}

@@ -1,0 +1,19 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { requireUser } from "~/core/auth.server";
+import { listPreventionItems } from "~/core/incidents/incidents.server";
+import { incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
+import { assembleTimeline, nextUpdateDue } from "~/core/incidents/timeline.server";
+
+/** GET /api/incidents/:id → the incident with its assembled `timeline` (hidden entries flagged, not dropped). */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requireUser(request);
+  const incident = await loadIncidentOr404(params.id);
+  const { store, secrets } = incidentContext();
+  const [timeline, nextUpdate, prevention] = await Promise.all([
+    assembleTimeline(store, incident, { includeHidden: true, secrets }),
+    nextUpdateDue(store, incident),
+    listPreventionItems(store, incident.id),
+  ]);
+  return json({ ...incident, nextUpdate, prevention, timeline });
+}

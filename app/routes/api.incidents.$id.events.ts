@@ -1,0 +1,34 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { requireUser } from "~/core/auth.server";
+import { addEvent, markEntry } from "~/core/incidents/incidents.server";
+import { incidentContext, incidentErrorResponse, loadIncidentOr404, readBody } from "~/core/incidents/service.server";
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUser(request);
+  return json({ error: "use POST" }, { status: 405 });
+}
+
+/**
+ * POST /api/incidents/:id/events
+ * `{ type: "note", text }` · `{ type: "status", status, text? }` · `{ type: "checklist", text, checked?, task?, runbook? }`
+ * · `{ type: "severity", severity }` · `{ type: "commander", commander }` · `{ type: "mark", entry, pinned?, hidden?, correctedAt? }`
+ */
+export async function action({ request, params }: ActionFunctionArgs) {
+  if (request.method !== "POST") return json({ error: "method not allowed" }, { status: 405 });
+  const user = await requireUser(request);
+  const incident = await loadIncidentOr404(params.id);
+  const { store } = incidentContext();
+  try {
+    const body = await readBody(request);
+    if (body.type === "mark") {
+      const { type: _t, ...rest } = body;
+      await markEntry(store, user, incident.id, rest);
+      return json({ ok: true });
+    }
+    const { id, incident: updated } = await addEvent(store, user, incident.id, body);
+    return json({ id, entry: `ev:${id}`, status: updated.status, severity: updated.severity }, { status: 201 });
+  } catch (err) {
+    return incidentErrorResponse(err);
+  }
+}

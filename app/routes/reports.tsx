@@ -1,0 +1,182 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { HorizontalCountChart, IncidentsPerWeekChart, MeanTimesChart } from "~/components/incidents/dashboard-charts";
+import { requireUser } from "~/core/auth.server";
+import { dashboardFigures } from "~/core/incidents/dashboard.server";
+import { incidentContext } from "~/core/incidents/service.server";
+import { formatDuration, SEVERITIES } from "~/lib/incidents";
+
+export const meta: MetaFunction = () => [{ title: "Reports · Opsdeck" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUser(request);
+  const raw = new URL(request.url).searchParams.get("weeks");
+  const weeks = raw && /^\d{1,3}$/.test(raw) ? Math.min(Math.max(Number(raw), 1), 104) : 12;
+  const figures = await dashboardFigures(incidentContext().store, { weeks });
+  return json({ figures });
+}
+
+const minutes = (m: number | null) => (m == null ? "—" : formatDuration(m * 60_000));
+
+export default function Reports() {
+  const { figures } = useLoaderData<typeof loader>();
+  const { range, perWeek, mtta, mttr, actionsPerIncident, averageActionsPerIncident, topRunbooks, overduePrevention } = figures;
+  const total = perWeek.reduce((a, w) => a + w.total, 0);
+  const means = SEVERITIES.map((s, i) => ({ severity: s, mtta: mtta[i].minutes, mttr: mttr[i].minutes }));
+  return (
+    <section className="reports-page" aria-labelledby="reports-title">
+      <div className="page-head">
+        <h1 id="reports-title">Reports</h1>
+        <Form method="get" className="row">
+          <label>
+            Weeks
+            <select name="weeks" defaultValue={String(range.weeks)} onChange={(e) => e.currentTarget.form?.requestSubmit()}>
+              {[4, 8, 12, 26, 52].map((w) => (
+                <option key={w} value={w}>
+                  {w}
+                </option>
+              ))}
+            </select>
+          </label>
+          <noscript>
+            <button type="submit">Show</button>
+          </noscript>
+        </Form>
+      </div>
+      <p className="muted">
+        {total} incident{total === 1 ? "" : "s"} declared from {new Date(range.from).toISOString().slice(0, 10)} to {new Date(range.to).toISOString().slice(0, 10)} (weeks start Monday, UTC). MTTA: detection → a
+        commander took it; MTTR: detection → resolved.
+      </p>
+
+      <div className="dash-grid">
+        <section className="card dash-card" aria-labelledby="per-week-title">
+          <h2 id="per-week-title">Incidents per week by severity</h2>
+          <div className="chart-box" style={{ width: 680, height: 260 }}>
+            <IncidentsPerWeekChart data={perWeek} />
+          </div>
+          <table className="dash-table" data-testid="per-week">
+            <thead>
+              <tr>
+                <th>Week of</th>
+                {SEVERITIES.map((s) => (
+                  <th key={s}>{s}</th>
+                ))}
+                <th>Total</th>
+              </tr>
+            </thead>
+            <tbody>
+              {perWeek
+                .filter((w) => w.total > 0)
+                .map((w) => (
+                  <tr key={w.week}>
+                    <td>{w.week}</td>
+                    {SEVERITIES.map((s) => (
+                      <td key={s}>{w[s]}</td>
+                    ))}
+                    <td>{w.total}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </section>
+
+        <section className="card dash-card" aria-labelledby="mean-title">
+          <h2 id="mean-title">MTTA and MTTR by severity</h2>
+          <div className="chart-box" style={{ width: 440, height: 240 }}>
+            <MeanTimesChart data={means} />
+          </div>
+          <table className="dash-table" data-testid="mean-times">
+            <thead>
+              <tr>
+                <th>Severity</th>
+                <th>MTTA</th>
+                <th>MTTR</th>
+                <th>Resolved</th>
+              </tr>
+            </thead>
+            <tbody>
+              {SEVERITIES.map((s, i) => (
+                <tr key={s}>
+                  <td>{s}</td>
+                  <td>{minutes(mtta[i].minutes)}</td>
+                  <td>{minutes(mttr[i].minutes)}</td>
+                  <td>{mttr[i].incidents}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+
+        <section className="card dash-card" aria-labelledby="actions-title">
+          <h2 id="actions-title">Actions run per incident</h2>
+          <p className="muted">Average {averageActionsPerIncident ?? "—"} per incident.</p>
+          {actionsPerIncident.length ? (
+            <div className="chart-box">
+              <HorizontalCountChart data={actionsPerIncident.slice(0, 10)} dataKey="actions" labelKey="title" name="Actions run" />
+            </div>
+          ) : null}
+          <ul className="dash-list">
+            {actionsPerIncident.slice(0, 10).map((a) => (
+              <li key={a.id}>
+                <Link to={`/incidents/${a.id}`}>{a.title}</Link> ({a.severity}): {a.actions}
+              </li>
+            ))}
+          </ul>
+        </section>
+
+        <section className="card dash-card" aria-labelledby="runbooks-title">
+          <h2 id="runbooks-title">Runbooks used most</h2>
+          {topRunbooks.length ? (
+            <>
+              <div className="chart-box">
+                <HorizontalCountChart data={topRunbooks} dataKey="incidents" labelKey="runbook" name="Incidents" />
+              </div>
+              <ol className="dash-list">
+                {topRunbooks.map((r) => (
+                  <li key={r.runbook}>
+                    <a href={`/runbooks/${r.runbook}`}>{r.runbook}</a>: {r.incidents} incident{r.incidents === 1 ? "" : "s"}
+                  </li>
+                ))}
+              </ol>
+            </>
+          ) : (
+            <p className="muted">No incident linked a runbook in this range.</p>
+          )}
+        </section>
+
+        <section className="card dash-card wide" aria-labelledby="overdue-title">
+          <h2 id="overdue-title">Open prevention items past due</h2>
+          {overduePrevention.length ? (
+            <table className="dash-table" data-testid="overdue">
+              <thead>
+                <tr>
+                  <th>Item</th>
+                  <th>Owner</th>
+                  <th>Due</th>
+                  <th>Overdue</th>
+                  <th>Incident</th>
+                </tr>
+              </thead>
+              <tbody>
+                {overduePrevention.map((p) => (
+                  <tr key={p.id}>
+                    <td>{p.description}</td>
+                    <td>{p.owner}</td>
+                    <td>{new Date(p.dueAt).toISOString().slice(0, 10)}</td>
+                    <td>{p.daysOverdue} days</td>
+                    <td>
+                      <Link to={`/incidents/${p.incidentId}/report`}>{p.incidentTitle}</Link>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p className="muted">None. Every prevention item is done or not yet due.</p>
+          )}
+        </section>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,137 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { useEffect, useRef } from "react";
+import { requireUser } from "~/core/auth.server";
+import { listRunbooks, searchRunbooks } from "~/core/runbooks/runbooks.server";
+
+export const meta: MetaFunction = () => [{ title: "Runbooks · Opsdeck" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUser(request);
+  const url = new URL(request.url);
+  const q = (url.searchParams.get("q") ?? "").slice(0, 200);
+  const plugin = url.searchParams.get("plugin") ?? "";
+  const tag = url.searchParams.get("tag") ?? "";
+  const all = listRunbooks();
+  const { results, tookMs, fuzzy } = searchRunbooks(q, { plugin: plugin || undefined, tag: tag || undefined });
+  return json({
+    q,
+    plugin,
+    tag,
+    total: all.length,
+    plugins: [...new Set(all.flatMap((r) => r.plugins))].sort(),
+    tags: [...new Set(all.flatMap((r) => r.tags))].sort(),
+    tookMs: Math.round(tookMs * 100) / 100,
+    fuzzy,
+    results: results.map(({ slots: _slots, ...r }) => r),
+  });
+}
+
+export default function RunbookIndex() {
+  const data = useLoaderData<typeof loader>();
+  const submit = useSubmit();
+  const navigation = useNavigation();
+  const timer = useRef<number>();
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const searching = navigation.state === "loading" && navigation.location?.pathname === "/runbooks";
+  const filtered = !!(data.q || data.plugin || data.tag);
+
+  const submitSoon = (delay: number) => {
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => {
+      if (formRef.current) submit(formRef.current, { replace: true, preventScrollReset: true });
+    }, delay);
+  };
+
+  return (
+    <section aria-labelledby="runbooks-title" className="runbook-index">
+      <h1 id="runbooks-title">Runbooks</h1>
+      <Form method="get" ref={formRef} className="runbook-search" role="search" onChange={(e) => submitSoon((e.target as HTMLElement).tagName === "SELECT" ? 0 : 200)}>
+        <label>
+          Search runbooks
+          <input type="search" name="q" defaultValue={data.q} placeholder="e.g. webhook secret, restore, stuck orders" autoComplete="off" />
+        </label>
+        <label>
+          Plugin
+          <select name="plugin" defaultValue={data.plugin} key={`plugin-${data.plugin}`}>
+            <option value="">All plugins</option>
+            {data.plugins.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Tag
+          <select name="tag" defaultValue={data.tag} key={`tag-${data.tag}`}>
+            <option value="">All tags</option>
+            {data.tags.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </Form>
+      <p className="muted" role="status" aria-live="polite" data-testid="runbook-count">
+        {searching
+          ? "Searching…"
+          : filtered
+            ? `${data.results.length} of ${data.total} runbooks match${data.fuzzy ? " (close spellings)" : ""} · ${data.tookMs} ms`
+            : `${data.total} runbooks`}
+      </p>
+      {data.results.length === 0 ? (
+        <p>{data.total === 0 ? "No runbooks yet: add markdown files to the runbooks folder." : "Nothing matches. Try fewer or different words."}</p>
+      ) : (
+        <table className="runbook-table">
+          <thead>
+            <tr>
+              <th scope="col">Runbook</th>
+              <th scope="col">Owner</th>
+              <th scope="col">Tags</th>
+              <th scope="col">Plugins</th>
+              <th scope="col">Last change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.results.map((r) => (
+              <tr key={r.path} data-runbook={r.path}>
+                <td>
+                  <Link to={`/runbooks/${r.path.split("/").map(encodeURIComponent).join("/")}`} prefetch="intent">
+                    {r.title}
+                  </Link>
+                  <div className="muted">
+                    <code>{r.path}</code>
+                  </div>
+                  {r.snippet ? <div className="runbook-snippet">{r.snippet}</div> : null}
+                </td>
+                <td>{r.owner ?? <span className="muted">—</span>}</td>
+                <td>
+                  {r.tags.map((t) => (
+                    <Link key={t} to={`/runbooks?tag=${encodeURIComponent(t)}`} className="tag">
+                      {t}
+                    </Link>
+                  ))}
+                </td>
+                <td>
+                  {r.plugins.map((p) => (
+                    <Link key={p} to={`/runbooks?plugin=${encodeURIComponent(p)}`} className="tag">
+                      {p}
+                    </Link>
+                  ))}
+                </td>
+                <td>
+                  <time dateTime={r.updatedAt}>{r.updatedAt.slice(0, 10)}</time>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,225 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { getRun, type RunView } from "~/core/actions/runs.server";
+import { listAudit } from "~/core/audit/query.server";
+import { publicUser, requireUser } from "~/core/auth.server";
+import { getPortal } from "~/core/portal.server";
+import { hasRole } from "~/lib/roles";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.run.title ?? "Run"} · Opsdeck` }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const portal = getPortal();
+  const run = await getRun(portal, params.runId ?? "");
+  if (!run) throw json({ error: "There is no run with this id." }, { status: 404 });
+  const { entries } = await listAudit(portal.store, { run: run.runId, limit: 100 } as never);
+  return json({ run, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
+}
+
+const ACTIVE = ["awaiting_approval", "pending", "started"];
+
+async function postJson(url: string, body: unknown = {}) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const data = (await res.json().catch(() => ({}))) as { error?: string };
+  return { ok: res.ok, data };
+}
+
+export default function RunPage() {
+  const data = useLoaderData<typeof loader>();
+  const [run, setRun] = useState<RunView>(data.run as unknown as RunView);
+  const [entries, setEntries] = useState(data.entries);
+  const [message, setMessage] = useState<string | null>(null);
+  const logRef = useRef<HTMLPreElement>(null);
+  const active = ACTIVE.includes(run.status);
+
+  const refresh = useCallback(async () => {
+    const res = await fetch(`/api/runs/${encodeURIComponent(run.runId)}`, { headers: { accept: "application/json" } });
+    if (res.ok) setRun((await res.json()) as RunView);
+  }, [run.runId]);
+
+  // Live log: poll while the run is active (works across instances; no sticky sessions needed).
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => void refresh(), 700);
+    return () => clearInterval(t);
+  }, [active, refresh]);
+
+  // Once finished, fetch the closing audit entries too.
+  useEffect(() => {
+    if (active) return;
+    void fetch(`/audit/export?format=ndjson&run=${encodeURIComponent(run.runId)}`).then(async (res) => {
+      if (!res.ok) return;
+      const lines = (await res.text()).trim().split("\n").filter(Boolean);
+      setEntries(lines.map((l) => JSON.parse(l)).map((e: { seq: number; at: string; actor: string; outcome: string }) => ({ seq: e.seq, at: Date.parse(e.at), actor: e.actor, outcome: e.outcome })));
+    });
+  }, [active, run.runId]);
+
+  useEffect(() => {
+    const el = logRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [run.log]);
+
+  const isAdmin = hasRole(data.user.roles, "admin");
+  const mayDecide = run.status === "awaiting_approval" && isAdmin && data.user.username !== run.actor;
+  const mayCancel = (run.status === "started" && run.cancellable && !run.cancelRequested) || (run.status === "awaiting_approval" && (data.user.username === run.actor || isAdmin));
+  const pct = run.progress && run.progress.total ? Math.min(100, Math.round((run.progress.done / run.progress.total) * 100)) : null;
+  const result = run.result as { summary?: string; links?: { label: string; href: string }[]; rows?: Record<string, unknown>[] } | null;
+
+  const act = async (url: string, body: unknown, done: string) => {
+    const r = await postJson(url, body);
+    setMessage(r.ok ? done : r.data.error ?? "That did not work.");
+    await refresh();
+  };
+
+  return (
+    <section className="run-page" aria-labelledby="run-title">
+      <p className="muted">
+        <Link to="/audit">Audit</Link> › run <code>{run.runId}</code>
+      </p>
+      <h1 id="run-title">{run.title}</h1>
+      <dl className="run-facts">
+        <dt>Status</dt>
+        <dd>
+          <span className={`run-status run-status-${run.status}`} data-testid="run-status">
+            {run.status.replace(/_/g, " ")}
+          </span>
+          {run.cancelRequested && run.status === "started" ? <span className="muted"> (cancelling…)</span> : null}
+        </dd>
+        <dt>Target</dt>
+        <dd>
+          <code>{run.target}</code>
+        </dd>
+        <dt>Risk</dt>
+        <dd>
+          <span className={`risk risk-${run.risk}`}>{run.risk}</span>
+        </dd>
+        <dt>Operator</dt>
+        <dd>{run.actor}</dd>
+        {run.approvedBy ? (
+          <>
+            <dt>{run.status === "rejected" ? "Denied by" : "Approved by"}</dt>
+            <dd>{run.approvedBy}</dd>
+          </>
+        ) : null}
+        {run.expiresAt && run.status === "awaiting_approval" ? (
+          <>
+            <dt>Approval expires</dt>
+            <dd>{run.expiresAt.replace("T", " ").slice(0, 19)} UTC</dd>
+          </>
+        ) : null}
+        {run.breakGlass ? (
+          <>
+            <dt>Break-glass</dt>
+            <dd>
+              <strong>{run.breakGlassReason}</strong> {run.reviewedBy ? <span className="muted">reviewed by {run.reviewedBy}</span> : <span className="tag">awaiting review</span>}
+            </dd>
+          </>
+        ) : null}
+        {run.incidentId ? (
+          <>
+            <dt>Incident</dt>
+            <dd>
+              <Link to={`/incidents/${run.incidentId}`}>{run.incidentId}</Link>
+            </dd>
+          </>
+        ) : null}
+        <dt>Input</dt>
+        <dd>
+          <code>{JSON.stringify(run.input)}</code>
+        </dd>
+      </dl>
+
+      {pct !== null ? (
+        <div className="run-progress" role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+          <div className="run-progress-bar" style={{ width: `${pct}%` }} />
+          <span>
+            {run.progress!.done} / {run.progress!.total} ({pct}%)
+          </span>
+        </div>
+      ) : null}
+
+      <div className="run-buttons">
+        {mayDecide ? (
+          <>
+            <button type="button" onClick={() => act(`/api/runs/${run.runId}/approval`, { decision: "approve" }, "Approved: the run starts now.")}>
+              Approve and run
+            </button>
+            <button type="button" className="secondary" onClick={() => act(`/api/runs/${run.runId}/approval`, { decision: "deny" }, "Denied.")}>
+              Deny
+            </button>
+          </>
+        ) : null}
+        {run.status === "awaiting_approval" && data.user.username === run.actor ? <p className="hint">Waiting for another admin to approve. You cannot approve your own request.</p> : null}
+        {mayCancel ? (
+          <button type="button" className="danger" onClick={() => act(`/api/runs/${run.runId}/cancel`, {}, run.status === "awaiting_approval" ? "Request withdrawn." : "Cancel requested.")}>
+            {run.status === "awaiting_approval" ? "Withdraw request" : "Cancel run"}
+          </button>
+        ) : null}
+        {message ? (
+          <p role="status" className="run-message">
+            {message}
+          </p>
+        ) : null}
+      </div>
+
+      {result?.summary || run.error ? (
+        <div className={`run-result ${run.error ? "run-result-error" : ""}`} data-testid="run-result">
+          {result?.summary ? <p>{result.summary}</p> : null}
+          {run.error ? <p className="form-error">{run.error}</p> : null}
+          {result?.links?.length ? (
+            <ul>
+              {result.links.map((l) => (
+                <li key={l.href}>
+                  <a href={l.href} rel="noreferrer noopener" target="_blank">
+                    {l.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+
+      <h2>Run log</h2>
+      <pre className="run-log" ref={logRef} data-testid="run-log" aria-live="polite">
+        {run.log || (active ? "waiting for output…" : "no output")}
+      </pre>
+
+      <h2>Audit entries</h2>
+      <p>
+        <Link to={`/audit?run=${encodeURIComponent(run.runId)}`}>Open in the audit explorer</Link>
+      </p>
+      <table className="audit-table">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Time</th>
+            <th>Who</th>
+            <th>Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.seq}>
+              <td>{e.seq}</td>
+              <td>{new Date(e.at).toISOString().replace("T", " ").slice(0, 19)}</td>
+              <td>{e.actor}</td>
+              <td>
+                <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {run.evidence ? (
+        <details>
+          <summary>Evidence the operator saw</summary>
+          <pre>{JSON.stringify(run.evidence, null, 2)}</pre>
+        </details>
+      ) : null}
+    </section>
+  );
+}

@@ -17,6 +17,7 @@ import {
 import { useEffect } from "react";
 import { getUser, publicUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
+import { hasRole } from "~/lib/roles";
 import styles from "~/styles/app.css";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
@@ -63,7 +64,7 @@ function Shell({ children }: { children: React.ReactNode }) {
           <>
             <nav aria-label="Main">
               <ul>
-                {NAV.map((n) => (
+                {[...NAV, ...(hasRole(data.user.roles, "admin") ? [{ to: "/admin/users", label: "Users", end: false }] : [])].map((n) => (
                   <li key={n.to}>
                     <NavLink to={n.to} end={n.end} prefetch="intent">
                       {n.label}

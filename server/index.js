@@ -4,6 +4,7 @@ import path from "node:path";
 import url from "node:url";
 
 const root = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "..");
+process.env.OPSDECK_ROOT ??= root;
 process.chdir(process.env.OPSDECK_CWD ?? root);
 process.env.NODE_ENV ??= "production";
 

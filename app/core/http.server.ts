@@ -1,4 +1,5 @@
 import http from "node:http";
+import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
@@ -98,8 +99,10 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
   });
 
   app.use(compression({ filter: (req, res) => !String(res.getHeader("content-type") ?? "").includes("text/event-stream") && compression.filter(req, res) }));
-  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
-  app.use(express.static("public", { maxAge: "1h" }));
+  // The checkout's public/ folder, not the start folder's (OPSDECK_CWD may point elsewhere).
+  const publicDir = path.join(process.env.OPSDECK_ROOT ?? process.cwd(), "public");
+  app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
+  app.use(express.static(publicDir, { maxAge: "1h" }));
   app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
   return app;
 }

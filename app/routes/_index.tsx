@@ -67,6 +67,7 @@ export default function Overview() {
   return (
     <section aria-labelledby="overview-title" className="overview">
       <h1 id="overview-title">Overview</h1>
+      <p className="overview-declare"><Link to="/incidents/new">Declare an incident</Link></p>
       {plugins.length === 0 ? (
         <p>
           No plugin is enabled. Add a plugin section to <code>app-config.yaml</code>, or start without one for demo mode.

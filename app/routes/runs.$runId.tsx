@@ -7,6 +7,7 @@ import { listAudit } from "~/core/audit/query.server";
 import { publicUser, requireUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";
+import { ResultRows } from "~/components/widgets/result-rows";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.run.title ?? "Run"} · Opsdeck` }];
 
@@ -180,6 +181,7 @@ export default function RunPage() {
               ))}
             </ul>
           ) : null}
+          {result?.rows?.length ? <ResultRows rows={result.rows} /> : null}
         </div>
       ) : null}
 

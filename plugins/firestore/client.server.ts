@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import crypto from "node:crypto";
 import { cert, deleteApp, initializeApp, type App, type AppOptions } from "firebase-admin/app";
-import { FieldPath, Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
+import { FieldPath, Firestore, Timestamp, getFirestore, type Settings } from "firebase-admin/firestore";
 
 export { FieldPath, Firestore, Timestamp };
 export type { DocumentData, DocumentSnapshot, Query, QueryDocumentSnapshot, Transaction, WhereFilterOp } from "firebase-admin/firestore";
@@ -79,7 +79,13 @@ export function createFirestoreClient(conn: FirestoreConnection): FirestoreClien
     options.credential = cert({ projectId: conn.projectId, clientEmail: sa.client_email, privateKey: sa.private_key });
   }
   const app: App = initializeApp(options, name);
-  const db = withEmulatorEnv(conn.emulatorHost, () => (conn.databaseId ? getFirestore(app, conn.databaseId) : getFirestore(app)));
+  const db = withEmulatorEnv(conn.emulatorHost, () => {
+    const firestore = conn.databaseId ? getFirestore(app, conn.databaseId) : getFirestore(app);
+    // Without credentials (emulator) the gRPC layer asks application-default auth for its
+    // universe domain, which probes the GCE metadata server: name it so nothing is probed.
+    if (conn.emulatorHost) firestore.settings({ universeDomain: "googleapis.com" } as Settings);
+    return firestore;
+  });
   let closed = false;
   return {
     db,

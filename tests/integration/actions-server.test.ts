@@ -79,7 +79,7 @@ describe("guard pipeline through the real server", () => {
     const ok = await post(server, "/api/actions/demo.flush-cache", body, { cookie, origin: server.baseUrl });
     expect(ok.status).toBe(202);
     await server.stop();
-  });
+  }, 120_000);
 
   it("kill -9 mid-action: after restart the run shows `interrupted`, audited, and the target is free", async () => {
     const db = await freshDatabaseUrl("sqlite");
@@ -115,7 +115,7 @@ describe("guard pipeline through the real server", () => {
     await second.stop();
     const v = verifyCli(db.url, dir);
     expect(v.code, v.out).toBe(0);
-  }, 90_000);
+  }, 180_000);
 
   it("two portal processes on one PostgreSQL append concurrently into one chain that verifies", async () => {
     const db = await freshDatabaseUrl("postgres");
@@ -145,5 +145,5 @@ describe("guard pipeline through the real server", () => {
     expect(n).toBeGreaterThanOrEqual(50);
     const vb = verifyCli(db.url, dirB);
     expect(vb.code, vb.out).toBe(0);
-  }, 120_000);
+  }, 180_000);
 });

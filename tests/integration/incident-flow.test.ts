@@ -9,7 +9,7 @@ import { ProbeSampler } from "~/core/probes/sampler.server";
 import { action as declareRoute } from "~/routes/api.incidents._index";
 import { loader as incidentJson } from "~/routes/api.incidents.$id._index";
 import { action as eventsRoute } from "~/routes/api.incidents.$id.events";
-import { loader as reportMd } from "~/routes/incidents.$id.report[.]md";
+import { loader as reportMd } from "~/routes/incidents.$id_.report[.]md";
 import { DIALECTS, makeRequest, testPortal } from "../helpers/portal";
 
 const ACTION_SECRET = "shp_tok_9f8e7d6c5b4a3210";
@@ -158,7 +158,7 @@ describe.each(DIALECTS)("a whole incident on %s", (dialect) => {
       expect(text).toContain(heading);
     }
     expect(text).toContain("shop.requeue");
-    expect(text).toContain("shop.backlog: ok → critical");
+    expect(text).toContain("Unshipped paid orders (shop.backlog): ok → critical");
     expect(text).toContain("Requeue stuck orders");
     expect(text).not.toContain(ACTION_SECRET);
     const audit = await portal.store.db.selectFrom("audit_entries").select("details").where("incident_id", "=", id).execute();

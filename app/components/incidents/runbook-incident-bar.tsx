@@ -1,6 +1,7 @@
 import { useRouteLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { canRespond, SEVERITIES, SEVERITY_INFO } from "~/lib/incidents";
+import { setActiveIncidentId } from "./active-incident";
 
 interface OpenIncident {
   id: string;
@@ -59,6 +60,8 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
 
   useEffect(() => {
     if (selected) window.localStorage.setItem(storageKey(runbookPath), selected);
+    setActiveIncidentId(selected);
+    return () => setActiveIncidentId(undefined);
   }, [selected, runbookPath]);
 
   // Task-list ticks anywhere in the runbook text land on the chosen incident's timeline.

@@ -15,7 +15,7 @@ import {
   setPreventionItemDone,
   updateIncident,
 } from "./incidents.server";
-import { assembleTimeline, nextUpdateDue, troubleStartedAt } from "./timeline.server";
+import { assembleTimeline, incidentPageTimeline, nextUpdateDue, troubleStartedAt } from "./timeline.server";
 
 const responder = { username: "responder", roles: ["responder"] };
 const manager = { username: "manager", roles: ["manager"] };
@@ -120,5 +120,30 @@ describe.each(DIALECTS)("incident store on %s", (dialect) => {
       .execute();
     expect(await troubleStartedAt(store, ["cron"], at)).toBe(at - 50 * MIN);
     expect(await troubleStartedAt(store, ["stripe"], at)).toBeNull();
+  });
+
+  it("pages a long timeline: first 100 and latest 200 entries, pinned ones, the same order as the full one", async () => {
+    const inc = await declareIncident(store, responder, { title: "Long one", severity: "P2", plugins: ["stripe"] }, { now: T0 });
+    await store.db
+      .insertInto("incident_events")
+      .values(Array.from({ length: 250 }, (_, i) => ({ id: `ev_long_${String(i).padStart(4, "0")}`, incident_id: inc.id, type: "note", at: T0 + (2 * i + 1) * 1000, corrected_at: null, actor: "responder", text: `note ${i}`, data: "{}", pinned: 0, hidden: i === 7 ? 1 : 0 })))
+      .execute();
+    await store.db
+      .insertInto("probe_transitions")
+      .values(Array.from({ length: 150 }, (_, i) => ({ id: `pt_long_${i}`, probe_id: "stripe.backlog", plugin_id: "stripe", at: T0 + (2 * i + 2) * 1000, from_status: i % 2 ? "critical" : "ok", to_status: i % 2 ? "ok" : "critical", value: i, summary: `${i} events` })))
+      .execute();
+    await markEntry(store, manager, inc.id, { entry: "probe:pt_long_120", pinned: true });
+    await markEntry(store, manager, inc.id, { entry: "ev:ev_long_0010", correctedAt: T0 + 900_000 });
+    const full = await assembleTimeline(store, (await getIncident(store, inc.id))!, { includeHidden: true, now: T0 + 3_600_000 });
+    expect(full).toHaveLength(401);
+    const page = await incidentPageTimeline(store, (await getIncident(store, inc.id))!, { now: T0 + 3_600_000 });
+    expect(page.total).toBe(401);
+    expect(page.hiddenCount).toBe(1);
+    expect(page.gap).toEqual({ after: 100, count: 101 });
+    expect(page.entries.map((e) => e.key)).toEqual([...full.slice(0, 100), ...full.slice(-200)].map((e) => e.key));
+    expect(page.pinned.map((e) => e.key)).toEqual(["probe:pt_long_120"]);
+    const all = await incidentPageTimeline(store, (await getIncident(store, inc.id))!, { now: T0 + 3_600_000, showAll: true });
+    expect(all.entries).toHaveLength(401);
+    expect(all.gap).toBeNull();
   });
 });

@@ -27,6 +27,7 @@ export function incidentContext() {
     secrets: portal.config.secretValues,
     knownPlugins: portal.registry.plugins.map((p) => p.id),
     pluginTitles: Object.fromEntries(portal.registry.plugins.map((p) => [p.id, p.title])),
+    probeTitles: Object.fromEntries([...portal.registry.probes.values()].map((p) => [p.id, `${p.def.title} (${p.id})`])),
     lookupRunbook,
   };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { OPEN_STATUSES, type TimelineEntry, type TimelineKind } from "~/lib/incidents";
 import { scrubSecrets } from "../config.server";
 import type { Store } from "../db/store.server";
@@ -76,6 +76,19 @@ function describeEvent(type: string, text: string, data: Record<string, unknown>
   }
 }
 
+function splitKeys(keys: readonly string[]) {
+  const out = { ev: [] as string[], audit: [] as number[], probe: [] as string[], all: [...keys] };
+  for (const k of keys) {
+    const i = k.indexOf(":");
+    const source = k.slice(0, i);
+    const ref = k.slice(i + 1);
+    if (source === "ev") out.ev.push(ref);
+    else if (source === "audit" && /^\d+$/.test(ref)) out.audit.push(Number(ref));
+    else if (source === "probe") out.probe.push(ref);
+  }
+  return out;
+}
+
 /** Only summaries the audit feature already redacted; never the action's input. */
 function auditSummary(details: Record<string, unknown>): string | undefined {
   const pick = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim().slice(0, 500) : undefined);
@@ -91,6 +104,10 @@ export interface TimelineOptions {
   now?: number;
   /** Configured secret values, scrubbed from every text. */
   secrets?: readonly string[];
+  /** Load only these entries (by key): the page's visible window of a long timeline. */
+  only?: readonly string[];
+  /** Probe titles by id, for readable transition entries. */
+  probeTitles?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -103,34 +120,48 @@ export async function assembleTimeline(store: Store, incident: Incident, options
   const secrets = options.secrets ?? [];
   const scrub = (t: string | undefined) => (t === undefined || !secrets.length ? t : scrubSecrets(t, secrets));
   const window = incidentWindow(incident, options.now);
+  const only = options.only ? splitKeys(options.only) : null;
+  const none = Promise.resolve([] as any[]);
 
   const [events, marks, audit, transitions] = await Promise.all([
+    only && !only.ev.length
+      ? none
+      : store.db
+          .selectFrom("incident_events")
+          .select(["id", "type", "at", "corrected_at", "actor", "text", "data", "pinned", "hidden"])
+          .where("incident_id", "=", incident.id)
+          .$if(!!only, (q) => q.where("id", "in", only!.ev))
+          .execute(),
     store.db
-      .selectFrom("incident_events")
-      .select(["id", "type", "at", "corrected_at", "actor", "text", "data", "pinned", "hidden"])
+      .selectFrom("incident_entry_marks")
+      .select(["entry_key", "pinned", "hidden", "corrected_at"])
       .where("incident_id", "=", incident.id)
+      .$if(!!only, (q) => q.where("entry_key", "in", only!.all.length ? only!.all : ["-"]))
       .execute(),
-    store.db.selectFrom("incident_entry_marks").select(["entry_key", "pinned", "hidden", "corrected_at"]).where("incident_id", "=", incident.id).execute(),
-    orEmpty(
-      db
-        .selectFrom("audit_entries")
-        .select(["seq", "at", "actor", "action", "target", "outcome", "details", "run_id"])
-        .where("incident_id", "=", incident.id)
-        .orderBy("seq")
-        .execute(),
-    ),
-    incident.plugins.length
-      ? orEmpty(
+    only && !only.audit.length
+      ? none
+      : orEmpty(
+          db
+            .selectFrom("audit_entries")
+            .select(["seq", "at", "actor", "action", "target", "outcome", "details", "run_id"])
+            .where("incident_id", "=", incident.id)
+            .$if(!!only, (q) => q.where("seq", "in", only!.audit))
+            .orderBy("seq")
+            .execute(),
+        ),
+    !incident.plugins.length || (only && !only.probe.length)
+      ? none
+      : orEmpty(
           db
             .selectFrom("probe_transitions")
             .select(["id", "probe_id", "plugin_id", "at", "from_status", "to_status", "value", "summary"])
             .where("plugin_id", "in", incident.plugins)
             .where("at", ">=", window.from)
             .where("at", "<=", window.to)
+            .$if(!!only, (q) => q.where("id", "in", only!.probe))
             .orderBy("at")
             .execute(),
-        )
-      : Promise.resolve([] as any[]),
+        ),
   ]);
 
   const markByKey = new Map(marks.map((m) => [m.entry_key, m]));
@@ -195,7 +226,7 @@ export async function assembleTimeline(store: Store, incident: Incident, options
       pinned: false,
       hidden: false,
       actor: null,
-      title: `${t.probe_id}: ${t.from_status ?? "unknown"} → ${t.to_status}${value}`,
+      title: `${options.probeTitles?.[t.probe_id] ?? t.probe_id}: ${t.from_status ?? "unknown"} → ${t.to_status}${value}`,
       text: scrub(t.summary ?? undefined) || undefined,
       status: t.to_status,
       rank: 1,
@@ -269,21 +300,57 @@ export interface IncidentPageTimeline {
   nextUpdate: Awaited<ReturnType<typeof nextUpdateDue>>;
 }
 
+/**
+ * Every entry's key and shown time, as one SQL union (narrow rows, sorted and cut by the
+ * database), so a page of a long timeline never loads the texts it does not show.
+ */
+function entryIndex(store: Store, incident: Incident, window: { from: number; to: number }) {
+  const parts = [
+    sql`select ${sql.lit("ev:")} || e.id as k, coalesce(e.corrected_at, e.at) as eff, e.at as orig, case when e.type = 'declared' then 0 else 2 end as rnk, e.pinned as pinned, e.hidden as hidden
+        from incident_events e where e.incident_id = ${incident.id}`,
+    sql`select ${sql.lit("audit:")} || cast(a.seq as varchar(30)) as k, coalesce(m.corrected_at, a.at) as eff, a.at as orig, 1 as rnk, coalesce(m.pinned, 0) as pinned, coalesce(m.hidden, 0) as hidden
+        from audit_entries a left join incident_entry_marks m on m.incident_id = ${incident.id} and m.entry_key = ${sql.lit("audit:")} || cast(a.seq as varchar(30))
+        where a.incident_id = ${incident.id}`,
+  ];
+  if (incident.plugins.length) {
+    parts.push(sql`select ${sql.lit("probe:")} || t.id as k, coalesce(m.corrected_at, t.at) as eff, t.at as orig, 1 as rnk, coalesce(m.pinned, 0) as pinned, coalesce(m.hidden, 0) as hidden
+        from probe_transitions t left join incident_entry_marks m on m.incident_id = ${incident.id} and m.entry_key = ${sql.lit("probe:")} || t.id
+        where t.plugin_id in (${sql.join(incident.plugins)}) and t.at >= ${window.from} and t.at <= ${window.to}`);
+  }
+  return sql.join(parts, sql` union all `);
+}
+
+type IndexRow = { k: string };
+
 /** What the incident page's loader returns for the timeline. */
 export async function incidentPageTimeline(
   store: Store,
   incident: Incident,
-  options: { secrets?: readonly string[]; now?: number; showAll?: boolean } = {},
+  options: { secrets?: readonly string[]; now?: number; showAll?: boolean; probeTitles?: Readonly<Record<string, string>> } = {},
 ): Promise<IncidentPageTimeline> {
-  const [timeline, nextUpdate] = await Promise.all([
-    assembleTimeline(store, incident, { includeHidden: true, secrets: options.secrets, now: options.now }),
-    nextUpdateDue(store, incident, options.now),
-  ]);
-  const pinned = timeline.filter((e) => e.pinned);
-  const hiddenCount = timeline.reduce((n, e) => n + (e.hidden ? 1 : 0), 0);
-  if (options.showAll || timeline.length <= TIMELINE_HEAD + TIMELINE_TAIL) {
-    return { entries: timeline, gap: null, total: timeline.length, hiddenCount, pinned, nextUpdate };
+  const now = options.now ?? Date.now();
+  const window = incidentWindow(incident, now);
+  const union = entryIndex(store, incident, window);
+  const db = store.db;
+  const counts = await sql<{ total: number | string; hidden: number | string | null }>`select count(*) as total, sum(hidden) as hidden from (${union}) u`.execute(db);
+  const total = Number(counts.rows[0]?.total ?? 0);
+  const hiddenCount = Number(counts.rows[0]?.hidden ?? 0);
+  const nextUpdate = await nextUpdateDue(store, incident, now);
+
+  if (options.showAll || total <= TIMELINE_HEAD + TIMELINE_TAIL) {
+    const timeline = await assembleTimeline(store, incident, { includeHidden: true, secrets: options.secrets, now, probeTitles: options.probeTitles });
+    return { entries: timeline, gap: null, total: timeline.length, hiddenCount, pinned: timeline.filter((e) => e.pinned), nextUpdate };
   }
-  const entries = [...timeline.slice(0, TIMELINE_HEAD), ...timeline.slice(timeline.length - TIMELINE_TAIL)];
-  return { entries, gap: { after: TIMELINE_HEAD, count: timeline.length - entries.length }, total: timeline.length, hiddenCount, pinned, nextUpdate };
+  const [head, tail, pinnedKeys] = await Promise.all([
+    sql<IndexRow>`select k from (${union}) u order by eff, orig, rnk, k limit ${TIMELINE_HEAD}`.execute(db),
+    sql<IndexRow>`select k from (${union}) u order by eff desc, orig desc, rnk desc, k desc limit ${TIMELINE_TAIL}`.execute(db),
+    sql<IndexRow>`select k from (${union}) u where pinned = 1 order by eff limit 200`.execute(db),
+  ]);
+  const shown = new Set([...head.rows.map((r) => r.k), ...tail.rows.map((r) => r.k)]);
+  const keys = [...new Set([...shown, ...pinnedKeys.rows.map((r) => r.k)])];
+  const loaded = await assembleTimeline(store, incident, { includeHidden: true, secrets: options.secrets, now, only: keys, probeTitles: options.probeTitles });
+  const headKeys = new Set(head.rows.map((r) => r.k));
+  const entries = loaded.filter((e) => shown.has(e.key));
+  const after = entries.filter((e) => headKeys.has(e.key)).length;
+  return { entries, gap: { after, count: total - entries.length }, total, hiddenCount, pinned: loaded.filter((e) => e.pinned), nextUpdate };
 }

@@ -22,6 +22,12 @@ export class ProbeSampler {
   private readonly lastStatus = new Map<string, ProbeStatus>();
   private readonly lastStoredAt = new Map<string, number>();
   private loaded = false;
+  private closed = false;
+
+  /** After close, reads still in flight finish without writing (the store may be closing). */
+  close(): void {
+    this.closed = true;
+  }
 
   constructor(
     private readonly engine: ProbeEngine,
@@ -55,6 +61,7 @@ export class ProbeSampler {
     const stored = this.lastStoredAt.get(probeId) ?? -Infinity;
     let outcome = this.engine.peek(probeId);
     if (!outcome || this.engine.isStale(probeId)) outcome = await this.engine.refresh(probeId);
+    if (this.closed) return { probeId, at: outcome.at, status: this.lastStatus.get(probeId) ?? "unknown", stored: false };
     if (outcome.at <= stored) return { probeId, at: outcome.at, status: this.lastStatus.get(probeId) ?? "unknown", stored: false };
 
     const status = await this.engine.statusOf(probeId, outcome);
@@ -224,9 +231,11 @@ export function startScheduler(engine: ProbeEngine, sampler: ProbeSampler, leade
   return {
     async stop() {
       stopped = true;
+      sampler.close();
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      await Promise.allSettled([...running]);
+      // Writes finish quickly; a read stuck on a slow source is not worth holding shutdown for.
+      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, 1000).unref())]);
     },
   };
 }

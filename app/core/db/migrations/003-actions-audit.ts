@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { SqliteAdapter, type Kysely } from "kysely";
 
 export interface Tables {
   /** Append-only, hash-chained. `at` never decreases along `seq` (clamped at append). */
@@ -66,9 +66,11 @@ export interface Tables {
 }
 
 export async function up(db: Kysely<any>): Promise<void> {
+  // SQLite: INTEGER PRIMARY KEY makes seq the rowid itself (one b-tree less per append, ordered scans for verify).
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   await db.schema
     .createTable("audit_entries")
-    .addColumn("seq", "bigint", (c) => c.primaryKey())
+    .addColumn("seq", sqlite ? "integer" : "bigint", (c) => c.primaryKey())
     .addColumn("at", "bigint", (c) => c.notNull())
     .addColumn("actor", "varchar(200)", (c) => c.notNull())
     .addColumn("roles", "varchar(200)", (c) => c.notNull())

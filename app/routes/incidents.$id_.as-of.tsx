@@ -43,6 +43,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export default function IncidentAsOf() {
   const { incident, at, runbook, missingRunbook, readings } = useLoaderData<typeof loader>();
   const byId = Object.fromEntries(readings.map((r) => [r.id, r]));
+  const onPage = new Set(runbook ? runbook.blocks.flatMap((b) => (b.type === "slot" ? [b.slot.id] : [])) : []);
+  const others = readings.filter((r) => !onPage.has(r.id));
   return (
     <article className="asof-page" aria-labelledby="asof-title">
       <p className="crumbs">
@@ -74,15 +76,18 @@ export default function IncidentAsOf() {
         <button type="submit">Show</button>
       </Form>
       {missingRunbook ? <p className="form-error">The runbook {missingRunbook} no longer exists; showing the linked plugins' probes.</p> : null}
-      {readings.length ? (
-        <section aria-label="Readings at this time" className="asof-grid">
-          {readings.map((r) => (
-            <AsOfCard key={r.id} reading={r} />
-          ))}
+      {others.length ? (
+        <section aria-labelledby="asof-others">
+          <h2 id="asof-others">{runbook ? "Other probes of the linked plugins" : "Probes of the linked plugins"}</h2>
+          <div className="asof-grid">
+            {others.map((r) => (
+              <AsOfCard key={r.id} reading={r} />
+            ))}
+          </div>
         </section>
-      ) : (
+      ) : !readings.length ? (
         <p className="muted">No probes are linked to this incident.</p>
-      )}
+      ) : null}
       {runbook ? (
         <section aria-label="Runbook as it read then">
           <h2>

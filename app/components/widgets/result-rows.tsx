@@ -1,0 +1,67 @@
+import { ActionWidget } from "./action-widget";
+import { cell } from "./status";
+
+/** A fix a row offers: another action, with its input preset (e.g. reconciliation → resend one event). */
+export interface RowFix {
+  actionId: string;
+  label: string;
+  input: Record<string, unknown>;
+}
+
+function fixesOf(row: Record<string, unknown>): RowFix[] {
+  const raw = row.fixes;
+  if (!Array.isArray(raw)) return [];
+  return raw.filter((f): f is RowFix => !!f && typeof f === "object" && typeof (f as RowFix).actionId === "string" && typeof (f as RowFix).label === "string");
+}
+
+/**
+ * The rows of a run's result. A row's `fixes` become action buttons whose dialogs open with the
+ * preset input, so an operator goes from a mismatch straight to the guarded fix that applies.
+ */
+export function ResultRows({ rows, max = 200 }: { rows: Record<string, unknown>[]; max?: number }) {
+  const shown = rows.slice(0, max);
+  const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))].filter((c) => c !== "fixes").slice(0, 10);
+  const anyFixes = shown.some((r) => fixesOf(r).length > 0);
+  return (
+    <div className="rows-table result-rows" data-testid="result-rows">
+      <table>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+            {anyFixes ? <th scope="col">fix</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((r, i) => (
+            <tr key={i} data-testid="result-row">
+              {columns.map((c) => (
+                <td key={c}>{cell(r[c])}</td>
+              ))}
+              {anyFixes ? (
+                <td className="result-fixes">
+                  {fixesOf(r).map((f, j) => (
+                    <ActionWidget
+                      key={`${f.actionId}-${j}`}
+                      slot={{
+                        kind: "action",
+                        id: f.actionId,
+                        attrs: { label: f.label, ...Object.fromEntries(Object.entries(f.input ?? {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)])) },
+                        line: 0,
+                        key: `fix-${i}-${j}`,
+                      }}
+                    />
+                  ))}
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows.length > max ? <p className="muted">Showing {max} of {rows.length} rows.</p> : null}
+    </div>
+  );
+}

@@ -1,0 +1,250 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { decideApproval, reviewBreakGlass } from "~/core/actions/pipeline.server";
+import { pendingApprovals, reviewQueue } from "~/core/actions/runs.server";
+import { checkpointSettings, verifyAudit } from "~/core/audit/checkpoints.server";
+import { listAudit, parseAuditFilter } from "~/core/audit/query.server";
+import { publicUser, requireRole, requireUser } from "~/core/auth.server";
+import { getPortal } from "~/core/portal.server";
+import { hasRole } from "~/lib/roles";
+
+export const meta: MetaFunction = () => [{ title: "Audit · Opsdeck" }];
+
+const OUTCOMES = ["requested", "denied", "invalid", "rate_limited", "locked", "duplicate", "approved", "rejected", "expired", "started", "succeeded", "failed", "interrupted", "cancel_requested", "cancelled", "reviewed", "token_created", "token_revoked"];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const portal = getPortal();
+  const url = new URL(request.url);
+  const { filter, fieldErrors } = parseAuditFilter(url.searchParams);
+  const page = Object.keys(fieldErrors).length ? { entries: [], next: null } : await listAudit(portal.store, filter);
+  const admin = hasRole(user.roles, "admin");
+  const [approvals, reviews] = admin ? await Promise.all([pendingApprovals(portal), reviewQueue(portal)]) : [[], []];
+  return json({
+    user: publicUser(user),
+    fieldErrors,
+    entries: page.entries.map((e) => ({ ...e, details: e.details.length > 600 ? `${e.details.slice(0, 600)}…` : e.details })),
+    next: page.next,
+    approvals: approvals.map((r) => ({ ...r, created_at: Number(r.created_at), expires_at: r.expires_at === null ? null : Number(r.expires_at) })),
+    reviews: reviews.map((r) => ({ ...r, created_at: Number(r.created_at) })),
+    actions: [...portal.registry.actions.keys()],
+  });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  const portal = getPortal();
+  if (intent === "verify") {
+    await requireUser(request);
+    const report = await verifyAudit(portal.store, checkpointSettings({ config: portal.config, dataDir: portal.dataDir }));
+    return json({ intent, report, message: null as string | null });
+  }
+  const user = await requireRole(request, "admin");
+  const runId = String(form.get("runId") ?? "").slice(0, 64);
+  const note = String(form.get("note") ?? "").slice(0, 1000) || undefined;
+  let res;
+  if (intent === "approve" || intent === "deny") res = await decideApproval(portal, user, runId, intent, note);
+  else if (intent === "review") res = await reviewBreakGlass(portal, user, runId, note);
+  else return json({ intent, report: null, message: "Unknown request." }, { status: 400 });
+  const message = res.status < 300 ? (intent === "approve" ? `Approved: run ${runId} is starting.` : intent === "deny" ? `Denied run ${runId}.` : `Marked ${runId} as reviewed.`) : String(res.body.error ?? "That did not work.");
+  return json({ intent, report: null, message }, { status: res.status < 300 ? 200 : res.status });
+}
+
+function time(ms: number): string {
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+}
+
+export default function AuditPage() {
+  const data = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const nav = useNavigation();
+  const [params] = useSearchParams();
+  const verifying = nav.state !== "idle" && nav.formData?.get("intent") === "verify";
+  const exportQuery = new URLSearchParams([...params.entries()].filter(([k]) => !["before", "limit"].includes(k)));
+  const olderParams = new URLSearchParams(params);
+  if (data.next) olderParams.set("before", String(data.next));
+  const isAdmin = hasRole(data.user.roles, "admin");
+
+  return (
+    <section aria-labelledby="audit-title" className="audit-page">
+      <h1 id="audit-title">Audit log</h1>
+      <div className="audit-tools">
+        <Form method="post">
+          <input type="hidden" name="intent" value="verify" />
+          <button type="submit" disabled={verifying}>
+            {verifying ? "Verifying…" : "Verify chain"}
+          </button>
+        </Form>
+        <a href={`/audit/export?format=ndjson&${exportQuery}`}>Export NDJSON</a>
+        <a href={`/audit/export?format=csv&${exportQuery}`}>Export CSV</a>
+      </div>
+      {result?.report ? (
+        <p role="status" className={result.report.ok ? "verify-ok" : "verify-bad"} data-testid="verify-result">
+          {result.report.ok
+            ? `Chain intact: ${result.report.checked} entries, ${result.report.checkpoints} signed checkpoint(s) match (${result.report.seconds.toFixed(2)}s).`
+            : `Chain BROKEN: ${result.report.problem ? `entry ${result.report.problem.seq}: ${result.report.problem.problem}` : ""} ${result.report.checkpointProblems.join(" ")}`}
+        </p>
+      ) : null}
+      {result?.message ? (
+        <p role="status" className="run-message">
+          {result.message}
+        </p>
+      ) : null}
+
+      {isAdmin && data.approvals.length ? (
+        <section aria-labelledby="approvals-title" className="card queue">
+          <h2 id="approvals-title">Waiting for approval</h2>
+          <ul>
+            {data.approvals.map((r) => (
+              <li key={r.id}>
+                <Link to={`/runs/${r.id}`}>{r.action_id}</Link> on <code>{r.target}</code> requested by <strong>{r.actor}</strong> at {time(r.created_at)}
+                {r.expires_at ? <span className="muted"> · expires {time(r.expires_at)} UTC</span> : null}
+                {r.actor !== data.user.username ? (
+                  <Form method="post" className="inline-form">
+                    <input type="hidden" name="runId" value={r.id} />
+                    <button type="submit" name="intent" value="approve">
+                      Approve
+                    </button>
+                    <button type="submit" name="intent" value="deny" className="secondary">
+                      Deny
+                    </button>
+                  </Form>
+                ) : (
+                  <span className="hint"> your request: another admin must decide</span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {isAdmin && data.reviews.length ? (
+        <section aria-labelledby="reviews-title" className="card queue" data-testid="review-queue">
+          <h2 id="reviews-title">Break-glass runs to review</h2>
+          <ul>
+            {data.reviews.map((r) => (
+              <li key={r.id}>
+                <Link to={`/runs/${r.id}`}>{r.action_id}</Link> on <code>{r.target}</code> by <strong>{r.actor}</strong> ({r.status}): “{r.break_glass_reason}”
+                {r.actor !== data.user.username ? (
+                  <Form method="post" className="inline-form">
+                    <input type="hidden" name="runId" value={r.id} />
+                    <input name="note" placeholder="Review note" aria-label="Review note" maxLength={1000} />
+                    <button type="submit" name="intent" value="review">
+                      Mark reviewed
+                    </button>
+                  </Form>
+                ) : (
+                  <span className="hint"> your run: another admin must review it</span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      <Form method="get" className="audit-filters" aria-label="Filter entries">
+        <label>
+          Actor
+          <input name="actor" defaultValue={params.get("actor") ?? ""} />
+        </label>
+        <label>
+          Action
+          <input name="action" list="audit-actions" defaultValue={params.get("action") ?? ""} />
+          <datalist id="audit-actions">
+            {data.actions.map((a) => (
+              <option key={a} value={a} />
+            ))}
+          </datalist>
+        </label>
+        <label>
+          Outcome
+          <select name="outcome" defaultValue={params.get("outcome") ?? ""}>
+            <option value="">any</option>
+            {OUTCOMES.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Incident
+          <input name="incident" defaultValue={params.get("incident") ?? ""} />
+        </label>
+        <label>
+          From
+          <input type="datetime-local" name="from" defaultValue={params.get("from") ?? ""} />
+          {data.fieldErrors.from ? <span className="field-error">{data.fieldErrors.from[0]}</span> : null}
+        </label>
+        <label>
+          To
+          <input type="datetime-local" name="to" defaultValue={params.get("to") ?? ""} />
+          {data.fieldErrors.to ? <span className="field-error">{data.fieldErrors.to[0]}</span> : null}
+        </label>
+        {params.get("run") ? <input type="hidden" name="run" value={params.get("run") ?? ""} /> : null}
+        <button type="submit">Filter</button>
+        <Link to="/audit">Clear</Link>
+      </Form>
+
+      <table className="audit-table" data-testid="audit-table">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Time (UTC)</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Target</th>
+            <th>Outcome</th>
+            <th>Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.entries.length === 0 ? (
+            <tr>
+              <td colSpan={7} className="muted">
+                No entries match.
+              </td>
+            </tr>
+          ) : (
+            data.entries.map((e) => (
+              <tr key={e.seq}>
+                <td>{e.seq}</td>
+                <td>{time(e.at)}</td>
+                <td>
+                  {e.actor} <span className="muted">{e.roles}</span>
+                </td>
+                <td>{e.action}</td>
+                <td>
+                  <code>{e.target}</code>
+                </td>
+                <td>
+                  <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>
+                  {e.run_id ? (
+                    <>
+                      {" "}
+                      <Link to={`/runs/${e.run_id}`}>run</Link>
+                    </>
+                  ) : null}
+                  {e.incident_id ? (
+                    <>
+                      {" "}
+                      <Link to={`/incidents/${e.incident_id}`}>incident</Link>
+                    </>
+                  ) : null}
+                </td>
+                <td className="audit-details">
+                  <code>{e.details}</code>
+                </td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+      <nav className="pager" aria-label="Pages">
+        {params.get("before") ? <Link to={`/audit?${exportQuery}`}>← Newest</Link> : null}
+        {data.next ? <Link to={`/audit?${olderParams}`}>Older →</Link> : null}
+      </nav>
+    </section>
+  );
+}

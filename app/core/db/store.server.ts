@@ -14,6 +14,8 @@ export interface Store {
   dialect: Dialect;
   /** A human-readable location without credentials. */
   location: string;
+  /** SQLite only: the underlying connection, for hot paths that keep prepared statements (audit append). Use only while holding `db.connection()`. */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect, location: path.resolve(target), close: () => db.destroy() };
+  return { db, dialect, location: path.resolve(target), sqlite, close: () => db.destroy() };
 }
 
 class ListProvider implements MigrationProvider {

@@ -23,7 +23,13 @@ export default definePlugin<FirestoreConfig>({
     return { config: wildlifeExchangeConfig(sandbox), stop: sandbox.stop };
   },
   setup({ config, log }) {
-    const client = createFirestoreClient(config);
+    let client: ReturnType<typeof createFirestoreClient>;
+    try {
+      client = createFirestoreClient(config);
+    } catch (err) {
+      // Start refused, naming the key (the message never holds the key material itself).
+      throw new Error(`plugins.firestore.${(err as Error).message}`);
+    }
     const probes: ProbeDefinition[] = [
       ...Object.entries(config.queries).map(([name, q]) => queryProbe(name, q, client, config.projectId)),
       ...Object.entries(config.opsHealth).map(([name, h]) => opsHealthProbe(name, h, client, config.projectId)),

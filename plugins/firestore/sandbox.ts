@@ -261,6 +261,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
     queries: {
       "stuck-paid-orders": {
         title: "Paid orders the webhook never processed (> 10 min)",
+        every: "30s",
         collection: "orders",
         filters: [
           ["status", "==", "paid"],
@@ -281,6 +282,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
       },
       "held-orders": {
         title: "Orders on admin hold",
+        every: "30s",
         collection: "orders",
         filters: [["adminHold", "==", true]],
         unit: "orders",
@@ -289,6 +291,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
       },
       "open-disputes": {
         title: "Orders with an open dispute",
+        every: "30s",
         collection: "orders",
         filters: [["disputeStatus", "in", ["needs_response", "under_review", "warning_needs_response", "open"]]],
         unit: "orders",
@@ -297,6 +300,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
       },
       "release-overdue": {
         title: "Protected orders eligible for release but not released",
+        every: "30s",
         collection: "orders",
         filters: [
           ["status", "==", "delivered"],

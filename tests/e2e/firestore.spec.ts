@@ -32,8 +32,6 @@ test.afterAll(async () => {
 test("AutoRelease triage: stale health card, admin holds one order, card and audit follow", async ({ page }) => {
   test.setTimeout(120_000);
   const base = portal.baseUrl;
-  page.on("pageerror", (e) => console.log("PAGEERROR", e.message));
-  page.on("console", (m) => console.log("CONSOLE", m.type(), m.text()));
   await page.goto(`${base}/login?redirectTo=${encodeURIComponent("/runbooks/autorelease-triage")}`);
   await hydrated(page);
   await page.getByLabel("Username").fill("admin");
@@ -53,30 +51,41 @@ test("AutoRelease triage: stale health card, admin holds one order, card and aud
   const overdue = page.locator('[data-widget="status"][data-id="firestore.release-overdue"]').first();
   await expect(overdue.getByTestId("widget-value")).toHaveText("2");
 
-  // The fix: hold wx-1040 through the guarded action dialog.
+  // The fix: hold wx-1040 through the guarded action dialog (preview, typed confirmation, run).
   const widget = page.locator('[data-widget="action"][data-id="firestore.toggle-admin-hold"]');
-  await widget.getByRole("button").first().click();
+  await widget.getByRole("button", { name: "Run firestore.toggle-admin-hold" }).click();
   const dialog = page.getByRole("dialog");
-  await dialog.getByLabel(/orderId/i).fill("wx-1040");
-  await dialog.getByLabel(/reason/i).fill("buyer reported the animal arrived injured");
-  await expect(dialog).toContainText("orders/wx-1040");
-  await expect(dialog).toContainText(/adminHold false → true/);
-  await dialog.getByLabel(/type .*orders\/wx-1040|confirm/i).fill("orders/wx-1040");
-  await dialog.getByRole("button", { name: /^run/i }).click();
-  await expect(page.getByText(/succeeded/i).first()).toBeVisible({ timeout: 20_000 });
+  await expect(dialog.getByTestId("action-risk")).toContainText("high");
+  await dialog.getByLabel("Order id (e.g. wx-1040)").fill("wx-1040");
+  await dialog.getByLabel(/^Reason/).fill("buyer reported the animal arrived injured");
+  const preview = dialog.getByTestId("action-preview");
+  await expect(preview).toContainText("adminHold false → true (buyer reported the animal arrived injured) (orders/wx-1040, one document)");
+  await expect(dialog.getByTestId("blast-radius")).toHaveText("1");
+  await expect(preview).toContainText("Target: orders/wx-1040");
+  // The dialog shows the live state the operator acts on, the stale job among it.
+  await expect(dialog).toContainText(/AutoRelease cron \(opsHealth\/autoReleaseProtected\): critical/);
+  const run = dialog.getByRole("button", { name: "Run" });
+  await expect(run).toBeDisabled();
+  await dialog.getByTestId("action-confirm").fill("orders/wx-1040");
+  await run.click();
 
-  const doc = await client.db.doc("orders/wx-1040").get();
-  expect(doc.get("adminHold")).toBe(true);
+  // The run page: the run succeeds and says what it did.
+  await expect(page).toHaveURL(/\/runs\/[^/]+$/);
+  await expect(page.getByText("succeeded").first()).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText("adminHold false → true (buyer reported the animal arrived injured) (orders/wx-1040)").first()).toBeVisible();
+  expect((await client.db.doc("orders/wx-1040").get()).get("adminHold")).toBe(true);
 
-  // Back on the runbook, the cards follow without a reload.
+  // Back on the runbook: one more order on hold, one fewer waiting for release; the job is still stale.
   await page.goto(`${base}/runbooks/autorelease-triage`);
   await hydrated(page);
   await expect(held.getByTestId("widget-value")).toHaveText("2", { timeout: 15_000 });
   await expect(overdue.getByTestId("widget-value")).toHaveText("1", { timeout: 15_000 });
+  await expect(health).toHaveAttribute("data-status", "critical");
 
-  // And the audit log has the run, naming the document.
+  // The audit log has the run, naming the document it changed.
   await page.goto(`${base}/audit`);
-  await expect(page.getByText("firestore.toggle-admin-hold").first()).toBeVisible();
-  await expect(page.getByText("orders/wx-1040").first()).toBeVisible();
-  await expect(page.getByText("succeeded").first()).toBeVisible();
+  await hydrated(page);
+  const rows = page.getByRole("row").filter({ hasText: "firestore.toggle-admin-hold" });
+  await expect(rows.filter({ hasText: "succeeded" }).filter({ hasText: "orders/wx-1040" }).first()).toBeVisible();
+  await expect(rows.filter({ hasText: "started" }).filter({ hasText: "orders/wx-1040" }).first()).toBeVisible();
 });

@@ -43,7 +43,7 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   await page.getByLabel("Username").fill("admin");
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Stripe reconciliation", level: 1 })).toBeVisible();
+  await expect(page.locator("#runbook-title")).toHaveText("Stripe reconciliation");
   await hydrated(page);
 
   // Run reconciliation (low risk, read-only) with the runbook's preset window.
@@ -66,6 +66,8 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   await expect(rows.nth(2)).toContainText("tr_demo_wx1046");
 
   // Open the medium one: payout transferred, order still "delivered". Its fix is the ledger's.
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.screenshot({ path: "/tmp/stripe-run.png", fullPage: true });
   const reconcileRun = page.url();
   const mismatch = rows.filter({ hasText: "wx-1046" });
   await expect(mismatch).toContainText('order is "delivered"');
@@ -76,6 +78,7 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   await expect(fix.locator('input[name="transferId"]')).toHaveValue("tr_demo_wx1046");
   await expect(fix.getByTestId("action-preview")).toContainText('"delivered" → "completed" with tr_demo_wx1046');
   await fix.getByTestId("action-confirm").fill("orders/wx-1046");
+  await page.screenshot({ path: "/tmp/stripe-fix.png" });
   await fix.getByRole("button", { name: /^run$/i }).click();
 
   await page.waitForURL((url) => url.href !== reconcileRun && /\/runs\/run_/.test(url.pathname));
@@ -90,8 +93,10 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   // The audit log has both runs: the read-only reconciliation and the fix, naming the order.
   await page.goto(`${base}/audit`);
   await hydrated(page);
-  await expect(page.getByText("firestore.set-order-status").first()).toBeVisible();
-  await expect(page.getByText("orders/wx-1046").first()).toBeVisible();
-  await expect(page.getByText("stripe.reconcile").first()).toBeVisible();
-  await expect(page.getByText("succeeded").first()).toBeVisible();
+  const fixEntry = page.getByRole("row").filter({ hasText: "firestore.set-order-status" }).filter({ hasText: "succeeded" });
+  await expect(fixEntry).toHaveCount(1);
+  await expect(fixEntry).toContainText("orders/wx-1046");
+  await expect(fixEntry).toContainText("tr_demo_wx1046");
+  const reconcileEntry = page.getByRole("row").filter({ hasText: "stripe.reconcile" }).filter({ hasText: "succeeded" });
+  await expect(reconcileEntry).toContainText("3 mismatches");
 });

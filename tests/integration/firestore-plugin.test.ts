@@ -50,7 +50,14 @@ describe("firestore plugin in the portal", () => {
   it("never echoes an inline service-account secret in a start error", () => {
     const secretJson = '{"client_email":"x@y","private_key":"-----BEGIN PRIVATE KEY-----SECRETSECRET';
     expect(() => firestore.setup({ config: firestore.config.parse({ projectId: "wx", serviceAccountJson: secretJson }), log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() })).toThrow(
-      /^serviceAccountJson: not valid JSON$/,
+      /^plugins\.firestore\.serviceAccountJson: not valid JSON$/,
+    );
+  });
+
+  it("refuses to start on an unreadable service-account file, naming the key", () => {
+    const config = firestore.config.parse({ projectId: "wx", serviceAccountFile: "/nonexistent/sa.json" });
+    expect(() => firestore.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() })).toThrow(
+      "plugins.firestore.serviceAccountFile: cannot read /nonexistent/sa.json: ENOENT",
     );
   });
 

@@ -36,7 +36,7 @@ function tinyPng(): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
 
-export const HOSTILE = `---
+const HOSTILE = `---
 title: Hostile runbook
 ---
 # Hostile runbook

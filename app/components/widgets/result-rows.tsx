@@ -15,32 +15,29 @@ function fixesOf(row: Record<string, unknown>): RowFix[] {
 }
 
 /**
- * The rows of a run's result. A row's `fixes` become action buttons whose dialogs open with the
+ * The rows of a run's result, the fixes first so they stay in view on wide tables. A row's `fixes` become action buttons whose dialogs open with the
  * preset input, so an operator goes from a mismatch straight to the guarded fix that applies.
  */
 export function ResultRows({ rows, max = 200 }: { rows: Record<string, unknown>[]; max?: number }) {
   const shown = rows.slice(0, max);
-  const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))].filter((c) => c !== "fixes").slice(0, 10);
+  const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))].filter((c) => c !== "fixes").slice(0, 12);
   const anyFixes = shown.some((r) => fixesOf(r).length > 0);
   return (
     <div className="rows-table result-rows" data-testid="result-rows">
       <table>
         <thead>
           <tr>
+            {anyFixes ? <th scope="col">fix</th> : null}
             {columns.map((c) => (
               <th key={c} scope="col">
                 {c}
               </th>
             ))}
-            {anyFixes ? <th scope="col">fix</th> : null}
           </tr>
         </thead>
         <tbody>
           {shown.map((r, i) => (
             <tr key={i} data-testid="result-row">
-              {columns.map((c) => (
-                <td key={c}>{cell(r[c])}</td>
-              ))}
               {anyFixes ? (
                 <td className="result-fixes">
                   {fixesOf(r).map((f, j) => (
@@ -57,6 +54,9 @@ export function ResultRows({ rows, max = 200 }: { rows: Record<string, unknown>[
                   ))}
                 </td>
               ) : null}
+              {columns.map((c) => (
+                <td key={c}>{cell(r[c])}</td>
+              ))}
             </tr>
           ))}
         </tbody>

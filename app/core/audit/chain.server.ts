@@ -120,8 +120,8 @@ export async function withAuditLock<T>(store: Store, body: (db: Db) => Promise<T
       return body(trx);
     });
   }
-  // SQLite: the single connection serializes this process; BEGIN IMMEDIATE takes the write
-  // lock up front so another process (a CLI) cannot interleave between read-head and insert.
+  if (store.sqlite) return withSqliteLock(store, (db) => body(db));
+  // Another SQLite handle (no raw connection exposed): BEGIN IMMEDIATE through Kysely.
   return store.db.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
@@ -161,9 +161,72 @@ export interface AppendOptions {
   within?: (db: Db, entry: AuditEntry) => Promise<void>;
 }
 
+type SqliteDb = NonNullable<Store["sqlite"]>;
+type Statements = {
+  begin: { run(): unknown };
+  commit: { run(): unknown };
+  rollback: { run(): unknown };
+  head: { get(): unknown };
+  insert: { run(entry: AuditEntry): unknown };
+};
+const statements = new WeakMap<SqliteDb, Statements>();
+
+/** SQLite hot path: prepared once per connection (preparing per call costs more than the insert). */
+function sqliteStatements(raw: SqliteDb): Statements {
+  let st = statements.get(raw);
+  if (!st) {
+    st = {
+      begin: raw.prepare("begin immediate"),
+      commit: raw.prepare("commit"),
+      rollback: raw.prepare("rollback"),
+      head: raw.prepare("select seq, hash, at from audit_entries order by seq desc limit 1"),
+      insert: raw.prepare(
+        "insert into audit_entries (seq, at, actor, roles, action, target, outcome, details, incident_id, run_id, prev_hash, hash) " +
+          "values (@seq, @at, @actor, @roles, @action, @target, @outcome, @details, @incident_id, @run_id, @prev_hash, @hash)",
+      ),
+    };
+    statements.set(raw, st);
+  }
+  return st;
+}
+
+/**
+ * SQLite: holds Kysely's single connection (so nothing else in this process interleaves), takes
+ * the write lock with BEGIN IMMEDIATE (so no other process does either), and lets `body` use the
+ * prepared statements and/or the Kysely handle of that same connection.
+ */
+async function withSqliteLock<T>(store: Store, body: (db: Db, st: Statements) => Promise<T>): Promise<T> {
+  const raw = store.sqlite!;
+  const st = sqliteStatements(raw);
+  return store.db.connection().execute(async (conn) => {
+    st.begin.run();
+    try {
+      const out = await body(conn, st);
+      st.commit.run();
+      return out;
+    } catch (err) {
+      if (raw.inTransaction) st.rollback.run();
+      throw err;
+    }
+  });
+}
+
+function sqliteHead(st: Statements): { seq: number; hash: string; at: number } {
+  const r = st.head.get() as { seq: number; hash: string; at: number } | undefined;
+  return r ? { seq: Number(r.seq), hash: r.hash, at: Number(r.at) } : { seq: 0, hash: GENESIS_HASH, at: 0 };
+}
+
 /** Appends one entry to the chain. Throws when it could not be written (callers fail closed). */
 export async function appendAudit(store: Store, input: AuditInput, options: AppendOptions = {}): Promise<AuditEntry> {
   const row = prepare(input, options.secrets);
+  if (store.sqlite) {
+    return withSqliteLock(store, async (db, st) => {
+      const [entry] = chainOnto(sqliteHead(st), [row], Date.now());
+      st.insert.run(entry);
+      if (options.within) await options.within(db, entry);
+      return entry;
+    });
+  }
   return withAuditLock(store, async (db) => {
     const [entry] = chainOnto(await head(db), [row], Date.now());
     await db.insertInto("audit_entries").values(entry).execute();
@@ -175,6 +238,17 @@ export async function appendAudit(store: Store, input: AuditInput, options: Appe
 /** Appends many entries in one transaction (bulk imports, benchmarks). */
 export async function appendAuditBatch(store: Store, inputs: AuditInput[], at?: (i: number) => number): Promise<number> {
   const rows = inputs.map((i) => prepare(i));
+  if (store.sqlite) {
+    return withSqliteLock(store, async (_db, st) => {
+      let prev = sqliteHead(st);
+      for (let i = 0; i < rows.length; i++) {
+        const [e] = chainOnto(prev, [rows[i]], at ? at(i) : Date.now());
+        st.insert.run(e);
+        prev = e;
+      }
+      return prev.seq;
+    });
+  }
   return withAuditLock(store, async (db) => {
     let prev = await head(db);
     const chunk = 500;
@@ -201,29 +275,115 @@ export interface ChainProblem {
   problem: string;
 }
 
+/** What verification needs of one entry: its links, its hash, and the text its hash covers. */
+interface VerifyRow {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+  /** SQLite fast path: the canonical text built in SQL (json_quote); null → build it in JS. */
+  canonical: string | null;
+  full: AuditEntry | null;
+}
+
+// Same bytes as entryCanonical() for any row written by appendAudit. If SQLite's quoting ever
+// differed for some value, that entry's hash would not match and it is rechecked in JS.
+const SQL_CANONICAL =
+  `'{"action":' || json_quote(action) || ',"actor":' || json_quote(actor) || ',"at":' || at || ',"details":' || json_quote(details) || ` +
+  `',"incidentId":' || json_quote(incident_id) || ',"outcome":' || json_quote(outcome) || ',"prevHash":' || json_quote(prev_hash) || ` +
+  `',"roles":' || json_quote(roles) || ',"runId":' || json_quote(run_id) || ',"seq":' || seq || ',"target":' || json_quote(target) || '}'`;
+
+/** Reads entries after a seq, in order (PostgreSQL path). */
+function batchReader(store: Store, batch: number): (after: number) => Promise<VerifyRow[]> {
+  return async (after) => {
+    const rows = await store.db.selectFrom("audit_entries").selectAll().where("seq", ">", after).orderBy("seq", "asc").limit(batch).execute();
+    return rows.map((r) => {
+      const full = { ...r, seq: Number(r.seq), at: Number(r.at) } as AuditEntry;
+      return { seq: full.seq, prev_hash: full.prev_hash, hash: full.hash, canonical: null, full };
+    });
+  };
+}
+
+async function hashMatches(store: Store, r: VerifyRow): Promise<boolean> {
+  if (r.canonical !== null && sha256Hex(r.canonical) === r.hash) return true;
+  let full = r.full;
+  if (!full) {
+    const row = await store.db.selectFrom("audit_entries").selectAll().where("seq", "=", r.seq).executeTakeFirst();
+    if (!row) return false;
+    full = { ...row, seq: Number(row.seq), at: Number(row.at) } as AuditEntry;
+  }
+  return entryHash(full) === full.hash;
+}
+
+const registered = new WeakSet<SqliteDb>();
+
+/**
+ * SQLite fast path: hashing and linking are checked inside one SQL pass per batch (sha256 as a
+ * registered function, lag() for the links); only the batch's first and last rows and suspect
+ * rows come back to JS. Suspect rows are rechecked in JS before being called bad.
+ */
+async function verifySqlite(store: Store, batch: number) {
+  const raw = store.sqlite!;
+  if (!registered.has(raw)) {
+    raw.function("opsdeck_sha256", { deterministic: true }, (t: unknown) => sha256Hex(String(t)));
+    registered.add(raw);
+  }
+  const stmt = raw
+    .prepare(
+      `select seq, prev_hash, hash, ok, pseq, phash, n, rn from (
+         select seq, prev_hash, hash, opsdeck_sha256(${SQL_CANONICAL}) = hash as ok,
+                lag(seq) over w as pseq, lag(hash) over w as phash, count(*) over () as n, row_number() over w as rn
+         from (select * from audit_entries where seq > ? order by seq limit ?) window w as (order by seq)
+       ) where rn = 1 or rn = n or ok = 0 or pseq != seq - 1 or phash != prev_hash order by seq`,
+    )
+    .raw(true);
+  let prevSeq = 0;
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  const fail = (seq: number, problem: string) => ({ checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq, problem } });
+  for (;;) {
+    const rows = (await store.db.connection().execute(async () => stmt.all(prevSeq, batch))) as unknown[][];
+    if (!rows.length) break;
+    const n = Number(rows[0][6]);
+    for (const a of rows) {
+      const seq = Number(a[0]);
+      if (Number(a[7]) !== 1) {
+        // Every row between the returned ones passed in SQL; the row before this one is good.
+        prevSeq = Number(a[4]);
+        prevHash = a[5] as string;
+      }
+      checked = prevSeq;
+      if (seq !== prevSeq + 1) return fail(prevSeq + 1, `entry ${prevSeq + 1} is missing (next is ${seq}): deleted entries`);
+      if (a[1] !== prevHash) return fail(seq, `entry ${seq} does not link to entry ${prevSeq} (previous hash differs): entries deleted, inserted or reordered`);
+      if (!a[3] && !(await hashMatches(store, { seq, prev_hash: a[1] as string, hash: a[2] as string, canonical: null, full: null }))) {
+        return fail(seq, `entry ${seq} was altered (its content does not match its hash)`);
+      }
+      prevSeq = seq;
+      prevHash = a[2] as string;
+    }
+    checked = prevSeq;
+    if (n < batch) break;
+  }
+  return { checked, head: { seq: prevSeq, hash: prevHash }, problem: null };
+}
+
 /** Walks the whole chain in seq order; returns the first problem, or null when intact. */
 export async function verifyChainRows(store: Store, onProgress?: (checked: number) => void): Promise<{ checked: number; head: { seq: number; hash: string }; problem: ChainProblem | null }> {
+  if (store.sqlite) return verifySqlite(store, 50_000);
   let prevSeq = 0;
   let prevHash = GENESIS_HASH;
   let checked = 0;
   const batch = 10_000;
+  const fetchBatch = batchReader(store, batch);
   for (;;) {
-    const rows = await store.db
-      .selectFrom("audit_entries")
-      .selectAll()
-      .where("seq", ">", prevSeq)
-      .orderBy("seq", "asc")
-      .limit(batch)
-      .execute();
-    for (const raw of rows) {
-      const r = { ...raw, seq: Number(raw.seq), at: Number(raw.at) } as AuditEntry;
+    const rows = await fetchBatch(prevSeq);
+    for (const r of rows) {
       if (r.seq !== prevSeq + 1) {
         return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: prevSeq + 1, problem: `entry ${prevSeq + 1} is missing (next is ${r.seq}): deleted entries` } };
       }
       if (r.prev_hash !== prevHash) {
         return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: r.seq, problem: `entry ${r.seq} does not link to entry ${prevSeq} (previous hash differs): entries deleted, inserted or reordered` } };
       }
-      if (entryHash(r) !== r.hash) {
+      if (!(r.canonical !== null && sha256Hex(r.canonical) === r.hash) && !(await hashMatches(store, r))) {
         return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: r.seq, problem: `entry ${r.seq} was altered (its content does not match its hash)` } };
       }
       prevSeq = r.seq;

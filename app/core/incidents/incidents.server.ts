@@ -14,6 +14,7 @@ import {
 import { newId } from "../auth.server";
 import type { Database } from "../db/schema";
 import type { Store } from "../db/store.server";
+import { incidentMetrics } from "./metrics.server";
 
 export interface Actor {
   username: string;
@@ -375,6 +376,7 @@ export async function declareIncident(
       })
       .execute();
   });
+  incidentMetrics().declared.inc({ severity: data.severity });
   return (await getIncident(store, id))!;
 }
 
@@ -464,6 +466,7 @@ export async function addEvent(store: Store, actor: Actor, incidentId: string, i
       break;
     }
   }
+  incidentMetrics().entries.inc({ type: ev.type });
   return { id: id!, incident: (await getIncident(store, incidentId))! };
 }
 

@@ -96,7 +96,7 @@ function auditSummary(details: Record<string, unknown>): string | undefined {
   return pick(details.summary) ?? pick(result.summary) ?? pick(details.reason) ?? pick(details.error);
 }
 
-const APPROVAL_OUTCOMES = new Set(["approved", "requested", "approval_requested", "approval_expired"]);
+const APPROVAL_OUTCOMES = new Set(["requested", "approved", "rejected", "expired"]);
 
 export interface TimelineOptions {
   /** Include entries hidden from the report (the incident page shows them greyed; the report leaves them out). */

@@ -50,6 +50,8 @@ describe("presetInput / checkPresetInput", () => {
   const input = (schema as any).actions[0].input as z.ZodType;
   it("types attribute strings by the schema", () => {
     expect(presetInput({ paymentId: "pi_1", amount: "500", notify: "true" }, input)).toEqual({ paymentId: "pi_1", amount: 500, notify: true });
+    // display attributes are not input; `input.x` presets x
+    expect(presetInput({ label: "Refund it", title: "t", incident: "inc_1", "input.amount": "7" }, input)).toEqual({ amount: 7 });
   });
   it("accepts a partial preset and reports bad or unknown fields", () => {
     expect(checkPresetInput({ paymentId: "pi_1" }, input)).toEqual([]);

@@ -19,10 +19,23 @@ export interface LintProblem {
  * Preset input of an `::action` directive, typed against the action's schema: attributes are
  * strings, so a field that wants a number or a boolean gets one when the text is one.
  */
+/** `::action` attributes that shape the button rather than the input (see the action widget). */
+export const ACTION_DISPLAY_ATTRIBUTES = ["label", "title", "incident"];
+
+/** The input fields an `::action` directive presets: other attributes, `input.x` meaning `x`. */
+export function presetAttributes(attrs: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, text] of Object.entries(attrs)) {
+    if (key.startsWith("input.")) out[key.slice(6)] = text;
+    else if (!ACTION_DISPLAY_ATTRIBUTES.includes(key) && !(key in out)) out[key] = text;
+  }
+  return out;
+}
+
 export function presetInput(attrs: Record<string, string>, schema: z.ZodType): Record<string, unknown> {
   const shape = objectShape(schema);
   const out: Record<string, unknown> = {};
-  for (const [key, text] of Object.entries(attrs)) {
+  for (const [key, text] of Object.entries(presetAttributes(attrs))) {
     const field = shape?.[key];
     out[key] = text;
     if (!field || field.safeParse(text).success) continue;

@@ -11,6 +11,9 @@ describe("renderRunbook", () => {
     expect(r.frontMatter).toEqual({ title: "Stripe webhooks", owner: "payments", severity: "P2", plugins: ["stripe", "firestore"], tags: ["payments", "webhooks"] });
     expect(render("Intro\n\n## Second level first\n# Top\n").title).toBe("Second level first");
     expect(render("no headings at all").title).toBe("page");
+    // the body's leading h1 repeating the title is hidden (the page header shows it)
+    expect(html(render("# Same\n\ntext\n"))).toContain('<h1 id="same" class="runbook-title-repeat" aria-hidden="true">Same</h1>');
+    expect(html(render("---\ntitle: Other\n---\n# Same\n"))).toContain('<h1 id="same">Same</h1>');
   });
 
   it("reports bad front matter as a warning and still renders", () => {

@@ -202,9 +202,15 @@ export function renderRunbook(source: string, options: RenderOptions): RenderedR
   const hast = toHast.runSync(mdast as never) as unknown as HastRoot;
   const ids = finishTree(hast, options.file);
   const toc = tableOfContents(hast);
+  const title = frontMatter.title || firstHeading || path.posix.basename(options.file, ".md");
+  // The page header shows the title: a leading h1 saying the same is hidden (its anchor stays).
+  const lead = hast.children.find(isElement);
+  if (lead && lead.tagName === "h1" && hastToString(lead).replace(/\s+/g, " ").trim() === title) {
+    lead.properties.className = [...classList(lead), "runbook-title-repeat"];
+    lead.properties.ariaHidden = "true";
+  }
   const blocks = splitBlocks(hast, nonce);
 
-  const title = frontMatter.title || firstHeading || path.posix.basename(options.file, ".md");
   return {
     frontMatter,
     title,

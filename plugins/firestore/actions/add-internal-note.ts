@@ -11,7 +11,7 @@ export function addInternalNote(client: FirestoreClient, orders: OrdersLedgerCon
     id: "add-internal-note",
     title: "Write an internal note on an order",
     description: `Appends {text, by, at} to ${field} on one order; staff-only, never shown to buyers or sellers.`,
-    input: z.object({ orderId: OrderIdSchema, note: z.string().trim().min(3, "write at least a few words").max(2000) }),
+    input: z.object({ orderId: OrderIdSchema, note: z.string().trim().min(3, "write at least a few words").max(2000).describe("Note (staff only)") }),
     path: (i) => `${orders.collection}/${i.orderId}`,
     change(current, i, { actor, now }) {
       const existing = getPath(current, field);

@@ -6,7 +6,7 @@ import { Timestamp, updateTimeFromToken, updateTimeToken, type DocumentData, typ
 import { getPath, toPlain } from "../query";
 import { abortable } from "../util";
 
-export const OrderIdSchema = z.string().regex(/^[^/\s]{1,200}$/, "an order document id (no slashes or spaces)");
+export const OrderIdSchema = z.string().regex(/^[^/\s]{1,200}$/, "an order document id (no slashes or spaces)").describe("Order id (e.g. wx-1040)");
 
 export class ChangedSincePreviewError extends Error {
   constructor(path: string, detail: string) {

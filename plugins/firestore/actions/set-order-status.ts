@@ -10,8 +10,8 @@ export function setOrderStatus(client: FirestoreClient, orders: OrdersLedgerConf
   const input = z
     .object({
       orderId: OrderIdSchema,
-      status: z.enum(orders.settableStatuses as [string, ...string[]]),
-      transferId: z.string().regex(/^tr_[A-Za-z0-9_]+$/, "a Stripe transfer id (tr_…)").optional(),
+      status: z.enum(orders.settableStatuses as [string, ...string[]]).describe("New status"),
+      transferId: z.string().regex(/^tr_[A-Za-z0-9_]+$/, "a Stripe transfer id (tr_…)").optional().describe("Stripe transfer id (tr_…), only for completed"),
     })
     .superRefine((v, ctx) => {
       if (v.status === "completed" && !v.transferId) ctx.addIssue({ code: "custom", path: ["transferId"], message: "completed needs the Stripe transfer id (tr_…)" });

@@ -14,7 +14,7 @@ export function setPaymentIntent(client: FirestoreClient, orders: OrdersLedgerCo
     description: `Writes ${field} on one order, refusing an id another order already holds.`,
     input: z.object({
       orderId: OrderIdSchema,
-      paymentIntentId: z.string().regex(/^pi_[A-Za-z0-9_]+$/, "a Stripe payment intent id (pi_…)"),
+      paymentIntentId: z.string().regex(/^pi_[A-Za-z0-9_]+$/, "a Stripe payment intent id (pi_…)").describe("Stripe payment intent id (pi_…)"),
     }),
     path: (i) => `${orders.collection}/${i.orderId}`,
     async conflict(i, c, signal) {

@@ -37,7 +37,9 @@ describe("firestore.toggle-admin-hold (firebase-admin against the emulator)", ()
     expect(await hold("wx-1041")).toBe(true);
   });
 
-  it("refuses setting a hold that is already set", async () => {
-    await expect(fix().preview!({ orderId: "wx-1042", hold: true }, previewContext())).rejects.toThrow("order wx-1042 is already on hold: nothing to change");
+  it("lifts an existing hold and says which way it goes", async () => {
+    const p = await fix().preview!({ orderId: "wx-1042" }, previewContext());
+    expect(p.summary).toBe("adminHold true → false (orders/wx-1042, one document)");
+    expect(p.before).toMatchObject({ adminHold: true, adminHoldReason: "seller identity re-verification pending" });
   });
 });

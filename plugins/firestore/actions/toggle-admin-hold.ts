@@ -10,17 +10,16 @@ export function toggleAdminHold(client: FirestoreClient, orders: OrdersLedgerCon
   return documentFix(client, {
     id: "toggle-admin-hold",
     title: "Toggle an order's admin hold",
-    description: `Flips ${field} on one order (or sets it to the value given). Auto-release never releases an order on hold.`,
+    description: `Flips ${field} on one order; the preview shows which way. Auto-release never releases an order on hold.`,
     input: z.object({
       orderId: OrderIdSchema,
-      hold: z.boolean().optional().describe("leave empty to flip the current value"),
-      reason: z.string().trim().max(500).optional(),
+      reason: z.string().trim().max(500).optional().describe("Reason (kept on the order as adminHoldReason)"),
     }),
     path: (i) => `${orders.collection}/${i.orderId}`,
     change(current, i) {
       const was = getPath(current, field) === true;
-      const next = i.hold ?? !was;
-      if (next === was && i.hold !== undefined) throw new Error(`order ${i.orderId} is already ${was ? "on" : "off"} hold: nothing to change`);
+      // A toggle, not a set: the preview shows the direction and the precondition pins it.
+      const next = !was;
       const update: Record<string, unknown> = { [field]: next };
       if (i.reason) update[`${field}Reason`] = i.reason;
       return { update, summary: `${field} ${was} → ${next}${i.reason ? ` (${i.reason})` : ""}` };

@@ -66,8 +66,6 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   await expect(rows.nth(2)).toContainText("tr_demo_wx1046");
 
   // Open the medium one: payout transferred, order still "delivered". Its fix is the ledger's.
-  await page.setViewportSize({ width: 1400, height: 1000 });
-  await page.screenshot({ path: "/tmp/stripe-run.png", fullPage: true });
   const reconcileRun = page.url();
   const mismatch = rows.filter({ hasText: "wx-1046" });
   await expect(mismatch).toContainText('order is "delivered"');
@@ -78,7 +76,6 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   await expect(fix.locator('input[name="transferId"]')).toHaveValue("tr_demo_wx1046");
   await expect(fix.getByTestId("action-preview")).toContainText('"delivered" → "completed" with tr_demo_wx1046');
   await fix.getByTestId("action-confirm").fill("orders/wx-1046");
-  await page.screenshot({ path: "/tmp/stripe-fix.png" });
   await fix.getByRole("button", { name: /^run$/i }).click();
 
   await page.waitForURL((url) => url.href !== reconcileRun && /\/runs\/run_/.test(url.pathname));

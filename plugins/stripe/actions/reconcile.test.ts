@@ -26,7 +26,7 @@ describe("stripe.reconcile", () => {
     expect(missing).toMatchObject({ paymentIntent: "pi_demo_wx1035", orderStatus: "missing", stripeAmount: "410.00 USD", customer: "l.brennan@example.com" });
     expect(missing.detail).toMatch(/the ledger has no order wx-1035$/);
     expect(missing.fixes).toEqual([
-      { actionId: "stripe.resend-event", label: `Resend payment_intent.succeeded to ${fx.sandbox.primaryEndpoint.id}`, input: { eventId: "evt_demo_paid_wx1035", endpointId: fx.sandbox.primaryEndpoint.id } },
+      { actionId: "stripe.resend-event", label: "Resend payment_intent.succeeded", input: { eventId: "evt_demo_paid_wx1035", endpointId: fx.sandbox.primaryEndpoint.id } },
       { actionId: "stripe.recheck-payment", label: "Re-check payment and order", input: { paymentIntentId: "pi_demo_wx1035" } },
     ]);
     expect(noPayment).toMatchObject({ orderStatus: "paid", orderAmount: "180.00 USD", detail: 'order is "paid" but carries no Stripe payment intent' });

@@ -211,7 +211,7 @@ export async function reconcile(
     const row = base("paid_no_order", order, pi, detail);
     const ev = eventFor(pi.id);
     if (ev && endpoint)
-      row.fixes.push({ actionId: "stripe.resend-event", label: `Resend ${ev.type} to ${endpoint.id}`, input: { eventId: ev.id, endpointId: endpoint.id } });
+      row.fixes.push({ actionId: "stripe.resend-event", label: `Resend ${ev.type}`, input: { eventId: ev.id, endpointId: endpoint.id } });
     row.fixes.push({ actionId: "stripe.recheck-payment", label: "Re-check payment and order", input: { paymentIntentId: pi.id } });
     if (order && CLOSED.has(order.status)) row.fixes.push({ actionId: "stripe.refund", label: "Refund the payment", input: { paymentIntentId: pi.id } });
     // A missing order has no ledger fix to offer: the handler that creates it must run (resend).

@@ -9,9 +9,9 @@ import { assembleTimeline, nextUpdateDue } from "~/core/incidents/timeline.serve
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
   const incident = await loadIncidentOr404(params.id);
-  const { store, secrets, probeTitles } = incidentContext();
+  const { store, secrets, probeTitles, actionTitles } = incidentContext();
   const [timeline, nextUpdate, prevention] = await Promise.all([
-    assembleTimeline(store, incident, { includeHidden: true, secrets, probeTitles }),
+    assembleTimeline(store, incident, { includeHidden: true, secrets, probeTitles, actionTitles }),
     nextUpdateDue(store, incident),
     listPreventionItems(store, incident.id),
   ]);

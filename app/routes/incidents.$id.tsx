@@ -26,10 +26,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const incident = await loadIncidentOr404(params.id);
-  const { store, secrets, pluginTitles, probeTitles } = incidentContext();
+  const { store, secrets, pluginTitles, probeTitles, actionTitles } = incidentContext();
   const now = Date.now();
   const showAll = new URL(request.url).searchParams.get("all") === "1";
-  const { entries: timeline, gap, total, hiddenCount, pinned, nextUpdate } = await incidentPageTimeline(store, incident, { secrets, now, showAll, probeTitles });
+  const { entries: timeline, gap, total, hiddenCount, pinned, nextUpdate } = await incidentPageTimeline(store, incident, { secrets, now, showAll, probeTitles, actionTitles });
   return json({
     incident,
     timeline,

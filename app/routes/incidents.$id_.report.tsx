@@ -14,8 +14,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Report
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const incident = await loadIncidentOr404(params.id);
-  const { store, secrets, pluginTitles, probeTitles } = incidentContext();
-  const report = await loadReport(store, incident, { secrets, pluginTitles, probeTitles });
+  const { store, secrets, pluginTitles, probeTitles, actionTitles } = incidentContext();
+  const report = await loadReport(store, incident, { secrets, pluginTitles, probeTitles, actionTitles });
   return json({ report, canEdit: canEditIncidents(user.roles), now: Date.now() });
 }
 

@@ -7,8 +7,8 @@ import { incidentContext, loadIncidentOr404 } from "~/core/incidents/service.ser
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
   const incident = await loadIncidentOr404(params.id);
-  const { store, secrets, pluginTitles, probeTitles } = incidentContext();
-  const report = await loadReport(store, incident, { secrets, pluginTitles, probeTitles });
+  const { store, secrets, pluginTitles, probeTitles, actionTitles } = incidentContext();
+  const report = await loadReport(store, incident, { secrets, pluginTitles, probeTitles, actionTitles });
   const body = reportMarkdown(report, secrets);
   const inline = new URL(request.url).searchParams.get("inline") === "1";
   return new Response(body, {

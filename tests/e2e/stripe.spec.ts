@@ -97,3 +97,39 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   const reconcileEntry = page.getByRole("row").filter({ hasText: "stripe.reconcile" }).filter({ hasText: "succeeded" });
   await expect(reconcileEntry).toContainText("3 mismatches");
 });
+
+test("webhook failures: resend a stuck event from the backlog table as admin", async ({ page }) => {
+  test.setTimeout(120_000);
+  const base = portal.baseUrl;
+  await page.goto(`${base}/login?redirectTo=${encodeURIComponent("/runbooks/stripe-webhook-failures")}`);
+  await hydrated(page);
+  await page.getByLabel("Username").fill("admin");
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("#runbook-title")).toHaveText("Stripe webhook failures");
+  await hydrated(page);
+
+  const backlog = page.locator('[data-widget="status"][data-id="stripe.webhook-backlog"]').first();
+  await expect(backlog).toContainText("10 events still pending delivery", { timeout: 20_000 });
+  const endpoints = page.locator('[data-widget="status"][data-id="stripe.webhook-endpoints"]').first();
+  await expect(endpoints).toContainText("1 of 2 webhook endpoints disabled");
+
+  // The backlog table: one row per undelivered event, each with its resend.
+  const table = page.locator('[data-widget="table"][data-id="stripe.webhook-backlog"]').first();
+  const row = table.getByTestId("result-row").filter({ hasText: "evt_demo_paid_wx1035" });
+  await expect(row).toContainText("wx-1035");
+  await row.getByRole("button", { name: /^Resend to / }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("action-risk")).toHaveText(/high risk/);
+  await expect(dialog.locator('input[name="eventId"]')).toHaveValue("evt_demo_paid_wx1035");
+  await expect(dialog.getByTestId("action-preview")).toContainText("POST payment_intent.succeeded (evt_demo_paid_wx1035");
+  await dialog.getByTestId("action-confirm").fill(`${stripe.primaryEndpoint.id}:evt_demo_paid_wx1035`);
+  await dialog.getByRole("button", { name: /^run$/i }).click();
+
+  await page.waitForURL(/\/runs\/run_/);
+  await hydrated(page);
+  await expect(page.getByTestId("run-result")).toContainText(/Delivered payment_intent\.succeeded evt_demo_paid_wx1035 to we_\w+: HTTP 200/, { timeout: 20_000 });
+  await expect(page.getByTestId("run-log")).toContainText("endpoint answered 200");
+  // The sandbox's receiver checked the signature with constructEvent and accepted it.
+  expect(stripe.deliveries.filter((d) => d.eventId === "evt_demo_paid_wx1035" && d.status === 200)).toHaveLength(1);
+});

@@ -1,5 +1,6 @@
 import { useNow, useSlotReading } from "./provider";
 import { formatAge, ReadingLinks, RowsTable, StatusBadge } from "./status";
+import { ResultRows } from "./result-rows";
 import type { WidgetSlot } from "./types";
 
 /** `::table{probe="…"}`: the rows behind a probe's figure. */
@@ -36,7 +37,7 @@ export function TableWidget({ slot }: { slot: WidgetSlot }) {
               <span aria-hidden="true">⚠</span> {reading.error}
             </p>
           ) : null}
-          {reading.rows?.length ? <RowsTable rows={reading.rows} max={max} /> : <p className="muted">No rows.</p>}
+          {reading.rows?.length ? reading.rows.some((r) => Array.isArray(r.fixes)) ? <ResultRows rows={reading.rows} max={max} /> : <RowsTable rows={reading.rows} max={max} /> : <p className="muted">No rows.</p>}
           <ReadingLinks links={reading.links} />
         </>
       )}

@@ -50,10 +50,10 @@ export function prefillReport(incident: Incident, timeline: TimelineEntry[], plu
 export async function loadReport(
   store: Store,
   incident: Incident,
-  options: { secrets?: readonly string[]; pluginTitles?: Record<string, string>; probeTitles?: Record<string, string>; now?: number } = {},
+  options: { secrets?: readonly string[]; pluginTitles?: Record<string, string>; probeTitles?: Record<string, string>; actionTitles?: Record<string, string>; now?: number } = {},
 ): Promise<IncidentReport> {
   const [timeline, prevention] = await Promise.all([
-    assembleTimeline(store, incident, { includeHidden: false, secrets: options.secrets, now: options.now, probeTitles: options.probeTitles }),
+    assembleTimeline(store, incident, { includeHidden: false, secrets: options.secrets, now: options.now, probeTitles: options.probeTitles, actionTitles: options.actionTitles }),
     listPreventionItems(store, incident.id),
   ]);
   const prefill = prefillReport(incident, timeline, options.pluginTitles);

@@ -28,6 +28,7 @@ export function incidentContext() {
     knownPlugins: portal.registry.plugins.map((p) => p.id),
     pluginTitles: Object.fromEntries(portal.registry.plugins.map((p) => [p.id, p.title])),
     probeTitles: Object.fromEntries([...portal.registry.probes.values()].map((p) => [p.id, `${p.def.title} (${p.id})`])),
+    actionTitles: Object.fromEntries([...portal.registry.actions.values()].map((a) => [a.id, a.def.title])),
     lookupRunbook,
   };
 }

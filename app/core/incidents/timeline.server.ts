@@ -108,6 +108,8 @@ export interface TimelineOptions {
   only?: readonly string[];
   /** Probe titles by id, for readable transition entries. */
   probeTitles?: Readonly<Record<string, string>>;
+  /** Action titles by id, for readable action entries. */
+  actionTitles?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -194,7 +196,8 @@ export async function assembleTimeline(store: Store, incident: Incident, options
     const outcome = String(a.outcome ?? "");
     const kind: TimelineKind = APPROVAL_OUTCOMES.has(outcome) ? "approval" : "action";
     const target = a.target ? ` on ${a.target}` : "";
-    const title = kind === "approval" ? `Approval ${outcome}: ${a.action}${target}` : `Action ${a.action} ${outcome}${target}`;
+    const name = options.actionTitles?.[a.action] ? `${options.actionTitles[a.action]} (${a.action})` : a.action;
+    const title = kind === "approval" ? `Approval ${outcome}: ${name}${target}` : `Action ${name} ${outcome}${target}`;
     out.push(withMark({
       key,
       source: "audit",
@@ -326,7 +329,7 @@ type IndexRow = { k: string };
 export async function incidentPageTimeline(
   store: Store,
   incident: Incident,
-  options: { secrets?: readonly string[]; now?: number; showAll?: boolean; probeTitles?: Readonly<Record<string, string>> } = {},
+  options: { secrets?: readonly string[]; now?: number; showAll?: boolean; probeTitles?: Readonly<Record<string, string>>; actionTitles?: Readonly<Record<string, string>> } = {},
 ): Promise<IncidentPageTimeline> {
   const now = options.now ?? Date.now();
   const window = incidentWindow(incident, now);
@@ -338,7 +341,7 @@ export async function incidentPageTimeline(
   const nextUpdate = await nextUpdateDue(store, incident, now);
 
   if (options.showAll || total <= TIMELINE_HEAD + TIMELINE_TAIL) {
-    const timeline = await assembleTimeline(store, incident, { includeHidden: true, secrets: options.secrets, now, probeTitles: options.probeTitles });
+    const timeline = await assembleTimeline(store, incident, { includeHidden: true, secrets: options.secrets, now, probeTitles: options.probeTitles, actionTitles: options.actionTitles });
     return { entries: timeline, gap: null, total: timeline.length, hiddenCount, pinned: timeline.filter((e) => e.pinned), nextUpdate };
   }
   const [head, tail, pinnedKeys] = await Promise.all([
@@ -348,7 +351,7 @@ export async function incidentPageTimeline(
   ]);
   const shown = new Set([...head.rows.map((r) => r.k), ...tail.rows.map((r) => r.k)]);
   const keys = [...new Set([...shown, ...pinnedKeys.rows.map((r) => r.k)])];
-  const loaded = await assembleTimeline(store, incident, { includeHidden: true, secrets: options.secrets, now, only: keys, probeTitles: options.probeTitles });
+  const loaded = await assembleTimeline(store, incident, { includeHidden: true, secrets: options.secrets, now, only: keys, probeTitles: options.probeTitles, actionTitles: options.actionTitles });
   const headKeys = new Set(head.rows.map((r) => r.k));
   const entries = loaded.filter((e) => shown.has(e.key));
   const after = entries.filter((e) => headKeys.has(e.key)).length;

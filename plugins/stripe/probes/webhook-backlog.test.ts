@@ -16,7 +16,7 @@ it("counts events of the last 6 hours still pending delivery, each with a resend
   expect(rows.find((r) => r.object === "pi_demo_wx1035")).toMatchObject({ order: "wx-1035", type: "payment_intent.succeeded", event: "evt_demo_paid_wx1035" });
   for (const r of rows) {
     expect(r.pendingWebhooks).toBe(1);
-    expect(r.fixes).toEqual([{ actionId: "stripe.resend-event", label: `Resend to ${fx.sandbox.primaryEndpoint.id}`, input: { eventId: r.event, endpointId: fx.sandbox.primaryEndpoint.id } }]);
+    expect(r.fixes).toEqual([{ actionId: "stripe.resend-event", label: `Resend to ${fx.sandbox.url}/_receiver/shop`, input: { eventId: r.event, endpointId: fx.sandbox.primaryEndpoint.id } }]);
   }
 });
 

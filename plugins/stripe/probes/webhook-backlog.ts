@@ -30,7 +30,7 @@ export function webhookBacklog(stripe: StripeGateway) {
           order: obj.metadata?.order_id ?? "",
           created: isoFromSeconds(e.created),
           pendingWebhooks: e.pending_webhooks,
-          fixes: target ? [{ actionId: "stripe.resend-event", label: `Resend to ${target.id}`, input: { eventId: e.id, endpointId: target.id } }] : [],
+          fixes: target ? [{ actionId: "stripe.resend-event", label: `Resend to ${target.url}`, input: { eventId: e.id, endpointId: target.id } }] : [],
         };
       });
       const oldest = pending.length ? Math.min(...pending.map((e) => e.created)) : null;

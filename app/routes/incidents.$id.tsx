@@ -40,6 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     nextUpdate,
     now,
     pluginTitles,
+    me: user.username,
     canRespond: canRespond(user.roles),
     canEdit: canEditIncidents(user.roles),
   });
@@ -59,6 +60,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
         break;
       case "status":
         await addEvent(store, user, incident.id, { type: "status", status: body.status, text: body.text || undefined });
+        break;
+      case "take-command":
+        await addEvent(store, user, incident.id, { type: "commander", commander: user.username });
         break;
       case "update":
         await updateIncident(store, user, incident.id, {
@@ -97,7 +101,7 @@ function useTick(ms: number, initial: number) {
 }
 
 export default function IncidentPage() {
-  const { incident, timeline, gap, total, hiddenCount, pinned, nextUpdate, now: serverNow, pluginTitles, canRespond, canEdit } = useLoaderData<typeof loader>();
+  const { incident, timeline, gap, total, hiddenCount, pinned, nextUpdate, now: serverNow, pluginTitles, me, canRespond, canEdit } = useLoaderData<typeof loader>();
   const data = useActionData<ActionData>();
   const nav = useNavigation();
   const markFetcher = useFetcher<ActionData>();
@@ -144,7 +148,18 @@ export default function IncidentPage() {
         </div>
         <dl className="incident-facts">
           <dt>Commander</dt>
-          <dd data-testid="commander">{incident.commander ?? "—"}</dd>
+          <dd data-testid="commander">
+            {incident.commander ?? "—"}
+            {canRespond && incident.commander !== me && incident.status !== "closed" ? (
+              <Form method="post" className="inline no-print">
+                <input type="hidden" name="intent" value="take-command" />{" "}
+                <button type="submit" className="secondary small" disabled={busy}>
+                  Take command
+                </button>
+              </Form>
+            ) : null}
+            <FieldError errors={errorsFor("take-command")} name="form" />
+          </dd>
           <dt>Impact started</dt>
           <dd>{formatTime(incident.impactStartedAt)}</dd>
           <dt>Detected</dt>

@@ -5,6 +5,7 @@ import { SeverityBadge, StatusBadge } from "~/components/incidents/bits";
 import { requireUser } from "~/core/auth.server";
 import { listIncidents } from "~/core/incidents/incidents.server";
 import { incidentContext } from "~/core/incidents/service.server";
+import { updatesDue } from "~/core/incidents/timeline.server";
 import { canRespond, formatDuration, formatTime } from "~/lib/incidents";
 
 export const meta: MetaFunction = () => [{ title: "Incidents · Opsdeck" }];
@@ -13,12 +14,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const url = new URL(request.url);
   const state = url.searchParams.get("state") === "all" ? "all" : url.searchParams.get("state") === "resolved" ? "resolved" : "open";
-  const incidents = await listIncidents(incidentContext().store, { state, limit: 300 });
-  return json({ incidents, state, canDeclare: canRespond(user.roles), now: Date.now() });
+  const { store } = incidentContext();
+  const incidents = await listIncidents(store, { state, limit: 300 });
+  return json({ incidents, due: await updatesDue(store, incidents), state, canDeclare: canRespond(user.roles), now: Date.now() });
 }
 
 export default function IncidentsIndex() {
-  const { incidents, state, canDeclare, now } = useLoaderData<typeof loader>();
+  const { incidents, due, state, canDeclare, now } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const tab = (s: string, label: string) => (
     <Link to={`?state=${s}`} className={`tab${state === s ? " active" : ""}`} aria-current={state === s ? "page" : undefined}>
@@ -66,6 +68,7 @@ export default function IncidentsIndex() {
                 </td>
                 <td>
                   <StatusBadge status={i.status} />
+                  {due[i.id] !== undefined && due[i.id] < now ? <span className="tag overdue-tag">update overdue</span> : null}
                 </td>
                 <td>{i.commander ?? "—"}</td>
                 <td>{formatTime(i.declaredAt)}</td>

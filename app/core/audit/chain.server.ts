@@ -292,8 +292,15 @@ const SQL_CANONICAL =
   `',"incidentId":' || json_quote(incident_id) || ',"outcome":' || json_quote(outcome) || ',"prevHash":' || json_quote(prev_hash) || ` +
   `',"roles":' || json_quote(roles) || ',"runId":' || json_quote(run_id) || ',"seq":' || seq || ',"target":' || json_quote(target) || '}'`;
 
-/** Reads entries after a seq, in order (PostgreSQL path). */
+/** Reads entries after a seq, in order. SQLite: one prepared statement, the canonical text built in SQL (the million-row hot path). */
 function batchReader(store: Store, batch: number): (after: number) => Promise<VerifyRow[]> {
+  if (store.sqlite) {
+    const stmt = store.sqlite.prepare(`select seq, prev_hash, hash, ${SQL_CANONICAL} from audit_entries where seq > ? order by seq limit ?`).raw(true);
+    return (after) =>
+      store.db.connection().execute(async () =>
+        (stmt.all(after, batch) as unknown[][]).map((a) => ({ seq: Number(a[0]), prev_hash: a[1] as string, hash: a[2] as string, canonical: a[3] as string | null, full: null })),
+      );
+  }
   return async (after) => {
     const rows = await store.db.selectFrom("audit_entries").selectAll().where("seq", ">", after).orderBy("seq", "asc").limit(batch).execute();
     return rows.map((r) => {
@@ -314,61 +321,8 @@ async function hashMatches(store: Store, r: VerifyRow): Promise<boolean> {
   return entryHash(full) === full.hash;
 }
 
-const registered = new WeakSet<SqliteDb>();
-
-/**
- * SQLite fast path: hashing and linking are checked inside one SQL pass per batch (sha256 as a
- * registered function, lag() for the links); only the batch's first and last rows and suspect
- * rows come back to JS. Suspect rows are rechecked in JS before being called bad.
- */
-async function verifySqlite(store: Store, batch: number) {
-  const raw = store.sqlite!;
-  if (!registered.has(raw)) {
-    raw.function("opsdeck_sha256", { deterministic: true }, (t: unknown) => sha256Hex(String(t)));
-    registered.add(raw);
-  }
-  const stmt = raw
-    .prepare(
-      `select seq, prev_hash, hash, ok, pseq, phash, n, rn from (
-         select seq, prev_hash, hash, opsdeck_sha256(${SQL_CANONICAL}) = hash as ok,
-                lag(seq) over w as pseq, lag(hash) over w as phash, count(*) over () as n, row_number() over w as rn
-         from (select * from audit_entries where seq > ? order by seq limit ?) window w as (order by seq)
-       ) where rn = 1 or rn = n or ok = 0 or pseq != seq - 1 or phash != prev_hash order by seq`,
-    )
-    .raw(true);
-  let prevSeq = 0;
-  let prevHash = GENESIS_HASH;
-  let checked = 0;
-  const fail = (seq: number, problem: string) => ({ checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq, problem } });
-  for (;;) {
-    const rows = (await store.db.connection().execute(async () => stmt.all(prevSeq, batch))) as unknown[][];
-    if (!rows.length) break;
-    const n = Number(rows[0][6]);
-    for (const a of rows) {
-      const seq = Number(a[0]);
-      if (Number(a[7]) !== 1) {
-        // Every row between the returned ones passed in SQL; the row before this one is good.
-        prevSeq = Number(a[4]);
-        prevHash = a[5] as string;
-      }
-      checked = prevSeq;
-      if (seq !== prevSeq + 1) return fail(prevSeq + 1, `entry ${prevSeq + 1} is missing (next is ${seq}): deleted entries`);
-      if (a[1] !== prevHash) return fail(seq, `entry ${seq} does not link to entry ${prevSeq} (previous hash differs): entries deleted, inserted or reordered`);
-      if (!a[3] && !(await hashMatches(store, { seq, prev_hash: a[1] as string, hash: a[2] as string, canonical: null, full: null }))) {
-        return fail(seq, `entry ${seq} was altered (its content does not match its hash)`);
-      }
-      prevSeq = seq;
-      prevHash = a[2] as string;
-    }
-    checked = prevSeq;
-    if (n < batch) break;
-  }
-  return { checked, head: { seq: prevSeq, hash: prevHash }, problem: null };
-}
-
 /** Walks the whole chain in seq order; returns the first problem, or null when intact. */
 export async function verifyChainRows(store: Store, onProgress?: (checked: number) => void): Promise<{ checked: number; head: { seq: number; hash: string }; problem: ChainProblem | null }> {
-  if (store.sqlite) return verifySqlite(store, 50_000);
   let prevSeq = 0;
   let prevHash = GENESIS_HASH;
   let checked = 0;

@@ -15,7 +15,7 @@ import {
   setPreventionItemDone,
   updateIncident,
 } from "./incidents.server";
-import { assembleTimeline, incidentPageTimeline, nextUpdateDue, troubleStartedAt } from "./timeline.server";
+import { assembleTimeline, incidentPageTimeline, nextUpdateDue, troubleStartedAt, updatesDue } from "./timeline.server";
 
 const responder = { username: "responder", roles: ["responder"] };
 const manager = { username: "manager", roles: ["manager"] };
@@ -68,6 +68,7 @@ describe.each(DIALECTS)("incident store on %s", (dialect) => {
     expect((await nextUpdateDue(store, inc, T0 + 16 * MIN))!.overdue).toBe(true);
     await addEvent(store, responder, inc.id, { type: "note", text: "update" }, { now: T0 + 16 * MIN });
     expect((await nextUpdateDue(store, inc, T0 + 17 * MIN))!.dueAt).toBe(T0 + 31 * MIN);
+    expect((await updatesDue(store, [inc]))[inc.id]).toBe(T0 + 31 * MIN);
   });
 
   it("pins, hides and corrects entries of every source, keeping the original time", async () => {

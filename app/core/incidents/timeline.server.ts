@@ -357,3 +357,18 @@ export async function incidentPageTimeline(
   const after = entries.filter((e) => headKeys.has(e.key)).length;
   return { entries, gap: { after, count: total - entries.length }, total, hiddenCount, pinned: loaded.filter((e) => e.pinned), nextUpdate };
 }
+
+/** When each open incident's next status update is due, for lists. */
+export async function updatesDue(store: Store, incidents: readonly Incident[]): Promise<Record<string, number>> {
+  const open = incidents.filter((i) => (OPEN_STATUSES as readonly string[]).includes(i.status));
+  if (!open.length) return {};
+  const rows = await store.db
+    .selectFrom("incident_events")
+    .select((eb) => ["incident_id", eb.fn.max("at").as("last")])
+    .where("incident_id", "in", open.map((i) => i.id))
+    .where("type", "in", ["declared", "status", "note"])
+    .groupBy("incident_id")
+    .execute();
+  const last = new Map(rows.map((r) => [r.incident_id, Number(r.last)]));
+  return Object.fromEntries(open.map((i) => [i.id, (last.get(i.id) ?? i.declaredAt) + i.updateEveryMin * 60_000]));
+}

@@ -35,7 +35,8 @@ export function openDisputes(stripe: StripeGateway) {
           (due ? `; evidence for ${needs[0].id} due in ${Math.max(0, Math.round((due - nowS) / 3600))} h` : "")
         : "No open disputes";
       const overdue = needs.some((d) => (d.evidence_details?.due_by ?? Infinity) - nowS < 24 * 3600);
-      return { value: open.length, summary, rows, ...(overdue ? { status: "critical" as const } : {}) };
+      const links = [{ label: `Disputes in the Stripe Dashboard (${stripe.account})`, href: stripe.dashboardLink("disputes") }];
+      return { value: open.length, summary, rows, links, ...(overdue ? { status: "critical" as const } : {}) };
     },
   });
 }

@@ -16,6 +16,7 @@ it("counts disabled endpoints and lists every endpoint", async () => {
   const legacy = reading.rows!.find((r) => r.status === "disabled")!;
   expect(legacy.url).toMatch(/\/_receiver\/legacy$/);
   expect(legacy.events).toBe("all events");
+  expect(reading.links).toEqual([{ label: "Webhooks in the Stripe Dashboard (default)", href: "https://dashboard.stripe.com/test/webhooks" }]);
   const shop = reading.rows!.find((r) => r.status === "enabled")!;
   expect(shop.events).toContain("payment_intent.succeeded");
 });

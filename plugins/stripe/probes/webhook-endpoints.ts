@@ -29,7 +29,7 @@ export function webhookEndpoints(stripe: StripeGateway) {
       const summary = disabled.length
         ? `${disabled.length} of ${endpoints.length} webhook endpoints disabled (${disabled.map((e) => e.id).join(", ")})`
         : `${endpoints.length} webhook endpoint${endpoints.length === 1 ? "" : "s"} enabled`;
-      return { value: disabled.length, summary, rows };
+      return { value: disabled.length, summary, rows, links: [{ label: `Webhooks in the Stripe Dashboard (${stripe.account})`, href: stripe.dashboardLink("webhooks") }] };
     },
   });
 }

@@ -74,13 +74,13 @@ export async function run(): Promise<Record<string, number>> {
     const mid = start + 45 * 86_400_000;
     const queries: AuditFilter[] = [
       {},
-      { actor: "user7" } as AuditFilter,
-      { outcome: "interrupted" } as AuditFilter,
-      { action: "stripe.resend-event", outcome: "denied" } as AuditFilter,
-      { from: mid, to: mid + 3_600_000 } as AuditFilter,
-      { before: Math.floor(TOTAL / 2) } as AuditFilter,
-      { actor: "user3", before: Math.floor(TOTAL / 3) } as AuditFilter,
-      { incident: `inc_${Math.floor(TOTAL / 20_000)}` } as AuditFilter,
+      { actor: "user7" },
+      { outcome: "interrupted" },
+      { action: "stripe.resend-event", outcome: "denied" },
+      { from: mid, to: mid + 3_600_000 },
+      { before: Math.floor(TOTAL / 2) },
+      { actor: "user3", before: Math.floor(TOTAL / 3) },
+      { incident: `inc_${Math.floor(TOTAL / 20_000)}` },
     ];
     const medians: number[] = [];
     for (const q of queries) {

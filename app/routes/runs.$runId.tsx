@@ -16,7 +16,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const portal = getPortal();
   const run = await getRun(portal, params.runId ?? "");
   if (!run) throw json({ error: "There is no run with this id." }, { status: 404 });
-  const { entries } = await listAudit(portal.store, { run: run.runId, limit: 100 } as never);
+  const { entries } = await listAudit(portal.store, { run: run.runId, limit: 100 });
   return json({ run, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
 }
 

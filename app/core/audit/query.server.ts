@@ -30,7 +30,7 @@ export const AuditFilterSchema = z.object({
   before: z.coerce.number().int().positive().optional().catch(undefined),
   limit: z.coerce.number().int().min(1).max(500).optional().catch(undefined),
 });
-export type AuditFilter = z.infer<typeof AuditFilterSchema>;
+export type AuditFilter = Partial<z.infer<typeof AuditFilterSchema>>;
 
 export function parseAuditFilter(params: URLSearchParams): { filter: AuditFilter; fieldErrors: Record<string, string[]> } {
   const raw = Object.fromEntries([...params.entries()].filter(([k]) => k in AuditFilterSchema.shape));

@@ -33,6 +33,8 @@ test("a wrong password shows an error and keeps the visitor signed out", async (
 
 test("the shell is keyboard accessible: skip link and focusable navigation", async ({ page }) => {
   await signInAs(page, "viewer");
+  await page.goto("/runbooks");
+  await hydrated(page);
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
   await page.keyboard.press("Tab");

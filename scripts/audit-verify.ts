@@ -26,6 +26,12 @@ async function main(): Promise<number> {
   }
   const store = await openStore(databaseUrl);
   try {
+    try {
+      await store.db.selectFrom("audit_entries").select("seq").limit(1).execute();
+    } catch {
+      console.error(`error: no audit log in ${redactUrl(store.location)} yet (start the portal once so it creates its tables)`);
+      return 2;
+    }
     const settings = checkpointSettings({ config, dataDir, env });
     const report = await verifyAudit(store, settings);
     if (values.json) {

@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { decideApproval, reviewBreakGlass } from "~/core/actions/pipeline.server";
 import { pendingApprovals, reviewQueue } from "~/core/actions/runs.server";
-import { checkpointSettings, verifyAudit } from "~/core/audit/checkpoints.server";
+import { checkpointSettings, verifyAudit, type VerifyReport } from "~/core/audit/checkpoints.server";
 import { listAudit, parseAuditFilter } from "~/core/audit/query.server";
 import { publicUser, requireRole, requireUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
@@ -32,13 +32,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
   });
 }
 
+let verifying: Promise<VerifyReport> | null = null;
+
 export async function action({ request }: ActionFunctionArgs) {
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   const portal = getPortal();
   if (intent === "verify") {
     await requireUser(request);
-    const report = await verifyAudit(portal.store, checkpointSettings({ config: portal.config, dataDir: portal.dataDir }));
+    // One verification at a time per process: a million entries take seconds; concurrent clicks share it.
+    verifying ??= verifyAudit(portal.store, checkpointSettings({ config: portal.config, dataDir: portal.dataDir })).finally(() => (verifying = null));
+    const report = await verifying;
     return json({ intent, report, message: null as string | null });
   }
   const user = await requireRole(request, "admin");
@@ -79,6 +83,7 @@ export default function AuditPage() {
         </Form>
         <a href={`/audit/export?format=ndjson&${exportQuery}`}>Export NDJSON</a>
         <a href={`/audit/export?format=csv&${exportQuery}`}>Export CSV</a>
+        <Link to="/settings/tokens">Your API tokens</Link>
       </div>
       {result?.report ? (
         <p role="status" className={result.report.ok ? "verify-ok" : "verify-bad"} data-testid="verify-result">

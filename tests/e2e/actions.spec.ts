@@ -74,3 +74,27 @@ test("critical action: the requester waits, a second admin approves from the aud
   await expect(page.getByTestId("run-status")).toHaveText("succeeded");
   await expect(page.getByTestId("run-log")).toContainText("deleted 12 messages");
 });
+
+test("personal API token: shown once, drives the JSON API with the owner's roles, revocable", async ({ asResponder: page, request }) => {
+  await page.goto("/settings/tokens");
+  await hydrated(page);
+  await page.getByLabel("Name").fill("chatops bot");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByTestId("new-token").textContent())!.trim();
+  expect(token).toMatch(/^odk_/);
+  const auth = { Authorization: `Bearer ${token}` };
+  const list = await request.get("/api/actions", { headers: auth });
+  expect(list.status()).toBe(200);
+  // A responder's token may run low risk, not high.
+  const high = await request.post("/api/actions/demo.rotate-key", { headers: auth, data: { input: { keyName: "webhook-signing" }, confirm: "webhook-signing", idempotencyKey: "token-e2e-high-1" } });
+  expect(high.status()).toBe(403);
+  const low = await request.post("/api/actions/demo.flush-cache", { headers: auth, data: { input: { cache: "pricing" }, idempotencyKey: "token-e2e-low-1" } });
+  expect(low.status()).toBe(202);
+  const { runId } = await low.json();
+  await expect.poll(async () => (await (await request.get(`/api/runs/${runId}`, { headers: auth })).json()).status).toBe("succeeded");
+
+  await page.reload();
+  await page.getByRole("row", { name: /chatops bot/ }).getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByRole("row", { name: /chatops bot/ })).toContainText("revoked");
+  expect((await request.get("/api/actions", { headers: auth })).status()).toBe(401);
+});

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { appendAudit, entryHash, GENESIS_HASH, type AuditEntry } from "~/core/audit/chain.server";
+import { appendAudit, appendAuditBatch, entryHash, GENESIS_HASH, verifyChainRows, type AuditEntry } from "~/core/audit/chain.server";
 import { checkpointSettings, verifyAudit, writeCheckpoint } from "~/core/audit/checkpoints.server";
 import type { Store } from "~/core/db/store.server";
 import { DIALECTS, freshDatabaseUrl, testStore } from "../helpers/portal";
@@ -196,4 +196,56 @@ describe("checkpoint key", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("large SQLite chains (verified on two threads)", () => {
+  it("finds an edited, deleted or relinked entry in either half and at the boundary", async () => {
+    const { store, cleanup } = await testStore("sqlite");
+    try {
+      const n = 210_000;
+      for (let i = 0; i < n; i += 30_000) {
+        await appendAuditBatch(
+          store,
+          Array.from({ length: 30_000 }, (_, j) => ({ actor: `u${(i + j) % 7}`, roles: ["admin"], action: "demo.x", target: `t${i + j}`, outcome: "succeeded" as const, details: { k: i + j, s: 'quote " and \\ slash' } })),
+        );
+      }
+      const ok = await verifyChainRows(store);
+      expect(ok.problem).toBeNull();
+      expect(ok.checked).toBe(n);
+
+      const check = async (seq: number, tamper: () => Promise<unknown>, restore: () => Promise<unknown>, expected: RegExp) => {
+        await tamper();
+        const r = await verifyChainRows(store);
+        expect(r.problem?.seq).toBe(seq);
+        expect(r.problem?.problem).toMatch(expected);
+        await restore();
+      };
+      const mid = n / 2;
+      for (const seq of [5, mid - 1, mid + 1, n - 3]) {
+        const orig = await row(store, seq);
+        await check(
+          seq,
+          () => store.db.updateTable("audit_entries").set({ target: "tampered" }).where("seq", "=", seq).execute(),
+          () => store.db.updateTable("audit_entries").set({ target: orig.target }).where("seq", "=", seq).execute(),
+          /was altered/,
+        );
+        await check(
+          seq,
+          () => store.db.deleteFrom("audit_entries").where("seq", "=", seq).execute(),
+          () => store.db.insertInto("audit_entries").values(orig).execute(),
+          /is missing/,
+        );
+      }
+      const boundary = await row(store, mid + 1);
+      await check(
+        mid + 1,
+        () => store.db.updateTable("audit_entries").set({ prev_hash: "f".repeat(64) }).where("seq", "=", mid + 1).execute(),
+        () => store.db.updateTable("audit_entries").set({ prev_hash: boundary.prev_hash }).where("seq", "=", mid + 1).execute(),
+        /does not link/,
+      );
+      expect((await verifyChainRows(store)).problem).toBeNull();
+    } finally {
+      await cleanup();
+    }
+  }, 240_000);
 });

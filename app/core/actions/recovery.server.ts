@@ -4,6 +4,7 @@ import { checkpointSettings, writeCheckpoint } from "../audit/checkpoints.server
 import type { Portal } from "../portal.server";
 import { audit, Conflict, errorText } from "./audit-entry.server";
 import { STALE_MS } from "./locks.server";
+import { actionMetrics } from "./metrics.server";
 import { expireRequest } from "./pipeline.server";
 import { INSTANCE_ID, localRuns } from "./runner.server";
 
@@ -76,6 +77,7 @@ export async function expireApprovals(portal: Portal): Promise<number> {
  * approvals) and write signed audit checkpoints. Stops by interrupting this process's own runs.
  */
 export async function actionsBootStep(portal: Portal): Promise<() => Promise<void>> {
+  actionMetrics(); // register the counters so /metrics shows them from the start
   const settings = checkpointSettings({ config: portal.config, dataDir: portal.dataDir, create: true });
   await recoverRuns(portal, { all: portal.store.dialect === "sqlite" });
   await expireApprovals(portal);

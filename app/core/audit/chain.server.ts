@@ -293,16 +293,16 @@ const SQL_CANONICAL =
   `',"roles":' || json_quote(roles) || ',"runId":' || json_quote(run_id) || ',"seq":' || seq || ',"target":' || json_quote(target) || '}'`;
 
 /** Reads entries after a seq, in order. SQLite: one prepared statement, the canonical text built in SQL (the million-row hot path). */
-function batchReader(store: Store, batch: number): (after: number) => Promise<VerifyRow[]> {
+function batchReader(store: Store, batch: number, to: number): (after: number) => Promise<VerifyRow[]> {
   if (store.sqlite) {
-    const stmt = store.sqlite.prepare(`select seq, prev_hash, hash, ${SQL_CANONICAL} from audit_entries where seq > ? order by seq limit ?`).raw(true);
+    const stmt = store.sqlite.prepare(`select seq, prev_hash, hash, ${SQL_CANONICAL} from audit_entries where seq > ? and seq <= ? order by seq limit ?`).raw(true);
     return (after) =>
       store.db.connection().execute(async () =>
-        (stmt.all(after, batch) as unknown[][]).map((a) => ({ seq: Number(a[0]), prev_hash: a[1] as string, hash: a[2] as string, canonical: a[3] as string | null, full: null })),
+        (stmt.all(after, to, batch) as unknown[][]).map((a) => ({ seq: Number(a[0]), prev_hash: a[1] as string, hash: a[2] as string, canonical: a[3] as string | null, full: null })),
       );
   }
   return async (after) => {
-    const rows = await store.db.selectFrom("audit_entries").selectAll().where("seq", ">", after).orderBy("seq", "asc").limit(batch).execute();
+    const rows = await store.db.selectFrom("audit_entries").selectAll().where("seq", ">", after).where("seq", "<=", to).orderBy("seq", "asc").limit(batch).execute();
     return rows.map((r) => {
       const full = { ...r, seq: Number(r.seq), at: Number(r.at) } as AuditEntry;
       return { seq: full.seq, prev_hash: full.prev_hash, hash: full.hash, canonical: null, full };
@@ -321,31 +321,96 @@ async function hashMatches(store: Store, r: VerifyRow): Promise<boolean> {
   return entryHash(full) === full.hash;
 }
 
-/** Walks the whole chain in seq order; returns the first problem, or null when intact. */
-export async function verifyChainRows(store: Store, onProgress?: (checked: number) => void): Promise<{ checked: number; head: { seq: number; hash: string }; problem: ChainProblem | null }> {
-  let prevSeq = 0;
-  let prevHash = GENESIS_HASH;
-  let checked = 0;
+type WalkResult = { checked: number; head: { seq: number; hash: string }; problem: ChainProblem | null };
+
+/** Verifies entries (from, to] in order, the first of which must link to `fromHash`. */
+async function walk(store: Store, from: number, fromHash: string, to: number): Promise<WalkResult> {
+  let prevSeq = from;
+  let prevHash = fromHash;
   const batch = 10_000;
-  const fetchBatch = batchReader(store, batch);
+  const fetchBatch = batchReader(store, batch, to);
+  const fail = (seq: number, problem: string): WalkResult => ({ checked: prevSeq - from, head: { seq: prevSeq, hash: prevHash }, problem: { seq, problem } });
   for (;;) {
     const rows = await fetchBatch(prevSeq);
     for (const r of rows) {
-      if (r.seq !== prevSeq + 1) {
-        return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: prevSeq + 1, problem: `entry ${prevSeq + 1} is missing (next is ${r.seq}): deleted entries` } };
-      }
-      if (r.prev_hash !== prevHash) {
-        return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: r.seq, problem: `entry ${r.seq} does not link to entry ${prevSeq} (previous hash differs): entries deleted, inserted or reordered` } };
-      }
+      if (r.seq !== prevSeq + 1) return fail(prevSeq + 1, `entry ${prevSeq + 1} is missing (next is ${r.seq}): deleted entries`);
+      if (r.prev_hash !== prevHash) return fail(r.seq, `entry ${r.seq} does not link to entry ${prevSeq} (previous hash differs): entries deleted, inserted or reordered`);
       if (!(r.canonical !== null && sha256Hex(r.canonical) === r.hash) && !(await hashMatches(store, r))) {
-        return { checked, head: { seq: prevSeq, hash: prevHash }, problem: { seq: r.seq, problem: `entry ${r.seq} was altered (its content does not match its hash)` } };
+        return fail(r.seq, `entry ${r.seq} was altered (its content does not match its hash)`);
       }
       prevSeq = r.seq;
       prevHash = r.hash;
-      checked++;
     }
-    onProgress?.(checked);
     if (rows.length < batch) break;
   }
-  return { checked, head: { seq: prevSeq, hash: prevHash }, problem: null };
+  return { checked: prevSeq - from, head: { seq: prevSeq, hash: prevHash }, problem: null };
+}
+
+// The second half of a large SQLite chain is checked by a worker thread on its own read-only
+// connection, so two cores share a million-entry verification. Plain JS (eval'd): it must run
+// the same way from the server build, tsx CLIs and tests.
+const HALF_WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const crypto = require("node:crypto");
+const Database = require(workerData.driver);
+const h = crypto.hash ? (t) => crypto.hash("sha256", t, "hex") : (t) => crypto.createHash("sha256").update(t).digest("hex");
+const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+db.pragma("busy_timeout = 5000");
+const stmt = db.prepare(workerData.sql).raw(true);
+let prevSeq = workerData.lo, prevHash = null, firstPrev = null, problem = null;
+outer: for (;;) {
+  const rows = stmt.all(prevSeq, workerData.hi, 20000);
+  for (const a of rows) {
+    const seq = Number(a[0]);
+    if (seq !== prevSeq + 1) { problem = { seq: prevSeq + 1, kind: "missing", next: seq }; break outer; }
+    if (prevHash === null) firstPrev = a[1];
+    else if (a[1] !== prevHash) { problem = { seq, kind: "link" }; break outer; }
+    if (a[3] === null || h(a[3]) !== a[2]) { problem = { seq, kind: "hash" }; break outer; }
+    prevSeq = seq; prevHash = a[2];
+  }
+  if (rows.length < 20000) break;
+}
+db.close();
+parentPort.postMessage({ firstPrev, lastSeq: prevSeq, lastHash: prevHash, problem });
+`;
+
+type HalfResult = { firstPrev: string | null; lastSeq: number; lastHash: string | null; problem: { seq: number; kind: "missing" | "link" | "hash"; next?: number } | null };
+
+async function verifyHalfInWorker(file: string, lo: number, hi: number): Promise<HalfResult> {
+  const { Worker } = await import("node:worker_threads");
+  const { createRequire } = await import("node:module");
+  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+  const sqlText = `select seq, prev_hash, hash, ${SQL_CANONICAL} from audit_entries where seq > ? and seq <= ? order by seq limit ?`;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(HALF_WORKER, { eval: true, workerData: { file, lo, hi, sql: sqlText, driver } });
+    worker.once("message", (m) => resolve(m as HalfResult));
+    worker.once("error", reject);
+    worker.once("exit", (code) => code !== 0 && reject(new Error(`verify worker exited with ${code}`)));
+  });
+}
+
+/** Walks the whole chain in seq order (up to the head at the start); returns the first problem, or null when intact. */
+export async function verifyChainRows(store: Store): Promise<WalkResult> {
+  const top = (await head(store.db)).seq;
+  const file = store.sqlite && !store.sqlite.memory ? store.sqlite.name : null;
+  if (!file || top < 200_000) return walk(store, 0, GENESIS_HASH, top);
+
+  const mid = Math.floor(top / 2);
+  const second = verifyHalfInWorker(file, mid, top).catch(() => null);
+  const first = await walk(store, 0, GENESIS_HASH, mid);
+  const half = await second;
+  if (first.problem) return first;
+  if (!half) return walk(store, 0, GENESIS_HASH, top); // no worker: one thread does it all
+  const at = { checked: first.checked, head: first.head };
+  if (half.problem?.kind === "missing" && half.problem.seq === mid + 1) {
+    return { ...at, problem: { seq: mid + 1, problem: `entry ${mid + 1} is missing (next is ${half.problem.next}): deleted entries` } };
+  }
+  if (half.firstPrev !== first.head.hash) {
+    return { ...at, problem: { seq: mid + 1, problem: `entry ${mid + 1} does not link to entry ${mid} (previous hash differs): entries deleted, inserted or reordered` } };
+  }
+  if (half.problem) {
+    // Report from the JS walk, which rechecks SQL-quoted suspects before calling them bad.
+    return walk(store, 0, GENESIS_HASH, top);
+  }
+  return { checked: half.lastSeq, head: { seq: half.lastSeq, hash: half.lastHash ?? first.head.hash }, problem: null };
 }

@@ -151,28 +151,25 @@ export async function verifyAudit(store: Store, settings: CheckpointSettings): P
   const chain = await verifyChainRows(store);
   const { checkpoints, problems } = readCheckpoints(settings);
   const checkpointProblems = [...problems];
-  if (checkpoints.length) {
-    const maxSeq = Math.max(...checkpoints.map((c) => c.seq));
-    const tail = checkpoints.find((c) => c.seq === maxSeq)!;
-    if (!chain.problem && maxSeq > chain.head.seq) {
-      checkpointProblems.push(
-        `the log ends at entry ${chain.head.seq} but a signed checkpoint from ${new Date(tail.at).toISOString()} saw entry ${maxSeq}: entries ${chain.head.seq + 1}–${maxSeq} were cut off the end`,
-      );
-    }
-    const seqs = [...new Set(checkpoints.map((c) => c.seq))].filter((s) => s <= chain.head.seq);
+  if (checkpoints.length && !chain.problem) {
+    // Compare each checkpoint with the entry it names (entries appended after the walk began
+    // are still looked up, so a checkpoint written meanwhile is no false alarm).
+    const seqs = [...new Set(checkpoints.map((c) => c.seq))];
     const hashes = new Map<number, string>();
     for (let i = 0; i < seqs.length; i += 500) {
       const rows = await store.db.selectFrom("audit_entries").select(["seq", "hash"]).where("seq", "in", seqs.slice(i, i + 500)).execute();
       for (const r of rows) hashes.set(Number(r.seq), r.hash);
     }
-    for (const c of checkpoints) {
-      if (c.seq > chain.head.seq) continue;
-      const h = hashes.get(c.seq);
-      if (h !== c.hash) {
-        checkpointProblems.push(`entry ${c.seq} differs from the signed checkpoint of ${new Date(c.at).toISOString()}: history was rewritten`);
-        break;
-      }
+    const sorted = [...checkpoints].sort((a, b) => b.seq - a.seq);
+    const lastPresent = Math.max(chain.head.seq, ...[...hashes.keys()]);
+    const cut = sorted.find((c) => !hashes.has(c.seq));
+    if (cut) {
+      checkpointProblems.push(
+        `the log ends at entry ${lastPresent} but a signed checkpoint from ${new Date(cut.at).toISOString()} saw entry ${cut.seq}: entries ${lastPresent + 1}–${cut.seq} were cut off the end`,
+      );
     }
+    const rewritten = [...checkpoints].sort((a, b) => a.seq - b.seq).find((c) => hashes.has(c.seq) && hashes.get(c.seq) !== c.hash);
+    if (rewritten) checkpointProblems.push(`entry ${rewritten.seq} differs from the signed checkpoint of ${new Date(rewritten.at).toISOString()}: history was rewritten`);
   }
   return {
     ok: !chain.problem && checkpointProblems.length === 0,

@@ -153,6 +153,22 @@ export interface ActionDefinition<I = any> {
   run(input: I & { precondition?: string }, ctx: ActionContext): Promise<ActionResult>;
 }
 
+/**
+ * Thrown from preview() or run() when the input cannot be acted on as given (over-refund, unknown
+ * order…). Any error carrying a 4xx `status` counts: the pipeline answers 400 with `fieldErrors`
+ * and audits the press as `invalid` before anything runs.
+ */
+export class ActionInputError extends Error {
+  readonly status = 400;
+  constructor(
+    message: string,
+    readonly fieldErrors: Record<string, string[]> = {},
+  ) {
+    super(message);
+    this.name = "ActionInputError";
+  }
+}
+
 /** Declares a guarded action. Everything that changes state is an action with a declared risk. */
 export function action<I>(def: ActionDefinition<I>): ActionDefinition<I> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(def.id)) throw new Error(`action id "${def.id}" must be kebab-case`);

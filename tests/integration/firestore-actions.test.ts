@@ -74,6 +74,32 @@ describe("firestore fixes through the guard pipeline", () => {
     ]);
   });
 
+  it("passes the preview's precondition to the run, which refuses when the document changed since the preview", async () => {
+    const preview = await previewAction(portal, admin, "firestore.add-internal-note", { input: { orderId: "wx-1041", note: "checked with the buyer" } });
+    const precondition = (preview.body.preview as { precondition: string }).precondition;
+    expect(precondition).toMatch(/^\d+\.\d{9}$/);
+    await client.db.doc("orders/wx-1041").update({ touchedBy: "someone else" }); // a write between preview and run
+    const res = await submitAction(portal, admin, "firestore.add-internal-note", {
+      input: { orderId: "wx-1041", note: "checked with the buyer" },
+      confirm: "orders/wx-1041",
+      idempotencyKey: "fs-note-wx1041-stale",
+      precondition,
+    });
+    expect(res.status).toBeLessThan(300);
+    const run = await finished((res.body as { runId: string }).runId);
+    expect(run.status).toBe("failed");
+    expect(JSON.stringify(run)).toMatch(/changed since preview/);
+
+    const fresh = await previewAction(portal, admin, "firestore.add-internal-note", { input: { orderId: "wx-1041", note: "checked with the buyer" } });
+    const ok = await submitAction(portal, admin, "firestore.add-internal-note", {
+      input: { orderId: "wx-1041", note: "checked with the buyer" },
+      confirm: "orders/wx-1041",
+      idempotencyKey: "fs-note-wx1041-fresh",
+      precondition: (fresh.body.preview as { precondition: string }).precondition,
+    });
+    expect((await finished((ok.body as { runId: string }).runId)).status).toBe("succeeded");
+  });
+
   it("denies a responder: single-document fixes are high risk", async () => {
     const res = await submitAction(portal, responder, "firestore.set-order-status", { input: { orderId: "wx-1030", status: "cancelled" }, confirm: "orders/wx-1030", idempotencyKey: "fs-status-wx1030" });
     expect(res.status).toBe(403);

@@ -64,6 +64,19 @@ describe("stripe.refund through the action pipeline", () => {
     expect(bad.body.fieldErrors).toHaveProperty("amount");
   });
 
+  it("an over-refund is refused with 400 before anything is filed, and audited as invalid", async () => {
+    const over = await submitAction(t.portal, admin, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034", amount: 10_000 }, confirm: "pi_demo_wx1034", idempotencyKey: "refund-over-0001" });
+    expect(over.status).toBe(400);
+    expect(over.body.error).toMatch(/exceeds what is refundable/);
+    expect(over.body.fieldErrors).toHaveProperty("amount");
+    expect(over.body.runId).toBeUndefined();
+    const entry = await t.portal.store.db.selectFrom("audit_entries").selectAll().where("action", "=", "stripe.refund").orderBy("seq", "desc").executeTakeFirstOrThrow();
+    expect(entry.outcome).toBe("invalid");
+    expect(entry.details).toMatch(/dry run refused the input/);
+    const runs = await t.portal.store.db.selectFrom("action_runs").select("id").where("action_id", "=", "stripe.refund").execute();
+    expect(runs).toHaveLength(0);
+  });
+
   it("a second admin approves; the same idempotency key twice is one run and one refund; then the rate limit holds", async () => {
     const body = { input: { paymentIntentId: "pi_demo_wx1034", amount: 2_500 }, confirm: "pi_demo_wx1034", idempotencyKey: "refund-wx1034-0001" };
     const first = await submitAction(t.portal, admin, "stripe.refund", body);

@@ -35,8 +35,10 @@ interface ActionDescription {
 
 interface PreviewResponse {
   target?: string;
-  preview?: { summary?: string; count?: number; before?: unknown; after?: unknown; rows?: Record<string, unknown>[] } | null;
+  preview?: { summary?: string; count?: number; before?: unknown; after?: unknown; rows?: Record<string, unknown>[]; precondition?: string } | null;
   previewError?: string | null;
+  /** The dry run refused the input (e.g. more than is refundable): submit stays disabled. */
+  previewInvalid?: boolean;
   error?: string;
   fieldErrors?: Record<string, string[]>;
 }
@@ -172,7 +174,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
 
   const allowed = desc ? hasRole(root?.user?.roles ?? [], desc.requiredRole) : true;
   const target = preview?.target ?? null;
-  const inputValid = !!preview && !preview.error && !!target;
+  const inputValid = !!preview && !preview.error && !preview.previewInvalid && !!target;
   const confirmOk = !desc?.confirm || (target !== null && confirm.trim() === target);
   const reasonOk = !breakGlass || reason.trim().length >= 10;
   const canSubmit = !!desc && allowed && inputValid && confirmOk && reasonOk && !submitting && !previewing;
@@ -198,6 +200,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
           idempotencyKey: keyRef.current,
           incidentId: attrs.incident || getActiveIncidentId() || undefined,
           evidence,
+          ...(preview?.preview?.precondition ? { precondition: preview.preview.precondition } : {}),
           ...(breakGlass ? { breakGlassReason: reason.trim() } : {}),
         }),
       });

@@ -53,6 +53,8 @@ const BodySchema = z.object({
   incidentId: z.string().max(64).regex(/^[A-Za-z0-9_-]+$/).optional().nullable(),
   evidence: z.unknown().optional(),
   breakGlassReason: z.string().max(2000).optional().nullable(),
+  /** The preview's precondition (e.g. a document's update time): the run refuses if it changed since. */
+  precondition: z.string().max(500).optional().nullable(),
 });
 
 function fieldErrorsOf(err: z.ZodError): Record<string, string[]> {
@@ -134,7 +136,7 @@ export async function submitAction(
       fieldErrors,
     });
   }
-  const input = parsed.data;
+  const input = req.precondition ? { ...(parsed.data as object), precondition: req.precondition } : parsed.data;
   const redacted = redactBySchema(reg.def.input, input);
   const inputSecrets = secretValuesOf(reg.def.input, input);
   const t = describeTarget(reg, input);
@@ -149,6 +151,21 @@ export async function submitAction(
     evidence = scrubDeep(req.evidence, [...portal.config.secretValues, ...inputSecrets]);
     if (canonicalJson(evidence).length > MAX_EVIDENCE) {
       return stop(portal, { ...entry, outcome: "invalid", details: { reason: "evidence too large" } }, 400, { error: "the evidence is too large", fieldErrors: { evidence: [`at most ${MAX_EVIDENCE} bytes`] } });
+    }
+  }
+
+  // 3b. the dry run must accept the input (over-refund, unknown order…), unless this key already has a run
+  if (reg.def.preview) {
+    const key = req.idempotencyKey ? `${user.username}|${reg.id}|${req.idempotencyKey}` : null;
+    const known = key ? await portal.store.db.selectFrom("action_runs").select("id").where("idempotency_key", "=", key).executeTakeFirst() : undefined;
+    if (!known) {
+      const dry = await runPreview(portal, reg, parsed.data, user, [...portal.config.secretValues, ...inputSecrets]);
+      if (dry.invalid) {
+        return stop(portal, { ...entry, outcome: "invalid", details: { reason: `the dry run refused the input: ${dry.error}`, input: redacted } }, 400, {
+          error: dry.error,
+          fieldErrors: dry.fieldErrors,
+        });
+      }
     }
   }
 
@@ -526,27 +543,51 @@ export async function previewAction(portal: Portal, user: User | null, actionId:
   const t = describeTarget(reg, parsed.data);
   if ("error" in t) return { status: 400, body: { error: "the input names no valid target", fieldErrors: { input: [t.error] } } };
   const secrets = [...portal.config.secretValues, ...secretValuesOf(reg.def.input, parsed.data)];
-  let preview: unknown = null;
-  let previewError: string | null = null;
-  if (reg.def.preview) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error("preview timed out after 10s")), 10_000);
-    try {
-      preview = await Promise.race([
-        reg.def.preview(parsed.data, { signal: controller.signal, actor: { username: user.username, roles: user.roles } }),
-        new Promise((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true })),
-      ]);
-      preview = scrubDeep(preview, secrets);
-    } catch (err) {
-      previewError = errorText(err, secrets);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const dry = await runPreview(portal, reg, parsed.data, user, secrets);
   return {
     status: 200,
-    body: { actionId: reg.id, target: t.target, risk: reg.risk, confirm: reg.risk !== "low", approval: reg.risk === "critical", preview, previewError },
+    body: {
+      actionId: reg.id,
+      target: t.target,
+      risk: reg.risk,
+      confirm: reg.risk !== "low",
+      approval: reg.risk === "critical",
+      preview: dry.preview,
+      previewError: dry.error,
+      previewInvalid: dry.invalid,
+      ...(dry.invalid ? { fieldErrors: dry.fieldErrors } : {}),
+    },
   };
+}
+
+/** Runs the action's preview with a 10 s timeout. A 4xx error from it means the input is refused. */
+async function runPreview(
+  portal: Portal,
+  reg: RegisteredAction,
+  input: unknown,
+  user: Actorish,
+  secrets: readonly string[],
+): Promise<{ preview: unknown; error: string | null; invalid: boolean; fieldErrors: Record<string, string[]> }> {
+  if (!reg.def.preview) return { preview: null, error: null, invalid: false, fieldErrors: {} };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error("preview timed out after 10s")), 10_000);
+  try {
+    const preview = await Promise.race([
+      reg.def.preview(input, { signal: controller.signal, actor: { username: user.username, roles: [...user.roles] } }),
+      new Promise((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true })),
+    ]);
+    return { preview: scrubDeep(preview, secrets), error: null, invalid: false, fieldErrors: {} };
+  } catch (err) {
+    const error = errorText(err, secrets);
+    const status = (err as { status?: unknown } | null)?.status;
+    const invalid = typeof status === "number" && status >= 400 && status < 500;
+    const given = (err as { fieldErrors?: unknown } | null)?.fieldErrors;
+    const fieldErrors = given && typeof given === "object" && Object.keys(given).length ? (scrubDeep(given, secrets) as Record<string, string[]>) : { input: [error] };
+    if (!invalid) portal.log.warn({ action: reg.id, error }, "preview failed");
+    return { preview: null, error, invalid, fieldErrors: invalid ? fieldErrors : {} };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** What the dialog needs to draw the form: JSON Schema of the input, risk, rules. */

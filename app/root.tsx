@@ -76,6 +76,9 @@ function Shell({ children }: { children: React.ReactNode }) {
             <div className="who" data-testid="signed-in-user">
               <span className="username">{data.user.username}</span>{" "}
               <span className="roles">{data.user.roles.join(", ")}</span>
+              <Link to="/settings/tokens" className="who-link">
+                API tokens
+              </Link>
               <Form method="post" action="/logout" className="inline">
                 <button type="submit" className="link-button">
                   Sign out

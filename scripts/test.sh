@@ -25,15 +25,16 @@ c.connect().then(()=>c.end()).catch((e)=>{console.error(e.message);process.exit(
   exit 1
 fi
 
-mkdir -p test-results
+mkdir -p .cache/test-reports
+rm -f .cache/test-reports/*.json
 status=0
 step() { echo; echo "▶ $*"; "$@" || status=1; }
 
 step npx tsc --noEmit
 step npx remix build
-step npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/unit.json
+step npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/test-reports/unit.json
 if [ -f scripts/lint-runbooks.ts ]; then step npm run --silent lint:runbooks; fi
 step npx playwright test
 
-node scripts/test-summary.js test-results/unit.json test-results/e2e.json "$status"
+node scripts/test-summary.js .cache/test-reports/unit.json .cache/test-reports/e2e.json "$status"
 exit $status

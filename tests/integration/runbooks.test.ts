@@ -6,7 +6,10 @@ import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signIn, startServer, type RunningServer } from "../helpers/server";
 
-const SEEDS = path.resolve(__dirname, "../../../shared/seeds");
+// The teams' real runbooks sit beside the checkout (../shared/seeds) on project machines and in CI;
+// OPSDECK_SEEDS_DIR points elsewhere. Without them the seed test is skipped, saying so.
+const SEEDS = process.env.OPSDECK_SEEDS_DIR ?? path.resolve(__dirname, "../../../shared/seeds");
+const HAVE_SEEDS = fs.existsSync(SEEDS);
 
 /** A 2×2 red PNG, built here so the test needs no binary fixture. */
 function tinyPng(): Buffer {
@@ -67,7 +70,7 @@ describe("runbook pages over HTTP (built server)", () => {
   let srv: RunningServer;
   let cookie: string;
   let dir: string;
-  const seedFiles = fs.readdirSync(SEEDS).filter((f) => f.endsWith(".txt")).sort();
+  const seedFiles = HAVE_SEEDS ? fs.readdirSync(SEEDS).filter((f) => f.endsWith(".txt")).sort() : [];
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-runbooks-"));
@@ -135,7 +138,7 @@ describe("runbook pages over HTTP (built server)", () => {
     }
   });
 
-  it("renders each seed runbook with its headings, tables, code blocks and working in-page TOC links", async () => {
+  it.skipIf(!HAVE_SEEDS)("renders each seed runbook with its headings, tables, code blocks and working in-page TOC links", async () => {
     for (let i = 0; i < seedFiles.length; i++) {
       const res = await get(`/runbooks/seed-${i}`);
       expect(res.status, seedFiles[i]).toBe(200);

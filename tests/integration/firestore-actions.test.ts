@@ -4,6 +4,7 @@ import { createFirestoreClient, type FirestoreClient } from "../../plugins/fires
 import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { describeAction, previewAction, submitAction } from "~/core/actions/pipeline.server";
 import { getRun } from "~/core/actions/runs.server";
+import { probeEngine } from "~/core/probes/service.server";
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { testPortal } from "../helpers/portal";
@@ -98,6 +99,19 @@ describe("firestore fixes through the guard pipeline", () => {
       precondition: (fresh.body.preview as { precondition: string }).precondition,
     });
     expect((await finished((ok.body as { runId: string }).runId)).status).toBe("succeeded");
+  });
+
+  it("re-reads the plugin's probes after a fix, so pages update in place rather than at the next interval", async () => {
+    const engine = probeEngine(portal);
+    const before = (await engine.refresh("firestore.held-orders")).reading?.value;
+    expect(typeof before).toBe("number");
+    const preview = await previewAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1042" } });
+    const after = (preview.body.preview as { after: { adminHold: boolean } }).after.adminHold;
+    const res = await submitAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1042" }, confirm: "orders/wx-1042", idempotencyKey: "fs-hold-wx1042" });
+    expect((await finished((res.body as { runId: string }).runId)).status).toBe("succeeded");
+    const expected = (before as number) + (after ? 1 : -1);
+    for (let i = 0; i < 100 && engine.peek("firestore.held-orders")?.reading?.value !== expected; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(engine.peek("firestore.held-orders")?.reading?.value).toBe(expected);
   });
 
   it("denies a responder: single-document fixes are high risk", async () => {

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { parseDuration, type ActionResult } from "../../../plugins/plugin-api";
 import { parseRoles } from "~/lib/roles";
+import { refreshPluginProbes } from "../probes/service.server";
 import { canonicalJson } from "../audit/chain.server";
 import { scrubDeep, scrubText } from "../audit/redact.server";
 import { newId } from "../auth.server";
@@ -205,6 +206,8 @@ export async function executeRun(portal: Portal, reg: RegisteredAction, run: Run
   await releaseLock(store, key, run.id).catch(() => {});
   localRuns().delete(run.id);
   resolveDone();
+  // The plugin's own readings may have changed: pages showing them update now, not next interval.
+  if (status === "succeeded" || status === "failed") refreshPluginProbes(reg.pluginId, portal);
 }
 
 function endStatus(reason: EndReason): "failed" | "cancelled" | "interrupted" {

@@ -120,3 +120,14 @@ export function warmProbes(slots: readonly { kind: string; id: string }[], porta
     if (engine.has(id) && engine.isStale(id)) void engine.refresh(id);
   }
 }
+
+/**
+ * After an action of a plugin has changed something, re-reads that plugin's probes so the pages
+ * showing them update in place instead of at the next interval. Fire and forget: never throws.
+ */
+export function refreshPluginProbes(pluginId: string, portal: Portal = getPortal()): void {
+  const engine = probeEngine(portal);
+  for (const id of engine.ids()) {
+    if (engine.probe(id).pluginId === pluginId) void engine.refresh(id).catch(() => {});
+  }
+}

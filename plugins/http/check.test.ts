@@ -1,10 +1,6 @@
-import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "~/core/config.server";
 import { HttpCheckSchema } from "./config";
 import { httpCheckProbe, readPath } from "./check";
 import { demoChecks, startHttpSandbox } from "./sandbox";
@@ -92,16 +88,5 @@ describe("http health checks", () => {
     s.routes.set("/hang", { status: 200, body: {}, delayMs: 10_000 });
     const p = httpCheckProbe("hang", HttpCheckSchema.parse({ url: `${s.url}/hang` }));
     await expect(p.read(ctx(200))).rejects.toThrow();
-  });
-
-  it("header values from the environment are secrets of the config", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-http-"));
-    stops.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
-    fs.writeFileSync(
-      path.join(dir, "app-config.yaml"),
-      "plugins:\n  http:\n    checks:\n      api:\n        url: https://status.example.com/api/health\n        headers:\n          Authorization: Bearer ${HEALTH_TOKEN}\n",
-    );
-    const config = loadConfig({ cwd: dir, env: { HEALTH_TOKEN: "tok_0123456789", SESSION_SECRET: "x".repeat(32) } as unknown as NodeJS.ProcessEnv });
-    expect(config.secretValues).toContain("Bearer tok_0123456789");
   });
 });

@@ -6,7 +6,7 @@ import { FieldError, SeverityBadge, StatusBadge } from "~/components/incidents/b
 import { IncidentTimeline, type MarkChange } from "~/components/incidents/timeline";
 import { requireUser } from "~/core/auth.server";
 import { addEvent, markEntry, updateIncident } from "~/core/incidents/incidents.server";
-import { incidentContext, incidentErrorResponse, loadIncidentOr404, readBody } from "~/core/incidents/service.server";
+import { handleIncidentIntent, incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
 import { incidentPageTimeline } from "~/core/incidents/timeline.server";
 import {
   canEditIncidents,
@@ -47,45 +47,20 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const user = await requireUser(request);
-  const incident = await loadIncidentOr404(params.id);
-  const { store } = incidentContext();
-  let intent = "";
-  try {
-    const { intent: i, ...body } = await readBody(request);
-    intent = String(i ?? "");
-    switch (intent) {
-      case "note":
-        await addEvent(store, user, incident.id, { type: "note", text: body.text });
-        break;
-      case "status":
-        await addEvent(store, user, incident.id, { type: "status", status: body.status, text: body.text || undefined });
-        break;
-      case "take-command":
-        await addEvent(store, user, incident.id, { type: "commander", commander: user.username });
-        break;
-      case "update":
-        await updateIncident(store, user, incident.id, {
-          ...body,
-          impactStartedAt: body.impactStartedAt === "" ? null : body.impactStartedAt,
-          runbooks: typeof body.runbooks === "string" ? body.runbooks : undefined,
-          plugins: body.plugins ?? (body.pluginsShown ? [] : undefined),
-        });
-        break;
-      case "mark": {
-        const { pinned, hidden, correctedAt, entry } = body;
-        await markEntry(store, user, incident.id, { entry, pinned, hidden, correctedAt: correctedAt === "" ? null : correctedAt });
-        break;
-      }
-      default:
-        return json({ intent, error: "unknown intent", fieldErrors: { form: ["unknown intent"] } }, { status: 400 });
-    }
-    return json({ intent, ok: true as const });
-  } catch (err) {
-    const res = incidentErrorResponse(err);
-    const body = await res.json();
-    return json({ intent, ...body }, { status: res.status });
-  }
+  return handleIncidentIntent(request, params.id, {
+    note: ({ store, user, incident, body }) => addEvent(store, user, incident.id, { type: "note", text: body.text }).then(() => {}),
+    status: ({ store, user, incident, body }) => addEvent(store, user, incident.id, { type: "status", status: body.status, text: body.text || undefined }).then(() => {}),
+    "take-command": ({ store, user, incident }) => addEvent(store, user, incident.id, { type: "commander", commander: user.username }).then(() => {}),
+    update: ({ store, user, incident, body }) =>
+      updateIncident(store, user, incident.id, {
+        ...body,
+        impactStartedAt: body.impactStartedAt === "" ? null : body.impactStartedAt,
+        runbooks: typeof body.runbooks === "string" ? body.runbooks : undefined,
+        plugins: body.plugins ?? (body.pluginsShown ? [] : undefined),
+      }).then(() => {}),
+    mark: ({ store, user, incident, body: { pinned, hidden, correctedAt, entry } }) =>
+      markEntry(store, user, incident.id, { entry, pinned, hidden, correctedAt: correctedAt === "" ? null : correctedAt }).then(() => {}),
+  });
 }
 
 type ActionData = { intent: string; ok?: true; error?: string; fieldErrors?: Record<string, string[]> };

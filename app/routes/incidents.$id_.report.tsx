@@ -6,7 +6,7 @@ import { FieldError, SeverityBadge, StatusBadge } from "~/components/incidents/b
 import { requireUser } from "~/core/auth.server";
 import { addPreventionItem, removePreventionItem, saveReport, setPreventionItemDone, type ReportFields } from "~/core/incidents/incidents.server";
 import { loadReport } from "~/core/incidents/report.server";
-import { incidentContext, incidentErrorResponse, loadIncidentOr404, readBody } from "~/core/incidents/service.server";
+import { handleIncidentIntent, incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
 import { canEditIncidents, formatDuration, formatTime, SEVERITY_INFO } from "~/lib/incidents";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Report: ${data?.report.incident.title ?? "Incident"} · Opsdeck` }];
@@ -20,23 +20,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const user = await requireUser(request);
-  const incident = await loadIncidentOr404(params.id);
-  const { store } = incidentContext();
-  let intent = "";
-  try {
-    const { intent: i, ...body } = await readBody(request);
-    intent = String(i ?? "");
-    if (intent === "report") await saveReport(store, user, incident.id, body);
-    else if (intent === "add-item") await addPreventionItem(store, user, incident.id, body);
-    else if (intent === "item-done") await setPreventionItemDone(store, user, incident.id, String(body.item ?? ""), body.done === "true");
-    else if (intent === "remove-item") await removePreventionItem(store, user, incident.id, String(body.item ?? ""));
-    else return json({ intent, error: "unknown intent", fieldErrors: { form: ["unknown intent"] } }, { status: 400 });
-    return json({ intent, ok: true as const });
-  } catch (err) {
-    const res = incidentErrorResponse(err);
-    return json({ intent, ...(await res.json()) }, { status: res.status });
-  }
+  return handleIncidentIntent(request, params.id, {
+    report: ({ store, user, incident, body }) => saveReport(store, user, incident.id, body).then(() => {}),
+    "add-item": ({ store, user, incident, body }) => addPreventionItem(store, user, incident.id, body).then(() => {}),
+    "item-done": ({ store, user, incident, body }) => setPreventionItemDone(store, user, incident.id, String(body.item ?? ""), body.done === "true").then(() => {}),
+    "remove-item": ({ store, user, incident, body }) => removePreventionItem(store, user, incident.id, String(body.item ?? "")).then(() => {}),
+  });
 }
 
 const SECTIONS: { key: keyof ReportFields; label: string; rows: number }[] = [

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../db/schema";
+import type { Tables as AuditTables } from "../db/migrations/003-actions-audit";
 import type { Store } from "../db/store.server";
 import { scrubDeep } from "./redact.server";
 
@@ -40,20 +41,8 @@ export interface AuditInput {
   runId?: string | null;
 }
 
-export interface AuditEntry {
-  seq: number;
-  at: number;
-  actor: string;
-  roles: string;
-  action: string;
-  target: string;
-  outcome: string;
-  details: string;
-  incident_id: string | null;
-  run_id: string | null;
-  prev_hash: string;
-  hash: string;
-}
+/** One stored entry: exactly the `audit_entries` row. */
+export type AuditEntry = AuditTables["audit_entries"];
 
 export type Db = Kysely<Database>;
 

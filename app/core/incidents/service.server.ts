@@ -1,4 +1,6 @@
 import { json } from "@remix-run/node";
+import { requireUser, type User } from "../auth.server";
+import type { Store } from "../db/store.server";
 import { getPortal } from "../portal.server";
 import { getRunbook, listRunbooks } from "../runbooks/runbooks.server";
 import {
@@ -49,6 +51,31 @@ export function incidentErrorResponse(err: unknown): Response {
   if (err instanceof IncidentForbiddenError) return json({ error: `forbidden: ${err.message}` }, { status: 403 });
   if (err instanceof IncidentNotFoundError) return json({ error: "There is no such incident." }, { status: 404 });
   throw err;
+}
+
+export type IncidentIntentHandler = (ctx: { user: User; incident: Incident; store: Store; body: Record<string, unknown> }) => Promise<void>;
+
+/**
+ * The action of the incident pages: signs in, loads the incident (404), reads the body, runs the
+ * handler named by its `intent`, and answers `{ intent, ok }` or `{ intent, error, fieldErrors }`
+ * with 400 / 403 / 404.
+ */
+export async function handleIncidentIntent(request: Request, id: string | undefined, handlers: Record<string, IncidentIntentHandler>): Promise<Response> {
+  const user = await requireUser(request);
+  const incident = await loadIncidentOr404(id);
+  const { store } = incidentContext();
+  let intent = "";
+  try {
+    const { intent: i, ...body } = await readBody(request);
+    intent = String(i ?? "");
+    const handler = Object.hasOwn(handlers, intent) ? handlers[intent] : undefined;
+    if (!handler) return json({ intent, error: "unknown intent", fieldErrors: { form: ["unknown intent"] } }, { status: 400 });
+    await handler({ user, incident, store, body });
+    return json({ intent, ok: true as const });
+  } catch (err) {
+    const res = incidentErrorResponse(err);
+    return json({ intent, ...(await res.json()) }, { status: res.status });
+  }
 }
 
 /** The request body as a plain object: JSON, or form fields (repeated fields become lists). */

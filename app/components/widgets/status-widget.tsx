@@ -1,5 +1,5 @@
 import { useNow, useSlotReading } from "./provider";
-import { formatAge, formatValue, ReadingLinks, RowsTable, StatusBadge } from "./status";
+import { formatAge, formatValue, ReadingLinks, RowsTable, WidgetHead, WidgetNotReady } from "./status";
 import type { WidgetSlot } from "./types";
 
 /** `::status{probe="…"}`: value, status in text and icon, summary, age, error, rows, links. */
@@ -17,22 +17,9 @@ export function StatusWidget({ slot }: { slot: WidgetSlot }) {
       data-status={reading ? status : "pending"}
       aria-labelledby={titleId}
     >
-      <header className="widget-head">
-        <h3 id={titleId} className="widget-title">
-          {title}
-        </h3>
-        <span aria-live="polite">
-          <StatusBadge status={status} pending={!reading && !error} />
-        </span>
-      </header>
-      {error ? (
-        <p className="widget-error" role="alert">
-          {error}
-        </p>
-      ) : !reading ? (
-        <p className="muted widget-pending" aria-busy="true">
-          Reading <code>{slot.id}</code>…
-        </p>
+      <WidgetHead titleId={titleId} title={title} status={status} pending={!reading && !error} />
+      {error || !reading ? (
+        <WidgetNotReady error={error} probeId={slot.id} />
       ) : (
         <>
           <p className="widget-value">

@@ -110,3 +110,30 @@ export function ReadingLinks({ links }: { links: ProbeReadingJson["links"] }) {
     </ul>
   );
 }
+
+/** The head every probe widget shares: its title and the status in text and icon. */
+export function WidgetHead({ titleId, title, status, pending }: { titleId: string; title: string; status: ProbeStatus; pending: boolean }) {
+  return (
+    <header className="widget-head">
+      <h3 id={titleId} className="widget-title">
+        {title}
+      </h3>
+      <span aria-live="polite">
+        <StatusBadge status={status} pending={pending} />
+      </span>
+    </header>
+  );
+}
+
+/** What a probe widget shows before it has a reading: the error that stopped it, or "Reading…". */
+export function WidgetNotReady({ error, probeId }: { error: string | null | undefined; probeId: string }) {
+  return error ? (
+    <p className="widget-error" role="alert">
+      {error}
+    </p>
+  ) : (
+    <p className="muted widget-pending" aria-busy="true">
+      Reading <code>{probeId}</code>…
+    </p>
+  );
+}

@@ -1,5 +1,5 @@
 import { useNow, useSlotReading } from "./provider";
-import { formatAge, ReadingLinks, RowsTable, StatusBadge } from "./status";
+import { formatAge, ReadingLinks, RowsTable, WidgetHead, WidgetNotReady } from "./status";
 import { ResultRows } from "./result-rows";
 import type { WidgetSlot } from "./types";
 
@@ -11,22 +11,9 @@ export function TableWidget({ slot }: { slot: WidgetSlot }) {
   const max = Number(slot.attrs.limit) > 0 ? Math.min(500, Number(slot.attrs.limit)) : 50;
   return (
     <section className="widget widget-table" data-widget="table" data-id={slot.id} data-status={reading?.status ?? "pending"} aria-labelledby={titleId}>
-      <header className="widget-head">
-        <h3 id={titleId} className="widget-title">
-          {slot.attrs.title || reading?.title || slot.id}
-        </h3>
-        <span aria-live="polite">
-          <StatusBadge status={reading?.status ?? "unknown"} pending={!reading && !error} />
-        </span>
-      </header>
-      {error ? (
-        <p className="widget-error" role="alert">
-          {error}
-        </p>
-      ) : !reading ? (
-        <p className="muted widget-pending" aria-busy="true">
-          Reading <code>{slot.id}</code>…
-        </p>
+      <WidgetHead titleId={titleId} title={slot.attrs.title || reading?.title || slot.id} status={reading?.status ?? "unknown"} pending={!reading && !error} />
+      {error || !reading ? (
+        <WidgetNotReady error={error} probeId={slot.id} />
       ) : (
         <>
           <p className="widget-summary">

@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { alias: { "~": path.resolve(__dirname, "app") } },
   test: {
     globals: true,
-    include: ["app/**/*.test.ts", "plugins/**/*.test.ts", "tests/integration/**/*.test.ts"],
+    include: ["app/**/*.test.ts", "plugins/**/*.test.ts", "demo/**/*.test.ts", "tests/integration/**/*.test.ts"],
     setupFiles: ["tests/helpers/setup.ts"],
     pool: "forks",
     testTimeout: 30_000,

@@ -4,6 +4,7 @@
  *
  * No side effects and no SDKs here: this file is imported by every plugin and by the core.
  */
+import type { Kysely } from "kysely";
 import { z } from "zod";
 
 export type Risk = "low" | "high" | "critical";
@@ -182,12 +183,70 @@ export interface ServiceRegistry {
   get<T>(name: string): T | undefined;
 }
 
+/**
+ * The portal's own store, for plugins that keep state (cron runs, backup catalog). A plugin's
+ * tables are prefixed with its id (`cron_runs`) and created by the plugin's `migrations`.
+ */
+export interface PluginDatabase {
+  dialect: "sqlite" | "postgres";
+  db: Kysely<any>;
+}
+
+/** A plugin's schema change; run once at start, after the core's, on SQLite and PostgreSQL alike. */
+export interface PluginMigration {
+  up(db: Kysely<any>): Promise<void>;
+}
+
 export interface PluginSetupContext<C> {
   config: C;
   log: Logger;
   services: ServiceRegistry;
   demo: boolean;
   dataDir: string;
+  /** The portal's store (always set by the portal; unit tests may leave it out). */
+  database?: PluginDatabase;
+  /** The demo world, in demo mode only. */
+  world?: DemoWorld;
+}
+
+/* --------------------------------------------------------------- demo world */
+
+export interface DemoRequest {
+  method: string;
+  /** Path and query, e.g. "/webhooks/stripe?x=1". */
+  url: string;
+  headers: Record<string, string | undefined>;
+  /** The raw body, untouched (signatures are computed over it). */
+  body: Buffer;
+}
+
+export interface DemoResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer | object;
+}
+
+/**
+ * The demo world (demo mode only): one simulated shop that every sandbox talks about. It runs an
+ * HTTP server (webhook receivers, cron endpoints, metrics) and holds named handles shared between
+ * the sandboxes (`world.provide("postgres.url", …)`, `await world.waitFor("postgres.url")`).
+ * Modules of the shop live in `demo/`; a plugin's demo() receives the world and may add to it.
+ */
+export interface DemoWorld {
+  /** Base URL of the shop's HTTP server, e.g. http://127.0.0.1:41234 */
+  readonly shopUrl: string;
+  readonly dataDir: string;
+  /** The portal's own base URL (for sandboxes that scrape or call it), e.g. http://127.0.0.1:3000 */
+  readonly portalUrl: string;
+  /** Adds a route to the shop's server; `path` is exact, or ends in `/*` for a prefix. */
+  route(method: string, path: string, handler: (req: DemoRequest) => Promise<DemoResponse> | DemoResponse): void;
+  provide(name: string, value: unknown): void;
+  get<T>(name: string): T | undefined;
+  /** Resolves once `name` is provided (rejects after timeoutMs, default 30 s). */
+  waitFor<T>(name: string, timeoutMs?: number): Promise<T>;
+  /** Runs on shutdown, in reverse order. */
+  onStop(fn: () => Promise<void> | void): void;
+  log: Logger;
 }
 
 export interface PluginInstance {
@@ -216,7 +275,9 @@ export interface PluginDefinition<C = any> {
   provides?: string[];
   uses?: string[];
   /** Demo mode: start a local sandbox seeded with realistic trouble and return config for it. */
-  demo?(ctx: { dataDir: string; log: Logger }): Promise<DemoSetup<C>>;
+  demo?(ctx: { dataDir: string; log: Logger; world?: DemoWorld }): Promise<DemoSetup<C>>;
+  /** Schema changes for the plugin's own tables (`<id>_…`), by name; names sort in run order. */
+  migrations?: Record<string, PluginMigration>;
   setup(ctx: PluginSetupContext<C>): PluginInstance | Promise<PluginInstance>;
 }
 

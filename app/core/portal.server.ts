@@ -95,15 +95,18 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
   const store = await openStore(databaseUrl);
   const stops: (() => Promise<void>)[] = [];
   try {
-    const applied = await migrate(store);
+    const plugins = options.plugins ?? installedPlugins;
+    const applied = await migrate(store, plugins);
     if (applied.length) log.info({ applied }, "database migrated");
 
     const registry = await setupPlugins({
-      installed: options.plugins ?? installedPlugins,
+      installed: plugins,
       configs: config.pluginConfigs,
       demo: config.demo,
       dataDir,
       log,
+      database: { dialect: store.dialect, db: store.db },
+      portalUrl: `http://127.0.0.1:${config.server.port}`,
     });
     stops.push(() => registry.stop());
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
 import pg from "pg";
+import type { PluginDefinition } from "../../../plugins/plugin-api";
 import type { Database } from "./schema";
 import { migrations } from "./migrations";
 
@@ -65,8 +66,17 @@ class ListProvider implements MigrationProvider {
   }
 }
 
-export async function migrate(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: new ListProvider(migrations) });
+/**
+ * Core migrations, then each plugin's (named `plugin-<id>-<name>`, so they sort after the core's).
+ * Plugin migrations of every installed plugin run, enabled or not, so a plugin's tables exist
+ * before its section is configured.
+ */
+export async function migrate(store: Store, plugins: readonly PluginDefinition[] = []): Promise<string[]> {
+  const all: Record<string, Migration> = { ...migrations };
+  for (const plugin of plugins) {
+    for (const [name, m] of Object.entries(plugin.migrations ?? {})) all[`plugin-${plugin.id}-${name}`] = { up: (db) => m.up(db) };
+  }
+  const migrator = new Migrator({ db: store.db, provider: new ListProvider(all), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");

@@ -1,7 +1,9 @@
 import path from "node:path";
 import type {
   ActionDefinition,
+  DemoWorld,
   Logger,
+  PluginDatabase,
   PluginDefinition,
   ProbeDefinition,
   Risk,
@@ -47,6 +49,10 @@ export interface SetupPluginsOptions {
   demo: boolean;
   dataDir: string;
   log: Logger & { child?(b: object): Logger };
+  /** The portal's store; absent in unit tests that set plugins up without one. */
+  database?: PluginDatabase;
+  /** Where the portal answers, for demo sandboxes that call it back (default http://127.0.0.1:3000). */
+  portalUrl?: string;
 }
 
 /** Providers before users, so `services.get()` answers during setup. */
@@ -81,10 +87,15 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
   const demoPlugins = new Set<string>();
   const problems: string[] = [];
 
+  let world: DemoWorld | undefined;
   if (opts.demo) {
+    const { startDemoWorld } = await import("../../../demo/index");
+    const started = await startDemoWorld({ dataDir: path.join(opts.dataDir, "demo", "world"), log: childLog(opts.log, "demo-world"), portalUrl: opts.portalUrl ?? "http://127.0.0.1:3000" });
+    world = started.world;
+    stops.push(started.stop);
     for (const plugin of opts.installed) {
       if (plugin.id in configs || !plugin.demo) continue;
-      const demo = await plugin.demo({ dataDir: path.join(opts.dataDir, "demo", plugin.id), log: childLog(opts.log, plugin.id) });
+      const demo = await plugin.demo({ dataDir: path.join(opts.dataDir, "demo", plugin.id), log: childLog(opts.log, plugin.id), world });
       stops.push(demo.stop);
       const parsed = plugin.config.safeParse(demo.config);
       if (!parsed.success) {
@@ -110,6 +121,8 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
         services: registry,
         demo: demoPlugins.has(plugin.id),
         dataDir: path.join(opts.dataDir, "plugins", plugin.id),
+        database: opts.database,
+        world,
       });
       if (instance.stop) stops.push(instance.stop);
       for (const [name, service] of Object.entries(instance.provides ?? {})) {

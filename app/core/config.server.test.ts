@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, scrubSecrets } from "./config.server";
+import { ConfigError, loadConfig } from "./config.server";
+import { scrubText } from "./secrets/index.server";
 
 function withConfig(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-cfg-"));
@@ -51,7 +52,7 @@ describe("loadConfig", () => {
     expect(cfg.demo).toBe(false);
     expect(cfg.pluginConfigs.stripe).toMatchObject({ secretKey: "sk_test_abc123", account: "local" });
     expect(cfg.secretValues).toContain("sk_test_abc123");
-    expect(scrubSecrets("key is sk_test_abc123", cfg.secretValues)).toBe("key is [redacted]");
+    expect(scrubText("key is sk_test_abc123", cfg.secretValues)).toBe("key is [redacted]");
   });
 
   it("names a missing environment variable", () => {

@@ -10,8 +10,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const state = url.searchParams.get("state");
   if (state && !["open", "resolved", "all"].includes(state)) return json({ error: "invalid input", fieldErrors: { state: ["must be open, resolved or all"] } }, { status: 400 });
-  const { store } = incidentContext();
+  const { store, secrets } = incidentContext();
   const incidents = await listIncidents(store, {
+    secrets,
     state: (state ?? "all") as "open" | "resolved" | "all",
     runbook: url.searchParams.get("runbook") ?? undefined,
     limit: Number(url.searchParams.get("limit")) || 200,

@@ -14,6 +14,7 @@ import {
 import { newId } from "../auth.server";
 import type { Database } from "../db/schema";
 import type { Store } from "../db/store.server";
+import { scrub, scrubText } from "../secrets/index.server";
 import { incidentMetrics } from "./metrics.server";
 
 export interface Actor {
@@ -243,6 +244,12 @@ function toIncident(row: IncidentRow, links: { kind: string; ref: string }[]): I
   };
 }
 
+/** The incident as shown: every configured secret scrubbed from its title and report text. */
+export function scrubIncident(incident: Incident, secrets: readonly string[]): Incident {
+  if (!secrets.length) return incident;
+  return { ...incident, title: scrubText(incident.title, secrets), report: scrub(incident.report, secrets) };
+}
+
 export async function getIncident(store: Store, id: string): Promise<Incident | null> {
   const row = await store.db.selectFrom("incidents").selectAll().where("id", "=", id).executeTakeFirst();
   if (!row) return null;
@@ -261,6 +268,8 @@ export interface ListOptions {
   state?: "open" | "resolved" | "all";
   runbook?: string;
   limit?: number;
+  /** Secret values scrubbed from the titles and report text. */
+  secrets?: readonly string[];
 }
 
 export async function listIncidents(store: Store, options: ListOptions = {}): Promise<Incident[]> {
@@ -278,12 +287,12 @@ export async function listIncidents(store: Store, options: ListOptions = {}): Pr
     .select(["incident_id", "kind", "ref"])
     .where("incident_id", "in", rows.map((r) => r.id))
     .execute();
-  return rows.map((r) => toIncident(r, links.filter((l) => l.incident_id === r.id)));
+  return rows.map((r) => scrubIncident(toIncident(r, links.filter((l) => l.incident_id === r.id)), options.secrets ?? []));
 }
 
-export async function listPreventionItems(store: Store, incidentId: string): Promise<PreventionItem[]> {
+export async function listPreventionItems(store: Store, incidentId: string, secrets: readonly string[] = []): Promise<PreventionItem[]> {
   const rows = await store.db.selectFrom("incident_prevention_items").selectAll().where("incident_id", "=", incidentId).orderBy("created_at").orderBy("id").execute();
-  return rows.map(toPreventionItem);
+  return rows.map(toPreventionItem).map((item) => ({ ...item, description: scrubText(item.description, secrets), owner: scrubText(item.owner, secrets) }));
 }
 
 function toPreventionItem(r: any): PreventionItem {

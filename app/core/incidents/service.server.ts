@@ -8,6 +8,7 @@ import {
   IncidentInputError,
   IncidentNotFoundError,
   requireIncident,
+  scrubIncident,
   type Incident,
   type RunbookLookup,
 } from "./incidents.server";
@@ -38,7 +39,8 @@ export function incidentContext() {
 /** Loads the incident or throws a 404 Response. */
 export async function loadIncidentOr404(id: string | undefined): Promise<Incident> {
   try {
-    return await requireIncident(getPortal().store, id ?? "");
+    const portal = getPortal();
+    return scrubIncident(await requireIncident(portal.store, id ?? ""), portal.config.secretValues);
   } catch (err) {
     if (err instanceof IncidentNotFoundError) throw json({ error: "There is no such incident." }, { status: 404 });
     throw err;

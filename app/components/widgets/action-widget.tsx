@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { getActiveIncidentId } from "~/components/incidents/active-incident";
 import { hasRole } from "~/lib/roles";
 import { useProbeReadings } from "./provider";
-import type { ProbeReadingJson, WidgetSlot } from "./types";
+import type { ProbeReadingJson, WidgetSlot } from "~/lib/widgets";
 
 interface JsonSchemaProp {
   type?: string | string[];

@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useMemo, useState } from "react";
-import type { ProbeReadingJson, WidgetSlot } from "./types";
+import type { ProbeReadingJson, WidgetSlot } from "~/lib/widgets";
 
 /**
  * Holds the live readings of every probe on a runbook page; widgets read from it, and the action

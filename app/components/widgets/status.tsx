@@ -1,4 +1,4 @@
-import type { ProbeReadingJson, ProbeStatus } from "./types";
+import type { ProbeReadingJson, ProbeStatus } from "~/lib/widgets";
 
 const LABEL: Record<ProbeStatus, { icon: string; text: string }> = {
   ok: { icon: "✓", text: "OK" },

@@ -2,7 +2,7 @@ import { ActionWidget } from "~/components/widgets/action-widget";
 import { ChartWidget } from "./chart-widget";
 import { StatusWidget } from "./status-widget";
 import { TableWidget } from "./table-widget";
-import type { WidgetSlot } from "./types";
+import type { WidgetSlot } from "~/lib/widgets";
 
 /** Renders one directive's widget. Each kind's component is owned by its feature. */
 export function Widget({ slot }: { slot: WidgetSlot }) {

@@ -1,4 +1,4 @@
-import type { ProbeReadingJson } from "~/components/widgets/types";
+import type { ProbeReadingJson } from "~/lib/widgets";
 import type { Store } from "../db/store.server";
 import { createScrubber } from "../secrets/index.server";
 

@@ -1,7 +1,7 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from "cockatiel";
 import pLimit, { type LimitFunction } from "p-limit";
 import { parseDuration, type ProbeReading, type ProbeStatus, type Thresholds } from "../../../plugins/plugin-api";
-import type { ProbeReadingJson } from "~/components/widgets/types";
+import type { ProbeReadingJson } from "~/lib/widgets";
 import { ConfigError, type PortalConfig } from "../config.server";
 import type { Store } from "../db/store.server";
 import type { Log } from "../log.server";

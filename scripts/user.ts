@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { createOrUpdateUser, UserInputError } from "~/core/auth.server";
 import { ConfigError } from "~/core/config.server";
-import { bootPortal } from "~/core/portal.server";
+import { bootPortal } from "~/core/boot.server";
 
 const USAGE = `usage:
   npm run user -- add NAME --role ROLE [--role ROLE…] [--display "Name"]   password from stdin or prompt

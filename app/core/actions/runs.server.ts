@@ -1,6 +1,7 @@
 import { json } from "@remix-run/node";
 import type { Portal } from "../portal.server";
-import type { PipelineResponse } from "./pipeline.server";
+import type { PipelineResponse } from "./policy.server";
+import { requestPreviews } from "./requests.server";
 import type { RunRow } from "./runner.server";
 
 const MAX_BODY = 256 * 1024;
@@ -90,9 +91,28 @@ export async function getRun(portal: Portal, runId: string): Promise<RunView | n
 
 const SUMMARY_COLUMNS = ["id", "action_id", "target", "actor", "risk", "status", "created_at", "expires_at", "break_glass_reason", "started_at", "finished_at", "approved_by"] as const;
 
-/** Critical requests waiting for a second admin. */
+/**
+ * Critical requests waiting for a second admin, each with what the requester saw: the input
+ * (secret fields redacted) and the stored preview (amount, reason, blast radius…).
+ */
 export async function pendingApprovals(portal: Portal) {
-  return portal.store.db.selectFrom("action_runs").select(SUMMARY_COLUMNS).where("status", "=", "awaiting_approval").orderBy("created_at", "asc").limit(100).execute();
+  const rows = await portal.store.db
+    .selectFrom("action_runs")
+    .select([...SUMMARY_COLUMNS, "input", "incident_id"])
+    .where("status", "=", "awaiting_approval")
+    .orderBy("created_at", "asc")
+    .limit(100)
+    .execute();
+  const previews = await requestPreviews(portal, rows.map((r) => r.id));
+  return rows.map(({ input, ...r }) => ({ ...r, input: parse(input) as Record<string, unknown> | null, preview: (previews.get(r.id) ?? null) as ApprovalPreview | null }));
+}
+
+/** The preview fields the approver's card shows (ActionPreview as stored). */
+export interface ApprovalPreview {
+  summary?: string;
+  count?: number;
+  before?: unknown;
+  after?: unknown;
 }
 
 /** Break-glass runs no second admin has reviewed yet. */

@@ -156,8 +156,10 @@ export interface ActionDefinition<I = any> {
 
 /**
  * Thrown from preview() or run() when the input cannot be acted on as given (over-refund, unknown
- * order…). Any error carrying a 4xx `status` counts: the pipeline answers 400 with `fieldErrors`
- * and audits the press as `invalid` before anything runs.
+ * order, an id another record already holds…). Only this class means "bad input": the pipeline
+ * answers 400 with `fieldErrors` and audits the press as `invalid` before anything runs. Any other
+ * error from preview() (the provider's 401, 429, 5xx, a timeout) is an upstream failure: 502/503
+ * with the provider's words, audited as `upstream_failed`.
  */
 export class ActionInputError extends Error {
   readonly status = 400;

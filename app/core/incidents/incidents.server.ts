@@ -14,6 +14,7 @@ import {
 import { newId } from "../auth.server";
 import type { Database } from "../db/schema";
 import type { Store } from "../db/store.server";
+import { ForbiddenError, InputError, NotFoundError } from "../http/errors.server";
 import { scrub, scrubText } from "../secrets/index.server";
 import { incidentMetrics } from "./metrics.server";
 
@@ -66,24 +67,16 @@ export interface PreventionItem {
 }
 
 /** Bad input: answered 400 with these field errors. */
-export class IncidentInputError extends Error {
-  constructor(public readonly fieldErrors: Record<string, string[]>) {
-    super(Object.entries(fieldErrors).map(([k, v]) => `${k}: ${v.join(", ")}`).join("; "));
-    this.name = "IncidentInputError";
-  }
-}
+/** 400 with field errors (the HTTP edge's `InputError`). */
+export class IncidentInputError extends InputError {}
 
-export class IncidentForbiddenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "IncidentForbiddenError";
-  }
-}
+/** 403 (the HTTP edge's `ForbiddenError`). */
+export class IncidentForbiddenError extends ForbiddenError {}
 
-export class IncidentNotFoundError extends Error {
-  constructor(id: string) {
-    super(`no incident ${id}`);
-    this.name = "IncidentNotFoundError";
+/** 404 (the HTTP edge's `NotFoundError`). */
+export class IncidentNotFoundError extends NotFoundError {
+  constructor(public readonly incidentId: string) {
+    super("There is no such incident.");
   }
 }
 

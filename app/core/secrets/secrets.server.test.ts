@@ -3,7 +3,7 @@ import { z } from "zod";
 import { secret } from "../../../plugins/plugin-api";
 import { MIN_SECRET_LENGTH, REDACTED, redactBySchema, scrub, scrubText, secretValuesOf } from "./index.server";
 
-describe("the one secret walker", () => {
+describe("the one secret walker (defect 2: config and action inputs see the same secrets)", () => {
   it("finds secrets behind optional, nullable, default, catch, lazy, pipe, union, record, array and number schemas", () => {
     const tree: z.ZodType = z.lazy(() => z.object({ pin: secret(z.string()), children: z.array(tree).optional() }));
     const schema = z.object({
@@ -62,7 +62,7 @@ describe("the one secret walker", () => {
   });
 });
 
-describe("the one scrubber", () => {
+describe("the one scrubber (defect 2: one rule for every length and every exit)", () => {
   it("replaces secrets in strings, keys and nested values, longest first", () => {
     const secrets = ["sk_live_abcdef", "sk_live_abcdef_long"];
     expect(scrub({ msg: "auth failed for sk_live_abcdef_long and sk_live_abcdef", ["sk_live_abcdef"]: [1, "sk_live_abcdef"] }, secrets)).toEqual({

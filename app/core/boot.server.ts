@@ -3,7 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type { PluginDefinition } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
+import { initRequestKey } from "./actions/requests.server";
 import { onRunFinished } from "./actions/run-events.server";
+import { closeCheckpointWriter, initCheckpointWriter } from "./audit/checkpoint-writer.server";
 import { createOrUpdateUser } from "./auth.server";
 import { ConfigError, loadConfig, type LoadConfigOptions } from "./config.server";
 import { migrate, openStore } from "./db/store.server";
@@ -113,11 +115,15 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
         if (stopped) return;
         stopped = true;
         for (const stop of stops.reverse()) await stop().catch((err) => log.error({ err }, "error during shutdown"));
+        closeCheckpointWriter(portal);
         await store.close();
         setPortal(null, portal);
       },
     };
     setPortal(portal);
+    // Keys kept outside the database, read (or generated) now with the environment given to boot.
+    initCheckpointWriter(portal, env);
+    initRequestKey(portal, env);
 
     const steps = [...(options.background === false ? [] : await builtInSteps()), ...(options.steps ?? [])];
     for (const step of steps) {

@@ -1,13 +1,12 @@
 import { parseDuration } from "../../../plugins/plugin-api";
 import { parseRoles } from "~/lib/roles";
-import { checkpointSettings, writeCheckpoint } from "../audit/checkpoints.server";
+import { writeCheckpoint } from "../audit/checkpoints.server";
 import type { Portal } from "../portal.server";
 import { errorText } from "../audit/audit.server";
-import { closeCheckpointWriter } from "../audit/checkpoint-writer.server";
+import { checkpointWriter } from "../audit/checkpoint-writer.server";
 import { expireRequest } from "./approvals.server";
 import { STALE_MS } from "./locks.server";
 import { actionMetrics } from "./metrics.server";
-import { portalRequestKey } from "./requests.server";
 import { INSTANCE_ID, localRuns } from "./runner.server";
 import { transitionRun } from "./transitions.server";
 
@@ -68,8 +67,7 @@ export async function expireApprovals(portal: Portal): Promise<number> {
  */
 export async function actionsBootStep(portal: Portal): Promise<() => Promise<void>> {
   actionMetrics(); // register the counters so /metrics shows them from the start
-  const settings = checkpointSettings({ config: portal.config, dataDir: portal.dataDir, create: true });
-  portalRequestKey(portal); // read or generate the sealing key at start, not on the first request
+  const settings = checkpointWriter(portal).settings;
   await recoverRuns(portal, { all: portal.store.dialect === "sqlite" });
   await expireApprovals(portal);
   await writeCheckpoint(portal.store, settings).catch((err) => portal.log.error({ err: errorText(err) }, "could not write an audit checkpoint"));
@@ -102,6 +100,5 @@ export async function actionsBootStep(portal: Portal): Promise<() => Promise<voi
     for (const r of running) r.interrupt();
     await Promise.race([Promise.all(running.map((r) => r.done)), new Promise((r) => setTimeout(r, 8_000))]);
     await writeCheckpoint(portal.store, settings).catch(() => {});
-    closeCheckpointWriter(portal);
   };
 }

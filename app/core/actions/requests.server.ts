@@ -12,11 +12,16 @@ export interface StoredRequest {
 
 const keys = new WeakMap<object, RequestKey>();
 
+/** Reads (or generates) the portal's sealing key at start, with the environment the portal was booted with. */
+export function initRequestKey(portal: Pick<Portal, "config" | "dataDir" | "store">, env: Record<string, string | undefined>): RequestKey {
+  const k = requestKey({ config: portal.config, dataDir: portal.dataDir, env });
+  keys.set(portal.store, k);
+  return k;
+}
+
 /** This portal's sealing key (read or generated once). */
 export function portalRequestKey(portal: Pick<Portal, "config" | "dataDir" | "store">): RequestKey {
-  let k = keys.get(portal.store);
-  if (!k) keys.set(portal.store, (k = requestKey({ config: portal.config, dataDir: portal.dataDir })));
-  return k;
+  return keys.get(portal.store) ?? initRequestKey(portal, process.env);
 }
 
 /** Writes the request's input (sealed when it holds secret fields) and preview; call inside the "requested" entry's transaction. */

@@ -107,6 +107,7 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
   let evidenceJson: string | null = null;
   if (req.evidence !== undefined && req.evidence !== null) {
     try {
+      canonicalJson(req.evidence); // depth check first: the scrubber would cut a deep value silently
       evidence = scrub(req.evidence, secrets);
       evidenceJson = canonicalJson(evidence);
     } catch (err) {

@@ -65,14 +65,17 @@ export class CheckpointWriter {
 
 const writers = new WeakMap<object, CheckpointWriter>();
 
+/** Sets up the portal's writer at start, with the environment the portal was booted with (OPSDECK_AUDIT_KEY). */
+export function initCheckpointWriter(portal: Pick<Portal, "config" | "dataDir" | "store">, env: Record<string, string | undefined>): CheckpointWriter {
+  writers.get(portal.store)?.close();
+  const w = new CheckpointWriter(checkpointSettings({ config: portal.config, dataDir: portal.dataDir, env, create: true }));
+  writers.set(portal.store, w);
+  return w;
+}
+
 /** This portal's writer (the key file is generated on first use when no key is configured). */
 export function checkpointWriter(portal: Pick<Portal, "config" | "dataDir" | "store">): CheckpointWriter {
-  let w = writers.get(portal.store);
-  if (!w) {
-    w = new CheckpointWriter(checkpointSettings({ config: portal.config, dataDir: portal.dataDir, create: true }));
-    writers.set(portal.store, w);
-  }
-  return w;
+  return writers.get(portal.store) ?? initCheckpointWriter(portal, process.env);
 }
 
 export function coverWithCheckpoint(portal: Pick<Portal, "config" | "dataDir" | "store">, entry: Pick<AuditEntry, "seq" | "hash">): Promise<void> {

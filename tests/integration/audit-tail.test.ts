@@ -79,7 +79,7 @@ async function seqOf(databaseUrl: string, runId: string, outcome: string): Promi
   }
 }
 
-describe("an audit tail that cannot be cut", () => {
+describe("an audit tail that cannot be cut", { timeout: 240_000 }, () => {
   it("kill -9 right after a press's answer, then deleting the newest entries: audit:verify exits 1", async () => {
     const { server, dir, url } = await portalProcess();
     const cookie = await signIn(server.baseUrl, "admin");

@@ -409,10 +409,10 @@ async function verifyHalfInWorker(file: string, lo: number, hi: number): Promise
 }
 
 /** Walks the whole chain in seq order (up to the head at the start); returns the first problem, or null when intact. */
-export async function verifyChainRows(store: Store): Promise<WalkResult> {
+export async function verifyChainRows(store: Store, options: { parallel?: boolean } = {}): Promise<WalkResult> {
   const top = (await head(store.db)).seq;
   const file = store.sqlite && !store.sqlite.memory ? store.sqlite.name : null;
-  if (!file || top < 200_000) return walk(store, 0, GENESIS_HASH, top);
+  if (!file || top < 200_000 || options.parallel === false) return walk(store, 0, GENESIS_HASH, top);
 
   const mid = Math.floor(top / 2);
   const second = verifyHalfInWorker(file, mid, top).catch(() => null);

@@ -7,6 +7,7 @@ import compression from "compression";
 import express from "express";
 import { PEER_HEADER, PROTO_HEADER } from "./auth.server";
 import { ping } from "./db/store.server";
+import { DRAIN_BYTES, MAX_BODY_BYTES } from "./http/body.server";
 import { metrics, routeLabel } from "./metrics.server";
 import { bootPortal, type BootOptions } from "./boot.server";
 import type { Portal } from "./portal.server";
@@ -106,6 +107,25 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
       return;
     }
     next();
+  });
+
+  // A declared body over the cap is refused before any route reads it: drained (up to a bound, so
+  // the client sees the answer rather than a reset), then 413.
+  app.use((req, res, next) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (SAFE_METHODS.has(req.method) || !(declared > MAX_BODY_BYTES)) return next();
+    const answer = () => {
+      if (res.headersSent) return;
+      res.status(413).set("Connection", "close").type("application/json").send(JSON.stringify({ error: `the body is larger than ${MAX_BODY_BYTES} bytes`, fieldErrors: { body: [`at most ${MAX_BODY_BYTES} bytes`] } }));
+    };
+    if (declared > DRAIN_BYTES) {
+      answer();
+      req.destroy();
+      return;
+    }
+    req.on("end", answer);
+    req.on("error", () => req.destroy());
+    req.resume();
   });
 
   const matchIds = routeMatcher(build);

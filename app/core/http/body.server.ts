@@ -5,6 +5,9 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** Deepest nesting of arrays/objects accepted in a JSON body (evidence is a few levels deep). */
 export const MAX_JSON_DEPTH = 32;
 
+/** How much of an oversized body is read and dropped before answering 413 (beyond it the connection is cut). */
+export const DRAIN_BYTES = 8 * 1024 * 1024;
+
 export type BodyKind = "json" | "form" | "json-or-form";
 
 export interface ReadBodyOptions {
@@ -33,6 +36,13 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
+      // Read the rest and drop it, so the client gets the 413 instead of a reset connection;
+      // beyond DRAIN_BYTES the upload is abuse and the connection is cut.
+      while (size <= DRAIN_BYTES) {
+        const next = await reader.read();
+        if (next.done) throw new PayloadTooLargeError(limit);
+        size += next.value.byteLength;
+      }
       await reader.cancel().catch(() => {});
       throw new PayloadTooLargeError(limit);
     }

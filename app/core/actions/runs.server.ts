@@ -4,37 +4,6 @@ import type { PipelineResponse } from "./policy.server";
 import { requestPreviews } from "./requests.server";
 import type { RunRow } from "./runner.server";
 
-const MAX_BODY = 256 * 1024;
-
-/** Reads a JSON request body with a size cap. Only `application/json` is accepted (no form posts from other sites). */
-export async function readJsonBody(request: Request): Promise<{ ok: true; value: unknown } | { ok: false; error: string; status: number }> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) return { ok: false, status: 415, error: "send the body as application/json" };
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY) return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY} bytes` };
-  if (!request.body) return { ok: true, value: {} };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY) {
-      await reader.cancel().catch(() => {});
-      return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY} bytes` };
-    }
-    chunks.push(value);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (!text.trim()) return { ok: true, value: {} };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, status: 400, error: "the body is not valid JSON" };
-  }
-}
-
 export function respond(res: PipelineResponse) {
   return json(res.body, { status: res.status, headers: { "Cache-Control": "no-store" } });
 }

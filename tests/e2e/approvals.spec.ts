@@ -3,6 +3,7 @@
 // the same with the portal restarted between request and approval.
 import type { Browser, Page } from "@playwright/test";
 import { startServer, type RunningServer } from "../helpers/server";
+import { createFirestoreClient } from "../../plugins/firestore/client.server";
 import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { startStripeSandbox, type StripeSandbox } from "../../plugins/stripe/sandbox";
 import { DEMO_PASSWORD, expect, hydrated, test } from "./fixtures";
@@ -18,6 +19,10 @@ const worlds: World[] = [];
 
 async function startWorld(): Promise<World> {
   const [firestore, stripe] = await Promise.all([startFirestoreSandbox(), startStripeSandbox()]);
+  // The buyer of wx-1045 cancelled, but nobody refunded the payment: reconciliation offers the refund.
+  const client = createFirestoreClient({ projectId: firestore.projectId, emulatorHost: firestore.host });
+  await client.db.doc("orders/wx-1045").update({ status: "cancelled" });
+  await client.close();
   const config = {
     app: { demo: true },
     plugins: {
@@ -47,7 +52,7 @@ async function signIn(page: Page, base: string, user: "admin" | "admin2", to: st
   await hydrated(page);
 }
 
-/** As admin: Stripe reconciliation → the critical mismatch's "Refund the payment" → Request approval. Returns the run page URL. */
+/** As admin: Stripe reconciliation → the cancelled order's "Refund the payment" → Request approval. Returns the run page URL. */
 async function requestRefund(page: Page, base: string): Promise<string> {
   await signIn(page, base, "admin", "/runbooks/stripe-reconciliation");
   await expect(page.locator("#runbook-title")).toHaveText("Stripe reconciliation");
@@ -55,7 +60,8 @@ async function requestRefund(page: Page, base: string): Promise<string> {
   await page.getByRole("dialog").getByRole("button", { name: /^run$/i }).click();
   await page.waitForURL(/\/runs\/run_/);
   await hydrated(page);
-  const row = page.getByTestId("result-row").filter({ hasText: "wx-1035" });
+  const row = page.getByTestId("result-row").filter({ hasText: "wx-1045" });
+  await expect(row).toContainText('is "cancelled" and the payment was not refunded', { timeout: 20_000 });
   await expect(row).toBeVisible({ timeout: 20_000 });
   const reconcileRun = page.url();
   await row.getByRole("button", { name: "Refund the payment" }).click();
@@ -83,7 +89,8 @@ async function approveAndWatch(browser: Browser, base: string, runUrl: string) {
     await expect(card.getByTestId("approval-summary")).toContainText(/Refund \d+\.\d\d USD/);
     await expect(card.getByTestId("approval-currency")).toHaveText("usd");
     await expect(card.getByTestId("approval-blast-radius")).toHaveText("1 record(s)");
-    await expect(card.getByTestId("approval-field-paymentIntentId")).toHaveText(/^pi_/);
+    await expect(card.getByTestId("approval-field-paymentIntentId")).toHaveText("pi_demo_wx1045");
+    await expect(card.getByTestId("approval-summary")).toContainText("Refund 210.00 USD (everything still refundable) on pi_demo_wx1045");
     await card.getByRole("button", { name: "Approve" }).click();
     await expect(page.getByTestId("decision-message")).toContainText(`Approved: run ${runId} is starting.`);
 

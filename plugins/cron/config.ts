@@ -56,8 +56,6 @@ export const CronJobSchema = z
     endpoint: z.string().url().optional(),
     method: z.enum(["GET", "POST"]).default("POST"),
     secret: secret(z.string().min(8)).optional(),
-    /** Risk of cron.run-now for this job. */
-    runNowRisk: z.enum(["low", "high", "critical"]).default("low"),
     runNowTimeout: DurationSchema.default("60s"),
   })
   .strict()
@@ -89,6 +87,8 @@ export const CronConfigSchema = z
     pingToken: secret(z.string().min(8)).optional(),
     /** Largest ping body kept as the run's log excerpt. */
     excerptBytes: z.number().int().min(0).max(100_000).default(10_000),
+    /** Risk of cron.run-now (who may press it). */
+    runNowRisk: z.enum(["low", "high", "critical"]).default("low"),
     jobs: z.record(JobNameSchema, CronJobSchema).default({}),
   })
   .strict();

@@ -81,6 +81,8 @@ async function runAutoRelease(world: DemoWorld): Promise<DemoResponse> {
   const started = Date.now();
   try {
     const delivered = await client.db.collection("orders").where("status", "==", "delivered").get();
+    // A real scan checks each order against Stripe: a few seconds, like the runs before it.
+    await new Promise((r) => setTimeout(r, 2_000 + Math.round(Math.random() * 1_500)));
     const now = new Date();
     await client.db.doc("opsHealth/autoReleaseProtected").set(
       { lastRunAt: now, startedAt: new Date(started), durationMs: Date.now() - started, scannedCount: delivered.size, releasedCount: 0, errorsCount: 0, lastError: null },
@@ -180,16 +182,17 @@ function ticks(schedule: string, timezone: string, from: number, to: number): nu
 export function seedHistory(now: number): SeedRun[] {
   const runs: SeedRun[] = [];
   const add = (job: string, start: number, durationMs: number | null, ok: boolean, excerpt: string | null, exitStatus: number | null = ok ? 0 : 22) => {
+    // Only runs that had ended by now: the scheduler takes over from the next tick.
+    if (start + (durationMs ?? 0) >= now) return;
     runs.push({ job, rid: null, startedAt: durationMs === null ? null : start, endedAt: start + (durationMs ?? 0), durationMs, outcome: ok ? "success" : "fail", exitStatus, excerpt, source: "seed" });
   };
-  // Stop seeding one period before now so the scheduler's next real run follows on.
-  ticks("*/15 * * * *", "UTC", now - DAY, now - 15 * MIN).forEach((t, i) => add("webhook-retry", t + 2_000, 3_000 + Math.round(jitter(i) * 4_000), true, null));
-  ticks("*/5 * * * *", "Europe/Berlin", now - 6 * HOUR, now - 5 * MIN).forEach((t, i) => add("search-reindex", t + 4.5 * MIN, 8_000 + Math.round(jitter(i + 100) * 5_000), true, null));
-  ticks("*/10 * * * *", "America/New_York", now - 12 * HOUR, now - 10 * MIN).forEach((t, i, all) => {
+  ticks("*/15 * * * *", "UTC", now - DAY, now).forEach((t, i) => add("webhook-retry", t + 2_000, 3_000 + Math.round(jitter(i) * 4_000), true, null));
+  ticks("*/5 * * * *", "Europe/Berlin", now - 6 * HOUR, now).forEach((t, i) => add("search-reindex", t + 4.5 * MIN, 8_000 + Math.round(jitter(i + 100) * 5_000), true, null));
+  ticks("*/10 * * * *", "America/New_York", now - 12 * HOUR, now - 2 * 1_000).forEach((t, i, all) => {
     const broken = i >= all.length - 5; // since the last deploy, 50 minutes ago
     add("dunning", t + 1_000, broken ? 600 : 20_000 + Math.round(jitter(i + 200) * 10_000), !broken, broken ? 'HTTP 500: {"error":"relation \\"dunning_attempts\\" does not exist (migration 0042 not applied)"}' : null);
   });
-  ticks("*/10 * * * *", "UTC", now - 12 * HOUR, now - 10 * MIN).forEach((t, i, all) => {
+  ticks("*/10 * * * *", "UTC", now - 12 * HOUR, now - 2 * 1_000).forEach((t, i, all) => {
     const rotated = i >= all.length - 18; // the secret was rotated three hours ago
     add("engagement", t + 1_000, rotated ? 300 : 15_000 + Math.round(jitter(i + 300) * 8_000), !rotated, rotated ? 'curl: (22) The requested URL returned error: 401\n{"error":"unauthorized"}' : null);
   });

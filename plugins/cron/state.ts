@@ -126,6 +126,14 @@ export function formatDuration(ms: number): string {
   return `${Math.round(h / 24)} d`;
 }
 
+/** The zone's short name at that instant: EST, CEST… (en-US knows American names, en-GB European ones). */
+export function zoneName(at: number, timezone: string): string {
+  const name = (locale: string) => new Intl.DateTimeFormat(locale, { timeZone: timezone, timeZoneName: "short" }).formatToParts(new Date(at)).find((p) => p.type === "timeZoneName")?.value;
+  const us = name("en-US");
+  if (us && !/^GMT[+-]/.test(us)) return us;
+  return name("en-GB") ?? us ?? timezone;
+}
+
 /** "2026-03-29 09:00 CEST" in the given zone. */
 export function formatInZone(at: number, timezone: string): string {
   const parts = new Intl.DateTimeFormat("en-GB", {
@@ -140,7 +148,7 @@ export function formatInZone(at: number, timezone: string): string {
   }).formatToParts(new Date(at));
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
   // en-US names the zone the way operators write it (EST, CEST…), en-GB often only as GMT-5.
-  const zone = new Intl.DateTimeFormat("en-US", { timeZone: timezone, timeZoneName: "short" }).formatToParts(new Date(at)).find((p) => p.type === "timeZoneName")?.value ?? timezone;
+  const zone = zoneName(at, timezone);
   return `${get("year")}-${get("month")}-${get("day")} ${get("hour") === "24" ? "00" : get("hour")}:${get("minute")} ${zone}`;
 }
 

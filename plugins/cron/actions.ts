@@ -4,7 +4,7 @@ import { action, ActionInputError, parseDuration, type ActionDefinition, type Ri
 import type { CronConfig } from "./config";
 import type { HealthDocumentWatcher } from "./health-document";
 import type { JobReader } from "./jobs";
-import { capBytes, scrubSecrets, secretsOf } from "./pings";
+import { excerptOf, scrubSecrets, secretsOf } from "./pings";
 import { formatDuration, formatInZone } from "./state";
 import type { CronStore } from "./store";
 
@@ -87,7 +87,7 @@ export function runNowAction(opts: {
         }
         const text = await res.text().catch(() => "");
         const ms = Math.round(performance.now() - t0);
-        const excerpt = capBytes(scrubSecrets(text, secrets), config.excerptBytes);
+        const excerpt = excerptOf(text, config.excerptBytes, secrets);
         const ok = res.status >= 200 && res.status < 300;
         if (j.healthDocument) {
           // The job reports through its document: read it now rather than recording a second run.

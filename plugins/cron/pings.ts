@@ -29,11 +29,31 @@ export function tokenMatches(given: string, expected: string): boolean {
   return crypto.timingSafeEqual(a, b);
 }
 
-/** Cuts a string to at most `bytes` UTF-8 bytes without splitting a character. */
-export function capBytes(text: string, bytes: number): string {
+/** Cuts a string to at most `bytes` UTF-8 bytes without splitting a character (`cut`: it was cut before). */
+export function capBytes(text: string, bytes: number, cut = false): string {
   const buf = Buffer.from(text, "utf8");
-  if (buf.length <= bytes) return text;
+  if (buf.length <= bytes) return cut ? `${text}\n… (truncated)` : text;
   return buf.subarray(0, bytes).toString("utf8").replace(/\uFFFD$/, "") + "\n… (truncated)";
+}
+
+/**
+ * A body cut at the cap may end in the first characters of a secret; scrub whole secrets, and a
+ * trailing start of one (at least 4 characters) too.
+ */
+export function excerptOf(body: string, max: number, secrets: string[]): string {
+  const cut = Buffer.byteLength(body) > max;
+  let text = scrubSecrets(cut ? Buffer.from(body).subarray(0, max).toString("utf8") : body, secrets);
+  if (cut) {
+    for (const s of secrets) {
+      for (let k = Math.min(s.length - 1, text.length); k >= 4; k--) {
+        if (text.endsWith(s.slice(0, k))) {
+          text = `${text.slice(0, -k)}***`;
+          break;
+        }
+      }
+    }
+  }
+  return capBytes(text, max, cut);
 }
 
 /** Removes known secrets from text a job or endpoint sent us (a body may echo a token back). */
@@ -79,7 +99,7 @@ export function createPingService(opts: {
         const msg = "rid must be a UUID (e.g. from uuidgen)";
         return { status: 400, body: { error: msg, fieldErrors: { rid: [msg] } } };
       }
-      const excerpt = req.body ? capBytes(scrubSecrets(req.body, secrets), config.excerptBytes) || null : null;
+      const excerpt = req.body ? excerptOf(req.body, config.excerptBytes, secrets) || null : null;
       const at = opts.now();
       if (kind.kind === "start") {
         const run = await store.start(req.job, at, req.rid, excerpt);

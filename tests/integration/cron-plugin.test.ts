@@ -286,3 +286,47 @@ describe("cron jobs reporting through a Firestore health document", () => {
     expect(await runs(portal, "autorelease")).toHaveLength(2);
   });
 });
+
+describe("cron pings through the real server (built: npx remix build)", () => {
+  it("jobs without browser headers pass the cross-origin check; a browser's cross-site POST is refused or needs the token", async () => {
+    const { createOrUpdateUser } = await import("~/core/auth.server");
+    const { migrate, openStore } = await import("~/core/db/store.server");
+    const { freshDatabaseUrl } = await import("../helpers/portal");
+    const { signIn, startServer } = await import("../helpers/server");
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const db = await freshDatabaseUrl("sqlite");
+    const store = await openStore(db.url);
+    await migrate(store, [cronPlugin]);
+    await createOrUpdateUser(store, { username: "viewer", password: "test-password", roles: ["viewer"] });
+    await store.close();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-cron-srv-"));
+    const server = await startServer({
+      dir,
+      config: { app: { demo: false }, plugins: { cron: { pingToken: PING_TOKEN, jobs: { nightly: { schedule: "0 2 * * *" } } } } },
+      env: { DATABASE_URL: db.url, SESSION_SECRET: "cron-server-test-session-secret-0123" },
+    });
+    try {
+      const post = (p: string, headers: Record<string, string> = {}, body?: string) => fetch(`${server.baseUrl}${p}`, { method: "POST", headers, body });
+      expect((await post("/api/cron/nightly/start", { authorization: `Bearer ${PING_TOKEN}` })).status).toBe(200);
+      expect((await post(`/ping/${PING_TOKEN}/nightly`, {}, "done")).status).toBe(200);
+      // A page on another site posting to the ping URL: refused before it reaches the job.
+      const cross = await post(`/ping/${PING_TOKEN}/nightly/fail`, { origin: "https://evil.example", "content-type": "text/plain" }, "x");
+      expect(cross.status).toBe(403);
+      // Cross-site with a bearer header (needs a CORS preflight the portal never grants): the token still decides.
+      expect((await post("/api/cron/nightly/fail", { origin: "https://evil.example", authorization: "Bearer guessed-token-1234" })).status).toBe(401);
+      expect((await fetch(`${server.baseUrl}/api/cron/nightly/256`, { headers: { authorization: `Bearer ${PING_TOKEN}` } })).status).toBe(400);
+      const cookie = await signIn(server.baseUrl, "viewer");
+      const view = (await (await fetch(`${server.baseUrl}/api/cron/nightly`, { headers: { cookie } })).json()) as { runs: { outcome: string; durationMs: number | null }[]; human: string };
+      expect(view.runs).toHaveLength(1);
+      expect(view.runs[0]).toMatchObject({ outcome: "success" });
+      expect(view.human).toBe("At 02:00");
+      expect(JSON.stringify(view)).not.toContain(PING_TOKEN);
+    } finally {
+      await server.stop();
+      await db.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

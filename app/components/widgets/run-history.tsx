@@ -21,9 +21,15 @@ interface CronJobJson {
   runs: { startedAt: number | null; endedAt: number | null; durationMs: number | null; outcome: string; exitStatus: number | null; source: string }[];
 }
 
+/** The zone's short name (EST, CET…): en-US knows American names, en-GB European ones. */
+function zoneName(at: number, timeZone?: string): string {
+  const name = (locale: string) => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "short" }).formatToParts(new Date(at)).find((p) => p.type === "timeZoneName")?.value;
+  const us = name("en-US");
+  return us && !/^GMT[+-]/.test(us) ? us : (name("en-GB") ?? us ?? "");
+}
+
 function inZone(at: number, timeZone?: string): string {
-  return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: "short", hour12: false }).format(new Date(at)) +
-    " " + (new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" }).formatToParts(new Date(at)).find((p) => p.type === "timeZoneName")?.value ?? "");
+  return `${new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: "short", hour12: false }).format(new Date(at))} ${zoneName(at, timeZone)}`;
 }
 
 /**

@@ -22,8 +22,6 @@ interface ShopJob {
     workMs: () => number;
     /** Send the bearer secret (false: lost in a rotation, the endpoint answers 401). */
     sendsSecret: boolean;
-    /** healthchecks.io-style ping URLs instead of /api/cron. */
-    pingUrlStyle?: boolean;
   };
   /** What the endpoint answers to an authorised call. */
   answer: (world: DemoWorld) => Promise<DemoResponse> | DemoResponse;
@@ -38,7 +36,7 @@ function jitter(seed: number): number {
 const JOBS: Record<string, ShopJob> = {
   "webhook-retry": {
     schedule: "*/15 * * * *",
-    scheduler: { delayMs: 2_000, workMs: () => 3_000 + Math.round(Math.random() * 4_000), sendsSecret: true, pingUrlStyle: true },
+    scheduler: { delayMs: 2_000, workMs: () => 3_000 + Math.round(Math.random() * 4_000), sendsSecret: true },
     answer: () => ({ status: 200, body: { retried: 3, delivered: 3, stillFailing: 0 } }),
   },
   "search-reindex": {
@@ -233,10 +231,11 @@ export const cronShop: DemoModule = {
     }
     world.route("GET", "/api/cron/revenue-aggregation", (req) => (bearerOk(req, secret) ? { status: 200, body: { ok: true } } : { status: 401, body: { error: "unauthorized" } }));
 
-    const ping = async (job: string, kind: string, rid: string, body?: string, urlStyle?: boolean) => {
-      const url = urlStyle ? `${world.portalUrl}/ping/${pingToken}/${job}${kind === "success" ? "" : `/${kind}`}?rid=${rid}` : `${world.portalUrl}/api/cron/${job}/${kind}?rid=${rid}`;
+    // Bearer pings, not /ping/<token>/… URLs: the portal's request log names paths, and in demo mode
+    // it does not know the demo's token to scrub it.
+    const ping = async (job: string, kind: string, rid: string, body?: string) => {
       try {
-        await fetch(url, { method: "POST", headers: urlStyle ? {} : { authorization: `Bearer ${pingToken}` }, body, signal: AbortSignal.timeout(10_000) });
+        await fetch(`${world.portalUrl}/api/cron/${job}/${kind}?rid=${rid}`, { method: "POST", headers: { authorization: `Bearer ${pingToken}` }, body, signal: AbortSignal.timeout(10_000) });
       } catch (err) {
         world.log.debug({ job, kind, err: String(err) }, "demo shop: ping not delivered");
       }
@@ -259,7 +258,7 @@ export const cronShop: DemoModule = {
         new Cron(job.schedule, { timezone: job.timezone ?? "UTC", unref: true, catch: true }, () => {
           later(s.delayMs, async () => {
             const rid = crypto.randomUUID();
-            await ping(name, "start", rid, undefined, s.pingUrlStyle);
+            await ping(name, "start", rid);
             let status = 0;
             let text = "";
             try {
@@ -271,8 +270,8 @@ export const cronShop: DemoModule = {
             }
             later(s.workMs(), () => {
               // Like `curl -fsS … && ping || ping /22`: curl exits 22 on an HTTP error.
-              if (status >= 200 && status < 300) void ping(name, "success", rid, text, s.pingUrlStyle);
-              else void ping(name, status ? "22" : "fail", rid, `curl: (22) The requested URL returned error: ${status}\n${text}`, s.pingUrlStyle);
+              if (status >= 200 && status < 300) void ping(name, "success", rid, text);
+              else void ping(name, status ? "22" : "fail", rid, `curl: (22) The requested URL returned error: ${status}\n${text}`);
             });
           });
         }),

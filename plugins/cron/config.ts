@@ -89,9 +89,16 @@ export const CronConfigSchema = z
     excerptBytes: z.number().int().min(0).max(100_000).default(10_000),
     /** Risk of cron.run-now (who may press it). */
     runNowRisk: z.enum(["low", "high", "critical"]).default("low"),
-    jobs: z.record(JobNameSchema, CronJobSchema).default({}),
+    jobs: z.record(z.string(), CronJobSchema).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Checked here rather than as the record's key schema, so the message names the job.
+    for (const name of Object.keys(c.jobs)) {
+      const r = JobNameSchema.safeParse(name);
+      if (!r.success) ctx.addIssue({ code: "custom", path: ["jobs", name], message: r.error.issues[0]!.message });
+    }
+  });
 
 export type CronConfig = z.infer<typeof CronConfigSchema>;
 export type CronJob = z.infer<typeof CronJobSchema>;

@@ -15,6 +15,7 @@ test("cron jobs page: states of the shop's jobs, run history with the next run i
   await expect(chart.getByTestId("cron-next-run")).toContainText("your time");
   await expect(chart.getByTestId("cron-run-caption")).toContainText(/\d+ runs · 5 failed · usual duration/);
   await expect(chart.locator(".recharts-bar-rectangle").first()).toBeVisible();
+  await chart.screenshot({ path: "tests/.tmp/cron-dunning-chart.png" });
 
   const card = page.locator('[data-widget="status"][data-id="cron.autorelease"]');
   await expect(card).toHaveAttribute("data-status", "critical");
@@ -24,8 +25,8 @@ test("cron jobs page: states of the shop's jobs, run history with the next run i
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByTestId("action-preview")).toContainText("with the job's bearer secret (Authorization: Bearer ***)");
   await dialog.getByRole("button", { name: "Run" }).click();
-  await expect(page).toHaveURL(/\/runs\/run_/);
-  await expect(page.getByTestId("run-status")).toHaveText("succeeded");
+  await expect(page).toHaveURL(/\/runs\/run_/, { timeout: 30_000 });
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 30_000 });
   await expect(page.getByTestId("run-log")).toContainText(/answered 200 in \d+ ms/);
   await expect(page.getByTestId("run-log")).not.toContainText("demo-cron-secret");
 

@@ -1,6 +1,6 @@
 // The cron plugin's tables in the portal's store (SQLite or PostgreSQL): runs and pauses.
 import crypto from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { PluginMigration } from "../plugin-api";
 import type { PauseRecord, RunOutcome, RunRecord, RunSource } from "./state";
 
@@ -109,24 +109,29 @@ export class CronStore {
    * that has none. Without a matching start the end is stored as a run of unknown duration.
    */
   async end(job: string, at: number, report: EndReport): Promise<{ run: RunRecord; paired: boolean }> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      let q = this.db.selectFrom("cron_runs").selectAll().where("job", "=", job).where("outcome", "=", "running");
-      q = report.rid ? q.where("rid", "=", report.rid) : q.where("rid", "is", null);
-      const open = await q.orderBy("at", "desc").limit(1).executeTakeFirst();
-      if (!open) break;
-      const startedAt = Number(open.started_at ?? at);
-      const duration = Math.max(0, at - startedAt);
-      const excerpt = report.excerpt ?? open.excerpt;
-      const res = await this.db
-        .updateTable("cron_runs")
-        .set({ ended_at: at, duration_ms: duration, outcome: report.outcome, exit_status: report.exitStatus, excerpt })
-        .where("id", "=", open.id)
-        .where("outcome", "=", "running")
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) {
-        return { run: toRecord({ ...open, ended_at: at, duration_ms: duration, outcome: report.outcome, exit_status: report.exitStatus, excerpt }), paired: true };
-      }
-    }
+    // One statement: close the newest open run of this rid (or without a rid), measuring from its start.
+    const open = this.db
+      .selectFrom("cron_runs")
+      .select("id")
+      .where("job", "=", job)
+      .where("outcome", "=", "running")
+      .where("rid", report.rid ? "=" : "is", report.rid)
+      .orderBy("at", "desc")
+      .limit(1);
+    const closed = await this.db
+      .updateTable("cron_runs")
+      .set({
+        ended_at: at,
+        duration_ms: sql<number>`case when started_at is null or started_at > ${at} then 0 else ${at} - started_at end`,
+        outcome: report.outcome,
+        exit_status: report.exitStatus,
+        excerpt: sql<string | null>`coalesce(${report.excerpt}, excerpt)`,
+      })
+      .where("id", "=", (eb) => eb.selectFrom(open.as("o")).select("o.id"))
+      .where("outcome", "=", "running")
+      .returningAll()
+      .executeTakeFirst();
+    if (closed) return { run: toRecord(closed as Row), paired: true };
     const row: Row = {
       id: crypto.randomUUID(),
       job,

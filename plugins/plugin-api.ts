@@ -311,3 +311,19 @@ export interface OrdersLedger {
   /** Action ids (with preset input) that fix one order, for reconciliation links. */
   fixActions?(order: OrderRecord): { actionId: string; label: string; input: Record<string, unknown> }[];
 }
+
+/** A read-only document reader (provided by firestore as `firestore.documents`, used by cron's health documents). */
+export interface DocumentReader {
+  /** The document's fields as plain JSON (timestamps as ISO strings), or null when it does not exist. */
+  get(path: string, signal?: AbortSignal): Promise<Record<string, unknown> | null>;
+}
+
+/** The cron plugin's ping intake (`cron.pings`), reached by the ping routes through the registry. */
+export interface CronPingService {
+  /** Largest body kept as a run's log excerpt; routes read at most this many bytes. */
+  readonly maxBodyBytes: number;
+  /** One ping: `kind` is start | success | fail | an exit status; answers the HTTP status and body to send. */
+  ping(req: { job: string; kind: string; token: string | null; rid: string | null; body: string | null }): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** A job's state and recent runs for signed-in viewers (no secrets); null for an unknown job. */
+  describe(job: string): Promise<Record<string, unknown> | null>;
+}

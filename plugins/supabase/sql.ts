@@ -15,34 +15,26 @@ export class SqlError extends Error {
 }
 
 /**
- * pg's Query with a row limit per Execute: at the limit (PortalSuspended) it closes the portal
- * instead of asking for more, so a million-row statement costs one page.
+ * pg's Query with a row limit on its one Execute, followed at once by Sync (one round trip): at the
+ * limit the server answers PortalSuspended and the rest of the rows are never produced or sent;
+ * the unnamed portal is closed by the transaction's ROLLBACK.
  */
 class CappedQuery extends pg.Query {
   truncated = false;
-  private synced = false;
-  handlePortalSuspended(connection: any) {
-    this.truncated = true;
-    this.synced = true;
-    connection.close({ type: "P", name: "" });
+  _getRows(connection: any, rows: number) {
+    connection.execute({ portal: "", rows });
     connection.sync();
   }
-  handleCommandComplete(msg: any, connection: any) {
-    this.synced = true;
-    (pg.Query.prototype as any).handleCommandComplete.call(this, msg, connection);
+  handlePortalSuspended() {
+    this.truncated = true;
   }
-  handleEmptyQuery(connection: any) {
-    this.synced = true;
-    (pg.Query.prototype as any).handleEmptyQuery.call(this, connection);
+  handleCommandComplete(msg: any) {
+    // pg would send another Sync here (it expects to page with Flush); ours is already sent.
+    const self = this as any;
+    self._checkForMultirow();
+    self._result.addCommandComplete(msg);
   }
-  handleError(err: any, connection: any) {
-    // Execute was flushed, not synced: the server waits for Sync before it is ready again.
-    if (!this.synced && connection) {
-      this.synced = true;
-      connection.sync();
-    }
-    (pg.Query.prototype as any).handleError.call(this, err, connection);
-  }
+  handleEmptyQuery() {}
 }
 
 export function toSqlError(err: unknown): SqlError {

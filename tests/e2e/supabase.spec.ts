@@ -40,3 +40,23 @@ test("order health: seeded trouble on the cards, admin expires one stale reserva
   await expect(card("coupon-reserved-drift").getByTestId("widget-value")).toHaveText("1");
   await page.screenshot({ path: "tests/.tmp/supabase-order-health.png", fullPage: true });
 });
+
+test("supabase operations: REST, migrations, the webhook log and Storage, read by a viewer", async ({ asViewer: page }) => {
+  test.setTimeout(90_000);
+  await page.goto("/runbooks/supabase-operations");
+  await expect(page.getByRole("heading", { name: "Supabase and Postgres operations", level: 1 }).first()).toBeVisible();
+  await hydrated(page);
+  const card = (id: string) => page.locator(`[data-widget="status"][data-id="supabase.${id}"]`).first();
+  await expect(card("rest-orders").getByTestId("widget-value")).toHaveText("16", { timeout: 30_000 });
+  await expect(card("rest-orders")).toContainText("orders reachable through REST: 16 rows");
+  await expect(card("migration-status").getByTestId("widget-value")).toHaveText("1");
+  await expect(card("migration-status")).toContainText("latest applied 20250114083000, latest file 20251120160000; 1 file not applied");
+  await expect(card("webhook-errors").getByTestId("widget-value")).toHaveText("2");
+  await expect(card("webhook-duplicates").getByTestId("widget-value")).toHaveText("1");
+  await expect(card("webhook-unprocessed").getByTestId("widget-value")).toHaveText("1");
+  await expect(card("storage-buckets").getByTestId("widget-value")).toHaveText("0");
+  await expect(card("storage-claim-documents")).toContainText("2 objects in claim-documents/claims/CLM-2041");
+  await expect(card("storage-invoices")).toHaveAttribute("data-status", "warn");
+  await expect(card("storage-invoices")).toContainText("newest wx-1041.pdf, 27 h old");
+  await page.screenshot({ path: "tests/.tmp/supabase-operations.png", fullPage: true });
+});

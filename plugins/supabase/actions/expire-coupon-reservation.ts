@@ -6,7 +6,9 @@ import { action, ActionInputError } from "../../plugin-api";
 import type { CouponsMapping } from "../config";
 import { plainRow, qi } from "../ident";
 import { writeTransaction } from "../tx";
-import { ChangedSincePreviewError, changedColumn, RowIdSchema, rowToken, tokenRow } from "./row-fix";
+import { ChangedSincePreviewError, changedSince, RowIdSchema, rowToken, tokenRow } from "./row-fix";
+
+const TOKEN_COLUMNS = ["id", "coupon_id", "status", "expires_at"];
 
 export const ExpireReservationInput = z.object({ reservationId: RowIdSchema.describe("Coupon reservation id (e.g. res-7003)") });
 export type ExpireReservationInput = z.infer<typeof ExpireReservationInput>;
@@ -48,13 +50,13 @@ export async function expireReservation(
   opts: { between?: (client: pg.PoolClient) => Promise<void> } = {},
 ) {
   const s = statements(m);
-  const previewed = input.precondition === undefined ? null : tokenRow(input.precondition);
+  const previewed = input.precondition === undefined ? null : tokenRow(input.precondition, TOKEN_COLUMNS);
   if (input.precondition !== undefined && !previewed) throw new ActionInputError("precondition is not a row preview token");
   return writeTransaction(pool, timeoutMs, async (client) => {
     const reservation = (await client.query(s.reservation(true), [input.reservationId])).rows[0];
     if (!reservation) throw new ChangedSincePreviewError(`reservation ${input.reservationId}`, "it no longer exists");
-    const moved = previewed && changedColumn(previewed, reservation);
-    if (moved) throw new ChangedSincePreviewError(`reservation ${input.reservationId}`, `${moved} is now ${JSON.stringify(plainRow(reservation)[moved] ?? null)}, the preview showed ${JSON.stringify(previewed![moved] ?? null)}`);
+    const moved = previewed && changedSince(previewed, reservation, TOKEN_COLUMNS);
+    if (moved) throw new ChangedSincePreviewError(`reservation ${input.reservationId}`, moved);
     const coupon = (await client.query(s.coupon(true), [reservation.coupon_id])).rows[0];
     check(m, input.reservationId, { reservation, coupon });
     const a = await client.query(s.expire, [input.reservationId, m.expiredStatus, m.reservedStatus]);
@@ -94,7 +96,7 @@ export function expireCouponReservation(pool: pg.Pool, timeoutMs: number, m: Cou
             { row: `${m.reservationsTable}/${input.reservationId}`, column: m.reservationStatus, before: m.reservedStatus, after: m.expiredStatus },
             { row: `${m.couponsTable}/${loaded.coupon.id}`, column: m.reservedCount, before: count, after: count - 1 },
           ],
-          precondition: rowToken(loaded.reservation),
+          precondition: rowToken(loaded.reservation, TOKEN_COLUMNS),
         };
       } finally {
         await client.query("ROLLBACK").catch(() => {});

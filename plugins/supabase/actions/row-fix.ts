@@ -1,6 +1,7 @@
 // One guarded write to one row: the preview shows the row before and after and carries its
 // current values as the precondition; the run locks the row (FOR UPDATE), refuses "changed since
 // preview" if any of those values moved, and writes in the same transaction.
+import crypto from "node:crypto";
 import type pg from "pg";
 import { z } from "zod";
 import { action, ActionInputError, type ActionDefinition } from "../../plugin-api";
@@ -16,24 +17,41 @@ export class ChangedSincePreviewError extends Error {
   }
 }
 
-/** The row's values as an opaque token (base64url JSON), so a changed column can be named. */
-export function rowToken(row: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(plainRow(row))).toString("base64url");
+/**
+ * The previewed values as an opaque token: base64url JSON of the values in column order (the
+ * pipeline keeps preconditions under 500 characters), or a SHA-256 of them when that is too long.
+ */
+export function rowToken(row: Record<string, unknown>, columns: string[]): string {
+  const plain = plainRow(row);
+  const json = JSON.stringify(columns.map((c) => plain[c] ?? null));
+  const token = `v:${Buffer.from(json).toString("base64url")}`;
+  return token.length <= 480 ? token : `h:${crypto.createHash("sha256").update(json).digest("base64url")}`;
 }
 
-export function tokenRow(token: string): Record<string, unknown> | null {
+/** The previewed values by column, or a hash to compare, or null when the token is not ours. */
+export function tokenRow(token: string, columns: string[]): { values: Record<string, unknown> } | { hash: string } | null {
+  if (token.startsWith("h:") && token.length > 10) return { hash: token.slice(2) };
+  if (!token.startsWith("v:")) return null;
   try {
-    const v = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    return v && typeof v === "object" && !Array.isArray(v) ? v : null;
+    const v = JSON.parse(Buffer.from(token.slice(2), "base64url").toString("utf8"));
+    if (!Array.isArray(v) || v.length !== columns.length) return null;
+    return { values: Object.fromEntries(columns.map((c, i) => [c, v[i]])) };
   } catch {
     return null;
   }
 }
 
+/** Why the row no longer matches its preview (naming the column when it can), or null. */
+export function changedSince(previewed: NonNullable<ReturnType<typeof tokenRow>>, current: Record<string, unknown>, columns: string[]): string | null {
+  if ("hash" in previewed) return rowToken(current, columns) === `h:${previewed.hash}` ? null : "a previewed value changed";
+  const moved = changedColumn(previewed.values, current);
+  return moved ? `${moved} is now ${JSON.stringify(plainRow(current)[moved] ?? null)}, the preview showed ${JSON.stringify(previewed.values[moved] ?? null)}` : null;
+}
+
 /** The first column whose value differs between the preview and now, or null. */
 export function changedColumn(previewed: Record<string, unknown>, current: Record<string, unknown>): string | null {
   const now = plainRow(current);
-  for (const key of new Set([...Object.keys(previewed), ...Object.keys(now)])) {
+  for (const key of Object.keys(previewed)) {
     if (JSON.stringify(previewed[key] ?? null) !== JSON.stringify(now[key] ?? null)) return key;
   }
   return null;
@@ -61,8 +79,10 @@ export interface RowFixSpec<I> {
   conflict?(input: I, client: pg.PoolClient): Promise<string | null>;
 }
 
+const tokenColumns = (spec: RowFixSpec<any>) => [...new Set([spec.keyColumn, ...spec.columns])];
+
 function selectRow(spec: RowFixSpec<any>, lock: boolean): string {
-  const cols = [...new Set([spec.keyColumn, ...spec.columns])].map(qi).join(", ");
+  const cols = tokenColumns(spec).map(qi).join(", ");
   return `select ${cols} from ${qi(spec.table)} where ${qi(spec.keyColumn)}::text = $1${lock ? " for update" : ""}`;
 }
 
@@ -92,7 +112,7 @@ export function rowFix<I>(pool: pg.Pool, timeoutMs: number, spec: RowFixSpec<I>)
           before: plainRow(before),
           after: plainRow({ ...before, ...change.set }),
           rows: Object.entries(change.set).map(([column, value]) => ({ column, before: plainRow({ v: before[column] }).v ?? null, after: plainRow({ v: value }).v ?? null })),
-          precondition: rowToken(before),
+          precondition: rowToken(before, tokenColumns(spec)),
         };
       } finally {
         await client.query("ROLLBACK").catch(() => {});
@@ -100,7 +120,7 @@ export function rowFix<I>(pool: pg.Pool, timeoutMs: number, spec: RowFixSpec<I>)
       }
     },
     async run(input, ctx) {
-      const previewed = input.precondition === undefined ? null : tokenRow(input.precondition);
+      const previewed = input.precondition === undefined ? null : tokenRow(input.precondition, tokenColumns(spec));
       if (input.precondition !== undefined && !previewed) throw new ActionInputError(`precondition is not a row preview token`);
       if (!previewed) ctx.log(`no preview precondition given: checking against ${what(input)} as read now`);
       const out = await writeTransaction(pool, timeoutMs, async (client) => {
@@ -109,8 +129,8 @@ export function rowFix<I>(pool: pg.Pool, timeoutMs: number, spec: RowFixSpec<I>)
         const res = await client.query(selectRow(spec, true), [spec.key(input)]);
         const before = res.rows[0] as Record<string, unknown> | undefined;
         if (!before) throw new ChangedSincePreviewError(what(input), "it no longer exists");
-        const moved = previewed && changedColumn(previewed, before);
-        if (moved) throw new ChangedSincePreviewError(what(input), `${moved} is now ${JSON.stringify(plainRow(before)[moved] ?? null)}, the preview showed ${JSON.stringify(previewed![moved] ?? null)}`);
+        const moved = previewed && changedSince(previewed, before, tokenColumns(spec));
+        if (moved) throw new ChangedSincePreviewError(what(input), moved);
         const change = spec.change(before, input, new Date());
         const cols = Object.keys(change.set);
         const sets = cols.map((c, i) => `${qi(c)} = $${i + 2}`).join(", ");

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHOP_SEEDED } from "../../demo/shop/postgres-seed";
 import type { PluginInstance, ProbeDefinition, SqlAuditEvent, SqlService } from "../../plugins/plugin-api";
 import supabase from "../../plugins/supabase";
+import { testPortal } from "../helpers/portal";
 import { shopDatabase } from "../helpers/shop-postgres";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -197,6 +198,11 @@ describe("start checks and migrations", () => {
       message: "must be a postgres:// connection string",
     });
     expect(supabase.config.safeParse({ url: "http://x.supabase.co", serviceRoleKey: KEY, presets: ["order-health"] }).error?.issues[0]).toMatchObject({ path: ["presets"], message: "needs databaseUrl (a direct Postgres connection)" });
+
+    // Through a whole portal start: the refusal is a ConfigError the server prints line by line.
+    await expect(
+      testPortal({ plugins: [supabase], config: { plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, databaseUrl: db.url, queries: { "stuck-orders": { sql: "selec id from orders" } } } } } }),
+    ).rejects.toMatchObject({ name: "ConfigError", problems: ['plugins.supabase.queries.stuck-orders.sql: syntax error at or near "selec"'] });
 
     const p = await plugin({ databaseUrl: "postgres://postgres@127.0.0.1:1/nowhere", queries: { q: { sql: "select 1" } } });
     try {

@@ -18,8 +18,9 @@ export interface SqlProbeSpec {
   every?: string;
   statementTimeout?: string;
   maxRows?: number;
-  /** Words for the summary: "3 stuck paid orders". */
+  /** Words for the summary: "3 paid orders unconfirmed"; `nounOne` for exactly one. */
   noun?: string;
+  nounOne?: string;
 }
 
 /** Reads one SQL spec; exported for the bench (probe time vs the bare statement). */
@@ -29,7 +30,8 @@ export async function readSql(runner: SqlRunner, spec: SqlProbeSpec, signal: Abo
     async (q) => {
       const res = await q(spec.sql, spec.params ?? [], spec.maxRows);
       const rows = res.rows.slice(0, SHOWN_ROWS).map(plainRow);
-      const noun = spec.noun ?? "rows";
+      const nounFor = (n: number) => (n === 1 ? (spec.nounOne ?? (spec.noun ? spec.noun : "row")) : (spec.noun ?? "rows"));
+      const noun = nounFor(res.rowCount);
       if (spec.measure === "value") {
         const first = res.rows[0];
         const raw = first ? first[res.fields[0]!] : null;
@@ -45,7 +47,7 @@ export async function readSql(runner: SqlRunner, spec: SqlProbeSpec, signal: Abo
       try {
         const counted = await q(`select count(*) as n from (${bareStatement(spec.sql)}) as opsdeck_q`, spec.params ?? [], 1);
         const n = Number(counted.rows[0]?.n ?? res.rowCount);
-        return { value: n, summary: `${n} ${noun} (first ${rows.length} shown)`, rows };
+        return { value: n, summary: `${n} ${nounFor(n)} (first ${rows.length} shown)`, rows };
       } catch {
         return { value: res.rowCount, summary: `at least ${res.rowCount} ${noun} (row cap reached)`, rows };
       }

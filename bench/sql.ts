@@ -2,9 +2,11 @@
 // database seeded with the demo shop, dropped after).
 //
 // sql_probe_overhead_ms_p95  p95 over 300 pairs of (probe read − the bare statement), both on the
-//                            same single pooled connection: the probe adds BEGIN READ ONLY +
-//                            SET LOCAL statement_timeout, the capped extended-protocol fetch,
-//                            ROLLBACK and the reading's shaping. Goal ≤ 5 ms.
+//                            same single pooled connection: the probe adds the pool checkout,
+//                            BEGIN READ ONLY + SET LOCAL statement_timeout (one round trip), the
+//                            capped extended-protocol fetch and the reading's shaping; its ROLLBACK
+//                            runs after the answer (the next checkout waits for it, not the caller).
+//                            Goal ≤ 5 ms.
 // sql_probe_overhead_ms_p50  the same, median (less sensitive to a shared, busy machine).
 // sql_probe_ms_p95 / sql_bare_query_ms_p95  the two sides, for context.
 import { OrderHealthSchema } from "../plugins/supabase/config";

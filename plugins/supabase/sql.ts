@@ -52,11 +52,12 @@ export interface RunnerOptions {
 }
 
 /** Runs one statement on a client already inside a transaction, fetching at most maxRows rows. */
-export function runCapped(client: pg.PoolClient | pg.Client, text: string, params: unknown[], maxRows: number): Promise<SqlResult> {
+export function runCapped(client: pg.PoolClient | pg.Client, text: string, params: unknown[], maxRows: number, onCommand?: (tag: string) => void): Promise<SqlResult> {
   const started = performance.now();
   return new Promise<SqlResult>((resolve, reject) => {
     const q = new CappedQuery({ text, values: params as any[], rows: maxRows + 1 } as any, undefined as any, (err: Error | null | undefined, res: any) => {
       if (err) return reject(toSqlError(err));
+      if (res?.command) onCommand?.(String(res.command));
       const all = (res?.rows ?? []) as Record<string, unknown>[];
       const truncated = q.truncated || all.length > maxRows;
       const rows = all.slice(0, maxRows);
@@ -67,6 +68,9 @@ export function runCapped(client: pg.PoolClient | pg.Client, text: string, param
 }
 
 export type TxQuery = (text: string, params?: unknown[], maxRows?: number) => Promise<SqlResult>;
+
+/** Command tags of statements that end the transaction they run in. */
+const TX_END = new Set(["COMMIT", "ROLLBACK", "PREPARE TRANSACTION"]);
 
 function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
@@ -99,6 +103,7 @@ export class SqlRunner implements SqlService {
       throw toSqlError(err);
     }
     let broken = false;
+    let rollbackLater = false;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const interrupted = new Promise<never>((_, reject) => {
@@ -117,30 +122,27 @@ export class SqlRunner implements SqlService {
       const setup = [`BEGIN READ ONLY`, `SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`];
       if (o.applicationName) setup.push(`SET LOCAL application_name = ${literal(o.applicationName.slice(0, 60))}`);
       await Promise.race([client.query(setup.join("; ")), interrupted]);
-      const q: TxQuery = (text, params = [], maxRows = cap) => Promise.race([runCapped(client, text, params, Math.min(maxRows, cap)), interrupted]);
+      // A statement such as COMMIT would end the read-only transaction: refused, and the connection discarded.
+      let escaped = false;
+      const onCommand = (tag: string) => {
+        if (TX_END.has(tag.toUpperCase())) escaped = true;
+      };
+      const q: TxQuery = (text, params = [], maxRows = cap) => Promise.race([runCapped(client, text, params, Math.min(maxRows, cap), onCommand), interrupted]);
       let result: T;
-      let bodyError: unknown;
       try {
         result = await body(q);
       } catch (err) {
-        bodyError = err;
-      }
-      // A statement such as COMMIT would have ended the read-only transaction: that connection is discarded.
-      let escaped = false;
-      const onNotice = (n: { code?: string }) => {
-        if (n.code === "25P01") escaped = true;
-      };
-      client.on("notice", onNotice);
-      try {
-        await Promise.race([client.query("ROLLBACK"), interrupted]);
-      } finally {
-        client.off("notice", onNotice);
+        await Promise.race([client.query("ROLLBACK"), interrupted]).catch(() => {
+          broken = true;
+        });
+        throw err;
       }
       if (escaped) {
         broken = true;
-        if (!bodyError) throw new SqlError("the statement ended the read-only transaction; refused");
+        throw new SqlError("the statement ended the read-only transaction; refused");
       }
-      if (bodyError) throw toSqlError(bodyError);
+      // Answer now; the ROLLBACK runs behind it and the connection returns to the pool when it is done.
+      rollbackLater = true;
       return result!;
     } catch (err) {
       if (!(err instanceof SqlError)) broken = true;
@@ -148,7 +150,21 @@ export class SqlRunner implements SqlService {
     } finally {
       clearTimeout(timer);
       if (onAbort) o.signal?.removeEventListener("abort", onAbort);
-      client.release(broken ? new Error("discarded") : undefined);
+      if (rollbackLater && !broken) {
+        const guard = setTimeout(() => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(), timeoutMs + 1000);
+        client.query("ROLLBACK").then(
+          () => {
+            clearTimeout(guard);
+            client.release();
+          },
+          (err) => {
+            clearTimeout(guard);
+            client.release(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
+      } else {
+        client.release(broken ? new Error("discarded") : undefined);
+      }
     }
   }
 

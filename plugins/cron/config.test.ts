@@ -28,7 +28,7 @@ describe("cron config", () => {
   });
 
   it("marks the ping token and the job secret as secrets", () => {
-    const shape = CronJobSchema._zod.def.in ?? CronJobSchema;
+    const shape = (CronJobSchema._zod.def as any).in ?? CronJobSchema;
     const inner = (s: any): any => (s._zod.def.innerType ? inner(s._zod.def.innerType) : s);
     const fields = (inner(shape) as any)._zod.def.shape;
     expect(isSecretSchema(inner(fields.pingToken))).toBe(true);

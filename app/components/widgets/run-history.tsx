@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { CHART_HEIGHT, CHART_WIDTH } from "./chart-widget";
 import { useSlotReading } from "./provider";
 import { StatusBadge } from "./status";
-import type { WidgetSlot } from "./types";
+import type { WidgetSlot } from "~/lib/widgets";
 import type { RunPoint } from "./run-history-view";
 
 const RunHistoryView = lazy(() => import("./run-history-view"));

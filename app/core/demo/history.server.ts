@@ -155,8 +155,8 @@ function pastIncidents(): PastIncident[] {
       ],
       actions: [],
       probes: [
-        { at: -3, probeId: "http.app", from: "ok", to: "critical", value: 503, summary: "HTTP 503 in 12 ms" },
-        { at: 18, probeId: "http.app", from: "critical", to: "ok", value: 200, summary: "Healthy: HTTP 200 in 41 ms" },
+        { at: -3, probeId: "http.app-health", from: "ok", to: "critical", value: 503, summary: "HTTP 503 in 12 ms" },
+        { at: 18, probeId: "http.app-health", from: "critical", to: "ok", value: 200, summary: "Healthy: HTTP 200 in 41 ms" },
       ],
       report: {
         summary: "Checkout failed for a third of buyers for 16 minutes after a deploy.",
@@ -254,8 +254,8 @@ function pastIncidents(): PastIncident[] {
       statuses: [{ at: 22 * 60, to: "resolved", by: "responder", text: "Query rewritten; p95 back to 300 ms." }],
       actions: [],
       probes: [
-        { at: -300, probeId: "http.search", from: "ok", to: "warn", value: 2150, summary: "HTTP 200 in 2150 ms" },
-        { at: 21 * 60, probeId: "http.search", from: "warn", to: "ok", value: 310, summary: "Healthy: HTTP 200 in 310 ms" },
+        { at: -300, probeId: "http.backend-health", from: "ok", to: "warn", value: 2150, summary: "HTTP 200 in 2150 ms" },
+        { at: 21 * 60, probeId: "http.backend-health", from: "warn", to: "ok", value: 310, summary: "Healthy: HTTP 200 in 310 ms" },
       ],
       report: { summary: "Search was slow for one seller's listings for a day." },
       prevention: [],

@@ -358,7 +358,9 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
 
     // Duplicate charges from the checkout retry bug, each refunded in full as "duplicate":
     // one a day over the previous week (the baseline), then four in the last 24 hours.
-    const dupOf = ["wx-1001", "wx-1040", "wx-1041", "wx-1042", "wx-1043", "wx-1044", "wx-1045", "wx-1031", "wx-1032", "wx-1033", "wx-1035"];
+    // Each duplicate follows its order's original payment, so a redelivered backlog (in any order)
+    // never makes a duplicate the payment an order is created from.
+    const dupOf = ["wx-1001", "wx-1040", "wx-1041", "wx-1042", "wx-1043", "wx-1044", "wx-1045", "wx-1031", "wx-1032", "wx-1046", "wx-1033"];
     const refundAgo = [7 * D + 5 * H, 6 * D + 5 * H, 5 * D + 5 * H, 4 * D + 5 * H, 3 * D + 5 * H, 2 * D + 5 * H, 1 * D + 5 * H, 20 * H, 9 * H, 4 * H, 50 * M];
     refundAgo.forEach((ago, k) => {
       const orderId = dupOf[k];

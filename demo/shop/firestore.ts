@@ -13,12 +13,18 @@ export interface FirestoreEmulatorHandle {
 
 export const FIRESTORE_EMULATOR = "firestore.emulator";
 
-/** Opens a Firestore client on the shared emulator once it is up; closed when the world stops. */
+/**
+ * Opens a Firestore client on the shared emulator once it is up (waiting a little for it during
+ * start); closed when the world stops. Without the firestore plugin's sandbox it rejects.
+ */
+/** True once the emulator is announced (the shop records failures only then, never waiting). */
+export const hasShopFirestore = (world: DemoWorld) => world.get(FIRESTORE_EMULATOR) !== undefined;
+
 export function shopFirestore(world: DemoWorld): () => Promise<Firestore> {
   let opened: Promise<Firestore> | null = null;
   return () =>
     (opened ??= (async () => {
-      const emulator = await world.waitFor<FirestoreEmulatorHandle>(FIRESTORE_EMULATOR, 15_000);
+      const emulator = world.get<FirestoreEmulatorHandle>(FIRESTORE_EMULATOR) ?? (await world.waitFor<FirestoreEmulatorHandle>(FIRESTORE_EMULATOR, 5_000));
       const app = initializeApp({ projectId: emulator.projectId }, `demo-shop-${crypto.randomBytes(6).toString("hex")}`);
       // firebase-admin reads FIRESTORE_EMULATOR_HOST when the instance is built; it is process-global.
       const previous = process.env.FIRESTORE_EMULATOR_HOST;

@@ -8,7 +8,7 @@ import { Timestamp, type Firestore } from "firebase-admin/firestore";
 import type { DemoModule } from "../index";
 import type { DemoResponse } from "../../plugins/plugin-api";
 import { SHOP_ORDERS, SHOP_STRIPE_WEBHOOK_PATH } from "./catalog";
-import { shopFirestore } from "./firestore";
+import { hasShopFirestore, shopFirestore } from "./firestore";
 
 /** What the Stripe sandbox announces on the world as "stripe.sandbox". */
 export interface StripeSandboxHandle {
@@ -72,11 +72,21 @@ export const stripeWebhooks: DemoModule = {
         const why = `Webhook signature verification failed: ${(err as Error).message}`;
         stats.rejected++;
         stats.lastRejection = why;
-        await recordFailure(await firestore(), why).catch((e) => world.log.warn({ err: String(e) }, "demo shop: could not record the webhook failure"));
+        if (hasShopFirestore(world)) {
+          await firestore()
+            .then((db) => recordFailure(db, why))
+            .catch((e) => world.log.warn({ err: String(e) }, "demo shop: could not record the webhook failure"));
+        }
         return { status: 400, body: { error: why } };
       }
       stats.verified++;
-      const out = await processEvent(await firestore(), event);
+      let db: Firestore;
+      try {
+        db = await firestore();
+      } catch {
+        return { status: 503, body: { error: "the shop's database (the Firestore emulator) is not running" } };
+      }
+      const out = await processEvent(db, event);
       if (out.already) stats.duplicates++;
       return respond(out);
     });

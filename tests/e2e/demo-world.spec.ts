@@ -5,9 +5,14 @@ import type { Page } from "@playwright/test";
 import { expect, hydrated, test } from "./fixtures";
 
 test("a manager sees the past incidents in every chart, MTTA/MTTR per severity and a past-due prevention item", async ({ asManager: page }) => {
-  await page.goto("/reports");
+  test.setTimeout(150_000);
+  // The history is written beside the start (seconds on a busy machine): reload until it is in.
+  await expect(async () => {
+    await page.goto("/reports");
+    await expect(page.locator(".reports-page .muted").first()).toContainText(/(1\d|[2-9]\d) incidents declared/, { timeout: 1_000 });
+    await expect(page.getByTestId("overdue")).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 90_000 });
   await hydrated(page);
-  await expect(page.locator(".reports-page .muted").first()).toContainText(/(1\d|[2-9]\d) incidents declared/);
   const perWeek = page.getByTestId("per-week").locator("tbody tr");
   expect(await perWeek.count()).toBeGreaterThanOrEqual(8);
   const means = page.getByTestId("mean-times").locator("tbody tr");

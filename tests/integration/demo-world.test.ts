@@ -90,9 +90,15 @@ describe("demo world on a fresh start", () => {
     expect((await routeData("admin.sandboxes", viewer)).status).toBe(403);
   });
 
-  it("has a history: past incidents in every report figure, a past-due prevention item, inside the verified audit chain", async () => {
+  it("has a history: past incidents in every report figure, a past-due prevention item, inside the verified audit chain", { timeout: 120_000 }, async () => {
     const manager = await signIn(server.baseUrl, "manager");
-    const { figures } = (await (await routeData("reports", manager)).json()) as any;
+    // The history is written beside the start; on a busy machine it takes a few seconds.
+    let figures: any;
+    for (let i = 0; i < 120; i++) {
+      figures = ((await (await routeData("reports", manager)).json()) as any).figures;
+      if (figures.perWeek.reduce((n: number, w: any) => n + w.total, 0) === 10 && figures.overduePrevention.length > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     expect(figures.perWeek.reduce((n: number, w: any) => n + w.total, 0)).toBe(10);
     for (const s of ["P1", "P2", "P3", "P4"]) {
       expect(figures.perWeek.some((w: any) => w[s] > 0), s).toBe(true);

@@ -6,6 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { appendAuditBatch, auditHead, type AuditInput } from "../audit/chain.server";
+import { checkpointSettings, writeCheckpoint } from "../audit/checkpoints.server";
 import { newId } from "../auth.server";
 import {
   addEvent,
@@ -321,8 +322,12 @@ function markerFile(portal: Portal): string {
   return path.join(portal.dataDir, "demo", "history.json");
 }
 
-/** Boot step: in demo mode only, at the first start of the data folder, write the past. */
-export async function demoHistoryBootStep(portal: Portal): Promise<void> {
+/**
+ * Boot step: in demo mode only, at the first start of the data folder, write the past. It runs
+ * beside the start (a busy machine takes seconds for the hundred-odd writes), and shutdown waits
+ * for it; the audit entries go in first so the chain's times stay in order.
+ */
+export async function demoHistoryBootStep(portal: Portal): Promise<(() => Promise<void>) | void> {
   if (!portal.demo.enabled) return;
   const marker = markerFile(portal);
   if (fs.existsSync(marker)) return;
@@ -332,20 +337,29 @@ export async function demoHistoryBootStep(portal: Portal): Promise<void> {
   ]);
   // A store with incidents or audit entries is not a fresh demo folder: leave it as it is.
   const fresh = Number(incidents.n) === 0 && head.seq === 0;
-  const ids = fresh ? await writeDemoHistory(portal) : [];
-  fs.mkdirSync(path.dirname(marker), { recursive: true });
-  fs.writeFileSync(marker, JSON.stringify({ generatedAt: new Date().toISOString(), incidents: ids, skipped: fresh ? undefined : "the store already held incidents or audit entries" }, null, 2));
-  if (ids.length) portal.log.info({ incidents: ids.length }, "demo mode: wrote the shop's past incidents (demo data)");
+  const writeMarker = (ids: string[]) => {
+    fs.mkdirSync(path.dirname(marker), { recursive: true });
+    fs.writeFileSync(marker, JSON.stringify({ generatedAt: new Date().toISOString(), incidents: ids, skipped: fresh ? undefined : "the store already held incidents or audit entries" }, null, 2));
+  };
+  if (!fresh) return writeMarker([]);
+  const job = writeDemoHistory(portal)
+    .then((ids) => {
+      writeMarker(ids);
+      portal.log.info({ incidents: ids.length }, "demo mode: wrote the shop's past incidents (demo data)");
+    })
+    .catch((err) => portal.log.warn({ err: err instanceof Error ? err.message : String(err) }, "demo mode: could not write the past incidents"));
+  return () => job;
 }
 
 /** Writes the past incidents; returns their ids. Exported for tests. */
 export async function writeDemoHistory(portal: Portal, now = Date.now()): Promise<string[]> {
   const store = portal.store;
-  const ids: string[] = [];
+  const past = pastIncidents();
+  // 1. Declarations and action runs, collecting the runs' audit entries.
+  const declared: { p: PastIncident; id: string; declaredAt: number }[] = [];
   const audit: { at: number; input: AuditInput }[] = [];
-  for (const p of pastIncidents()) {
+  for (const p of past) {
     const declaredAt = now - p.ago;
-    const t = (minutes: number) => declaredAt + minutes * MIN;
     const incident = await declareIncident(
       store,
       ACTORS[p.by],
@@ -360,14 +374,28 @@ export async function writeDemoHistory(portal: Portal, now = Date.now()): Promis
       },
       { now: declaredAt },
     );
-    ids.push(incident.id);
+    declared.push({ p, id: incident.id, declaredAt });
+    for (const a of p.actions) await pastRun(portal, incident.id, a, declaredAt + a.at * MIN, audit);
+  }
+  // 2. One audit batch in time order: the chain's `at` never goes backwards, so the past must go in
+  //    before anything else is appended. If something was (a press within the first seconds), the
+  //    runs stay without their entries rather than carry wrong times.
+  audit.sort((a, b) => a.at - b.at);
+  if (audit.length) {
+    if ((await auditHead(store)).seq === 0) {
+      await appendAuditBatch(store, audit.map((a) => a.input), (i) => audit[i].at);
+      await writeCheckpoint(store, checkpointSettings({ config: portal.config, dataDir: portal.dataDir, create: true }));
+    }
+    else portal.log.warn({}, "demo mode: the audit log was written to before the history; its action entries were left out");
+  }
+  // 3. The rest of each timeline, the reports and the prevention items.
+  for (const { p, id, declaredAt } of declared) {
+    const t = (minutes: number) => declaredAt + minutes * MIN;
     const steps = [
-      ...p.notes.map((n) => ({ at: n.at, run: () => addEvent(store, ACTORS[n.by], incident.id, { type: "note", text: n.text }, { now: t(n.at) }) })),
-      ...p.statuses.map((s) => ({ at: s.at, run: () => addEvent(store, ACTORS[s.by], incident.id, { type: "status", status: s.to, text: s.text }, { now: t(s.at) }) })),
+      ...p.notes.map((n) => ({ at: n.at, run: () => addEvent(store, ACTORS[n.by], id, { type: "note", text: n.text }, { now: t(n.at) }) })),
+      ...p.statuses.map((s) => ({ at: s.at, run: () => addEvent(store, ACTORS[s.by], id, { type: "status", status: s.to, text: s.text }, { now: t(s.at) }) })),
     ].sort((a, b) => a.at - b.at);
     for (const s of steps) await s.run();
-
-    for (const a of p.actions) await pastRun(portal, incident.id, a, t(a.at), audit);
     for (const tr of p.probes) {
       const pluginId = tr.probeId.slice(0, tr.probeId.indexOf("."));
       await store.db
@@ -376,16 +404,13 @@ export async function writeDemoHistory(portal: Portal, now = Date.now()): Promis
         .execute();
     }
     const lastAt = t(Math.max(0, ...p.statuses.map((s) => s.at)));
-    await saveReport(store, ACTORS.manager, incident.id, p.report, { now: lastAt });
+    await saveReport(store, ACTORS.manager, id, p.report, { now: lastAt });
     for (const item of p.prevention) {
-      const created = await addPreventionItem(store, ACTORS.manager, incident.id, { description: item.description, owner: item.owner, dueAt: declaredAt + item.dueAfter }, { now: lastAt });
-      if (item.done) await setPreventionItemDone(store, ACTORS.manager, incident.id, created.id, true, { now: Math.min(now, declaredAt + item.dueAfter - DAY) });
+      const created = await addPreventionItem(store, ACTORS.manager, id, { description: item.description, owner: item.owner, dueAt: declaredAt + item.dueAfter }, { now: lastAt });
+      if (item.done) await setPreventionItemDone(store, ACTORS.manager, id, created.id, true, { now: Math.min(now, declaredAt + item.dueAfter - DAY) });
     }
   }
-  // One batch in time order: the chain's `at` never goes backwards, so the past goes in first.
-  audit.sort((a, b) => a.at - b.at);
-  if (audit.length) await appendAuditBatch(store, audit.map((a) => a.input), (i) => audit[i].at);
-  return ids;
+  return declared.map((d) => d.id);
 }
 
 async function pastRun(portal: Portal, incidentId: string, a: PastAction, at: number, audit: { at: number; input: AuditInput }[]): Promise<void> {

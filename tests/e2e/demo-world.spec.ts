@@ -100,7 +100,7 @@ test("resend → 400 → sync the shop's secret → resend → backlog drains, t
   await hydrated(page);
   const url = page.url();
   await expect(page.locator('[data-widget="status"][data-id="stripe.webhook-backlog"]').first()).toContainText("All events of the last 6h delivered", { timeout: 100_000 });
-  const created = page.locator('[data-widget="table"][data-id="firestore.recent-orders"]').first().getByTestId("result-row").filter({ hasText: "wx-1035" });
+  const created = page.locator('[data-widget="table"][data-id="firestore.recent-orders"]').first().getByRole("row").filter({ hasText: "wx-1035" });
   await expect(created).toContainText("pi_demo_wx1035", { timeout: 100_000 });
   await expect(page.locator('[data-widget="status"][data-id="firestore.stuck-paid-orders"]').first()).not.toContainText(/^[1-9]/, { timeout: 60_000 });
   expect(page.url()).toBe(url);

@@ -53,7 +53,8 @@ function Shell({ children }: { children: React.ReactNode }) {
       </a>
       {data?.demo ? (
         <div className="demo-banner" role="status">
-          Demo mode: plugins talk to local sandboxes seeded with realistic trouble. Nothing here touches production.
+          Demo mode: plugins talk to local sandboxes seeded with realistic trouble. Nothing here touches production.{" "}
+          {data?.user && hasRole(data.user.roles, "admin") ? <Link to="/admin/sandboxes">See the sandboxes</Link> : null}
         </div>
       ) : null}
       <header className="topbar">

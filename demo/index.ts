@@ -1,6 +1,9 @@
 import type { DemoWorld, Logger } from "../plugins/plugin-api";
 import { cronShop } from "./shop/cron";
 import { postgresModule } from "./shop/postgres";
+import { SANDBOXES, sandboxDirectory } from "./sandboxes";
+import { SHOP_STRIPE_WEBHOOK_PATH } from "./shop/catalog";
+import { stripeWebhooks } from "./shop/stripe-webhooks";
 import { createWorld } from "./world";
 
 /**
@@ -13,12 +16,21 @@ export interface DemoModule {
   start(world: DemoWorld): Promise<void>;
 }
 
-/** The shop's modules, in start order. */
-const modules: DemoModule[] = [postgresModule, cronShop];
+/** The shop's modules, in start order. Add a module here (demo/shop/<name>.ts) to extend the shop. */
+const modules: DemoModule[] = [postgresModule, stripeWebhooks, cronShop];
 
 /** Demo mode only: starts the simulated shop that every plugin's sandbox talks about. */
 export async function startDemoWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {
   const started = await createWorld(opts);
+  const sandboxes = sandboxDirectory();
+  started.world.provide(SANDBOXES, sandboxes);
+  sandboxes.add({
+    id: "shop",
+    title: "Wildlife Exchange shop (webhook receivers)",
+    baseUrl: started.world.shopUrl,
+    examples: [`curl -i -X POST ${started.world.shopUrl}${SHOP_STRIPE_WEBHOOK_PATH} -H 'stripe-signature: t=1,v1=bad' -d '{}'   # 400: signature verification failed`],
+    notes: "The simulated marketplace: Stripe delivers its webhooks here; it writes orders to the Firestore emulator.",
+  });
   try {
     for (const m of modules) await m.start(started.world);
   } catch (err) {

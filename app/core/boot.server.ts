@@ -38,6 +38,8 @@ export interface BootOptions extends LoadConfigOptions {
 /** Built-in start-up steps, each owned by its feature. */
 async function builtInSteps(): Promise<BootStep[]> {
   const steps: BootStep[] = [];
+  // Demo mode's past incidents go first: the audit chain's times never go backwards.
+  steps.push((await import("./demo/history.server")).demoHistoryBootStep);
   steps.push((await import("./actions/recovery.server")).actionsBootStep);
   steps.push((await import("./probes/service.server")).startProbeSampling);
   steps.push(refreshProbesAfterRuns);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { action, ActionInputError, definePlugin, probe, secret } from "../plugin-api";
 import { DemoConfigSchema, type DemoConfig } from "./config";
+import { syncShopWebhookSecret } from "./shop-secret";
 import { CACHES, DemoStore, fingerprint, INDEXES, KEYS, QUEUES } from "./state";
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -32,7 +33,8 @@ export default definePlugin<DemoConfig>({
   async demo({ dataDir }) {
     return { config: { stateFile: path.join(dataDir, "state.json") }, stop: async () => {} };
   },
-  setup({ config }) {
+  provides: ["demo.sandboxes"],
+  setup({ config, world }) {
     const store = new DemoStore(config.stateFile);
 
     const cacheEntries = probe({
@@ -167,6 +169,13 @@ export default definePlugin<DemoConfig>({
       },
     });
 
-    return { probes: [cacheEntries, queueDepth], actions: [flushCache, rotateKey, purgeQueue, reindex] };
+    // In demo mode the plugin also acts on the demo world (the shop) and lists its sandboxes.
+    const worldActions = world?.get("shop.stripe") ? [syncShopWebhookSecret(world)] : [];
+    const sandboxes = world?.get<{ list(): unknown[] }>("sandboxes");
+    return {
+      probes: [cacheEntries, queueDepth],
+      actions: [flushCache, rotateKey, purgeQueue, reindex, ...worldActions],
+      provides: sandboxes ? { "demo.sandboxes": { shopUrl: world!.shopUrl, list: () => sandboxes.list() } } : {},
+    };
   },
 });

@@ -21,8 +21,21 @@ export default definePlugin<FirestoreConfig>({
   provides: ["orders", "firestore.documents"],
   async demo({ log, world }) {
     const sandbox = await startFirestoreSandbox();
-    // The shop's jobs (AutoRelease) write their health documents into this emulator.
-    world?.provide("firestore.emulator", { host: sandbox.host, projectId: sandbox.projectId });
+    // One emulator for the portal and the demo shop, whose webhook receiver writes orders into it.
+    if (world) {
+      world.provide("firestore.emulator", { host: sandbox.host, projectId: sandbox.projectId });
+      world.get<{ add(entry: object): void }>("sandboxes")?.add({
+        id: "firestore",
+        title: "Firestore emulator (gRPC)",
+        baseUrl: sandbox.host,
+        credentials: [
+          { label: "Project id", value: sandbox.projectId },
+          { label: "Environment", value: `FIRESTORE_EMULATOR_HOST=${sandbox.host}` },
+        ],
+        examples: [`FIRESTORE_EMULATOR_HOST=${sandbox.host} node -e "require('firebase-admin').initializeApp({projectId:'${sandbox.projectId}'}); require('firebase-admin/firestore').getFirestore().doc('orders/wx-1035').get().then(d => console.log(d.exists ? d.data() : 'no order wx-1035'))"`],
+        notes: "No credentials: the emulator accepts any client that names the project. It speaks gRPC only (no REST).",
+      });
+    }
     log.info({ host: sandbox.host, projectId: sandbox.projectId }, "firestore demo: emulator seeded with Wildlife Exchange data");
     return { config: wildlifeExchangeConfig(sandbox), stop: sandbox.stop };
   },

@@ -2,6 +2,7 @@
 // Wildlife Exchange marketplace's trouble, for tests and demo mode.
 import { FirestoreServer } from "@firestore-emulator/server";
 import { ServerCredentials, type Server } from "@grpc/grpc-js";
+import { SHOP_ORDERS, SHOP_STORY, shopOrder } from "../../demo/shop/catalog";
 import { createFirestoreClient, Timestamp, type Firestore } from "./client.server";
 
 export interface FirestoreSandbox {
@@ -66,14 +67,18 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
   const at = (msAgo: number) => Timestamp.fromMillis(now.getTime() - msAgo);
   const later = (ms: number) => Timestamp.fromMillis(now.getTime() + ms);
   const order = (id: string, d: Record<string, unknown>) => ({ id, data: { currency: "usd", adminHold: false, ...d } });
+  // The shop's facts (buyer, seller, amount, payment) come from the one catalog every sandbox reads.
+  const facts = (id: string) => {
+    const o = shopOrder(id);
+    return { listingId: o.listingId, buyerEmail: o.buyerEmail, sellerId: o.sellerId, amount: o.amount, stripePaymentIntentId: o.paymentIntentId };
+  };
+  const paidAgo = (id: string) => shopOrder(id).paidAgo;
 
   const orders = [
     ...[1, 2, 3, 4].map((n) =>
       order(`wx-100${n}`, {
+        ...facts(`wx-100${n}`),
         listingId: `lst-${200 + n}`,
-        buyerEmail: `buyer${n}@example.com`,
-        sellerId: `seller-${10 + n}`,
-        amount: [45_000, 12_500, 89_900, 31_000][n - 1],
         status: "completed",
         stripePaymentIntentId: `pi_demo_wx100${n}`,
         stripeTransferId: `tr_demo_wx100${n}`,
@@ -84,54 +89,36 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
         webhook: { processedAt: at((20 - n) * DAY - 4 * MIN), eventId: `evt_demo_paid_wx100${n}` },
       }),
     ),
-    order("wx-1030", {
+    order(SHOP_STORY.paidWithoutPayment, {
+      ...facts(SHOP_STORY.paidWithoutPayment),
       listingId: "lst-230",
-      buyerEmail: "ranch.supply@example.com",
-      sellerId: "seller-30",
-      amount: 18_000,
       status: "paid",
       stripePaymentIntentId: null,
-      createdAt: at(2 * DAY),
-      paidAt: at(2 * DAY - 3 * MIN),
-      webhook: { processedAt: at(2 * DAY - 2 * MIN), eventId: "evt_demo_paid_wx1030" },
+      createdAt: at(paidAgo(SHOP_STORY.paidWithoutPayment) + 3 * MIN),
+      paidAt: at(paidAgo(SHOP_STORY.paidWithoutPayment)),
+      webhook: { processedAt: at(paidAgo(SHOP_STORY.paidWithoutPayment) - MIN), eventId: "evt_demo_paid_wx1030" },
     }),
     // Paid at Stripe after the secret rotation: the webhook never confirmed them.
-    ...[
-      ["wx-1031", 12 * MIN, 64_000, "m.ortega@example.com"],
-      ["wx-1032", 47 * MIN, 27_500, "hollis.farms@example.com"],
-      ["wx-1033", 3 * HOUR, 152_000, "j.whitfield@example.com"],
-    ].map(([id, ago, amount, email]) =>
-      order(id as string, {
-        listingId: `lst-${(id as string).slice(3)}`,
-        buyerEmail: email,
-        sellerId: "seller-31",
-        amount,
+    ...SHOP_STORY.stuckPaid.map((id) =>
+      order(id, {
+        ...facts(id),
         status: "paid",
-        stripePaymentIntentId: `pi_demo_${(id as string).replace("-", "")}`,
-        createdAt: at((ago as number) + 2 * MIN),
-        paidAt: at(ago as number),
+        createdAt: at(paidAgo(id) + MIN),
+        paidAt: at(paidAgo(id) - MIN),
         ...(id === "wx-1032" ? { webhook: { processedAt: null } } : {}),
       }),
     ),
     order("wx-1034", {
-      listingId: "lst-1034",
-      buyerEmail: "new.buyer@example.com",
-      sellerId: "seller-34",
-      amount: 9_900,
+      ...facts("wx-1034"),
       status: "paid",
-      stripePaymentIntentId: "pi_demo_wx1034",
-      createdAt: at(4 * MIN),
-      paidAt: at(3 * MIN),
+      createdAt: at(paidAgo("wx-1034")),
+      paidAt: at(paidAgo("wx-1034") - MIN),
     }),
     // Protected transactions, delivered, window over: eligible, but auto-release has not run.
     ...["wx-1040", "wx-1041"].map((id, k) =>
       order(id, {
-        listingId: `lst-${id.slice(3)}`,
-        buyerEmail: `buyer${40 + k}@example.com`,
-        sellerId: `seller-${40 + k}`,
-        amount: [72_000, 38_500][k],
+        ...facts(id),
         status: "delivered",
-        stripePaymentIntentId: `pi_demo_${id.replace("-", "")}`,
         protectedTransaction: true,
         createdAt: at((9 + k) * DAY),
         paidAt: at((9 + k) * DAY - 4 * MIN),
@@ -141,12 +128,8 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
       }),
     ),
     order("wx-1042", {
-      listingId: "lst-1042",
-      buyerEmail: "buyer42@example.com",
-      sellerId: "seller-42",
-      amount: 240_000,
+      ...facts("wx-1042"),
       status: "delivered",
-      stripePaymentIntentId: "pi_demo_wx1042",
       protectedTransaction: true,
       adminHold: true,
       adminHoldReason: "seller identity re-verification pending",
@@ -157,12 +140,8 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
       webhook: { processedAt: at(12 * DAY - 5 * MIN), eventId: "evt_demo_paid_wx1042" },
     }),
     order("wx-1043", {
-      listingId: "lst-1043",
-      buyerEmail: "buyer43@example.com",
-      sellerId: "seller-43",
-      amount: 56_000,
+      ...facts("wx-1043"),
       status: "delivered",
-      stripePaymentIntentId: "pi_demo_wx1043",
       protectedTransaction: true,
       disputeStatus: "needs_response",
       createdAt: at(11 * DAY),
@@ -172,12 +151,8 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
       webhook: { processedAt: at(11 * DAY - MIN), eventId: "evt_demo_paid_wx1043" },
     }),
     order("wx-1044", {
-      listingId: "lst-1044",
-      buyerEmail: "buyer44@example.com",
-      sellerId: "seller-44",
-      amount: 33_000,
+      ...facts("wx-1044"),
       status: "delivered",
-      stripePaymentIntentId: "pi_demo_wx1044",
       protectedTransaction: true,
       createdAt: at(4 * DAY),
       paidAt: at(4 * DAY - 3 * MIN),
@@ -186,12 +161,8 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
       webhook: { processedAt: at(4 * DAY - 2 * MIN), eventId: "evt_demo_paid_wx1044" },
     }),
     order("wx-1045", {
-      listingId: "lst-1045",
-      buyerEmail: "buyer45@example.com",
-      sellerId: "seller-45",
-      amount: 21_000,
+      ...facts("wx-1045"),
       status: "confirmed",
-      stripePaymentIntentId: "pi_demo_wx1045",
       protectedTransaction: true,
       createdAt: at(3 * DAY),
       paidAt: at(3 * DAY - 2 * MIN),
@@ -200,12 +171,8 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
     }),
     // Stripe transferred the payout, but the order never moved to completed.
     order("wx-1046", {
-      listingId: "lst-1046",
-      buyerEmail: "buyer46@example.com",
-      sellerId: "seller-46",
-      amount: 47_500,
+      ...facts("wx-1046"),
       status: "delivered",
-      stripePaymentIntentId: "pi_demo_wx1046",
       createdAt: at(15 * DAY),
       paidAt: at(15 * DAY - 4 * MIN),
       deliveryConfirmedAt: at(10 * DAY),
@@ -218,7 +185,7 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
     ["evt_demo_paid_wx1046", "payment_intent.succeeded", 15 * DAY, "wx-1046"],
     ["evt_demo_paid_wx1042", "payment_intent.succeeded", 12 * DAY, "wx-1042"],
     ["evt_demo_dispute_wx1043", "charge.dispute.created", 2 * DAY, "wx-1043"],
-    ["evt_demo_paid_wx1030", "payment_intent.succeeded", 2 * DAY, "wx-1030"],
+    ["evt_demo_paid_wx1030", "payment_intent.succeeded", SHOP_ORDERS["wx-1030"].paidAgo - MIN, "wx-1030"],
     ["evt_demo_acct_update", "account.updated", 3 * HOUR + 10 * MIN, null],
   ] as const;
 
@@ -271,6 +238,14 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
         unit: "orders",
         thresholds: { warn: "> 0", critical: "> 2" },
         show: ["status", "paidAt", "amount", "buyerEmail", "stripePaymentIntentId"],
+      },
+      "recent-orders": {
+        title: "Orders created in the last 24 h",
+        every: "30s",
+        collection: "orders",
+        filters: [["createdAt", ">", { ago: "24h" }]],
+        unit: "orders",
+        show: ["status", "amount", "buyerEmail", "stripePaymentIntentId", "createdAt"],
       },
       "stripe-events-newest": {
         title: "Newest recorded Stripe event",

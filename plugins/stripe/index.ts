@@ -10,7 +10,10 @@ import { paymentFailureRate } from "./probes/payment-failure-rate";
 import { refundVolume } from "./probes/refund-volume";
 import { webhookBacklog } from "./probes/webhook-backlog";
 import { webhookEndpoints } from "./probes/webhook-endpoints";
-import { startStripeSandbox } from "./sandbox";
+import { DEMO_STRIPE_KEY, startStripeSandbox } from "./sandbox";
+
+/** Demo mode: Stripe's retry schedule (about 3 days) compressed to seconds. */
+const DEMO_RETRY_DELAYS_MS = [3_000, 6_000, 10_000];
 
 export default definePlugin<StripeConfig>({
   id: "stripe",
@@ -18,8 +21,29 @@ export default definePlugin<StripeConfig>({
   description: "Payments, webhooks, disputes and reconciliation against the orders ledger.",
   config: StripeConfigSchema,
   uses: ["orders"],
-  async demo({ log }) {
-    const sandbox = await startStripeSandbox();
+  async demo({ log, world }) {
+    // The shop's webhook receiver (a demo world module) is where the enabled endpoint points.
+    const shop = world?.get<{ webhookUrl: string }>("shop.stripe");
+    const sandbox = await startStripeSandbox({
+      secretKey: DEMO_STRIPE_KEY,
+      shopWebhookUrl: shop?.webhookUrl,
+      delivery: shop ? { retryDelaysMs: DEMO_RETRY_DELAYS_MS, redeliverBacklogWithinMs: 8_000 } : undefined,
+    });
+    if (world) {
+      world.provide("stripe.sandbox", { url: sandbox.url, secretKey: sandbox.secretKey, endpoints: sandbox.endpoints });
+      world.get<{ add(entry: object): void }>("sandboxes")?.add({
+        id: "stripe",
+        title: "Stripe API sandbox",
+        baseUrl: sandbox.url,
+        credentials: [{ label: "Secret key", value: sandbox.secretKey }],
+        examples: [
+          `curl ${sandbox.url}/v1/events?delivery_success=false -u ${sandbox.secretKey}:`,
+          `curl ${sandbox.url}/v1/payment_intents/pi_demo_wx1035 -u ${sandbox.secretKey}:`,
+          `curl ${sandbox.url}/v1/refunds -u ${sandbox.secretKey}: -H 'Idempotency-Key: try-1' -d payment_intent=pi_demo_wx1044 -d amount=500`,
+        ],
+        notes: `Failed webhook deliveries are retried after ${DEMO_RETRY_DELAYS_MS.map((ms) => `${ms / 1000}s`).join(", ")}, then every ${DEMO_RETRY_DELAYS_MS.at(-1)! / 1000}s (Stripe's 3-day schedule, compressed).`,
+      });
+    }
     log.info({ url: sandbox.url }, "stripe sandbox started (seeded: stuck paid orders, pending webhooks, a disabled endpoint, failed payments, an open dispute, an early transfer, a refund spike)");
     return {
       config: { secretKey: sandbox.secretKey, apiBase: sandbox.url, endpointSecrets: sandbox.endpointSecrets, account: "demo sandbox" },

@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStripeForm, startStripeSandbox, type StripeSandbox } from "./sandbox";
@@ -112,5 +114,114 @@ describe("stripe sandbox", () => {
     const forged = await fetch(`${sandbox.url}/_receiver/shop`, { method: "POST", headers: { "stripe-signature": "t=1,v1=deadbeef" }, body: "{}" });
     expect(forged.status).toBe(400);
     expect(await forged.text()).toMatch(/signature/i);
+  });
+});
+
+describe("stripe sandbox: fidelity found against Stripe's API description", () => {
+  const post = (path: string, body: string, key: string) =>
+    fetch(`${sandbox.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sandbox.secretKey}`, "content-type": "application/x-www-form-urlencoded", "idempotency-key": key },
+      body,
+    });
+
+  it("stores a failed request against its idempotency key: the same key replays the error, other parameters are refused", async () => {
+    const key = `fail-${Date.now()}`;
+    const first = await post("/v1/refunds", "payment_intent=pi_demo_wx1044&amount=999999999", key);
+    expect(first.status).toBe(400);
+    expect(((await first.json()) as any).error.code).toBe("amount_too_large");
+    const firstId = first.headers.get("request-id");
+
+    const again = await post("/v1/refunds", "payment_intent=pi_demo_wx1044&amount=999999999", key);
+    expect(again.status).toBe(400);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("original-request")).toBe(firstId);
+    expect(again.headers.get("request-id")).not.toBe(firstId);
+
+    const other = await post("/v1/refunds", "payment_intent=pi_demo_wx1044&amount=500", key);
+    expect(other.status).toBe(400);
+    expect(((await other.json()) as any).error.type).toBe("idempotency_error");
+
+    // A request whose parameters failed validation is not saved (Stripe: the endpoint never ran).
+    const vkey = `validation-${Date.now()}`;
+    expect((await post("/v1/refunds", "payment_intent=pi_demo_wx1044&bogus=1", vkey)).status).toBe(400);
+    const fixed = await post("/v1/refunds", "payment_intent=pi_demo_wx1044&amount=100", vkey);
+    expect(fixed.status).toBe(200);
+  });
+
+  it("names the original request on a replay, and the causing request in event.request.id", async () => {
+    const key = `ok-${Date.now()}`;
+    const first = await post("/v1/refunds", "payment_intent=pi_demo_wx1045&amount=250", key);
+    expect(first.status).toBe(200);
+    const refund = (await first.json()) as any;
+    const requestId = first.headers.get("request-id")!;
+    expect(requestId).toMatch(/^req_/);
+    const replay = await post("/v1/refunds", "payment_intent=pi_demo_wx1045&amount=250", key);
+    expect(replay.headers.get("original-request")).toBe(requestId);
+    expect(((await replay.json()) as any).id).toBe(refund.id);
+
+    const events = await stripe.events.list({ type: "refund.created", limit: 100 });
+    const ev = events.data.find((e) => (e.data.object as any).id === refund.id)!;
+    expect(ev.request).toEqual({ id: requestId, idempotency_key: key });
+    // Automatic events (no API request behind them) carry request.id null, as Stripe's do.
+    const seeded = await stripe.events.retrieve("evt_demo_paid_wx1035");
+    expect(seeded.request?.id).toBeNull();
+  });
+});
+
+describe("stripe sandbox: delivers like Stripe", () => {
+  it("retries a failing endpoint with backoff, keeps pending_webhooks > 0 until a 2xx, signs with the endpoint's secret", async () => {
+    let accept = false;
+    const seen: { status: number; at: number }[] = [];
+    let secret = "";
+    const receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        let status = 503;
+        if (accept) {
+          try {
+            Stripe.webhooks.constructEvent(Buffer.concat(chunks), String(req.headers["stripe-signature"]), secret);
+            status = 200;
+          } catch {
+            status = 400;
+          }
+        }
+        seen.push({ status, at: Date.now() });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/api/stripe/webhook`;
+    const sb = await startStripeSandbox({ shopWebhookUrl: url, delivery: { retryDelaysMs: [200, 400] } });
+    try {
+      const shop = sb.endpoints().find((e) => e.url === url)!;
+      secret = shop.secret;
+      const client = new Stripe(sb.secretKey, { host: "127.0.0.1", port: new URL(sb.url).port, protocol: "http", maxNetworkRetries: 0, telemetry: false });
+      const refund = await client.refunds.create({ payment_intent: "pi_demo_wx1044", amount: 100 });
+      // The shop's endpoint listens for charge.refunded (not refund.created, which goes nowhere).
+      const find = async () => (await client.events.list({ type: "charge.refunded", limit: 100 })).data.find((e) => e.request?.id && (e.data.object as any).payment_intent === refund.payment_intent)!;
+      expect((await client.events.list({ type: "refund.created", limit: 100 })).data.find((e) => (e.data.object as any).id === refund.id)!.pending_webhooks).toBe(0);
+      await new Promise((r) => setTimeout(r, 900));
+      expect((await find()).pending_webhooks).toBe(1);
+      const failing = sb.attempts.filter((a) => a.endpointId === shop.id && a.type === "charge.refunded");
+      expect(failing.length).toBeGreaterThanOrEqual(3);
+      expect(failing.map((a) => a.attempt)).toEqual(failing.map((_, i) => i + 1));
+      expect(failing.every((a) => a.status === 503)).toBe(true);
+      // Backoff: the gaps grow to the last delay, which then repeats.
+      expect(failing[2].at - failing[1].at).toBeGreaterThanOrEqual(350);
+
+      accept = true;
+      for (let i = 0; i < 40 && (await find()).pending_webhooks > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await find()).pending_webhooks).toBe(0);
+      expect(seen.at(-1)!.status).toBe(200);
+      const delivered = (await find()).id;
+      const undelivered = await client.events.list({ delivery_success: false, limit: 100 });
+      expect(undelivered.data.map((e) => e.id)).not.toContain(delivered);
+      expect((await client.events.list({ delivery_success: true, limit: 100 })).data.map((e) => e.id)).toContain(delivered);
+    } finally {
+      await sb.stop();
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 });

@@ -6,7 +6,10 @@
 import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { DEMO_STRIPE_KEY, SHOP_STORY, shopOrder } from "../../demo/shop/catalog";
 import { signWebhookPayload, verifyWebhookSignature } from "./client.server";
+
+export { DEMO_STRIPE_KEY };
 
 type Obj = Record<string, any>;
 type Kind = "payment_intent" | "charge" | "refund" | "event" | "webhook_endpoint" | "dispute" | "transfer";
@@ -39,14 +42,29 @@ const LIST_PARAMS: Record<Kind, string[]> = {
   dispute: ["charge", "payment_intent"],
   transfer: ["destination", "transfer_group"],
 };
+/** Errors raised while checking parameters, before an endpoint executes: Stripe saves no idempotent result for them. */
+const VALIDATION_CODES = new Set(["parameter_unknown", "parameter_missing", "parameter_invalid_integer", "parameter_invalid_string", "parameter_invalid_empty"]);
 const OPEN_DISPUTE = new Set(["warning_needs_response", "warning_under_review", "needs_response", "under_review"]);
 
 export interface SandboxDelivery {
   endpointId: string;
   eventId: string;
   type: string;
+  /** The endpoint's HTTP status; 0 when it could not be reached. */
   status: number;
   at: number;
+  /** 1 for the first attempt, 2 for the first retry… (delivery attempts only). */
+  attempt?: number;
+}
+
+/** How the sandbox retries failed deliveries: Stripe's schedule (hours to 3 days), compressed. */
+export interface DeliveryOptions {
+  /** Delay before retry n (the last one repeats), e.g. [2000, 5000, 10000]. */
+  retryDelaysMs: number[];
+  /** Give up after this many attempts (Stripe: about 3 days of retries). Default: keep retrying. */
+  maxAttempts?: number;
+  /** Also deliver the seeded events still pending (the backlog), spread over this many ms. */
+  redeliverBacklogWithinMs?: number;
 }
 
 export interface StripeSandbox {
@@ -58,6 +76,10 @@ export interface StripeSandbox {
   primaryEndpoint: { id: string; secret: string };
   /** Deliveries the sandbox's own receivers accepted or refused. */
   deliveries: SandboxDelivery[];
+  /** Every delivery attempt the sandbox made to an endpoint URL, with its answer (last 2000). */
+  attempts: SandboxDelivery[];
+  /** Every webhook endpoint with its URL and signing secret (for the demo world's shop). */
+  endpoints(): { id: string; url: string; status: string; secret: string }[];
   /** All objects of one kind, newest first (tests inspect this; the plugin never does). */
   all(kind: Kind): Obj[];
   stop(): Promise<void>;
@@ -69,6 +91,10 @@ export interface SandboxOptions {
   now?: () => number;
   /** Seed the realistic trouble (default true). */
   seed?: boolean;
+  /** URL of the shop's enabled endpoint (default: the sandbox's own receiver, which accepts). */
+  shopWebhookUrl?: string;
+  /** Retry failed deliveries like Stripe (default: one attempt, a failure stays pending). */
+  delivery?: DeliveryOptions;
 }
 
 class ApiError extends Error {
@@ -148,8 +174,11 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
   };
   const endpointSecrets: Record<string, string> = {};
   const deliveries: SandboxDelivery[] = [];
-  const idempotency = new Map<string, { fingerprint: string; status: number; body: string }>();
+  const idempotency = new Map<string, { fingerprint: string; status: number; body: string; requestId: string }>();
   const pendingDeliveries = new Set<Promise<unknown>>();
+  const attempts: SandboxDelivery[] = [];
+  const retryTimers = new Set<NodeJS.Timeout>();
+  let stopped = false;
   let baseUrl = "";
 
   /* ------------------------------------------------------------ object shapes */
@@ -205,12 +234,13 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
     });
   }
 
-  function makeEvent(type: string, object: Obj, created: number, opts: { id?: string; pending?: number; idempotencyKey?: string | null; previous?: Obj } = {}): Obj {
+  /** `requestId`: the API request that caused the event (null for automatic ones, Stripe's shape). */
+  function makeEvent(type: string, object: Obj, created: number, opts: { id?: string; pending?: number; idempotencyKey?: string | null; requestId?: string | null; previous?: Obj } = {}): Obj {
     return put({
       id: opts.id ?? randomId("evt"), object: "event", api_version: API_VERSION, created,
       data: { object: clone(object), ...(opts.previous ? { previous_attributes: opts.previous } : {}) },
       livemode: false, pending_webhooks: opts.pending ?? 0,
-      request: { id: opts.idempotencyKey === undefined ? null : randomId("req", 14), idempotency_key: opts.idempotencyKey ?? null },
+      request: { id: opts.requestId ?? null, idempotency_key: opts.idempotencyKey ?? null },
       type,
     });
   }
@@ -254,7 +284,8 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
     endpointSecrets[id] = `whsec_${crypto.randomBytes(24).toString("hex")}`;
     return put({
       id, object: "webhook_endpoint", api_version: API_VERSION, application: null, created: p.created, description: p.description,
-      enabled_events: p.events, livemode: false, metadata: {}, status: p.status, url: `${baseUrl}/_receiver/${p.name}`,
+      enabled_events: p.events, livemode: false, metadata: {}, status: p.status,
+      url: p.name === "shop" && options.shopWebhookUrl ? options.shopWebhookUrl : `${baseUrl}/_receiver/${p.name}`,
     });
   }
 
@@ -271,7 +302,7 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
   function seed() {
     const now = nowSec();
     const M = 60, H = 3600, D = 86400;
-    const ROTATED = now - (3 * H + 10 * M);
+    const ROTATED = now - Math.round(SHOP_STORY.secretRotatedAgo / 1000);
     makeEndpoint({
       name: "shop", status: "enabled", created: now - 400 * D, description: "Wildlife Exchange order webhook (/api/stripe/webhook)",
       events: ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created", "transfer.created", "account.updated"],
@@ -281,38 +312,42 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
       events: ["*"],
     });
     const pending = (created: number) => (created >= ROTATED ? 1 : 0);
-    const paid = (orderId: string, amount: number, email: string, agoS: number) => {
-      const created = now - agoS;
+    // Amounts, buyers and times come from the shop's catalog (the Firestore emulator reads it too).
+    const paid = (orderId: string) => {
+      const facts = shopOrder(orderId);
+      const [amount, email] = [facts.amount, facts.buyerEmail];
+      const created = now - Math.round(facts.paidAgo / 1000);
       const pi = makePaymentIntent({ id: `pi_demo_${orderId.replace("-", "")}`, amount, created, status: "succeeded", customer: `cus_${orderId.replace("-", "")}`, email, orderId });
       makeEvent("payment_intent.succeeded", pi, created + 60, { id: `evt_demo_paid_${orderId.replace("-", "")}`, pending: pending(created + 60) });
       return pi;
     };
 
     // Completed long ago, paid out to the seller.
-    [45_000, 12_500, 89_900, 31_000].forEach((amount, k) => {
-      const n = k + 1;
-      const pi = paid(`wx-100${n}`, amount, `buyer${n}@example.com`, (20 - n) * D + 6 * M);
+    [1, 2, 3, 4].forEach((n) => {
+      const pi = paid(`wx-100${n}`);
+      const amount = pi.amount as number;
       const at = now - (13 - n) * D;
       makeEvent("transfer.created", makeTransfer({ id: `tr_demo_wx100${n}`, amount: Math.round(amount * 0.9), created: at, orderId: `wx-100${n}`, sourceCharge: pi.latest_charge }), at);
     });
     // Protected transactions and the rest of the last weeks.
-    paid("wx-1040", 72_000, "buyer40@example.com", 9 * D + 5 * M);
-    paid("wx-1041", 38_500, "buyer41@example.com", 10 * D + 5 * M);
-    paid("wx-1042", 240_000, "buyer42@example.com", 12 * D + 7 * M);
-    const disputed = paid("wx-1043", 56_000, "buyer43@example.com", 11 * D + 3 * M);
-    paid("wx-1044", 33_000, "buyer44@example.com", 4 * D + 4 * M);
-    paid("wx-1045", 21_000, "buyer45@example.com", 3 * D + 3 * M);
-    const early = paid("wx-1046", 47_500, "buyer46@example.com", 15 * D + 5 * M);
+    paid("wx-1040");
+    paid("wx-1041");
+    paid("wx-1042");
+    const disputed = paid("wx-1043");
+    paid("wx-1044");
+    paid("wx-1045");
+    const early = paid("wx-1046");
     // Paid out while the order is still "delivered" (seed class: transfer exists, order not completed).
-    makeEvent("transfer.created", makeTransfer({ id: "tr_demo_wx1046", amount: 42_750, created: now - 20 * H, orderId: "wx-1046", sourceCharge: early.latest_charge }), now - 20 * H, { id: "evt_demo_transfer_wx1046" });
+    const transferAt = now - Math.round(SHOP_STORY.transferAgo / 1000);
+    makeEvent("transfer.created", makeTransfer({ id: "tr_demo_wx1046", amount: Math.round(early.amount * 0.9), created: transferAt, orderId: "wx-1046", sourceCharge: early.latest_charge }), transferAt, { id: "evt_demo_transfer_wx1046" });
 
     // Since the secret rotation: paid, but the webhook never confirmed them.
-    paid("wx-1031", 64_000, "m.ortega@example.com", 13 * M);
-    paid("wx-1032", 27_500, "hollis.farms@example.com", 48 * M);
-    paid("wx-1033", 152_000, "j.whitfield@example.com", 3 * H + M);
-    paid("wx-1034", 9_900, "new.buyer@example.com", 4 * M);
+    paid("wx-1031");
+    paid("wx-1032");
+    paid("wx-1033");
+    paid("wx-1034");
     // Paid, and the order was never created: the handler that creates it never ran.
-    paid("wx-1035", 41_000, "l.brennan@example.com", 95 * M);
+    paid("wx-1035");
 
     // Disputes: one open on wx-1043 (evidence due in 5 days), one won on wx-1002.
     const openCharge = store.charge.get(disputed.latest_charge)!;
@@ -325,7 +360,9 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
 
     // Duplicate charges from the checkout retry bug, each refunded in full as "duplicate":
     // one a day over the previous week (the baseline), then four in the last 24 hours.
-    const dupOf = ["wx-1001", "wx-1040", "wx-1041", "wx-1042", "wx-1043", "wx-1044", "wx-1045", "wx-1031", "wx-1032", "wx-1033", "wx-1035"];
+    // Each duplicate follows its order's original payment, so a redelivered backlog (in any order)
+    // never makes a duplicate the payment an order is created from.
+    const dupOf = ["wx-1001", "wx-1040", "wx-1041", "wx-1042", "wx-1043", "wx-1044", "wx-1045", "wx-1031", "wx-1032", "wx-1046", "wx-1033"];
     const refundAgo = [7 * D + 5 * H, 6 * D + 5 * H, 5 * D + 5 * H, 4 * D + 5 * H, 3 * D + 5 * H, 2 * D + 5 * H, 1 * D + 5 * H, 20 * H, 9 * H, 4 * H, 50 * M];
     refundAgo.forEach((ago, k) => {
       const orderId = dupOf[k];
@@ -353,23 +390,68 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
 
   /* ----------------------------------------------------------- delivering */
 
-  function deliverToEndpoints(event: Obj) {
-    const targets = [...store.webhook_endpoint.values()].filter(
-      (e) => e.status === "enabled" && (e.enabled_events.includes("*") || e.enabled_events.includes(event.type)),
-    );
+  const subscribed = (e: Obj, type: string) => e.status === "enabled" && (e.enabled_events.includes("*") || e.enabled_events.includes(type));
+
+  /** Sends an event to every enabled endpoint that listens for it; pending_webhooks counts those not yet answered 2xx. */
+  function deliverToEndpoints(event: Obj, firstDelayMs = 0) {
+    const targets = [...store.webhook_endpoint.values()].filter((e) => subscribed(e, event.type));
     event.pending_webhooks = targets.length;
-    for (const endpoint of targets) {
-      const payload = JSON.stringify(event, null, 2);
-      const header = signWebhookPayload(payload, endpointSecrets[endpoint.id]);
-      const p = fetch(endpoint.url, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": header }, body: payload })
-        .then((res) => {
-          if (res.ok) event.pending_webhooks = Math.max(0, event.pending_webhooks - 1);
-          return res.arrayBuffer();
-        })
-        .catch(() => undefined)
-        .finally(() => pendingDeliveries.delete(p));
-      pendingDeliveries.add(p);
+    for (const endpoint of targets) schedule(event, endpoint.id, 1, firstDelayMs);
+  }
+
+  function schedule(event: Obj, endpointId: string, attempt: number, delayMs: number) {
+    if (stopped) return;
+    if (delayMs <= 0) return void track(deliverOnce(event, endpointId, attempt));
+    const t = setTimeout(() => {
+      retryTimers.delete(t);
+      void track(deliverOnce(event, endpointId, attempt));
+    }, delayMs);
+    t.unref?.();
+    retryTimers.add(t);
+  }
+
+  function track(p: Promise<unknown>) {
+    pendingDeliveries.add(p);
+    void p.finally(() => pendingDeliveries.delete(p));
+  }
+
+  async function deliverOnce(event: Obj, endpointId: string, attempt: number): Promise<void> {
+    const endpoint = store.webhook_endpoint.get(endpointId);
+    if (stopped || !endpoint || !subscribed(endpoint, event.type)) return;
+    const payload = JSON.stringify(event, null, 2);
+    const header = signWebhookPayload(payload, endpointSecrets[endpoint.id]);
+    let status = 0;
+    try {
+      const res = await fetch(endpoint.url, {
+        method: "POST",
+        headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": header, "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)" },
+        body: payload,
+        signal: AbortSignal.timeout(10_000),
+      });
+      status = res.status;
+      await res.arrayBuffer();
+    } catch {
+      status = 0;
     }
+    attempts.push({ endpointId, eventId: event.id, type: event.type, status, at: nowMs(), attempt });
+    if (attempts.length > 2000) attempts.splice(0, attempts.length - 2000);
+    if (status >= 200 && status < 300) {
+      event.pending_webhooks = Math.max(0, event.pending_webhooks - 1);
+      return;
+    }
+    const d = options.delivery;
+    if (!d || (d.maxAttempts !== undefined && attempt >= d.maxAttempts)) return;
+    schedule(event, endpointId, attempt + 1, d.retryDelaysMs[Math.min(attempt - 1, d.retryDelaysMs.length - 1)]);
+  }
+
+  /** The seeded backlog: Stripe keeps retrying events it could not deliver, so the demo does too. */
+  function redeliverBacklog(withinMs: number) {
+    const pending = [...store.event.values()].filter((e) => e.pending_webhooks > 0).sort((a, b) => a.created - b.created);
+    pending.forEach((event, i) => {
+      const targets = [...store.webhook_endpoint.values()].filter((e) => subscribed(e, event.type));
+      event.pending_webhooks = targets.length;
+      for (const endpoint of targets) schedule(event, endpoint.id, 1, Math.round(((i + 1) / pending.length) * withinMs));
+    });
   }
 
   /* ------------------------------------------------------------- requests */
@@ -473,7 +555,7 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
     return expand(kind, o, expandList(params));
   }
 
-  function createRefund(params: Obj, idempotencyKey: string | null): Obj {
+  function createRefund(params: Obj, idempotencyKey: string | null, requestId: string): Obj {
     const allowed = new Set(["amount", "charge", "payment_intent", "reason", "metadata", "expand", "refund_application_fee", "reverse_transfer", "instructions_email", "origin", "currency", "customer"]);
     for (const k of Object.keys(params)) if (!allowed.has(k)) throw invalid(`Received unknown parameter: ${k}`, { code: "parameter_unknown", param: k });
     let charge: Obj | undefined;
@@ -508,12 +590,12 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
       throw invalid("Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer", { code: "parameter_invalid_string", param: "reason" });
     const metadata = typeof params.metadata === "object" ? params.metadata : {};
     const { refund, previous } = applyRefund(charge, { amount, created: nowSec(), reason: params.reason ?? null, metadata });
-    deliverToEndpoints(makeEvent("refund.created", refund, nowSec(), { idempotencyKey }));
-    deliverToEndpoints(makeEvent("charge.refunded", charge, nowSec(), { idempotencyKey, previous }));
+    deliverToEndpoints(makeEvent("refund.created", refund, nowSec(), { idempotencyKey, requestId }));
+    deliverToEndpoints(makeEvent("charge.refunded", charge, nowSec(), { idempotencyKey, requestId, previous }));
     return expand("refund", refund, expandList(params));
   }
 
-  function route(method: string, path: string, params: Obj, idempotencyKey: string | null): Obj {
+  function route(method: string, path: string, params: Obj, idempotencyKey: string | null, requestId: string): Obj {
     const m = /^\/v1\/([a-z_]+)(?:\/([A-Za-z0-9_]+))?$/.exec(path);
     const kind = m ? COLLECTION[m[1]] : undefined;
     if (!m || !kind) throw new ApiError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.` });
@@ -522,7 +604,7 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
       if (!m[2].startsWith(`${PREFIX[kind]}_`)) throw missing(kind, m[2]);
       return retrieve(kind, m[2], params);
     }
-    if (method === "POST" && kind === "refund" && !m[2]) return createRefund(params, idempotencyKey);
+    if (method === "POST" && kind === "refund" && !m[2]) return createRefund(params, idempotencyKey, requestId);
     throw new ApiError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}). This sandbox answers only the endpoints the Opsdeck Stripe plugin uses.` });
   }
 
@@ -568,15 +650,16 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
         res.writeHead(status, { "content-type": "application/json", "request-id": requestId, "stripe-version": String(req.headers["stripe-version"] ?? API_VERSION), ...extra });
         res.end(payload);
       };
-      const sendError = (err: ApiError) => {
+      const errorJson = (err: ApiError) => {
         const { type, code, message, param, decline_code } = err.body;
         const e: Obj = { type, message, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` };
         if (code) e.code = code;
         if (code) e.doc_url = `https://stripe.com/docs/error-codes/${code.replace(/_/g, "-")}`;
         if (param) e.param = param;
         if (decline_code) e.decline_code = decline_code;
-        send(err.status, JSON.stringify({ error: e }, null, 2));
+        return JSON.stringify({ error: e }, null, 2);
       };
+      const sendError = (err: ApiError) => send(err.status, errorJson(err));
       const recv = /^\/_receiver\/([a-z]+)$/.exec(url.pathname);
       if (recv && req.method === "POST") return void receiver(recv[1], req, body, res);
 
@@ -597,20 +680,25 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
                 message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
               }),
             );
-          return send(saved.status, saved.body, { "idempotent-replayed": "true", "original-request": requestId, "idempotency-key": idempotencyKey });
+          return send(saved.status, saved.body, { "idempotent-replayed": "true", "original-request": saved.requestId, "idempotency-key": idempotencyKey });
         }
+        const extra = { "idempotency-key": idempotencyKey, "original-request": requestId };
         try {
-          const out = JSON.stringify(route(method, url.pathname, params, idempotencyKey), null, 2);
-          idempotency.set(idempotencyKey, { fingerprint, status: 200, body: out });
-          return send(200, out, { "idempotency-key": idempotencyKey, "original-request": requestId });
+          const out = JSON.stringify(route(method, url.pathname, params, idempotencyKey, requestId), null, 2);
+          idempotency.set(idempotencyKey, { fingerprint, status: 200, body: out, requestId });
+          return send(200, out, extra);
         } catch (err) {
-          // Validation failures are not saved: the same key may be retried with corrected params.
-          if (err instanceof ApiError) return sendError(err);
-          return sendError(new ApiError(500, { type: "api_error", message: "An unknown error occurred" }));
+          const apiErr = err instanceof ApiError ? err : new ApiError(500, { type: "api_error", message: "An unknown error occurred" });
+          // Stripe saves the result once the endpoint started executing, errors included (a 402, a
+          // refused refund, a 500); only requests whose parameters failed validation are not saved.
+          const validation = apiErr.status === 404 && !apiErr.body.code ? true : VALIDATION_CODES.has(apiErr.body.code ?? "");
+          const errorBody = errorJson(apiErr);
+          if (!validation) idempotency.set(idempotencyKey, { fingerprint, status: apiErr.status, body: errorBody, requestId });
+          return send(apiErr.status, errorBody, extra);
         }
       }
       try {
-        send(200, JSON.stringify(route(method, url.pathname, params, null), null, 2));
+        send(200, JSON.stringify(route(method, url.pathname, params, null, requestId), null, 2));
       } catch (err) {
         if (err instanceof ApiError) return sendError(err);
         sendError(new ApiError(500, { type: "api_error", message: "An unknown error occurred" }));
@@ -621,6 +709,7 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   if (options.seed !== false) seed();
+  if (options.delivery?.redeliverBacklogWithinMs !== undefined) redeliverBacklog(options.delivery.redeliverBacklogWithinMs);
   const primary = [...store.webhook_endpoint.values()].find((e) => e.status === "enabled");
 
   return {
@@ -629,8 +718,13 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
     endpointSecrets,
     primaryEndpoint: primary ? { id: primary.id, secret: endpointSecrets[primary.id] } : { id: "", secret: "" },
     deliveries,
+    attempts,
+    endpoints: () => [...store.webhook_endpoint.values()].map((e) => ({ id: e.id, url: e.url, status: e.status, secret: endpointSecrets[e.id] })),
     all: (kind) => [...store[kind].values()].sort((a, b) => b.created - a.created || order.get(b.id)! - order.get(a.id)!).map(clone),
     async stop() {
+      stopped = true;
+      for (const t of retryTimers) clearTimeout(t);
+      retryTimers.clear();
       await Promise.allSettled([...pendingDeliveries]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

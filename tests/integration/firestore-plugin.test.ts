@@ -69,6 +69,7 @@ describe("firestore plugin in the portal", () => {
         "firestore.autorelease-health",
         "firestore.held-orders",
         "firestore.open-disputes",
+        "firestore.recent-orders",
         "firestore.release-overdue",
         "firestore.revenue-aggregate-age",
         "firestore.revenue-aggregation-health",

@@ -154,12 +154,15 @@ export async function submitAction(
     }
   }
 
+  // Break-glass (high and critical): the dry run and the run see the reason (e.g. to allow a key outside the usual patterns).
+  const breakGlassAsked = reg.risk !== "low" && req.breakGlassReason !== undefined && req.breakGlassReason !== null ? req.breakGlassReason.trim() : null;
+
   // 3b. the dry run must accept the input (over-refund, unknown order…), unless this key already has a run
   if (reg.def.preview) {
     const key = req.idempotencyKey ? `${user.username}|${reg.id}|${req.idempotencyKey}` : null;
     const known = key ? await portal.store.db.selectFrom("action_runs").select("id").where("idempotency_key", "=", key).executeTakeFirst() : undefined;
     if (!known) {
-      const dry = await runPreview(portal, reg, parsed.data, user, [...portal.config.secretValues, ...inputSecrets]);
+      const dry = await runPreview(portal, reg, parsed.data, user, [...portal.config.secretValues, ...inputSecrets], breakGlassAsked ?? undefined);
       if (dry.invalid) {
         return stop(portal, { ...entry, outcome: "invalid", details: { reason: `the dry run refused the input: ${dry.error}`, input: redacted } }, 400, {
           error: dry.error,
@@ -178,10 +181,10 @@ export async function submitAction(
     });
   }
 
-  // 5. approval (critical): a second admin, or break-glass with a reason
+  // 5. approval (critical): a second admin, or break-glass with a reason (also accepted on high risk, reviewed alike)
   let breakGlass: string | null = null;
-  if (reg.risk === "critical" && req.breakGlassReason !== undefined && req.breakGlassReason !== null) {
-    breakGlass = req.breakGlassReason.trim();
+  if (breakGlassAsked !== null) {
+    breakGlass = breakGlassAsked;
     if (breakGlass.length < 10) {
       return stop(portal, { ...entry, outcome: "invalid", details: { reason: "break-glass without a reason" } }, 400, {
         error: "break-glass needs a reason",
@@ -413,11 +416,14 @@ export async function decideApproval(portal: Portal, user: User | null, runId: s
   }
   let input: unknown = heldSecretInputs.get(run.id);
   if (input === undefined) {
-    const stored = reg.def.input.safeParse(JSON.parse(run.input));
-    if (!stored.success || inputHash(stored.data) !== run.input_hash) {
+    const raw = JSON.parse(run.input) as { precondition?: unknown };
+    const stored = reg.def.input.safeParse(raw);
+    // The preview's precondition travels beside the input (the schema does not declare it): keep it.
+    const restored = stored.success && typeof raw?.precondition === "string" ? { ...(stored.data as object), precondition: raw.precondition } : stored.data;
+    if (!stored.success || inputHash(restored) !== run.input_hash) {
       return { status: 409, body: { error: "this request carried secret input that this server no longer holds; deny it and request again" } };
     }
-    input = stored.data;
+    input = restored;
   }
   const inputSecrets = secretValuesOf(reg.def.input, input);
   const now = Date.now();
@@ -538,12 +544,14 @@ export async function previewAction(portal: Portal, user: User | null, actionId:
   if (!reg) return { status: 404, body: { error: "no such action" } };
   if (!mayRun(user.roles, reg.risk)) return { status: 403, body: { error: `forbidden: ${reg.risk}-risk actions need the ${requiredRole(reg.risk)} role` } };
   const raw = rawBody && typeof rawBody === "object" ? (rawBody as { input?: unknown }).input : undefined;
+  const reason = rawBody && typeof rawBody === "object" ? (rawBody as { breakGlassReason?: unknown }).breakGlassReason : undefined;
+  const breakGlassReason = reg.risk !== "low" && typeof reason === "string" && reason.trim() ? reason.trim().slice(0, 2000) : undefined;
   const parsed = reg.def.input.safeParse(raw ?? {});
   if (!parsed.success) return { status: 400, body: { error: "the input is not valid", fieldErrors: fieldErrorsOf(parsed.error) } };
   const t = describeTarget(reg, parsed.data);
   if ("error" in t) return { status: 400, body: { error: "the input names no valid target", fieldErrors: { input: [t.error] } } };
   const secrets = [...portal.config.secretValues, ...secretValuesOf(reg.def.input, parsed.data)];
-  const dry = await runPreview(portal, reg, parsed.data, user, secrets);
+  const dry = await runPreview(portal, reg, parsed.data, user, secrets, breakGlassReason);
   return {
     status: 200,
     body: {
@@ -567,13 +575,14 @@ async function runPreview(
   input: unknown,
   user: Actorish,
   secrets: readonly string[],
+  breakGlassReason?: string,
 ): Promise<{ preview: unknown; error: string | null; invalid: boolean; fieldErrors: Record<string, string[]> }> {
   if (!reg.def.preview) return { preview: null, error: null, invalid: false, fieldErrors: {} };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error("preview timed out after 10s")), 10_000);
   try {
     const preview = await Promise.race([
-      reg.def.preview(input, { signal: controller.signal, actor: { username: user.username, roles: [...user.roles] } }),
+      reg.def.preview(input, { signal: controller.signal, actor: { username: user.username, roles: [...user.roles] }, ...(breakGlassReason ? { breakGlassReason } : {}) }),
       new Promise((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true })),
     ]);
     return { preview: scrubDeep(preview, secrets), error: null, invalid: false, fieldErrors: {} };

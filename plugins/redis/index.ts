@@ -1,0 +1,58 @@
+import { definePlugin, type ProbeDefinition } from "../plugin-api";
+import { deleteKeyAction } from "./actions/delete-key";
+import { deleteKeysAction } from "./actions/delete-keys";
+import { setTtlAction } from "./actions/set-ttl";
+import { createRedisClient } from "./client.server";
+import { RedisConfigSchema, type RedisConfig } from "./config";
+import { databasePreviewStore, memoryPreviewStore, previewMigrations } from "./preview-store";
+import { keyCountProbe, missingTtlProbe, patternSurveyor } from "./probes/key-pattern";
+import { clientsProbe, evictionsProbe, memoryProbe, pingProbe } from "./probes/server";
+
+/** The shop's key families, as the seed runbook lists them (demo mode). */
+export const DEMO_KEY_PATTERNS: RedisConfig["keyPatterns"] = {
+  "rate-limit": { pattern: "rate_limit:*", ttl: { min: "1s", max: "24h" }, description: "Rate-limit counters rate_limit:{user_id}:{period}; one without TTL blocks its user for good" },
+  "user-tier": { pattern: "user_tier:*", ttl: { min: "1s", max: "5m" }, description: "Cached user tiers, 5 minutes" },
+  analytics: { pattern: "analytics:*", ttl: { min: "1s", max: "24h" }, count: { warn: "> 3000", critical: "> 20000" }, description: "Per-user daily analytics, 24 hours; grows with traffic" },
+  idempotency: { pattern: "idempotency:*", ttl: { min: "1m", max: "48h" }, description: "Webhook idempotency markers, 48 hours" },
+};
+
+/** Names under which the demo shop (demo/shop/redis.ts) hands over its private Redis, or why there is none. */
+export const WORLD_URL = "redis.url";
+export const WORLD_UNAVAILABLE = "redis.unavailable";
+
+/** A host that can never resolve (RFC 2606): the demo config when no private redis-server could start. */
+const NOWHERE = "redis://redis-server-not-installed.invalid:6379/0";
+
+export default definePlugin<RedisConfig>({
+  id: "redis",
+  title: "Redis",
+  description: "Cache and rate-limit health: ping, memory, evictions, connection errors, key families by SCAN; guarded key deletion",
+  config: RedisConfigSchema,
+  migrations: previewMigrations,
+
+  async demo({ world, log }) {
+    const url = world?.get<string>(WORLD_URL);
+    if (!url) log.warn({ reason: world?.get<string>(WORLD_UNAVAILABLE) }, "redis demo: no private redis-server; the Redis probes say how to enable it");
+    return {
+      config: { url: url ?? NOWHERE, keyPatterns: DEMO_KEY_PATTERNS, timeouts: { connect: "2s", command: "2s", scan: "2s", probe: "6s" } },
+      stop: async () => {},
+    };
+  },
+
+  setup({ config, log, demo, world, database }) {
+    const unavailable = demo && world && !world.get<string>(WORLD_URL) ? (world.get<string>(WORLD_UNAVAILABLE) ?? "the demo Redis is not running") : undefined;
+    const client = createRedisClient(config, log, { unavailable });
+    const store = database ? databasePreviewStore(database) : memoryPreviewStore();
+    const probes: ProbeDefinition[] = [pingProbe(client, config), memoryProbe(client, config), evictionsProbe(client, config), clientsProbe(client, config)];
+    for (const [name, spec] of Object.entries(config.keyPatterns)) {
+      const survey = patternSurveyor(client, config, spec);
+      probes.push(keyCountProbe(name, spec, config, survey));
+      if (spec.ttl) probes.push(missingTtlProbe(name, spec, config, survey));
+    }
+    return {
+      probes,
+      actions: [deleteKeyAction(client, config), deleteKeysAction(client, config, store), setTtlAction(client, config)],
+      stop: () => client.close(),
+    };
+  },
+});

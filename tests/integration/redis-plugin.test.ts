@@ -133,6 +133,12 @@ describe("redis plugin on the real Redis (db 13)", () => {
     expect(p.before.value).toContain('"tier":"pro"');
     expect(p.before.value).not.toMatch(/tok_live_abcdef|sk_live_51Hsecretvalue/);
 
+    const glassPreview = await previewAction(t.portal, admin, "redis.delete-key", { input: { key: "session:abc" }, breakGlassReason: "stale session blocks the support account" });
+    expect(glassPreview.body.previewInvalid).toBe(false);
+    expect((glassPreview.body.preview as { summary: string }).summary).toMatch(/outside the configured patterns; allowed by break-glass/);
+    const shortReason = await submitAction(t.portal, admin, "redis.delete-key", { input: { key: "session:abc" }, confirm: "session:abc", breakGlassReason: "because" });
+    expect(shortReason.status).toBe(400);
+    expect(shortReason.body.fieldErrors).toHaveProperty("breakGlassReason");
     const glass = await submitAction(t.portal, admin, "redis.delete-key", {
       input: { key: "session:abc" },
       confirm: "session:abc",
@@ -174,6 +180,7 @@ describe("redis plugin on the real Redis (db 13)", () => {
     const def = t.portal.registry.actions.get("redis.delete-keys")!.def;
     const again = await def.preview!({ pattern: "analytics:*" }, { signal: new AbortController().signal, actor: { username: "admin", roles: ["admin"] } });
     let added = 0;
+    const writes: Promise<void>[] = [];
     const progress: number[] = [];
     const ctx: ActionContext = {
       runId: "run_test",
@@ -183,11 +190,14 @@ describe("redis plugin on the real Redis (db 13)", () => {
       log() {},
       progress(done) {
         progress.push(done);
-        if (done > 0 && done < 200) void writeKeys(r, "analytics:during:", 5, 86_400, added).then(() => (added += 5));
+        if (done > 0 && done < 200) {
+          writes.push(writeKeys(r, "analytics:during:", 5, 86_400, added));
+          added += 5;
+        }
       },
     };
     const result = await def.run({ pattern: "analytics:*", precondition: again.precondition }, ctx);
-    await new Promise((res) => setTimeout(res, 50));
+    await Promise.all(writes);
     expect(result.data).toMatchObject({ previewed: 200, deleted: 200 });
     expect(progress).toEqual([0, 40, 80, 120, 160, 200]);
     const survivors = await allKeys(r, "analytics:*");

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -39,7 +40,7 @@ describe.skipIf(!hasRedisServer)("demo shop's private redis-server", () => {
     expect(url).not.toContain(":6379/");
     expect(await r.config("GET", "save")).toEqual(["save", ""]);
     expect(await r.config("GET", "appendonly")).toEqual(["appendonly", "no"]);
-    expect((await r.config("GET", "dir"))[1]).toBe(fs.realpathSync(path.join(dir, "redis")));
+    expect(((await r.config("GET", "dir")) as string[])[1]).toBe(fs.realpathSync(path.join(dir, "redis")));
   });
 
   it("holds the shop's story: user_123 blocked by a rate-limit key without TTL, keys with their TTLs", async () => {
@@ -81,6 +82,44 @@ describe.skipIf(!hasRedisServer)("demo shop's private redis-server", () => {
     expect(fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")).toBe(false);
   });
 });
+
+describe.skipIf(!hasRedisServer)("demo redis-server after the portal is killed", () => {
+  it("stops with it: the watchdog sees the portal gone", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-redis-kill-"));
+    const script = `import { startDemoWorld } from ${JSON.stringify(path.resolve(__dirname, "../index.ts"))};
+      const log = { debug() {}, info() {}, warn() {}, error() {} };
+      await startDemoWorld({ dataDir: ${JSON.stringify(dir)}, log, portalUrl: "http://127.0.0.1:1" });
+      console.log("ready");
+      setInterval(() => {}, 1000);`;
+    const file = path.join(dir, "portal.mts");
+    fs.writeFileSync(file, script);
+    // node itself with tsx's loader (the tsx CLI would put a second process in between)
+    const child = spawn(process.execPath, ["--import", "tsx", file], { cwd: path.resolve(__dirname, "../.."), stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("the demo world did not start")), 30_000);
+        child.stdout!.on("data", (b: Buffer) => b.toString().includes("ready") && (clearTimeout(t), resolve()));
+      });
+      const pid = Number(fs.readFileSync(path.join(dir, "redis", "redis.pid"), "utf8"));
+      expect(alive(pid)).toBe(true);
+      child.kill("SIGKILL");
+      const deadline = Date.now() + 5000;
+      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(pid)).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    return !fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+  } catch {
+    return false;
+  }
+}
 
 describe("demo without redis-server", () => {
   it("registers the plugin and every probe says how to enable it", async () => {

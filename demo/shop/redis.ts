@@ -18,9 +18,9 @@ export const DAILY_LIMIT = 1000;
 const USERS = 40;
 const TRAFFIC_MS = 5_000;
 
-function findRedisServer(): string | null {
+function hasRedisServer(): boolean {
   const r = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
-  return r.status === 0 ? "redis-server" : null;
+  return r.status === 0;
 }
 
 function freePort(): Promise<number> {
@@ -105,8 +105,7 @@ export async function allowed(r: Redis, user: string): Promise<{ ok: boolean; co
 export const redisShop: DemoModule = {
   id: "redis",
   async start(world: DemoWorld) {
-    const bin = findRedisServer();
-    if (!bin) {
+    if (!hasRedisServer()) {
       world.provide("redis.unavailable", "redis-server is not installed, so the demo shop has no Redis: run `apt-get install redis-server` (Debian/Ubuntu) and restart Opsdeck");
       world.log.warn({}, "demo shop: redis-server not found; the Redis plugin will say how to enable it");
       return;
@@ -117,11 +116,11 @@ export const redisShop: DemoModule = {
     stopLeftover(pidFile);
     const port = await freePort();
     let output = "";
-    const child = spawn(
-      bin,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--pidfile", pidFile, "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--pidfile", pidFile, "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"];
+    // A small watchdog shell owns the server: it stops it when asked (TERM) and also when this
+    // process dies without a goodbye (kill -9), so no private server outlives the portal.
+    const watchdog = 'redis-server "$@" & r=$!; trap "kill $r 2>/dev/null; wait $r; exit 0" TERM INT; while kill -0 "$PORTAL_PID" 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1 & wait $!; done; kill $r 2>/dev/null; wait $r';
+    const child = spawn("bash", ["-c", watchdog, "opsdeck-demo-redis", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PORTAL_PID: String(process.pid) } });
     child.stdout?.on("data", (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
     child.stderr?.on("data", (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
     // A crash of the portal must not leave the private server running.

@@ -34,7 +34,7 @@ export default definePlugin<RedisConfig>({
     const url = world?.get<string>(WORLD_URL);
     if (!url) log.warn({ reason: world?.get<string>(WORLD_UNAVAILABLE) }, "redis demo: no private redis-server; the Redis probes say how to enable it");
     return {
-      config: { url: url ?? NOWHERE, keyPatterns: DEMO_KEY_PATTERNS, timeouts: { connect: "2s", command: "2s", scan: "2s", probe: "6s" } },
+      config: { url: url ?? NOWHERE, keyPatterns: DEMO_KEY_PATTERNS, timeouts: { connect: "3s", command: "3s", scan: "5s", probe: "12s" } },
       stop: async () => {},
     };
   },
@@ -43,15 +43,21 @@ export default definePlugin<RedisConfig>({
     const unavailable = demo && world && !world.get<string>(WORLD_URL) ? (world.get<string>(WORLD_UNAVAILABLE) ?? "the demo Redis is not running") : undefined;
     const client = createRedisClient(config, log, { unavailable });
     const store = database ? databasePreviewStore(database) : memoryPreviewStore();
+    // Bumped by every action run, so the probes read afresh after a fix instead of a shared older walk.
+    let generation = 0;
+    const changes = { generation: () => generation, changed: () => void generation++ };
     const probes: ProbeDefinition[] = [pingProbe(client, config), memoryProbe(client, config), evictionsProbe(client, config), clientsProbe(client, config)];
     for (const [name, spec] of Object.entries(config.keyPatterns)) {
-      const survey = patternSurveyor(client, config, spec);
+      const survey = patternSurveyor(client, config, spec, changes);
       probes.push(keyCountProbe(name, spec, config, survey));
       if (spec.ttl) probes.push(missingTtlProbe(name, spec, config, survey));
     }
     return {
       probes,
-      actions: [deleteKeyAction(client, config), deleteKeysAction(client, config, store), setTtlAction(client, config)],
+      actions: [deleteKeyAction(client, config), deleteKeysAction(client, config, store), setTtlAction(client, config)].map((a) => ({
+        ...a,
+        run: (input: never, ctx: Parameters<typeof a.run>[1]) => a.run(input, ctx).finally(changes.changed),
+      })),
       stop: () => client.close(),
     };
   },

@@ -24,9 +24,10 @@ export interface PatternSurvey {
  * One SCAN walk per pattern, shared by its probes: count, TTL check on a sample, largest keys.
  * Reads asking within a few seconds of each other share the same walk.
  */
-export function patternSurveyor(client: RedisClient, config: RedisConfig, spec: KeyPattern) {
+export function patternSurveyor(client: RedisClient, config: RedisConfig, spec: KeyPattern, changes: { generation(): number }) {
   let inflight: Promise<PatternSurvey> | null = null;
-  let last: PatternSurvey | null = null;
+  let last: (PatternSurvey & { generation: number }) | null = null;
+  let inflightGeneration = -1;
   const min = spec.ttl?.min ? parseDuration(spec.ttl.min) : null;
   const max = spec.ttl?.max ? parseDuration(spec.ttl.max) : null;
 
@@ -81,11 +82,19 @@ export function patternSurveyor(client: RedisClient, config: RedisConfig, spec: 
     return out;
   };
 
+  // Shared for a few seconds, unless one of this plugin's actions changed keys meanwhile.
   return (signal: AbortSignal): Promise<PatternSurvey> => {
-    if (last && Date.now() - last.at < 3000) return Promise.resolve(last);
-    inflight ??= survey(signal)
-      .then((s) => (last = s))
-      .finally(() => (inflight = null));
+    const generation = changes.generation();
+    if (last && last.generation === generation && Date.now() - last.at < 3000) return Promise.resolve(last);
+    if (!inflight || inflightGeneration !== generation) {
+      inflightGeneration = generation;
+      const p: Promise<PatternSurvey> = survey(signal)
+        .then((s) => (last = { ...s, generation }))
+        .finally(() => {
+          if (inflight === p) inflight = null;
+        });
+      inflight = p;
+    }
     return inflight;
   };
 }
@@ -129,7 +138,7 @@ export function missingTtlProbe(name: string, spec: KeyPattern, config: RedisCon
       const outside = s.outsideRangeCount ? `; ${s.outsideRangeCount} with a TTL outside the expected range${range ? ` (${range})` : ""}` : "";
       return {
         value: s.withoutTtlCount,
-        summary: `${s.withoutTtlCount} keys matching ${spec.pattern} have no TTL${sampled}${outside}`,
+        summary: `${s.withoutTtlCount} ${s.withoutTtlCount === 1 ? "key matching" : "keys matching"} ${spec.pattern} ${s.withoutTtlCount === 1 ? "has" : "have"} no TTL${sampled}${outside}`,
         rows: [...s.withoutTtl.map((key) => ({ key, ttl: "no TTL", problem: "never expires" })), ...s.outsideRange.map((o) => ({ key: o.key, ttl: o.ttl, problem: `TTL outside ${range}` }))],
       };
     },

@@ -70,7 +70,7 @@ export const RedisConfigSchema = z
     /** How many keys one SCAN probe checks for TTL and size (a sample on big keyspaces). */
     sampleKeys: z.number().int().min(10).max(1_000_000).default(20_000),
     /** The most keys one `redis.delete-keys` run may delete. */
-    maxDeleteKeys: z.number().int().min(1).max(10_000_000).default(100_000),
+    maxDeleteKeys: z.number().int().min(1).max(1_000_000).default(50_000),
     /** Keys per UNLINK during `redis.delete-keys`. */
     deleteBatch: z.number().int().min(1).max(10_000).default(500),
     /** Ping latency thresholds in ms. */

@@ -8,7 +8,7 @@ import { scanKeys } from "../scan";
 
 const SAMPLE = 20;
 /** A preview may walk longer than a probe: the operator is waiting for it on purpose. */
-const PREVIEW_SCAN_MS = 8_000;
+const PREVIEW_SCAN_MS = 5_000;
 
 export const PatternSchema = z
   .string()

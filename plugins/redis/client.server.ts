@@ -69,8 +69,11 @@ export function createRedisClient(config: RedisConfig, log: Logger, options: { u
     };
   }
 
+  const tls = new URL(config.url).protocol === "rediss:";
   const redis = new Redis(config.url, {
     db,
+    // rediss:// (Upstash and other managed Redis): TLS with the host name checked, whatever the URL's case.
+    ...(tls ? { tls: { servername: new URL(config.url).hostname } } : {}),
     lazyConnect: true,
     connectTimeout: connectMs,
     commandTimeout: commandMs,

@@ -256,3 +256,24 @@ describe("redis plugin with a wrong password", () => {
     expect(JSON.stringify(preview.body)).not.toContain(PASSWORD);
   });
 });
+
+describe("redis plugin with rediss:// to a server that speaks no TLS", () => {
+  let t: Awaited<ReturnType<typeof testPortal>>;
+  beforeAll(async () => {
+    t = await testPortal({
+      config: { plugins: { redis: { url: `rediss://default:tls-secret-4411@127.0.0.1:6379/${DB}`, timeouts: { connect: "1s", command: "1s", probe: "4s" } } } },
+      plugins: [redisPlugin],
+    });
+  });
+  afterAll(async () => t?.cleanup());
+
+  it("fails the TLS handshake within the timeout: unknown, the password never shown", async () => {
+    const engine = probeEngine(t.portal);
+    const t0 = performance.now();
+    const view = await engine.view("redis.ping", await engine.refresh("redis.ping"), false);
+    expect(performance.now() - t0).toBeLessThan(4500);
+    expect(view.status).toBe("unknown");
+    expect(view.error).toMatch(/^rediss:\/\/127\.0\.0\.1:6379 db 13/);
+    expect(JSON.stringify(view)).not.toContain("tls-secret-4411");
+  });
+});

@@ -50,7 +50,12 @@ export const RedisConfigSchema = z
     db: z.number().int().min(0).max(1023).optional(),
     /** Watched key families by name: each becomes `redis.keys-<name>` (and `redis.ttl-<name>` with `ttl`). */
     keyPatterns: z
-      .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "pattern names are kebab-case (rate-limit, user-tier)"), KeyPatternSchema)
+      .record(z.string(), KeyPatternSchema)
+      .superRefine((patterns, ctx) => {
+        for (const name of Object.keys(patterns)) {
+          if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) ctx.addIssue({ code: "custom", path: [name], message: "pattern names are kebab-case (rate-limit, user-tier): they become probe ids" });
+        }
+      })
       .default({}),
     timeouts: z
       .object({

@@ -114,6 +114,8 @@ export interface ActionContext {
   log(message: string): void;
   /** Report progress for long runs: done of total units. */
   progress(done: number, total?: number): void;
+  /** Set when the operator pressed with break-glass: the written reason (the run is reviewed later). */
+  breakGlassReason?: string;
 }
 
 export interface ActionPreview {
@@ -150,7 +152,7 @@ export interface ActionDefinition<I = any> {
   timeout?: string;
   /** True when run() honours ctx.signal, so the run page offers "cancel". */
   cancellable?: boolean;
-  preview?(input: I, ctx: { signal: AbortSignal; actor: Actor }): Promise<ActionPreview>;
+  preview?(input: I, ctx: { signal: AbortSignal; actor: Actor; breakGlassReason?: string }): Promise<ActionPreview>;
   run(input: I & { precondition?: string }, ctx: ActionContext): Promise<ActionResult>;
 }
 

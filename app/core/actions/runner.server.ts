@@ -137,6 +137,7 @@ export async function executeRun(portal: Portal, reg: RegisteredAction, run: Run
       actor: { username: run.actor, roles: parseRoles(run.roles) },
       idempotencyKey: `opsdeck-${run.id}`,
       signal: controller.signal,
+      ...(run.break_glass && run.break_glass_reason ? { breakGlassReason: run.break_glass_reason } : {}),
       log: appendLog,
       progress(doneUnits: number, total?: number) {
         if (!Number.isFinite(doneUnits)) return;

@@ -119,13 +119,16 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
     }
   }
 
+  // Break-glass (high and critical): the dry run and the run see the reason (e.g. to allow a key outside the usual patterns).
+  const breakGlassAsked = reg.risk !== "low" && req.breakGlassReason !== undefined && req.breakGlassReason !== null ? req.breakGlassReason.trim() : null;
+
   // 3b. the dry run must accept the input (over-refund, unknown order…), unless this key already has a run
   let preview: unknown = null;
   if (reg.def.preview) {
     const key = req.idempotencyKey ? `${user.username}|${reg.id}|${req.idempotencyKey}` : null;
     const known = key ? await portal.store.db.selectFrom("action_runs").select("id").where("idempotency_key", "=", key).executeTakeFirst() : undefined;
     if (!known) {
-      const dry = await runPreview(portal, reg, parsed.data, user, secrets);
+      const dry = await runPreview(portal, reg, parsed.data, user, secrets, breakGlassAsked ?? undefined);
       if (dry.kind === "invalid") {
         return refuse(portal, { ...entry, outcome: "invalid", details: { reason: `the dry run refused the input: ${dry.error}`, input: redacted } }, 400, {
           error: dry.error,
@@ -153,10 +156,10 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
     });
   }
 
-  // 5. approval (critical): a second admin, or break-glass with a reason
+  // 5. approval (critical): a second admin, or break-glass with a reason (also accepted on high risk, reviewed alike)
   let breakGlass: string | null = null;
-  if (reg.risk === "critical" && req.breakGlassReason !== undefined && req.breakGlassReason !== null) {
-    breakGlass = req.breakGlassReason.trim();
+  if (breakGlassAsked !== null) {
+    breakGlass = breakGlassAsked;
     if (breakGlass.length < 10) {
       return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "break-glass without a reason" } }, 400, {
         error: "break-glass needs a reason",
@@ -252,12 +255,14 @@ export async function previewAction(portal: Portal, user: User | null, actionId:
   if (!reg) return { status: 404, body: { error: "no such action" } };
   if (!mayRun(user.roles, reg.risk)) return { status: 403, body: { error: `forbidden: ${reg.risk}-risk actions need the ${requiredRole(reg.risk)} role` } };
   const raw = rawBody && typeof rawBody === "object" ? (rawBody as { input?: unknown }).input : undefined;
+  const reason = rawBody && typeof rawBody === "object" ? (rawBody as { breakGlassReason?: unknown }).breakGlassReason : undefined;
+  const breakGlassReason = reg.risk !== "low" && typeof reason === "string" && reason.trim() ? reason.trim().slice(0, 2000) : undefined;
   const parsed = reg.def.input.safeParse(raw ?? {});
   if (!parsed.success) return { status: 400, body: { error: "the input is not valid", fieldErrors: fieldErrorsOf(parsed.error) } };
   const t = describeTarget(reg, parsed.data);
   if ("error" in t) return { status: 400, body: { error: "the input names no valid target", fieldErrors: { input: [t.error] } } };
   const secrets = [...portal.config.secretValues, ...secretValuesOf(reg.def.input, parsed.data)];
-  const dry = await runPreview(portal, reg, parsed.data, user, secrets);
+  const dry = await runPreview(portal, reg, parsed.data, user, secrets, breakGlassReason);
   const shape = { actionId: reg.id, target: t.target, risk: reg.risk, confirm: reg.risk !== "low", approval: reg.risk === "critical" };
   if (dry.kind === "upstream") {
     return { status: dry.status, body: { ...shape, error: `the provider failed during the dry run: ${dry.error}`, previewError: dry.error, previewInvalid: false, upstream: true, providerStatus: dry.providerStatus } };

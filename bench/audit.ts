@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { appendAudit, appendAuditBatch, verifyChainRows, type AuditInput } from "~/core/audit/chain.server";
+import { appendAudit, appendAuditBatch, type AuditInput } from "~/core/audit/chain.server";
 import { CheckpointWriter } from "~/core/audit/checkpoint-writer.server";
 import { verifyAudit } from "~/core/audit/checkpoints.server";
 import { listAudit, type AuditFilter } from "~/core/audit/query.server";
@@ -84,11 +84,6 @@ export async function run(): Promise<Record<string, number>> {
     const report = await verifyAudit(store, { file: path.join(dir, "none.ndjson"), key: null, keySource: "none" });
     const verifyS = (performance.now() - v0) / 1000;
     if (!report.ok || report.checked !== TOTAL) throw new Error(`verify failed: ${JSON.stringify(report.problem)} checked ${report.checked}`);
-    // The same walk on one thread, to show what the worker thread's second half is worth.
-    const w0 = performance.now();
-    const single = await verifyChainRows(store, { parallel: false });
-    const verifySingleS = (performance.now() - w0) / 1000;
-    if (single.problem || single.checked !== TOTAL) throw new Error(`single-thread verify failed: ${JSON.stringify(single.problem)}`);
 
     // 4. The explorer's page query under a mix of filters.
     const mid = start + 45 * 86_400_000;
@@ -118,7 +113,6 @@ export async function run(): Promise<Record<string, number>> {
       audit_append_per_s: Math.round(appendPerS),
       audit_append_serial_per_s: Math.round(serialPerS),
       audit_verify_1m_s: Math.round(verifyS * 100) / 100,
-      audit_verify_1m_single_thread_s: Math.round(verifySingleS * 100) / 100,
       audit_page_ms_1m: Math.round(Math.max(...medians) * 100) / 100,
       audit_generate_1m_s: Math.round(generateS * 10) / 10,
     };

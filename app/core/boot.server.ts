@@ -42,7 +42,6 @@ async function builtInSteps(): Promise<BootStep[]> {
   steps.push((await import("./demo/history.server")).demoHistoryBootStep);
   steps.push((await import("./actions/recovery.server")).actionsBootStep);
   steps.push((await import("./probes/service.server")).startProbeSampling);
-  steps.push(refreshProbesAfterRuns);
   steps.push((await import("./runbooks/runbooks.server")).warmRunbooks);
   return steps;
 }
@@ -126,6 +125,9 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
     // Keys kept outside the database, read (or generated) now with the environment given to boot.
     initCheckpointWriter(portal, env);
     initRequestKey(portal, env);
+    // Not background work: pages must show a plugin's fresh readings after its run, CLIs and tests included.
+    const offRefresh = await refreshProbesAfterRuns(portal);
+    if (offRefresh) stops.push(offRefresh);
 
     const steps = [...(options.background === false ? [] : await builtInSteps()), ...(options.steps ?? [])];
     for (const step of steps) {

@@ -135,7 +135,7 @@ describe("authorization matrix: every registered action × role", () => {
     const ok = await call("demo.flush-cache", { input: { cache: "search" }, idempotencyKey: "token-admin-1" }, { authorization: `Bearer ${fullToken.token}` });
     expect(ok.status).toBe(202);
     const started = await portal.store.db.selectFrom("audit_entries").selectAll().where("run_id", "=", ok.body.runId).executeTakeFirstOrThrow();
-    expect(JSON.parse(started.details).via).toBe("token");
+    expect(JSON.parse(started.details).via).toBe(`token ${fullToken.id}`);
     const bogus = await call("demo.flush-cache", { input: { cache: "search" }, idempotencyKey: "token-bogus-1" }, { authorization: "Bearer odk_nope" });
     expect(bogus.status).toBe(401);
   });

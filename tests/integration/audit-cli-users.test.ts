@@ -11,11 +11,11 @@ import { freshDatabaseUrl } from "../helpers/portal";
 const ROOT = path.resolve(__dirname, "../..");
 
 function userCli(args: string[], env: Record<string, string>, input?: string) {
-  const r = spawnSync("npm", ["run", "--silent", "user", "--", ...args], { cwd: ROOT, env: { ...process.env, ...env }, input, encoding: "utf8", timeout: 90_000 });
+  const r = spawnSync("npm", ["run", "--silent", "user", "--", ...args], { cwd: ROOT, env: { ...process.env, ...env }, input, encoding: "utf8", timeout: 240_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe("npm run user", { timeout: 240_000 }, () => {
+describe("npm run user", { timeout: 900_000 }, () => {
   it("audits every user change it makes (add, roles, disable), covered by a signed checkpoint", async () => {
     const db = await freshDatabaseUrl("sqlite");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-cli-"));

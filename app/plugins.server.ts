@@ -7,7 +7,8 @@ import demo from "../plugins/demo";
 import firestore from "../plugins/firestore";
 import http from "../plugins/http";
 import paddle from "../plugins/paddle";
+import prometheus from "../plugins/prometheus";
 import stripe from "../plugins/stripe";
 import supabase from "../plugins/supabase";
 
-export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, demo];
+export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, demo];

@@ -3,12 +3,16 @@ import { json } from "@remix-run/node";
 import { parseDuration } from "../../plugins/plugin-api";
 import { requireUser } from "~/core/auth.server";
 import { rangeFromQuery, unknownProbe } from "~/core/probes/api.server";
+import { promqlChart } from "~/core/probes/promql-chart.server";
 import { probeEngine } from "~/core/probes/service.server";
 import { getPortal } from "~/core/portal.server";
 
 const MAX_POINTS = 360;
 
-/** `GET /api/probes/:probeId/history?range=24h`: stored samples for charts, at most 360 points. */
+/**
+ * `GET /api/probes/:probeId/history?range=24h`: stored samples for charts, at most 360 points;
+ * for a PromQL probe, Prometheus' own range with a step fitted to `width`.
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
   const id = params.probeId ?? "";
@@ -18,6 +22,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const rangeMs = rangeFromQuery(new URL(request.url).searchParams, parseDuration(portal.config.probes.retention));
   const to = engine.now();
   const from = to - rangeMs;
+  const promql = await promqlChart(request, id, rangeMs, to);
+  if (promql) return promql;
   const rows = await portal.store.db
     .selectFrom("probe_samples")
     .select(["at", "value", "status"])

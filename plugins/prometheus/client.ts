@@ -56,7 +56,8 @@ export function sampleValue(v: string): number | null {
 
 export interface PromClient {
   readonly baseUrl: string;
-  query(promql: string, opts?: { time?: Date; signal?: AbortSignal }): Promise<QueryData>;
+  /** `timeoutMs` lowers Prometheus' own evaluation timeout for this query. */
+  query(promql: string, opts?: { time?: Date; signal?: AbortSignal; timeoutMs?: number }): Promise<QueryData>;
   queryRange(promql: string, range: { start: Date; end: Date; stepSeconds: number }, opts?: { signal?: AbortSignal }): Promise<MatrixSeries[]>;
   alerts(opts?: { signal?: AbortSignal }): Promise<PromAlert[]>;
   rules(opts?: { signal?: AbortSignal }): Promise<{ name: string; file: string; rules: { name: string; type: string; query: string; state?: string; labels?: Labels; annotations?: Labels }[] }[]>;
@@ -106,7 +107,8 @@ export function createPromClient(o: PromClientOptions): PromClient {
   return {
     baseUrl: displayBase(base),
     query(promql, opts = {}) {
-      const p = new URLSearchParams({ query: promql, timeout: promTimeout });
+      const own = opts.timeoutMs !== undefined && opts.timeoutMs < o.timeoutMs ? `${Math.max(1, Math.round(opts.timeoutMs))}ms` : promTimeout;
+      const p = new URLSearchParams({ query: promql, timeout: own });
       if (opts.time) p.set("time", String(opts.time.getTime() / 1000));
       return call<QueryData>("/api/v1/query", p, opts.signal, "POST");
     },

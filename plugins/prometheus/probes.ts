@@ -1,4 +1,4 @@
-import { probe, type ProbeDefinition, type ProbeReading, type Thresholds } from "../plugin-api";
+import { parseDuration, probe, type ProbeDefinition, type ProbeReading, type Thresholds } from "../plugin-api";
 import type { PromClient, QueryData } from "./client";
 import { sampleValue } from "./client";
 import type { PromQuery } from "./config";
@@ -74,7 +74,9 @@ export function queryProbe(client: PromClient, name: string, q: PromQuery): Prob
     timeout: q.timeout,
     thresholds: q.thresholds,
     async read({ signal }) {
-      const data = await client.query(q.promql, { signal });
+      // Prometheus gives up a little before the probe's own timeout, so its reason reaches the widget.
+      const timeoutMs = q.timeout ? Math.max(50, Math.floor(parseDuration(q.timeout) * 0.8)) : undefined;
+      const data = await client.query(q.promql, { signal, timeoutMs });
       return { ...instantReading(data, q.unit, q.thresholds), links: [graphLink(client, q.promql)] };
     },
   });

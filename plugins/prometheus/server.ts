@@ -65,6 +65,8 @@ export interface StartOptions {
   history?: string;
   log?: Logger;
   bins?: { prometheus: string; promtool: string };
+  /** A port chosen by the caller (e.g. one already written into another server's config). */
+  port?: number;
 }
 
 function scrapeConfig(targets: ScrapeTarget[], interval: string, withRules: boolean): string {
@@ -113,7 +115,7 @@ export async function startPrometheus(o: StartOptions): Promise<PrivatePrometheu
 
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = attempt === 0 && o.port ? o.port : await freePort();
     const child = spawn(
       bins.prometheus,
       [

@@ -41,7 +41,7 @@ export function instantReading(data: QueryData, unit: string | undefined, thresh
   const rows = series.map((s) => {
     const row: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(s.labels)) row[k] = v;
-    row.value = s.value === null ? "NaN" : s.value;
+    row.value = s.value === null ? "NaN" : Number(s.value.toPrecision(6));
     return row;
   });
   if (series.length === 1) {

@@ -116,16 +116,21 @@ export async function startPrometheus(o: StartOptions): Promise<PrivatePrometheu
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = attempt === 0 && o.port ? o.port : await freePort();
+    // Through a small shell that holds our stdin: when this process dies, even by SIGKILL, the pipe
+    // closes and the shell stops prometheus, so no private server outlives its portal or test.
     const child = spawn(
-      bins.prometheus,
+      "/bin/sh",
       [
+        "-c",
+        '"$0" "$@" </dev/null & c=$!; trap \'kill $c 2>/dev/null; wait $c; exit 0\' TERM INT; cat >/dev/null; kill $c 2>/dev/null; wait $c',
+        bins.prometheus,
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${tsdb}`,
         `--web.listen-address=127.0.0.1:${port}`,
         "--storage.tsdb.retention.time=30d",
         "--log.level=warn",
       ],
-      { stdio: ["ignore", "ignore", "pipe"] },
+      { stdio: ["pipe", "ignore", "pipe"] },
     );
     let stderr = "";
     child.stderr?.on("data", (c: Buffer) => {
@@ -161,12 +166,13 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+    const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
     child.once("exit", () => {
       clearTimeout(kill);
       resolve();
     });
-    child.kill("SIGTERM");
+    // Closing stdin makes the shell stop prometheus (SIGTERM) and wait for it.
+    child.stdin?.end();
   });
 }
 

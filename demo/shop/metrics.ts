@@ -33,12 +33,34 @@ function random(seed: number): () => number {
   };
 }
 
-/** Request latency in seconds: mostly fast, with a slow tail that puts p95 a little above the seed's 300 ms line. */
+/**
+ * Request latency in seconds: bands of (share, from, to), uniform inside each. Mostly fast, with a
+ * slow tail that puts p95 a little above the seed's 300 ms line.
+ */
+const LATENCY_BANDS: [number, number, number][] = [
+  [0.8, 0.02, 0.12],
+  [0.16, 0.1, 0.3],
+  [0.04, 0.3, 1.2],
+];
 function latency(r: () => number): number {
-  const u = r();
-  if (u < 0.8) return 0.02 + r() * 0.1;
-  if (u < 0.96) return 0.1 + r() * 0.2;
-  return 0.3 + r() * 0.9;
+  let u = r();
+  for (const [share, from, to] of LATENCY_BANDS) {
+    if (u < share) return from + (u / share) * (to - from);
+    u -= share;
+  }
+  return 0.3;
+}
+/** A minute of requests as histogram increments (count per bucket, sum) without drawing each one. */
+function minuteOfRequests(n: number, r: () => number): { buckets: number[]; sum: number } {
+  const jitter = 1 + (r() - 0.5) * 0.3;
+  const shares = LATENCY_BANDS.map(([share]) => share * (share < 0.5 ? jitter : 1));
+  const total = shares.reduce((a, b) => a + b, 0);
+  const counts = shares.map((s) => (n * s) / total);
+  const buckets = BUCKETS.map((le) =>
+    Math.round(LATENCY_BANDS.reduce((acc, [, from, to], i) => acc + counts[i]! * Math.min(1, Math.max(0, (le - from) / (to - from))), 0)),
+  );
+  const sum = LATENCY_BANDS.reduce((acc, [, from, to], i) => acc + counts[i]! * ((from + to) / 2), 0);
+  return { buckets, sum };
 }
 
 type Counts = Record<string, number>;
@@ -53,11 +75,34 @@ export const shopMetrics: DemoModule = {
   id: "metrics",
   async start(world: DemoWorld) {
     const registry = new client.Registry();
-    const webhooks = new client.Counter({ name: "webhook_events_total", help: "Stripe webhook events by outcome", labelNames: ["provider", "status"] as const, registers: [registry] });
-    const checkoutRequests = new client.Counter({ name: "checkout_requests_total", help: "Checkout attempts", registers: [registry] });
-    const checkoutFailures = new client.Counter({ name: "checkout_failures_total", help: "Failed checkout attempts", registers: [registry] });
-    const invoices = new client.Counter({ name: "invoice_issue_total", help: "Invoice issue attempts by outcome", labelNames: ["status"] as const, registers: [registry] });
-    const refunds = new client.Counter({ name: "refund_operations_total", help: "Refund operations by outcome", labelNames: ["status"] as const, registers: [registry] });
+    const webhooks = new client.Counter({
+      name: "webhook_events_total",
+      help: "Stripe webhook events by outcome",
+      labelNames: ["provider", "status"] as const,
+      registers: [registry],
+    });
+    const checkoutRequests = new client.Counter({
+      name: "checkout_requests_total",
+      help: "Checkout attempts",
+      registers: [registry],
+    });
+    const checkoutFailures = new client.Counter({
+      name: "checkout_failures_total",
+      help: "Failed checkout attempts",
+      registers: [registry],
+    });
+    const invoices = new client.Counter({
+      name: "invoice_issue_total",
+      help: "Invoice issue attempts by outcome",
+      labelNames: ["status"] as const,
+      registers: [registry],
+    });
+    const refunds = new client.Counter({
+      name: "refund_operations_total",
+      help: "Refund operations by outcome",
+      labelNames: ["status"] as const,
+      registers: [registry],
+    });
     const duration = new client.Histogram({
       name: "http_request_duration_seconds",
       help: "HTTP request duration in seconds",
@@ -75,7 +120,14 @@ export const shopMetrics: DemoModule = {
     // The past day, one point a minute, ending now: counters carry on from there when live.
     const counts: Counts = {};
     const hist = { buckets: BUCKETS.map(() => 0), inf: 0, sum: 0, count: 0 };
-    const series = new Map<string, { name: string; labels: Record<string, string>; points: [number, number][] }>();
+    const series = new Map<
+      string,
+      {
+        name: string;
+        labels: Record<string, string>;
+        points: [number, number][];
+      }
+    >();
     const point = (name: string, labels: Record<string, string>, t: number, v: number) => {
       const key = `${name}${JSON.stringify(labels)}`;
       let s = series.get(key);
@@ -106,21 +158,16 @@ export const shopMetrics: DemoModule = {
       const spiking = at > now - SPIKE_MS;
       add("ref:success", events(RATES.refundsBaseline * (spiking ? RATES.refundSpikeFactor : 1), seconds));
       add("ref:failure", events(RATES.refundsBaseline * 0.05, seconds));
-      const requests = events(RATES.requests, seconds);
-      const observed: number[] = [];
-      for (let i = 0; i < requests; i++) observed.push(latency(r));
-      return observed;
+      return events(RATES.requests, seconds);
     };
 
     for (let t = now - HISTORY_MS; t <= now; t += 60_000) {
       const ts = Math.floor(t / 1000);
-      for (const v of simulate(60, t)) {
-        hist.count++;
-        hist.sum += v;
-        BUCKETS.forEach((b, i) => {
-          if (v <= b) hist.buckets[i]++;
-        });
-      }
+      const requests = simulate(60, t);
+      const minute = minuteOfRequests(requests, r);
+      hist.count += requests;
+      hist.sum += minute.sum;
+      minute.buckets.forEach((n, k) => (hist.buckets[k] += n));
       point("webhook_events_total", { provider: "stripe", status: "received" }, ts, counts["wh:received"] ?? 0);
       point("webhook_events_total", { provider: "stripe", status: "processed" }, ts, counts["wh:processed"] ?? 0);
       point("webhook_events_total", { provider: "stripe", status: "error" }, ts, counts["wh:error"] ?? 0);
@@ -162,18 +209,33 @@ export const shopMetrics: DemoModule = {
     };
     sync();
     const tick = setInterval(() => {
-      for (const v of simulate(1, Date.now())) duration.observe({ method: "GET", route: "/checkout", status: "200" }, v);
+      const requests = simulate(1, Date.now());
+      for (let i = 0; i < requests; i++) duration.observe({ method: "GET", route: "/checkout", status: "200" }, latency(r));
       sync();
     }, 1000);
     tick.unref();
     world.onStop(() => clearInterval(tick));
 
-    world.route("GET", "/metrics", async () => ({ status: 200, headers: { "content-type": registry.contentType }, body: await registry.metrics() }));
-    world.provide("shop.metrics", { job, path: "/metrics", history: openMetricsText([...series.values()]) });
+    world.route("GET", "/metrics", async () => ({
+      status: 200,
+      headers: { "content-type": registry.contentType },
+      body: await registry.metrics(),
+    }));
+    world.provide("shop.metrics", {
+      job,
+      path: "/metrics",
+      history: openMetricsText([...series.values()]),
+    });
   },
 };
 
-function openMetricsText(list: { name: string; labels: Record<string, string>; points: [number, number][] }[]): string {
+function openMetricsText(
+  list: {
+    name: string;
+    labels: Record<string, string>;
+    points: [number, number][];
+  }[],
+): string {
   const byName = new Map<string, typeof list>();
   for (const s of list) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
   const out: string[] = [];

@@ -5,7 +5,7 @@ import { PRESET_NAMES, PrometheusConfigSchema, type PrometheusConfig, type PromQ
 import { DEMO_RULES } from "./demo-rules";
 import { queriesWithPresets } from "./presets";
 import { alertsProbe, queryProbe, unavailableProbe } from "./probes";
-import { findPrometheus, INSTALL_HINT, startPrometheus } from "./server";
+import { findPrometheus, freePort, INSTALL_HINT, startPrometheus } from "./server";
 
 /** What the demo shop offers to be scraped (see demo/shop/metrics.ts). */
 interface ShopMetrics {
@@ -16,7 +16,12 @@ interface ShopMetrics {
 }
 
 function unavailableConfig(reason: string) {
-  return { url: "http://127.0.0.1:9", presets: [...PRESET_NAMES], alerts: false, unavailable: reason };
+  return {
+    url: "http://127.0.0.1:9",
+    presets: [...PRESET_NAMES],
+    alerts: false,
+    unavailable: reason,
+  };
 }
 
 export default definePlugin<PrometheusConfig>({
@@ -29,7 +34,9 @@ export default definePlugin<PrometheusConfig>({
     const bins = findPrometheus();
     if (!bins) {
       return {
-        config: unavailableConfig(`Prometheus is not installed on this machine. Install Debian's package (${INSTALL_HINT}) and restart: demo mode then runs a private one that scrapes the demo shop and this portal.`),
+        config: unavailableConfig(
+          `Prometheus is not installed on this machine. Install Debian's package (${INSTALL_HINT}) and restart: demo mode then runs a private one that scrapes the demo shop and this portal.`,
+        ),
         stop: async () => {},
       };
     }
@@ -37,34 +44,37 @@ export default definePlugin<PrometheusConfig>({
     const targets = [];
     if (world && shop) targets.push({ job: shop.job, url: `${world.shopUrl}${shop.path}` });
     if (world) targets.push({ job: "opsdeck", url: `${world.portalUrl}/metrics` });
-    try {
-      const server = await startPrometheus({
-        dir: path.join(world?.dataDir ?? dataDir, "prometheus"),
-        targets,
-        scrapeInterval: "15s",
-        rules: DEMO_RULES,
-        history: shop?.history,
-        log,
-        bins,
-      });
-      return {
-        config: {
-          url: server.url,
-          presets: [...PRESET_NAMES],
-          queries: {
-            "webhook-events": {
-              title: "Webhook events per minute, by status",
-              promql: "sum by (status) (rate(webhook_events_total[5m])) * 60",
-              unit: "/min",
-            },
+    // Loading the shop's day of history and starting take seconds: the portal does not wait for
+    // them (the first reads say "connection refused" until Prometheus answers).
+    const port = await freePort();
+    const started = startPrometheus({
+      dir: path.join(world?.dataDir ?? dataDir, "prometheus"),
+      targets,
+      scrapeInterval: "15s",
+      rules: DEMO_RULES,
+      history: shop?.history,
+      log,
+      bins,
+      port,
+    });
+    started.catch((err) => log.warn({ err: String(err) }, "demo: the private prometheus did not start"));
+    return {
+      config: {
+        url: `http://127.0.0.1:${port}`,
+        presets: [...PRESET_NAMES],
+        queries: {
+          "webhook-events": {
+            title: "Webhook events per minute, by status",
+            promql: "sum by (status) (rate(webhook_events_total[5m])) * 60",
+            unit: "/min",
           },
         },
-        stop: server.stop,
-      };
-    } catch (err) {
-      log.warn({ err: String(err) }, "demo: the private prometheus did not start");
-      return { config: unavailableConfig(`The private Prometheus for demo mode did not start: ${(err as Error).message}`), stop: async () => {} };
-    }
+      },
+      stop: async () => {
+        const server = await started.catch(() => null);
+        await server?.stop();
+      },
+    };
   },
   setup({ config }) {
     if (config.unavailable) return unavailableInstance(config.unavailable);
@@ -81,7 +91,13 @@ export default definePlugin<PrometheusConfig>({
     const service: PromqlService = {
       pluginId: "prometheus",
       adhocProbe(localId, promql, opts = {}) {
-        const q: PromQuery = { promql, unit: opts.unit, title: opts.title, thresholds: {}, every: "30s" };
+        const q: PromQuery = {
+          promql,
+          unit: opts.unit,
+          title: opts.title,
+          thresholds: {},
+          every: "30s",
+        };
         adhoc.set(localId, q);
         return queryProbe(client, localId, q);
       },
@@ -115,7 +131,13 @@ export async function rangeFor(client: PromClient, promql: string, opts: { from:
     stepSeconds,
     from: start * 1000,
     to: end * 1000,
-    series: series.map((s) => ({ labels: s.metric, points: s.values.map(([t, v]) => ({ at: Math.round(t * 1000), value: sampleValue(v) })) })),
+    series: series.map((s) => ({
+      labels: s.metric,
+      points: s.values.map(([t, v]) => ({
+        at: Math.round(t * 1000),
+        value: sampleValue(v),
+      })),
+    })),
   };
 }
 
@@ -130,5 +152,8 @@ function unavailableInstance(reason: string) {
     },
     check: async () => null,
   };
-  return { probes: [unavailableProbe(reason)], provides: { [PROMQL_SERVICE]: service } };
+  return {
+    probes: [unavailableProbe(reason)],
+    provides: { [PROMQL_SERVICE]: service },
+  };
 }

@@ -6,6 +6,7 @@ import { createPromClient, PrometheusError } from "./client";
 import { PrometheusConfigSchema } from "./config";
 import { PRESETS, queriesWithPresets } from "./presets";
 import { instantReading } from "./probes";
+import plugin from "./index";
 import { openMetrics } from "./server";
 
 const closers: (() => Promise<void>)[] = [];
@@ -90,5 +91,27 @@ describe("prometheus plugin", () => {
 
   it("writes OpenMetrics that promtool reads (label values escaped)", () => {
     expect(openMetrics([{ name: "m", labels: { a: 'x"y' }, points: [[10, 1], [70, 2]] }])).toBe('# TYPE m unknown\nm{a="x\\"y"} 1 10\nm{a="x\\"y"} 2 70\n# EOF\n');
+  });
+
+  it("demo mode without the binary: one warning probe says how to install it, and PromQL widgets say so too", async () => {
+    const before = process.env.PROMETHEUS_BIN;
+    process.env.PROMETHEUS_BIN = "/nonexistent/prometheus";
+    try {
+      const log = { debug() {}, info() {}, warn() {}, error() {} };
+      const demo = await plugin.demo!({ dataDir: "/tmp/unused", log });
+      const config = PrometheusConfigSchema.parse(demo.config);
+      const instance = await plugin.setup({ config, log, services: { get: () => undefined }, demo: true, dataDir: "/tmp/unused" });
+      expect(instance.probes!.map((p) => p.id)).toEqual(["setup"]);
+      const reading = await instance.probes![0]!.read({ signal: AbortSignal.timeout(1000), log, now: () => new Date() });
+      expect(reading.status).toBe("warn");
+      expect(reading.summary).toContain("apt-get install -y prometheus");
+      const service = instance.provides!.promql as { unavailable?: string; adhocProbe(id: string, q: string): { read: (c: unknown) => Promise<{ summary: string }> } };
+      expect(service.unavailable).toContain("apt-get install -y prometheus");
+      expect((await service.adhocProbe("q-1", "up").read({})).summary).toContain("apt-get install -y prometheus");
+      await demo.stop();
+    } finally {
+      if (before === undefined) delete process.env.PROMETHEUS_BIN;
+      else process.env.PROMETHEUS_BIN = before;
+    }
   });
 });

@@ -73,8 +73,21 @@ export async function checkPromqlLive(dir: string, registry: PluginRegistry): Pr
   if (service.unavailable) return { problems: [], note: `PromQL queries not run against a server (${service.unavailable})` };
   const problems: LintProblem[] = [];
   const seen = new Map<string, Promise<string | null>>();
+  // A Prometheus that is still starting (demo mode starts it in the background) gets 30 s.
+  const until = Date.now() + 30_000;
+  const check = async (promql: string): Promise<string | null> => {
+    for (;;) {
+      try {
+        return await service.check(promql, AbortSignal.timeout(15_000));
+      } catch (err) {
+        const message = (err as Error).message;
+        if (!message.startsWith("network:") || Date.now() > until) return `could not be checked: ${message}`;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
   for (const f of found) {
-    if (!seen.has(f.promql)) seen.set(f.promql, service.check(f.promql, AbortSignal.timeout(15_000)).catch((err) => `could not be checked: ${(err as Error).message}`));
+    if (!seen.has(f.promql)) seen.set(f.promql, check(f.promql));
     const problem = await seen.get(f.promql)!;
     if (problem) problems.push({ file: f.file, line: f.line, message: `PromQL "${f.promql}": ${problem}` });
   }

@@ -9,6 +9,8 @@ export interface PromClientOptions {
   basicAuth?: { username: string; password: string };
   /** Sent to Prometheus as the query `timeout` and enforced here (plus a small margin). */
   timeoutMs: number;
+  /** Demo mode: resolves when the private Prometheus answers; calls wait for it (within their signal). */
+  ready?: Promise<unknown>;
 }
 
 export type Labels = Record<string, string>;
@@ -76,6 +78,10 @@ export function createPromClient(o: PromClientOptions): PromClient {
     const own = AbortSignal.timeout(o.timeoutMs + 1000);
     const combined = signal ? AbortSignal.any([signal, own]) : own;
     const url = `${base}${path}`;
+    if (o.ready) {
+      const waiting = o.ready.catch(() => undefined);
+      await Promise.race([waiting, new Promise((_, reject) => combined.addEventListener("abort", () => reject(combined.reason), { once: true }))]);
+    }
     let res: Response;
     try {
       res =

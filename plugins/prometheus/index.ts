@@ -58,6 +58,7 @@ export default definePlugin<PrometheusConfig>({
       port,
     });
     started.catch((err) => log.warn({ err: String(err) }, "demo: the private prometheus did not start"));
+    world?.provide("prometheus.ready", started);
     return {
       config: {
         url: `http://127.0.0.1:${port}`,
@@ -76,13 +77,14 @@ export default definePlugin<PrometheusConfig>({
       },
     };
   },
-  setup({ config }) {
+  setup({ config, world }) {
     if (config.unavailable) return unavailableInstance(config.unavailable);
     const client = createPromClient({
       url: config.url,
       bearerToken: config.bearerToken,
       basicAuth: config.basicAuth,
       timeoutMs: parseDuration(config.timeout),
+      ready: world?.get<Promise<unknown>>("prometheus.ready"),
     });
     const queries = queriesWithPresets(config.queries, config.presets);
     const adhoc = new Map<string, PromQuery>();

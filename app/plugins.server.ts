@@ -7,8 +7,9 @@ import demo from "../plugins/demo";
 import firestore from "../plugins/firestore";
 import http from "../plugins/http";
 import paddle from "../plugins/paddle";
+import prometheus from "../plugins/prometheus";
 import redis from "../plugins/redis";
 import stripe from "../plugins/stripe";
 import supabase from "../plugins/supabase";
 
-export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, redis, demo];
+export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, demo];

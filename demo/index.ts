@@ -5,6 +5,7 @@ import { SANDBOXES, sandboxDirectory } from "./sandboxes";
 import { SHOP_STRIPE_WEBHOOK_PATH } from "./shop/catalog";
 import { stripeWebhooks } from "./shop/stripe-webhooks";
 import { redisShop } from "./shop/redis";
+import { shopMetrics } from "./shop/metrics";
 import { createWorld } from "./world";
 
 /**
@@ -18,7 +19,7 @@ export interface DemoModule {
 }
 
 /** The shop's modules, in start order. Add a module here (demo/shop/<name>.ts) to extend the shop. */
-const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop];
+const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, shopMetrics];
 
 /** Demo mode only: starts the simulated shop that every plugin's sandbox talks about. */
 export async function startDemoWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {

@@ -7,6 +7,7 @@ import pino from "pino";
 import { ConfigError } from "~/core/config.server";
 import { bootPortal } from "~/core/boot.server";
 import type { Portal } from "~/core/portal.server";
+import { checkPromqlLive } from "~/core/runbooks/lint-promql.server";
 import { lintRunbooks } from "~/core/runbooks/lint.server";
 import { scanRunbooks } from "~/core/runbooks/source.server";
 
@@ -30,7 +31,9 @@ async function main(): Promise<number> {
       return 2;
     }
     const count = scanRunbooks(dir).length;
-    const problems = lintRunbooks(dir, portal.registry);
+    const live = await checkPromqlLive(dir, portal.registry);
+    const problems = [...lintRunbooks(dir, portal.registry), ...live.problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+    if (live.note) process.stdout.write(`lint:runbooks: ${live.note}\n`);
     const shown = (file: string) => {
       const rel = path.relative(process.cwd(), path.join(dir, file));
       return rel.startsWith("..") ? path.join(dir, file) : rel;

@@ -15,6 +15,17 @@ if [ ! -x "$CHROMIUM" ]; then
   fi
 fi
 
+# The Prometheus plugin's tests run Debian's prometheus and promtool as private processes.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "The Prometheus tests need Debian's prometheus; installing it (apt-get install -y --no-install-recommends prometheus)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null || { echo "Could not install prometheus."; exit 1; }
+  else
+    echo "The Prometheus tests need Debian's prometheus package (prometheus and promtool on PATH). Install it with: sudo apt-get install -y --no-install-recommends prometheus" >&2
+    exit 1
+  fi
+fi
+
 if ! node -e "
 const pg=require('pg');const os=require('os');
 const url=process.env.OPSDECK_TEST_PG||'postgres://127.0.0.1:5432/test';

@@ -2,15 +2,21 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { parseDuration } from "../../plugins/plugin-api";
 import { requireUser } from "~/core/auth.server";
+import { promqlChart } from "~/core/probes/promql-chart.server";
 import { getPortal } from "~/core/portal.server";
 import { rangeFromQuery, unknownProbe } from "~/core/probes/api.server";
 import { probeEngine, probeHistory } from "~/core/probes/service.server";
 
-/** `GET /api/probes/:probeId/history?range=24h`: stored samples for charts, at most 360 points. */
+/**
+ * `GET /api/probes/:probeId/history?range=24h`: stored samples for charts, at most 360 points;
+ * for a PromQL probe, Prometheus' own range with a step fitted to `width`.
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
   const id = params.probeId ?? "";
   if (!probeEngine().has(id)) return unknownProbe(id);
   const rangeMs = rangeFromQuery(new URL(request.url).searchParams, parseDuration(getPortal().config.probes.retention));
+  const promql = await promqlChart(request, id, rangeMs, probeEngine().now());
+  if (promql) return promql;
   return json(await probeHistory(id, rangeMs), { headers: { "Cache-Control": "no-store" } });
 }

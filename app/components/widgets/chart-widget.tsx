@@ -17,6 +17,9 @@ export interface HistoryJson {
   to: number;
   thresholds: { warn?: string; critical?: string };
   samples: { at: number; value: number | null; status: string }[];
+  /** PromQL charts: how many series the query returned, and which one is drawn when several. */
+  series?: number;
+  shownSeries?: string;
 }
 
 /** `::chart{probe="…" range="24h"}`: stored samples over the range with threshold lines. */
@@ -34,7 +37,7 @@ export function ChartWidget({ slot }: { slot: WidgetSlot }) {
   useEffect(() => {
     if (!mounted) return;
     const controller = new AbortController();
-    fetch(`/api/probes/${encodeURIComponent(slot.id)}/history?range=${encodeURIComponent(range)}`, { signal: controller.signal, headers: { accept: "application/json" } })
+    fetch(`/api/probes/${encodeURIComponent(slot.id)}/history?range=${encodeURIComponent(range)}&width=${CHART_WIDTH}`, { signal: controller.signal, headers: { accept: "application/json" } })
       .then(async (res) => {
         const body = await res.json();
         if (!res.ok) throw new Error(body?.fieldErrors?.range?.[0] ?? body?.error ?? `HTTP ${res.status}`);
@@ -83,6 +86,7 @@ export function ChartWidget({ slot }: { slot: WidgetSlot }) {
           : null}
         {thresholds.warn ? ` · warn ${thresholds.warn}` : null}
         {thresholds.critical ? ` · critical ${thresholds.critical}` : null}
+        {history?.shownSeries ? ` · ${history.series} series, showing ${history.shownSeries} (aggregate with sum() for one line)` : null}
       </figcaption>
     </figure>
   );

@@ -152,8 +152,14 @@ export class ProbeEngine {
   }
 
   settingsOf(id: string): ProbeSettings {
-    const s = this.settings.get(id);
-    if (!s) throw new UnknownProbeError(id);
+    let s = this.settings.get(id);
+    if (!s) {
+      // Probes registered after start (a PromQL directive's ad hoc probe) get their settings on first use.
+      const probe = this.opts.registry.probes.get(id);
+      if (!probe) throw new UnknownProbeError(id);
+      s = this.resolveSettings(probe);
+      this.settings.set(id, s);
+    }
     return s;
   }
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseDuration } from "../../../plugins/plugin-api";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { CLOBBER_PREFIX } from "./dom-names.server";
+import { isPromqlDirective, promqlDirectiveProblems } from "./lint-promql.server";
 import { DIRECTIVES, resolveRelative, type DirectiveName } from "./render.server";
 import { loadRunbook, type LoadedRunbook } from "./runbooks.server";
 import { fileInside, scanRunbooks } from "./source.server";
@@ -126,7 +127,8 @@ export function lintRunbooks(dir: string, registry: PluginRegistry): LintProblem
         }
         for (const p of checkPresetInput(rest, action.def.input)) add(d.line, `::action{id="${id}"}: ${p}`);
       } else {
-        if (!registry.probes.has(id)) add(d.line, `unknown probe id "${id}" in ::${d.name}`);
+        if (isPromqlDirective(d.name, d.attributes)) for (const p of promqlDirectiveProblems(d.name, rest, registry)) add(d.line, p);
+        else if (!registry.probes.has(id)) add(d.line, `unknown probe id "${id}" in ::${d.name}`);
         if (d.name === "chart" && rest.range !== undefined) {
           try {
             parseDuration(rest.range);

@@ -63,6 +63,8 @@ export interface FrontMatter {
   severity?: string;
   plugins: string[];
   tags: string[];
+  /** Alert names this runbook answers (`alert:` in front matter), for the alerts widget's links. */
+  alert?: string[];
 }
 
 export interface RenderedRunbook {
@@ -97,6 +99,7 @@ const FrontMatterSchema = z.object({
   severity: scalar.optional(),
   plugins: stringList.default([]),
   tags: stringList.default([]),
+  alert: stringList.optional(),
 });
 
 const SLOT_TAG = "opsdeck-slot";
@@ -183,7 +186,10 @@ export function renderRunbook(source: string, options: RenderOptions): RenderedR
         else if (!(node.name in DIRECTIVES)) ref.problem = `Unknown directive "::${node.name}" — expected ::status, ::chart, ::table or ::action`;
         else {
           const attr = DIRECTIVES[node.name as DirectiveName];
-          if (!attributes[attr]) ref.problem = `::${node.name} needs a ${attr}="…" attribute`;
+          // Probe widgets may name a PromQL query instead of a probe (`::chart{promql="…"}`).
+          const promql = attr === "probe" && !attributes.probe && attributes.promql !== undefined;
+          if (promql && !attributes.promql.trim()) ref.problem = `::${node.name}{promql=""} needs a query`;
+          else if (!attributes[attr] && !promql) ref.problem = `::${node.name} needs a ${attr}="…" attribute`;
         }
         directives.push(ref);
         const placeholder = {

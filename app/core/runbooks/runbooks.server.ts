@@ -4,6 +4,7 @@ import type { RunbookBlock, RunbookPageData, RunbookSummary } from "~/lib/runboo
 import type { WidgetKind, WidgetSlot } from "~/lib/widgets";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { getPortal } from "../portal.server";
+import { ensurePromqlProbe, promqlProbeId } from "../probes/promql.server";
 import { DIRECTIVES, decodeRunbook, renderRunbook, type DirectiveName, type RenderedRunbook } from "./render.server";
 import { findRunbookFile, scanRunbooks, type RunbookFile } from "./source.server";
 
@@ -50,7 +51,8 @@ function parsedSlots(r: RenderedRunbook): WidgetSlot[] {
   r.directives.forEach((d, i) => {
     if (d.problem || !(d.name in DIRECTIVES)) return;
     const attr = DIRECTIVES[d.name as DirectiveName];
-    const { [attr]: id, ...attrs } = d.attributes;
+    const { [attr]: probeOrAction, ...attrs } = d.attributes;
+    const id = probeOrAction ?? promqlProbeId(attrs.promql ?? "", attrs.unit);
     slots.push({ kind: d.name as WidgetKind, id, attrs, line: d.line, key: `${d.name}-${i}` });
   });
   return slots;
@@ -73,6 +75,9 @@ export function resolveBlocks(r: RenderedRunbook, registry: PluginRegistry): { b
       if (!registry.actions.has(slot.id)) {
         return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown action "${slot.id}" in ::action — no enabled plugin provides it` };
       }
+    } else if (slot.attrs.promql !== undefined && !d.attributes.probe) {
+      const problem = ensurePromqlProbe(registry, slot.id, slot.attrs);
+      if (problem) return { type: "warning", key: `warning-${i}`, line: d.line, message: `::${slot.kind}{promql}: ${problem}` };
     } else if (!registry.probes.has(slot.id)) {
       return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown probe "${slot.id}" in ::${slot.kind} — no enabled plugin provides it` };
     }

@@ -1,0 +1,161 @@
+import path from "node:path";
+import { definePlugin, parseDuration, PROMQL_SERVICE, type ProbeDefinition, type PromqlService } from "../plugin-api";
+import { createPromClient, PrometheusError, sampleValue, type PromClient } from "./client";
+import { PRESET_NAMES, PrometheusConfigSchema, type PrometheusConfig, type PromQuery } from "./config";
+import { DEMO_RULES } from "./demo-rules";
+import { queriesWithPresets } from "./presets";
+import { alertsProbe, queryProbe, unavailableProbe } from "./probes";
+import { findPrometheus, freePort, INSTALL_HINT, startPrometheus } from "./server";
+
+/** What the demo shop offers to be scraped (see demo/shop/metrics.ts). */
+interface ShopMetrics {
+  job: string;
+  path: string;
+  /** OpenMetrics text of the shop's past day, loaded before the private prometheus starts. */
+  history?: string;
+}
+
+function unavailableConfig(reason: string) {
+  return {
+    url: "http://127.0.0.1:9",
+    presets: [...PRESET_NAMES],
+    alerts: false,
+    unavailable: reason,
+  };
+}
+
+export default definePlugin<PrometheusConfig>({
+  id: "prometheus",
+  title: "Prometheus",
+  description: "PromQL values and ranges, the seeds' panels as presets, firing and pending alerts.",
+  config: PrometheusConfigSchema,
+  provides: [PROMQL_SERVICE],
+  async demo({ dataDir, log, world }) {
+    const bins = findPrometheus();
+    if (!bins) {
+      return {
+        config: unavailableConfig(
+          `Prometheus is not installed on this machine. Install Debian's package (${INSTALL_HINT}) and restart: demo mode then runs a private one that scrapes the demo shop and this portal.`,
+        ),
+        stop: async () => {},
+      };
+    }
+    const shop = world?.get<ShopMetrics>("shop.metrics");
+    const targets = [];
+    if (world && shop) targets.push({ job: shop.job, url: `${world.shopUrl}${shop.path}` });
+    if (world) targets.push({ job: "opsdeck", url: `${world.portalUrl}/metrics` });
+    // Loading the shop's day of history and starting take seconds: the portal does not wait for
+    // them (the first reads say "connection refused" until Prometheus answers).
+    const port = await freePort();
+    const started = startPrometheus({
+      dir: path.join(world?.dataDir ?? dataDir, "prometheus"),
+      targets,
+      scrapeInterval: "15s",
+      rules: DEMO_RULES,
+      history: shop?.history,
+      log,
+      bins,
+      port,
+    });
+    started.catch((err) => log.warn({ err: String(err) }, "demo: the private prometheus did not start"));
+    world?.provide("prometheus.ready", started);
+    return {
+      config: {
+        url: `http://127.0.0.1:${port}`,
+        presets: [...PRESET_NAMES],
+        queries: {
+          "webhook-events": {
+            title: "Webhook events per minute, by status",
+            promql: "sum by (status) (rate(webhook_events_total[5m])) * 60",
+            unit: "/min",
+          },
+        },
+      },
+      stop: async () => {
+        const server = await started.catch(() => null);
+        await server?.stop();
+      },
+    };
+  },
+  setup({ config, world }) {
+    if (config.unavailable) return unavailableInstance(config.unavailable);
+    const client = createPromClient({
+      url: config.url,
+      bearerToken: config.bearerToken,
+      basicAuth: config.basicAuth,
+      timeoutMs: parseDuration(config.timeout),
+      ready: world?.get<Promise<unknown>>("prometheus.ready"),
+    });
+    const queries = queriesWithPresets(config.queries, config.presets);
+    const adhoc = new Map<string, PromQuery>();
+    const probes: ProbeDefinition[] = Object.entries(queries).map(([name, q]) => queryProbe(client, name, q));
+    if (config.alerts) probes.push(alertsProbe(client));
+    const service: PromqlService = {
+      pluginId: "prometheus",
+      adhocProbe(localId, promql, opts = {}) {
+        const q: PromQuery = {
+          promql,
+          unit: opts.unit,
+          title: opts.title,
+          thresholds: {},
+          every: "30s",
+        };
+        adhoc.set(localId, q);
+        return queryProbe(client, localId, q);
+      },
+      queryOf(localId) {
+        const q = queries[localId] ?? adhoc.get(localId);
+        return q ? { promql: q.promql, unit: q.unit, title: q.title } : undefined;
+      },
+      range: (promql, opts) => rangeFor(client, promql, opts),
+      async check(promql, signal) {
+        try {
+          await client.query(promql, { signal });
+          return null;
+        } catch (err) {
+          if (err instanceof PrometheusError && (err.errorType === "bad_data" || err.errorType === "execution")) return err.message;
+          throw err;
+        }
+      },
+    };
+    return { probes, provides: { [PROMQL_SERVICE]: service } };
+  },
+});
+
+/** Step fitted to the chart: about `points` points over the range, aligned to the step. */
+export async function rangeFor(client: PromClient, promql: string, opts: { from: Date; to: Date; points: number; signal?: AbortSignal }) {
+  const spanS = Math.max(1, (opts.to.getTime() - opts.from.getTime()) / 1000);
+  const stepSeconds = Math.max(1, Math.ceil(spanS / Math.max(1, Math.floor(opts.points))));
+  const start = Math.floor(opts.from.getTime() / 1000 / stepSeconds) * stepSeconds;
+  const end = Math.floor(opts.to.getTime() / 1000 / stepSeconds) * stepSeconds;
+  const series = await client.queryRange(promql, { start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds }, { signal: opts.signal });
+  return {
+    stepSeconds,
+    from: start * 1000,
+    to: end * 1000,
+    series: series.map((s) => ({
+      labels: s.metric,
+      points: s.values.map(([t, v]) => ({
+        at: Math.round(t * 1000),
+        value: sampleValue(v),
+      })),
+    })),
+  };
+}
+
+function unavailableInstance(reason: string) {
+  const service: PromqlService = {
+    pluginId: "prometheus",
+    unavailable: reason,
+    adhocProbe: (localId) => ({ ...unavailableProbe(reason), id: localId }),
+    queryOf: () => undefined,
+    range: async () => {
+      throw new Error(reason);
+    },
+    check: async () => null,
+  };
+  return {
+    probes: [unavailableProbe(reason)],
+    provides: { [PROMQL_SERVICE]: service },
+  };
+}

@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { requireSession } from "~/core/auth.server";
+import { handle, readBody } from "~/core/http/index.server";
 import { changeUser, listUsers, UserChangeError, UserChangeSchema } from "~/core/users.server";
 import { ROLES } from "~/lib/roles";
 
@@ -15,20 +16,21 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requireSession(request, "admin");
-  const form = await request.formData();
-  const parsed = UserChangeSchema.safeParse({
-    intent: form.get("intent"),
-    username: form.get("username"),
-    password: form.get("password") ?? undefined,
-    roles: form.getAll("roles"),
-  });
-  if (!parsed.success) return json({ ok: false, message: "Check the fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors }, { status: 400 });
-  try {
-    return json({ ok: true, message: await changeUser(admin, parsed.data), fieldErrors: {} });
-  } catch (err) {
-    if (err instanceof UserChangeError) return json({ ok: false, message: err.message, fieldErrors: {} }, { status: err.status });
-    throw err;
-  }
+  return handle(
+    async () => {
+      const form = await readBody(request, { accept: "form" });
+      const roles = form.roles === undefined ? [] : Array.isArray(form.roles) ? form.roles : [form.roles];
+      const parsed = UserChangeSchema.safeParse({ intent: form.intent, username: form.username, password: form.password ?? undefined, roles });
+      if (!parsed.success) return json({ ok: false, message: "Check the fields.", fieldErrors: z.flattenError(parsed.error).fieldErrors }, { status: 400 });
+      try {
+        return json({ ok: true, message: await changeUser(admin, parsed.data), fieldErrors: {} });
+      } catch (err) {
+        if (err instanceof UserChangeError) return json({ ok: false, message: err.message, fieldErrors: {} }, { status: err.status });
+        throw err;
+      }
+    },
+    { ok: false, message: "The request could not be read." },
+  );
 }
 
 export default function UsersPage() {

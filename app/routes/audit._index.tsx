@@ -6,6 +6,7 @@ import { pendingApprovals, reviewQueue } from "~/core/actions/runs.server";
 import { checkpointSettings, verifyAudit, type VerifyReport } from "~/core/audit/checkpoints.server";
 import { listAudit, parseAuditFilter } from "~/core/audit/query.server";
 import { getUser, publicUser, requestAddress, requireUser } from "~/core/auth.server";
+import { handle, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";
 
@@ -35,7 +36,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
 let verifying: Promise<VerifyReport> | null = null;
 
 export async function action({ request }: ActionFunctionArgs) {
-  const form = await request.formData();
+  return handle(() => decide(request), { intent: null, report: null, message: "The request could not be read.", changes: null });
+}
+
+async function decide(request: Request) {
+  const fields = await readBody(request, { accept: "form" });
+  const form = { get: (name: string) => (typeof fields[name] === "string" ? (fields[name] as string) : null) };
   const intent = String(form.get("intent") ?? "");
   const portal = getPortal();
   if (intent === "verify") {
@@ -82,7 +88,7 @@ function time(ms: number): string {
 
 export default function AuditPage() {
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const result = useActionData<typeof decide>();
   const nav = useNavigation();
   const [params] = useSearchParams();
   const verifying = nav.state !== "idle" && nav.formData?.get("intent") === "verify";

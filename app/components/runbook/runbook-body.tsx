@@ -20,6 +20,37 @@ function jumpTo(hash: string, event: { preventDefault(): void }): void {
   target.scrollIntoView({ block: "start" });
 }
 
+let mermaidReady: Promise<typeof import("mermaid").default> | null = null;
+let mermaidCount = 0;
+
+/** Draws one diagram (mermaid loads on first use); the source stays shown if it cannot be drawn. */
+async function drawMermaid(block: HTMLElement): Promise<void> {
+  const source = block.querySelector("code")?.textContent ?? "";
+  if (!source.trim() || block.dataset.mermaidState) return;
+  block.dataset.mermaidState = "drawing";
+  try {
+    mermaidReady ??= import("mermaid").then(({ default: mermaid }) => {
+      mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default", htmlLabels: false, flowchart: { htmlLabels: false } });
+      return mermaid;
+    });
+    const [mermaid, { default: DOMPurify }] = await Promise.all([mermaidReady, import("dompurify")]);
+    const { svg } = await mermaid.render(`mermaid-${++mermaidCount}`, source);
+    const figure = document.createElement("div");
+    figure.className = "mermaid-diagram";
+    figure.setAttribute("role", "img");
+    figure.setAttribute("aria-label", "Diagram");
+    figure.innerHTML = DOMPurify.sanitize(svg, { USE_PROFILES: { svg: true, svgFilters: true, html: true } });
+    block.prepend(figure);
+    block.dataset.mermaidState = "drawn";
+  } catch (err) {
+    block.dataset.mermaidState = "failed";
+    const note = document.createElement("p");
+    note.className = "mermaid-error muted";
+    note.textContent = `This diagram could not be drawn (${err instanceof Error ? err.message.split("\n")[0] : "mermaid error"}); its source is shown below.`;
+    block.prepend(note);
+  }
+}
+
 function isPlainClick(e: MouseEvent | ReactMouseEvent): boolean {
   return e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey;
 }
@@ -53,6 +84,25 @@ export function RunbookBody({ blocks }: { blocks: RunbookBlock[] }) {
     body.addEventListener("click", onClick);
     return () => body.removeEventListener("click", onClick);
   }, []);
+
+  useEffect(() => {
+    const body = ref.current;
+    if (!body) return;
+    const blocks = [...body.querySelectorAll<HTMLElement>("[data-mermaid]")];
+    if (!blocks.length || typeof IntersectionObserver === "undefined") return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) continue;
+          observer.unobserve(entry.target);
+          void drawMermaid(entry.target as HTMLElement);
+        }
+      },
+      { rootMargin: "200px" },
+    );
+    blocks.forEach((b) => observer.observe(b));
+    return () => observer.disconnect();
+  }, [blocks]);
 
   return (
     <div className="runbook-body" ref={ref}>

@@ -98,6 +98,14 @@ describe("lintRunbooks", () => {
     ]);
     fs.rmSync(path.join(dir, "sub/bad.md"));
   });
+
+  it("warns where a placeholder would vanish on GitHub, not where it is code", () => {
+    write("placeholders.md", "# P\n\nCopy to gs://<bucket>/exports and run `set-lifecycle.sh <BUCKET> <DAYS>`.\n\n    cp <src> <dst>\n");
+    expect(lintRunbooks(dir, registry).filter((p) => p.file === "placeholders.md").map((p) => `${p.line}: ${p.message}`)).toEqual([
+      "3: placeholder <bucket> is read as an HTML tag: GitHub and most viewers drop it (the portal keeps it); write `<bucket>` or \\<bucket>",
+    ]);
+    fs.rmSync(path.join(dir, "placeholders.md"));
+  });
 });
 
 describe("getRunbook / listRunbooks / searchRunbooks", () => {

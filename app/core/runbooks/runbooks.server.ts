@@ -3,7 +3,7 @@ import MiniSearch from "minisearch";
 import type { RunbookBlock, RunbookPageData, RunbookSummary } from "~/components/runbook/types";
 import type { WidgetKind, WidgetSlot } from "~/components/widgets/types";
 import type { PluginRegistry } from "../plugins/registry.server";
-import { getPortal } from "../portal.server";
+import { getPortal, hasPortal } from "../portal.server";
 import { DIRECTIVES, decodeRunbook, renderRunbook, type DirectiveName, type RenderedRunbook } from "./render.server";
 import { findRunbookFile, scanRunbooks, type RunbookFile } from "./source.server";
 
@@ -14,7 +14,7 @@ export interface LoadedRunbook {
 }
 
 /** Parsed runbooks by absolute file, kept until the file's mtime or size changes. */
-const cache = new Map<string, { mtimeMs: number; size: number; loaded: LoadedRunbook }>();
+const cache = new Map<string, { mtimeMs: number; size: number; tocDepth: number | undefined; loaded: LoadedRunbook }>();
 
 export function runbooksDir(): string {
   return getPortal().runbooksDir;
@@ -22,11 +22,12 @@ export function runbooksDir(): string {
 
 /** Reads and renders one file, or returns the cached result when it has not changed. */
 export function loadRunbook(file: RunbookFile): LoadedRunbook {
+  const tocDepth = hasPortal() ? getPortal().config.runbooks.tocDepth : undefined;
   const hit = cache.get(file.abs);
-  if (hit && hit.mtimeMs === file.mtimeMs && hit.size === file.size) return hit.loaded;
+  if (hit && hit.mtimeMs === file.mtimeMs && hit.size === file.size && hit.tocDepth === tocDepth) return hit.loaded;
   const { text, invalidUtf8 } = decodeRunbook(fs.readFileSync(file.abs));
-  const loaded: LoadedRunbook = { file, rendered: renderRunbook(text, { file: file.file }), invalidUtf8 };
-  cache.set(file.abs, { mtimeMs: file.mtimeMs, size: file.size, loaded });
+  const loaded: LoadedRunbook = { file, rendered: renderRunbook(text, { file: file.file, tocDepth }), invalidUtf8 };
+  cache.set(file.abs, { mtimeMs: file.mtimeMs, size: file.size, tocDepth, loaded });
   return loaded;
 }
 

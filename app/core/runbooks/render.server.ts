@@ -118,15 +118,24 @@ const sanitizeSchema = {
 
 // `$…$` stays text: runbooks are full of `$HOME` and `$5 refunds`; math is `$$…$$` or ```math.
 const markdown = unified().use(remarkParse).use(remarkFrontmatter, ["yaml"]).use(remarkGfm).use(remarkDirective).use(remarkMath, { singleDollarTextMath: false });
-const toHast = unified()
-  // ids are prefixed once, by sanitize; in-page links are fixed up after it (see finishTree)
-  .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: "" })
-  .use(rehypeRaw)
-  .use(rehypeSanitize, sanitizeSchema)
-  .use(rehypeSlug)
-  // KaTeX's markup is made by us from the math text, after sanitize; `trust` stays off.
-  .use(rehypeKatex, { strict: "ignore" })
-  .use(rehypeHighlight, { detect: false });
+const hastPipeline = (withRawHtml: boolean) => {
+  const p = unified()
+    // ids are prefixed once, by sanitize; in-page links are fixed up after it (see finishTree)
+    .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: "" });
+  // Re-parsing the tree as HTML (parse5) is a sixth of a cold render: only when there is raw HTML.
+  if (withRawHtml) p.use(rehypeRaw);
+  return (
+    p
+      .use(rehypeSanitize, sanitizeSchema)
+      .use(rehypeSlug)
+      // KaTeX's markup is made by us from the math text, after sanitize; `trust` stays off.
+      .use(rehypeKatex, { strict: "ignore" })
+      .use(rehypeHighlight, { detect: false })
+  );
+};
+const toHast = hastPipeline(true);
+const toHastWithoutRaw = hastPipeline(false);
+const HTML_COMMENT = /^<!--[\s\S]*?-->$/;
 
 /** GitLab's `[[_TOC_]]` and the Markdown-extensions `[TOC]` marker, alone in a paragraph. */
 const TOC_MARKER = /^(?:\[\[_TOC_\]\]|\[TOC\])$/i;
@@ -172,6 +181,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
   const headings: string[] = [];
   let firstH1: string | undefined;
   let tocMarkers = 0;
+  let rawHtml = false;
 
   visit(mdast as any, (node: MdastNode, index: number | undefined, parent: any) => {
     const line = node.position?.start.line ?? 0;
@@ -200,6 +210,11 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
         links.push({ url: node.url, line, kind: "image" });
         return;
       case "html": {
+        // Comments are never shown (sanitize drops them): drop them before the HTML pass.
+        if (HTML_COMMENT.test(node.value.trim()) && parent && index !== undefined) {
+          parent.children.splice(index, 1);
+          return index;
+        }
         // `gs://<bucket>/…`: a lone tag that is no HTML element is a placeholder, kept as written.
         const tag = LONE_TAG.exec(node.value.trim());
         if (tag && !HTML_ELEMENTS.has(tag[1].toLowerCase()) && parent && index !== undefined) {
@@ -207,6 +222,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
           parent.children.splice(index, 1, parent.type === "root" ? { type: "paragraph", children: [{ type: "text", value: node.value }] } : { type: "text", value: node.value });
           return index + 1;
         }
+        rawHtml = true;
         for (const m of node.value.matchAll(/\b(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
           const before = node.value.slice(0, m.index).split("\n").length - 1;
           links.push({ url: m[2] ?? m[3] ?? "", line: line + before, kind: m[1].toLowerCase() === "src" ? "image" : "link" });
@@ -248,7 +264,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
     }
   });
 
-  const hast = toHast.runSync(mdast as never) as unknown as HastRoot;
+  const hast = (rawHtml ? toHast : toHastWithoutRaw).runSync(mdast as never) as unknown as HastRoot;
   const ids = finishTree(hast, options.file);
   const tocDepth = frontMatter.tocDepth ?? options.tocDepth ?? 4;
   const toc = tableOfContents(hast, tocDepth);

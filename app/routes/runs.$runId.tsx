@@ -4,7 +4,9 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { getRun, type RunView } from "~/core/actions/runs.server";
 import { listAudit } from "~/core/audit/query.server";
+import { getRunbook } from "~/core/runbooks/runbooks.server";
 import { publicUser, requireUser } from "~/core/auth.server";
+import { runContext } from "~/core/incidents/joining.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";
 import { ResultRows } from "~/components/widgets/result-rows";
@@ -17,7 +19,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const run = await getRun(portal, params.runId ?? "");
   if (!run) throw json({ error: "There is no run with this id." }, { status: 404 });
   const { entries } = await listAudit(portal.store, { run: run.runId, limit: 100 });
-  return json({ run, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
+  const context = await runContext(portal.store, run);
+  const runbookTitle = context.runbook ? (getRunbook(context.runbook)?.title ?? null) : null;
+  return json({ run, context: { ...context, runbookTitle }, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
 }
 
 const ACTIVE = ["awaiting_approval", "pending", "started"];
@@ -28,7 +32,13 @@ async function postJson(url: string, body: unknown = {}) {
   return { ok: res.ok, data };
 }
 
+/** Keyed by run: going from run A to a new run B (a fix button on A's page) shows B at once. */
 export default function RunPage() {
+  const data = useLoaderData<typeof loader>();
+  return <RunView key={data.run.runId} />;
+}
+
+function RunView() {
   const data = useLoaderData<typeof loader>();
   const [run, setRun] = useState<RunView>(data.run as unknown as RunView);
   const [entries, setEntries] = useState(data.entries);
@@ -77,9 +87,22 @@ export default function RunPage() {
 
   return (
     <section className="run-page" aria-labelledby="run-title">
-      <p className="muted">
+      <nav className="muted run-crumbs" aria-label="Where this run belongs">
+        {data.context.runbook ? (
+          <>
+            <Link to={`/runbooks/${data.context.runbook.split("/").map(encodeURIComponent).join("/")}`} data-testid="run-runbook">
+              ← {data.context.runbookTitle ?? data.context.runbook}
+            </Link>{" "}
+            ·{" "}
+          </>
+        ) : null}
+        {run.incidentId ? (
+          <>
+            <Link to={`/incidents/${run.incidentId}`}>Incident: {data.context.incidentTitle ?? run.incidentId}</Link> ·{" "}
+          </>
+        ) : null}
         <Link to="/audit">Audit</Link> › run <code>{run.runId}</code>
-      </p>
+      </nav>
       <h1 id="run-title">{run.title}</h1>
       <dl className="run-facts">
         <dt>Status</dt>
@@ -123,7 +146,9 @@ export default function RunPage() {
           <>
             <dt>Incident</dt>
             <dd>
-              <Link to={`/incidents/${run.incidentId}`}>{run.incidentId}</Link>
+              <Link to={`/incidents/${run.incidentId}`} data-testid="run-incident">
+                {data.context.incidentTitle ?? run.incidentId}
+              </Link>
             </dd>
           </>
         ) : null}

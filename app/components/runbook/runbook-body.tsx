@@ -1,4 +1,4 @@
-import { useEffect, useRef, type MouseEvent as ReactMouseEvent } from "react";
+import { useEffect, useRef, useState, type MouseEvent as ReactMouseEvent } from "react";
 import { Widget } from "~/components/widgets/widget";
 import type { RunbookBlock, TocEntry } from "./types";
 
@@ -110,7 +110,7 @@ export function RunbookBody({ blocks }: { blocks: RunbookBlock[] }) {
         b.type === "html" ? (
           <div key={b.key} className="runbook-chunk" dangerouslySetInnerHTML={{ __html: b.html }} />
         ) : b.type === "slot" ? (
-          <div key={b.key} className="runbook-widget" data-slot-key={b.slot.key}>
+          <div key={b.key} id={`slot-${b.slot.key}`} className="runbook-widget" data-slot-key={b.slot.key}>
             <Widget slot={b.slot} />
           </div>
         ) : (
@@ -125,11 +125,17 @@ export function RunbookBody({ blocks }: { blocks: RunbookBlock[] }) {
 
 /** The generated table of contents beside the text. */
 export function RunbookToc({ toc }: { toc: TocEntry[] }) {
+  // Folded on a phone (it sits below the text there), open beside the text on a desktop.
+  const [compact, setCompact] = useState(false);
+  useEffect(() => {
+    if (window.matchMedia?.("(max-width: 900px)").matches) setCompact(true);
+  }, []);
   if (!toc.length) return null;
   const min = Math.min(...toc.map((t) => t.depth));
   return (
     <nav className="runbook-toc" aria-label="On this page">
-      <p className="runbook-toc-title">On this page</p>
+      <details open={!compact} onToggle={(e) => setCompact(!(e.currentTarget as HTMLDetailsElement).open)}>
+      <summary className="runbook-toc-title">On this page</summary>
       <ul>
         {toc.map((t, i) => (
           <li key={`${t.id}-${i}`} style={{ paddingLeft: `${(t.depth - min) * 0.9}rem` }}>
@@ -139,6 +145,7 @@ export function RunbookToc({ toc }: { toc: TocEntry[] }) {
           </li>
         ))}
       </ul>
+      </details>
     </nav>
   );
 }

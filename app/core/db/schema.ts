@@ -2,6 +2,7 @@ import type { Tables as Foundation } from "./migrations/001-foundation";
 import type { Tables as Probes } from "./migrations/002-probes";
 import type { Tables as ActionsAudit } from "./migrations/003-actions-audit";
 import type { Tables as Incidents } from "./migrations/004-incidents";
+import type { Tables as RunOrigins } from "./migrations/006-run-origins";
 
 /** The whole store: each migration file declares the tables it creates. */
-export interface Database extends Foundation, Probes, ActionsAudit, Incidents {}
+export interface Database extends Foundation, Probes, ActionsAudit, Incidents, RunOrigins {}

@@ -69,7 +69,8 @@ export class ProbeSampler {
     const value = outcome.kind === "ok" ? (outcome.reading?.value ?? null) : null;
     const summary = outcome.kind === "ok" ? (outcome.reading?.summary ?? "") : view.summary;
     const previous = this.lastStatus.get(probeId);
-    const changed = previous === undefined ? status !== "unknown" : previous !== status;
+    // The first reading after start (nothing stored before) is where the probe is, not a change.
+    const changed = previous !== undefined && previous !== status;
     const from: ProbeStatus = previous ?? "unknown";
     const probe = this.engine.probe(probeId);
 

@@ -70,15 +70,20 @@ export function resolveBlocks(r: RenderedRunbook, registry: PluginRegistry): { b
     const d = r.directives[b.index];
     const slot = byIndex.get(b.index);
     if (!slot) return { type: "warning", key: `warning-${i}`, message: d.problem ?? `Directive ::${d.name} cannot be shown`, line: d.line };
+    let resolved: WidgetSlot;
     if (slot.kind === "action") {
-      if (!registry.actions.has(slot.id)) {
+      const action = registry.actions.get(slot.id);
+      if (!action) {
         return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown action "${slot.id}" in ::action — no enabled plugin provides it` };
       }
-    } else if (!registry.probes.has(slot.id)) {
-      return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown probe "${slot.id}" in ::${slot.kind} — no enabled plugin provides it` };
+      resolved = { ...slot, title: action.def.title, risk: action.risk };
+    } else {
+      const probe = registry.probes.get(slot.id);
+      if (!probe) return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown probe "${slot.id}" in ::${slot.kind} — no enabled plugin provides it` };
+      resolved = { ...slot, title: probe.def.title };
     }
-    slots.push(slot);
-    return { type: "slot", key: slot.key, slot };
+    slots.push(resolved);
+    return { type: "slot", key: resolved.key, slot: resolved };
   });
   return { blocks, slots };
 }
@@ -239,4 +244,20 @@ export async function warmRunbooks(portal: { runbooksDir: string; log: { warn(ob
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+/**
+ * Runbooks whose text names any of the terms (a probe's id, its title, the resource it reads),
+ * whole words, case-insensitive; for the overview when no runbook shows a probe in a widget.
+ */
+export function runbooksMentioning(terms: string[], options: { dir?: string } = {}): { path: string; title: string }[] {
+  const wanted = terms.map((t) => t.trim().toLowerCase()).filter((t) => t.length >= 4);
+  if (!wanted.length) return [];
+  const index = indexFor(options.dir ?? runbooksDir());
+  const out: { path: string; title: string }[] = [];
+  for (const [path, doc] of index.docs) {
+    const text = `${doc.entry.title}\n${doc.text}`.toLowerCase();
+    if (wanted.some((t) => new RegExp(`(^|[^a-z0-9])${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^a-z0-9])`).test(text))) out.push({ path, title: doc.entry.title });
+  }
+  return out.sort((a, b) => a.title.localeCompare(b.title));
 }

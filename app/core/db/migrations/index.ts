@@ -3,6 +3,7 @@ import * as m001 from "./001-foundation";
 import * as m002 from "./002-probes";
 import * as m003 from "./003-actions-audit";
 import * as m004 from "./004-incidents";
+import * as m006 from "./006-run-origins";
 
 /** The one ordered list of migrations. Each feature owns its file. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "002-probes": m002,
   "003-actions-audit": m003,
   "004-incidents": m004,
+  "006-run-origins": m006,
 };

@@ -31,10 +31,15 @@ function runbookIndex(log: { warn(o: unknown, m?: string): void }) {
   return { byProbe };
 }
 
-/** Words a runbook would use for what a probe reads: its id, its title, its name without the plugin. */
-function probeTerms(p: { id: string; title: string }): string[] {
-  const name = p.id.split(".").slice(1).join(".");
-  return [p.id, p.title, name.replace(/[-_]+/g, " "), name];
+/**
+ * Words a runbook would use for what a probe reads: its id, and the resource it names — the part
+ * of its title in parentheses (`opsHealth/stripeWebhook`) or what its summary reads "in" (`stripeEvents`).
+ */
+function probeTerms(p: { id: string; title: string; summary?: string }): string[] {
+  const terms = [p.id];
+  for (const m of p.title.matchAll(/\(([^()]+)\)/g)) terms.push(m[1]);
+  for (const m of (p.summary ?? "").matchAll(/\b(?:in|from|collection|document|table|key)\s+`?([A-Za-z][\w/.:-]{3,})/g)) terms.push(m[1]);
+  return terms;
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -79,9 +84,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-function safeMentions(p: { id: string; title: string }, log: { warn(o: unknown, m?: string): void }) {
+function safeMentions(p: { id: string; title: string; summary?: string }, log: { warn(o: unknown, m?: string): void }) {
   try {
-    return runbooksMentioning(probeTerms(p));
+    return runbooksMentioning(probeTerms(p), p.title);
   } catch (err) {
     log.warn({ err }, "overview: runbooks could not be searched");
     return [];

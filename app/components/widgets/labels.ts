@@ -43,5 +43,5 @@ export function toMinorUnits(text: string, currency: string | null | undefined):
 
 /** Input fields that hold money in minor units (Stripe-style `amount`, `amountRefunded`). */
 export function isMoneyField(key: string): boolean {
-  return /^amount$|Amount$|^amount_/.test(key);
+  return /amount/i.test(key);
 }

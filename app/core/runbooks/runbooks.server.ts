@@ -247,17 +247,23 @@ export async function warmRunbooks(portal: { runbooksDir: string; log: { warn(ob
 }
 
 /**
- * Runbooks whose text names any of the terms (a probe's id, its title, the resource it reads),
- * whole words, case-insensitive; for the overview when no runbook shows a probe in a widget.
+ * Runbooks whose text names any of the terms (a probe's id, the resource it reads), whole words,
+ * case-insensitive; best first: more mentions, and a title sharing words with `about`. For the
+ * overview when no runbook shows a probe in a widget.
  */
-export function runbooksMentioning(terms: string[], options: { dir?: string } = {}): { path: string; title: string }[] {
-  const wanted = terms.map((t) => t.trim().toLowerCase()).filter((t) => t.length >= 4);
+export function runbooksMentioning(terms: string[], about = "", options: { dir?: string } = {}): { path: string; title: string }[] {
+  const wanted = [...new Set(terms.map((t) => t.trim().toLowerCase()).filter((t) => t.length >= 4))];
   if (!wanted.length) return [];
+  const patterns = wanted.map((t) => new RegExp(`(^|[^a-z0-9])${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^a-z0-9])`, "g"));
+  const aboutWords = new Set(about.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 4));
   const index = indexFor(options.dir ?? runbooksDir());
-  const out: { path: string; title: string }[] = [];
+  const scored: { path: string; title: string; score: number }[] = [];
   for (const [path, doc] of index.docs) {
     const text = `${doc.entry.title}\n${doc.text}`.toLowerCase();
-    if (wanted.some((t) => new RegExp(`(^|[^a-z0-9])${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^a-z0-9])`).test(text))) out.push({ path, title: doc.entry.title });
+    const hits = patterns.reduce((n, re) => n + (text.match(re)?.length ?? 0), 0);
+    if (!hits) continue;
+    const shared = doc.entry.title.toLowerCase().split(/[^a-z0-9]+/).filter((w) => aboutWords.has(w)).length;
+    scored.push({ path, title: doc.entry.title, score: hits + 3 * shared });
   }
-  return out.sort((a, b) => a.title.localeCompare(b.title));
+  return scored.sort((a, b) => b.score - a.score || a.title.localeCompare(b.title)).map(({ path, title }) => ({ path, title }));
 }

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { describeAction, submitAction } from "~/core/actions/pipeline.server";
+import { isRequest, submitRequest } from "~/core/actions/requests.server";
 import { readJsonBody, respond } from "~/core/actions/runs.server";
 import { getUser, requireUser } from "~/core/auth.server";
 import { incidentForRun, joinableIncidents, recordRunOrigin } from "~/core/incidents/joining.server";
@@ -17,7 +18,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ ...describeAction(reg), incidents }, { headers: { "Cache-Control": "no-store" } });
 }
 
-/** POST `{ input, confirm, idempotencyKey, incidentId?, runbook?, evidence?, breakGlassReason? }` → `{ runId, status }`. */
+/**
+ * POST `{ input, confirm, idempotencyKey, incidentId?, runbook?, evidence?, breakGlassReason? }` → `{ runId, status }`;
+ * with `request: { reason }` (a user who may not run it) → 202 `{ runId, status: "requested" }`.
+ */
 export async function action({ request, params }: ActionFunctionArgs) {
   if (request.method !== "POST") return json({ error: "use POST" }, { status: 405, headers: { Allow: "GET, POST" } });
   const portal = getPortal();
@@ -29,6 +33,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const value = body.value as Record<string, unknown>;
     value.incidentId = await incidentForRun(portal.store, value, params.actionId ?? "");
   }
+  // "Ask an admin": `request: { reason }` from a user who may not run it → 202 { runId, status: "requested" }
+  if (body.ok && isRequest(body.value)) return respond(await submitRequest(portal, user, params.actionId ?? "", body.value as Record<string, unknown>));
   const result = await submitAction(portal, user, params.actionId ?? "", body.ok ? body.value : undefined, body.ok ? {} : { bodyError: body });
   if (body.ok) await recordRunOrigin(portal.store, result.body, body.value);
   return respond(result);

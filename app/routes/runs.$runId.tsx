@@ -1,11 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, useNavigate, useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { getRun, type RunView } from "~/core/actions/runs.server";
 import { listAudit } from "~/core/audit/query.server";
 import { getRunbook } from "~/core/runbooks/runbooks.server";
 import { publicUser, requireUser } from "~/core/auth.server";
+import { requestOf } from "~/core/actions/requests.server";
 import { runContext } from "~/core/incidents/joining.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";
@@ -21,10 +22,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { entries } = await listAudit(portal.store, { run: run.runId, limit: 100 });
   const context = await runContext(portal.store, run);
   const runbookTitle = context.runbook ? (getRunbook(context.runbook)?.title ?? null) : null;
-  return json({ run, context: { ...context, runbookTitle }, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
+  const runRequest = await requestOf(portal, run.runId);
+  return json({ run, request: runRequest, context: { ...context, runbookTitle }, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
 }
 
-const ACTIVE = ["awaiting_approval", "pending", "started"];
+const ACTIVE = ["requested", "awaiting_approval", "pending", "started"];
 
 async function postJson(url: string, body: unknown = {}) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -75,9 +77,27 @@ function RunView() {
 
   const isAdmin = hasRole(data.user.roles, "admin");
   const mayDecide = run.status === "awaiting_approval" && isAdmin && data.user.username !== run.actor;
+  const mayDecideRequest = run.status === "requested" && isAdmin && data.user.username !== run.actor;
   const mayCancel = (run.status === "started" && run.cancellable && !run.cancelRequested) || (run.status === "awaiting_approval" && (data.user.username === run.actor || isAdmin));
   const pct = run.progress && run.progress.total ? Math.min(100, Math.round((run.progress.done / run.progress.total) * 100)) : null;
   const result = run.result as { summary?: string; links?: { label: string; href: string }[]; rows?: Record<string, unknown>[] } | null;
+
+  const navigate = useNavigate();
+  const revalidator = useRevalidator();
+  const [requestConfirm, setRequestConfirm] = useState("");
+  // When a request is decided, reload the page data (who decided, the run it became).
+  const wasActive = useRef(active);
+  useEffect(() => {
+    if (wasActive.current && !active && data.request) revalidator.revalidate();
+    wasActive.current = active;
+  }, [active, data.request, revalidator]);
+  const decide = async (decision: "approve" | "deny") => {
+    const r = await postJson(`/api/runs/${run.runId}/approval`, { decision, ...(decision === "approve" && run.risk !== "low" ? { confirm: requestConfirm.trim() } : {}) });
+    const body = r.data as { error?: string; runId?: string };
+    if (r.ok && decision === "approve" && body.runId && body.runId !== run.runId) return navigate(`/runs/${body.runId}`);
+    setMessage(r.ok ? "Declined." : body.error ?? "That did not work.");
+    await refresh();
+  };
 
   const act = async (url: string, body: unknown, done: string) => {
     const r = await postJson(url, body);
@@ -165,6 +185,54 @@ function RunView() {
             {run.progress!.done} / {run.progress!.total} ({pct}%)
           </span>
         </div>
+      ) : null}
+
+      {data.request ? (
+        <section className="run-request card" aria-label="Request" data-testid="run-request">
+          {data.request.kind === "request" ? (
+            <>
+              <p>
+                <strong>{data.request.requestedBy}</strong> asked an admin to run this: <q>{data.request.reason}</q>
+              </p>
+              {run.status === "requested" && data.user.username === run.actor ? <p className="hint">Waiting for an admin. This page updates when one decides.</p> : null}
+              {run.status === "accepted" && data.request.startedRunId ? (
+                <p data-testid="request-outcome">
+                  {data.request.decidedBy} ran it: <Link to={`/runs/${data.request.startedRunId}`}>see the run</Link>.
+                </p>
+              ) : null}
+              {run.status === "rejected" ? <p data-testid="request-outcome">Declined by {run.approvedBy}{run.error ? ` (${run.error})` : ""}.</p> : null}
+              {run.status === "expired" ? <p data-testid="request-outcome">No admin decided in time; ask again if it is still needed.</p> : null}
+            </>
+          ) : (
+            <p>
+              Run on request of <strong>{data.request.requestedBy}</strong> (<Link to={`/runs/${data.request.requestRunId}`}>the request</Link>): <q>{data.request.reason}</q>
+            </p>
+          )}
+          {mayDecideRequest ? (
+            <form
+              className="request-decision"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void decide("approve");
+              }}
+            >
+              {run.risk !== "low" ? (
+                <label>
+                  Type <code>{run.target}</code> to confirm
+                  <input value={requestConfirm} onChange={(e) => setRequestConfirm(e.target.value)} autoComplete="off" spellCheck={false} data-testid="request-confirm" />
+                </label>
+              ) : null}
+              <div className="run-buttons">
+                <button type="submit" className={run.risk === "low" ? "" : "danger"} disabled={run.risk !== "low" && requestConfirm.trim() !== run.target}>
+                  Run it as {data.user.username}
+                </button>
+                <button type="button" className="secondary" onClick={() => void decide("deny")}>
+                  Decline
+                </button>
+              </div>
+            </form>
+          ) : null}
+        </section>
       ) : null}
 
       <div className="run-buttons">

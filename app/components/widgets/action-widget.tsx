@@ -174,6 +174,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   const [attempted, setAttempted] = useState(false);
   const [incidentId, setIncidentId] = useState<string>("");
   const [copied, setCopied] = useState(false);
+  const [askReason, setAskReason] = useState("");
   const keyRef = useRef<string>("");
   const { id: _id, ...attrs } = slot.attrs;
 
@@ -214,6 +215,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
       setTouched({});
       setAttempted(false);
       setCopied(false);
+      setAskReason("");
     }
   }, [open]);
 
@@ -249,11 +251,14 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   }, [open, desc, inputJson]);
 
   const allowed = desc ? hasRole(root?.user?.roles ?? [], desc.requiredRole) : true;
+  // Ask an admin: a responder who may not run it sends the input and a reason instead.
+  const asking = !!desc && !allowed && hasRole(root?.user?.roles ?? [], "responder");
   const target = preview?.target ?? null;
   const inputValid = !!preview && !preview.error && !preview.previewInvalid && !!target;
   const confirmOk = !desc?.confirm || (target !== null && confirm.trim() === target);
   const reasonOk = !breakGlass || reason.trim().length >= 10;
-  const canSubmit = !!desc && allowed && inputValid && confirmOk && reasonOk && !submitting && !previewing;
+  const askReasonOk = askReason.trim().length >= 10;
+  const canSubmit = asking ? inputValid && askReasonOk && !submitting && !previewing : !!desc && allowed && inputValid && confirmOk && reasonOk && !submitting && !previewing;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -273,7 +278,8 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
           input,
-          confirm: desc.confirm ? confirm.trim() : undefined,
+          ...(asking ? { request: { reason: askReason.trim() } } : {}),
+          confirm: desc.confirm && !asking ? confirm.trim() : undefined,
           idempotencyKey: keyRef.current,
           // Explicit: the chosen incident, or null when the operator cleared it.
           incidentId: incidentId || null,
@@ -322,7 +328,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
         <Dialog.Trigger asChild>
           <button type="button" className={`action-button${mayRunIt ? "" : " action-button-restricted"}`} title={slot.id} data-testid="action-button">
             {label}
-            {!mayRunIt && needs ? <span className="action-needs"> · {needs}s only</span> : null}
+            {!mayRunIt && needs ? <span className="action-needs"> · {needs}s only{hasRole(root?.user?.roles ?? [], "responder") ? " — ask one" : ""}</span> : null}
           </button>
         </Dialog.Trigger>
         <Dialog.Portal>
@@ -344,7 +350,12 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                   </span>
                 </p>
                 {desc.description ? <p>{desc.description}</p> : null}
-                {!allowed ? <p className="form-error">Your roles cannot run this: it needs {desc.requiredRole}.</p> : null}
+                {!allowed ? (
+                  <p className="notice" data-testid="action-needs-role">
+                    Only {desc.requiredRole}s can run this.{" "}
+                    {asking ? "Fill it in and ask an admin: they run it, or decline it, and this page shows what they decided." : "Viewers cannot ask for actions; ask a responder."}
+                  </p>
+                ) : null}
 
                 <fieldset className="action-fields">
                   <legend>Input</legend>
@@ -446,7 +457,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                   </select>
                 </div>
 
-                {desc.approval ? (
+                {desc.approval && !asking ? (
                   <div className="field break-glass">
                     <label className="checkbox">
                       <input type="checkbox" checked={breakGlass} onChange={(e) => setBreakGlass(e.target.checked)} /> Break-glass: run now without a second admin
@@ -462,7 +473,13 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
 
                 </div>
                 <div className="action-form-footer">
-                {desc.confirm && target ? (
+                {asking ? (
+                  <div className="field">
+                    <label htmlFor={`${slot.key}-ask-reason`}>Why is this needed? (the admin sees it)</label>
+                    <textarea id={`${slot.key}-ask-reason`} value={askReason} onChange={(e) => setAskReason(e.target.value)} rows={2} maxLength={2000} data-testid="ask-reason" />
+                  </div>
+                ) : null}
+                {desc.confirm && target && !asking ? (
                   <div className="field confirm-field">
                     <label htmlFor={`${slot.key}-confirm`}>
                       Type <code className="confirm-target">{target}</code> to confirm
@@ -487,7 +504,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                     </button>
                   </Dialog.Close>
                   <button type="submit" className={desc.risk === "low" ? "" : "danger"} disabled={!canSubmit}>
-                    {submitting ? "Sending…" : desc.approval && !breakGlass ? "Request approval" : "Run"}
+                    {submitting ? "Sending…" : asking ? "Ask an admin" : desc.approval && !breakGlass ? "Request approval" : "Run"}
                   </button>
                 </div>
                 </div>

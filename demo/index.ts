@@ -1,4 +1,6 @@
 import type { DemoWorld, Logger } from "../plugins/plugin-api";
+import { cronShop } from "./shop/cron";
+import { postgresModule } from "./shop/postgres";
 import { createWorld } from "./world";
 
 /**
@@ -12,7 +14,7 @@ export interface DemoModule {
 }
 
 /** The shop's modules, in start order. */
-const modules: DemoModule[] = [];
+const modules: DemoModule[] = [postgresModule, cronShop];
 
 /** Demo mode only: starts the simulated shop that every plugin's sandbox talks about. */
 export async function startDemoWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {

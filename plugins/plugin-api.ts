@@ -156,8 +156,10 @@ export interface ActionDefinition<I = any> {
 
 /**
  * Thrown from preview() or run() when the input cannot be acted on as given (over-refund, unknown
- * order…). Any error carrying a 4xx `status` counts: the pipeline answers 400 with `fieldErrors`
- * and audits the press as `invalid` before anything runs.
+ * order, an id another record already holds…). Only this class means "bad input": the pipeline
+ * answers 400 with `fieldErrors` and audits the press as `invalid` before anything runs. Any other
+ * error from preview() (the provider's 401, 429, 5xx, a timeout) is an upstream failure: 502/503
+ * with the provider's words, audited as `upstream_failed`.
  */
 export class ActionInputError extends Error {
   readonly status = 400;
@@ -308,4 +310,76 @@ export interface OrdersLedger {
   findById(orderId: string, signal?: AbortSignal): Promise<OrderRecord | null>;
   /** Action ids (with preset input) that fix one order, for reconciliation links. */
   fixActions?(order: OrderRecord): { actionId: string; label: string; input: Record<string, unknown> }[];
+}
+
+/** A read-only document reader (provided by firestore as `firestore.documents`, used by cron's health documents). */
+export interface DocumentReader {
+  /** The document's fields as plain JSON (timestamps as ISO strings), or null when it does not exist. */
+  get(path: string, signal?: AbortSignal): Promise<Record<string, unknown> | null>;
+}
+
+/** The cron plugin's ping intake (`cron.pings`), reached by the ping routes through the registry. */
+export interface CronPingService {
+  /** Largest body kept as a run's log excerpt; routes read at most this many bytes. */
+  readonly maxBodyBytes: number;
+  /** One ping: `kind` is start | success | fail | an exit status; answers the HTTP status and body to send. */
+  ping(req: { job: string; kind: string; token: string | null; rid: string | null; body: string | null }): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** A job's state and recent runs for signed-in viewers (no secrets); null for an unknown job. */
+  describe(job: string): Promise<Record<string, unknown> | null>;
+/* -------------------------------------------------------------- sql service */
+
+/** One statement run through the `sql` service, as the audit sink receives it. */
+export interface SqlAuditEvent {
+  /** The person who ran it (username). */
+  actor: string;
+  /** The statement as given (parameters are not included). */
+  text: string;
+  /** "succeeded" with rowCount, or "failed" with the database's message. */
+  outcome: "succeeded" | "failed";
+  rowCount?: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface SqlQueryOptions {
+  signal?: AbortSignal;
+  /** Fewer rows than the service's cap (`plugins.supabase.maxRows`); never more. */
+  maxRows?: number;
+  /**
+   * The person running the statement (a live SQL block), or absent for the portal's own reads
+   * (probes, other plugins). When set, `audit` is required: it is called before the answer is
+   * returned, and a statement whose audit write fails is reported as failed (fail closed).
+   */
+  actor?: string;
+  audit?: (event: SqlAuditEvent) => Promise<void>;
+}
+
+export interface SqlResult {
+  /** Column names in the order the statement returns them. */
+  fields: string[];
+  rows: Record<string, unknown>[];
+  /** Rows returned (at most the cap). */
+  rowCount: number;
+  /** True when the statement had more rows than the cap; the rest were never fetched. */
+  truncated: boolean;
+  durationMs: number;
+}
+
+/**
+ * Read-only SQL against the database the supabase plugin is configured with (service `sql`).
+ * Used by other plugins (e.g. paddle's webhook_events checks) and by runnable ```sql blocks.
+ *
+ * Every call runs exactly one statement (the extended protocol refuses `a; b`) inside
+ * `BEGIN READ ONLY` … `ROLLBACK`, with `SET LOCAL statement_timeout` (the plugin's
+ * `statementTimeout`) and a client-side timeout a little longer, so a hung server or an engine
+ * that ignores statement_timeout still answers. Rows are fetched up to the cap and no further
+ * (`truncated` says so). A statement that tries to write fails with the database's own message
+ * ("cannot execute INSERT in a read-only transaction"); errors are `SqlError`-shaped: `message`
+ * is the database's text, `code` its SQLSTATE when it has one. Values come back as `pg` parses
+ * them (timestamps as Date, bigint/numeric as string).
+ */
+export interface SqlService {
+  query(text: string, params?: unknown[], opts?: SqlQueryOptions): Promise<SqlResult>;
+  /** The statement timeout and row cap in force, for display beside a result. */
+  describe(): { dialect: "postgres"; statementTimeoutMs: number; maxRows: number };
 }

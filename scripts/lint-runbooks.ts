@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { ConfigError } from "~/core/config.server";
-import { bootPortal, type Portal } from "~/core/portal.server";
+import { bootPortal } from "~/core/boot.server";
+import type { Portal } from "~/core/portal.server";
 import { lintRunbooks } from "~/core/runbooks/lint.server";
 import { scanRunbooks } from "~/core/runbooks/source.server";
 

@@ -3,9 +3,11 @@
 import readline from "node:readline";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { createOrUpdateUser, UserInputError } from "~/core/auth.server";
+import { UserInputError } from "~/core/auth.server";
+import { changeUserFromCli, UserChangeError } from "~/core/users.server";
+import type { Role } from "~/lib/roles";
 import { ConfigError } from "~/core/config.server";
-import { bootPortal } from "~/core/portal.server";
+import { bootPortal } from "~/core/boot.server";
 
 const USAGE = `usage:
   npm run user -- add NAME --role ROLE [--role ROLE…] [--display "Name"]   password from stdin or prompt
@@ -54,31 +56,26 @@ async function main(): Promise<number> {
   try {
     const { store } = portal;
     switch (command) {
+      // Every change is audited (actor cli:<OS user>) together with the change itself.
       case "add": {
         if (!name) throw new UserInputError("NAME: missing");
         if (!roles.length) throw new UserInputError("--role: give at least one role");
         const password = await readPassword();
-        const { created } = await createOrUpdateUser(store, { username: name, password, roles, displayName: values.display });
+        const { created } = await changeUserFromCli(portal, { intent: "add", username: name, password, roles: roles as Role[] });
+        if (values.display) await store.db.updateTable("users").set({ display_name: values.display }).where("username", "=", name).execute();
         console.log(`${created ? "created" : "updated"} ${name} (${roles.join(", ")})`);
         return 0;
       }
       case "roles": {
         if (!name || !roles.length) throw new UserInputError("usage: roles NAME --role ROLE");
-        const exists = await store.db.selectFrom("users").select("id").where("username", "=", name).executeTakeFirst();
-        if (!exists) throw new UserInputError(`NAME: no user called ${name}`);
-        await createOrUpdateUser(store, { username: name, roles });
+        await changeUserFromCli(portal, { intent: "roles", username: name, roles: roles as Role[] });
         console.log(`${name}: ${roles.join(", ")}`);
         return 0;
       }
       case "disable":
       case "enable": {
         if (!name) throw new UserInputError("NAME: missing");
-        const res = await store.db.updateTable("users").set({ disabled: command === "disable" ? 1 : 0 }).where("username", "=", name).executeTakeFirst();
-        if (!Number(res.numUpdatedRows)) throw new UserInputError(`NAME: no user called ${name}`);
-        if (command === "disable") {
-          const u = await store.db.selectFrom("users").select("id").where("username", "=", name).executeTakeFirstOrThrow();
-          await store.db.deleteFrom("sessions").where("user_id", "=", u.id).execute();
-        }
+        await changeUserFromCli(portal, { intent: command, username: name });
         console.log(`${name} ${command}d`);
         return 0;
       }
@@ -98,7 +95,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof UserInputError) console.error(`error: ${err.message}`);
+    if (err instanceof UserInputError || err instanceof UserChangeError) console.error(`error: ${err.message}`);
     else if (err instanceof ConfigError) console.error(`configuration problems:\n${err.problems.map((p) => `  ${p}`).join("\n")}`);
     else console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

@@ -82,12 +82,14 @@ describe.each(DIALECTS)("auth on %s", (dialect) => {
   it("API tokens: hashed, limited to the owner's roles, revocable", async () => {
     await createOrUpdateUser(portal.store, { username: "bot-owner", password: "long-enough", roles: ["responder"] });
     const owner = await portal.store.db.selectFrom("users").select("id").where("username", "=", "bot-owner").executeTakeFirstOrThrow();
-    const { id, token } = await createApiToken(portal.store, owner.id, "chatops", ["admin", "responder"]);
+    // A role the owner neither holds nor implies is refused, not silently dropped.
+    await expect(createApiToken(portal.store, owner.id, "chatops", ["admin", "responder"])).rejects.toMatchObject({ status: 400, fieldErrors: { roles: [expect.stringContaining("admin")] } });
+    const { id, token } = await createApiToken(portal.store, owner.id, "chatops", ["responder"]);
     const stored = await portal.store.db.selectFrom("api_tokens").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     expect(stored.token_hash).not.toContain(token);
     expect(stored.roles).toBe("responder");
     const req = () => makeRequest("/api/probes", { headers: { authorization: `Bearer ${token}` } });
-    expect(await getUser(req())).toMatchObject({ username: "bot-owner", roles: ["responder"], via: "token" });
+    expect(await getUser(req())).toMatchObject({ username: "bot-owner", roles: ["responder"], via: `token ${id}`, tokenId: id });
     // The owner loses the role: the token loses it too.
     await createOrUpdateUser(portal.store, { username: "bot-owner", roles: ["viewer"] });
     expect((await getUser(req()))?.roles).toEqual([]);

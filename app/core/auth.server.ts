@@ -3,10 +3,13 @@ import { promisify } from "node:util";
 import { json, redirect } from "@remix-run/node";
 import * as cookie from "cookie";
 import { parseDuration } from "../../plugins/plugin-api";
-import { hasRole, isRole, parseRoles, type Role } from "~/lib/roles";
+import { hasRole, isRole, parseRoles, ROLES, type Role } from "~/lib/roles";
 import type { PortalConfig } from "./config.server";
 import type { Store } from "./db/store.server";
+import { errorResponse, ForbiddenError, InputError } from "./http/errors.server";
 import { getPortal } from "./portal.server";
+
+export { safeRedirect } from "./http/redirect.server";
 
 const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
 
@@ -14,12 +17,21 @@ const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: numbe
 export const PEER_HEADER = "x-opsdeck-peer";
 export const PROTO_HEADER = "x-opsdeck-proto";
 
+/** How a request was authenticated, as audit entries state it: a browser session, an API token (with its id) or the trusted proxy. */
+export type AuthVia = "session" | "proxy" | `token ${string}`;
+
 export interface User {
   id: string;
   username: string;
   displayName: string | null;
   roles: Role[];
-  via: "session" | "token" | "proxy";
+  via: AuthVia;
+  /** Set when the request carried an API token. */
+  tokenId?: string;
+}
+
+export function isTokenUser(user: Pick<User, "via">): boolean {
+  return user.via.startsWith("token ");
 }
 
 /* ---------------------------------------------------------------- passwords */
@@ -101,8 +113,8 @@ export async function createOrUpdateUser(
   return { created: true };
 }
 
-function toUser(row: { id: string; username: string; display_name: string | null; roles: string }, via: User["via"], roles?: Role[]): User {
-  return { id: row.id, username: row.username, displayName: row.display_name, roles: roles ?? parseRoles(row.roles), via };
+function toUser(row: { id: string; username: string; display_name: string | null; roles: string }, via: AuthVia, roles?: Role[], tokenId?: string): User {
+  return { id: row.id, username: row.username, displayName: row.display_name, roles: roles ?? parseRoles(row.roles), via, ...(tokenId ? { tokenId } : {}) };
 }
 
 export function publicUser(user: User) {
@@ -189,11 +201,107 @@ export function sessionCookie(request: Request, token: string, maxAgeSeconds: nu
   });
 }
 
-export async function logout(request: Request): Promise<string> {
-  const { store } = getPortal();
+/** Ends the session this browser holds (if any) on the server; returns whether there was one. */
+export async function endBrowserSession(request: Request): Promise<boolean> {
   const token = sessionToken(request);
-  if (token) await store.db.deleteFrom("sessions").where("id_hash", "=", sha256(token)).execute();
+  if (!token) return false;
+  const { store } = getPortal();
+  const res = await store.db.deleteFrom("sessions").where("id_hash", "=", sha256(token)).executeTakeFirst();
+  notifyCredentialsChanged();
+  return Number(res.numDeletedRows) > 0;
+}
+
+export async function logout(request: Request): Promise<string> {
+  await endBrowserSession(request);
   return sessionCookie(request, "", 0);
+}
+
+/**
+ * Signs a person in from this browser: a new session token (rotation), and the session the
+ * browser held before, whoever it belonged to, ends on the server.
+ */
+export async function signIn(request: Request, input: { username: string; password: string }): Promise<LoginResult & { cookie?: string }> {
+  const { store, config } = getPortal();
+  const result = await login(store, config, { ...input, address: requestAddress(request) });
+  if (!result.ok) return result;
+  await endBrowserSession(request);
+  return { ...result, cookie: sessionCookie(request, result.token, result.maxAgeSeconds) };
+}
+
+/* ------------------------------------------------------- credential changes */
+
+const credentialListeners = new Set<() => void>();
+
+/** Called (in this process) whenever a session ends or a token is revoked, so live streams re-check at once. */
+export function onCredentialsChanged(listener: () => void): () => void {
+  credentialListeners.add(listener);
+  return () => credentialListeners.delete(listener);
+}
+
+export function notifyCredentialsChanged(): void {
+  for (const l of credentialListeners) {
+    try {
+      l();
+    } catch {
+      /* a listener's own problem */
+    }
+  }
+}
+
+/** What a live stream re-checks on every tick: the credential it was opened with. */
+export type Credential = { kind: "session"; hash: string } | { kind: "token"; hash: string } | { kind: "proxy"; userId: string };
+
+/** The credential a request was authenticated with (after `getUser` accepted it). */
+export function credentialOf(request: Request, user: User): Credential {
+  if (isTokenUser(user)) {
+    const m = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
+    return { kind: "token", hash: sha256(m?.[1] ?? "") };
+  }
+  if (user.via === "proxy") return { kind: "proxy", userId: user.id };
+  return { kind: "session", hash: sha256(sessionToken(request) ?? "") };
+}
+
+export function credentialKey(c: Credential): string {
+  return c.kind === "proxy" ? `proxy:${c.userId}` : `${c.kind}:${c.hash}`;
+}
+
+/**
+ * Which of these credentials still hold now (session unexpired, token unrevoked, user enabled),
+ * in at most three queries however many streams ask.
+ */
+export async function validCredentials(store: Store, credentials: readonly Credential[], now = Date.now()): Promise<Set<string>> {
+  const sessions = [...new Set(credentials.filter((c) => c.kind === "session").map((c) => (c as { hash: string }).hash))];
+  const tokens = [...new Set(credentials.filter((c) => c.kind === "token").map((c) => (c as { hash: string }).hash))];
+  const users = [...new Set(credentials.filter((c) => c.kind === "proxy").map((c) => (c as { userId: string }).userId))];
+  const valid = new Set<string>();
+  const chunks = <T>(list: T[]) => Array.from({ length: Math.ceil(list.length / 500) }, (_, i) => list.slice(i * 500, i * 500 + 500));
+  for (const part of chunks(sessions)) {
+    const rows = await store.db
+      .selectFrom("sessions")
+      .innerJoin("users", "users.id", "sessions.user_id")
+      .select("sessions.id_hash")
+      .where("sessions.id_hash", "in", part)
+      .where("sessions.expires_at", ">=", now)
+      .where("users.disabled", "=", 0)
+      .execute();
+    for (const r of rows) valid.add(`session:${r.id_hash}`);
+  }
+  for (const part of chunks(tokens)) {
+    const rows = await store.db
+      .selectFrom("api_tokens")
+      .innerJoin("users", "users.id", "api_tokens.user_id")
+      .select("api_tokens.token_hash")
+      .where("api_tokens.token_hash", "in", part)
+      .where("api_tokens.revoked_at", "is", null)
+      .where("users.disabled", "=", 0)
+      .execute();
+    for (const r of rows) valid.add(`token:${r.token_hash}`);
+  }
+  for (const part of chunks(users)) {
+    const rows = await store.db.selectFrom("users").select("id").where("id", "in", part).where("disabled", "=", 0).execute();
+    for (const r of rows) valid.add(`proxy:${r.id}`);
+  }
+  return valid;
 }
 
 export function requestAddress(request: Request): string {
@@ -202,17 +310,57 @@ export function requestAddress(request: Request): string {
 
 /* ---------------------------------------------------------------- API tokens */
 
-export async function createApiToken(store: Store, userId: string, name: string, roles?: Role[]): Promise<{ id: string; token: string }> {
+/** The roles a token of this owner may hold: every role the owner holds or that one of them implies. */
+export function grantableRoles(ownerRoles: readonly string[]): Role[] {
+  return ROLES.filter((r) => hasRole(ownerRoles, r));
+}
+
+/**
+ * A new API token holding `roles` (any subset of what the owner holds or implies; by default the
+ * owner's own roles). Asking for a role the owner cannot grant is an input error, not a silent cut.
+ */
+export async function createApiToken(store: Store, userId: string, name: string, roles?: Role[]): Promise<{ id: string; token: string; roles: Role[] }> {
   const user = await store.db.selectFrom("users").select(["roles"]).where("id", "=", userId).executeTakeFirstOrThrow();
   const own = parseRoles(user.roles);
-  const granted = roles ? roles.filter((r) => own.includes(r)) : own;
+  const beyond = (roles ?? []).filter((r) => !hasRole(own, r));
+  if (beyond.length) throw new InputError({ roles: [`you cannot grant ${beyond.join(", ")}: a token holds only roles you hold or that yours imply`] });
+  const granted = roles?.length ? [...new Set(roles)] : own;
+  if (!granted.length) throw new InputError({ roles: ["a token needs at least one role"] });
   const token = `odk_${crypto.randomBytes(32).toString("base64url")}`;
   const id = newId("tok_");
   await store.db
     .insertInto("api_tokens")
     .values({ id, user_id: userId, name: name.slice(0, 200), token_hash: sha256(token), roles: granted.join(","), created_at: Date.now(), last_used_at: null, revoked_at: null })
     .execute();
-  return { id, token };
+  return { id, token, roles: granted };
+}
+
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  roles: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A person's API tokens, newest first (never the token itself: only its hash is stored). */
+export async function listApiTokens(store: Store, userId: string, limit = 200): Promise<ApiTokenView[]> {
+  const rows = await store.db
+    .selectFrom("api_tokens")
+    .select(["id", "name", "roles", "created_at", "last_used_at", "revoked_at"])
+    .where("user_id", "=", userId)
+    .orderBy("created_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    roles: t.roles,
+    createdAt: Number(t.created_at),
+    lastUsedAt: t.last_used_at === null ? null : Number(t.last_used_at),
+    revokedAt: t.revoked_at === null ? null : Number(t.revoked_at),
+  }));
 }
 
 export async function revokeApiToken(store: Store, userId: string, tokenId: string): Promise<boolean> {
@@ -223,6 +371,7 @@ export async function revokeApiToken(store: Store, userId: string, tokenId: stri
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
     .executeTakeFirst();
+  notifyCredentialsChanged();
   return Number(res.numUpdatedRows) > 0;
 }
 
@@ -244,13 +393,13 @@ export async function getUser(request: Request): Promise<User | null> {
       .where("api_tokens.revoked_at", "is", null)
       .executeTakeFirst();
     if (!row || row.disabled) return null;
-    // Never more than the owner holds now, even if the owner lost a role after the token was made.
+    // Never more than the owner holds (or implies) now, even if the owner lost a role after the token was made.
     const own = parseRoles(row.roles);
-    const roles = parseRoles(row.token_roles).filter((r) => own.includes(r));
+    const roles = parseRoles(row.token_roles).filter((r) => hasRole(own, r));
     if (!row.last_used_at || now - row.last_used_at > 60_000) {
       await store.db.updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", row.token_id).execute();
     }
-    return toUser(row, "token", roles);
+    return toUser(row, `token ${row.token_id}`, roles, row.token_id);
   }
 
   const proxy = config.auth.trustedProxy;
@@ -329,8 +478,13 @@ export async function requireRole(request: Request, role: Role): Promise<User> {
   return user;
 }
 
-/** Only same-site relative paths may be redirect targets. */
-export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/"): string {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+/**
+ * The signed-in person (browser session or trusted proxy), never an API token: for every route
+ * that changes identity (users, roles, tokens). Tokens are for automation; a leaked one must not
+ * mint accounts or more tokens.
+ */
+export async function requireSession(request: Request, role?: Role): Promise<User> {
+  const user = role ? await requireRole(request, role) : await requireUser(request);
+  if (isTokenUser(user)) throw errorResponse(new ForbiddenError("changing users, roles or tokens needs a signed-in session; API tokens cannot do it"));
+  return user;
 }

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, scrubSecrets } from "./config.server";
+import { ConfigError, loadConfig } from "./config.server";
+import { MIN_SECRET_LENGTH, scrubText } from "./secrets/index.server";
 
 function withConfig(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-cfg-"));
@@ -51,7 +52,7 @@ describe("loadConfig", () => {
     expect(cfg.demo).toBe(false);
     expect(cfg.pluginConfigs.stripe).toMatchObject({ secretKey: "sk_test_abc123", account: "local" });
     expect(cfg.secretValues).toContain("sk_test_abc123");
-    expect(scrubSecrets("key is sk_test_abc123", cfg.secretValues)).toBe("key is [redacted]");
+    expect(scrubText("key is sk_test_abc123", cfg.secretValues)).toBe("key is [redacted]");
   });
 
   it("names a missing environment variable", () => {
@@ -68,5 +69,17 @@ describe("loadConfig", () => {
     const cwd = withConfig({ "other.yaml": "runbooks:\n  dir: ./elsewhere\n", "app-config.yaml": "runbooks:\n  dir: ./no\n" });
     expect(loadConfig({ cwd, env: { OPSDECK_CONFIG: "other.yaml" } }).runbooks.dir).toBe("./elsewhere");
     expect(loadConfig({ cwd, env: { OPSDECK_RUNBOOKS_DIR: "/x" } }).runbooks.dir).toBe("/x");
+  });
+
+  it("config secrets come from the one walker with the one minimum length: a shorter secret stops the start (defect 2)", () => {
+    const cwd = withConfig({
+      "app-config.yaml": "plugins:\n  http:\n    checks:\n      api:\n        url: https://status.example.com/health\n        headers:\n          X-Api-Key: abc\n          Authorization: Bearer tok_long_enough\n",
+    });
+    expect(problemsOf(() => loadConfig({ cwd, env: { SESSION_SECRET: "s".repeat(32) } }))).toEqual([`plugins.http: a secret value is shorter than ${MIN_SECRET_LENGTH} characters; it could not be scrubbed from text`]);
+    const ok = withConfig({ "app-config.yaml": "plugins:\n  http:\n    checks:\n      api:\n        url: https://status.example.com/health\n        headers:\n          X-Api-Key: abcd\n" });
+    const cfg = loadConfig({ cwd: ok, env: { SESSION_SECRET: "s".repeat(32) } });
+    expect(cfg.secretValues).toContain("abcd");
+    // The same rule as every other exit: text scrubbing and deep scrubbing agree on it.
+    expect(scrubText("key abcd", cfg.secretValues)).toBe("key [redacted]");
   });
 });

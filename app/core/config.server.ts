@@ -2,8 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
-import { DurationSchema, isSecretSchema } from "../../plugins/plugin-api";
+import { DurationSchema } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
+import { MIN_SECRET_LENGTH, secretValuesOf } from "./secrets/index.server";
 
 /** A start-time problem with one readable line per issue, each naming the key path. */
 export class ConfigError extends Error {
@@ -96,6 +97,8 @@ export const CoreConfigSchema = z
       .object({
         approvalTtl: DurationSchema.default("1h"),
         defaultTimeout: DurationSchema.default("5m"),
+        /** Key that seals the secret input of waiting approval requests (AES-256-GCM); kept outside the database. */
+        requestKey: z.string().min(16).optional(),
       })
       .strict()
       .default({ approvalTtl: "1h", defaultTimeout: "5m" }),
@@ -184,41 +187,6 @@ function readYaml(file: string, problems: string[]): unknown {
   }
 }
 
-/** Collects secret values from a validated plugin config by walking its schema. */
-function collectSecrets(schema: z.ZodType, value: unknown, out: string[]): void {
-  if (value === undefined || value === null) return;
-  if (isSecretSchema(schema)) {
-    if (typeof value === "string" && value.length >= 4) out.push(value);
-    return;
-  }
-  const def = (schema as any)._zod?.def;
-  if (!def) return;
-  switch (def.type) {
-    case "object":
-      if (isPlainObject(value)) for (const [k, s] of Object.entries(def.shape as Record<string, z.ZodType>)) collectSecrets(s, value[k], out);
-      return;
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "readonly":
-      collectSecrets(def.innerType, value, out);
-      return;
-    case "array":
-      if (Array.isArray(value)) for (const v of value) collectSecrets(def.element, v, out);
-      return;
-    case "record":
-      if (isPlainObject(value)) for (const v of Object.values(value)) collectSecrets(def.valueType, v, out);
-      return;
-    case "union":
-      for (const option of def.options) collectSecrets(option, value, out);
-      return;
-    case "pipe":
-      collectSecrets(def.in, value, out);
-      return;
-  }
-}
-
 export type Env = Record<string, string | undefined>;
 
 export interface LoadConfigOptions {
@@ -280,7 +248,10 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
     if (!result.success) problems.push(...zodProblems(result.error, ["plugins", id]));
     else {
       pluginConfigs[id] = result.data;
-      collectSecrets(plugin.config, result.data, secretValues);
+      for (const value of secretValuesOf(plugin.config, result.data)) {
+        if (value.length < MIN_SECRET_LENGTH) problems.push(`plugins.${id}: a secret value is shorter than ${MIN_SECRET_LENGTH} characters; it could not be scrubbed from text`);
+        else secretValues.push(value);
+      }
     }
   }
   if (problems.length) throw new ConfigError(problems);
@@ -291,13 +262,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   }
   if (env.SESSION_SECRET) secretValues.push(env.SESSION_SECRET);
   if (core.audit.checkpointKey) secretValues.push(core.audit.checkpointKey);
+  if (core.actions.requestKey) secretValues.push(core.actions.requestKey);
 
   return { ...core, pluginConfigs, demo, secretValues, sources, sessionSecret: env.SESSION_SECRET || undefined };
-}
-
-/** Replaces every configured secret value in a text with a marker. */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join("[redacted]");
-  return out;
 }

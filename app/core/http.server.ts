@@ -2,12 +2,15 @@ import http from "node:http";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
+import { matchRoutes, type AgnosticRouteObject } from "@remix-run/router";
 import compression from "compression";
 import express from "express";
 import { PEER_HEADER, PROTO_HEADER } from "./auth.server";
 import { ping } from "./db/store.server";
+import { DRAIN_BYTES, MAX_BODY_BYTES } from "./http/body.server";
 import { metrics, routeLabel } from "./metrics.server";
-import { bootPortal, type BootOptions, type Portal } from "./portal.server";
+import { bootPortal, type BootOptions } from "./boot.server";
+import type { Portal } from "./portal.server";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -39,6 +42,34 @@ function safeOrigin(referer: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Routes that change identity (users, roles, tokens): a signed-in session only, never an API token. */
+export const IDENTITY_ROUTES = new Set(["routes/admin.users", "routes/settings.tokens"]);
+
+/** The route ids a path reaches, matched exactly as Remix matches them (case, encoding, slashes). */
+export function routeMatcher(build: Pick<ServerBuild, "routes">): (pathname: string) => string[] {
+  const byParent = new Map<string | undefined, ServerBuild["routes"][string][]>();
+  for (const r of Object.values(build.routes)) {
+    const list = byParent.get(r.parentId) ?? [];
+    list.push(r);
+    byParent.set(r.parentId, list);
+  }
+  const tree = (parentId?: string): AgnosticRouteObject[] =>
+    (byParent.get(parentId) ?? []).map((r) =>
+      r.index ? { id: r.id, path: r.path, index: true, caseSensitive: r.caseSensitive } : { id: r.id, path: r.path, caseSensitive: r.caseSensitive, children: tree(r.id) },
+    );
+  const routes = tree(undefined);
+  return (pathname) => (matchRoutes(routes, pathname) ?? []).map((m) => m.route.id as string);
+}
+
+/**
+ * Refuses a state-changing request to an identity route that carries an API token (403), before
+ * Remix sees it: the route's own `requireSession` says the same, this holds it at the edge.
+ */
+export function isTokenOnIdentityRoute(req: express.Request, matchIds: (pathname: string) => string[]): boolean {
+  if (SAFE_METHODS.has(req.method) || !/^Bearer\s/i.test(req.headers.authorization ?? "")) return false;
+  return matchIds(req.path).some((id) => IDENTITY_ROUTES.has(id));
 }
 
 export function createPortalApp(portal: Portal, build: ServerBuild): express.Express {
@@ -73,6 +104,35 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
     if (isCrossOrigin(req, config.server.allowedOrigins)) {
       log.warn({ method: req.method, path: req.path, origin: req.headers.origin }, "cross-origin request refused");
       res.status(403).type("application/json").send(JSON.stringify({ error: "cross-origin request refused" }));
+      return;
+    }
+    next();
+  });
+
+  // A declared body over the cap is refused before any route reads it: drained (up to a bound, so
+  // the client sees the answer rather than a reset), then 413.
+  app.use((req, res, next) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (SAFE_METHODS.has(req.method) || !(declared > MAX_BODY_BYTES)) return next();
+    const answer = () => {
+      if (res.headersSent) return;
+      res.status(413).set("Connection", "close").type("application/json").send(JSON.stringify({ error: `the body is larger than ${MAX_BODY_BYTES} bytes`, fieldErrors: { body: [`at most ${MAX_BODY_BYTES} bytes`] } }));
+    };
+    if (declared > DRAIN_BYTES) {
+      answer();
+      req.destroy();
+      return;
+    }
+    req.on("end", answer);
+    req.on("error", () => req.destroy());
+    req.resume();
+  });
+
+  const matchIds = routeMatcher(build);
+  app.use((req, res, next) => {
+    if (isTokenOnIdentityRoute(req, matchIds)) {
+      log.warn({ method: req.method, path: req.path }, "API token refused on an identity route");
+      res.status(403).type("application/json").send(JSON.stringify({ error: "forbidden: changing users, roles or tokens needs a signed-in session; API tokens cannot do it", fieldErrors: {} }));
       return;
     }
     next();

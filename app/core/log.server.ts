@@ -1,20 +1,17 @@
 import pino from "pino";
+import { createScrubber } from "./secrets/index.server";
 
 export type Log = pino.Logger;
 
-/** The one logger. Secret values found in config are scrubbed from every line. */
+/** The one logger. Every line goes through the one scrubber with the secret values found in config. */
 export function createLogger(secretValues: readonly string[] = [], level = process.env.LOG_LEVEL ?? "info"): Log {
-  const secrets = secretValues.filter((s) => s.length >= 4);
+  const scrubber = createScrubber(secretValues);
   return pino({
     level,
     base: { app: "opsdeck" },
     redact: { paths: ["password", "*.password", "secretKey", "*.secretKey", "token", "*.token", "req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
     hooks: {
-      streamWrite(line) {
-        let out = line;
-        for (const s of secrets) out = out.split(s).join("[redacted]");
-        return out;
-      },
+      streamWrite: (line) => scrubber.text(line),
     },
   });
 }

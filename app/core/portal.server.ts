@@ -1,21 +1,7 @@
-import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
-import type { PluginDefinition } from "../../plugins/plugin-api";
-import { installedPlugins } from "~/plugins.server";
-import { createOrUpdateUser } from "./auth.server";
-import { ConfigError, loadConfig, type LoadConfigOptions, type PortalConfig } from "./config.server";
-import { migrate, openStore, type Store } from "./db/store.server";
-import { createLogger, type Log } from "./log.server";
-import { setupPlugins, type PluginRegistry } from "./plugins/registry.server";
-
-export const DEMO_USERS = [
-  { username: "viewer", roles: ["viewer"] },
-  { username: "responder", roles: ["responder"] },
-  { username: "admin", roles: ["admin"] },
-  { username: "admin2", roles: ["admin"] },
-  { username: "manager", roles: ["manager"] },
-] as const;
+import type { PortalConfig } from "./config.server";
+import type { Store } from "./db/store.server";
+import type { Log } from "./log.server";
+import type { PluginRegistry } from "./plugins/registry.server";
 
 /** Work a feature runs after the store and plugins are up (scheduler, recovery…), stopped on shutdown. */
 export type BootStep = (portal: Portal) => Promise<(() => Promise<void>) | void>;
@@ -36,7 +22,7 @@ export interface Portal {
 const GLOBAL_KEY = Symbol.for("opsdeck.portal");
 type GlobalWithPortal = typeof globalThis & { [GLOBAL_KEY]?: Portal };
 
-/** The running portal. Routes and core services reach config, store and plugins through it. */
+/** The running portal. Routes and core services reach config, store and plugins through it. Start-up lives in boot.server.ts. */
 export function getPortal(): Portal {
   const portal = (globalThis as GlobalWithPortal)[GLOBAL_KEY];
   if (!portal) throw new Error("the portal has not been started (bootPortal)");
@@ -47,105 +33,9 @@ export function hasPortal(): boolean {
   return !!(globalThis as GlobalWithPortal)[GLOBAL_KEY];
 }
 
-export interface BootOptions extends LoadConfigOptions {
-  /** Overrides DATABASE_URL. */
-  databaseUrl?: string;
-  /** Overrides the installed plugin list (tests use fixture plugins). */
-  plugins?: readonly PluginDefinition[];
-  /** Extra start-up work, in order, after the built-in steps. */
-  steps?: BootStep[];
-  /** Skip the built-in background work (scheduler…): CLIs and unit tests. */
-  background?: boolean;
-  log?: Log;
-  /** Create/refresh the demo accounts in demo mode (default true; CLIs pass false). */
-  demoUsers?: boolean;
-}
-
-/** Built-in start-up steps, each owned by its feature. */
-async function builtInSteps(): Promise<BootStep[]> {
-  const steps: BootStep[] = [];
-  steps.push((await import("./actions/recovery.server")).actionsBootStep);
-  steps.push((await import("./probes/service.server")).startProbeSampling);
-  steps.push((await import("./runbooks/runbooks.server")).warmRunbooks);
-  return steps;
-}
-
-/** Demo mode without SESSION_SECRET: a generated secret kept in the data folder (mode 0600). */
-function demoSessionSecret(dataDir: string): string {
-  const file = path.join(dataDir, "session-secret");
-  try {
-    return fs.readFileSync(file, "utf8").trim();
-  } catch {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const secret = crypto.randomBytes(32).toString("base64url");
-    fs.writeFileSync(file, secret, { mode: 0o600 });
-    return secret;
-  }
-}
-
-export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
-  const env = options.env ?? process.env;
-  const cwd = options.cwd ?? process.cwd();
-  const config = loadConfig({ env, cwd });
-  const log = options.log ?? createLogger(config.secretValues);
-  const dataDir = path.resolve(cwd, config.app.dataDir);
-  const databaseUrl = options.databaseUrl ?? env.DATABASE_URL ?? path.join(dataDir, "opsdeck.sqlite");
-
-  if (!config.sessionSecret) config.sessionSecret = demoSessionSecret(dataDir);
-  const store = await openStore(databaseUrl);
-  const stops: (() => Promise<void>)[] = [];
-  try {
-    const plugins = options.plugins ?? installedPlugins;
-    const applied = await migrate(store, plugins);
-    if (applied.length) log.info({ applied }, "database migrated");
-
-    const registry = await setupPlugins({
-      installed: plugins,
-      configs: config.pluginConfigs,
-      demo: config.demo,
-      dataDir,
-      log,
-      database: { dialect: store.dialect, db: store.db },
-      portalUrl: `http://127.0.0.1:${config.server.port}`,
-    });
-    stops.push(() => registry.stop());
-
-    const demo: Portal["demo"] = { enabled: config.demo };
-    if (config.demo && options.demoUsers !== false) {
-      demo.password = env.OPSDECK_DEMO_PASSWORD || crypto.randomBytes(9).toString("base64url");
-      if (demo.password.length < 8) throw new ConfigError(["OPSDECK_DEMO_PASSWORD: must be at least 8 characters"]);
-      for (const u of DEMO_USERS) await createOrUpdateUser(store, { username: u.username, password: demo.password, roles: [...u.roles] });
-    }
-
-    let stopped = false;
-    const portal: Portal = {
-      config,
-      store,
-      log,
-      registry,
-      demo,
-      dataDir,
-      runbooksDir: path.resolve(cwd, config.runbooks.dir),
-      startedAt: new Date(),
-      async shutdown() {
-        if (stopped) return;
-        stopped = true;
-        for (const stop of stops.reverse()) await stop().catch((err) => log.error({ err }, "error during shutdown"));
-        await store.close();
-        if ((globalThis as GlobalWithPortal)[GLOBAL_KEY] === portal) delete (globalThis as GlobalWithPortal)[GLOBAL_KEY];
-      },
-    };
-    (globalThis as GlobalWithPortal)[GLOBAL_KEY] = portal;
-
-    const steps = [...(options.background === false ? [] : await builtInSteps()), ...(options.steps ?? [])];
-    for (const step of steps) {
-      const stop = await step(portal);
-      if (stop) stops.push(stop);
-    }
-    return portal;
-  } catch (err) {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
-    await store.close().catch(() => {});
-    throw err;
-  }
+/** Makes a booted portal the running one (boot), or forgets it on shutdown (only if it is still the running one). */
+export function setPortal(portal: Portal | null, previous?: Portal): void {
+  const g = globalThis as GlobalWithPortal;
+  if (portal) g[GLOBAL_KEY] = portal;
+  else if (!previous || g[GLOBAL_KEY] === previous) delete g[GLOBAL_KEY];
 }

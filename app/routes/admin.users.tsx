@@ -2,19 +2,19 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { requireRole } from "~/core/auth.server";
+import { requireSession } from "~/core/auth.server";
 import { changeUser, listUsers, UserChangeError, UserChangeSchema } from "~/core/users.server";
 import { ROLES } from "~/lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "Users · Opsdeck" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const admin = await requireRole(request, "admin");
+  const admin = await requireSession(request, "admin");
   return json({ users: await listUsers(), me: admin.username });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const admin = await requireRole(request, "admin");
+  const admin = await requireSession(request, "admin");
   const form = await request.formData();
   const parsed = UserChangeSchema.safeParse({
     intent: form.get("intent"),

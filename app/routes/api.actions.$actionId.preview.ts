@@ -1,17 +1,18 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
 import { previewAction } from "~/core/actions/pipeline.server";
-import { readJsonBody, respond } from "~/core/actions/runs.server";
+import { respond } from "~/core/actions/runs.server";
 import { getUser } from "~/core/auth.server";
+import { errorResponse, handle, MethodNotAllowedError, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 
 export async function loader() {
-  return json({ error: "use POST with { input }" }, { status: 405, headers: { Allow: "POST" } });
+  return errorResponse(new MethodNotAllowedError("POST"));
 }
 
 /** POST `{ input }` → the dry run: target, risk and what would change (no side effects, not audited). */
 export async function action({ request, params }: ActionFunctionArgs) {
-  const body = await readJsonBody(request);
-  if (!body.ok) return json({ error: body.error }, { status: body.status });
-  return respond(await previewAction(getPortal(), await getUser(request), params.actionId ?? "", body.value));
+  return handle(async () => {
+    const body = await readBody(request, { accept: "json" });
+    return respond(await previewAction(getPortal(), await getUser(request), params.actionId ?? "", body));
+  });
 }

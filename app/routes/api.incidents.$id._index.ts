@@ -13,7 +13,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [timeline, nextUpdate, prevention] = await Promise.all([
     assembleTimeline(store, incident, { includeHidden: true, secrets, probeTitles, actionTitles }),
     nextUpdateDue(store, incident),
-    listPreventionItems(store, incident.id),
+    listPreventionItems(store, incident.id, secrets),
   ]);
   return json({ ...incident, nextUpdate, prevention, timeline });
 }

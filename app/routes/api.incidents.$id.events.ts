@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireUser } from "~/core/auth.server";
 import { addEvent, markEntry } from "~/core/incidents/incidents.server";
-import { incidentContext, incidentErrorResponse, loadIncidentOr404, readBody } from "~/core/incidents/service.server";
+import { handle } from "~/core/http/index.server";
+import { incidentContext, loadIncidentOr404, readIncidentBody } from "~/core/incidents/service.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request);
@@ -19,8 +20,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const incident = await loadIncidentOr404(params.id);
   const { store } = incidentContext();
-  try {
-    const body = await readBody(request);
+  return handle(async () => {
+    const body = await readIncidentBody(request);
     if (body.type === "mark") {
       const { type: _t, ...rest } = body;
       await markEntry(store, user, incident.id, rest);
@@ -28,7 +29,5 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     const { id, incident: updated } = await addEvent(store, user, incident.id, body);
     return json({ id, entry: `ev:${id}`, status: updated.status, severity: updated.severity }, { status: 201 });
-  } catch (err) {
-    return incidentErrorResponse(err);
-  }
+  });
 }

@@ -1,17 +1,24 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
+import { z } from "zod";
 import { reviewBreakGlass } from "~/core/actions/pipeline.server";
-import { readJsonBody, respond } from "~/core/actions/runs.server";
-import { getUser } from "~/core/auth.server";
+import { respond } from "~/core/actions/runs.server";
+import { getUser, requestAddress } from "~/core/auth.server";
+import { errorResponse, handle, MethodNotAllowedError, parseWith, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 
+const ReviewSchema = z.object({ note: z.string().max(1000).optional() });
+
 export async function loader() {
-  return json({ error: "use POST" }, { status: 405, headers: { Allow: "POST" } });
+  return errorResponse(new MethodNotAllowedError("POST"));
 }
 
 /** POST `{ note? }`: a second admin marks a break-glass run as reviewed. */
 export async function action({ request, params }: ActionFunctionArgs) {
-  const body = await readJsonBody(request);
-  const note = body.ok && body.value && typeof body.value === "object" ? (body.value as { note?: unknown }).note : undefined;
-  return respond(await reviewBreakGlass(getPortal(), await getUser(request), params.runId ?? "", typeof note === "string" ? note : undefined));
+  return handle(async () => {
+    const user = await getUser(request);
+    const options = { address: requestAddress(request) };
+    if (!user) return respond(await reviewBreakGlass(getPortal(), null, params.runId ?? "", undefined, options));
+    const { note } = parseWith(ReviewSchema, await readBody(request, { accept: "json" }));
+    return respond(await reviewBreakGlass(getPortal(), user, params.runId ?? "", note, options));
+  });
 }

@@ -5,13 +5,13 @@ import { decideApproval, reviewBreakGlass } from "~/core/actions/pipeline.server
 import { pendingApprovals, reviewQueue } from "~/core/actions/runs.server";
 import { checkpointSettings, verifyAudit, type VerifyReport } from "~/core/audit/checkpoints.server";
 import { listAudit, parseAuditFilter } from "~/core/audit/query.server";
-import { publicUser, requireRole, requireUser } from "~/core/auth.server";
+import { getUser, publicUser, requestAddress, requireUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "Audit · Opsdeck" }];
 
-const OUTCOMES = ["requested", "denied", "invalid", "rate_limited", "locked", "duplicate", "approved", "rejected", "expired", "started", "succeeded", "failed", "interrupted", "cancel_requested", "cancelled", "reviewed", "token_created", "token_revoked"];
+const OUTCOMES = ["requested", "denied", "invalid", "rate_limited", "locked", "duplicate", "approved", "rejected", "expired", "started", "succeeded", "failed", "interrupted", "cancel_requested", "cancelled", "reviewed", "token_created", "token_revoked", "upstream_failed", "superseded"];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
@@ -26,7 +26,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     fieldErrors,
     entries: page.entries.map((e) => ({ ...e, details: e.details.length > 600 ? `${e.details.slice(0, 600)}…` : e.details })),
     next: page.next,
-    approvals: approvals.map((r) => ({ ...r, created_at: Number(r.created_at), expires_at: r.expires_at === null ? null : Number(r.expires_at) })),
+    approvals: approvals.map((r) => ({ ...r, created_at: Number(r.created_at), expires_at: r.expires_at === null ? null : Number(r.expires_at), facts: approvalFacts(r.input, r.preview) })),
     reviews: reviews.map((r) => ({ ...r, created_at: Number(r.created_at) })),
     actions: [...portal.registry.actions.keys()],
   });
@@ -43,17 +43,37 @@ export async function action({ request }: ActionFunctionArgs) {
     // One verification at a time per process: a million entries take seconds; concurrent clicks share it.
     verifying ??= verifyAudit(portal.store, checkpointSettings({ config: portal.config, dataDir: portal.dataDir })).finally(() => (verifying = null));
     const report = await verifying;
-    return json({ intent, report, message: null as string | null });
+    return json({ intent, report, message: null as string | null, changes: null });
   }
-  const user = await requireRole(request, "admin");
+  // The pipeline checks the role (and audits a refusal, anonymous ones rate-limited per address).
+  const user = await getUser(request);
   const runId = String(form.get("runId") ?? "").slice(0, 64);
   const note = String(form.get("note") ?? "").slice(0, 1000) || undefined;
+  const options = { address: requestAddress(request) };
   let res;
-  if (intent === "approve" || intent === "deny") res = await decideApproval(portal, user, runId, intent, note);
-  else if (intent === "review") res = await reviewBreakGlass(portal, user, runId, note);
-  else return json({ intent, report: null, message: "Unknown request." }, { status: 400 });
+  if (intent === "approve" || intent === "deny") res = await decideApproval(portal, user, runId, intent, note, options);
+  else if (intent === "review") res = await reviewBreakGlass(portal, user, runId, note, options);
+  else return json({ intent, report: null, message: "Unknown request.", changes: null }, { status: 400 });
+  if (!user) await requireUser(request); // sends the browser to sign in
   const message = res.status < 300 ? (intent === "approve" ? `Approved: run ${runId} is starting.` : intent === "deny" ? `Denied run ${runId}.` : `Marked ${runId} as reviewed.`) : String(res.body.error ?? "That did not work.");
-  return json({ intent, report: null, message }, { status: res.status < 300 ? 200 : res.status });
+  const changes = Array.isArray(res.body.changes) ? (res.body.changes as { field: string; was: unknown; now: unknown }[]) : null;
+  return json({ intent, report: null, message, changes }, { status: res.status < 300 ? 200 : res.status });
+}
+
+/** What the approver must see to approve what the requester saw: amount, currency, reason, blast radius… */
+function approvalFacts(input: Record<string, unknown> | null, preview: { summary?: string; count?: number; before?: unknown; after?: unknown } | null) {
+  const before = preview?.before && typeof preview.before === "object" ? (preview.before as Record<string, unknown>) : {};
+  const currency = typeof before.currency === "string" ? before.currency : typeof input?.currency === "string" ? input.currency : null;
+  return {
+    summary: typeof preview?.summary === "string" ? preview.summary : null,
+    blastRadius: typeof preview?.count === "number" ? preview.count : null,
+    currency,
+    fields: Object.entries(input ?? {})
+      .filter(([k]) => k !== "precondition")
+      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)] as const),
+    before: preview?.before === undefined ? null : JSON.stringify(preview.before),
+    after: preview?.after === undefined ? null : JSON.stringify(preview.after),
+  };
 }
 
 function time(ms: number): string {
@@ -93,9 +113,33 @@ export default function AuditPage() {
         </p>
       ) : null}
       {result?.message ? (
-        <p role="status" className="run-message">
+        <p role="status" className="run-message" data-testid="decision-message">
           {result.message}
         </p>
+      ) : null}
+      {result?.changes?.length ? (
+        <table className="preview-changes" data-testid="preview-changes" aria-label="What changed since the request">
+          <thead>
+            <tr>
+              <th>Changed</th>
+              <th>When requested</th>
+              <th>Now</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.changes.map((c) => (
+              <tr key={c.field}>
+                <td>{c.field}</td>
+                <td>
+                  <code>{JSON.stringify(c.was)}</code>
+                </td>
+                <td>
+                  <code>{JSON.stringify(c.now)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       ) : null}
 
       {isAdmin && data.approvals.length ? (
@@ -103,9 +147,41 @@ export default function AuditPage() {
           <h2 id="approvals-title">Waiting for approval</h2>
           <ul>
             {data.approvals.map((r) => (
-              <li key={r.id}>
+              <li key={r.id} data-testid="approval-card">
                 <Link to={`/runs/${r.id}`}>{r.action_id}</Link> on <code>{r.target}</code> requested by <strong>{r.actor}</strong> at {time(r.created_at)}
                 {r.expires_at ? <span className="muted"> · expires {time(r.expires_at)} UTC</span> : null}
+                <div className="approval-preview" aria-label="What the requester saw">
+                  {r.facts.summary ? <p data-testid="approval-summary">{r.facts.summary}</p> : <p className="muted">This action has no dry run: check the input below.</p>}
+                  <dl>
+                    <dt>Target</dt>
+                    <dd>
+                      <code>{r.target}</code>
+                    </dd>
+                    {r.facts.fields.map(([k, v]) => (
+                      <div key={k}>
+                        <dt>{k}</dt>
+                        <dd data-testid={`approval-field-${k}`}>{v}</dd>
+                      </div>
+                    ))}
+                    {r.facts.currency ? (
+                      <div>
+                        <dt>currency</dt>
+                        <dd data-testid="approval-currency">{r.facts.currency}</dd>
+                      </div>
+                    ) : null}
+                    {r.facts.blastRadius !== null ? (
+                      <div>
+                        <dt>Blast radius</dt>
+                        <dd data-testid="approval-blast-radius">{r.facts.blastRadius} record(s)</dd>
+                      </div>
+                    ) : null}
+                  </dl>
+                  {r.facts.before ? (
+                    <p className="muted">
+                      before <code>{r.facts.before}</code> → after <code>{r.facts.after}</code>
+                    </p>
+                  ) : null}
+                </div>
                 {r.actor !== data.user.username ? (
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="runId" value={r.id} />

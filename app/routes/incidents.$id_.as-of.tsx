@@ -21,7 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!parsed.success) throw json({ error: "at: must be a time (ISO 8601 or epoch ms)" }, { status: 400 });
   const at = parsed.data ?? incident.resolvedAt ?? Date.now();
   const runbookPath = url.searchParams.get("runbook") || incident.runbooks[0] || null;
-  const { store, registry } = getPortal();
+  const { store, registry, config } = getPortal();
   const runbook = runbookPath ? getRunbook(runbookPath) : null;
   const probeIds = new Set<string>();
   if (runbook) for (const s of runbook.slots) if (s.kind !== "action") probeIds.add(s.id);
@@ -30,7 +30,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const def = registry.probes.get(id)?.def;
     return { id, title: def?.title ?? id, unit: def?.unit };
   });
-  const readings = await readingsAt(store, probes, at);
+  const readings = await readingsAt(store, probes, at, config.secretValues);
   return json({
     incident: { id: incident.id, title: incident.title, runbooks: incident.runbooks },
     at,

@@ -14,8 +14,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const url = new URL(request.url);
   const state = url.searchParams.get("state") === "all" ? "all" : url.searchParams.get("state") === "resolved" ? "resolved" : "open";
-  const { store } = incidentContext();
-  const incidents = await listIncidents(store, { state, limit: 300 });
+  const { store, secrets } = incidentContext();
+  const incidents = await listIncidents(store, { state, limit: 300, secrets });
   return json({ incidents, due: await updatesDue(store, incidents), state, canDeclare: canRespond(user.roles), now: Date.now() });
 }
 

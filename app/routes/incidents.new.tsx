@@ -4,7 +4,8 @@ import { useActionData, useLoaderData, useNavigation, useSearchParams } from "@r
 import { DeclareIncidentForm } from "~/components/incidents/declare-form";
 import { requireUser } from "~/core/auth.server";
 import { declareIncident } from "~/core/incidents/incidents.server";
-import { incidentContext, incidentErrorResponse, listRunbookPaths, readBody, withDetection } from "~/core/incidents/service.server";
+import { handle } from "~/core/http/index.server";
+import { incidentContext, listRunbookPaths, readIncidentBody, withDetection } from "~/core/incidents/service.server";
 import { canRespond } from "~/lib/incidents";
 
 export const meta: MetaFunction = () => [{ title: "Declare an incident · Opsdeck" }];
@@ -22,13 +23,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const ctx = incidentContext();
-  try {
-    const body = await readBody(request);
+  return handle(async () => {
+    const body = await readIncidentBody(request);
     const incident = await declareIncident(ctx.store, user, await withDetection(body, ctx), { lookupRunbook: ctx.lookupRunbook, knownPlugins: ctx.knownPlugins });
     return redirect(`/incidents/${incident.id}`);
-  } catch (err) {
-    return incidentErrorResponse(err);
-  }
+  });
 }
 
 export default function NewIncident() {

@@ -2,15 +2,16 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { getUser, login, requestAddress, safeRedirect, sessionCookie } from "~/core/auth.server";
+import { getUser, signIn } from "~/core/auth.server";
+import { handle, parseWith, readBody, safeRedirect } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Opsdeck" }];
 
 const LoginSchema = z.object({
-  username: z.string().trim().min(1, "Enter your username").max(200),
-  password: z.string().min(1, "Enter your password").max(1000),
-  redirectTo: z.string().optional(),
+  username: z.string({ error: "Enter your username" }).trim().min(1, "Enter your username").max(200),
+  password: z.string({ error: "Enter your password" }).min(1, "Enter your password").max(1000),
+  redirectTo: z.string().max(2000).optional(),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -20,17 +21,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const parsed = LoginSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) {
-    return json({ error: null, fieldErrors: z.flattenError(parsed.error).fieldErrors }, { status: 400 });
-  }
-  const { store, config } = getPortal();
-  const result = await login(store, config, { ...parsed.data, address: requestAddress(request) });
-  if (!result.ok) {
-    return json({ error: result.message, fieldErrors: {} }, { status: result.reason === "locked" ? 429 : 401 });
-  }
-  return redirect(safeRedirect(parsed.data.redirectTo), {
-    headers: { "Set-Cookie": sessionCookie(request, result.token, result.maxAgeSeconds) },
+  return handle(async () => {
+    const input = parseWith(LoginSchema, await readBody(request, { accept: "form" }));
+    const result = await signIn(request, input);
+    if (!result.ok) return json({ error: result.message, fieldErrors: {} }, { status: result.reason === "locked" ? 429 : 401 });
+    return redirect(safeRedirect(input.redirectTo), { headers: { "Set-Cookie": result.cookie ?? "" } });
   });
 }
 
@@ -55,7 +50,7 @@ export default function LoginPage() {
           <input name="password" type="password" autoComplete="current-password" required aria-invalid={!!fe.password} aria-describedby="password-error" />
         </label>
         {fe.password ? <p id="password-error" className="field-error">{fe.password[0]}</p> : null}
-        {result?.error ? (
+        {result?.error && !Object.keys(fe).length ? (
           <p className="form-error" role="alert">
             {result.error}
           </p>

@@ -6,7 +6,7 @@ import { getRun, type RunView } from "~/core/actions/runs.server";
 import { listAudit } from "~/core/audit/query.server";
 import { getRunbook } from "~/core/runbooks/runbooks.server";
 import { publicUser, requireUser } from "~/core/auth.server";
-import { requestOf } from "~/core/actions/requests.server";
+import { requestOf } from "~/core/actions/ask-admin.server";
 import { runContext } from "~/core/incidents/joining.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";

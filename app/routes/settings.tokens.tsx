@@ -1,62 +1,62 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { audit } from "~/core/actions/audit-entry.server";
-import { createApiToken, publicUser, requireUser, revokeApiToken } from "~/core/auth.server";
+import { z } from "zod";
+import { audit } from "~/core/audit/audit.server";
+import { createApiToken, grantableRoles, listApiTokens, publicUser, requireSession, requireUser, revokeApiToken } from "~/core/auth.server";
+import { handle, NotFoundError, parseWith, readBody, UnavailableError } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
-import { isRole, type Role } from "~/lib/roles";
+import { ROLES } from "~/lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "API tokens · Opsdeck" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const { store } = getPortal();
-  const tokens = await store.db
-    .selectFrom("api_tokens")
-    .select(["id", "name", "roles", "created_at", "last_used_at", "revoked_at"])
-    .where("user_id", "=", user.id)
-    .orderBy("created_at", "desc")
-    .limit(200)
-    .execute();
-  return json({
-    user: publicUser(user),
-    tokens: tokens.map((t) => ({ ...t, created_at: Number(t.created_at), last_used_at: t.last_used_at === null ? null : Number(t.last_used_at), revoked_at: t.revoked_at === null ? null : Number(t.revoked_at) })),
-  });
+  return json({ user: publicUser(user), grantable: grantableRoles(user.roles), tokens: await listApiTokens(store, user.id) });
 }
 
 type ActionData = { created?: { name: string; token: string; roles: string[] }; error?: string; fieldErrors?: Record<string, string[]>; revoked?: string };
 
+const CreateSchema = z.object({
+  intent: z.literal("create"),
+  name: z.string({ error: "is required" }).trim().min(1, "1–100 characters, e.g. “pagerduty webhook”").max(100, "1–100 characters, e.g. “pagerduty webhook”"),
+  roles: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]))
+    .pipe(z.array(z.enum(ROLES, { error: "not a role" })).max(ROLES.length)),
+});
+const RevokeSchema = z.object({ intent: z.literal("revoke"), id: z.string({ error: "is required" }).min(1).max(64) });
+const TokenIntentSchema = z.discriminatedUnion("intent", [CreateSchema, RevokeSchema], { error: "must be create or revoke" });
+
+/** Creating and revoking tokens changes identity: a signed-in session only (requireSession refuses tokens). */
 export async function action({ request }: ActionFunctionArgs) {
-  const user = await requireUser(request);
-  // A token cannot mint tokens: creating credentials needs a signed-in person.
-  if (user.via === "token") return json<ActionData>({ error: "API tokens cannot manage tokens; sign in." }, { status: 403 });
-  const portal = getPortal();
-  const form = await request.formData();
-  const intent = String(form.get("intent") ?? "");
-  if (intent === "create") {
-    const name = String(form.get("name") ?? "").trim();
-    if (!name || name.length > 100) return json<ActionData>({ error: "Give the token a name.", fieldErrors: { name: ["1–100 characters, e.g. “pagerduty webhook”"] } }, { status: 400 });
-    const asked = form.getAll("roles").map(String).filter(isRole) as Role[];
-    const roles = asked.filter((r) => user.roles.includes(r));
-    if (asked.length && !roles.length) return json<ActionData>({ error: "Pick roles you hold.", fieldErrors: { roles: ["a token never gets more than your roles"] } }, { status: 400 });
-    const created = await createApiToken(portal.store, user.id, name, roles.length ? roles : undefined);
-    const granted = roles.length ? roles : user.roles;
-    try {
-      await audit(portal, { actor: user.username, roles: user.roles, action: "auth.api-token", target: created.id, outcome: "token_created", details: { name, roles: granted } });
-    } catch {
-      await revokeApiToken(portal.store, user.id, created.id);
-      return json<ActionData>({ error: "The audit log cannot be written, so no token was created." }, { status: 503 });
+  return handle(async () => {
+    const user = await requireSession(request);
+    const portal = getPortal();
+    const input = parseWith(TokenIntentSchema, await readBody(request, { accept: "json-or-form" }));
+    const by = { actor: user.username, roles: user.roles };
+    if (input.intent === "create") {
+      const created = await createApiToken(portal.store, user.id, input.name, input.roles.length ? input.roles : undefined);
+      try {
+        await audit(portal, { ...by, action: "auth.api-token", target: created.id, outcome: "token_created", details: { name: input.name, roles: created.roles, via: user.via } });
+      } catch {
+        await revokeApiToken(portal.store, user.id, created.id);
+        throw new UnavailableError("The audit log cannot be written, so no token was created.");
+      }
+      return json<ActionData>({ created: { name: input.name, token: created.token, roles: created.roles } });
     }
-    return json<ActionData>({ created: { name, token: created.token, roles: granted } });
-  }
-  if (intent === "revoke") {
-    const id = String(form.get("id") ?? "").slice(0, 64);
-    const ok = await revokeApiToken(portal.store, user.id, id);
-    if (!ok) return json<ActionData>({ error: "No such active token." }, { status: 404 });
-    await audit(portal, { actor: user.username, roles: user.roles, action: "auth.api-token", target: id, outcome: "token_revoked", details: {} }).catch(() => {});
-    return json<ActionData>({ revoked: id });
-  }
-  return json<ActionData>({ error: "Unknown request." }, { status: 400 });
+    const ok = await revokeApiToken(portal.store, user.id, input.id);
+    if (!ok) throw new NotFoundError("No such active token.");
+    try {
+      await audit(portal, { ...by, action: "auth.api-token", target: input.id, outcome: "token_revoked", details: { via: user.via } });
+    } catch {
+      // The revocation stands (failing closed means the credential stays dead), but say the audit is missing.
+      throw new UnavailableError("The token is revoked, but the audit log cannot be written.");
+    }
+    return json<ActionData>({ revoked: input.id });
+  });
 }
 
 function time(ms: number | null): string {
@@ -64,7 +64,7 @@ function time(ms: number | null): string {
 }
 
 export default function TokensPage() {
-  const { user, tokens } = useLoaderData<typeof loader>();
+  const { grantable, tokens } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
   const nav = useNavigation();
   return (
@@ -83,6 +83,7 @@ export default function TokensPage() {
         </div>
       ) : null}
       {result?.error ? <p className="form-error">{result.error}</p> : null}
+      {result?.fieldErrors?.roles ? <p className="form-error">{result.fieldErrors.roles[0]}</p> : null}
       <Form method="post" className="token-form">
         <input type="hidden" name="intent" value="create" />
         <label>
@@ -91,8 +92,8 @@ export default function TokensPage() {
           {result?.fieldErrors?.name ? <span className="field-error">{result.fieldErrors.name[0]}</span> : null}
         </label>
         <fieldset>
-          <legend>Roles (default: all of yours)</legend>
-          {user.roles.map((r) => (
+          <legend>Roles (default: all of yours; any role you hold or that yours imply)</legend>
+          {grantable.map((r) => (
             <label key={r} className="checkbox">
               <input type="checkbox" name="roles" value={r} /> {r}
             </label>
@@ -117,11 +118,11 @@ export default function TokensPage() {
             <tr key={t.id}>
               <td>{t.name}</td>
               <td>{t.roles}</td>
-              <td>{time(t.created_at)}</td>
-              <td>{time(t.last_used_at)}</td>
+              <td>{time(t.createdAt)}</td>
+              <td>{time(t.lastUsedAt)}</td>
               <td>
-                {t.revoked_at ? (
-                  <span className="muted">revoked {time(t.revoked_at)}</span>
+                {t.revokedAt ? (
+                  <span className="muted">revoked {time(t.revokedAt)}</span>
                 ) : (
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="intent" value="revoke" />

@@ -1,12 +1,66 @@
-import { definePlugin } from "../plugin-api";
-import { CronConfigSchema } from "./config";
+import { parseDuration, definePlugin, type DemoWorld } from "../plugin-api";
+import { pauseActions, runNowAction } from "./actions";
+import { CronConfigSchema, type CronConfig } from "./config";
+import { HealthDocumentWatcher } from "./health-document";
+import { describeJob, jobProbe, jobsProbe, JobReader } from "./jobs";
+import { createPingService } from "./pings";
+import type { RunRecord } from "./state";
+import { CronStore, migrations } from "./store";
 
-export default definePlugin({
+/** What the demo shop's cron module offers (demo/shop/cron.ts): the jobs' config and their past runs. */
+export interface CronDemoHandle {
+  config: Record<string, unknown>;
+  history(now: number): Omit<RunRecord, "id">[];
+}
+
+export default definePlugin<CronConfig>({
   id: "cron",
   title: "Cron jobs",
-  description: "Scheduled jobs: late, down, too fast, too often, failing; guarded run-now.",
+  description: "Scheduled jobs watched through pings and health documents: late, down, failing, too fast, too often, running too long; guarded run-now and pause.",
   config: CronConfigSchema,
-  setup() {
-    return { probes: [], actions: [] };
+  provides: ["cron.pings"],
+  uses: ["firestore.documents"],
+  migrations,
+  async demo({ world }) {
+    const handle = world ? await world.waitFor<CronDemoHandle>("cron.demo", 10_000) : undefined;
+    return { config: handle?.config ?? { jobs: {} }, async stop() {} };
+  },
+  async setup({ config, log, services, database, demo, world }) {
+    if (!database) throw new Error("plugins.cron: needs the portal's store for its runs (setup without a database)");
+    const store = new CronStore(database.db);
+    const now = () => Date.now();
+    const reader = new JobReader(config, store, now);
+    const health = new HealthDocumentWatcher(config.jobs, services, store, log, (job, problem) => reader.setProblem(job, problem));
+
+    if (demo && world) await seedDemoHistory(world, store, config, log);
+
+    health.start((job) => parseDuration(config.jobs[job]!.healthDocument!.every));
+    const pings = createPingService({ config, store, now, describe: (job) => describeJob(config, reader, job) });
+    return {
+      probes: [...Object.entries(config.jobs).map(([name, job]) => jobProbe(name, job, reader)), jobsProbe(config, reader)],
+      actions: [
+        runNowAction({ config, reader, store, health, now, risk: config.runNowRisk, onRun: () => {} }),
+        ...pauseActions({ config, store, now, onChange: () => {} }),
+      ],
+      provides: { "cron.pings": pings },
+      async stop() {
+        health.stop();
+      },
+    };
   },
 });
+
+/** First start of demo mode: the shop's past runs, so states and learned bands show something real. */
+async function seedDemoHistory(world: DemoWorld, store: CronStore, config: CronConfig, log: { info(o: unknown, m?: string): void }) {
+  const handle = world.get<CronDemoHandle>("cron.demo");
+  if (!handle) return;
+  const runs = handle.history(Date.now());
+  let seeded = 0;
+  for (const job of Object.keys(config.jobs)) {
+    if ((await store.count(job)) > 0) continue;
+    const mine = runs.filter((r) => r.job === job);
+    await store.recordMany(mine);
+    seeded += mine.length;
+  }
+  if (seeded) log.info({ runs: seeded }, "cron demo: seeded the shop's run history");
+}

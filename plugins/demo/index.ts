@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
-import { action, definePlugin, probe, secret } from "../plugin-api";
+import { action, ActionInputError, definePlugin, probe, secret } from "../plugin-api";
 import { DemoConfigSchema, type DemoConfig } from "./config";
 import { CACHES, DemoStore, fingerprint, INDEXES, KEYS, QUEUES } from "./state";
 
@@ -95,6 +95,9 @@ export default definePlugin<DemoConfig>({
       target: (i) => i.keyName,
       async preview(i) {
         const k = store.read().keys[i.keyName];
+        if (i.newSecret && fingerprint(i.newSecret) === k.fingerprint) {
+          throw new ActionInputError(`${i.keyName} already uses this secret: a rotation must issue a new one`, { newSecret: ["this is the current secret; give a new one or leave it empty"] });
+        }
         return { summary: `${i.keyName} goes from version ${k.version} to ${k.version + 1}; clients holding version ${k.version} must refresh`, count: 1, before: { version: k.version, fingerprint: k.fingerprint }, after: { version: k.version + 1 } };
       },
       async run(i, ctx) {

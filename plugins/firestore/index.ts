@@ -1,4 +1,4 @@
-import { definePlugin, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { definePlugin, type ActionDefinition, type DocumentReader, type ProbeDefinition } from "../plugin-api";
 import { addInternalNote } from "./actions/add-internal-note";
 import { recordStripeEvent } from "./actions/record-stripe-event";
 import { setOrderStatus } from "./actions/set-order-status";
@@ -9,6 +9,8 @@ import { FirestoreConfigSchema, type FirestoreConfig } from "./config";
 import { createOrdersLedger } from "./ledger";
 import { opsHealthProbe } from "./probes/ops-health";
 import { queryProbe } from "./probes/query-probe";
+import { toPlain } from "./query";
+import { abortable } from "./util";
 import { startFirestoreSandbox, wildlifeExchangeConfig } from "./sandbox";
 
 export default definePlugin<FirestoreConfig>({
@@ -16,9 +18,11 @@ export default definePlugin<FirestoreConfig>({
   title: "Firestore",
   description: "Live queries, ops-health documents, the orders ledger and single-document fixes.",
   config: FirestoreConfigSchema,
-  provides: ["orders"],
-  async demo({ log }) {
+  provides: ["orders", "firestore.documents"],
+  async demo({ log, world }) {
     const sandbox = await startFirestoreSandbox();
+    // The shop's jobs (AutoRelease) write their health documents into this emulator.
+    world?.provide("firestore.emulator", { host: sandbox.host, projectId: sandbox.projectId });
     log.info({ host: sandbox.host, projectId: sandbox.projectId }, "firestore demo: emulator seeded with Wildlife Exchange data");
     return { config: wildlifeExchangeConfig(sandbox), stop: sandbox.stop };
   },
@@ -35,7 +39,13 @@ export default definePlugin<FirestoreConfig>({
       ...Object.entries(config.opsHealth).map(([name, h]) => opsHealthProbe(name, h, client, config.projectId)),
     ];
     const actions: ActionDefinition[] = [];
-    const provides: Record<string, unknown> = {};
+    const documents: DocumentReader = {
+      async get(path, signal) {
+        const snap = await abortable(client.db.doc(path).get(), signal);
+        return snap.exists ? (toPlain(snap.data()) as Record<string, unknown>) : null;
+      },
+    };
+    const provides: Record<string, unknown> = { "firestore.documents": documents };
     if (config.orders) {
       provides.orders = createOrdersLedger(client, config.orders, log);
       actions.push(

@@ -186,7 +186,9 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
     orderId?: string; failure?: { code: string; decline: string; message: string };
   }): Obj {
     const id = p.id ?? randomId("pi");
-    const charge = makeCharge({ amount: p.amount, created: p.created + 1, status: p.status === "succeeded" ? "succeeded" : "failed", pi: id, customer: p.customer, email: p.email, orderId: p.orderId, failure: p.failure });
+    // A seeded payment's charge keeps its id across sandbox restarts, as a real charge does (a
+    // request filed before a portal restart must show the same preview after it).
+    const charge = makeCharge({ id: p.id ? `ch_${id.slice(3)}` : undefined, amount: p.amount, created: p.created + 1, status: p.status === "succeeded" ? "succeeded" : "failed", pi: id, customer: p.customer, email: p.email, orderId: p.orderId, failure: p.failure });
     return put({
       id, object: "payment_intent", amount: p.amount, amount_capturable: 0, amount_details: { tip: {} },
       amount_received: p.status === "succeeded" ? p.amount : 0, application: null, application_fee_amount: null,

@@ -7,7 +7,8 @@ import pino from "pino";
 import YAML from "yaml";
 import type { PluginDefinition } from "../../plugins/plugin-api";
 import { migrate, openStore, pgConnection, type Store } from "~/core/db/store.server";
-import { bootPortal, type BootStep, type Portal } from "~/core/portal.server";
+import { bootPortal } from "~/core/boot.server";
+import type { BootStep, Portal } from "~/core/portal.server";
 
 export const DIALECTS = ["sqlite", "postgres"] as const;
 export type TestDialect = (typeof DIALECTS)[number];

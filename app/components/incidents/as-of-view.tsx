@@ -1,4 +1,4 @@
-import type { RunbookBlock } from "~/components/runbook/types";
+import type { RunbookBlock } from "~/lib/runbook";
 import { formatDuration } from "~/lib/incidents";
 
 export interface AsOfReadingView {

@@ -1,6 +1,6 @@
 import { useProbeReadings } from "~/components/widgets/provider";
 import { formatValue } from "~/components/widgets/status";
-import type { WidgetSlot } from "~/components/widgets/types";
+import type { WidgetSlot } from "~/lib/widgets";
 
 /**
  * The page's live figures in one line under the title, worst first: on a phone the first figure

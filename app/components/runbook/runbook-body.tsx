@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type MouseEvent as ReactMouseEvent } from "react";
 import { Widget } from "~/components/widgets/widget";
-import type { RunbookBlock, TocEntry } from "./types";
+import type { RunbookBlock, TocEntry } from "~/lib/runbook";
 
 /**
  * Follows an in-page link ourselves: a native fragment navigation fires popstate, and the

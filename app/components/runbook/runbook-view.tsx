@@ -1,10 +1,10 @@
 import { Link } from "@remix-run/react";
 import { RunbookIncidentBar } from "~/components/incidents/runbook-incident-bar";
 import { WidgetsProvider } from "~/components/widgets/provider";
-import type { WidgetSlot } from "~/components/widgets/types";
+import type { WidgetSlot } from "~/lib/widgets";
 import { LiveStrip } from "./live-strip";
 import { RunbookBody, RunbookToc } from "./runbook-body";
-import type { RunbookPageData } from "./types";
+import type { RunbookPageData } from "~/lib/runbook";
 
 /** A whole runbook page: title and facts, file warnings, incident bar, text with widgets, TOC. */
 export function RunbookView({ runbook }: { runbook: RunbookPageData & { slots: WidgetSlot[] } }) {

@@ -5,7 +5,7 @@ import { getActiveIncidentId } from "~/components/incidents/active-incident";
 import { hasRole } from "~/lib/roles";
 import { currencyDigits, formatMoney, isMoneyField, readableName, toMinorUnits } from "./labels";
 import { useProbeReadings } from "./provider";
-import type { ProbeReadingJson, WidgetSlot } from "./types";
+import type { ProbeReadingJson, WidgetSlot } from "~/lib/widgets";
 
 interface JsonSchemaProp {
   type?: string | string[];

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useSlotReading } from "./provider";
 import { formatValue, StatusBadge } from "./status";
-import type { WidgetSlot } from "./types";
+import type { WidgetSlot } from "~/lib/widgets";
 
 // recharts is loaded only by pages that draw a chart, and only in the browser.
 const ChartView = lazy(() => import("./chart-view"));

@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useMemo, useState } from "react";
-import type { ProbeReadingJson, WidgetSlot } from "./types";
+import type { ProbeReadingJson, WidgetSlot } from "~/lib/widgets";
 
 /**
  * Holds the live readings of every probe on a runbook page; widgets read from it, and the action
@@ -52,6 +52,8 @@ export function WidgetsProvider({ slots, children }: { slots: WidgetSlot[]; chil
         const { key, reading } = JSON.parse((e as MessageEvent<string>).data) as { key: string; reading: ProbeReadingJson };
         setState((s) => ({ ...s, readings: { ...s.readings, [key]: reading } }));
       });
+      // The session that opened the stream ended (signed out, expired, disabled): stop, do not reconnect.
+      source.addEventListener("session-ended", () => close());
       source.addEventListener("invalid", (e) => {
         const { key, error } = JSON.parse((e as MessageEvent<string>).data) as { key: string; error: string };
         setState((s) => ({ ...s, invalid: { ...s.invalid, [key]: error } }));

@@ -1,6 +1,6 @@
 import { useNow, useSlotReading } from "./provider";
 import { formatAge, formatValue, ReadingLinks, RowsTable, WidgetHead, WidgetNotReady } from "./status";
-import type { WidgetSlot } from "./types";
+import type { WidgetSlot } from "~/lib/widgets";
 
 /** `::status{probe="…"}`: value, status in text and icon, summary, age, error, rows, links. */
 export function StatusWidget({ slot }: { slot: WidgetSlot }) {

@@ -1,5 +1,5 @@
 import { readableName } from "./labels";
-import type { ProbeReadingJson, ProbeStatus } from "./types";
+import type { ProbeReadingJson, ProbeStatus } from "~/lib/widgets";
 
 const LABEL: Record<ProbeStatus, { icon: string; text: string }> = {
   ok: { icon: "✓", text: "OK" },

@@ -1,7 +1,7 @@
 import { useNow, useSlotReading } from "./provider";
 import { formatAge, ReadingLinks, RowsTable, WidgetHead, WidgetNotReady } from "./status";
 import { ResultRows } from "./result-rows";
-import type { WidgetSlot } from "./types";
+import type { WidgetSlot } from "~/lib/widgets";
 
 /** `::table{probe="…"}`: the rows behind a probe's figure. */
 export function TableWidget({ slot }: { slot: WidgetSlot }) {

@@ -1,8 +1,9 @@
 import { ActionWidget } from "~/components/widgets/action-widget";
 import { ChartWidget } from "./chart-widget";
+import { RunHistoryChart } from "./run-history";
 import { StatusWidget } from "./status-widget";
 import { TableWidget } from "./table-widget";
-import type { WidgetSlot } from "./types";
+import type { WidgetSlot } from "~/lib/widgets";
 
 /** Renders one directive's widget. Each kind's component is owned by its feature. */
 export function Widget({ slot }: { slot: WidgetSlot }) {
@@ -10,7 +11,7 @@ export function Widget({ slot }: { slot: WidgetSlot }) {
     case "status":
       return <StatusWidget slot={slot} />;
     case "chart":
-      return <ChartWidget slot={slot} />;
+      return slot.attrs.view === "runs" ? <RunHistoryChart slot={slot} /> : <ChartWidget slot={slot} />;
     case "table":
       return <TableWidget slot={slot} />;
     case "action":

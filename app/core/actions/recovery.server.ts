@@ -1,12 +1,14 @@
 import { parseDuration } from "../../../plugins/plugin-api";
 import { parseRoles } from "~/lib/roles";
-import { checkpointSettings, writeCheckpoint } from "../audit/checkpoints.server";
+import { writeCheckpoint } from "../audit/checkpoints.server";
 import type { Portal } from "../portal.server";
-import { audit, Conflict, errorText } from "./audit-entry.server";
+import { errorText } from "../audit/audit.server";
+import { checkpointWriter } from "../audit/checkpoint-writer.server";
+import { expireRequest } from "./approvals.server";
 import { STALE_MS } from "./locks.server";
 import { actionMetrics } from "./metrics.server";
-import { expireRequest } from "./pipeline.server";
 import { INSTANCE_ID, localRuns } from "./runner.server";
+import { transitionRun } from "./transitions.server";
 
 /**
  * Runs left `pending`/`started` by a process that died become `interrupted` (audited), never lost.
@@ -26,33 +28,20 @@ export async function recoverRuns(portal: Portal, options: { all: boolean }): Pr
   let n = 0;
   for (const run of stuck) {
     try {
-      await audit(
-        portal,
-        {
-          action: run.action_id,
-          target: run.target,
-          actor: run.actor,
-          roles: parseRoles(run.roles),
-          incidentId: run.incident_id,
-          runId: run.id,
-          outcome: "interrupted",
-          details: { reason: "the portal process running it stopped before it finished", was: run.status, lastHeartbeat: run.heartbeat_at ? new Date(Number(run.heartbeat_at)).toISOString() : null },
-        },
-        async (db) => {
-          const res = await db
-            .updateTable("action_runs")
-            .set({ status: "interrupted", finished_at: now, error: "interrupted: the process running it stopped (crash or restart) before it finished; check the target's state before retrying" })
-            .where("id", "=", run.id)
-            .where("status", "=", run.status)
-            .where("heartbeat_at", run.heartbeat_at === null ? "is" : "=", run.heartbeat_at)
-            .executeTakeFirst();
-          if (Number(res.numUpdatedRows) !== 1) throw new Conflict("the run moved on");
+      const moved = await transitionRun(portal, run, {
+        outcome: "interrupted",
+        by: { actor: run.actor, roles: parseRoles(run.roles) },
+        from: run.status as "pending" | "started",
+        guards: [["heartbeat_at", run.heartbeat_at === null ? "is" : "=", run.heartbeat_at]],
+        set: { status: "interrupted", finished_at: now, error: "interrupted: the process running it stopped (crash or restart) before it finished; check the target's state before retrying" },
+        details: { reason: "the portal process running it stopped before it finished", was: run.status, lastHeartbeat: run.heartbeat_at ? new Date(Number(run.heartbeat_at)).toISOString() : null },
+        also: async (db) => {
           await db.deleteFrom("action_locks").where("run_id", "=", run.id).execute();
         },
-      );
-      n++;
+      });
+      if (moved === "done") n++;
     } catch (err) {
-      if (!(err instanceof Conflict)) portal.log.error({ err: errorText(err), runId: run.id }, "could not mark a run interrupted");
+      portal.log.error({ err: errorText(err), runId: run.id }, "could not mark a run interrupted");
     }
   }
   if (n) portal.log.warn({ count: n }, "runs left unfinished by a stopped process were marked interrupted");
@@ -78,7 +67,7 @@ export async function expireApprovals(portal: Portal): Promise<number> {
  */
 export async function actionsBootStep(portal: Portal): Promise<() => Promise<void>> {
   actionMetrics(); // register the counters so /metrics shows them from the start
-  const settings = checkpointSettings({ config: portal.config, dataDir: portal.dataDir, create: true });
+  const settings = checkpointWriter(portal).settings;
   await recoverRuns(portal, { all: portal.store.dialect === "sqlite" });
   await expireApprovals(portal);
   await writeCheckpoint(portal.store, settings).catch((err) => portal.log.error({ err: errorText(err) }, "could not write an audit checkpoint"));

@@ -1,16 +1,17 @@
 import { sql } from "kysely";
 import { parseDuration, type ActionResult } from "../../../plugins/plugin-api";
 import { parseRoles } from "~/lib/roles";
-import { refreshPluginProbes } from "../probes/service.server";
 import { canonicalJson } from "../audit/chain.server";
-import { scrubDeep, scrubText } from "../audit/redact.server";
-import { newId } from "../auth.server";
+import { scrub, scrubText } from "../secrets/index.server";
+import { newId } from "../ids.server";
 import type { Tables } from "../db/migrations/003-actions-audit";
 import type { RegisteredAction } from "../plugins/registry.server";
 import type { Portal } from "../portal.server";
 import { HEARTBEAT_MS, lockKey, releaseLock, touchLock } from "./locks.server";
 import { actionMetrics } from "./metrics.server";
-import { audit, Conflict, errorText } from "./audit-entry.server";
+import { errorText } from "../audit/audit.server";
+import { emitRunFinished } from "./run-events.server";
+import { transitionRun } from "./transitions.server";
 
 export type RunRow = Tables["action_runs"];
 
@@ -161,7 +162,7 @@ export async function executeRun(portal: Portal, reg: RegisteredAction, run: Run
 
   let resultJson: string | null = null;
   if (result) {
-    const clean = scrubDeep(result, secrets);
+    const clean = scrub(result, secrets);
     resultJson = canonicalJson(clean);
     if (resultJson.length > MAX_RESULT) resultJson = canonicalJson({ summary: String(clean.summary ?? "").slice(0, 2000), truncated: true });
   }
@@ -175,28 +176,19 @@ export async function executeRun(portal: Portal, reg: RegisteredAction, run: Run
   // The closing entry and the status change commit together; retried, since the run did happen.
   for (let attempt = 0; ; attempt++) {
     try {
-      await audit(
-        portal,
-        { action: reg.id, target: run.target, actor: run.actor, roles: parseRoles(run.roles), incidentId: run.incident_id, runId: run.id, outcome: status, details },
-        async (db) => {
-          const res = await db
-            .updateTable("action_runs")
-            .set({ status, result: resultJson, error, finished_at: finishedAt, heartbeat_at: finishedAt })
-            .where("id", "=", run.id)
-            .where("status", "=", "started")
-            .executeTakeFirst();
-          if (Number(res.numUpdatedRows) !== 1) throw new Conflict("the run was already closed (interrupted by recovery?)");
-        },
+      const moved = await transitionRun(portal, run, {
+        outcome: status,
+        by: { actor: run.actor, roles: parseRoles(run.roles) },
+        from: "started",
+        set: { status, result: resultJson, error, finished_at: finishedAt, heartbeat_at: finishedAt },
+        details,
         secrets,
-      );
+      });
+      if (moved === "conflict") plog.warn({ runId: run.id, status }, "run finished after it had been closed elsewhere (interrupted by recovery?)");
       break;
     } catch (err) {
-      if (err instanceof Conflict) {
-        plog.warn({ runId: run.id, status }, "run finished after it had been closed elsewhere");
-        break;
-      }
       if (attempt >= 4) {
-        plog.error({ runId: run.id, status }, "could not write the closing audit entry; the run stays 'started' and recovery will mark it interrupted");
+        plog.error({ runId: run.id, status, err: errorText(err, secrets) }, "could not write the closing audit entry; the run stays 'started' and recovery will mark it interrupted");
         break;
       }
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
@@ -206,8 +198,7 @@ export async function executeRun(portal: Portal, reg: RegisteredAction, run: Run
   await releaseLock(store, key, run.id).catch(() => {});
   localRuns().delete(run.id);
   resolveDone();
-  // The plugin's own readings may have changed: pages showing them update now, not next interval.
-  if (status === "succeeded" || status === "failed") refreshPluginProbes(reg.pluginId, portal);
+  emitRunFinished(portal, { runId: run.id, actionId: reg.id, pluginId: reg.pluginId, status });
 }
 
 function endStatus(reason: EndReason): "failed" | "cancelled" | "interrupted" {

@@ -1,38 +1,8 @@
 import { json } from "@remix-run/node";
 import type { Portal } from "../portal.server";
-import type { PipelineResponse } from "./pipeline.server";
+import type { PipelineResponse } from "./policy.server";
+import { requestPreviews } from "./requests.server";
 import type { RunRow } from "./runner.server";
-
-const MAX_BODY = 256 * 1024;
-
-/** Reads a JSON request body with a size cap. Only `application/json` is accepted (no form posts from other sites). */
-export async function readJsonBody(request: Request): Promise<{ ok: true; value: unknown } | { ok: false; error: string; status: number }> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) return { ok: false, status: 415, error: "send the body as application/json" };
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY) return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY} bytes` };
-  if (!request.body) return { ok: true, value: {} };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY) {
-      await reader.cancel().catch(() => {});
-      return { ok: false, status: 413, error: `the body is larger than ${MAX_BODY} bytes` };
-    }
-    chunks.push(value);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (!text.trim()) return { ok: true, value: {} };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, status: 400, error: "the body is not valid JSON" };
-  }
-}
 
 export function respond(res: PipelineResponse) {
   return json(res.body, { status: res.status, headers: { "Cache-Control": "no-store" } });
@@ -90,9 +60,28 @@ export async function getRun(portal: Portal, runId: string): Promise<RunView | n
 
 const SUMMARY_COLUMNS = ["id", "action_id", "target", "actor", "risk", "status", "created_at", "expires_at", "break_glass_reason", "started_at", "finished_at", "approved_by"] as const;
 
-/** Critical requests waiting for a second admin. */
+/**
+ * Critical requests waiting for a second admin, each with what the requester saw: the input
+ * (secret fields redacted) and the stored preview (amount, reason, blast radius…).
+ */
 export async function pendingApprovals(portal: Portal) {
-  return portal.store.db.selectFrom("action_runs").select(SUMMARY_COLUMNS).where("status", "=", "awaiting_approval").orderBy("created_at", "asc").limit(100).execute();
+  const rows = await portal.store.db
+    .selectFrom("action_runs")
+    .select([...SUMMARY_COLUMNS, "input", "incident_id"])
+    .where("status", "=", "awaiting_approval")
+    .orderBy("created_at", "asc")
+    .limit(100)
+    .execute();
+  const previews = await requestPreviews(portal, rows.map((r) => r.id));
+  return rows.map(({ input, ...r }) => ({ ...r, input: parse(input) as Record<string, unknown> | null, preview: (previews.get(r.id) ?? null) as ApprovalPreview | null }));
+}
+
+/** The preview fields the approver's card shows (ActionPreview as stored). */
+export interface ApprovalPreview {
+  summary?: string;
+  count?: number;
+  before?: unknown;
+  after?: unknown;
 }
 
 /** Break-glass runs no second admin has reviewed yet. */

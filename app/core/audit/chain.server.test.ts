@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { secret } from "../../../plugins/plugin-api";
 import { canonicalJson, entryCanonical, entryHash } from "./chain.server";
-import { REDACTED, redactBySchema, scrubDeep, secretValuesOf } from "./redact.server";
+import { REDACTED, redactBySchema, scrub as scrubDeep, secretValuesOf } from "../secrets/index.server";
 import { csvCell } from "./query.server";
 
 describe("canonical serialization", () => {
@@ -40,5 +40,28 @@ describe("CSV export cells", () => {
     expect(csvCell('a "b"')).toBe('"a ""b"""');
     expect(csvCell("=HYPERLINK(1)")).toBe(`"'=HYPERLINK(1)"`);
     expect(csvCell(null)).toBe('""');
+  });
+});
+
+describe("canonicalJson on hostile nesting", () => {
+  it("refuses 5,000-level nesting with a typed 400 error instead of overflowing the stack", async () => {
+    const { canonicalJson, JsonTooDeepError, MAX_JSON_DEPTH } = await import("./chain.server");
+    const deep = JSON.parse("[".repeat(5000) + "]".repeat(5000));
+    let thrown: unknown;
+    try {
+      canonicalJson(deep);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(JsonTooDeepError);
+    expect((thrown as { status: number }).status).toBe(400);
+    const ok = JSON.parse('{"a":'.repeat(MAX_JSON_DEPTH - 1) + "1" + "}".repeat(MAX_JSON_DEPTH - 1));
+    expect(canonicalJson(ok).length).toBeGreaterThan(MAX_JSON_DEPTH);
+  });
+
+  it("escapes control and bidi characters in labels", async () => {
+    const { sanitizeLabel } = await import("./chain.server");
+    expect(sanitizeLabel("demo.x\u202Etxt.exe\n")).toBe("demo.x\\u{202e}txt.exe\\u{000a}");
+    expect(sanitizeLabel("plain-label_1")).toBe("plain-label_1");
   });
 });

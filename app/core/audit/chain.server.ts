@@ -3,7 +3,7 @@ import { sql, type Kysely } from "kysely";
 import type { Database } from "../db/schema";
 import type { Tables as AuditTables } from "../db/migrations/003-actions-audit";
 import type { Store } from "../db/store.server";
-import { scrubDeep } from "./redact.server";
+import { scrub } from "../secrets/index.server";
 
 export const GENESIS_HASH = "0".repeat(64);
 /** pg_advisory_xact_lock key that serializes appends from every instance into one chain. */
@@ -27,7 +27,11 @@ export type AuditOutcome =
   | "cancelled"
   | "reviewed"
   | "token_created"
-  | "token_revoked";
+  | "token_revoked"
+  /** A dry run could not complete because the provider failed (401, 429, 5xx, timeout). */
+  | "upstream_failed"
+  /** A waiting request whose live preview changed before approval: it must be requested again. */
+  | "superseded";
 
 export interface AuditInput {
   actor: string;
@@ -46,17 +50,34 @@ export type AuditEntry = AuditTables["audit_entries"];
 
 export type Db = Kysely<Database>;
 
-/** JSON with object keys sorted at every level: one byte string per value. */
+/** Deeper values than this are refused by canonicalJson (a 400 at the edge, never a stack overflow). */
+export const MAX_JSON_DEPTH = 256;
+
+/** A value nested deeper than MAX_JSON_DEPTH: input to refuse, not a server failure. */
+export class JsonTooDeepError extends Error {
+  readonly status = 400;
+  constructor() {
+    super(`the value is nested more than ${MAX_JSON_DEPTH} levels deep`);
+    this.name = "JsonTooDeepError";
+  }
+}
+
+/** JSON with object keys sorted at every level: one byte string per value. Throws JsonTooDeepError past MAX_JSON_DEPTH. */
 export function canonicalJson(value: unknown): string {
+  return canonicalAt(value, 0);
+}
+
+function canonicalAt(value: unknown, depth: number): string {
   if (value === null || typeof value !== "object") {
     if (typeof value === "number" && !Number.isFinite(value)) return "null";
     return value === undefined ? "null" : JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
+  if (depth >= MAX_JSON_DEPTH) throw new JsonTooDeepError();
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : canonicalAt(v, depth + 1))).join(",")}]`;
   const keys = Object.keys(value as object)
     .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
     .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalAt((value as Record<string, unknown>)[k], depth + 1)}`).join(",")}}`;
 }
 
 /**
@@ -87,13 +108,22 @@ function clip(text: string, max = MAX_FIELD): string {
   return text.length > max ? text.slice(0, max) : text;
 }
 
+// C0/C1 controls and the bidi overrides/isolates/marks: an attacker-chosen label must not reorder
+// or hide text on the audit page, in exports or in a terminal.
+const UNSAFE_LABEL_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A label as stored: control and bidi characters escaped as `\u{…}` text. */
+export function sanitizeLabel(text: string): string {
+  return text.replace(UNSAFE_LABEL_CHARS, (c) => `\\u{${c.codePointAt(0)!.toString(16).padStart(4, "0")}}`);
+}
+
 function prepare(input: AuditInput, secrets: readonly string[] = []): Omit<AuditEntry, "seq" | "at" | "prev_hash" | "hash"> {
-  const details = scrubDeep(input.details ?? {}, secrets);
+  const details = scrub(input.details ?? {}, secrets);
   return {
-    actor: clip(input.actor, 200),
-    roles: clip(input.roles.join(","), 200),
-    action: clip(input.action, 200),
-    target: clip(scrubDeep(input.target, secrets)),
+    actor: clip(sanitizeLabel(input.actor), 200),
+    roles: clip(sanitizeLabel(input.roles.join(",")), 200),
+    action: clip(sanitizeLabel(input.action), 200),
+    target: clip(sanitizeLabel(scrub(input.target, secrets))),
     outcome: input.outcome,
     details: canonicalJson(details),
     incident_id: input.incidentId ? clip(input.incidentId, 64) : null,
@@ -379,10 +409,10 @@ async function verifyHalfInWorker(file: string, lo: number, hi: number): Promise
 }
 
 /** Walks the whole chain in seq order (up to the head at the start); returns the first problem, or null when intact. */
-export async function verifyChainRows(store: Store): Promise<WalkResult> {
+export async function verifyChainRows(store: Store, options: { parallel?: boolean } = {}): Promise<WalkResult> {
   const top = (await head(store.db)).seq;
   const file = store.sqlite && !store.sqlite.memory ? store.sqlite.name : null;
-  if (!file || top < 200_000) return walk(store, 0, GENESIS_HASH, top);
+  if (!file || top < 200_000 || options.parallel === false) return walk(store, 0, GENESIS_HASH, top);
 
   const mid = Math.floor(top / 2);
   const second = verifyHalfInWorker(file, mid, top).catch(() => null);

@@ -58,6 +58,11 @@ function mac(key: Buffer, seq: number, hash: string, at: number): string {
   return crypto.createHmac("sha256", key).update(`opsdeck-audit-checkpoint|${seq}|${hash}|${at}`).digest("hex");
 }
 
+/** A signed checkpoint of the entry (seq, hash). */
+export function signCheckpoint(key: Buffer, seq: number, hash: string, at: number): Checkpoint {
+  return { seq, hash, at, mac: mac(key, seq, hash, at) };
+}
+
 function lastLine(file: string): string | null {
   let fd: number;
   try {
@@ -91,19 +96,18 @@ export async function writeCheckpoint(store: Store, settings: CheckpointSettings
       /* a damaged last line: write a fresh checkpoint after it */
     }
   }
-  const at = Date.now();
-  const cp: Checkpoint = { seq: head.seq, hash: head.hash, at, mac: mac(settings.key, head.seq, head.hash, at) };
+  const cp = signCheckpoint(settings.key, head.seq, head.hash, Date.now());
   fs.mkdirSync(path.dirname(settings.file), { recursive: true });
   fs.appendFileSync(settings.file, JSON.stringify(cp) + "\n", { mode: 0o600 });
   return cp;
 }
 
-export function readCheckpoints(settings: CheckpointSettings): { checkpoints: Checkpoint[]; problems: string[] } {
+export function readCheckpoints(settings: CheckpointSettings): { checkpoints: Checkpoint[]; problems: string[]; missing: boolean } {
   let text: string;
   try {
     text = fs.readFileSync(settings.file, "utf8");
   } catch {
-    return { checkpoints: [], problems: [] };
+    return { checkpoints: [], problems: [], missing: true };
   }
   const checkpoints: Checkpoint[] = [];
   const problems: string[] = [];
@@ -130,7 +134,7 @@ export function readCheckpoints(settings: CheckpointSettings): { checkpoints: Ch
     }
     checkpoints.push({ ...cp, seq: Number(cp.seq), at: Number(cp.at) });
   }
-  return { checkpoints, problems };
+  return { checkpoints, problems, missing: false };
 }
 
 export interface VerifyReport {
@@ -149,8 +153,17 @@ export interface VerifyReport {
 export async function verifyAudit(store: Store, settings: CheckpointSettings): Promise<VerifyReport> {
   const t0 = performance.now();
   const chain = await verifyChainRows(store);
-  const { checkpoints, problems } = readCheckpoints(settings);
+  const { checkpoints, problems, missing } = readCheckpoints(settings);
   const checkpointProblems = [...problems];
+  if (settings.key && chain.head.seq > 0 && (missing || checkpoints.length === 0)) {
+    // The server signs a checkpoint before it answers for any entry, so a log with entries, a
+    // key, and no checkpoints means the checkpoint file was deleted or emptied.
+    checkpointProblems.push(
+      missing
+        ? `the checkpoint file ${settings.file} is missing although the checkpoint key exists (${settings.keySource}): it was deleted, so entries cut off the end could go unnoticed`
+        : `the checkpoint file ${settings.file} holds no valid checkpoint although the key exists (${settings.keySource})`,
+    );
+  }
   if (checkpoints.length && !chain.problem) {
     // Compare each checkpoint with the entry it names (entries appended after the walk began
     // are still looked up, so a checkpoint written meanwhile is no false alarm).

@@ -1,5 +1,6 @@
-import type { ProbeReadingJson } from "~/components/widgets/types";
+import type { ProbeReadingJson } from "~/lib/widgets";
 import type { Store } from "../db/store.server";
+import { createScrubber } from "../secrets/index.server";
 
 export interface AsOfReading extends ProbeReadingJson {
   /** How old the stored sample was at the asked time; null when there was none yet. */
@@ -7,7 +8,8 @@ export interface AsOfReading extends ProbeReadingJson {
 }
 
 /** Each probe's reading as the scheduler stored it last at or before `at` (the widget values of that moment). */
-export async function readingsAt(store: Store, probes: { id: string; title: string; unit?: string }[], at: number): Promise<AsOfReading[]> {
+export async function readingsAt(store: Store, probes: { id: string; title: string; unit?: string }[], at: number, secrets: readonly string[] = []): Promise<AsOfReading[]> {
+  const scrubber = createScrubber(secrets);
   return Promise.all(
     probes.map(async (p): Promise<AsOfReading> => {
       const row = await store.db
@@ -25,8 +27,8 @@ export async function readingsAt(store: Store, probes: { id: string; title: stri
         unit: p.unit,
         status: (["ok", "warn", "critical", "unknown"].includes(row.status) ? row.status : "unknown") as ProbeReadingJson["status"],
         value: row.value == null ? null : Number(row.value),
-        summary: row.summary,
-        error: row.error ?? undefined,
+        summary: scrubber.text(row.summary),
+        error: row.error == null ? undefined : scrubber.text(row.error),
         observedAt: new Date(Number(row.at)).toISOString(),
         ageMs: at - Number(row.at),
       };

@@ -14,6 +14,8 @@ import {
 import { newId } from "../auth.server";
 import type { Database } from "../db/schema";
 import type { Store } from "../db/store.server";
+import { ForbiddenError, InputError, NotFoundError } from "../http/errors.server";
+import { scrub, scrubText } from "../secrets/index.server";
 import { incidentMetrics } from "./metrics.server";
 
 export interface Actor {
@@ -65,24 +67,16 @@ export interface PreventionItem {
 }
 
 /** Bad input: answered 400 with these field errors. */
-export class IncidentInputError extends Error {
-  constructor(public readonly fieldErrors: Record<string, string[]>) {
-    super(Object.entries(fieldErrors).map(([k, v]) => `${k}: ${v.join(", ")}`).join("; "));
-    this.name = "IncidentInputError";
-  }
-}
+/** 400 with field errors (the HTTP edge's `InputError`). */
+export class IncidentInputError extends InputError {}
 
-export class IncidentForbiddenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "IncidentForbiddenError";
-  }
-}
+/** 403 (the HTTP edge's `ForbiddenError`). */
+export class IncidentForbiddenError extends ForbiddenError {}
 
-export class IncidentNotFoundError extends Error {
-  constructor(id: string) {
-    super(`no incident ${id}`);
-    this.name = "IncidentNotFoundError";
+/** 404 (the HTTP edge's `NotFoundError`). */
+export class IncidentNotFoundError extends NotFoundError {
+  constructor(public readonly incidentId: string) {
+    super("There is no such incident.");
   }
 }
 
@@ -243,6 +237,12 @@ function toIncident(row: IncidentRow, links: { kind: string; ref: string }[]): I
   };
 }
 
+/** The incident as shown: every configured secret scrubbed from its title and report text. */
+export function scrubIncident(incident: Incident, secrets: readonly string[]): Incident {
+  if (!secrets.length) return incident;
+  return { ...incident, title: scrubText(incident.title, secrets), report: scrub(incident.report, secrets) };
+}
+
 export async function getIncident(store: Store, id: string): Promise<Incident | null> {
   const row = await store.db.selectFrom("incidents").selectAll().where("id", "=", id).executeTakeFirst();
   if (!row) return null;
@@ -261,6 +261,8 @@ export interface ListOptions {
   state?: "open" | "resolved" | "all";
   runbook?: string;
   limit?: number;
+  /** Secret values scrubbed from the titles and report text. */
+  secrets?: readonly string[];
 }
 
 export async function listIncidents(store: Store, options: ListOptions = {}): Promise<Incident[]> {
@@ -278,12 +280,12 @@ export async function listIncidents(store: Store, options: ListOptions = {}): Pr
     .select(["incident_id", "kind", "ref"])
     .where("incident_id", "in", rows.map((r) => r.id))
     .execute();
-  return rows.map((r) => toIncident(r, links.filter((l) => l.incident_id === r.id)));
+  return rows.map((r) => scrubIncident(toIncident(r, links.filter((l) => l.incident_id === r.id)), options.secrets ?? []));
 }
 
-export async function listPreventionItems(store: Store, incidentId: string): Promise<PreventionItem[]> {
+export async function listPreventionItems(store: Store, incidentId: string, secrets: readonly string[] = []): Promise<PreventionItem[]> {
   const rows = await store.db.selectFrom("incident_prevention_items").selectAll().where("incident_id", "=", incidentId).orderBy("created_at").orderBy("id").execute();
-  return rows.map(toPreventionItem);
+  return rows.map(toPreventionItem).map((item) => ({ ...item, description: scrubText(item.description, secrets), owner: scrubText(item.owner, secrets) }));
 }
 
 function toPreventionItem(r: any): PreventionItem {

@@ -1,7 +1,7 @@
 import { formatDuration, formatTime, SEVERITY_INFO, type TimelineEntry } from "~/lib/incidents";
-import { scrubSecrets } from "../config.server";
+import { scrubText } from "../secrets/index.server";
 import type { Store } from "../db/store.server";
-import { listPreventionItems, REPORT_FIELDS, type Incident, type PreventionItem, type ReportFields } from "./incidents.server";
+import { listPreventionItems, REPORT_FIELDS, scrubIncident, type Incident, type PreventionItem, type ReportFields } from "./incidents.server";
 import { assembleTimeline } from "./timeline.server";
 
 export interface IncidentReport {
@@ -54,8 +54,9 @@ export async function loadReport(
 ): Promise<IncidentReport> {
   const [timeline, prevention] = await Promise.all([
     assembleTimeline(store, incident, { includeHidden: false, secrets: options.secrets, now: options.now, probeTitles: options.probeTitles, actionTitles: options.actionTitles }),
-    listPreventionItems(store, incident.id),
+    listPreventionItems(store, incident.id, options.secrets),
   ]);
+  incident = scrubIncident(incident, options.secrets ?? []);
   const prefill = prefillReport(incident, timeline, options.pluginTitles);
   const fields = { ...prefill };
   const prefilled: (keyof ReportFields)[] = [];
@@ -64,7 +65,7 @@ export async function loadReport(
     if (saved !== undefined && saved !== "") fields[k] = saved;
     else prefilled.push(k);
   }
-  if (options.secrets?.length) for (const k of REPORT_FIELDS) fields[k] = scrubSecrets(fields[k], options.secrets);
+  if (options.secrets?.length) for (const k of REPORT_FIELDS) fields[k] = scrubText(fields[k], options.secrets);
   return {
     incident,
     fields,
@@ -124,5 +125,5 @@ export function reportMarkdown(report: IncidentReport, secrets: readonly string[
     lines.push(`- [${p.doneAt ? "x" : " "}] ${oneLine(p.description)} - Owner: ${oneLine(p.owner)} - Due: ${date(p.dueAt)}`);
   }
   lines.push("", "## Lessons Learned", section(fields.lessonsLearned, "Not written yet."), "");
-  return scrubSecrets(lines.join("\n"), secrets);
+  return scrubText(lines.join("\n"), secrets);
 }

@@ -3,11 +3,11 @@ import { requireUser, type User } from "../auth.server";
 import type { Store } from "../db/store.server";
 import { getPortal } from "../portal.server";
 import { getRunbook, listRunbooks } from "../runbooks/runbooks.server";
+import { errorResponse, InputError, readBody } from "../http/index.server";
+import { scrub } from "../secrets/index.server";
 import {
-  IncidentForbiddenError,
-  IncidentInputError,
-  IncidentNotFoundError,
   requireIncident,
+  scrubIncident,
   type Incident,
   type RunbookLookup,
 } from "./incidents.server";
@@ -35,22 +35,14 @@ export function incidentContext() {
   };
 }
 
-/** Loads the incident or throws a 404 Response. */
+/** Loads the incident (secrets scrubbed as shown) or throws a 404 Response. */
 export async function loadIncidentOr404(id: string | undefined): Promise<Incident> {
+  const portal = getPortal();
   try {
-    return await requireIncident(getPortal().store, id ?? "");
+    return scrubIncident(await requireIncident(portal.store, id ?? ""), portal.config.secretValues);
   } catch (err) {
-    if (err instanceof IncidentNotFoundError) throw json({ error: "There is no such incident." }, { status: 404 });
-    throw err;
+    throw errorResponse(err);
   }
-}
-
-/** Maps the incident service's errors to 400 / 403 / 404 JSON answers; anything else is rethrown. */
-export function incidentErrorResponse(err: unknown): Response {
-  if (err instanceof IncidentInputError) return json({ error: "invalid input", fieldErrors: err.fieldErrors }, { status: 400 });
-  if (err instanceof IncidentForbiddenError) return json({ error: `forbidden: ${err.message}` }, { status: 403 });
-  if (err instanceof IncidentNotFoundError) return json({ error: "There is no such incident." }, { status: 404 });
-  throw err;
 }
 
 export type IncidentIntentHandler = (ctx: { user: User; incident: Incident; store: Store; body: Record<string, unknown> }) => Promise<void>;
@@ -58,7 +50,7 @@ export type IncidentIntentHandler = (ctx: { user: User; incident: Incident; stor
 /**
  * The action of the incident pages: signs in, loads the incident (404), reads the body, runs the
  * handler named by its `intent`, and answers `{ intent, ok }` or `{ intent, error, fieldErrors }`
- * with 400 / 403 / 404.
+ * with the status of the typed error (400 / 403 / 404 / 413 / 415).
  */
 export async function handleIncidentIntent(request: Request, id: string | undefined, handlers: Record<string, IncidentIntentHandler>): Promise<Response> {
   const user = await requireUser(request);
@@ -66,38 +58,24 @@ export async function handleIncidentIntent(request: Request, id: string | undefi
   const { store } = incidentContext();
   let intent = "";
   try {
-    const { intent: i, ...body } = await readBody(request);
-    intent = String(i ?? "");
+    const { intent: i, ...body } = await readIncidentBody(request);
+    intent = typeof i === "string" ? i.slice(0, 50) : "";
     const handler = Object.hasOwn(handlers, intent) ? handlers[intent] : undefined;
-    if (!handler) return json({ intent, error: "unknown intent", fieldErrors: { form: ["unknown intent"] } }, { status: 400 });
+    if (!handler) throw new InputError({ intent: ["unknown intent"] }, "unknown intent");
     await handler({ user, incident, store, body });
     return json({ intent, ok: true as const });
   } catch (err) {
-    const res = incidentErrorResponse(err);
-    return json({ intent, ...(await res.json()) }, { status: res.status });
+    return errorResponse(err, { intent });
   }
 }
 
-/** The request body as a plain object: JSON, or form fields (repeated fields become lists). */
-export async function readBody(request: Request): Promise<Record<string, unknown>> {
-  const type = request.headers.get("content-type") ?? "";
-  if (type.includes("application/json")) {
-    try {
-      const body = await request.json();
-      if (!body || typeof body !== "object" || Array.isArray(body)) throw new IncidentInputError({ form: ["the body must be a JSON object"] });
-      return body as Record<string, unknown>;
-    } catch (err) {
-      if (err instanceof IncidentInputError) throw err;
-      throw new IncidentInputError({ form: ["the body is not valid JSON"] });
-    }
-  }
-  const form = await request.formData();
-  const out: Record<string, unknown> = {};
-  for (const key of new Set(form.keys())) {
-    const values = form.getAll(key).filter((v): v is string => typeof v === "string");
-    out[key] = values.length > 1 ? values : values[0];
-  }
-  return out;
+/**
+ * An incident request's body (JSON or form, through the one request reader) with every configured
+ * secret scrubbed before anything is stored: a key pasted into a title or a note never reaches the
+ * database.
+ */
+export async function readIncidentBody(request: Request): Promise<Record<string, unknown>> {
+  return scrub(await readBody(request, { accept: "json-or-form" }), getPortal().config.secretValues);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { OPEN_STATUSES, type TimelineEntry, type TimelineKind } from "~/lib/incidents";
-import { scrubSecrets } from "../config.server";
+import { scrubText } from "../secrets/index.server";
 import type { Store } from "../db/store.server";
 import type { Incident } from "./incidents.server";
 
@@ -120,7 +120,7 @@ export interface TimelineOptions {
 export async function assembleTimeline(store: Store, incident: Incident, options: TimelineOptions = {}): Promise<TimelineEntry[]> {
   const db = anyDb(store);
   const secrets = options.secrets ?? [];
-  const scrub = (t: string | undefined) => (t === undefined || !secrets.length ? t : scrubSecrets(t, secrets));
+  const scrub = (t: string | undefined) => (t === undefined || !secrets.length ? t : scrubText(t, secrets));
   const window = incidentWindow(incident, options.now);
   const only = options.only ? splitKeys(options.only) : null;
   const none = Promise.resolve([] as any[]);

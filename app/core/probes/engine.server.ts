@@ -1,11 +1,12 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from "cockatiel";
 import pLimit, { type LimitFunction } from "p-limit";
 import { parseDuration, type ProbeReading, type ProbeStatus, type Thresholds } from "../../../plugins/plugin-api";
-import type { ProbeReadingJson } from "~/components/widgets/types";
-import { ConfigError, scrubSecrets, type PortalConfig } from "../config.server";
+import type { ProbeReadingJson } from "~/lib/widgets";
+import { ConfigError, type PortalConfig } from "../config.server";
 import type { Store } from "../db/store.server";
 import type { Log } from "../log.server";
 import type { PluginRegistry, RegisteredProbe } from "../plugins/registry.server";
+import { createScrubber, type Scrubber } from "../secrets/index.server";
 import { probeMetrics } from "./metrics.server";
 import { evaluate, historyNeeded, parseThresholds, ThresholdError, type HistoryPoint, type ParsedThresholds } from "./thresholds.server";
 
@@ -94,9 +95,11 @@ export class ProbeEngine {
   private readonly limits = new Map<string, LimitFunction>();
   private readonly settings = new Map<string, ProbeSettings>();
   private readonly listeners = new Set<(probeId: string) => void>();
+  private readonly scrubber: Scrubber;
 
   constructor(private readonly opts: ProbeEngineOptions) {
     this.now = opts.now ?? Date.now;
+    this.scrubber = createScrubber(opts.secretValues ?? []);
     const problems: string[] = [];
     for (const probe of opts.registry.probes.values()) {
       try {
@@ -206,7 +209,8 @@ export class ProbeEngine {
       let outcome: Outcome;
       try {
         const reading = await e.breaker.execute(() => this.limit(probe.pluginId)(() => this.readWithTimeout(probe, settings.timeoutMs)));
-        outcome = { kind: "ok", at: this.now(), reading: checkReading(reading) };
+        // Scrubbed here, once, before the cache: the API, pages, streams and the store all read from it.
+        outcome = { kind: "ok", at: this.now(), reading: this.scrubber.deep(checkReading(reading)) };
       } catch (err) {
         const kind: OutcomeKind = err instanceof BrokenCircuitError ? "circuit-open" : err instanceof ProbeTimeoutError ? "timeout" : "error";
         const message = kind === "circuit-open" ? "" : err instanceof Error ? err.message : String(err);
@@ -259,7 +263,7 @@ export class ProbeEngine {
   }
 
   private scrub(text: string): string {
-    return scrubSecrets(text, this.opts.secretValues ?? []).slice(0, 500);
+    return this.scrubber.text(text).slice(0, 500);
   }
 
   /**

@@ -1,6 +1,8 @@
 import { parseDuration, type ProbeStatus } from "../../../plugins/plugin-api";
 import { getPortal, type BootStep, type Portal } from "../portal.server";
 import { ProbeEngine, UnknownProbeError, type ProbeReadingView } from "./engine.server";
+import { createScrubber } from "../secrets/index.server";
+import { ProbeFeed } from "./feed.server";
 import { electLeader, ProbeSampler, startScheduler } from "./sampler.server";
 import { worst } from "./thresholds.server";
 
@@ -20,6 +22,49 @@ export function probeEngine(portal: Portal = getPortal()): ProbeEngine {
     engines.set(portal, engine);
   }
   return engine;
+}
+
+const feeds = new WeakMap<Portal, ProbeFeed>();
+
+/** The live probe feed (SSE) of a portal: one per portal, shared by every open stream. */
+export function probeFeed(portal: Portal = getPortal()): ProbeFeed {
+  let feed = feeds.get(portal);
+  if (!feed) {
+    feed = new ProbeFeed(probeEngine(portal), portal.store, portal.log);
+    feeds.set(portal, feed);
+  }
+  return feed;
+}
+
+export interface ProbeHistory {
+  id: string;
+  title: string;
+  unit?: string;
+  from: number;
+  to: number;
+  thresholds: ReturnType<ProbeEngine["settingsOf"]>["thresholds"];
+  samples: { at: number; value: number | null; status: string }[];
+}
+
+/** Stored samples of one probe over `rangeMs` up to now, thinned evenly to at most `maxPoints`. */
+export async function probeHistory(id: string, rangeMs: number, portal: Portal = getPortal(), maxPoints = 360): Promise<ProbeHistory> {
+  const engine = probeEngine(portal);
+  const probe = engine.probe(id);
+  const to = engine.now();
+  const from = to - rangeMs;
+  const rows = await portal.store.db
+    .selectFrom("probe_samples")
+    .select(["at", "value", "status"])
+    .where("probe_id", "=", id)
+    .where("at", ">=", from)
+    .orderBy("at", "asc")
+    .execute();
+  // Even thinning keeps the shape of long ranges without shipping every sample.
+  const step = Math.max(1, Math.ceil(rows.length / maxPoints));
+  const samples = rows
+    .filter((_, i) => i % step === 0 || i === rows.length - 1)
+    .map((r) => ({ at: Number(r.at), value: r.value === null ? null : Number(r.value), status: r.status }));
+  return { id, title: probe.def.title, unit: probe.def.unit, from, to, thresholds: engine.settingsOf(id).thresholds, samples };
 }
 
 /** Boot step: validates probe settings at start, then samples every probe while this instance leads. */
@@ -72,7 +117,9 @@ export async function probeSnapshot(portal: Portal = getPortal()): Promise<Probe
         ),
       )
       .execute();
-    for (const r of rows) latest.set(r.probe_id, { status: r.status, value: r.value === null ? null : Number(r.value), summary: r.summary, at: Number(r.at), error: r.error });
+    // Samples stored before a secret was configured (or by an older version) are scrubbed as shown.
+    const scrubber = createScrubber(portal.config.secretValues);
+    for (const r of rows) latest.set(r.probe_id, { status: r.status, value: r.value === null ? null : Number(r.value), summary: scrubber.text(r.summary), at: Number(r.at), error: r.error === null ? null : scrubber.text(r.error) });
   }
   const out: ProbeSummary[] = [];
   for (const id of ids) {

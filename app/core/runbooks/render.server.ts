@@ -18,7 +18,7 @@ import { unified } from "unified";
 import { visit } from "unist-util-visit";
 import YAML from "yaml";
 import { z } from "zod";
-import type { TocEntry } from "~/components/runbook/types";
+import type { TocEntry } from "~/lib/runbook";
 import { CLOBBER_PREFIX, isDangerousId } from "./dom-names.server";
 
 // Local shapes of the trees: the root @types/hast and @types/mdast are older than the unified

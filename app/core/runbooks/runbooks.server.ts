@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import MiniSearch from "minisearch";
-import type { RunbookBlock, RunbookPageData, RunbookSummary } from "~/components/runbook/types";
-import type { WidgetKind, WidgetSlot } from "~/components/widgets/types";
+import type { RunbookBlock, RunbookPageData, RunbookSummary } from "~/lib/runbook";
+import type { WidgetKind, WidgetSlot } from "~/lib/widgets";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { getPortal, hasPortal } from "../portal.server";
 import { DIRECTIVES, decodeRunbook, renderRunbook, type DirectiveName, type RenderedRunbook } from "./render.server";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ActionInputError } from "../../plugin-api";
 import type { FirestoreClient } from "../client.server";
 import type { OrdersLedgerConfig } from "../config";
 import { getPath } from "../query";
@@ -15,7 +16,7 @@ export function addInternalNote(client: FirestoreClient, orders: OrdersLedgerCon
     path: (i) => `${orders.collection}/${i.orderId}`,
     change(current, i, { actor, now }) {
       const existing = getPath(current, field);
-      if (existing !== undefined && existing !== null && !Array.isArray(existing)) throw new Error(`${field} on order ${i.orderId} is not a list: refusing to overwrite it`);
+      if (existing !== undefined && existing !== null && !Array.isArray(existing)) throw new ActionInputError(`${field} on order ${i.orderId} is not a list: refusing to overwrite it`);
       const notes = Array.isArray(existing) ? existing : [];
       return {
         update: { [field]: [...notes, { text: i.note, by: actor.username, at: nowTimestamp(now) }] },

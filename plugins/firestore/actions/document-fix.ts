@@ -1,7 +1,7 @@
 // One guarded write to one document: preview shows before/after and the document's update time;
 // run writes only if the document still has that update time ("changed since preview" otherwise).
 import { z } from "zod";
-import { action, type ActionDefinition, type Actor } from "../../plugin-api";
+import { action, ActionInputError, type ActionDefinition, type Actor } from "../../plugin-api";
 import { Timestamp, updateTimeFromToken, updateTimeToken, type DocumentData, type FirestoreClient } from "../client.server";
 import { getPath, toPlain } from "../query";
 import { abortable } from "../util";
@@ -77,9 +77,9 @@ export function documentFix<I>(client: FirestoreClient, spec: DocumentFixSpec<I>
     async preview(input, { signal, actor }) {
       const path = spec.path(input);
       const conflict = await spec.conflict?.(input, client, signal);
-      if (conflict) throw new Error(conflict);
+      if (conflict) throw new ActionInputError(conflict);
       const snap = await abortable(client.db.doc(path).get(), signal);
-      if (!snap.exists) throw new Error(`${path} does not exist`);
+      if (!snap.exists) throw new ActionInputError(`${path} does not exist`);
       const data = snap.data()!;
       const change = spec.change(data, input, { actor, now: new Date() });
       return {
@@ -95,10 +95,10 @@ export function documentFix<I>(client: FirestoreClient, spec: DocumentFixSpec<I>
       const path = spec.path(input);
       const ref = client.db.doc(path);
       const expected = input.precondition === undefined ? undefined : updateTimeFromToken(input.precondition);
-      if (input.precondition !== undefined && !expected) throw new Error(`precondition "${input.precondition}" is not a document update time`);
+      if (input.precondition !== undefined && !expected) throw new ActionInputError(`precondition "${input.precondition}" is not a document update time`);
       if (!expected) ctx.log(`no preview precondition given: checking against ${path} as read now`);
       const conflict = await spec.conflict?.(input, client, ctx.signal);
-      if (conflict) throw new Error(conflict);
+      if (conflict) throw new ActionInputError(conflict);
 
       // The emulator ignores update-time preconditions (checked: it only honours exists), so the
       // comparison is also made here inside the transaction; real Firestore enforces both.

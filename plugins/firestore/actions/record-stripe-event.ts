@@ -1,6 +1,6 @@
 // Records a Stripe event id as processed, so the webhook handler skips it if Stripe delivers it again.
 import { z } from "zod";
-import { action } from "../../plugin-api";
+import { action, ActionInputError } from "../../plugin-api";
 import { updateTimeToken, type FirestoreClient } from "../client.server";
 import { toPlain } from "../query";
 import { abortable } from "../util";
@@ -47,7 +47,7 @@ export function recordStripeEvent(client: FirestoreClient, collection: string) {
           const snap = await tx.get(ref);
           if (snap.exists) {
             if (i.precondition === ABSENT) throw new ChangedSincePreviewError(path, "it was recorded by someone else after the preview");
-            throw new Error(`${path} is already recorded (processed at ${String(toPlain(snap.get("processedAt")) ?? "unknown")}): nothing to do`);
+            throw new ActionInputError(`${path} is already recorded (processed at ${String(toPlain(snap.get("processedAt")) ?? "unknown")}): nothing to do`);
           }
           // create() carries an exists=false precondition, which the emulator honours too.
           tx.create(ref, data);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ActionInputError } from "../../plugin-api";
 import type { FirestoreClient } from "../client.server";
 import type { OrdersLedgerConfig } from "../config";
 import { getPath } from "../query";
@@ -26,7 +27,7 @@ export function setOrderStatus(client: FirestoreClient, orders: OrdersLedgerConf
     change(current, i, { now }) {
       const was = getPath(current, f.status);
       if (was === i.status && (i.status !== "completed" || getPath(current, f.transferId) === i.transferId)) {
-        throw new Error(`order ${i.orderId} is already ${i.status}: nothing to change`);
+        throw new ActionInputError(`order ${i.orderId} is already ${i.status}: nothing to change`);
       }
       const update: Record<string, unknown> = { [f.status]: i.status };
       if (i.status === "completed") {

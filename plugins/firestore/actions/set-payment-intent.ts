@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ActionInputError } from "../../plugin-api";
 import type { FirestoreClient } from "../client.server";
 import type { OrdersLedgerConfig } from "../config";
 import { getPath } from "../query";
@@ -24,7 +25,7 @@ export function setPaymentIntent(client: FirestoreClient, orders: OrdersLedgerCo
     },
     change(current, i) {
       const was = getPath(current, field);
-      if (was === i.paymentIntentId) throw new Error(`order ${i.orderId} already has ${field} ${i.paymentIntentId}: nothing to change`);
+      if (was === i.paymentIntentId) throw new ActionInputError(`order ${i.orderId} already has ${field} ${i.paymentIntentId}: nothing to change`);
       return { update: { [field]: i.paymentIntentId }, summary: `${field} ${JSON.stringify(was ?? null)} → "${i.paymentIntentId}"` };
     },
   });

@@ -32,5 +32,5 @@ it("says payment and order agree when they do, and reads refunds and disputes", 
 it("works without a ledger and rejects an unknown payment", async () => {
   const def = recheckPaymentAction(fx.gateway, () => undefined);
   expect((await def.run({ paymentIntentId: "pi_demo_fail1" }, actionContext())).summary).toBe("pi_demo_fail1 requires_payment_method; order not checked");
-  await expect(def.run({ paymentIntentId: "pi_demo_unknown" }, actionContext())).rejects.toMatchObject({ status: 404 });
+  await expect(def.run({ paymentIntentId: "pi_demo_unknown" }, actionContext())).rejects.toMatchObject({ name: "ActionInputError", fieldErrors: { paymentIntentId: ["no such payment intent"] } });
 });

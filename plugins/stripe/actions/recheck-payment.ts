@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { action, type OrdersLedger } from "../../plugin-api";
+import { action, ActionInputError, type OrdersLedger } from "../../plugin-api";
 import { StripeFailure, type StripeGateway } from "../client.server";
 import { formatAmount, isoFromSeconds } from "../format";
 import { reconcile, reportSummary } from "./reconcile";
@@ -23,7 +23,7 @@ export function recheckPaymentAction(stripe: StripeGateway, getLedger: () => Ord
     },
     async run(input, ctx) {
       const pi = await stripe.findPaymentIntent(input.paymentIntentId, ctx.signal);
-      if (!pi) throw new StripeFailure(`Stripe has no payment intent ${input.paymentIntentId}`, { status: 404, fieldErrors: { paymentIntentId: ["no such payment intent"] } });
+      if (!pi) throw new ActionInputError(`Stripe has no payment intent ${input.paymentIntentId}`, { paymentIntentId: ["no such payment intent"] });
       const charge = pi.latest_charge && typeof pi.latest_charge === "object" ? pi.latest_charge : null;
       const [refunds, disputes, events] = await Promise.all([
         stripe.listRefunds({ paymentIntent: pi.id }, ctx.signal),

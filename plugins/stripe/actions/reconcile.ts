@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { action, DurationSchema, parseDuration, type OrderRecord, type OrdersLedger } from "../../plugin-api";
+import { action, ActionInputError, DurationSchema, parseDuration, type OrderRecord, type OrdersLedger } from "../../plugin-api";
 import { LIST_CAP, StripeFailure, type PaymentIntent, type StripeEvent, type StripeGateway, type Transfer, type WebhookEndpoint } from "../client.server";
 import { formatAmount, isoFromSeconds, nowSeconds } from "../format";
 
@@ -101,7 +101,7 @@ export async function reconcile(
     if (pi) pis = [pi];
     const order = (await ledger.findByPaymentIntent(input.paymentIntentId, signal)) ?? (pi?.metadata?.order_id ? await ledger.findById(pi.metadata.order_id, signal) : null);
     if (order) orders = [order];
-    if (!pi && !order) throw new StripeFailure(`neither Stripe nor the orders ledger knows ${input.paymentIntentId}`, { status: 404, fieldErrors: { paymentIntentId: ["not found in Stripe or the ledger"] } });
+    if (!pi && !order) throw new ActionInputError(`neither Stripe nor the orders ledger knows ${input.paymentIntentId}`, { paymentIntentId: ["not found in Stripe or the ledger"] });
   } else if (input.orderId) {
     scope = `order ${input.orderId}`;
     const order = await ledger.findById(input.orderId, signal);
@@ -114,7 +114,7 @@ export async function reconcile(
       const recent = await stripe.listPaymentIntents({ since: nowS - 30 * 86400 }, signal);
       pis = recent.filter((p) => p.metadata?.order_id === input.orderId);
     }
-    if (!order && pis.length === 0) throw new StripeFailure(`neither Stripe nor the orders ledger knows order ${input.orderId}`, { status: 404, fieldErrors: { orderId: ["not found in Stripe or the ledger"] } });
+    if (!order && pis.length === 0) throw new ActionInputError(`neither Stripe nor the orders ledger knows order ${input.orderId}`, { orderId: ["not found in Stripe or the ledger"] });
   } else {
     const all = await stripe.listPaymentIntents({ since, until: nowS + 1 }, signal);
     orders = await ledger.listOrders({ from: new Date(since * 1000), to: new Date((nowS + 1) * 1000) }, signal);

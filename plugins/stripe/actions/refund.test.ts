@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StripeFailure } from "../client.server";
+import { ActionInputError } from "../../plugin-api";
 import { actionContext, memoryLedger, seededOrders, stripeFixture } from "../test-helpers";
 import { refundAction } from "./refund";
 
@@ -30,11 +30,11 @@ describe("stripe.refund", () => {
   it("rejects an over-refund in preview and run as a 400 with a field error", async () => {
     const input = def().input.parse({ paymentIntentId: "pi_demo_wx1034", amount: 10_000 });
     const err = await def().preview!(input, previewCtx).catch((e) => e);
-    expect(err).toBeInstanceOf(StripeFailure);
+    expect(err).toBeInstanceOf(ActionInputError);
     expect(err.status).toBe(400);
     expect(err.message).toBe("amount 100.00 USD exceeds what is refundable on pi_demo_wx1034: 99.00 USD");
     expect(err.fieldErrors.amount[0]).toMatch(/at most 9900/);
-    await expect(def().run(input, actionContext())).rejects.toMatchObject({ status: 400, code: "amount_too_large" });
+    await expect(def().run(input, actionContext())).rejects.toBeInstanceOf(ActionInputError);
     expect(refundsOf("pi_demo_wx1034")).toHaveLength(0);
   });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { action, type OrdersLedger } from "../../plugin-api";
+import { action, ActionInputError, type OrdersLedger } from "../../plugin-api";
 import { StripeFailure, type Charge, type PaymentIntent, type StripeGateway } from "../client.server";
 import { formatAmount } from "../format";
 
@@ -25,24 +25,22 @@ interface Refundable {
 /** What can still be refunded on a payment intent; rejects (as a 400) what Stripe would refuse. */
 async function checkRefundable(stripe: StripeGateway, input: RefundInput, signal: AbortSignal): Promise<Refundable> {
   const pi = await stripe.findPaymentIntent(input.paymentIntentId, signal);
-  if (!pi) throw new StripeFailure(`Stripe has no payment intent ${input.paymentIntentId}`, { status: 400, fieldErrors: { paymentIntentId: ["no such payment intent"] } });
+  if (!pi) throw new ActionInputError(`Stripe has no payment intent ${input.paymentIntentId}`, { paymentIntentId: ["no such payment intent"] });
   const charge = pi.latest_charge && typeof pi.latest_charge === "object" ? pi.latest_charge : null;
   if (pi.status !== "succeeded" || !charge || charge.status !== "succeeded")
-    throw new StripeFailure(`${pi.id} has no successful charge to refund (status "${pi.status}")`, { status: 400, fieldErrors: { paymentIntentId: [`payment is "${pi.status}"`] } });
+    throw new ActionInputError(`${pi.id} has no successful charge to refund (status "${pi.status}")`, { paymentIntentId: [`payment is "${pi.status}"`] });
   const refundable = (charge.amount_captured || charge.amount) - charge.amount_refunded;
-  if (refundable <= 0) throw new StripeFailure(`${pi.id} is already fully refunded`, { status: 400, fieldErrors: { amount: ["nothing left to refund"] } });
+  if (refundable <= 0) throw new ActionInputError(`${pi.id} is already fully refunded`, { amount: ["nothing left to refund"] });
   const amount = input.amount ?? refundable;
   if (amount > refundable)
-    throw new StripeFailure(`amount ${formatAmount(amount, pi.currency)} exceeds what is refundable on ${pi.id}: ${formatAmount(refundable, pi.currency)}`, {
-      status: 400,
-      code: "amount_too_large",
-      fieldErrors: { amount: [`at most ${refundable} (${formatAmount(refundable, pi.currency)}) can be refunded`] },
+    throw new ActionInputError(`amount ${formatAmount(amount, pi.currency)} exceeds what is refundable on ${pi.id}: ${formatAmount(refundable, pi.currency)}`, {
+      amount: [`at most ${refundable} (${formatAmount(refundable, pi.currency)}) can be refunded`],
     });
   if (charge.disputed) {
     const disputes = await stripe.listDisputes({ paymentIntent: pi.id }, signal);
     const open = disputes.find((d) => OPEN_DISPUTE.has(d.status) && !d.is_charge_refundable);
     if (open)
-      throw new StripeFailure(`${pi.id} has an open dispute (${open.id}, ${open.status}); answer the dispute instead of refunding`, { status: 400, fieldErrors: { paymentIntentId: ["payment is disputed"] } });
+      throw new ActionInputError(`${pi.id} has an open dispute (${open.id}, ${open.status}); answer the dispute instead of refunding`, { paymentIntentId: ["payment is disputed"] });
   }
   return { pi, charge, refundable, amount };
 }

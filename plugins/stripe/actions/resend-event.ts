@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { action } from "../../plugin-api";
+import { action, ActionInputError } from "../../plugin-api";
 import { StripeFailure, type StripeGateway } from "../client.server";
 import { isoFromSeconds } from "../format";
 
@@ -25,12 +25,12 @@ export function resendEventAction(stripe: StripeGateway) {
   async function load(input: z.infer<typeof ResendEventInputSchema>, signal: AbortSignal) {
     const [event, endpoint] = await Promise.all([stripe.retrieveEvent(input.eventId, signal), stripe.retrieveWebhookEndpoint(input.endpointId, signal)]);
     if (!stripe.hasEndpointSecret(endpoint.id))
-      throw new StripeFailure(`no signing secret configured for ${endpoint.id}: add it to plugins.stripe.endpointSecrets`, { status: 400, fieldErrors: { endpointId: ["no signing secret configured for this endpoint"] } });
+      throw new ActionInputError(`no signing secret configured for ${endpoint.id}: add it to plugins.stripe.endpointSecrets`, { endpointId: ["no signing secret configured for this endpoint"] });
     if (Date.now() / 1000 - event.created > RESEND_WINDOW_S)
-      throw new StripeFailure(`${event.id} is older than 30 days; Stripe keeps events for 30 days only`, { status: 400, fieldErrors: { eventId: ["older than 30 days"] } });
+      throw new ActionInputError(`${event.id} is older than 30 days; Stripe keeps events for 30 days only`, { eventId: ["older than 30 days"] });
     const subscribed = endpoint.enabled_events.includes("*") || endpoint.enabled_events.includes(event.type);
     if (!subscribed)
-      throw new StripeFailure(`${endpoint.id} does not listen for ${event.type}`, { status: 400, fieldErrors: { endpointId: [`endpoint does not listen for ${event.type}`] } });
+      throw new ActionInputError(`${endpoint.id} does not listen for ${event.type}`, { endpointId: [`endpoint does not listen for ${event.type}`] });
     return { event, endpoint };
   }
 

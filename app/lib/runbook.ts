@@ -1,5 +1,5 @@
 /** Shapes a runbook page receives from its loader. No server imports: shared with the browser. */
-import type { WidgetSlot } from "~/components/widgets/types";
+import type { WidgetSlot } from "~/lib/widgets";
 
 /** One piece of a rendered runbook body, in document order. */
 export type RunbookBlock =

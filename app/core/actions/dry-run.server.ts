@@ -1,0 +1,48 @@
+import { ActionInputError, type ActionPreview } from "../../../plugins/plugin-api";
+import { scrub } from "../secrets/index.server";
+import { errorText } from "../audit/audit.server";
+import type { RegisteredAction } from "../plugins/registry.server";
+import type { Portal } from "../portal.server";
+import type { Actorish } from "./policy.server";
+
+export type DryRun =
+  | { kind: "none" }
+  | { kind: "ok"; preview: ActionPreview }
+  /** The plugin refused the input (`ActionInputError`): the press stops as `invalid`, 400. */
+  | { kind: "invalid"; error: string; fieldErrors: Record<string, string[]> }
+  /** The provider failed or refused us (401, 429, 5xx, timeout): 502/503 with its words; nothing about the input. */
+  | { kind: "upstream"; error: string; status: 502 | 503; providerStatus: number | null };
+
+const PREVIEW_TIMEOUT_MS = 10_000;
+
+export function isActionInputError(err: unknown): err is ActionInputError {
+  return err instanceof ActionInputError || (err instanceof Error && err.name === "ActionInputError");
+}
+
+/** Runs the action's preview (no side effects) with a timeout, and sorts its failure into input vs upstream. */
+export async function runPreview(portal: Portal, reg: RegisteredAction, input: unknown, user: Actorish, secrets: readonly string[]): Promise<DryRun> {
+  if (!reg.def.preview) return { kind: "none" };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`the dry run timed out after ${PREVIEW_TIMEOUT_MS / 1000}s`)), PREVIEW_TIMEOUT_MS);
+  try {
+    const preview = await Promise.race([
+      reg.def.preview(input, { signal: controller.signal, actor: { username: user.username, roles: [...user.roles] } }),
+      new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true })),
+    ]);
+    return { kind: "ok", preview: scrub(preview, secrets) };
+  } catch (err) {
+    const error = errorText(err, secrets);
+    if (isActionInputError(err)) {
+      const given = (err as ActionInputError).fieldErrors;
+      const fieldErrors = given && Object.keys(given).length ? scrub(given, secrets) : { input: [error] };
+      return { kind: "invalid", error, fieldErrors };
+    }
+    const status = (err as { status?: unknown } | null)?.status;
+    const providerStatus = typeof status === "number" ? status : null;
+    const unavailable = controller.signal.aborted || providerStatus === 429 || providerStatus === 503;
+    portal.log.warn({ action: reg.id, error, providerStatus }, "preview failed upstream");
+    return { kind: "upstream", error, status: unavailable ? 503 : 502, providerStatus };
+  } finally {
+    clearTimeout(timer);
+  }
+}

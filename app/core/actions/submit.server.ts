@@ -1,0 +1,307 @@
+import { z } from "zod";
+import { parseDuration } from "../../../plugins/plugin-api";
+import { audit } from "../audit/audit.server";
+import { auditAnonymousDenial } from "../audit/anonymous-denials.server";
+import { canonicalJson, JsonTooDeepError } from "../audit/chain.server";
+import type { User } from "../auth.server";
+import { newId } from "../ids.server";
+import type { RegisteredAction } from "../plugins/registry.server";
+import type { Portal } from "../portal.server";
+import { redactBySchema, scrub, secretValuesOf } from "../secrets/index.server";
+import { runPreview } from "./dry-run.server";
+import { actorOf, describeTarget, fieldErrorsOf, inputHash, mayRun, refuse, requiredRole, type PipelineResponse } from "./policy.server";
+import { storeRequest } from "./requests.server";
+import { INSTANCE_ID, type RunRow } from "./runner.server";
+import { startRun } from "./run-start.server";
+import { markRefused } from "./transitions.server";
+
+const MAX_EVIDENCE = 64 * 1024;
+
+const BodySchema = z.object({
+  input: z.unknown().optional(),
+  confirm: z.string().max(500).optional().nullable(),
+  idempotencyKey: z
+    .string()
+    .min(8, "use at least 8 characters (a UUID is ideal)")
+    .max(200)
+    .regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits and _ . : - only")
+    .optional()
+    .nullable(),
+  incidentId: z.string().max(64).regex(/^[A-Za-z0-9_-]+$/).optional().nullable(),
+  evidence: z.unknown().optional(),
+  breakGlassReason: z.string().max(2000).optional().nullable(),
+  /** The preview's precondition (e.g. a document's update time): the run refuses if it changed since. */
+  precondition: z.string().max(500).optional().nullable(),
+});
+
+export interface SubmitOptions {
+  /** The body could not be read (too large, not JSON…): refused and audited as invalid. */
+  bodyError?: { status: number; error: string };
+  /** The client's address: anonymous refusals are rate-limited per address. */
+  address?: string;
+}
+
+/**
+ * The guard pipeline, in DESIGN.md order: authenticate → authorize → validate (zod, then the
+ * action's dry run) → confirm → approval → idempotency → lock → rate limit → audit "started" → run.
+ * Each stop is audited.
+ */
+export async function submitAction(portal: Portal, user: User | null, actionId: string, rawBody: unknown, options: SubmitOptions = {}): Promise<PipelineResponse> {
+  const reg = portal.registry.actions.get(actionId);
+  const actionLabel = String(actionId).slice(0, 200);
+  const base = { action: actionLabel, target: reg ? reg.id : actionLabel };
+
+  // 1. authenticate
+  if (!user) {
+    try {
+      await auditAnonymousDenial(portal, options.address ?? "unknown", { ...base, outcome: "denied", details: { reason: "not signed in" } });
+    } catch {
+      return { status: 401, body: { error: "authentication required", auditError: "the refusal could not be written to the audit log" } };
+    }
+    return { status: 401, body: { error: "authentication required" } };
+  }
+  const who = actorOf(user);
+  if (!reg) {
+    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: "unknown action" } }, 404, { error: `no action "${actionLabel}"` });
+  }
+
+  // 2. authorize (default deny: undeclared risk is critical, unknown roles hold nothing)
+  const role = requiredRole(reg.risk);
+  if (!mayRun(user.roles, reg.risk)) {
+    return refuse(portal, { ...base, ...who, outcome: "denied", details: { reason: `needs the ${role} role`, risk: reg.risk } }, 403, {
+      error: `forbidden: ${reg.risk}-risk actions need the ${role} role`,
+    });
+  }
+
+  // 3. validate
+  if (options.bodyError) {
+    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: options.bodyError.error } }, options.bodyError.status, { error: options.bodyError.error });
+  }
+  const body = BodySchema.safeParse(rawBody ?? {});
+  if (!body.success) {
+    const fieldErrors = fieldErrorsOf(body.error);
+    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: "malformed request", fieldErrors } }, 400, { error: "the request is not valid", fieldErrors });
+  }
+  const req = body.data;
+  const parsed = reg.def.input.safeParse(req.input ?? {});
+  if (!parsed.success) {
+    const fieldErrors = fieldErrorsOf(parsed.error);
+    return refuse(portal, { ...base, ...who, outcome: "invalid", incidentId: req.incidentId, details: { reason: "input failed validation", fieldErrors } }, 400, {
+      error: "the input is not valid",
+      fieldErrors,
+    });
+  }
+  const precondition = req.precondition ?? null;
+  const input = precondition ? { ...(parsed.data as object), precondition } : parsed.data;
+  const redacted = redactBySchema(reg.def.input, input);
+  const inputSecrets = secretValuesOf(reg.def.input, input);
+  const secrets = [...portal.config.secretValues, ...inputSecrets];
+  const t = describeTarget(reg, input);
+  if ("error" in t) {
+    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: `target: ${t.error}` } }, 400, { error: "the input names no valid target", fieldErrors: { input: [t.error] } });
+  }
+  const target = t.target;
+  const entry = { action: reg.id, target, ...who, incidentId: req.incidentId ?? null };
+
+  let evidence: unknown = null;
+  let evidenceJson: string | null = null;
+  if (req.evidence !== undefined && req.evidence !== null) {
+    try {
+      canonicalJson(req.evidence); // depth check first: the scrubber would cut a deep value silently
+      evidence = scrub(req.evidence, secrets);
+      evidenceJson = canonicalJson(evidence);
+    } catch (err) {
+      if (!(err instanceof JsonTooDeepError)) throw err;
+      return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "evidence nested too deep" } }, 400, { error: "the evidence is nested too deep", fieldErrors: { evidence: [err.message] } });
+    }
+    if (evidenceJson.length > MAX_EVIDENCE) {
+      return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "evidence too large" } }, 400, { error: "the evidence is too large", fieldErrors: { evidence: [`at most ${MAX_EVIDENCE} bytes`] } });
+    }
+  }
+
+  // 3b. the dry run must accept the input (over-refund, unknown order…), unless this key already has a run
+  let preview: unknown = null;
+  if (reg.def.preview) {
+    const key = req.idempotencyKey ? `${user.username}|${reg.id}|${req.idempotencyKey}` : null;
+    const known = key ? await portal.store.db.selectFrom("action_runs").select("id").where("idempotency_key", "=", key).executeTakeFirst() : undefined;
+    if (!known) {
+      const dry = await runPreview(portal, reg, parsed.data, user, secrets);
+      if (dry.kind === "invalid") {
+        return refuse(portal, { ...entry, outcome: "invalid", details: { reason: `the dry run refused the input: ${dry.error}`, input: redacted } }, 400, {
+          error: dry.error,
+          fieldErrors: dry.fieldErrors,
+        });
+      }
+      if (dry.kind === "upstream") {
+        return refuse(
+          portal,
+          { ...entry, outcome: "upstream_failed", details: { reason: `the dry run could not complete: ${dry.error}`, providerStatus: dry.providerStatus, input: redacted } },
+          dry.status,
+          { error: `the provider failed during the dry run: ${dry.error}`, upstream: true, providerStatus: dry.providerStatus },
+        );
+      }
+      if (dry.kind === "ok") preview = dry.preview;
+    }
+  }
+
+  // 4. typed confirmation
+  if (reg.risk !== "low" && (req.confirm ?? "").trim() !== target) {
+    return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "typed confirmation does not match the target", input: redacted } }, 400, {
+      error: `type the target "${target}" to confirm`,
+      fieldErrors: { confirm: [`type "${target}" to confirm`] },
+      target,
+    });
+  }
+
+  // 5. approval (critical): a second admin, or break-glass with a reason
+  let breakGlass: string | null = null;
+  if (reg.risk === "critical" && req.breakGlassReason !== undefined && req.breakGlassReason !== null) {
+    breakGlass = req.breakGlassReason.trim();
+    if (breakGlass.length < 10) {
+      return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "break-glass without a reason" } }, 400, {
+        error: "break-glass needs a reason",
+        fieldErrors: { breakGlassReason: ["say why this cannot wait for a second admin (at least 10 characters)"] },
+      });
+    }
+  }
+  const needsApproval = reg.risk === "critical" && !breakGlass;
+
+  // 6. idempotency: the UNIQUE key decides, never a read-then-write
+  const now = Date.now();
+  const clientKey = req.idempotencyKey ?? newId("auto_");
+  const run: RunRow = {
+    id: newId("run_"),
+    action_id: reg.id,
+    target,
+    actor: user.username,
+    roles: user.roles.join(","),
+    risk: reg.risk,
+    status: needsApproval ? "awaiting_approval" : "pending",
+    input: canonicalJson(redacted),
+    input_hash: inputHash(input),
+    result: null,
+    error: null,
+    log: "",
+    progress_done: null,
+    progress_total: null,
+    incident_id: req.incidentId ?? null,
+    idempotency_key: `${user.username}|${reg.id}|${clientKey}`,
+    evidence: evidenceJson,
+    break_glass: breakGlass ? 1 : 0,
+    break_glass_reason: breakGlass,
+    reviewed_by: null,
+    reviewed_at: null,
+    approved_by: null,
+    decided_at: null,
+    expires_at: needsApproval ? now + parseDuration(portal.config.actions.approvalTtl) : null,
+    cancel_requested: 0,
+    cancelled_by: null,
+    owner: needsApproval ? null : INSTANCE_ID,
+    heartbeat_at: now,
+    created_at: now,
+    started_at: null,
+    finished_at: null,
+  };
+  const inserted = await portal.store.db
+    .insertInto("action_runs")
+    .values(run)
+    .onConflict((oc) => oc.column("idempotency_key").doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    const existing = await portal.store.db.selectFrom("action_runs").select(["id", "status", "input_hash"]).where("idempotency_key", "=", run.idempotency_key).executeTakeFirst();
+    if (!existing) return { status: 409, body: { error: "conflicting request; retry" } };
+    if (existing.input_hash !== run.input_hash) {
+      return refuse(portal, { ...entry, runId: existing.id, outcome: "duplicate", details: { reason: "idempotency key reused with different input" } }, 409, {
+        error: "this idempotency key was already used with different input",
+        runId: existing.id,
+        status: existing.status,
+      });
+    }
+    return refuse(portal, { ...entry, runId: existing.id, outcome: "duplicate", details: { reason: "same idempotency key: returning the existing run" } }, 200, {
+      runId: existing.id,
+      status: existing.status,
+      duplicate: true,
+    });
+  }
+
+  const startDetails = { input: redacted, evidence, risk: reg.risk, via: who.via, ...(breakGlass ? { breakGlass: true, breakGlassReason: breakGlass } : {}) };
+  if (needsApproval) {
+    // The request, its input (secret fields sealed) and the preview the requester saw are stored
+    // with the "requested" entry, in one transaction: any instance can approve it, after restarts too.
+    try {
+      await audit(
+        portal,
+        { ...entry, runId: run.id, outcome: "requested", details: { ...startDetails, preview, expiresAt: new Date(run.expires_at!).toISOString() } },
+        (db) => storeRequest(db, portal, run.id, { input: parsed.data, precondition, preview, hasSecrets: canonicalJson(redacted) !== canonicalJson(input) }),
+        inputSecrets,
+      );
+    } catch {
+      await markRefused(portal, run.id, "the audit log could not be written; the request was not filed");
+      return { status: 503, body: { error: "the audit log cannot be written, so the request was not filed", runId: run.id, status: "refused" } };
+    }
+    return { status: 202, body: { runId: run.id, status: "awaiting_approval", expiresAt: new Date(run.expires_at!).toISOString() } };
+  }
+
+  return startRun(portal, reg, run, input, inputSecrets, startDetails);
+}
+
+/** Dry run for the dialog: validated input, target, and the action's preview (no side effects). */
+export async function previewAction(portal: Portal, user: User | null, actionId: string, rawBody: unknown): Promise<PipelineResponse> {
+  if (!user) return { status: 401, body: { error: "authentication required" } };
+  const reg = portal.registry.actions.get(actionId);
+  if (!reg) return { status: 404, body: { error: "no such action" } };
+  if (!mayRun(user.roles, reg.risk)) return { status: 403, body: { error: `forbidden: ${reg.risk}-risk actions need the ${requiredRole(reg.risk)} role` } };
+  const raw = rawBody && typeof rawBody === "object" ? (rawBody as { input?: unknown }).input : undefined;
+  const parsed = reg.def.input.safeParse(raw ?? {});
+  if (!parsed.success) return { status: 400, body: { error: "the input is not valid", fieldErrors: fieldErrorsOf(parsed.error) } };
+  const t = describeTarget(reg, parsed.data);
+  if ("error" in t) return { status: 400, body: { error: "the input names no valid target", fieldErrors: { input: [t.error] } } };
+  const secrets = [...portal.config.secretValues, ...secretValuesOf(reg.def.input, parsed.data)];
+  const dry = await runPreview(portal, reg, parsed.data, user, secrets);
+  const shape = { actionId: reg.id, target: t.target, risk: reg.risk, confirm: reg.risk !== "low", approval: reg.risk === "critical" };
+  if (dry.kind === "upstream") {
+    return { status: dry.status, body: { ...shape, error: `the provider failed during the dry run: ${dry.error}`, previewError: dry.error, previewInvalid: false, upstream: true, providerStatus: dry.providerStatus } };
+  }
+  return {
+    status: 200,
+    body: {
+      ...shape,
+      preview: dry.kind === "ok" ? dry.preview : null,
+      previewError: dry.kind === "invalid" ? dry.error : null,
+      previewInvalid: dry.kind === "invalid",
+      ...(dry.kind === "invalid" ? { fieldErrors: dry.fieldErrors } : {}),
+    },
+  };
+}
+
+/** What the dialog needs to draw the form: JSON Schema of the input, risk, rules. */
+export function describeAction(reg: RegisteredAction) {
+  let schema: unknown = null;
+  try {
+    schema = z.toJSONSchema(reg.def.input, { unrepresentable: "any", io: "input" });
+  } catch {
+    schema = null;
+  }
+  const secretFields: string[] = [];
+  const def = (reg.def.input as any)._zod?.def;
+  if (def?.type === "object") {
+    for (const [k, s] of Object.entries(def.shape as Record<string, z.ZodType>)) {
+      const probeValue = redactBySchema(z.object({ [k]: s }), { [k]: "x" }) as Record<string, unknown>;
+      if (probeValue[k] !== "x") secretFields.push(k);
+    }
+  }
+  return {
+    id: reg.id,
+    title: reg.def.title,
+    description: reg.def.description ?? null,
+    risk: reg.risk,
+    requiredRole: requiredRole(reg.risk),
+    confirm: reg.risk !== "low",
+    approval: reg.risk === "critical",
+    cancellable: !!reg.def.cancellable,
+    rateLimit: reg.def.rateLimit ?? null,
+    schema,
+    secretFields,
+  };
+}
+

@@ -1,0 +1,91 @@
+/** What a secret is replaced with, everywhere. */
+export const REDACTED = "[redacted]";
+
+/**
+ * Secrets shorter than this are never searched for in free text: replacing every "7" or "abc" in a
+ * log line or a reading would destroy the text and still say which characters the secret has. The
+ * same rule holds for config secrets, action inputs and every exit. Short values are still
+ * redacted field by field through their schema (`redactBySchema`), and config refuses a secret
+ * shorter than this at start (see `shortSecretProblems`).
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+const AUTH_SCHEME = /^(?:bearer|basic|token|apikey|api-key|digest)\s+(.+)$/i;
+
+/** The forms a secret can take in text that went through JSON, a URL or an auth header. */
+function variants(secret: string): string[] {
+  const out = [secret];
+  const json = JSON.stringify(secret).slice(1, -1);
+  if (json !== secret) out.push(json);
+  const url = encodeURIComponent(secret);
+  if (url !== secret) out.push(url);
+  const scheme = AUTH_SCHEME.exec(secret);
+  if (scheme) out.push(scheme[1]);
+  return out;
+}
+
+/** The text forms to search for, longest first so that a secret containing another goes whole. */
+function compile(secrets: readonly string[]): string[] {
+  const set = new Set<string>();
+  for (const s of secrets) {
+    if (typeof s !== "string") continue;
+    for (const v of variants(s)) if (v.length >= MIN_SECRET_LENGTH) set.add(v);
+  }
+  return [...set].sort((a, b) => b.length - a.length);
+}
+
+function replaceAll(text: string, list: readonly string[]): string {
+  let out = text;
+  for (const s of list) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A compiled scrubber for a fixed list of secrets (compile once when the list is long-lived). */
+export interface Scrubber {
+  text(text: string): string;
+  deep<T>(value: T): T;
+}
+
+/** Deeper structures than this are cut off (the HTTP edge refuses them long before). */
+const MAX_DEPTH = 100;
+
+export function createScrubber(secrets: readonly string[]): Scrubber {
+  const list = compile(secrets);
+  const text = (t: string) => (list.length ? replaceAll(t, list) : t);
+  const deep = <T>(value: T): T => {
+    if (!list.length) return value;
+    const visit = (v: unknown, depth: number): unknown => {
+      if (typeof v === "string") return replaceAll(v, list);
+      if (depth > MAX_DEPTH) return "[too deep]";
+      if (Array.isArray(v)) return v.map((x) => visit(x, depth + 1));
+      if (v instanceof Error) return replaceAll(v.message, list);
+      if (isPlainObject(v)) {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) out[replaceAll(k, list)] = visit(x, depth + 1);
+        return out;
+      }
+      return v;
+    };
+    return visit(value, 0) as T;
+  };
+  return { text, deep };
+}
+
+/**
+ * The one scrubber: replaces every known secret value (and its JSON-escaped, URL-encoded and
+ * auth-header forms) in a string, or in every string and key of a JSON-like value.
+ */
+export function scrub<T>(value: T, secrets: readonly string[]): T {
+  return createScrubber(secrets).deep(value);
+}
+
+/** `scrub` for one string. */
+export function scrubText(text: string, secrets: readonly string[]): string {
+  return createScrubber(secrets).text(text);
+}

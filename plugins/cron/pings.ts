@@ -1,0 +1,117 @@
+// The ping intake (`cron.pings`): token check in constant time, input validation, run recording.
+import crypto from "node:crypto";
+import type { CronPingService } from "../plugin-api";
+import type { CronConfig } from "./config";
+import type { CronStore } from "./store";
+
+const RID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type PingKind = { kind: "start" } | { kind: "end"; outcome: "success" | "fail"; exitStatus: number | null };
+
+/** start | success | fail | an exit status 0–255 (healthchecks.io semantics: 0 is success). Empty = success. */
+export function parsePingKind(text: string): PingKind | { error: string } {
+  const k = text.trim().toLowerCase();
+  if (k === "start") return { kind: "start" };
+  if (k === "" || k === "success") return { kind: "end", outcome: "success", exitStatus: 0 };
+  if (k === "fail") return { kind: "end", outcome: "fail", exitStatus: null };
+  if (/^\d{1,10}$/.test(k)) {
+    const n = Number(k);
+    if (n > 255) return { error: `exit status ${n} is out of range: use 0–255` };
+    return { kind: "end", outcome: n === 0 ? "success" : "fail", exitStatus: n };
+  }
+  return { error: `"${text.slice(0, 40)}" is not a ping: use start, success, fail or an exit status 0–255` };
+}
+
+/** Compares in constant time (over SHA-256 digests, so the length does not leak either). */
+export function tokenMatches(given: string, expected: string): boolean {
+  const a = crypto.createHash("sha256").update(given).digest();
+  const b = crypto.createHash("sha256").update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+/** Cuts a string to at most `bytes` UTF-8 bytes without splitting a character (`cut`: it was cut before). */
+export function capBytes(text: string, bytes: number, cut = false): string {
+  const buf = Buffer.from(text, "utf8");
+  if (buf.length <= bytes) return cut ? `${text}\n… (truncated)` : text;
+  return buf.subarray(0, bytes).toString("utf8").replace(/\uFFFD$/, "") + "\n… (truncated)";
+}
+
+/**
+ * A body cut at the cap may end in the first characters of a secret; scrub whole secrets, and a
+ * trailing start of one (at least 4 characters) too.
+ */
+export function excerptOf(body: string, max: number, secrets: string[]): string {
+  const cut = Buffer.byteLength(body) > max;
+  let text = scrubSecrets(cut ? Buffer.from(body).subarray(0, max).toString("utf8") : body, secrets);
+  if (cut) {
+    for (const s of secrets) {
+      for (let k = Math.min(s.length - 1, text.length); k >= 4; k--) {
+        if (text.endsWith(s.slice(0, k))) {
+          text = `${text.slice(0, -k)}***`;
+          break;
+        }
+      }
+    }
+  }
+  return capBytes(text, max, cut);
+}
+
+/** Removes known secrets from text a job or endpoint sent us (a body may echo a token back). */
+export function scrubSecrets(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
+  return out;
+}
+
+export function secretsOf(config: CronConfig): string[] {
+  const out = new Set<string>();
+  if (config.pingToken) out.add(config.pingToken);
+  for (const j of Object.values(config.jobs)) {
+    if (j.pingToken) out.add(j.pingToken);
+    if (j.secret) out.add(j.secret);
+  }
+  return [...out];
+}
+
+export function createPingService(opts: {
+  config: CronConfig;
+  store: CronStore;
+  now(): number;
+  describe(job: string): Promise<Record<string, unknown> | null>;
+  onPing?(job: string): void;
+}): CronPingService {
+  const { config, store } = opts;
+  const secrets = secretsOf(config);
+  return {
+    maxBodyBytes: config.excerptBytes,
+    describe: opts.describe,
+    async ping(req) {
+      const job = config.jobs[req.job];
+      if (!job) return { status: 404, body: { error: `no cron job named "${req.job.slice(0, 80)}"` } };
+      const expected = job.pingToken ?? config.pingToken;
+      if (!expected) {
+        return { status: 403, body: { error: `pings are not enabled for "${req.job}": set plugins.cron.jobs.${req.job}.pingToken (or plugins.cron.pingToken)` } };
+      }
+      if (!req.token || !tokenMatches(req.token, expected)) return { status: 401, body: { error: "wrong or missing ping token" } };
+      const kind = parsePingKind(req.kind);
+      if ("error" in kind) return { status: 400, body: { error: kind.error, fieldErrors: { kind: [kind.error] } } };
+      if (req.rid !== null && !RID.test(req.rid)) {
+        const msg = "rid must be a UUID (e.g. from uuidgen)";
+        return { status: 400, body: { error: msg, fieldErrors: { rid: [msg] } } };
+      }
+      const excerpt = req.body ? excerptOf(req.body, config.excerptBytes, secrets) || null : null;
+      const at = opts.now();
+      if (kind.kind === "start") {
+        const run = await store.start(req.job, at, req.rid, excerpt);
+        opts.onPing?.(req.job);
+        return { status: 200, body: { ok: true, job: req.job, run: run.id, ping: "start" } };
+      }
+      const { run, paired } = await store.end(req.job, at, { outcome: kind.outcome, exitStatus: kind.exitStatus, excerpt, source: "ping", rid: req.rid });
+      opts.onPing?.(req.job);
+      return {
+        status: 200,
+        body: { ok: true, job: req.job, run: run.id, ping: kind.outcome, exitStatus: kind.exitStatus, durationMs: run.durationMs, paired },
+      };
+    },
+  };
+}

@@ -1,0 +1,229 @@
+// The cron plugin's tables in the portal's store (SQLite or PostgreSQL): runs and pauses.
+import crypto from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { PluginMigration } from "../plugin-api";
+import type { PauseRecord, RunOutcome, RunRecord, RunSource } from "./state";
+
+export const migrations: Record<string, PluginMigration> = {
+  "001-runs-pauses": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("cron_runs")
+        .ifNotExists()
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("job", "text", (c) => c.notNull())
+        .addColumn("rid", "text")
+        // Start, or end for a run reported without a start: the run's place in history.
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .addColumn("started_at", "bigint")
+        .addColumn("ended_at", "bigint")
+        .addColumn("duration_ms", "bigint")
+        .addColumn("outcome", "text", (c) => c.notNull())
+        .addColumn("exit_status", "integer")
+        .addColumn("excerpt", "text")
+        .addColumn("source", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("cron_runs_job_at").ifNotExists().on("cron_runs").columns(["job", "at"]).execute();
+      await db.schema.createIndex("cron_runs_open").ifNotExists().on("cron_runs").columns(["job", "outcome", "rid"]).execute();
+      await db.schema
+        .createTable("cron_pauses")
+        .ifNotExists()
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("job", "text", (c) => c.notNull())
+        .addColumn("paused_by", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("paused_at", "bigint", (c) => c.notNull())
+        .addColumn("until", "bigint")
+        .addColumn("resumed_at", "bigint")
+        .addColumn("resumed_by", "text")
+        .execute();
+      await db.schema.createIndex("cron_pauses_job").ifNotExists().on("cron_pauses").columns(["job", "resumed_at"]).execute();
+    },
+  },
+};
+
+export interface Tables {
+  cron_runs: {
+    id: string;
+    job: string;
+    rid: string | null;
+    at: number;
+    started_at: number | null;
+    ended_at: number | null;
+    duration_ms: number | null;
+    outcome: RunOutcome;
+    exit_status: number | null;
+    excerpt: string | null;
+    source: RunSource;
+  };
+  cron_pauses: {
+    id: string;
+    job: string;
+    paused_by: string;
+    reason: string;
+    paused_at: number;
+    until: number | null;
+    resumed_at: number | null;
+    resumed_by: string | null;
+  };
+}
+
+type Row = Tables["cron_runs"];
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toRecord(r: Row): RunRecord {
+  return {
+    id: r.id,
+    job: r.job,
+    rid: r.rid,
+    startedAt: num(r.started_at),
+    endedAt: num(r.ended_at),
+    durationMs: num(r.duration_ms),
+    outcome: r.outcome,
+    exitStatus: num(r.exit_status),
+    excerpt: r.excerpt,
+    source: r.source,
+  };
+}
+
+export interface EndReport {
+  outcome: "success" | "fail";
+  exitStatus: number | null;
+  excerpt: string | null;
+  source: RunSource;
+  rid: string | null;
+}
+
+/** Runs and pauses of cron jobs. Every write is one statement or a guarded update: safe under concurrent pings. */
+export class CronStore {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async start(job: string, at: number, rid: string | null, excerpt: string | null, source: RunSource = "ping"): Promise<RunRecord> {
+    const row: Row = { id: crypto.randomUUID(), job, rid, at, started_at: at, ended_at: null, duration_ms: null, outcome: "running", exit_status: null, excerpt, source };
+    await this.db.insertInto("cron_runs").values(row).execute();
+    return toRecord(row);
+  }
+
+  /**
+   * Ends the run a start opened: the one with the same rid, or without a rid the newest open run
+   * that has none. Without a matching start the end is stored as a run of unknown duration.
+   */
+  async end(job: string, at: number, report: EndReport): Promise<{ run: RunRecord; paired: boolean }> {
+    // One statement: close the newest open run of this rid (or without a rid), measuring from its start.
+    const open = this.db
+      .selectFrom("cron_runs")
+      .select("id")
+      .where("job", "=", job)
+      .where("outcome", "=", "running")
+      .where("rid", report.rid ? "=" : "is", report.rid)
+      .orderBy("at", "desc")
+      .limit(1);
+    const closed = await this.db
+      .updateTable("cron_runs")
+      .set({
+        ended_at: at,
+        duration_ms: sql<number>`case when started_at is null or started_at > ${at} then 0 else ${at} - started_at end`,
+        outcome: report.outcome,
+        exit_status: report.exitStatus,
+        excerpt: sql<string | null>`coalesce(${report.excerpt}, excerpt)`,
+      })
+      .where("id", "=", (eb) => eb.selectFrom(open.as("o")).select("o.id"))
+      .where("outcome", "=", "running")
+      .returningAll()
+      .executeTakeFirst();
+    if (closed) return { run: toRecord(closed as Row), paired: true };
+    const row: Row = {
+      id: crypto.randomUUID(),
+      job,
+      rid: report.rid,
+      at,
+      started_at: null,
+      ended_at: at,
+      duration_ms: null,
+      outcome: report.outcome,
+      exit_status: report.exitStatus,
+      excerpt: report.excerpt,
+      source: report.source,
+    };
+    await this.db.insertInto("cron_runs").values(row).execute();
+    return { run: toRecord(row), paired: false };
+  }
+
+  /** A finished run known as a whole (health document, run-now, seeded history). */
+  async record(run: Omit<RunRecord, "id"> & { id?: string }): Promise<RunRecord> {
+    const row: Row = {
+      id: run.id ?? crypto.randomUUID(),
+      job: run.job,
+      rid: run.rid,
+      at: run.startedAt ?? run.endedAt ?? Date.now(),
+      started_at: run.startedAt,
+      ended_at: run.endedAt,
+      duration_ms: run.durationMs,
+      outcome: run.outcome,
+      exit_status: run.exitStatus,
+      excerpt: run.excerpt,
+      source: run.source,
+    };
+    await this.db.insertInto("cron_runs").values(row).execute();
+    return toRecord(row);
+  }
+
+  async recordMany(runs: Omit<RunRecord, "id">[]): Promise<void> {
+    for (let i = 0; i < runs.length; i += 200) {
+      const chunk = runs.slice(i, i + 200).map((run) => ({
+        id: crypto.randomUUID(),
+        job: run.job,
+        rid: run.rid,
+        at: run.startedAt ?? run.endedAt ?? 0,
+        started_at: run.startedAt,
+        ended_at: run.endedAt,
+        duration_ms: run.durationMs,
+        outcome: run.outcome,
+        exit_status: run.exitStatus,
+        excerpt: run.excerpt,
+        source: run.source,
+      }));
+      await this.db.insertInto("cron_runs").values(chunk).execute();
+    }
+  }
+
+  /** Newest first. */
+  async recent(job: string, limit = 200): Promise<RunRecord[]> {
+    const rows = await this.db.selectFrom("cron_runs").selectAll().where("job", "=", job).orderBy("at", "desc").orderBy("id", "desc").limit(limit).execute();
+    return rows.map(toRecord);
+  }
+
+  async count(job: string): Promise<number> {
+    const r = await this.db.selectFrom("cron_runs").select((eb) => eb.fn.countAll<number>().as("n")).where("job", "=", job).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  /** The newest run reported by a source (e.g. the last health-document run, to see whether a document is new). */
+  async latestFrom(job: string, source: RunSource): Promise<RunRecord | null> {
+    const r = await this.db.selectFrom("cron_runs").selectAll().where("job", "=", job).where("source", "=", source).orderBy("at", "desc").limit(1).executeTakeFirst();
+    return r ? toRecord(r) : null;
+  }
+
+  async activePause(job: string, now: number): Promise<PauseRecord | null> {
+    const r = await this.db
+      .selectFrom("cron_pauses")
+      .selectAll()
+      .where("job", "=", job)
+      .where("resumed_at", "is", null)
+      .where((eb) => eb.or([eb("until", "is", null), eb("until", ">", now)]))
+      .orderBy("paused_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return r ? { job: r.job, pausedBy: r.paused_by, reason: r.reason, pausedAt: Number(r.paused_at), until: num(r.until) } : null;
+  }
+
+  async pause(p: PauseRecord): Promise<void> {
+    await this.db.insertInto("cron_pauses").values({ id: crypto.randomUUID(), job: p.job, paused_by: p.pausedBy, reason: p.reason, paused_at: p.pausedAt, until: p.until, resumed_at: null, resumed_by: null }).execute();
+  }
+
+  /** Ends every open pause of the job; answers how many it ended. */
+  async resume(job: string, by: string, at: number): Promise<number> {
+    const res = await this.db.updateTable("cron_pauses").set({ resumed_at: at, resumed_by: by }).where("job", "=", job).where("resumed_at", "is", null).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+}

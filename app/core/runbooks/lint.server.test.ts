@@ -115,8 +115,8 @@ describe("getRunbook / listRunbooks / searchRunbooks", () => {
     expect(page.title).toBe("Refunds");
     expect(page.blocks.map((b) => b.type)).toEqual(["html", "slot", "slot", "warning"]);
     expect(page.slots).toEqual([
-      { kind: "status", id: "shop.backlog", attrs: {}, line: 11, key: "status-0" },
-      { kind: "action", id: "shop.refund", attrs: { paymentId: "pi_1" }, line: 12, key: "action-1" },
+      { kind: "status", id: "shop.backlog", attrs: {}, line: 11, key: "status-0", title: "Backlog" },
+      { kind: "action", id: "shop.refund", attrs: { paymentId: "pi_1" }, line: 12, key: "action-1", title: "Refund", risk: "high" },
     ]);
     const warning = page.blocks[3];
     expect(warning.type === "warning" && warning.message).toMatch(/Unknown probe "shop.unknown"/);

@@ -25,8 +25,7 @@ test("runbook on a phone: live figure on the first screen, chart fits, buttons w
   const boxW = (await chart.boundingBox())!.width;
   const svgW = (await svg.boundingBox())!.width;
   expect(svgW).toBeLessThanOrEqual(boxW + 1);
-  const docW = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(docW).toBeLessThanOrEqual(390);
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 10_000 }).toBeLessThanOrEqual(390);
 
   // Action buttons show their whole label.
   for (const b of await page.getByTestId("action-button").all()) {

@@ -258,7 +258,8 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   const confirmOk = !desc?.confirm || (target !== null && confirm.trim() === target);
   const reasonOk = !breakGlass || reason.trim().length >= 10;
   const askReasonOk = askReason.trim().length >= 10;
-  const canSubmit = asking ? inputValid && askReasonOk && !submitting && !previewing : !!desc && allowed && inputValid && confirmOk && reasonOk && !submitting && !previewing;
+  // The dry run is for those who may run it; a request is checked on the server (schema, target).
+  const canSubmit = asking ? askReasonOk && !submitting : !!desc && allowed && inputValid && confirmOk && reasonOk && !submitting && !previewing;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();

@@ -326,6 +326,8 @@ export interface CronPingService {
   ping(req: { job: string; kind: string; token: string | null; rid: string | null; body: string | null }): Promise<{ status: number; body: Record<string, unknown> }>;
   /** A job's state and recent runs for signed-in viewers (no secrets); null for an unknown job. */
   describe(job: string): Promise<Record<string, unknown> | null>;
+}
+
 /* -------------------------------------------------------------- sql service */
 
 /** One statement run through the `sql` service, as the audit sink receives it. */

@@ -66,9 +66,13 @@ export const CoreConfigSchema = z
       .strict()
       .default({ sessionTtl: "12h", loginRateLimit: { perAccount: 10, perAddress: 50, window: "15m" } }),
     runbooks: z
-      .object({ dir: z.string().default("./runbooks") })
+      .object({
+        dir: z.string().default("./runbooks"),
+        /** Deepest heading level in a runbook's contents list (5 for long alert catalogs). */
+        tocDepth: z.number().int().min(1).max(6).default(4),
+      })
       .strict()
-      .default({ dir: "./runbooks" }),
+      .default({ dir: "./runbooks", tocDepth: 4 }),
     probes: z
       .object({
         retention: DurationSchema.default("14d"),

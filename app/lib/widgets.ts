@@ -13,6 +13,10 @@ export interface WidgetSlot {
   line: number;
   /** Stable per page: `${kind}-${index}`. */
   key: string;
+  /** The probe's or action's title, for labels before anything loads. */
+  title?: string;
+  /** Actions: who may run it, so a button says so before any click. */
+  risk?: "low" | "high" | "critical";
 }
 
 export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";

@@ -7,16 +7,16 @@ import { useNow } from "~/components/widgets/provider";
 import { requireUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
 import { pluginStatuses, probeSnapshot } from "~/core/probes/service.server";
-import { listRunbooks } from "~/core/runbooks/runbooks.server";
+import { listIncidents } from "~/core/incidents/incidents.server";
+import { listRunbooks, runbooksMentioning } from "~/core/runbooks/runbooks.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Opsdeck" }];
 
 const REFRESH_MS = 15_000;
 
-/** Reverse index: which runbooks show a probe in a widget, and which name a plugin. */
+/** Reverse index: which runbooks show a probe in a widget. */
 function runbookIndex(log: { warn(o: unknown, m?: string): void }) {
   const byProbe = new Map<string, { path: string; title: string }[]>();
-  const byPlugin = new Map<string, { path: string; title: string }[]>();
   let runbooks: ReturnType<typeof listRunbooks> = [];
   try {
     runbooks = listRunbooks();
@@ -27,25 +27,56 @@ function runbookIndex(log: { warn(o: unknown, m?: string): void }) {
     const ref = { path: r.path, title: r.title };
     const probes = new Set(r.slots.filter((s) => s.kind !== "action").map((s) => s.id));
     for (const id of probes) byProbe.set(id, [...(byProbe.get(id) ?? []), ref]);
-    for (const p of r.plugins) byPlugin.set(p, [...(byPlugin.get(p) ?? []), ref]);
   }
-  return { byProbe, byPlugin };
+  return { byProbe };
+}
+
+/**
+ * Words a runbook would use for what a probe reads: its id, and the resource it names — the part
+ * of its title in parentheses (`opsHealth/stripeWebhook`) or what its summary reads "in" (`stripeEvents`).
+ */
+function probeTerms(p: { id: string; title: string; summary?: string }): string[] {
+  const terms = [p.id];
+  for (const m of p.title.matchAll(/\(([^()]+)\)/g)) terms.push(m[1]);
+  for (const m of (p.summary ?? "").matchAll(/\b(?:in|from|collection|document|table|key)\s+`?([A-Za-z][\w/.:-]{3,})/g)) terms.push(m[1]);
+  return terms;
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUser(request);
+  const user = await requireUser(request);
   const portal = getPortal();
   const probes = await probeSnapshot(portal);
-  const { byProbe, byPlugin } = runbookIndex(portal.log);
+  const { byProbe } = runbookIndex(portal.log);
   const rank = { critical: 0, warn: 1, unknown: 2, ok: 3 } as const;
   const problems = probes
     .filter((p) => p.status === "warn" || p.status === "critical")
     .sort((a, b) => rank[a.status] - rank[b.status] || a.id.localeCompare(b.id))
-    .map((p) => ({ ...p, runbooks: byProbe.get(p.id) ?? [], pluginRunbooks: byProbe.has(p.id) ? [] : (byPlugin.get(p.pluginId) ?? []) }));
+    // Only runbooks that show the probe; failing that, those that name what it reads. Never a
+    // plugin's other runbooks: they send the responder to the wrong page.
+    .map((p) => ({ ...p, runbooks: byProbe.get(p.id) ?? [], mentioning: byProbe.has(p.id) ? [] : safeMentions(p, portal.log) }));
+  const incidents = (await listIncidents(portal.store, { state: "open", limit: 20 })).map((i) => ({ id: i.id, title: i.title, severity: i.severity, status: i.status, declaredAt: i.declaredAt }));
+  const waiting = await portal.store.db
+    .selectFrom("action_runs")
+    .select(["id", "action_id", "target", "actor", "status", "created_at"])
+    .where("status", "in", ["awaiting_approval", "requested"])
+    .orderBy("created_at", "desc")
+    .limit(20)
+    .execute();
+  const pending = waiting.map((r) => ({
+    runId: r.id,
+    title: portal.registry.actions.get(r.action_id)?.def.title ?? r.action_id,
+    target: r.target,
+    actor: r.actor,
+    kind: r.status === "requested" ? ("request" as const) : ("approval" as const),
+    at: Number(r.created_at),
+  }));
   return json(
     {
       plugins: pluginStatuses(portal, probes),
       problems,
+      incidents,
+      pending,
+      me: user.username,
       unknown: probes.filter((p) => p.status === "unknown").map((p) => ({ id: p.id, title: p.title, error: p.error ?? null })),
       total: probes.length,
     },
@@ -53,8 +84,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
+function safeMentions(p: { id: string; title: string; summary?: string }, log: { warn(o: unknown, m?: string): void }) {
+  try {
+    return runbooksMentioning(probeTerms(p), p.title);
+  } catch (err) {
+    log.warn({ err }, "overview: runbooks could not be searched");
+    return [];
+  }
+}
+
 export default function Overview() {
-  const { plugins, problems, unknown, total } = useLoaderData<typeof loader>();
+  const { plugins, problems, unknown, total, incidents, pending, me } = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
   const now = useNow(5000);
   useEffect(() => {
@@ -66,29 +106,58 @@ export default function Overview() {
 
   return (
     <section aria-labelledby="overview-title" className="overview">
-      <h1 id="overview-title">Overview</h1>
-      <p className="overview-declare"><Link to="/incidents/new">Declare an incident</Link></p>
+      <div className="overview-head">
+        <h1 id="overview-title">Overview</h1>
+        <form method="get" action="/runbooks" role="search" className="overview-search">
+          <label htmlFor="overview-q" className="sr-only">
+            Search runbooks
+          </label>
+          <input id="overview-q" type="search" name="q" placeholder="Search runbooks (e.g. webhook, refund)" />
+          <button type="submit">Search</button>
+        </form>
+        <p className="overview-declare">
+          <Link to="/incidents/new">Declare an incident</Link>
+        </p>
+      </div>
+      <div className="overview-now">
+        <section aria-labelledby="open-incidents-title" data-testid="open-incidents">
+          <h2 id="open-incidents-title">Open incidents</h2>
+          {incidents.length ? (
+            <ul>
+              {incidents.map((i) => (
+                <li key={i.id}>
+                  <span className={`sev sev-${i.severity}`}>{i.severity}</span> <Link to={`/incidents/${i.id}`}>{i.title}</Link> <span className="muted">({i.status})</span>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">No open incident.</p>
+          )}
+        </section>
+        <section aria-labelledby="pending-title" data-testid="pending-decisions">
+          <h2 id="pending-title">Waiting for an admin</h2>
+          {pending.length ? (
+            <ul>
+              {pending.map((r) => (
+                <li key={r.runId} data-kind={r.kind}>
+                  <Link to={`/runs/${r.runId}`}>{r.title}</Link> <code>{r.target}</code>{" "}
+                  <span className="muted">
+                    {r.kind === "request" ? "requested" : "approval asked"} by {r.actor === me ? "you" : r.actor}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">No approvals or requests waiting.</p>
+          )}
+        </section>
+      </div>
       {plugins.length === 0 ? (
         <p>
           No plugin is enabled. Add a plugin section to <code>app-config.yaml</code>, or start without one for demo mode.
         </p>
       ) : (
         <>
-          <h2>Plugins</h2>
-          <ul className="overview-plugins" data-testid="plugin-statuses">
-            {plugins.map((p) => (
-              <li key={p.id} data-plugin={p.id} data-status={p.probes ? p.status : "none"}>
-                <strong>{p.title}</strong> {p.demo ? <span className="tag">sandbox</span> : null}
-                <div>{p.probes ? <StatusBadge status={p.status} /> : <span className="muted">no probes</span>}</div>
-                {p.probes ? (
-                  <div className="muted">
-                    {p.probes} {p.probes === 1 ? "probe" : "probes"}: {p.counts.critical} critical · {p.counts.warn} warning · {p.counts.unknown} unknown · {p.counts.ok} ok
-                  </div>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-
           <h2>Needs attention</h2>
           {problems.length === 0 ? (
             <p data-testid="no-problems">
@@ -130,21 +199,16 @@ export default function Overview() {
                             </li>
                           ))}
                         </ul>
-                      ) : p.pluginRunbooks.length ? (
+                      ) : p.mentioning.length ? (
                         <>
-                          <span className="muted">No runbook shows this probe; runbooks for {p.pluginId}:</span>
+                          <span className="muted">No runbook shows this probe; these name it:</span>
                           <ul>
-                            {p.pluginRunbooks.slice(0, 3).map((r) => (
+                            {p.mentioning.slice(0, 3).map((r) => (
                               <li key={r.path}>
                                 <Link to={`/runbooks/${r.path}`}>{r.title}</Link>
                               </li>
                             ))}
                           </ul>
-                          {p.pluginRunbooks.length > 3 ? (
-                            <Link className="muted" to={`/runbooks?plugin=${encodeURIComponent(p.pluginId)}`}>
-                              all {p.pluginRunbooks.length} runbooks for {p.pluginId}
-                            </Link>
-                          ) : null}
                         </>
                       ) : (
                         <span className="muted">No runbook shows this probe yet.</span>
@@ -155,6 +219,21 @@ export default function Overview() {
               </tbody>
             </table>
           )}
+          <h2>Plugins</h2>
+          <ul className="overview-plugins" data-testid="plugin-statuses">
+            {plugins.map((p) => (
+              <li key={p.id} data-plugin={p.id} data-status={p.probes ? p.status : "none"}>
+                <strong>{p.title}</strong> {p.demo ? <span className="tag">sandbox</span> : null}
+                <div>{p.probes ? <StatusBadge status={p.status} /> : <span className="muted">no probes</span>}</div>
+                {p.probes ? (
+                  <div className="muted">
+                    {p.probes} {p.probes === 1 ? "probe" : "probes"}: {p.counts.critical} critical · {p.counts.warn} warning · {p.counts.unknown} unknown · {p.counts.ok} ok
+                  </div>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+
           {unknown.length ? (
             <details className="overview-unknown">
               <summary>

@@ -86,12 +86,17 @@ export default function IncidentPage() {
 
   const noteForm = useRef<HTMLFormElement>(null);
   const statusForm = useRef<HTMLFormElement>(null);
+  const [noteSaved, setNoteSaved] = useState<string | null>(null);
   useEffect(() => {
-    if (data?.ok && data.intent === "note") noteForm.current?.reset();
+    if (data?.ok && data.intent === "note") {
+      noteForm.current?.reset();
+      setNoteSaved(new Date().toISOString().slice(11, 16));
+    }
     if (data?.ok && data.intent === "status") statusForm.current?.reset();
   }, [data]);
 
   const open = (OPEN_STATUSES as readonly string[]).includes(incident.status);
+  const latestNotes = timeline.filter((e) => e.kind === "note").sort((a, b) => b.at - a.at).slice(0, 3);
   const nextStatuses = STATUSES.filter((s) => s !== incident.status && (s !== "closed" || (canEdit && incident.status === "resolved")) && (incident.status !== "closed" || s === "resolved"));
   const markBusyKey = markFetcher.state !== "idle" ? String(markFetcher.formData?.get("entry") ?? "") : null;
   const markError = markFetcher.data && !markFetcher.data.ok ? markFetcher.data.fieldErrors ?? { form: [markFetcher.data.error ?? "failed"] } : null;
@@ -196,6 +201,23 @@ export default function IncidentPage() {
             <button type="submit" disabled={busy}>
               Add note
             </button>
+            {noteSaved ? (
+              <p className="note-saved" role="status" data-testid="note-saved">
+                Note added at {noteSaved} UTC — newest notes are listed below, newest first.
+              </p>
+            ) : null}
+            {latestNotes.length ? (
+              <div className="latest-notes" data-testid="latest-notes">
+                <h3>Latest notes</h3>
+                <ul>
+                  {latestNotes.map((n) => (
+                    <li key={n.key}>
+                      <time dateTime={new Date(n.at).toISOString()}>{new Date(n.at).toISOString().slice(11, 16)}</time> <strong>{n.actor}</strong>: {n.text ?? n.title}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
           </Form>
           {nextStatuses.length ? (
             <Form method="post" ref={statusForm} className="card">

@@ -1,10 +1,13 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { RunbookView } from "~/components/runbook/runbook-view";
 import { requireUser } from "~/core/auth.server";
 import { warmProbes } from "~/core/probes/service.server";
 import { getRunbook } from "~/core/runbooks/runbooks.server";
+import katexStyles from "katex/dist/katex.min.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: katexStyles }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.runbook.title} · Runbooks · Opsdeck` : "Runbook · Opsdeck" }];
 

@@ -1,10 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, useNavigate, useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { getRun, type RunView } from "~/core/actions/runs.server";
 import { listAudit } from "~/core/audit/query.server";
+import { getRunbook } from "~/core/runbooks/runbooks.server";
 import { publicUser, requireUser } from "~/core/auth.server";
+import { requestOf } from "~/core/actions/ask-admin.server";
+import { runContext } from "~/core/incidents/joining.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";
 import { ResultRows } from "~/components/widgets/result-rows";
@@ -17,10 +20,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const run = await getRun(portal, params.runId ?? "");
   if (!run) throw json({ error: "There is no run with this id." }, { status: 404 });
   const { entries } = await listAudit(portal.store, { run: run.runId, limit: 100 });
-  return json({ run, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
+  const context = await runContext(portal.store, run);
+  const runbookTitle = context.runbook ? (getRunbook(context.runbook)?.title ?? null) : null;
+  const runRequest = await requestOf(portal, run.runId);
+  return json({ run, request: runRequest, context: { ...context, runbookTitle }, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
 }
 
-const ACTIVE = ["awaiting_approval", "pending", "started"];
+const ACTIVE = ["requested", "awaiting_approval", "pending", "started"];
 
 async function postJson(url: string, body: unknown = {}) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -28,7 +34,13 @@ async function postJson(url: string, body: unknown = {}) {
   return { ok: res.ok, data };
 }
 
+/** Keyed by run: going from run A to a new run B (a fix button on A's page) shows B at once. */
 export default function RunPage() {
+  const data = useLoaderData<typeof loader>();
+  return <RunView key={data.run.runId} />;
+}
+
+function RunView() {
   const data = useLoaderData<typeof loader>();
   const [run, setRun] = useState<RunView>(data.run as unknown as RunView);
   const [entries, setEntries] = useState(data.entries);
@@ -65,9 +77,27 @@ export default function RunPage() {
 
   const isAdmin = hasRole(data.user.roles, "admin");
   const mayDecide = run.status === "awaiting_approval" && isAdmin && data.user.username !== run.actor;
+  const mayDecideRequest = run.status === "requested" && isAdmin && data.user.username !== run.actor;
   const mayCancel = (run.status === "started" && run.cancellable && !run.cancelRequested) || (run.status === "awaiting_approval" && (data.user.username === run.actor || isAdmin));
   const pct = run.progress && run.progress.total ? Math.min(100, Math.round((run.progress.done / run.progress.total) * 100)) : null;
   const result = run.result as { summary?: string; links?: { label: string; href: string }[]; rows?: Record<string, unknown>[] } | null;
+
+  const navigate = useNavigate();
+  const revalidator = useRevalidator();
+  const [requestConfirm, setRequestConfirm] = useState("");
+  // When a request is decided, reload the page data (who decided, the run it became).
+  const wasActive = useRef(active);
+  useEffect(() => {
+    if (wasActive.current && !active && data.request) revalidator.revalidate();
+    wasActive.current = active;
+  }, [active, data.request, revalidator]);
+  const decide = async (decision: "approve" | "deny") => {
+    const r = await postJson(`/api/runs/${run.runId}/approval`, { decision, ...(decision === "approve" && run.risk !== "low" ? { confirm: requestConfirm.trim() } : {}) });
+    const body = r.data as { error?: string; runId?: string };
+    if (r.ok && decision === "approve" && body.runId && body.runId !== run.runId) return navigate(`/runs/${body.runId}`);
+    setMessage(r.ok ? "Declined." : body.error ?? "That did not work.");
+    await refresh();
+  };
 
   const act = async (url: string, body: unknown, done: string) => {
     const r = await postJson(url, body);
@@ -77,9 +107,22 @@ export default function RunPage() {
 
   return (
     <section className="run-page" aria-labelledby="run-title">
-      <p className="muted">
+      <nav className="muted run-crumbs" aria-label="Where this run belongs">
+        {data.context.runbook ? (
+          <>
+            <Link to={`/runbooks/${data.context.runbook.split("/").map(encodeURIComponent).join("/")}`} data-testid="run-runbook">
+              ← {data.context.runbookTitle ?? data.context.runbook}
+            </Link>{" "}
+            ·{" "}
+          </>
+        ) : null}
+        {run.incidentId ? (
+          <>
+            <Link to={`/incidents/${run.incidentId}`}>Incident: {data.context.incidentTitle ?? run.incidentId}</Link> ·{" "}
+          </>
+        ) : null}
         <Link to="/audit">Audit</Link> › run <code>{run.runId}</code>
-      </p>
+      </nav>
       <h1 id="run-title">{run.title}</h1>
       <dl className="run-facts">
         <dt>Status</dt>
@@ -123,7 +166,9 @@ export default function RunPage() {
           <>
             <dt>Incident</dt>
             <dd>
-              <Link to={`/incidents/${run.incidentId}`}>{run.incidentId}</Link>
+              <Link to={`/incidents/${run.incidentId}`} data-testid="run-incident">
+                {data.context.incidentTitle ?? run.incidentId}
+              </Link>
             </dd>
           </>
         ) : null}
@@ -140,6 +185,54 @@ export default function RunPage() {
             {run.progress!.done} / {run.progress!.total} ({pct}%)
           </span>
         </div>
+      ) : null}
+
+      {data.request ? (
+        <section className="run-request card" aria-label="Request" data-testid="run-request">
+          {data.request.kind === "request" ? (
+            <>
+              <p>
+                <strong>{data.request.requestedBy}</strong> asked an admin to run this: <q>{data.request.reason}</q>
+              </p>
+              {run.status === "requested" && data.user.username === run.actor ? <p className="hint">Waiting for an admin. This page updates when one decides.</p> : null}
+              {run.status === "accepted" && data.request.startedRunId ? (
+                <p data-testid="request-outcome">
+                  {data.request.decidedBy} ran it: <Link to={`/runs/${data.request.startedRunId}`}>see the run</Link>.
+                </p>
+              ) : null}
+              {run.status === "rejected" ? <p data-testid="request-outcome">Declined by {run.approvedBy}{run.error ? ` (${run.error})` : ""}.</p> : null}
+              {run.status === "expired" ? <p data-testid="request-outcome">No admin decided in time; ask again if it is still needed.</p> : null}
+            </>
+          ) : (
+            <p>
+              Run on request of <strong>{data.request.requestedBy}</strong> (<Link to={`/runs/${data.request.requestRunId}`}>the request</Link>): <q>{data.request.reason}</q>
+            </p>
+          )}
+          {mayDecideRequest ? (
+            <form
+              className="request-decision"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void decide("approve");
+              }}
+            >
+              {run.risk !== "low" ? (
+                <label>
+                  Type <code>{run.target}</code> to confirm
+                  <input value={requestConfirm} onChange={(e) => setRequestConfirm(e.target.value)} autoComplete="off" spellCheck={false} data-testid="request-confirm" />
+                </label>
+              ) : null}
+              <div className="run-buttons">
+                <button type="submit" className={run.risk === "low" ? "" : "danger"} disabled={run.risk !== "low" && requestConfirm.trim() !== run.target}>
+                  Run it as {data.user.username}
+                </button>
+                <button type="button" className="secondary" onClick={() => void decide("deny")}>
+                  Decline
+                </button>
+              </div>
+            </form>
+          ) : null}
+        </section>
       ) : null}
 
       <div className="run-buttons">

@@ -53,7 +53,7 @@ test("AutoRelease triage: stale health card, admin holds one order, card and aud
 
   // The fix: hold wx-1040 through the guarded action dialog (preview, typed confirmation, run).
   const widget = page.locator('[data-widget="action"][data-id="firestore.toggle-admin-hold"]');
-  await widget.getByRole("button", { name: "Run firestore.toggle-admin-hold" }).click();
+  await widget.getByTestId("action-button").click();
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByTestId("action-risk")).toContainText("high");
   await dialog.getByLabel("Order id (e.g. wx-1040)").fill("wx-1040");

@@ -11,6 +11,27 @@ interface OpenIncident {
 }
 
 const storageKey = (runbookPath: string) => `opsdeck.incident.${runbookPath}`;
+/** Ticks made before any incident is chosen: kept on this device, per user and runbook, until declared. */
+const pendingKey = (user: string, runbookPath: string) => `opsdeck.ticks.${user}.${runbookPath}`;
+
+type Pending = Record<string, { checked: boolean; text: string }>;
+
+function readPending(key: string): Pending {
+  try {
+    const v = JSON.parse(window.localStorage.getItem(key) ?? "{}");
+    return v && typeof v === "object" ? (v as Pending) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Puts ticks on the page's task boxes (the page renders them unticked, as written). */
+function applyTicks(ticks: { task: number; checked: boolean }[]): void {
+  for (const t of ticks) {
+    const box = document.querySelector<HTMLInputElement>(`.runbook-body input[data-task="${t.task}"]`);
+    if (box) box.checked = t.checked;
+  }
+}
 
 async function postJson(url: string, body: unknown): Promise<{ ok: boolean; status: number; data: any }> {
   const res = await fetch(url, {
@@ -34,7 +55,8 @@ function errorText(data: any, fallback: string): string {
  * on the chosen incident's timeline.
  */
 export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: string; plugins: string[] }) {
-  const root = useRouteLoaderData<{ user: { roles: string[] } | null }>("root");
+  const root = useRouteLoaderData<{ user: { username: string; roles: string[] } | null }>("root");
+  const username = root?.user?.username ?? "";
   const mayWrite = canRespond(root?.user?.roles ?? []);
   const [incidents, setIncidents] = useState<OpenIncident[] | null>(null);
   const [selected, setSelected] = useState<string>("");
@@ -64,6 +86,25 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
     return () => setActiveIncidentId(undefined);
   }, [selected, runbookPath]);
 
+  // The ticks shown are this user's: on the chosen incident (from its timeline), else the ones
+  // kept on this device until an incident is declared.
+  useEffect(() => {
+    if (incidents === null || !username) return;
+    let live = true;
+    document.querySelectorAll<HTMLInputElement>(".runbook-body input[data-task]").forEach((b) => (b.checked = b.defaultChecked));
+    if (!selected) {
+      applyTicks(Object.entries(readPending(pendingKey(username, runbookPath))).map(([task, t]) => ({ task: Number(task), checked: t.checked })));
+      return;
+    }
+    fetch(`/api/incidents/${encodeURIComponent(selected)}/ticks?runbook=${encodeURIComponent(runbookPath)}`, { headers: { Accept: "application/json" } })
+      .then((res) => (res.ok ? res.json() : { ticks: [] }))
+      .then((data: { ticks: { task: number; checked: boolean }[] }) => live && applyTicks(data.ticks))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [selected, incidents, runbookPath, username]);
+
   // Task-list ticks anywhere in the runbook text land on the chosen incident's timeline.
   useEffect(() => {
     if (!mayWrite) return;
@@ -71,11 +112,15 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
       const input = event.target as HTMLInputElement | null;
       if (!input || input.type !== "checkbox" || !input.matches("[data-task]") || !input.closest(".runbook-body")) return;
       const incidentId = selectedRef.current;
+      const text = input.dataset.taskText || input.closest("li")?.textContent?.trim() || `task ${input.dataset.task}`;
       if (!incidentId) {
-        setMessage({ kind: "error", text: "Not recorded: pick or declare an incident to record checklist ticks." });
+        const key = pendingKey(username, runbookPath);
+        const pending = readPending(key);
+        pending[String(input.dataset.task)] = { checked: input.checked, text };
+        window.localStorage.setItem(key, JSON.stringify(pending));
+        setMessage({ kind: "ok", text: `${input.checked ? "Ticked" : "Unticked"} “${text}” — kept here and recorded on the incident when you declare one.` });
         return;
       }
-      const text = input.dataset.taskText || input.closest("li")?.textContent?.trim() || `task ${input.dataset.task}`;
       const res = await postJson(`/api/incidents/${encodeURIComponent(incidentId)}/events`, {
         type: "checklist",
         text,
@@ -87,7 +132,7 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
     };
     document.addEventListener("change", onChange);
     return () => document.removeEventListener("change", onChange);
-  }, [mayWrite, runbookPath]);
+  }, [mayWrite, runbookPath, username]);
 
   const declare = async (form: HTMLFormElement) => {
     const fd = new FormData(form);
@@ -95,9 +140,21 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
     const res = await postJson("/api/incidents", { title: fd.get("title"), severity: fd.get("severity"), runbook: runbookPath, plugins }).catch(() => ({ ok: false, status: 0, data: null }));
     setBusy(false);
     if (!res.ok) return setMessage({ kind: "error", text: `Not declared: ${errorText(res.data, "network error")}` });
+    // Ticks made before the declaration become the incident's first checklist entries.
+    const key = pendingKey(username, runbookPath);
+    const pending = Object.entries(readPending(key)).sort(([a], [b]) => Number(a) - Number(b));
+    let carried = 0;
+    for (const [task, t] of pending) {
+      const r = await postJson(`/api/incidents/${encodeURIComponent(res.data.id)}/events`, { type: "checklist", text: t.text, checked: t.checked, task: Number(task), runbook: runbookPath }).catch(() => ({ ok: false }));
+      if (r.ok) carried++;
+    }
+    if (carried === pending.length) window.localStorage.removeItem(key);
     setDeclaring(false);
     setSelected(res.data.id);
-    setMessage({ kind: "ok", text: "Incident declared and linked to this runbook. Checklist ticks are recorded on it." });
+    setMessage({
+      kind: carried === pending.length ? "ok" : "error",
+      text: `Incident declared and linked to this runbook.${pending.length ? ` ${carried} of ${pending.length} earlier tick(s) recorded on it.` : ""} Checklist ticks are recorded on it.`,
+    });
     await load();
   };
 

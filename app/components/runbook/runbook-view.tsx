@@ -2,6 +2,7 @@ import { Link } from "@remix-run/react";
 import { RunbookIncidentBar } from "~/components/incidents/runbook-incident-bar";
 import { WidgetsProvider } from "~/components/widgets/provider";
 import type { WidgetSlot } from "~/lib/widgets";
+import { LiveStrip } from "./live-strip";
 import { RunbookBody, RunbookToc } from "./runbook-body";
 import type { RunbookPageData } from "~/lib/runbook";
 
@@ -9,12 +10,14 @@ import type { RunbookPageData } from "~/lib/runbook";
 export function RunbookView({ runbook }: { runbook: RunbookPageData & { slots: WidgetSlot[] } }) {
   const updated = new Date(runbook.updatedAt);
   return (
+    <WidgetsProvider slots={runbook.slots}>
     <article className="runbook" aria-labelledby="runbook-title">
       <header className="runbook-header">
         <p className="muted runbook-crumbs">
           <Link to="/runbooks">Runbooks</Link> / <code>{runbook.path}</code>
         </p>
         <h1 id="runbook-title">{runbook.title}</h1>
+        <LiveStrip slots={runbook.slots} />
         <dl className="runbook-meta">
           {runbook.owner ? (
             <>
@@ -75,11 +78,10 @@ export function RunbookView({ runbook }: { runbook: RunbookPageData & { slots: W
       ) : null}
       <RunbookIncidentBar runbookPath={runbook.path} plugins={runbook.plugins} />
       <div className="runbook-layout">
-        <WidgetsProvider slots={runbook.slots}>
-          <RunbookBody blocks={runbook.blocks} />
-        </WidgetsProvider>
+        <RunbookBody blocks={runbook.blocks} />
         <RunbookToc toc={runbook.toc} />
       </div>
     </article>
+    </WidgetsProvider>
   );
 }

@@ -3,6 +3,7 @@ import { useNavigate, useRouteLoaderData } from "@remix-run/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { getActiveIncidentId } from "~/components/incidents/active-incident";
 import { hasRole } from "~/lib/roles";
+import { currencyDigits, formatMoney, isMoneyField, readableName, toMinorUnits } from "./labels";
 import { useProbeReadings } from "./provider";
 import type { ProbeReadingJson, WidgetSlot } from "~/lib/widgets";
 
@@ -31,6 +32,8 @@ interface ActionDescription {
   rateLimit: { max: number; per: string } | null;
   schema: { properties?: Record<string, JsonSchemaProp>; required?: string[] } | null;
   secretFields: string[];
+  /** Open incidents this run would join: the runbook's first, then the plugin's. */
+  incidents?: { id: string; title: string; severity: string; status: string; via: "runbook" | "plugin" }[];
 }
 
 interface PreviewResponse {
@@ -51,14 +54,15 @@ function typeOf(p: JsonSchemaProp): string {
   return t ?? "string";
 }
 
-/** Form values (strings from inputs) → the JSON input the schema expects. */
-function toInput(props: Record<string, JsonSchemaProp>, values: Values): Record<string, unknown> {
+/** Form values (strings from inputs) → the JSON input the schema expects; money typed in major units. */
+function toInput(props: Record<string, JsonSchemaProp>, values: Values, currency: string | null): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, p] of Object.entries(props)) {
     const v = values[k];
     if (v === undefined || v === "") continue;
     const t = typeOf(p);
-    if (t === "boolean") out[k] = v === true || v === "true";
+    if (isMoneyField(k) && typeof v === "string") out[k] = toMinorUnits(v, currency) ?? v;
+    else if (t === "boolean") out[k] = v === true || v === "true";
     else if (t === "number" || t === "integer") out[k] = Number(v);
     else if (t === "enum" && p.enum && typeof p.enum[0] === "number") out[k] = Number(v);
     else out[k] = v;
@@ -70,7 +74,9 @@ function initialValues(desc: ActionDescription, attrs: Record<string, string>): 
   const values: Values = {};
   for (const [k, p] of Object.entries(desc.schema?.properties ?? {})) {
     const preset = attrs[k] ?? attrs[`input.${k}`];
-    if (preset !== undefined) values[k] = typeOf(p) === "boolean" ? preset === "true" : preset;
+    // A preset amount is written in minor units (as the action takes it); the field shows major units.
+    if (preset !== undefined && isMoneyField(k) && /^\d+$/.test(preset)) values[k] = (Number(preset) / 10 ** currencyDigits(attrs.currency)).toFixed(currencyDigits(attrs.currency));
+    else if (preset !== undefined) values[k] = typeOf(p) === "boolean" ? preset === "true" : preset;
     else if (p.default !== undefined) values[k] = typeOf(p) === "boolean" ? Boolean(p.default) : String(p.default);
     else values[k] = typeOf(p) === "boolean" ? false : "";
   }
@@ -79,6 +85,58 @@ function initialValues(desc: ActionDescription, attrs: Record<string, string>): 
 
 function newKey(): string {
   return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `k-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+function show(v: unknown, key: string, currency: string | null): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "number" && isMoneyField(key) && currency) return formatMoney(v, currency);
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+/** Before/after as a field-by-field diff: what changes is marked, the rest is context. */
+function ChangeDiff({ before, after }: { before: unknown; after: unknown }) {
+  const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+  if (!isObj(before) || !isObj(after)) {
+    return (
+      <p className="diff-plain">
+        <span className="diff-before">{JSON.stringify(before)}</span> → <span className="diff-after">{JSON.stringify(after)}</span>
+      </p>
+    );
+  }
+  const currency = (typeof before.currency === "string" ? before.currency : typeof after.currency === "string" ? after.currency : null) as string | null;
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  return (
+    <table className="change-diff" data-testid="change-diff">
+      <thead>
+        <tr>
+          <th scope="col">Field</th>
+          <th scope="col">Now</th>
+          <th scope="col">After</th>
+        </tr>
+      </thead>
+      <tbody>
+        {keys.map((k) => {
+          const changed = k in after && JSON.stringify(before[k]) !== JSON.stringify(after[k]);
+          return (
+            <tr key={k} className={changed ? "diff-changed" : undefined} data-changed={changed ? "true" : undefined}>
+              <th scope="row" title={k}>
+                {readableName(k)}
+              </th>
+              <td>{show(before[k], k, currency)}</td>
+              <td>{k in after ? <strong>{show(after[k], k, currency)}</strong> : <span className="muted">unchanged</span>}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function pagePath(): string | null {
+  if (typeof window === "undefined") return null;
+  const m = /^\/runbooks\/(.+)$/.exec(window.location.pathname);
+  return m ? decodeURIComponent(m[1]) : null;
 }
 
 function ReadingLine({ r }: { r: ProbeReadingJson }) {
@@ -111,6 +169,12 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
+  // Field messages wait until the operator has typed in that field (or tried to run).
+  const [touched, setTouched] = useState<Record<string, boolean>>({});
+  const [attempted, setAttempted] = useState(false);
+  const [incidentId, setIncidentId] = useState<string>("");
+  const [copied, setCopied] = useState(false);
+  const [askReason, setAskReason] = useState("");
   const keyRef = useRef<string>("");
   const { id: _id, ...attrs } = slot.attrs;
 
@@ -118,14 +182,19 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   useEffect(() => {
     if (!open || desc) return;
     let live = true;
-    fetch(`/api/actions/${encodeURIComponent(slot.id)}`, { headers: { accept: "application/json" } })
+    const runbook = pagePath();
+    fetch(`/api/actions/${encodeURIComponent(slot.id)}${runbook ? `?runbook=${encodeURIComponent(runbook)}` : ""}`, { headers: { accept: "application/json" } })
       .then(async (res) => {
         const body = await res.json();
         if (!live) return;
         if (!res.ok) setLoadError(body.error ?? `cannot load the action (${res.status})`);
         else {
-          setDesc(body as ActionDescription);
-          setValues(initialValues(body as ActionDescription, attrs));
+          const d = body as ActionDescription;
+          setDesc(d);
+          setValues(initialValues(d, attrs));
+          // The incident the page works on, else the open incident linking this runbook or plugin.
+          const active = attrs.incident || getActiveIncidentId();
+          setIncidentId(active && (d.incidents ?? []).some((i) => i.id === active) ? active : active || d.incidents?.[0]?.id || "");
         }
       })
       .catch(() => live && setLoadError("cannot reach the portal"));
@@ -143,11 +212,16 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
       setConfirm("");
       setBreakGlass(false);
       setReason("");
+      setTouched({});
+      setAttempted(false);
+      setCopied(false);
+      setAskReason("");
     }
   }, [open]);
 
   const props = desc?.schema?.properties ?? {};
-  const input = useMemo(() => toInput(props, values), [props, values]);
+  const [currency, setCurrency] = useState<string | null>(attrs.currency ?? null);
+  const input = useMemo(() => toInput(props, values, currency), [props, values, currency]);
   const inputJson = JSON.stringify(input);
 
   // Dry run on every change (debounced): validates on the server and shows the blast radius.
@@ -162,6 +236,10 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
           if (!live) return;
           setPreview(body);
           setFieldErrors(res.ok ? {} : body.fieldErrors ?? {});
+          const b = body.preview?.before as Record<string, unknown> | undefined;
+          const a = body.preview?.after as Record<string, unknown> | undefined;
+          const c = (b && typeof b.currency === "string" ? b.currency : a && typeof a.currency === "string" ? a.currency : null) as string | null;
+          if (c) setCurrency(c);
         })
         .catch(() => live && setPreview({ error: "cannot reach the portal" }))
         .finally(() => live && setPreviewing(false));
@@ -173,14 +251,19 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   }, [open, desc, inputJson]);
 
   const allowed = desc ? hasRole(root?.user?.roles ?? [], desc.requiredRole) : true;
+  // Ask an admin: a responder who may not run it sends the input and a reason instead.
+  const asking = !!desc && !allowed && hasRole(root?.user?.roles ?? [], "responder");
   const target = preview?.target ?? null;
   const inputValid = !!preview && !preview.error && !preview.previewInvalid && !!target;
   const confirmOk = !desc?.confirm || (target !== null && confirm.trim() === target);
   const reasonOk = !breakGlass || reason.trim().length >= 10;
-  const canSubmit = !!desc && allowed && inputValid && confirmOk && reasonOk && !submitting && !previewing;
+  const askReasonOk = askReason.trim().length >= 10;
+  // The dry run is for those who may run it; a request is checked on the server (schema, target).
+  const canSubmit = asking ? askReasonOk && !submitting : !!desc && allowed && inputValid && confirmOk && reasonOk && !submitting && !previewing;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
+    setAttempted(true);
     if (!canSubmit || !desc) return;
     setSubmitting(true);
     setError(null);
@@ -196,9 +279,12 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
           input,
-          confirm: desc.confirm ? confirm.trim() : undefined,
+          ...(asking ? { request: { reason: askReason.trim() } } : {}),
+          confirm: desc.confirm && !asking ? confirm.trim() : undefined,
           idempotencyKey: keyRef.current,
-          incidentId: attrs.incident || getActiveIncidentId() || undefined,
+          // Explicit: the chosen incident, or null when the operator cleared it.
+          incidentId: incidentId || null,
+          runbook: pagePath() ?? undefined,
           evidence,
           ...(preview?.preview?.precondition ? { precondition: preview.preview.precondition } : {}),
           ...(breakGlass ? { breakGlassReason: reason.trim() } : {}),
@@ -221,24 +307,40 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   }
 
   const readingList = Object.values(readings).filter((r): r is ProbeReadingJson => !!r);
-  const label = attrs.label || attrs.title || null;
+  const label = attrs.label || attrs.title || slot.title || desc?.title || slot.id;
+  const needs = slot.risk ? (slot.risk === "low" ? "responder" : "admin") : desc?.requiredRole;
+  const mayRunIt = needs ? hasRole(root?.user?.roles ?? [], needs) : true;
+  const showErrors = (k: string) => attempted || touched[k];
+  const setField = (k: string, v: string | boolean) => {
+    setValues({ ...values, [k]: v });
+    setTouched({ ...touched, [k]: true });
+  };
+  const anyTouched = attempted || Object.values(touched).some(Boolean);
+  const copyTarget = () => {
+    if (!target) return;
+    const done = () => setCopied(true);
+    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(target).then(done, () => setConfirm(target));
+    else setConfirm(target);
+  };
 
   return (
     <div className="widget widget-action action-widget" data-widget="action" data-id={slot.id}>
       <Dialog.Root open={open} onOpenChange={setOpen}>
         <Dialog.Trigger asChild>
-          <button type="button" className="action-button">
-            {label ?? `Run ${slot.id}`}
+          <button type="button" className={`action-button${mayRunIt ? "" : " action-button-restricted"}`} title={slot.id} data-testid="action-button">
+            {label}
+            {!mayRunIt && needs ? <span className="action-needs"> · {needs}s only{hasRole(root?.user?.roles ?? [], "responder") ? " — ask one" : ""}</span> : null}
           </button>
         </Dialog.Trigger>
         <Dialog.Portal>
           <Dialog.Overlay className="dialog-overlay" />
           <Dialog.Content className="dialog-content action-dialog" aria-describedby={undefined}>
-            <Dialog.Title>{desc?.title ?? slot.id}</Dialog.Title>
+            <Dialog.Title>{desc?.title ?? slot.title ?? slot.id}</Dialog.Title>
             {loadError ? <p className="form-error">{loadError}</p> : null}
             {!desc && !loadError ? <p className="muted">Loading…</p> : null}
             {desc ? (
-              <form onSubmit={submit} noValidate>
+              <form onSubmit={submit} noValidate className="action-form">
+                <div className="action-form-body">
                 <p>
                   <span className={`risk risk-${desc.risk}`} data-testid="action-risk">
                     {desc.risk} risk
@@ -249,29 +351,41 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                   </span>
                 </p>
                 {desc.description ? <p>{desc.description}</p> : null}
-                {!allowed ? <p className="form-error">Your roles cannot run this: it needs {desc.requiredRole}.</p> : null}
+                {!allowed ? (
+                  <p className="notice" data-testid="action-needs-role">
+                    Only {desc.requiredRole}s can run this.{" "}
+                    {asking ? "Fill it in and ask an admin: they run it, or decline it, and this page shows what they decided." : "Viewers cannot ask for actions; ask a responder."}
+                  </p>
+                ) : null}
 
                 <fieldset className="action-fields">
                   <legend>Input</legend>
                   {Object.entries(props).map(([k, p]) => {
                     const t = typeOf(p);
                     const fid = `${slot.key}-${k}`;
-                    const errs = fieldErrors[k];
+                    const errs = showErrors(k) ? fieldErrors[k] : undefined;
+                    const money = isMoneyField(k);
                     const common = { id: fid, name: k, "aria-invalid": errs ? true : undefined, "aria-describedby": errs ? `${fid}-err` : undefined };
                     return (
                       <div key={k} className="field">
-                        <label htmlFor={fid}>{p.description ?? k}</label>
+                        <label htmlFor={fid}>
+                          {p.description ?? readableName(k)}
+                          {money ? <span className="muted"> (in {currency ? currency.toUpperCase() : "major units"}, e.g. 12.50{desc.schema?.required?.includes(k) ? "" : "; empty = everything"})</span> : null}
+                        </label>
                         {t === "enum" ? (
-                          <select {...common} value={String(values[k] ?? "")} onChange={(e) => setValues({ ...values, [k]: e.target.value })}>
-                            {desc.schema?.required?.includes(k) && p.default === undefined ? <option value="">choose…</option> : null}
+                          // No default on a consequential choice: the operator picks one.
+                          <select {...common} value={String(values[k] ?? "")} onChange={(e) => setField(k, e.target.value)}>
+                            {p.default === undefined ? <option value="">{desc.schema?.required?.includes(k) ? "choose…" : "— not set —"}</option> : null}
                             {p.enum!.map((o) => (
                               <option key={String(o)} value={String(o)}>
-                                {String(o)}
+                                {readableName(String(o))}
                               </option>
                             ))}
                           </select>
                         ) : t === "boolean" ? (
-                          <input {...common} type="checkbox" checked={values[k] === true} onChange={(e) => setValues({ ...values, [k]: e.target.checked })} />
+                          <input {...common} type="checkbox" checked={values[k] === true} onChange={(e) => setField(k, e.target.checked)} />
+                        ) : money ? (
+                          <input {...common} type="text" inputMode="decimal" autoComplete="off" value={String(values[k] ?? "")} onChange={(e) => setField(k, e.target.value)} />
                         ) : (
                           <input
                             {...common}
@@ -281,7 +395,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                             max={p.maximum}
                             step={t === "integer" ? 1 : undefined}
                             value={String(values[k] ?? "")}
-                            onChange={(e) => setValues({ ...values, [k]: e.target.value })}
+                            onChange={(e) => setField(k, e.target.value)}
                           />
                         )}
                         {errs ? (
@@ -297,7 +411,8 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                 <section className="action-preview" aria-label="Preview" data-testid="action-preview">
                   <h3>What will change</h3>
                   {previewing && !preview ? <p className="muted">Computing the dry run…</p> : null}
-                  {preview?.error ? <p className="form-error">{preview.error}</p> : null}
+                  {preview?.error && anyTouched ? <p className="form-error">{preview.error}</p> : null}
+                  {preview?.error && !anyTouched ? <p className="muted">Fill in the input to see what will change.</p> : null}
                   {preview?.previewError ? <p className="form-error">Dry run failed: {preview.previewError}</p> : null}
                   {preview?.preview ? (
                     <>
@@ -307,11 +422,7 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                           Blast radius: <strong data-testid="blast-radius">{preview.preview.count}</strong> record(s)
                         </p>
                       ) : null}
-                      {preview.preview.before !== undefined ? (
-                        <p className="muted">
-                          before <code>{JSON.stringify(preview.preview.before)}</code> → after <code>{JSON.stringify(preview.preview.after)}</code>
-                        </p>
-                      ) : null}
+                      {preview.preview.before !== undefined ? <ChangeDiff before={preview.preview.before} after={preview.preview.after} /> : null}
                     </>
                   ) : null}
                   {target ? (
@@ -334,16 +445,20 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                   )}
                 </section>
 
-                {desc.confirm && target ? (
-                  <div className="field">
-                    <label htmlFor={`${slot.key}-confirm`}>
-                      Type <code>{target}</code> to confirm
-                    </label>
-                    <input id={`${slot.key}-confirm`} autoComplete="off" value={confirm} onChange={(e) => setConfirm(e.target.value)} data-testid="action-confirm" />
-                  </div>
-                ) : null}
+                <div className="field">
+                  <label htmlFor={`${slot.key}-incident`}>Record on incident</label>
+                  <select id={`${slot.key}-incident`} value={incidentId} onChange={(e) => setIncidentId(e.target.value)} data-testid="action-incident">
+                    <option value="">— none —</option>
+                    {incidentId && !(desc.incidents ?? []).some((i) => i.id === incidentId) ? <option value={incidentId}>the incident chosen on this page</option> : null}
+                    {(desc.incidents ?? []).map((i) => (
+                      <option key={i.id} value={i.id}>
+                        {i.severity} · {i.title} ({i.via === "runbook" ? "links this runbook" : `links ${desc.id.split(".")[0]}`})
+                      </option>
+                    ))}
+                  </select>
+                </div>
 
-                {desc.approval ? (
+                {desc.approval && !asking ? (
                   <div className="field break-glass">
                     <label className="checkbox">
                       <input type="checkbox" checked={breakGlass} onChange={(e) => setBreakGlass(e.target.checked)} /> Break-glass: run now without a second admin
@@ -357,6 +472,27 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                   </div>
                 ) : null}
 
+                </div>
+                <div className="action-form-footer">
+                {asking ? (
+                  <div className="field">
+                    <label htmlFor={`${slot.key}-ask-reason`}>Why is this needed? (the admin sees it)</label>
+                    <textarea id={`${slot.key}-ask-reason`} value={askReason} onChange={(e) => setAskReason(e.target.value)} rows={2} maxLength={2000} data-testid="ask-reason" />
+                  </div>
+                ) : null}
+                {desc.confirm && target && !asking ? (
+                  <div className="field confirm-field">
+                    <label htmlFor={`${slot.key}-confirm`}>
+                      Type <code className="confirm-target">{target}</code> to confirm
+                    </label>
+                    <div className="confirm-row">
+                      <input id={`${slot.key}-confirm`} autoComplete="off" spellCheck={false} value={confirm} onChange={(e) => setConfirm(e.target.value)} data-testid="action-confirm" />
+                      <button type="button" className="secondary" onClick={copyTarget} data-testid="copy-target">
+                        {copied ? "Copied" : "Copy"}
+                      </button>
+                    </div>
+                  </div>
+                ) : null}
                 {error ? (
                   <p className="form-error" role="alert">
                     {error}
@@ -369,8 +505,9 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                     </button>
                   </Dialog.Close>
                   <button type="submit" className={desc.risk === "low" ? "" : "danger"} disabled={!canSubmit}>
-                    {submitting ? "Sending…" : desc.approval && !breakGlass ? "Request approval" : "Run"}
+                    {submitting ? "Sending…" : asking ? "Ask an admin" : desc.approval && !breakGlass ? "Request approval" : "Run"}
                   </button>
+                </div>
                 </div>
               </form>
             ) : null}

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useSlotReading } from "./provider";
 import { formatValue, StatusBadge } from "./status";
 import type { WidgetSlot } from "~/lib/widgets";
@@ -50,6 +50,20 @@ export function ChartWidget({ slot }: { slot: WidgetSlot }) {
     return () => controller.abort();
   }, [mounted, slot.id, range, observedAt]);
 
+  // The chart fits its box (a phone's card is far narrower than 640 px), and follows resizes.
+  const boxRef = useRef<HTMLDivElement>(null);
+  const [boxWidth, setBoxWidth] = useState(CHART_WIDTH);
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box) return;
+    const measure = () => setBoxWidth(Math.max(160, Math.min(CHART_WIDTH, Math.floor(box.clientWidth))));
+    measure();
+    if (typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
+
   const points = history?.samples.filter((s) => s.value !== null) ?? [];
   const thresholds = { ...(history?.thresholds ?? {}), ...(slot.attrs.warn ? { warn: slot.attrs.warn } : {}), ...(slot.attrs.critical ? { critical: slot.attrs.critical } : {}) };
   const values = points.map((p) => p.value as number);
@@ -61,7 +75,7 @@ export function ChartWidget({ slot }: { slot: WidgetSlot }) {
         </h3>
         <StatusBadge status={reading?.status ?? "unknown"} pending={!reading && !error} />
       </header>
-      <div className="chart-box" style={{ width: CHART_WIDTH, maxWidth: "100%", height: CHART_HEIGHT }}>
+      <div className="chart-box" ref={boxRef} style={{ width: "100%", maxWidth: CHART_WIDTH, height: CHART_HEIGHT }}>
         {error || failed ? (
           <p className="widget-error" role="alert">
             {error ?? failed}
@@ -69,7 +83,7 @@ export function ChartWidget({ slot }: { slot: WidgetSlot }) {
         ) : mounted && history ? (
           points.length ? (
             <Suspense fallback={<p className="muted">Loading chart…</p>}>
-              <ChartView history={history} thresholds={thresholds} width={CHART_WIDTH} height={CHART_HEIGHT} />
+              <ChartView history={history} thresholds={thresholds} width={boxWidth} height={CHART_HEIGHT} />
             </Suspense>
           ) : (
             <p className="muted">No samples in the last {range} yet.</p>

@@ -1,4 +1,5 @@
 import { ActionWidget } from "./action-widget";
+import { readableName } from "./labels";
 import { cell } from "./status";
 
 /** A fix a row offers: another action, with its input preset (e.g. reconciliation → resend one event). */
@@ -27,10 +28,10 @@ export function ResultRows({ rows, max = 200 }: { rows: Record<string, unknown>[
       <table>
         <thead>
           <tr>
-            {anyFixes ? <th scope="col">fix</th> : null}
+            {anyFixes ? <th scope="col">Fix</th> : null}
             {columns.map((c) => (
-              <th key={c} scope="col">
-                {c}
+              <th key={c} scope="col" title={c}>
+                {readableName(c)}
               </th>
             ))}
           </tr>

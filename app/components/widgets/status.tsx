@@ -1,3 +1,4 @@
+import { readableName } from "./labels";
 import type { ProbeReadingJson, ProbeStatus } from "~/lib/widgets";
 
 const LABEL: Record<ProbeStatus, { icon: string; text: string }> = {
@@ -74,8 +75,8 @@ export function RowsTable({ rows, caption, max = 50 }: { rows: Record<string, un
         <thead>
           <tr>
             {columns.map((c) => (
-              <th key={c} scope="col">
-                {c}
+              <th key={c} scope="col" title={c}>
+                {readableName(c)}
               </th>
             ))}
           </tr>

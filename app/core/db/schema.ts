@@ -3,6 +3,8 @@ import type { Tables as Probes } from "./migrations/002-probes";
 import type { Tables as ActionsAudit } from "./migrations/003-actions-audit";
 import type { Tables as Incidents } from "./migrations/004-incidents";
 import type { Tables as ApprovalRequests } from "./migrations/005-approval-requests";
+import type { Tables as RunOrigins } from "./migrations/006-run-origins";
+import type { Tables as RunRequests } from "./migrations/007-run-requests";
 
 /** The whole store: each migration file declares the tables it creates. */
-export interface Database extends Foundation, Probes, ActionsAudit, Incidents, ApprovalRequests {}
+export interface Database extends Foundation, Probes, ActionsAudit, Incidents, ApprovalRequests, RunOrigins, RunRequests {}

@@ -20,6 +20,8 @@ export interface SampleResult {
  */
 export class ProbeSampler {
   private readonly lastStatus = new Map<string, ProbeStatus>();
+  private readonly readSinceStart = new Set<string>();
+  private readonly knownSinceStart = new Set<string>();
   private readonly lastStoredAt = new Map<string, number>();
   private loaded = false;
   private closed = false;
@@ -69,7 +71,13 @@ export class ProbeSampler {
     const value = outcome.kind === "ok" ? (outcome.reading?.value ?? null) : null;
     const summary = outcome.kind === "ok" ? (outcome.reading?.summary ?? "") : view.summary;
     const previous = this.lastStatus.get(probeId);
-    const changed = previous === undefined ? status !== "unknown" : previous !== status;
+    // The first reading after start is where the probe is, not a change; nor is leaving "unknown"
+    // before this process has had any real reading of the probe (sources still starting up).
+    const first = !this.readSinceStart.has(probeId);
+    const warmingUp = previous === "unknown" && !this.knownSinceStart.has(probeId);
+    const changed = !first && !warmingUp && previous !== undefined && previous !== status;
+    this.readSinceStart.add(probeId);
+    if (status !== "unknown") this.knownSinceStart.add(probeId);
     const from: ProbeStatus = previous ?? "unknown";
     const probe = this.engine.probe(probeId);
 

@@ -98,6 +98,14 @@ describe("lintRunbooks", () => {
     ]);
     fs.rmSync(path.join(dir, "sub/bad.md"));
   });
+
+  it("warns where a placeholder would vanish on GitHub, not where it is code", () => {
+    write("placeholders.md", "# P\n\nCopy to gs://<bucket>/exports and run `set-lifecycle.sh <BUCKET> <DAYS>`.\n\n    cp <src> <dst>\n");
+    expect(lintRunbooks(dir, registry).filter((p) => p.file === "placeholders.md").map((p) => `${p.line}: ${p.message}`)).toEqual([
+      "3: placeholder <bucket> is read as an HTML tag: GitHub and most viewers drop it (the portal keeps it); write `<bucket>` or \\<bucket>",
+    ]);
+    fs.rmSync(path.join(dir, "placeholders.md"));
+  });
 });
 
 describe("getRunbook / listRunbooks / searchRunbooks", () => {
@@ -107,8 +115,8 @@ describe("getRunbook / listRunbooks / searchRunbooks", () => {
     expect(page.title).toBe("Refunds");
     expect(page.blocks.map((b) => b.type)).toEqual(["html", "slot", "slot", "warning"]);
     expect(page.slots).toEqual([
-      { kind: "status", id: "shop.backlog", attrs: {}, line: 11, key: "status-0" },
-      { kind: "action", id: "shop.refund", attrs: { paymentId: "pi_1" }, line: 12, key: "action-1" },
+      { kind: "status", id: "shop.backlog", attrs: {}, line: 11, key: "status-0", title: "Backlog" },
+      { kind: "action", id: "shop.refund", attrs: { paymentId: "pi_1" }, line: 12, key: "action-1", title: "Refund", risk: "high" },
     ]);
     const warning = page.blocks[3];
     expect(warning.type === "warning" && warning.message).toMatch(/Unknown probe "shop.unknown"/);

@@ -111,6 +111,9 @@ export function lintRunbooks(dir: string, registry: PluginRegistry): LintProblem
     const add = (line: number, message: string) => problems.push({ file, line, message });
     if (rb.invalidUtf8) add(1, "file is not valid UTF-8 (unreadable bytes are shown as \uFFFD)");
     for (const w of r.warnings) add(w.line, w.message);
+    for (const p of r.placeholders ?? []) {
+      add(p.line, `placeholder ${p.text} is read as an HTML tag: GitHub and most viewers drop it (the portal keeps it); write \`${p.text}\` or \\${p.text}`);
+    }
 
     for (const d of r.directives) {
       if (d.problem) {

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeRunbook, renderRunbook, resolveRelative, type RenderedRunbook } from "./render.server";
 
@@ -5,11 +7,12 @@ const render = (src: string, file = "team/page.md") => renderRunbook(src, { file
 const html = (r: RenderedRunbook) => r.blocks.map((b) => (b.type === "html" ? b.html : `[[${b.type}]]`)).join("");
 
 describe("renderRunbook", () => {
-  it("reads front matter, and falls back to the first heading for the title", () => {
+  it("reads front matter, and falls back to the first h1, then the file name, for the title", () => {
     const r = render("---\ntitle: Stripe webhooks\nowner: payments\nplugins: [stripe, firestore]\ntags: payments, webhooks\nseverity: P2\n---\n# Other\n");
     expect(r.title).toBe("Stripe webhooks");
     expect(r.frontMatter).toEqual({ title: "Stripe webhooks", owner: "payments", severity: "P2", plugins: ["stripe", "firestore"], tags: ["payments", "webhooks"] });
-    expect(render("Intro\n\n## Second level first\n# Top\n").title).toBe("Second level first");
+    expect(render("Intro\n\n## Second level first\n# Top\n").title).toBe("Top");
+    expect(render("Intro\n\n## Only second level\n").title).toBe("page");
     expect(render("no headings at all").title).toBe("page");
     // the body's leading h1 repeating the title is hidden (the page header shows it)
     expect(html(render("# Same\n\ntext\n"))).toContain('<h1 id="same" class="runbook-title-repeat" aria-hidden="true">Same</h1>');
@@ -97,7 +100,7 @@ describe("renderRunbook", () => {
     expect(out).toContain('<a href="/runbooks/ops/deploy#roll-back">b</a>');
     expect(out).toContain('<a href="/runbooks/team/sub/x">c</a>');
     expect(out).toContain('<a href="/runbook-assets/team/notes.txt">d</a>');
-    expect(out).toContain('<a href="#">e</a>');
+    expect(out).toContain('<span class="link-outside" title="Links to ../../up.md, outside the runbooks folder: not served by the portal">e<small');
     expect(out).toContain('<a href="https://x.test/a.md">f</a>');
     expect(out).toContain('<a href="/runbooks/abs">g</a>');
     expect(out).toContain('<img src="/runbook-assets/team/img/a.png" alt="i">');
@@ -169,5 +172,88 @@ describe("resolveRelative", () => {
     expect(resolveRelative("", "a\\..\\..\\c")).toBeNull();
     expect(resolveRelative("", "x/%2e%2e/%2e%2e/c")).toBeNull();
     expect(resolveRelative("a", "./img/x.png")).toBe("a/img/x.png");
+  });
+});
+
+describe("runbooks as teams write them (tests/fixtures/runbooks)", () => {
+  const fixture = (name: string) => decodeRunbook(fs.readFileSync(path.join(__dirname, "../../../tests/fixtures/runbooks", name)));
+  const storage = () => renderRunbook(fixture("storage-exports.md").text, { file: "storage/storage-exports.md" });
+
+  it("turns [[_TOC_]] into the contents list, and the title is not shown twice", () => {
+    const r = storage();
+    const out = html(r);
+    expect(out).not.toContain("TOC");
+    expect(out).toMatch(/^<nav class="runbook-inline-toc" aria-label="Contents"><ul><li class="toc-depth-0"><a href="#flow">Flow<\/a>/);
+    expect(r.title).toBe("Nightly storage exports");
+    expect(out).toContain('<h1 id="nightly-storage-exports" class="runbook-title-repeat" aria-hidden="true">');
+  });
+
+  it("keeps angle-bracket placeholders visible and lists them for lint", () => {
+    const r = storage();
+    const out = html(r);
+    expect(out).toContain("<code>gs://&#x3C;bucket>/exports/&#x3C;timestamp></code>");
+    expect(out).toContain("gs://&#x3C;bucket>/exports/&#x3C;timestamp> when written in prose");
+    expect(out).toContain("set-lifecycle.sh &#x3C;BUCKET_NAME> &#x3C;DAYS> and keep &#x3C;days> at 30");
+    expect(r.placeholders.map((p) => p.text)).toEqual(["<bucket>", "<timestamp>", "<DAYS>", "<days>"]);
+    expect(r.placeholders[0].line).toBe(5);
+    // real HTML is still HTML (and still sanitized)
+    const real = html(render("a <kbd>Ctrl</kbd> b <script>x</script> <bucket-name>\n"));
+    expect(real).toContain("<kbd>Ctrl</kbd>");
+    expect(real).not.toContain("script");
+    expect(real).toContain("&#x3C;bucket-name>");
+  });
+
+  it("takes the title from front matter, else the first h1, else the file name — never a doctoc heading", () => {
+    const r = renderRunbook(fixture("no-title.md").text, { file: "ops/no-title.md" });
+    expect(r.title).toBe("no-title");
+    expect(r.headings).not.toContain("Table of Contents");
+    expect(html(r)).toContain('<nav class="runbook-inline-toc"');
+    expect(render("---\ntitle: From front matter\n---\n# H1\n").title).toBe("From front matter");
+    expect(render("## Second\n# First h1\n").title).toBe("First h1");
+  });
+
+  it("leaves mermaid diagrams for the browser, marked and readable", () => {
+    const out = html(storage());
+    expect(out).toContain('<div class="mermaid-block" data-mermaid=""><pre><code class="hljs language-mermaid">graph LR\n  A[Scheduler] --> B[Export job]');
+  });
+
+  it("renders math with KaTeX on the server; a single $ stays text", () => {
+    const out = html(storage());
+    expect(out).toContain('<span class="katex-display"><span class="katex">');
+    expect(out).toContain('<annotation encoding="application/x-tex">S = n \\cdot \\bar{s} \\times 1.2</annotation>');
+    expect(out).toMatch(/Inline math <span class="katex">.*sqrt/);
+    expect(out).toContain("a shell variable $HOME that stays text, and a $5 fee.");
+    expect(html(render("```math\na^2\n```\n"))).toContain('class="katex-display"');
+  });
+
+  it("turns links that leave the runbooks folder into plain text with a hint", () => {
+    const out = html(storage());
+    expect(out).toContain('<span class="link-outside" title="Links to ../../handbook/storage.md, outside the runbooks folder: not served by the portal">the ops handbook<small class="link-outside-hint"> (outside the runbooks folder)</small></span>');
+    expect(out).toContain('<a href="/runbooks/storage/restore">the restore page</a>');
+    expect(out).not.toContain('href="#"');
+  });
+
+  it("replaces control characters and invalid bytes, and says so", () => {
+    const { text, invalidUtf8 } = fixture("control-chars.md");
+    expect(invalidUtf8).toBe(true);
+    const r = renderRunbook(text, { file: "control-chars.md" });
+    const out = html(r);
+    expect(out).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/);
+    expect(out).toContain("a bell \uFFFD and an escape \uFFFD[31m and bad bytes: \uFFFD\uFFFD done");
+    expect(r.warnings).toEqual([{ message: "2 control characters were replaced by \uFFFD", line: 3 }]);
+  });
+
+  it("keeps unknown-language code as plain code in a scrolling card", () => {
+    const out = html(storage());
+    expect(out).toContain('<div class="code-block"><pre><code class="hljs language-weirdlang">this_is_a_very_long');
+  });
+
+  it("lists headings down to the configured depth (front matter overrides)", () => {
+    const src = fixture("storage-exports.md").text;
+    const depths = (tocDepth?: number) => renderRunbook(src, { file: "s.md", tocDepth }).toc.map((t) => t.depth);
+    expect(depths()).toEqual([2, 2, 2, 3, 4]);
+    expect(depths(5)).toEqual([2, 2, 2, 3, 4, 5]);
+    expect(depths(2)).toEqual([2, 2, 2]);
+    expect(renderRunbook(`---\ntocDepth: 5\n---\n${src}`, { file: "s.md", tocDepth: 3 }).toc.map((t) => t.text)).toContain("ExportMissing24h");
   });
 });

@@ -4,12 +4,14 @@ import { toHtml } from "hast-util-to-html";
 import { toString as hastToString } from "hast-util-to-string";
 import { toString as mdastToString } from "mdast-util-to-string";
 import rehypeHighlight from "rehype-highlight";
+import rehypeKatex from "rehype-katex";
 import rehypeRaw from "rehype-raw";
 import rehypeSanitize, { defaultSchema } from "rehype-sanitize";
 import rehypeSlug from "rehype-slug";
 import remarkDirective from "remark-directive";
 import remarkFrontmatter from "remark-frontmatter";
 import remarkGfm from "remark-gfm";
+import remarkMath from "remark-math";
 import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
@@ -58,6 +60,8 @@ export interface LinkRef {
 
 export interface FrontMatter {
   title?: string;
+  /** Deepest heading level in the contents list, for this runbook (overrides `runbooks.tocDepth`). */
+  tocDepth?: number;
   owner?: string;
   service?: string;
   severity?: string;
@@ -76,6 +80,8 @@ export interface RenderedRunbook {
   /** Every element id in the final HTML. */
   ids: string[];
   links: LinkRef[];
+  /** Angle-bracket placeholders in prose (`<bucket>`) kept as text; GitHub would drop them as HTML. */
+  placeholders: { text: string; line: number }[];
   warnings: { message: string; line: number }[];
   /** Plain text, for search. */
   text: string;
@@ -85,6 +91,8 @@ export interface RenderedRunbook {
 export interface RenderOptions {
   /** Path of the file under the runbooks folder, posix, with `.md` (for relative links). */
   file: string;
+  /** Deepest heading level in the contents list (config `runbooks.tocDepth`, 1–6; default 4). */
+  tocDepth?: number;
 }
 
 const stringList = z
@@ -100,6 +108,7 @@ const FrontMatterSchema = z.object({
   plugins: stringList.default([]),
   tags: stringList.default([]),
   alert: stringList.optional(),
+  tocDepth: z.coerce.number().int().min(1).max(6).optional(),
 });
 
 const SLOT_TAG = "opsdeck-slot";
@@ -110,14 +119,39 @@ const sanitizeSchema = {
   attributes: { ...defaultSchema.attributes, [SLOT_TAG]: ["dataSlot"] },
 };
 
-const markdown = unified().use(remarkParse).use(remarkFrontmatter, ["yaml"]).use(remarkGfm).use(remarkDirective);
-const toHast = unified()
-  // ids are prefixed once, by sanitize; in-page links are fixed up after it (see finishTree)
-  .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: "" })
-  .use(rehypeRaw)
-  .use(rehypeSanitize, sanitizeSchema)
-  .use(rehypeSlug)
-  .use(rehypeHighlight, { detect: false });
+// `$…$` stays text: runbooks are full of `$HOME` and `$5 refunds`; math is `$$…$$` or ```math.
+const markdown = unified().use(remarkParse).use(remarkFrontmatter, ["yaml"]).use(remarkGfm).use(remarkDirective).use(remarkMath, { singleDollarTextMath: false });
+const hastPipeline = (withRawHtml: boolean) => {
+  const p = unified()
+    // ids are prefixed once, by sanitize; in-page links are fixed up after it (see finishTree)
+    .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: "" });
+  // Re-parsing the tree as HTML (parse5) is a sixth of a cold render: only when there is raw HTML.
+  if (withRawHtml) p.use(rehypeRaw);
+  return (
+    p
+      .use(rehypeSanitize, sanitizeSchema)
+      .use(rehypeSlug)
+      // KaTeX's markup is made by us from the math text, after sanitize; `trust` stays off.
+      .use(rehypeKatex, { strict: "ignore" })
+      .use(rehypeHighlight, { detect: false })
+  );
+};
+const toHast = hastPipeline(true);
+const toHastWithoutRaw = hastPipeline(false);
+const HTML_COMMENT = /^<!--[\s\S]*?-->$/;
+
+/** GitLab's `[[_TOC_]]` and the Markdown-extensions `[TOC]` marker, alone in a paragraph. */
+const TOC_MARKER = /^(?:\[\[_TOC_\]\]|\[TOC\])$/i;
+/** Headings that are a hand-made (doctoc) contents list, never a title. */
+const CONTENTS_HEADING = /^(?:table of contents|contents|toc|inhalt|inhaltsverzeichnis)$/i;
+/** Elements HTML in a runbook may really mean; any other `<word>` is a placeholder such as `<bucket>`. */
+const HTML_ELEMENTS = new Set([
+  ...(defaultSchema.tagNames ?? []),
+  ..."a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map mark math menu meta meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby s samp script section select slot small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr".split(" "),
+]);
+const LONE_TAG = /^<\/?([A-Za-z][A-Za-z0-9-]*)\s*\/?>$/;
+/** C0/C1 control characters other than tab and line breaks. */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
 /** Decodes bytes as UTF-8; invalid sequences become U+FFFD and are reported. */
 export function decodeRunbook(bytes: Uint8Array): { text: string; invalidUtf8: boolean } {
@@ -134,25 +168,42 @@ export function decodeRunbook(bytes: Uint8Array): { text: string; invalidUtf8: b
 }
 
 /** Markdown source → blocks of sanitized HTML and directive places, TOC, links and ids. */
-export function renderRunbook(source: string, options: RenderOptions): RenderedRunbook {
+export function renderRunbook(rawSource: string, options: RenderOptions): RenderedRunbook {
   const warnings: RenderedRunbook["warnings"] = [];
+  // One character for one, so offsets and lines stay right.
+  let controls = 0;
+  const source = rawSource.replace(CONTROL, () => (controls++, "\uFFFD"));
+  if (controls) warnings.push({ message: `${controls} control character${controls === 1 ? " was" : "s were"} replaced by \uFFFD`, line: lineOf(rawSource, rawSource.search(CONTROL)) });
   const mdast = markdown.runSync(markdown.parse(source)) as MdastRoot;
 
   const frontMatter = readFrontMatter(mdast, warnings);
   const directives: DirectiveRef[] = [];
   const links: LinkRef[] = [];
+  const placeholders: RenderedRunbook["placeholders"] = [];
   const nonce = crypto.randomBytes(8).toString("hex");
   const headings: string[] = [];
-  let firstHeading: string | undefined;
+  let firstH1: string | undefined;
+  let tocMarkers = 0;
+  let rawHtml = false;
 
   visit(mdast as any, (node: MdastNode, index: number | undefined, parent: any) => {
     const line = node.position?.start.line ?? 0;
     switch (node.type) {
       case "heading": {
         const text = mdastToString(node).trim();
+        if (CONTENTS_HEADING.test(text)) return;
         headings.push(text);
-        firstHeading ??= text;
+        if (node.depth === 1) firstH1 ??= text;
         return;
+      }
+      case "paragraph": {
+        const start = node.position?.start.offset;
+        const end = node.position?.end.offset;
+        if (!parent || index === undefined || start === undefined || end === undefined || end - start > 12) return;
+        if (!TOC_MARKER.test(source.slice(start, end).trim())) return;
+        tocMarkers++;
+        parent.children.splice(index, 1, { type: "opsdeckToc", data: { hName: SLOT_TAG, hProperties: { dataSlot: `${nonce}:toc` } } });
+        return index + 1;
       }
       case "link":
       case "definition":
@@ -161,12 +212,26 @@ export function renderRunbook(source: string, options: RenderOptions): RenderedR
       case "image":
         links.push({ url: node.url, line, kind: "image" });
         return;
-      case "html":
+      case "html": {
+        // Comments are never shown (sanitize drops them): drop them before the HTML pass.
+        if (HTML_COMMENT.test(node.value.trim()) && parent && index !== undefined) {
+          parent.children.splice(index, 1);
+          return index;
+        }
+        // `gs://<bucket>/…`: a lone tag that is no HTML element is a placeholder, kept as written.
+        const tag = LONE_TAG.exec(node.value.trim());
+        if (tag && !HTML_ELEMENTS.has(tag[1].toLowerCase()) && parent && index !== undefined) {
+          placeholders.push({ text: node.value.trim(), line });
+          parent.children.splice(index, 1, parent.type === "root" ? { type: "paragraph", children: [{ type: "text", value: node.value }] } : { type: "text", value: node.value });
+          return index + 1;
+        }
+        rawHtml = true;
         for (const m of node.value.matchAll(/\b(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
           const before = node.value.slice(0, m.index).split("\n").length - 1;
           links.push({ url: m[2] ?? m[3] ?? "", line: line + before, kind: m[1].toLowerCase() === "src" ? "image" : "link" });
         }
         return;
+      }
       case "textDirective": {
         // `Note:this` or `a:b` in ordinary prose is not meant as a directive: keep it as written.
         if (!parent || index === undefined) return;
@@ -205,16 +270,19 @@ export function renderRunbook(source: string, options: RenderOptions): RenderedR
     }
   });
 
-  const hast = toHast.runSync(mdast as never) as unknown as HastRoot;
+  const hast = (rawHtml ? toHast : toHastWithoutRaw).runSync(mdast as never) as unknown as HastRoot;
   const ids = finishTree(hast, options.file);
-  const toc = tableOfContents(hast);
-  const title = frontMatter.title || firstHeading || path.posix.basename(options.file, ".md");
+  const tocDepth = frontMatter.tocDepth ?? options.tocDepth ?? 4;
+  const toc = tableOfContents(hast, tocDepth);
+  const title = frontMatter.title || firstH1 || path.posix.basename(options.file, ".md");
   // The page header shows the title: a leading h1 saying the same is hidden (its anchor stays).
-  const lead = hast.children.find(isElement);
+  // A contents marker before it (GitLab puts `[[_TOC_]]` first) does not count.
+  const lead = hast.children.find((n) => isElement(n) && slotIndex(n, nonce) !== "toc") as Element | undefined;
   if (lead && lead.tagName === "h1" && hastToString(lead).replace(/\s+/g, " ").trim() === title) {
     lead.properties.className = [...classList(lead), "runbook-title-repeat"];
     lead.properties.ariaHidden = "true";
   }
+  if (tocMarkers) placeTocMarkers(hast, nonce, toc);
   const blocks = splitBlocks(hast, nonce);
 
   return {
@@ -225,6 +293,7 @@ export function renderRunbook(source: string, options: RenderOptions): RenderedR
     toc,
     ids: [...ids],
     links,
+    placeholders,
     warnings,
     text: plainText(mdast),
     headings,
@@ -299,7 +368,25 @@ function finishTree(tree: HastRoot, file: string): Set<string> {
   const dir = path.posix.dirname(file);
   visit(tree as any, "element", (el: Element, index: number | undefined, parent: any) => {
     if (el.tagName === "a" && typeof el.properties.href === "string") {
-      el.properties.href = rewriteHref(el.properties.href, dir, ids);
+      const href = rewriteHref(el.properties.href, dir, ids);
+      if (href !== null) el.properties.href = href;
+      else {
+        // Not served here: the words stay, with a hint instead of a dead link.
+        const target = el.properties.href;
+        el.tagName = "span";
+        el.properties = { className: ["link-outside"], title: `Links to ${target}, outside the runbooks folder: not served by the portal` };
+        el.children.push({ type: "element", tagName: "small", properties: { className: ["link-outside-hint"] }, children: [{ type: "text", value: " (outside the runbooks folder)" }] });
+        return "skip";
+      }
+    } else if (el.tagName === "pre" && isMermaid(el) && parent && index !== undefined) {
+      // Drawn in the browser when scrolled into view; the source stays readable until then.
+      parent.children[index] = {
+        type: "element",
+        tagName: "div",
+        properties: { className: ["mermaid-block"], dataMermaid: "" },
+        children: [el],
+      };
+      return "skip";
     } else if (el.tagName === "img" && typeof el.properties.src === "string") {
       const src = rewriteAsset(el.properties.src, dir);
       if (src === null) {
@@ -334,6 +421,11 @@ function finishTree(tree: HastRoot, file: string): Set<string> {
     }
   });
   return ids;
+}
+
+function isMermaid(pre: Element): boolean {
+  const code = pre.children.find(isElement);
+  return !!code && code.tagName === "code" && classList(code).includes("language-mermaid");
 }
 
 function findTaskBox(li: Element): Element | undefined {
@@ -403,13 +495,14 @@ function fragmentTarget(hash: string, ids: Set<string>): string {
   return hash;
 }
 
-function rewriteHref(href: string, dir: string, ids: Set<string>): string {
+/** Where a link goes on the portal; null when it leaves the runbooks folder. */
+function rewriteHref(href: string, dir: string, ids: Set<string>): string | null {
   if (href.startsWith("#")) return fragmentTarget(href, ids);
   if (EXTERNAL.test(href) || href.startsWith("/")) return href;
   const { pathPart, query, hash } = splitUrl(href);
   if (!pathPart) return href;
   const resolved = resolveRelative(dir, pathPart);
-  if (resolved === null) return "#";
+  if (resolved === null) return null;
   if (/\.md$/i.test(resolved)) return `/runbooks/${encodePath(resolved.replace(/\.md$/i, ""))}${hash}`;
   return `/runbook-assets/${encodePath(resolved)}${query}${hash}`;
 }
@@ -422,11 +515,15 @@ function rewriteAsset(src: string, dir: string): string | null {
   return resolved === null || resolved === "" ? null : `/runbook-assets/${encodePath(resolved)}`;
 }
 
-function tableOfContents(tree: HastRoot): TocEntry[] {
+function lineOf(text: string, offset: number): number {
+  return text.slice(0, Math.max(0, offset)).split("\n").length;
+}
+
+function tableOfContents(tree: HastRoot, maxDepth: number): TocEntry[] {
   const toc: TocEntry[] = [];
   visit(tree as any, "element", (el: Element) => {
-    const m = /^h([1-4])$/.exec(el.tagName);
-    if (!m || typeof el.properties.id !== "string" || classList(el).includes("sr-only")) return;
+    const m = /^h([1-6])$/.exec(el.tagName);
+    if (!m || Number(m[1]) > maxDepth || typeof el.properties.id !== "string" || classList(el).includes("sr-only")) return;
     const text = hastToString(el).replace(/\s+/g, " ").trim();
     if (text) toc.push({ depth: Number(m[1]), id: el.properties.id, text });
   });
@@ -435,15 +532,47 @@ function tableOfContents(tree: HastRoot): TocEntry[] {
   return toc;
 }
 
+/** Puts the generated contents list where the runbook wrote `[[_TOC_]]` or `[TOC]`. */
+function placeTocMarkers(tree: HastRoot, nonce: string, toc: TocEntry[]): void {
+  const list = (): Element => {
+    const min = Math.min(...toc.map((t) => t.depth));
+    return {
+      type: "element",
+      tagName: "nav",
+      properties: { className: ["runbook-inline-toc"], ariaLabel: "Contents" },
+      children: [
+        {
+          type: "element",
+          tagName: "ul",
+          properties: {},
+          children: toc.map((t) => ({
+            type: "element",
+            tagName: "li",
+            properties: { className: [`toc-depth-${t.depth - min}`] },
+            children: [{ type: "element", tagName: "a", properties: { href: `#${encodeURIComponent(t.id)}` }, children: [{ type: "text", value: t.text }] }],
+          })),
+        },
+      ],
+    };
+  };
+  visit(tree as any, "element", (el: Element, index: number | undefined, parent: any) => {
+    if (el.tagName !== SLOT_TAG || slotIndex(el, nonce) !== "toc" || !parent || index === undefined) return;
+    if (toc.length) parent.children[index] = list();
+    else parent.children.splice(index, 1);
+    return index;
+  });
+}
+
 /* ------------------------------------------------------------------ blocks */
 
 type Segment = { nodes: ElementContent[] } | { slot: number };
 
-function slotIndex(node: unknown, nonce: string): number | null | "foreign" {
+function slotIndex(node: unknown, nonce: string): number | null | "foreign" | "toc" {
   if (!isElement(node) || node.tagName !== SLOT_TAG) return null;
   const v = String(node.properties.dataSlot ?? "");
   const [n, i] = v.split(":");
   // Raw HTML cannot guess the nonce, so it cannot plant widget slots.
+  if (n === nonce && i === "toc") return "toc";
   return n === nonce && /^\d+$/.test(i) ? Number(i) : "foreign";
 }
 
@@ -465,7 +594,7 @@ function segments(nodes: ElementContent[], nonce: string): Segment[] {
   };
   for (const node of nodes) {
     const idx = slotIndex(node, nonce);
-    if (idx === "foreign") continue;
+    if (idx === "foreign" || idx === "toc") continue;
     if (idx !== null) {
       out.push({ slot: idx });
       continue;

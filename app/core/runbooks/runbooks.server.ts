@@ -3,7 +3,7 @@ import MiniSearch from "minisearch";
 import type { RunbookBlock, RunbookPageData, RunbookSummary } from "~/lib/runbook";
 import type { WidgetKind, WidgetSlot } from "~/lib/widgets";
 import type { PluginRegistry } from "../plugins/registry.server";
-import { getPortal } from "../portal.server";
+import { getPortal, hasPortal } from "../portal.server";
 import { ensurePromqlProbe, promqlProbeId } from "../probes/promql.server";
 import { DIRECTIVES, decodeRunbook, renderRunbook, type DirectiveName, type RenderedRunbook } from "./render.server";
 import { findRunbookFile, scanRunbooks, type RunbookFile } from "./source.server";
@@ -15,7 +15,7 @@ export interface LoadedRunbook {
 }
 
 /** Parsed runbooks by absolute file, kept until the file's mtime or size changes. */
-const cache = new Map<string, { mtimeMs: number; size: number; loaded: LoadedRunbook }>();
+const cache = new Map<string, { mtimeMs: number; size: number; tocDepth: number | undefined; loaded: LoadedRunbook }>();
 
 export function runbooksDir(): string {
   return getPortal().runbooksDir;
@@ -23,11 +23,12 @@ export function runbooksDir(): string {
 
 /** Reads and renders one file, or returns the cached result when it has not changed. */
 export function loadRunbook(file: RunbookFile): LoadedRunbook {
+  const tocDepth = hasPortal() ? getPortal().config.runbooks.tocDepth : undefined;
   const hit = cache.get(file.abs);
-  if (hit && hit.mtimeMs === file.mtimeMs && hit.size === file.size) return hit.loaded;
+  if (hit && hit.mtimeMs === file.mtimeMs && hit.size === file.size && hit.tocDepth === tocDepth) return hit.loaded;
   const { text, invalidUtf8 } = decodeRunbook(fs.readFileSync(file.abs));
-  const loaded: LoadedRunbook = { file, rendered: renderRunbook(text, { file: file.file }), invalidUtf8 };
-  cache.set(file.abs, { mtimeMs: file.mtimeMs, size: file.size, loaded });
+  const loaded: LoadedRunbook = { file, rendered: renderRunbook(text, { file: file.file, tocDepth }), invalidUtf8 };
+  cache.set(file.abs, { mtimeMs: file.mtimeMs, size: file.size, tocDepth, loaded });
   return loaded;
 }
 
@@ -71,18 +72,24 @@ export function resolveBlocks(r: RenderedRunbook, registry: PluginRegistry): { b
     const d = r.directives[b.index];
     const slot = byIndex.get(b.index);
     if (!slot) return { type: "warning", key: `warning-${i}`, message: d.problem ?? `Directive ::${d.name} cannot be shown`, line: d.line };
+    let resolved: WidgetSlot;
     if (slot.kind === "action") {
-      if (!registry.actions.has(slot.id)) {
+      const action = registry.actions.get(slot.id);
+      if (!action) {
         return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown action "${slot.id}" in ::action — no enabled plugin provides it` };
       }
-    } else if (slot.attrs.promql !== undefined && !d.attributes.probe) {
-      const problem = ensurePromqlProbe(registry, slot.id, slot.attrs);
-      if (problem) return { type: "warning", key: `warning-${i}`, line: d.line, message: `::${slot.kind}{promql}: ${problem}` };
-    } else if (!registry.probes.has(slot.id)) {
-      return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown probe "${slot.id}" in ::${slot.kind} — no enabled plugin provides it` };
+      resolved = { ...slot, title: action.def.title, risk: action.risk };
+    } else {
+      if (slot.attrs.promql !== undefined && !d.attributes.probe) {
+        const problem = ensurePromqlProbe(registry, slot.id, slot.attrs);
+        if (problem) return { type: "warning", key: `warning-${i}`, line: d.line, message: `::${slot.kind}{promql}: ${problem}` };
+      }
+      const probe = registry.probes.get(slot.id);
+      if (!probe) return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown probe "${slot.id}" in ::${slot.kind} — no enabled plugin provides it` };
+      resolved = { ...slot, title: probe.def.title };
     }
-    slots.push(slot);
-    return { type: "slot", key: slot.key, slot };
+    slots.push(resolved);
+    return { type: "slot", key: resolved.key, slot: resolved };
   });
   return { blocks, slots };
 }
@@ -243,4 +250,26 @@ export async function warmRunbooks(portal: { runbooksDir: string; log: { warn(ob
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+/**
+ * Runbooks whose text names any of the terms (a probe's id, the resource it reads), whole words,
+ * case-insensitive; best first: more mentions, and a title sharing words with `about`. For the
+ * overview when no runbook shows a probe in a widget.
+ */
+export function runbooksMentioning(terms: string[], about = "", options: { dir?: string } = {}): { path: string; title: string }[] {
+  const wanted = [...new Set(terms.map((t) => t.trim().toLowerCase()).filter((t) => t.length >= 4))];
+  if (!wanted.length) return [];
+  const patterns = wanted.map((t) => new RegExp(`(^|[^a-z0-9])${t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^a-z0-9])`, "g"));
+  const aboutWords = new Set(about.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 4));
+  const index = indexFor(options.dir ?? runbooksDir());
+  const scored: { path: string; title: string; score: number }[] = [];
+  for (const [path, doc] of index.docs) {
+    const text = `${doc.entry.title}\n${doc.text}`.toLowerCase();
+    const hits = patterns.reduce((n, re) => n + (text.match(re)?.length ?? 0), 0);
+    if (!hits) continue;
+    const shared = doc.entry.title.toLowerCase().split(/[^a-z0-9]+/).filter((w) => aboutWords.has(w)).length;
+    scored.push({ path, title: doc.entry.title, score: hits + 3 * shared });
+  }
+  return scored.sort((a, b) => b.score - a.score || a.title.localeCompare(b.title)).map(({ path, title }) => ({ path, title }));
 }

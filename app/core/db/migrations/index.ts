@@ -4,6 +4,8 @@ import * as m002 from "./002-probes";
 import * as m003 from "./003-actions-audit";
 import * as m004 from "./004-incidents";
 import * as m005 from "./005-approval-requests";
+import * as m006 from "./006-run-origins";
+import * as m007 from "./007-run-requests";
 
 /** The one ordered list of migrations. Each feature owns its file. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +14,6 @@ export const migrations: Record<string, Migration> = {
   "003-actions-audit": m003,
   "004-incidents": m004,
   "005-approval-requests": m005,
+  "006-run-origins": m006,
+  "007-run-requests": m007,
 };

@@ -1,0 +1,195 @@
+// "Ask an admin": a user who may not run an action asks for it, with its input and a reason; an
+// admin runs it (through the whole guard pipeline, as the admin's own run) or declines it.
+//
+// Built on the stored approvals: the request is an `action_runs` row in status `requested`, in the
+// same queue as approvals; its input is stored with the approval requests' store (secret fields
+// sealed with the request key, outside the database), so a request survives restarts and works
+// on any instance.
+import crypto from "node:crypto";
+import { parseDuration } from "../../../plugins/plugin-api";
+import { hasRole } from "~/lib/roles";
+import { canonicalJson } from "../audit/chain.server";
+import { redactBySchema, secretValuesOf } from "../secrets/walk.server";
+import type { User } from "../auth.server";
+import { newId } from "../ids.server";
+import type { Portal } from "../portal.server";
+import { audit, Conflict } from "../audit/audit.server";
+import { loadStoredRequest, storeRequest } from "./requests.server";
+import { describeTarget, mayRun, submitAction, type PipelineResponse } from "./pipeline.server";
+import type { RunRow } from "./runner.server";
+
+function fieldErrors(issues: { path: PropertyKey[]; message: string }[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const i of issues) (out[i.path.length ? i.path.map(String).join(".") : "_"] ??= []).push(i.message);
+  return out;
+}
+
+function inputHash(input: unknown): string {
+  return crypto.createHash("sha256").update(canonicalJson(input ?? null)).digest("hex");
+}
+
+/** True when the body asks for the action instead of running it. */
+export function isRequest(body: unknown): boolean {
+  return !!body && typeof body === "object" && "request" in body && (body as { request?: unknown }).request !== undefined;
+}
+
+/**
+ * `POST /api/actions/:id` with `request: { reason }`: stores the request (202 `{ runId, status:
+ * "requested" }`). Only for users who may not run the action themselves; viewers cannot ask.
+ */
+export async function submitRequest(portal: Portal, user: User | null, actionId: string, body: Record<string, unknown>): Promise<PipelineResponse> {
+  if (!user) return { status: 401, body: { error: "authentication required" } };
+  const reg = portal.registry.actions.get(actionId);
+  if (!reg) return { status: 404, body: { error: `no action "${String(actionId).slice(0, 200)}"` } };
+  const who = { actor: user.username, roles: user.roles };
+  if (mayRun(user.roles, reg.risk)) {
+    return { status: 400, body: { error: "you may run this action yourself: send it without `request`", fieldErrors: { request: ["not needed: you may run this action"] } } };
+  }
+  if (!hasRole(user.roles, "responder")) {
+    await audit(portal, { action: reg.id, target: reg.id, ...who, outcome: "denied", details: { reason: "asking for an action needs the responder role" } }).catch(() => {});
+    return { status: 403, body: { error: "forbidden: asking an admin needs the responder role" } };
+  }
+  const request = body.request as { reason?: unknown } | null;
+  const reason = request && typeof request === "object" && typeof request.reason === "string" ? request.reason.trim() : "";
+  if (reason.length < 10 || reason.length > 2000) {
+    return { status: 400, body: { error: "say why this is needed", fieldErrors: { "request.reason": ["say why (10 to 2000 characters)"] } } };
+  }
+  const parsed = reg.def.input.safeParse(body.input ?? {});
+  if (!parsed.success) return { status: 400, body: { error: "the input is not valid", fieldErrors: fieldErrors(parsed.error.issues) } };
+  const t = describeTarget(reg, parsed.data);
+  if ("error" in t) return { status: 400, body: { error: "the input names no valid target", fieldErrors: { input: [t.error] } } };
+  const incidentId = typeof body.incidentId === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(body.incidentId) ? body.incidentId : null;
+
+  const now = Date.now();
+  const redacted = redactBySchema(reg.def.input, parsed.data);
+  const secrets = secretValuesOf(reg.def.input, parsed.data);
+  const id = newId("run_");
+  const row: RunRow = {
+    id,
+    action_id: reg.id,
+    target: t.target,
+    actor: user.username,
+    roles: user.roles.join(","),
+    risk: reg.risk,
+    status: "requested",
+    input: canonicalJson(redacted),
+    input_hash: inputHash(parsed.data),
+    result: null,
+    error: null,
+    log: "",
+    progress_done: null,
+    progress_total: null,
+    incident_id: incidentId,
+    idempotency_key: `${user.username}|${reg.id}|request-${id}`,
+    evidence: null,
+    break_glass: 0,
+    break_glass_reason: null,
+    reviewed_by: null,
+    reviewed_at: null,
+    approved_by: null,
+    decided_at: null,
+    expires_at: now + parseDuration(portal.config.actions.approvalTtl),
+    cancel_requested: 0,
+    cancelled_by: null,
+    owner: null,
+    heartbeat_at: now,
+    created_at: now,
+    started_at: null,
+    finished_at: null,
+  };
+  try {
+    await audit(
+      portal,
+      { action: reg.id, target: t.target, ...who, incidentId, runId: id, outcome: "requested", details: { request: true, reason, input: redacted, needs: reg.risk === "low" ? "responder" : "admin" } },
+      async (db) => {
+        await db.insertInto("action_runs").values(row).execute();
+        await db.insertInto("run_requests").values({ run_id: id, requested_by: user.username, reason, decided_by: null, decided_at: null, started_run_id: null, created_at: now }).execute();
+        await storeRequest(db, portal, id, { input: parsed.data, precondition: null, preview: null, hasSecrets: secrets.length > 0 });
+      },
+      secrets,
+    );
+  } catch {
+    return { status: 503, body: { error: "the audit log cannot be written, so the request was not stored" } };
+  }
+  return { status: 202, body: { runId: id, status: "requested" } };
+}
+
+/**
+ * An admin decides a request (`POST /api/runs/:runId/approval` on a `requested` run): `deny`
+ * declines it; `approve` runs the action as the admin's own run through the whole pipeline
+ * (typed `confirm` where the risk asks for it; a critical one still needs a second admin).
+ */
+export async function decideRequest(portal: Portal, user: User | null, runId: string, decision: "approve" | "deny", options: { confirm?: string; note?: string } = {}): Promise<PipelineResponse> {
+  if (!user) return { status: 401, body: { error: "authentication required" } };
+  const run = (await portal.store.db.selectFrom("action_runs").selectAll().where("id", "=", runId).executeTakeFirst()) as RunRow | undefined;
+  if (!run || run.status !== "requested") return { status: 409, body: { error: run ? `this run is ${run.status}, not a request` : "no such request", runId } };
+  const reg = portal.registry.actions.get(run.action_id);
+  const entry = { action: run.action_id, target: run.target, actor: user.username, roles: user.roles, incidentId: run.incident_id, runId: run.id };
+  if (!hasRole(user.roles, "admin")) {
+    await audit(portal, { ...entry, outcome: "denied", details: { reason: "deciding a request needs the admin role", decision } }).catch(() => {});
+    return { status: 403, body: { error: "forbidden: deciding a request needs the admin role" } };
+  }
+  if (user.username === run.actor) return { status: 403, body: { error: "you cannot decide your own request: another admin must" } };
+  const note = (options.note ?? "").trim().slice(0, 1000) || undefined;
+
+  const close = async (status: "rejected" | "expired" | "accepted", details: Record<string, unknown>, startedRunId: string | null = null) => {
+    const now = Date.now();
+    await audit(portal, { ...entry, outcome: status === "accepted" ? "approved" : status, details: { requester: run.actor, request: true, ...details } }, async (db) => {
+      const res = await db
+        .updateTable("action_runs")
+        .set({ status, approved_by: user.username, decided_at: now, finished_at: now, error: status === "rejected" ? `declined by ${user.username}${note ? `: ${note}` : ""}` : status === "expired" ? "the request expired" : null })
+        .where("id", "=", run.id)
+        .where("status", "=", "requested")
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new Conflict("already decided");
+      await db.updateTable("run_requests").set({ decided_by: user.username, decided_at: now, started_run_id: startedRunId }).where("run_id", "=", run.id).execute();
+    });
+  };
+
+  try {
+    if (Date.now() >= Number(run.expires_at)) {
+      await close("expired", { reason: "no admin decided in time" });
+      return { status: 409, body: { error: "this request expired; ask again", runId, status: "expired" } };
+    }
+    if (decision === "deny") {
+      await close("rejected", { reason: note ?? "declined" });
+      return { status: 200, body: { runId, status: "rejected" } };
+    }
+  } catch (err) {
+    if (err instanceof Conflict) return { status: 409, body: { error: "someone else decided this request first", runId } };
+    return { status: 503, body: { error: "the audit log cannot be written; nothing was decided" } };
+  }
+
+  if (!reg) return { status: 409, body: { error: `the action ${run.action_id} is no longer installed` } };
+  const stored = await loadStoredRequest(portal, run.id);
+  if (!stored) return { status: 409, body: { error: "this request's input is not stored; decline it and ask again" } };
+  if (!stored.ok) return { status: 409, body: { error: stored.error } };
+  const checked = reg.def.input.safeParse(stored.request.input);
+  if (!checked.success || inputHash(checked.data) !== run.input_hash) return { status: 409, body: { error: "this request's stored input no longer fits the action; decline it and ask again" } };
+  const input = checked.data;
+  // The admin's own run: every guard applies to the admin (role, dry run, typed confirmation,
+  // second admin for critical, lock, rate limit). The request stays open if the pipeline refuses.
+  const started = await submitAction(portal, user, reg.id, {
+    input,
+    confirm: options.confirm,
+    idempotencyKey: `request-${run.id}`,
+    incidentId: run.incident_id,
+  });
+  const newRunId = typeof started.body.runId === "string" ? started.body.runId : null;
+  if (started.status >= 400 || !newRunId) return started;
+  try {
+    await close("accepted", { run: newRunId, note }, newRunId);
+  } catch (err) {
+    if (!(err instanceof Conflict)) throw err;
+  }
+  return { status: started.status, body: { ...started.body, requestId: run.id, requestedBy: run.actor } };
+}
+
+/** The request behind a run, for its page: who asked, why, and the admin's run it became. */
+export async function requestOf(portal: Portal, runId: string) {
+  const r = await portal.store.db.selectFrom("run_requests").selectAll().where("run_id", "=", runId).executeTakeFirst();
+  if (r) return { kind: "request" as const, requestedBy: r.requested_by, reason: r.reason, decidedBy: r.decided_by, startedRunId: r.started_run_id };
+  // The admin's run started from a request links back to it.
+  const from = await portal.store.db.selectFrom("run_requests").selectAll().where("started_run_id", "=", runId).executeTakeFirst();
+  return from ? { kind: "started" as const, requestedBy: from.requested_by, reason: from.reason, requestRunId: from.run_id } : null;
+}

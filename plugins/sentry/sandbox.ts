@@ -160,16 +160,16 @@ export function shopEvents(faultyAt: (t: number) => boolean) {
     const out: SentryEvent[] = [];
     for (let m = Math.floor(from / 60_000) * 60_000; m < to; m += 60_000) {
       const n = m / 60_000;
-      const add = (count: number, transaction: string, issueId: string) => {
+      const add = (count: number, transaction: string, issueId: string, when: (t: number) => boolean = () => true) => {
         for (let k = 0; k < count; k++) {
           const at = m + Math.floor(((k + 0.5) * 60_000) / count);
-          if (at >= from && at < to) out.push({ at, transaction, issueId });
+          if (at >= from && at < to && when(at)) out.push({ at, transaction, issueId });
         }
       };
       if (n % 3 === 0) add(1, "/api/orders", "5102");
       if (n % 7 === 0) add(1, "/api/hmrc/health", "5103");
       if (n % 11 === 0) add(1, "/api/checkout", "5104");
-      if (faultyAt(m + 30_000)) add(7, "/api/stripe/webhook", "5101");
+      add(7, "/api/stripe/webhook", "5101", faultyAt);
     }
     return out;
   };

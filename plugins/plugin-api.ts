@@ -353,7 +353,7 @@ export interface DeploysService {
   sites(): string[];
   /** The deployment serving production on a site now; null when the provider shows none. */
   current(site: string, signal?: AbortSignal): Promise<DeploymentInfo | null>;
-  /** Production deployments created in [from, to), every site, newest first (sites that fail to answer are left out). */
+  /** Production deployments created in [from, to), every site, newest first (a site that fails is left out; when every site fails, the first error is thrown). */
   inWindow(range: { from: Date; to: Date }, signal?: AbortSignal): Promise<DeploymentInfo[]>;
   /** Portal id of the rollback action, with its input for one target. */
   rollbackAction(site: string, deploymentId: string): { actionId: string; input: { site: string; deploymentId: string } };

@@ -36,6 +36,8 @@ export function deploysService(providers: Map<string, DeployProvider>): DeploysS
       const lists = await Promise.allSettled([...providers.values()].map((p) => p.list(50, signal)));
       const all: DeploymentInfo[] = [];
       for (const r of lists) if (r.status === "fulfilled") all.push(...r.value.filter((d) => d.production && d.createdAt >= from.getTime() && d.createdAt < to.getTime()));
+      const failed = lists.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed && lists.every((r) => r.status === "rejected")) throw failed.reason;
       return all.sort((a, b) => b.createdAt - a.createdAt);
     },
     rollbackAction: (site, deploymentId) => ({ actionId: "deploys.rollback", input: { site, deploymentId } }),

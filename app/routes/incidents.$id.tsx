@@ -38,10 +38,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({
     incident,
     timeline: withDeploys(entries, deploys),
+    total: total + deploys.entries.length,
     deployMarker: deploys.marker,
     deployError: deploys.error,
     gap,
-    total,
     hiddenCount,
     pinned,
     nextUpdate,

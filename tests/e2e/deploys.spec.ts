@@ -50,6 +50,9 @@ test("incident page: deployed 40 minutes before detection → rollback with a se
   await expect(page.getByTestId("deploy-marker")).toContainText("It no longer serves production.");
   const api = (await (await page.request.get(`/api/incidents/${id}`)).json()) as { timeline: { kind: string; title: string }[] };
   expect(api.timeline.some((e) => e.kind === "action" && /deploys|Roll back/i.test(e.title))).toBe(true);
+  expect(api.timeline.some((e) => e.kind === "deploy" && e.title.startsWith("Deploy to shop: dpl_shop4xxxx"))).toBe(true);
+  const md = await (await page.request.get(`/incidents/${id}/report.md`)).text();
+  expect(md).toContain("Deploy to shop: dpl_shop4xxxx (READY)");
 
   await page.goto("/runbooks/sentry-triage");
   await hydrated(page);

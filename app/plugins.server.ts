@@ -4,12 +4,14 @@ import type { PluginDefinition } from "../plugins/plugin-api";
 import backups from "../plugins/backups";
 import cron from "../plugins/cron";
 import demo from "../plugins/demo";
+import deploys from "../plugins/deploys";
 import firestore from "../plugins/firestore";
 import http from "../plugins/http";
 import paddle from "../plugins/paddle";
 import prometheus from "../plugins/prometheus";
 import redis from "../plugins/redis";
+import sentry from "../plugins/sentry";
 import stripe from "../plugins/stripe";
 import supabase from "../plugins/supabase";
 
-export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, demo];
+export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, deploys, sentry, demo];

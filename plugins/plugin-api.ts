@@ -412,3 +412,34 @@ export interface PromqlService {
   /** Prometheus' own parse/execution error for a query, or null when it runs. */
   check(promql: string, signal?: AbortSignal): Promise<string | null>;
 }
+
+/** One deployment of a deploy site, in the same words whatever the provider (the `deploys` service). */
+export interface DeploymentInfo {
+  id: string;
+  site: string;
+  provider: "vercel" | "netlify" | "render" | "railway";
+  /** ready: live or was live; superseded: was live, replaced since; failed/canceled: never reached ready. */
+  state: "ready" | "superseded" | "building" | "queued" | "failed" | "canceled";
+  /** Serving production traffic now. */
+  current: boolean;
+  production: boolean;
+  commit: string | null;
+  commitMessage: string | null;
+  author: string | null;
+  createdAt: number;
+  /** The provider's own state word ("READY", "live", "SUCCESS"…). */
+  providerState: string;
+  url?: string | null;
+  errorMessage?: string | null;
+}
+
+/** The deploys plugin's service (`deploys`): what changed, for the sentry plugin and incident pages. */
+export interface DeploysService {
+  sites(): string[];
+  /** The deployment serving production on a site now; null when the provider shows none. */
+  current(site: string, signal?: AbortSignal): Promise<DeploymentInfo | null>;
+  /** Production deployments created in [from, to), every site, newest first (a site that fails is left out; when every site fails, the first error is thrown). */
+  inWindow(range: { from: Date; to: Date }, signal?: AbortSignal): Promise<DeploymentInfo[]>;
+  /** Portal id of the rollback action, with its input for one target. */
+  rollbackAction(site: string, deploymentId: string): { actionId: string; input: { site: string; deploymentId: string } };
+}

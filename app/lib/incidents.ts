@@ -82,13 +82,13 @@ export function toLocalInput(ms: number | null | undefined): string {
   return new Date(ms).toISOString().slice(0, 16);
 }
 
-export type TimelineKind = "declared" | "status" | "severity" | "commander" | "note" | "checklist" | "edit" | "action" | "approval" | "probe";
+export type TimelineKind = "declared" | "status" | "severity" | "commander" | "note" | "checklist" | "edit" | "action" | "approval" | "probe" | "deploy";
 
 /** One line of an incident's timeline, from the incident itself, the audit log or a probe transition. */
 export interface TimelineEntry {
-  /** `ev:<id>`, `audit:<seq>` or `probe:<id>`: what pin / hide / correct refer to. */
+  /** `ev:<id>`, `audit:<seq>` or `probe:<id>`: what pin / hide / correct refer to; `deploy:<site>:<id>` (read live from the deploys service, not markable). */
   key: string;
-  source: "incident" | "audit" | "probe";
+  source: "incident" | "audit" | "probe" | "deploy";
   kind: TimelineKind;
   /** The time shown: the corrected time when someone corrected it, else the original. */
   at: number;

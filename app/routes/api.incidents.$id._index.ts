@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireUser } from "~/core/auth.server";
 import { listPreventionItems } from "~/core/incidents/incidents.server";
+import { incidentDeploys, withDeploys } from "~/core/incidents/deploys.server";
 import { incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
 import { assembleTimeline, nextUpdateDue } from "~/core/incidents/timeline.server";
 
@@ -10,10 +11,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
   const incident = await loadIncidentOr404(params.id);
   const { store, secrets, probeTitles, actionTitles } = incidentContext();
-  const [timeline, nextUpdate, prevention] = await Promise.all([
+  const [timeline, nextUpdate, prevention, deploys] = await Promise.all([
     assembleTimeline(store, incident, { includeHidden: true, secrets, probeTitles, actionTitles }),
     nextUpdateDue(store, incident),
     listPreventionItems(store, incident.id, secrets),
+    incidentDeploys(incident, { secrets }),
   ]);
-  return json({ ...incident, nextUpdate, prevention, timeline });
+  return json({ ...incident, nextUpdate, prevention, deployMarker: deploys.marker, timeline: withDeploys(timeline, deploys) });
 }

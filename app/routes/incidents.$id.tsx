@@ -3,8 +3,10 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { FieldError, SeverityBadge, StatusBadge } from "~/components/incidents/bits";
+import { DeployMarker } from "~/components/incidents/deploy-marker";
 import { IncidentTimeline, type MarkChange } from "~/components/incidents/timeline";
 import { requireUser } from "~/core/auth.server";
+import { incidentDeploys, withDeploys } from "~/core/incidents/deploys.server";
 import { addEvent, markEntry, updateIncident } from "~/core/incidents/incidents.server";
 import { handleIncidentIntent, incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
 import { incidentPageTimeline } from "~/core/incidents/timeline.server";
@@ -29,12 +31,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { store, secrets, pluginTitles, probeTitles, actionTitles } = incidentContext();
   const now = Date.now();
   const showAll = new URL(request.url).searchParams.get("all") === "1";
-  const { entries: timeline, gap, total, hiddenCount, pinned, nextUpdate } = await incidentPageTimeline(store, incident, { secrets, now, showAll, probeTitles, actionTitles });
+  const [{ entries, gap, total, hiddenCount, pinned, nextUpdate }, deploys] = await Promise.all([
+    incidentPageTimeline(store, incident, { secrets, now, showAll, probeTitles, actionTitles }),
+    incidentDeploys(incident, { now, secrets }),
+  ]);
   return json({
     incident,
-    timeline,
+    timeline: withDeploys(entries, deploys),
+    total: total + deploys.entries.length,
+    deployMarker: deploys.marker,
+    deployError: deploys.error,
     gap,
-    total,
     hiddenCount,
     pinned,
     nextUpdate,
@@ -76,7 +83,7 @@ function useTick(ms: number, initial: number) {
 }
 
 export default function IncidentPage() {
-  const { incident, timeline, gap, total, hiddenCount, pinned, nextUpdate, now: serverNow, pluginTitles, me, canRespond, canEdit } = useLoaderData<typeof loader>();
+  const { incident, timeline, gap, total, hiddenCount, pinned, nextUpdate, now: serverNow, pluginTitles, me, canRespond, canEdit, deployMarker, deployError } = useLoaderData<typeof loader>();
   const data = useActionData<ActionData>();
   const nav = useNavigation();
   const markFetcher = useFetcher<ActionData>();
@@ -172,6 +179,8 @@ export default function IncidentPage() {
           <Link to={`/incidents/${incident.id}/as-of?at=${Math.min(incident.resolvedAt ?? now, now)}`}>Runbook as of…</Link>
         </p>
       </header>
+
+      <DeployMarker incidentId={incident.id} marker={deployMarker} error={deployError} />
 
       {nextUpdate ? (
         <p className={`next-update${now > nextUpdate.dueAt ? " overdue" : ""}`} role="status" data-testid="next-update">

@@ -19,6 +19,7 @@ const KIND_LABEL: Record<string, string> = {
   action: "action",
   approval: "approval",
   probe: "probe",
+  deploy: "deploy",
 };
 
 /**
@@ -135,7 +136,7 @@ function TimelineRow({
         <a href={`/incidents/${incidentId}/as-of?at=${e.at}`} title="The runbook's widgets as they read at this time">
           as of then
         </a>
-        {canEdit ? (
+        {canEdit && e.source !== "deploy" ? (
           <>
             <button type="button" className="tl-btn" disabled={busy} onClick={() => onMark({ pinned: !e.pinned })}>
               {e.pinned ? "Unpin" : "Pin"}

@@ -2,6 +2,7 @@ import { formatDuration, formatTime, SEVERITY_INFO, type TimelineEntry } from "~
 import { scrubText } from "../secrets/index.server";
 import type { Store } from "../db/store.server";
 import { listPreventionItems, REPORT_FIELDS, scrubIncident, type Incident, type PreventionItem, type ReportFields } from "./incidents.server";
+import { incidentDeploys, withDeploys } from "./deploys.server";
 import { assembleTimeline } from "./timeline.server";
 
 export interface IncidentReport {
@@ -52,10 +53,12 @@ export async function loadReport(
   incident: Incident,
   options: { secrets?: readonly string[]; pluginTitles?: Record<string, string>; probeTitles?: Record<string, string>; actionTitles?: Record<string, string>; now?: number } = {},
 ): Promise<IncidentReport> {
-  const [timeline, prevention] = await Promise.all([
+  const [own, prevention, deploys] = await Promise.all([
     assembleTimeline(store, incident, { includeHidden: false, secrets: options.secrets, now: options.now, probeTitles: options.probeTitles, actionTitles: options.actionTitles }),
     listPreventionItems(store, incident.id, options.secrets),
+    incidentDeploys(incident, { secrets: options.secrets, now: options.now }),
   ]);
+  const timeline = withDeploys(own, deploys);
   incident = scrubIncident(incident, options.secrets ?? []);
   const prefill = prefillReport(incident, timeline, options.pluginTitles);
   const fields = { ...prefill };

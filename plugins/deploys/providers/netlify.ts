@@ -1,0 +1,63 @@
+import type { DeploymentInfo } from "../../plugin-api";
+import { requestJson, type DeployProvider } from "./provider";
+
+// Netlify API: GET /api/v1/sites/{site_id} (published_deploy), GET /api/v1/sites/{site_id}/deploys,
+// GET /api/v1/deploys/{deploy_id}, POST /api/v1/sites/{site_id}/deploys/{deploy_id}/restore.
+const STATE: Record<string, DeploymentInfo["state"]> = { ready: "ready", error: "failed", rejected: "failed", new: "queued", enqueued: "queued", building: "building", uploading: "building", uploaded: "building", preparing: "building", prepared: "building", processing: "building", processed: "building" };
+
+export function netlifyProvider(site: string, cfg: { siteId: string; token: string; apiBase?: string }): DeployProvider {
+  const base = (cfg.apiBase ?? "https://api.netlify.com").replace(/\/$/, "");
+  const sid = encodeURIComponent(cfg.siteId);
+  const call = (path: string, init: { method?: string; signal?: AbortSignal } = {}) =>
+    requestJson("Netlify", `${base}/api/v1${path}`, { ...init, token: cfg.token }, (b) => b?.message);
+  const publishedId = async (signal?: AbortSignal) => ((await call(`/sites/${sid}`, { signal })).body?.published_deploy?.id as string | undefined) ?? null;
+
+  const toInfo = (d: any, currentId: string | null): DeploymentInfo => ({
+    id: String(d.id),
+    site,
+    provider: "netlify",
+    state: STATE[String(d.state)] ?? "building",
+    current: d.id === currentId,
+    production: d.context === "production",
+    commit: d.commit_ref ?? null,
+    commitMessage: d.title ?? null,
+    author: d.committer ?? null,
+    createdAt: Date.parse(d.created_at),
+    providerState: String(d.state),
+    url: d.deploy_ssl_url ?? d.deploy_url ?? null,
+    errorMessage: d.error_message ?? null,
+  });
+
+  const provider: DeployProvider = {
+    name: "Netlify",
+    async list(limit, signal) {
+      const [current, list] = await Promise.all([publishedId(signal), call(`/sites/${sid}/deploys?per_page=${limit}`, { signal })]);
+      return (list.body ?? []).map((d: any) => toInfo(d, current));
+    },
+    async current(signal) {
+      const id = await publishedId(signal);
+      return id ? provider.get(id, signal) : null;
+    },
+    async get(id, signal) {
+      try {
+        const [current, d] = await Promise.all([publishedId(signal), call(`/deploys/${encodeURIComponent(id)}`, { signal })]);
+        if (d.body?.site_id && d.body.site_id !== cfg.siteId) return null;
+        return toInfo(d.body, current);
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return null;
+        throw err;
+      }
+    },
+    async rollback(target, signal) {
+      await call(`/sites/${sid}/deploys/${encodeURIComponent(target.id)}/restore`, { method: "POST", signal });
+      return {
+        async follow(s) {
+          const current = await publishedId(s);
+          if (current === target.id) return { phase: "live", detail: `${target.id} is the published deploy`, deploymentId: target.id };
+          return { phase: "pending", detail: `published deploy is still ${current ?? "none"}` };
+        },
+      };
+    },
+  };
+  return provider;
+}

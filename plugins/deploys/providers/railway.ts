@@ -1,0 +1,80 @@
+import type { DeploymentInfo } from "../../plugin-api";
+import { ProviderAuthError, ProviderError, requestJson, type DeployProvider } from "./provider";
+
+// Railway public GraphQL API (POST /graphql/v2): deployments(input: { projectId, serviceId, environmentId }, first),
+// deployment(id), mutation deploymentRollback(id). Errors come back as 200 with `errors[]`.
+const STATE: Record<string, DeploymentInfo["state"]> = { SUCCESS: "ready", SLEEPING: "ready", REMOVED: "superseded", REMOVING: "superseded", FAILED: "failed", CRASHED: "failed", SKIPPED: "canceled", BUILDING: "building", DEPLOYING: "building", INITIALIZING: "building", WAITING: "queued", QUEUED: "queued" };
+const FIELDS = "id status createdAt canRollback meta";
+
+export function railwayProvider(site: string, cfg: { projectId: string; serviceId: string; environmentId: string; token: string; apiBase?: string }): DeployProvider {
+  const url = `${(cfg.apiBase ?? "https://backboard.railway.com").replace(/\/$/, "")}/graphql/v2`;
+  async function gql(query: string, variables: Record<string, unknown>, signal?: AbortSignal) {
+    const { status, body } = await requestJson("Railway", url, { method: "POST", token: cfg.token, body: { query, variables }, signal }, (b) => b?.errors?.[0]?.message);
+    const errors = body?.errors as { message: string }[] | undefined;
+    if (errors?.length) {
+      if (errors.some((e) => /not authori[sz]ed|unauthenticated|invalid token/i.test(e.message))) throw new ProviderAuthError("Railway", status);
+      throw new ProviderError("Railway", status, errors.map((e) => e.message).join("; "));
+    }
+    return body.data;
+  }
+
+  const toInfo = (d: any): DeploymentInfo => {
+    // A removed deployment that Railway still offers to roll back to was live once.
+    const state = d.status === "REMOVED" && d.canRollback === false ? "canceled" : (STATE[String(d.status)] ?? "building");
+    const meta = d.meta ?? {};
+    return {
+      id: String(d.id),
+      site,
+      provider: "railway",
+      state,
+      current: d.status === "SUCCESS" || d.status === "SLEEPING",
+      production: true,
+      commit: meta.commitHash ?? null,
+      commitMessage: meta.commitMessage ?? null,
+      author: meta.commitAuthor ?? null,
+      createdAt: Date.parse(d.createdAt),
+      providerState: String(d.status),
+    };
+  };
+
+  const list = async (limit: number, signal?: AbortSignal) => {
+    const data = await gql(
+      `query deployments($input: DeploymentListInput!, $first: Int) { deployments(input: $input, first: $first) { edges { node { ${FIELDS} } } } }`,
+      { input: { projectId: cfg.projectId, serviceId: cfg.serviceId, environmentId: cfg.environmentId }, first: limit },
+      signal,
+    );
+    return (data?.deployments?.edges ?? []).map((e: any) => toInfo(e.node)) as DeploymentInfo[];
+  };
+
+  const provider: DeployProvider = {
+    name: "Railway",
+    list,
+    async current(signal) {
+      return (await list(20, signal)).find((d) => d.current) ?? null;
+    },
+    async get(id, signal) {
+      try {
+        const data = await gql(`query deployment($id: String!) { deployment(id: $id) { ${FIELDS} serviceId } }`, { id }, signal);
+        if (!data?.deployment || (data.deployment.serviceId && data.deployment.serviceId !== cfg.serviceId)) return null;
+        return toInfo(data.deployment);
+      } catch (err) {
+        if (err instanceof ProviderError && /not found/i.test(err.providerMessage)) return null;
+        throw err;
+      }
+    },
+    async rollback(target, signal) {
+      const before = new Set((await list(20, signal)).map((d) => d.id));
+      await gql(`mutation deploymentRollback($id: String!) { deploymentRollback(id: $id) }`, { id: target.id }, signal);
+      return {
+        async follow(s) {
+          const fresh = (await list(20, s)).find((d) => !before.has(d.id));
+          if (!fresh) return { phase: "pending", detail: "waiting for Railway to create the rollback deployment" };
+          if (fresh.providerState === "SUCCESS") return { phase: "live", detail: `deployment ${fresh.id} (from ${target.id}) is live`, deploymentId: fresh.id };
+          if (fresh.state === "failed" || fresh.state === "canceled") return { phase: "failed", detail: `Railway: deployment ${fresh.id} ended ${fresh.providerState}` };
+          return { phase: "pending", detail: `deployment ${fresh.id} ${fresh.providerState}` };
+        },
+      };
+    },
+  };
+  return provider;
+}

@@ -1,0 +1,37 @@
+import type { DeploymentInfo } from "../plugin-api";
+import type { SiteConfig } from "./config";
+import { netlifyProvider } from "./providers/netlify";
+import type { DeployProvider } from "./providers/provider";
+import { railwayProvider } from "./providers/railway";
+import { renderProvider } from "./providers/render";
+import { vercelProvider } from "./providers/vercel";
+
+export function providerFor(site: string, cfg: SiteConfig): DeployProvider {
+  switch (cfg.provider) {
+    case "vercel":
+      return vercelProvider(site, cfg);
+    case "netlify":
+      return netlifyProvider(site, cfg);
+    case "render":
+      return renderProvider(site, cfg);
+    case "railway":
+      return railwayProvider(site, cfg);
+  }
+}
+
+/** "40 min", "3 h 5 min", "26 h" */
+export function age(ms: number): string {
+  const min = Math.max(0, Math.round(ms / 60_000));
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  return h >= 10 || min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
+}
+
+export function shortSha(commit: string | null): string {
+  return commit ? commit.slice(0, 7) : "no commit";
+}
+
+/** "dpl_abc (commit 1a2b3c4 "Fix VAT rounding", 3 h old, READY)" */
+export function describeDeployment(d: DeploymentInfo, now: number): string {
+  return `${d.id} (commit ${shortSha(d.commit)}${d.commitMessage ? ` "${d.commitMessage}"` : ""}, ${age(now - d.createdAt)} old, ${d.providerState})`;
+}

@@ -1,0 +1,31 @@
+import { definePlugin } from "../plugin-api";
+import { createSentryClient } from "./client";
+import { SentryConfigSchema, type SentryConfig } from "./config";
+import { sentryProbes } from "./probes";
+import { SHOP_ISSUES, shopEvents, startSentrySandbox } from "./sandbox";
+
+/** The demo deploys sandbox's handle (plugins/deploys: `deploys.current`), read through the world, not imported. */
+interface DeploysDemoHandle {
+  history(site: string): { faulty: boolean; from: number; to: number }[];
+}
+
+export default definePlugin<SentryConfig>({
+  id: "sentry",
+  title: "Sentry",
+  description: "Error events per minute, overall and per route; new issues since the current production deploy; top unresolved issues.",
+  config: SentryConfigSchema,
+  uses: ["deploys"],
+  async demo({ world }) {
+    // Errors follow whatever serves the shop's production: the faulty release throws on the webhook route.
+    const faultyAt = (t: number) => !!world?.get<DeploysDemoHandle>("deploys.current")?.history("shop").some((p) => p.faulty && t >= p.from && t < p.to);
+    const sandbox = await startSentrySandbox({ issues: SHOP_ISSUES, events: shopEvents(faultyAt) });
+    return {
+      config: { org: sandbox.org, project: sandbox.project, token: sandbox.token, url: sandbox.url, deploySite: "shop" },
+      stop: sandbox.stop,
+    };
+  },
+  setup({ config, services }) {
+    const client = createSentryClient({ url: config.url, org: config.org, project: config.project, token: config.token, environment: config.environment });
+    return { probes: sentryProbes(config, client, services), actions: [] };
+  },
+});

@@ -1,0 +1,176 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A local server answering like Sentry's web API for one org and project: GET /api/0/projects/{org}/{project}/,
+ * /api/0/organizations/{org}/events-stats/ (count() in 1-minute buckets, `event.type:` and `transaction:` in the
+ * query), /api/0/projects/{org}/{project}/issues/ (`is:unresolved`, `firstSeen:>`). Errors in Sentry's shape
+ * (`{"detail": …}`); `rateLimit(n, s)` answers the next n requests 429 with Retry-After and X-Sentry-Rate-Limit-Reset.
+ */
+export interface SentryEvent {
+  at: number;
+  transaction: string;
+  issueId: string;
+}
+
+export interface IssueSeed {
+  id: string;
+  shortId: string;
+  title: string;
+  culprit: string;
+  level?: string;
+  status?: "unresolved" | "resolved";
+}
+
+export interface SentrySandbox {
+  url: string;
+  token: string;
+  org: string;
+  project: string;
+  /** Error events in [from, to), optionally for one transaction: what the probes must show. */
+  count(from: number, to: number, transaction?: string): number;
+  rateLimit(requests: number, retryAfterSec: number): void;
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+export async function startSentrySandbox(opts: {
+  token?: string;
+  org?: string;
+  project?: string;
+  issues: IssueSeed[];
+  /** The events in a time range (seeded list, or the demo shop's generator). */
+  events: (from: number, to: number) => SentryEvent[];
+  now?: () => number;
+}): Promise<SentrySandbox> {
+  const token = opts.token ?? "sntrys_sandbox_token_0001";
+  const org = opts.org ?? "shop";
+  const project = opts.project ?? "shop-web";
+  const now = opts.now ?? Date.now;
+  const projectId = "4507000000000001";
+  let limited = { left: 0, retryAfter: 0 };
+  const requests: string[] = [];
+
+  const matches = (pattern: string, transaction: string) => (pattern.endsWith("*") ? transaction.startsWith(pattern.slice(0, -1)) : transaction === pattern);
+  const count = (from: number, to: number, transaction?: string) => opts.events(from, Math.min(to, now())).filter((e) => e.at >= from && e.at < to && (!transaction || matches(transaction, e.transaction))).length;
+
+  function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://sandbox");
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    if (limited.left > 0) {
+      limited.left--;
+      return send(res, 429, { detail: "You are attempting to use this endpoint too frequently. Limit is 40 requests in 1 seconds" }, {
+        "retry-after": String(limited.retryAfter),
+        "x-sentry-rate-limit-reset": String(Math.ceil(now() / 1000) + limited.retryAfter),
+        "x-sentry-rate-limit-limit": "40",
+        "x-sentry-rate-limit-remaining": "0",
+      });
+    }
+    if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { detail: "Invalid token" });
+    const p = url.pathname;
+    const q = url.searchParams;
+    if (p === `/api/0/projects/${org}/${project}/`) return send(res, 200, { id: projectId, slug: project, name: project, platform: "javascript-nextjs" });
+    if (p === `/api/0/organizations/${org}/events-stats/`) {
+      if (q.get("project") && q.get("project") !== projectId) return send(res, 403, { detail: "You do not have permission to perform this action." });
+      const start = Date.parse(q.get("start") ?? "");
+      const end = Date.parse(q.get("end") ?? "");
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return send(res, 400, { detail: "start and end are required ISO dates" });
+      if (q.get("interval") !== "1m") return send(res, 400, { detail: "the sandbox answers interval=1m only" });
+      const query = q.get("query") ?? "";
+      const tx = /transaction:"((?:[^"\\]|\\.)*)"/.exec(query)?.[1]?.replace(/\\"/g, '"') ?? /transaction:(\S+)/.exec(query)?.[1];
+      const bucket0 = Math.floor(start / 60_000) * 60_000;
+      const data: [number, { count: number }[]][] = [];
+      const events = opts.events(start, Math.min(end, now())).filter((e) => e.at >= start && e.at < end && (!tx || matches(tx, e.transaction)));
+      for (let b = bucket0; b < end; b += 60_000) data.push([b / 1000, [{ count: events.filter((e) => e.at >= b && e.at < b + 60_000).length }]]);
+      return send(res, 200, { data, start: bucket0 / 1000, end: Math.ceil(end / 60_000) * 60, isMetricsData: false });
+    }
+    if (p === `/api/0/projects/${org}/${project}/issues/`) {
+      const query = q.get("query") ?? "";
+      const firstSeenAfter = /firstSeen:>=?(\S+)/.exec(query)?.[1];
+      const after = firstSeenAfter ? Date.parse(firstSeenAfter) : -Infinity;
+      const t = now();
+      const events = opts.events(t - 24 * 3_600_000, t);
+      const rows = opts.issues
+        .map((i) => {
+          const mine = events.filter((e) => e.issueId === i.id);
+          if (!mine.length) return null;
+          const first = Math.min(...mine.map((e) => e.at));
+          const last = Math.max(...mine.map((e) => e.at));
+          return {
+            id: i.id,
+            shortId: i.shortId,
+            title: i.title,
+            culprit: i.culprit,
+            level: i.level ?? "error",
+            status: i.status ?? "unresolved",
+            permalink: `http://${req.headers.host}/organizations/${org}/issues/${i.id}/`,
+            count: String(mine.length),
+            userCount: Math.ceil(mine.length / 3),
+            firstSeen: new Date(first).toISOString(),
+            lastSeen: new Date(last).toISOString(),
+            project: { id: projectId, slug: project },
+          };
+        })
+        .filter((r): r is NonNullable<typeof r> => !!r)
+        .filter((r) => (!/is:unresolved/.test(query) || r.status === "unresolved") && Date.parse(r.firstSeen) > after)
+        .sort((a, b) => Number(b.count) - Number(a.count))
+        .slice(0, Number(q.get("limit") ?? 25));
+      return send(res, 200, rows);
+    }
+    return send(res, 404, { detail: "The requested resource does not exist" });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    org,
+    project,
+    count,
+    rateLimit(n, s) {
+      limited = { left: n, retryAfter: s };
+    },
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Issues the demo shop throws: background noise, and the webhook error the faulty release brought. */
+export const SHOP_ISSUES: IssueSeed[] = [
+  { id: "5101", shortId: "SHOP-WEB-1A", title: "TypeError: Cannot read properties of undefined (reading 'metadata')", culprit: "POST /api/stripe/webhook" },
+  { id: "5102", shortId: "SHOP-WEB-17", title: "FirebaseError: Quota exceeded for quota metric 'Read requests'", culprit: "GET /api/orders" },
+  { id: "5103", shortId: "SHOP-WEB-12", title: "AbortError: The operation was aborted (HMRC API)", culprit: "GET /api/hmrc/health" },
+  { id: "5104", shortId: "SHOP-WEB-19", title: "CardError: Your card was declined", culprit: "POST /api/checkout" },
+];
+
+/**
+ * The demo shop's errors, minute by minute: a little background noise, and while a faulty release
+ * serves production 7 webhook errors a minute. `faultyAt(t)` says whether the faulty one served at t.
+ */
+export function shopEvents(faultyAt: (t: number) => boolean) {
+  return (from: number, to: number): SentryEvent[] => {
+    const out: SentryEvent[] = [];
+    for (let m = Math.floor(from / 60_000) * 60_000; m < to; m += 60_000) {
+      const n = m / 60_000;
+      const add = (count: number, transaction: string, issueId: string, when: (t: number) => boolean = () => true) => {
+        for (let k = 0; k < count; k++) {
+          const at = m + Math.floor(((k + 0.5) * 60_000) / count);
+          if (at >= from && at < to && when(at)) out.push({ at, transaction, issueId });
+        }
+      };
+      if (n % 3 === 0) add(1, "/api/orders", "5102");
+      if (n % 7 === 0) add(1, "/api/hmrc/health", "5103");
+      if (n % 11 === 0) add(1, "/api/checkout", "5104");
+      add(7, "/api/stripe/webhook", "5101", faultyAt);
+    }
+    return out;
+  };
+}

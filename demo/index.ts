@@ -1,5 +1,6 @@
 import type { DemoWorld, Logger } from "../plugins/plugin-api";
 import { cronShop } from "./shop/cron";
+import { paddleWebhooksShop } from "./shop/paddle-webhooks";
 import { postgresModule } from "./shop/postgres";
 import { createWorld } from "./world";
 
@@ -14,7 +15,7 @@ export interface DemoModule {
 }
 
 /** The shop's modules, in start order. */
-const modules: DemoModule[] = [postgresModule, cronShop];
+const modules: DemoModule[] = [postgresModule, cronShop, paddleWebhooksShop];
 
 /** Demo mode only: starts the simulated shop that every plugin's sandbox talks about. */
 export async function startDemoWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {

@@ -6,12 +6,14 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { Webhooks } from "@paddle/paddle-node-sdk";
+import { NodeRuntime, Webhooks } from "@paddle/paddle-node-sdk";
 import pg from "pg";
 import type { DemoModule } from "../index";
 import type { DemoRequest, DemoResponse, DemoWorld } from "../../plugins/plugin-api";
 import type { ShopPaddleReceivers } from "../../plugins/paddle/demo";
 
+// The SDK finds Node's crypto only once a `Paddle` client was made; the shop verifies without one.
+NodeRuntime.initialize();
 const webhooks = new Webhooks();
 
 /** Subscriptions the shop knows (created through a processed subscription.created). */

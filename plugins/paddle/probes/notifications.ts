@@ -34,6 +34,7 @@ export function notificationsByStatus(paddle: Paddle, scope: WatchScope, status:
       const from = new Date(to.getTime() - scope.windowMs);
       const per = new Map<string, { count: number; oldest: string; maxAttempts: number; events: Set<string>; ids: string[] }>();
       let total = 0;
+      let replayed = 0;
       try {
         const list = paddle.notifications.list({
           status: [status],
@@ -43,6 +44,11 @@ export function notificationsByStatus(paddle: Paddle, scope: WatchScope, status:
           ...(scope.settingIds.length ? { notificationSettingId: scope.settingIds } : {}),
         });
         for await (const n of list) {
+          // A failed notification replayed since is the replay's business now (Paddle keeps the original as failed).
+          if (n.replayedAt) {
+            replayed += 1;
+            continue;
+          }
           total += 1;
           const g = per.get(n.notificationSettingId) ?? { count: 0, oldest: n.occurredAt, maxAttempts: 0, events: new Set(), ids: [] };
           g.count += 1;
@@ -64,10 +70,12 @@ export function notificationsByStatus(paddle: Paddle, scope: WatchScope, status:
         examples: g.ids.join(", "),
       }));
       const worst = rows.sort((a, b) => b.notifications - a.notifications)[0];
+      const attempts = (k: number) => `${k} attempt${k === 1 ? "" : "s"}`;
       const summary =
-        total === 0
+        (total === 0
           ? `No notification ${words} in the last ${Math.round(scope.windowMs / 3_600_000)} h`
-          : `${total} notification${total === 1 ? "" : "s"} ${words}; most on ${worst!.destination} (oldest ${worst!.oldest} ago, ${worst!.timesAttempted} attempts)`;
+          : `${total} notification${total === 1 ? "" : "s"} ${words}; most on ${worst!.destination} (oldest ${worst!.oldest} ago, ${attempts(worst!.timesAttempted)})`) +
+        (replayed ? `; ${replayed} more replayed since` : "");
       return { value: total, summary, rows };
     },
   });

@@ -68,6 +68,7 @@ export function notificationsByStatus(paddle: Paddle, scope: WatchScope, status:
         timesAttempted: g.maxAttempts,
         events: [...g.events].join(", "),
         examples: g.ids.join(", "),
+        ...(status === "failed" ? { fixes: g.ids.map((notificationId) => ({ actionId: "paddle.replay-notification", label: `Replay ${notificationId}`, input: { notificationId } })) } : {}),
       }));
       const worst = rows.sort((a, b) => b.notifications - a.notifications)[0];
       const attempts = (k: number) => `${k} attempt${k === 1 ? "" : "s"}`;

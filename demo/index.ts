@@ -1,5 +1,6 @@
 import type { DemoWorld, Logger } from "../plugins/plugin-api";
 import { cronShop } from "./shop/cron";
+import { paddleWebhooksShop } from "./shop/paddle-webhooks";
 import { postgresModule } from "./shop/postgres";
 import { SANDBOXES, sandboxDirectory } from "./sandboxes";
 import { SHOP_STRIPE_WEBHOOK_PATH } from "./shop/catalog";
@@ -19,7 +20,7 @@ export interface DemoModule {
 }
 
 /** The shop's modules, in start order. Add a module here (demo/shop/<name>.ts) to extend the shop. */
-const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, shopMetrics];
+const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, paddleWebhooksShop, shopMetrics];
 
 /** Demo mode only: starts the simulated shop that every plugin's sandbox talks about. */
 export async function startDemoWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {

@@ -1,12 +1,36 @@
-import { definePlugin } from "../plugin-api";
-import { PaddleConfigSchema } from "./config";
+import { definePlugin, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { checkSignature } from "./actions/check-signature";
+import { replayNotification } from "./actions/replay-notification";
+import { createPaddle } from "./client.server";
+import { PaddleConfigSchema, type PaddleConfig } from "./config";
+import { startDemoPaddle } from "./demo";
+import { appTableProbes } from "./probes/app-tables";
+import { configSafety } from "./probes/config-safety";
+import { destinationSettings, pastDueSubscriptions } from "./probes/destinations";
+import { notificationsByStatus } from "./probes/notifications";
 
-export default definePlugin({
+const windowMs = (w: string) => Number(w.slice(0, -1)) * (w.endsWith("d") ? 86_400_000 : 3_600_000);
+
+export default definePlugin<PaddleConfig>({
   id: "paddle",
   title: "Paddle",
-  description: "Paddle Billing subscriptions, transactions and webhook delivery.",
+  description: "Paddle Billing webhook delivery (failed and retrying notifications, destinations, replay, signature diagnosis), past-due subscriptions, and what the app did with the webhooks.",
   config: PaddleConfigSchema,
-  setup() {
-    return { probes: [], actions: [] };
+  uses: ["sql"],
+  demo: ({ log, world }) => startDemoPaddle({ log, world }),
+  setup({ config, services }) {
+    const paddle = createPaddle(config);
+    const scope = { settingIds: config.notificationSettingIds, windowMs: windowMs(config.window) };
+    const probes: ProbeDefinition[] = [
+      notificationsByStatus(paddle, scope, "failed"),
+      notificationsByStatus(paddle, scope, "needs_retry"),
+      destinationSettings(paddle, config.notificationSettingIds),
+      pastDueSubscriptions(paddle),
+    ];
+    if (config.appTables) probes.push(...appTableProbes(services, config.appTables));
+    if (config.appEnv) probes.push(configSafety(config.appEnv));
+    const actions: ActionDefinition[] = [replayNotification(paddle)];
+    if (config.webhookSecret) actions.push(checkSignature(paddle, config.webhookSecret));
+    return { probes, actions };
   },
 });

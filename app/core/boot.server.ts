@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type LoadConfigOptions } from "./config.server
 import { migrate, openStore } from "./db/store.server";
 import { createLogger, type Log } from "./log.server";
 import { setupPlugins } from "./plugins/registry.server";
+import { MIN_SECRET_LENGTH } from "./secrets/index.server";
 import { setPortal, type BootStep, type Portal } from "./portal.server";
 
 export const DEMO_USERS = [
@@ -76,7 +77,10 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
   const dataDir = path.resolve(cwd, config.app.dataDir);
   const databaseUrl = options.databaseUrl ?? env.DATABASE_URL ?? path.join(dataDir, "opsdeck.sqlite");
 
-  if (!config.sessionSecret) config.sessionSecret = demoSessionSecret(dataDir);
+  if (!config.sessionSecret) {
+    config.sessionSecret = demoSessionSecret(dataDir);
+    config.secretValues.push(config.sessionSecret);
+  }
   const store = await openStore(databaseUrl);
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -94,6 +98,9 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
       portalUrl: `http://127.0.0.1:${config.server.port}`,
     });
     stops.push(() => registry.stop());
+    for (const value of registry.demoSecrets) {
+      if (value.length >= MIN_SECRET_LENGTH && !config.secretValues.includes(value)) config.secretValues.push(value);
+    }
 
     const demo: Portal["demo"] = { enabled: config.demo };
     if (config.demo && options.demoUsers !== false) {

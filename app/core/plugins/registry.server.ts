@@ -10,6 +10,7 @@ import type {
   ServiceRegistry,
 } from "../../../plugins/plugin-api";
 import { ConfigError } from "../config.server";
+import { secretValuesOf } from "../secrets/index.server";
 
 export interface RegisteredProbe {
   /** `<plugin>.<name>` */
@@ -39,6 +40,8 @@ export interface PluginRegistry {
   probes: Map<string, RegisteredProbe>;
   actions: Map<string, RegisteredAction>;
   services: ServiceRegistry;
+  /** Secret values found in the configs that demo sandboxes generated (scrubbed like configured ones). */
+  demoSecrets: string[];
   stop(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
 
   const configs: Record<string, unknown> = { ...opts.configs };
   const demoPlugins = new Set<string>();
+  const demoSecrets: string[] = [];
   const problems: string[] = [];
 
   let world: DemoWorld | undefined;
@@ -104,6 +108,8 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
       }
       configs[plugin.id] = parsed.data;
       demoPlugins.add(plugin.id);
+      // A sandbox's generated keys and tokens are secrets like any configured ones.
+      demoSecrets.push(...secretValuesOf(plugin.config, parsed.data));
     }
   }
   if (problems.length) {
@@ -148,6 +154,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
 
   return {
     plugins: enabled,
+    demoSecrets,
     probes,
     actions,
     services: registry,

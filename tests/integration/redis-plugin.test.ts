@@ -160,13 +160,25 @@ describe("redis plugin on the real Redis (db 13)", () => {
     expect(p.rows).toHaveLength(20);
     expect(p.precondition).toMatch(/^rps_/);
 
-    // Critical: filed for approval with the preview's precondition; more keys arrive meanwhile.
-    const filed = await submitAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" }, confirm: "analytics:*", idempotencyKey: "redis-delkeys-1", precondition: p.precondition });
+    // Critical: filed for approval with the preview's precondition. More keys arriving before the
+    // approval change what the approver would approve: the request is superseded (approve what you saw).
+    const stale = await submitAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" }, confirm: "analytics:*", idempotencyKey: "redis-delkeys-0", precondition: p.precondition });
+    expect(stale.status).toBe(202);
+    await writeKeys(r, "analytics:user_9:2026-11-27:", 5, 86_400);
+    const refused = await decideApproval(t.portal, admin2, stale.body.runId as string, "approve");
+    expect(refused.body).toMatchObject({ status: "superseded" });
+    for (let i = 0; i < 5; i++) await r.del(`analytics:user_9:2026-11-27:${i}`);
+
+    // Filed again and approved as previewed; keys that arrive after the approval are not in the set.
+    const fresh = await previewAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" } });
+    const p2 = fresh.body.preview as { count: number; precondition: string };
+    expect(p2.count).toBe(300);
+    const filed = await submitAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" }, confirm: "analytics:*", idempotencyKey: "redis-delkeys-1", precondition: p2.precondition });
     expect(filed.status).toBe(202);
     expect(filed.body.status).toBe("awaiting_approval");
-    await writeKeys(r, "analytics:user_2:2026-11-27:", 50, 86_400);
     const approved = await decideApproval(t.portal, admin2, filed.body.runId as string, "approve");
     expect(approved.body).toMatchObject({ status: "started" });
+    await writeKeys(r, "analytics:user_2:2026-11-27:", 50, 86_400);
     const run = await settle(t.portal, filed.body.runId as string);
     expect(run.status).toBe("succeeded");
     expect((run.result as { data: { deleted: number } }).data.deleted).toBe(300);

@@ -89,7 +89,12 @@ export interface PreviewChange {
   now: unknown;
 }
 
-/** Field-by-field differences between the preview the requester saw and the live one. */
+/**
+ * Field-by-field differences between the preview the requester saw and the live one. The
+ * `precondition` is an opaque token (an update time, the id of a stored key set) that a fresh dry
+ * run may mint anew: it is not compared here, and the run still checks the requester's own token
+ * ("changed since preview").
+ */
 export function previewChanges(was: unknown, now: unknown): PreviewChange[] {
   const flat = (v: unknown, prefix: string, out: Map<string, unknown>) => {
     if (v && typeof v === "object" && !Array.isArray(v)) {
@@ -101,6 +106,7 @@ export function previewChanges(was: unknown, now: unknown): PreviewChange[] {
   const b = flat(now, "", new Map());
   const changes: PreviewChange[] = [];
   for (const field of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    if (field === "precondition") continue;
     const x = a.has(field) ? a.get(field) : null;
     const y = b.has(field) ? b.get(field) : null;
     if (canonicalJson(x) !== canonicalJson(y)) changes.push({ field, was: x, now: y });

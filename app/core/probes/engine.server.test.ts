@@ -215,8 +215,9 @@ describe.each(DIALECTS)("probe sampling on %s", (dialect) => {
     expect((await sampler.sample("fx.backlog")).status).toBe("warn");
 
     const transitions = await store.db.selectFrom("probe_transitions").selectAll().orderBy("at").execute();
-    expect(transitions.map((t) => `${t.from_status}->${t.to_status}`)).toEqual(["unknown->ok", "ok->warn", "warn->critical", "critical->ok", "ok->warn"]);
-    expect(transitions[2]).toMatchObject({ probe_id: "fx.backlog", plugin_id: "fx", value: 3, at: Date.UTC(2026, 0, 1, 12, 11, 0) });
+    // The first reading after start is not a transition (it is where the probe stood, not a change).
+    expect(transitions.map((t) => `${t.from_status}->${t.to_status}`)).toEqual(["ok->warn", "warn->critical", "critical->ok", "ok->warn"]);
+    expect(transitions[1]).toMatchObject({ probe_id: "fx.backlog", plugin_id: "fx", value: 3, at: Date.UTC(2026, 0, 1, 12, 11, 0) });
     expect(await countRows(store, "probe_samples")).toBe(14);
   });
 
@@ -226,14 +227,15 @@ describe.each(DIALECTS)("probe sampling on %s", (dialect) => {
     f.state.value.q = 9;
     const { engine, store } = await setup([f.plugin], { dialect, clock });
     const first = new ProbeSampler(engine, store, log, 60 * MINUTE);
-    expect((await first.sample("fx.q")).transition).toEqual({ from: "unknown", to: "critical" });
+    // The first reading is where the probe stands, not a change: no transition is recorded.
+    expect((await first.sample("fx.q")).transition).toBeUndefined();
 
     clock.t += MINUTE;
     const second = new ProbeSampler(engine, store, log, 60 * MINUTE);
     const r = await second.sample("fx.q");
     expect(r).toMatchObject({ stored: true, status: "critical" });
     expect(r.transition).toBeUndefined();
-    expect(await countRows(store, "probe_transitions")).toBe(1);
+    expect(await countRows(store, "probe_transitions")).toBe(0);
 
     // A sample already stored is not stored twice while the cache is fresh.
     expect((await second.sample("fx.q")).stored).toBe(false);
@@ -241,6 +243,6 @@ describe.each(DIALECTS)("probe sampling on %s", (dialect) => {
 
     expect(await second.prune(clock.t + 60 * MINUTE)).toBe(1);
     expect(await countRows(store, "probe_samples")).toBe(1);
-    expect(await countRows(store, "probe_transitions")).toBe(1);
+    expect(await countRows(store, "probe_transitions")).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { Link } from "@remix-run/react";
 import { RunbookIncidentBar } from "~/components/incidents/runbook-incident-bar";
 import { WidgetsProvider } from "~/components/widgets/provider";
 import type { WidgetSlot } from "~/lib/widgets";
+import { LiveBlocks } from "./live-block";
 import { RunbookBody, RunbookToc } from "./runbook-body";
 import type { RunbookPageData } from "~/lib/runbook";
 
@@ -77,6 +78,7 @@ export function RunbookView({ runbook }: { runbook: RunbookPageData & { slots: W
       <div className="runbook-layout">
         <WidgetsProvider slots={runbook.slots}>
           <RunbookBody blocks={runbook.blocks} />
+          <LiveBlocks runbookPath={runbook.path} />
         </WidgetsProvider>
         <RunbookToc toc={runbook.toc} />
       </div>

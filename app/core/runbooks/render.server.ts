@@ -18,6 +18,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import type { TocEntry } from "~/lib/runbook";
 import { CLOBBER_PREFIX, isDangerousId } from "./dom-names.server";
+import { markLiveBlocks, type LiveCandidate } from "./live-blocks.server";
 
 // Local shapes of the trees: the root @types/hast and @types/mdast are older than the unified
 // packages' own, so the pipeline is typed loosely here.
@@ -80,6 +81,8 @@ export interface RenderedRunbook {
   /** Plain text, for search. */
   text: string;
   headings: string[];
+  /** SQL/PromQL fences and PromQL-looking mentions, marked `data-live-id` (see live-blocks.server). */
+  live: LiveCandidate[];
 }
 
 export interface RenderOptions {
@@ -208,6 +211,7 @@ export function renderRunbook(source: string, options: RenderOptions): RenderedR
   const hast = toHast.runSync(mdast as never) as unknown as HastRoot;
   const ids = finishTree(hast, options.file);
   const toc = tableOfContents(hast);
+  const live = markLiveBlocks(hast);
   const title = frontMatter.title || firstHeading || path.posix.basename(options.file, ".md");
   // The page header shows the title: a leading h1 saying the same is hidden (its anchor stays).
   const lead = hast.children.find(isElement);
@@ -228,6 +232,7 @@ export function renderRunbook(source: string, options: RenderOptions): RenderedR
     warnings,
     text: plainText(mdast),
     headings,
+    live,
   };
 }
 

@@ -66,9 +66,13 @@ export const CoreConfigSchema = z
       .strict()
       .default({ sessionTtl: "12h", loginRateLimit: { perAccount: 10, perAddress: 50, window: "15m" } }),
     runbooks: z
-      .object({ dir: z.string().default("./runbooks") })
+      .object({
+        dir: z.string().default("./runbooks"),
+        /** Hosts (`host` or `host:port`) whose health URLs in runbooks get "Check now"; nothing else is ever requested. */
+        liveHosts: z.array(z.string().min(1).regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "a host name or host:port, no scheme or path")).default([]),
+      })
       .strict()
-      .default({ dir: "./runbooks" }),
+      .default({ dir: "./runbooks", liveHosts: [] }),
     probes: z
       .object({
         retention: DurationSchema.default("14d"),

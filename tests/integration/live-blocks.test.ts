@@ -196,3 +196,55 @@ describe.skipIf(!bins)("PromQL in the demo world's Prometheus", () => {
     }
   }, 120_000);
 });
+
+describe("health URLs: only hosts on runbooks.liveHosts get Check now", () => {
+  it("offers Check now on the allow-listed host only; the other server never sees a request", async () => {
+    const http = await import("node:http");
+    const counting = async () => {
+      const s = { hits: 0, server: http.createServer((_req, res) => {
+        s.hits++;
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      }) };
+      await new Promise<void>((r) => s.server.listen(0, "127.0.0.1", r));
+      return Object.assign(s, { port: (s.server.address() as { port: number }).port });
+    };
+    const allowed = await counting();
+    const other = await counting();
+    const runbook = [
+      "# Health",
+      "",
+      "```bash",
+      `curl -fsS http://127.0.0.1:${allowed.port}/api/health`,
+      "```",
+      "",
+      `- Also: http://localhost:${other.port}/api/health`,
+      `- Or \`http://127.0.0.1:${other.port}/healthz\``,
+      "",
+    ].join("\n");
+    const httpPlugin = (await import("../../plugins/http")).default;
+    const t = await testPortal({ plugins: [httpPlugin], runbooks: { "health.md": runbook }, config: { runbooks: { liveHosts: [`127.0.0.1:${allowed.port}`] }, plugins: { http: {} } } });
+    try {
+      const { liveBlocksOf, checkHealthBlock } = await import("~/core/runbooks/live-blocks.server");
+      const opts = { dir: path.join(t.dir, "runbooks"), liveHosts: t.portal.config.runbooks.liveHosts };
+      const rendered = renderRunbook(runbook, { file: "health.md" });
+      const health = rendered.live.filter((c) => c.kind === "health");
+      expect(health.map((c) => c.query)).toEqual([`http://127.0.0.1:${allowed.port}/api/health`, `http://localhost:${other.port}/api/health`, `http://127.0.0.1:${other.port}/healthz`]);
+      const live = (await liveBlocksOf("health", t.portal.registry, opts))!;
+      expect(live.blocks.filter((b) => b.kind === "health").map((b) => b.query)).toEqual([`http://127.0.0.1:${allowed.port}/api/health`]);
+      const ok = await checkHealthBlock("health", health[0]!.id, t.portal.registry, opts);
+      expect(ok.status).toBe("ok");
+      expect(allowed.hits).toBe(1);
+      for (const c of health.slice(1)) await expect(checkHealthBlock("health", c.id, t.portal.registry, opts)).rejects.toThrow(/not a health URL on an allow-listed host/);
+      // Without an allow-list nothing is offered at all.
+      const none = (await liveBlocksOf("health", t.portal.registry, { dir: opts.dir, liveHosts: [] }))!;
+      expect(none.blocks.some((b) => b.kind === "health")).toBe(false);
+      await expect(checkHealthBlock("health", health[0]!.id, t.portal.registry, { dir: opts.dir, liveHosts: [] })).rejects.toThrow(/allow-listed/);
+      expect(other.hits).toBe(0);
+      expect(allowed.hits).toBe(1);
+    } finally {
+      await t.cleanup();
+      allowed.server.close();
+      other.server.close();
+    }
+  });
+});

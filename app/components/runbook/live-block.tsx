@@ -4,9 +4,9 @@ import { createPortal } from "react-dom";
 /** A block of the runbook the portal can run now (from /api/runbooks/live/<path>). */
 interface LiveBlockInfo {
   id: number;
-  kind: "sql" | "promql";
+  kind: "sql" | "promql" | "health";
   query: string;
-  at: "pre" | "li" | "code";
+  at: "pre" | "li" | "code" | "a";
 }
 
 interface Verdicts {
@@ -126,11 +126,23 @@ function PromChart({ result }: { result: any }) {
   );
 }
 
-export function LiveBlock({ block }: { block: LiveBlockInfo }) {
+/** "Check now" on an allow-listed health URL: the server reads the URL from the runbook by id. */
+async function checkNow(runbookPath: string, id: number) {
+  const res = await fetch(`/api/runbooks/live/${runbookPath.split("/").map(encodeURIComponent).join("/")}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ id }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return { result: { data: { kind: "health", ...body } }, finishedAt: body.readAt as string };
+}
+
+export function LiveBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPath: string }) {
   const [run, setRun] = useState<RunState>({ state: "idle" });
   const go = (label: string, actionId: string, input: Record<string, unknown>) => {
     setRun({ state: "running", label });
-    runAction(actionId, input).then(
+    (actionId === "health" ? checkNow(runbookPath, block.id) : runAction(actionId, input)).then(
       ({ result, finishedAt }) => setRun({ state: "done", label, result, finishedAt }),
       (err) => setRun({ state: "failed", label, error: err instanceof Error ? err.message : String(err) }),
     );
@@ -139,7 +151,11 @@ export function LiveBlock({ block }: { block: LiveBlockInfo }) {
   return (
     <div className={`live-block live-${block.kind}`} data-live-block={block.id}>
       <div className="live-buttons">
-        {block.kind === "sql" ? (
+        {block.kind === "health" ? (
+          <button type="button" disabled={busy} onClick={() => go("Check now", "health", {})}>
+            Check now
+          </button>
+        ) : block.kind === "sql" ? (
           <button type="button" disabled={busy} onClick={() => go("Run read-only", "supabase.query", { sql: block.query })}>
             Run read-only
           </button>
@@ -162,7 +178,11 @@ export function LiveBlock({ block }: { block: LiveBlockInfo }) {
       ) : null}
       {run.state === "done" ? (
         <div className="live-result" aria-live="polite">
-          {run.result?.data?.kind === "sql" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromChart result={run.result} /> : <PromValue result={run.result} />}
+          {run.result?.data?.kind === "health" ? (
+            <p className={`live-health live-${run.result.data.status}`}>
+              <strong>{run.result.data.status}</strong> · {run.result.data.summary}
+            </p>
+          ) : run.result?.data?.kind === "sql" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromChart result={run.result} /> : <PromValue result={run.result} />}
           <p className="live-note">
             Read at {new Date(run.result?.data?.readAt ?? run.finishedAt ?? Date.now()).toLocaleString()}
             {run.result?.data?.kind === "sql" ? ` · ${run.result.data.rowCount} row(s) · ${run.result.data.durationMs} ms · read-only transaction` : ""}
@@ -191,11 +211,12 @@ export function LiveBlocks({ runbookPath }: { runbookPath: string }) {
         if (!body) return;
         const next: { host: HTMLElement; block: LiveBlockInfo }[] = [];
         for (const block of v.blocks) {
-          const el = body.querySelector<HTMLElement>(`[data-live-id="${block.id}"]`);
+          const el = body.querySelector<HTMLElement>(`[data-live-id~="${block.id}"]`);
           if (!el) continue;
           const host = document.createElement("div");
           host.className = "live-host";
           if (block.at === "li") el.appendChild(host);
+          else if (block.at === "a") (el.closest("p, li, td") ?? el).insertAdjacentElement(el.closest("li") ? "beforeend" : "afterend", host);
           else if (block.at === "code") (el.closest("p, li, td") ?? el).insertAdjacentElement(el.closest("li") ? "beforeend" : "afterend", host);
           else (el.closest(".code-block") ?? el).insertAdjacentElement("afterend", host);
           hosts.push(host);
@@ -210,5 +231,5 @@ export function LiveBlocks({ runbookPath }: { runbookPath: string }) {
       setMounts([]);
     };
   }, [runbookPath]);
-  return <>{mounts.map((m) => createPortal(<LiveBlock block={m.block} />, m.host, `live-${m.block.id}`))}</>;
+  return <>{mounts.map((m) => createPortal(<LiveBlock block={m.block} runbookPath={runbookPath} />, m.host, `live-${m.block.id}`))}</>;
 }

@@ -11,16 +11,16 @@ import { findRunbookFile } from "./source.server";
 /** A place in the rendered runbook that may be run: `promql?` still needs Prometheus' check. */
 export interface LiveCandidate {
   id: number;
-  kind: "sql" | "promql" | "promql?";
+  kind: "sql" | "promql" | "promql?" | "health";
   query: string;
   /** Where it sits: a fence (`pre`), a list item (`li`) or inline code (`code`). */
-  at: "pre" | "li" | "code";
+  at: "pre" | "li" | "code" | "a";
 }
 
 /** A candidate the portal can run now. */
 export interface LiveBlock {
   id: number;
-  kind: "sql" | "promql";
+  kind: "sql" | "promql" | "health";
   query: string;
   at: LiveCandidate["at"];
 }
@@ -37,6 +37,27 @@ const classes = (el: El): string[] => (Array.isArray(el.properties.className) ? 
 /** A label written before the query in a list item: `Query: …`, `PromQL (p95): …`. */
 const LABEL = /^[A-Za-z][\w ()/.-]{0,40}:\s+/;
 const MAX_QUERY = 2000;
+/** A health URL as teams write it (`curl https://shop.example.com/api/health`). */
+const HEALTH_URL = /https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/[^\s"'<>`]*(?:health|healthz|ready|readyz|livez|status|ping)[^\s"'<>`]*/gi;
+
+/** True when the URL's host (`host` or `host:port`) is on the allow-list; nothing else is ever requested. */
+export function hostAllowed(url: string, liveHosts: readonly string[]): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return false;
+  if (u.username || u.password) return false;
+  const allowed = new Set(liveHosts.map((h) => h.toLowerCase()));
+  return allowed.has(u.host.toLowerCase()) || (!u.port && allowed.has(u.hostname.toLowerCase()));
+}
+
+/** What the http plugin offers as `http.check`. */
+interface HttpCheckService {
+  check(url: string, signal?: AbortSignal): Promise<{ status?: string; value: number | null; summary: string }>;
+}
 
 /**
  * Cheap shape test before Prometheus is asked: one line, starts like an expression and holds a
@@ -72,7 +93,11 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
   const add = (el: El, kind: LiveCandidate["kind"], query: string, at: LiveCandidate["at"]) => {
     const id = out.length;
     out.push({ id, kind, query, at });
-    el.properties.dataLiveId = String(id);
+    // One element may hold several (URLs in a shell fence): `[data-live-id~="3"]` finds each.
+    el.properties.dataLiveId = el.properties.dataLiveId ? `${el.properties.dataLiveId} ${id}` : String(id);
+  };
+  const urls = (el: El, text: string, at: LiveCandidate["at"]) => {
+    for (const m of text.matchAll(HEALTH_URL)) add(el, "health", m[0].replace(/[.,;:)'"]+$/, ""), at);
   };
   const walk = (node: any, inPre: boolean) => {
     if (!isEl(node)) return;
@@ -83,6 +108,7 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
         const text = hastToString(code).replace(/\s+$/, "");
         if (text.trim() && (lang === "sql" || lang === "postgresql" || lang === "psql")) add(node, "sql", text, "pre");
         else if (text.trim() && (lang === "promql" || lang === "prometheus")) add(node, "promql", text.trim(), "pre");
+        else urls(node, text, "pre");
       }
       return; // nothing inside a fence is a mention
     }
@@ -93,6 +119,11 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
     if (node.tagName === "code" && !inPre) {
       const text = hastToString(node).trim();
       if (promqlShape(text)) add(node, "promql?", text, "code");
+      else urls(node, text, "code");
+      return;
+    }
+    if (node.tagName === "a" && typeof node.properties.href === "string" && new RegExp(`^${HEALTH_URL.source}$`, "i").test(node.properties.href)) {
+      add(node, "health", node.properties.href, "a");
       return;
     }
     for (const c of node.children) walk(c, inPre);
@@ -136,7 +167,9 @@ export interface LiveVerdicts {
 }
 
 /** Which candidates of a rendered runbook can run now, against this registry. */
-export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: PluginRegistry): Promise<LiveVerdicts> {
+export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: PluginRegistry, options: { liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts> {
+  const http = registry.services.get<HttpCheckService>("http.check");
+  const liveHosts = options.liveHosts ?? [];
   const sql = registry.services.get<SqlService>("sql");
   const promql = registry.services.get<PromqlService>(PROMQL_SERVICE);
   const promqlUp = !!promql && !promql.unavailable;
@@ -144,6 +177,10 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
   const refused: LiveVerdicts["refused"] = [];
   await Promise.all(
     candidates.map(async (c) => {
+      if (c.kind === "health") {
+        if (http && hostAllowed(c.query, liveHosts)) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at });
+        return;
+      }
       if (c.kind === "sql") {
         if (sql) blocks.push({ id: c.id, kind: "sql", query: c.query, at: c.at });
         return;
@@ -173,8 +210,37 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
 }
 
 /** The live blocks of one runbook page (path without `.md`), or null when there is no such runbook. */
-export async function liveBlocksOf(pagePath: string, registry: PluginRegistry, options: { dir?: string } = {}): Promise<LiveVerdicts | null> {
+export async function liveBlocksOf(pagePath: string, registry: PluginRegistry, options: { dir?: string; liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts | null> {
   const file = findRunbookFile(options.dir ?? runbooksDir(), pagePath);
   if (!file) return null;
-  return resolveLiveBlocks(loadRunbook(file).rendered.live, registry);
+  return resolveLiveBlocks(loadRunbook(file).rendered.live, registry, options);
+}
+
+export class LiveCheckRefused extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * "Check now" on a health URL: the URL is taken from the runbook file on the server (by block id),
+ * never from the request, and only read when its host is on `runbooks.liveHosts`.
+ */
+export async function checkHealthBlock(pagePath: string, id: number, registry: PluginRegistry, options: { dir?: string; liveHosts?: readonly string[] }) {
+  const live = await liveBlocksOf(pagePath, registry, { ...options });
+  if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
+  const block = live.blocks.find((b) => b.id === id && b.kind === "health");
+  if (!block) throw new LiveCheckRefused(`block ${id} is not a health URL on an allow-listed host (runbooks.liveHosts)`, 400);
+  const http = registry.services.get<HttpCheckService>("http.check")!;
+  const readAt = new Date().toISOString();
+  try {
+    const reading = await http.check(block.query, AbortSignal.timeout(10_000));
+    return { url: block.query, status: reading.status ?? "ok", latencyMs: reading.value, summary: reading.summary, readAt };
+  } catch (err) {
+    // The endpoint answered wrongly or not at all: that is the check's answer, not a portal error.
+    return { url: block.query, status: "critical", latencyMs: null, summary: err instanceof Error ? err.message : String(err), readAt };
+  }
 }

@@ -70,9 +70,11 @@ export const CoreConfigSchema = z
         dir: z.string().default("./runbooks"),
         /** Deepest heading level in a runbook's contents list (5 for long alert catalogs). */
         tocDepth: z.number().int().min(1).max(6).default(4),
+        /** Hosts (`host` or `host:port`) whose health URLs in runbooks get "Check now"; nothing else is ever requested. */
+        liveHosts: z.array(z.string().min(1).regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "a host name or host:port, no scheme or path")).default([]),
       })
       .strict()
-      .default({ dir: "./runbooks", tocDepth: 4 }),
+      .default({ dir: "./runbooks", tocDepth: 4, liveHosts: [] }),
     probes: z
       .object({
         retention: DurationSchema.default("14d"),

@@ -1,6 +1,6 @@
 import { definePlugin } from "../plugin-api";
 import { httpCheckProbe } from "./check";
-import { HttpConfigSchema, type HttpConfig } from "./config";
+import { HttpCheckSchema, HttpConfigSchema, type HttpConfig } from "./config";
 import { demoChecks, startHttpSandbox } from "./sandbox";
 
 export default definePlugin<HttpConfig>({
@@ -12,7 +12,16 @@ export default definePlugin<HttpConfig>({
     const sandbox = await startHttpSandbox();
     return { config: { checks: demoChecks(sandbox.url) }, stop: sandbox.stop };
   },
+  provides: ["http.check"],
   setup({ config }) {
-    return { probes: Object.entries(config.checks).map(([name, check]) => httpCheckProbe(name, check)), actions: [] };
+    // `http.check`: one GET of a URL the caller has already allowed (runbook health URLs on
+    // `runbooks.liveHosts`), read the way a configured check reads it.
+    const adhoc = {
+      async check(url: string, signal?: AbortSignal) {
+        const probe = httpCheckProbe("adhoc", HttpCheckSchema.parse({ url }));
+        return probe.read({ signal: signal ?? AbortSignal.timeout(10_000), log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() });
+      },
+    };
+    return { probes: Object.entries(config.checks).map(([name, check]) => httpCheckProbe(name, check)), actions: [], provides: { "http.check": adhoc } };
   },
 });

@@ -1,11 +1,15 @@
 import path from "node:path";
 import { definePlugin, parseDuration, PROMQL_SERVICE, type ProbeDefinition, type PromqlService } from "../plugin-api";
-import { createPromClient, PrometheusError, sampleValue, type PromClient } from "./client";
+import { createPromClient, PrometheusError } from "./client";
 import { PRESET_NAMES, PrometheusConfigSchema, type PrometheusConfig, type PromQuery } from "./config";
 import { DEMO_RULES } from "./demo-rules";
 import { queriesWithPresets } from "./presets";
 import { alertsProbe, queryProbe, unavailableProbe } from "./probes";
 import { findPrometheus, freePort, INSTALL_HINT, startPrometheus } from "./server";
+import { promQueryAction } from "./query-action";
+import { rangeFor } from "./range";
+
+export { rangeFor };
 
 /** What the demo shop offers to be scraped (see demo/shop/metrics.ts). */
 interface ShopMetrics {
@@ -118,30 +122,9 @@ export default definePlugin<PrometheusConfig>({
         }
       },
     };
-    return { probes, provides: { [PROMQL_SERVICE]: service } };
+    return { probes, actions: [promQueryAction(client)], provides: { [PROMQL_SERVICE]: service } };
   },
 });
-
-/** Step fitted to the chart: about `points` points over the range, aligned to the step. */
-export async function rangeFor(client: PromClient, promql: string, opts: { from: Date; to: Date; points: number; signal?: AbortSignal }) {
-  const spanS = Math.max(1, (opts.to.getTime() - opts.from.getTime()) / 1000);
-  const stepSeconds = Math.max(1, Math.ceil(spanS / Math.max(1, Math.floor(opts.points))));
-  const start = Math.floor(opts.from.getTime() / 1000 / stepSeconds) * stepSeconds;
-  const end = Math.floor(opts.to.getTime() / 1000 / stepSeconds) * stepSeconds;
-  const series = await client.queryRange(promql, { start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds }, { signal: opts.signal });
-  return {
-    stepSeconds,
-    from: start * 1000,
-    to: end * 1000,
-    series: series.map((s) => ({
-      labels: s.metric,
-      points: s.values.map(([t, v]) => ({
-        at: Math.round(t * 1000),
-        value: sampleValue(v),
-      })),
-    })),
-  };
-}
 
 function unavailableInstance(reason: string) {
   const service: PromqlService = {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { definePlugin, type ActionDefinition, type Logger, type ProbeDefinition } from "../plugin-api";
 import { expireCouponReservation } from "./actions/expire-coupon-reservation";
 import { confirmOrder, setPaymentIntent } from "./actions/order-fixes";
+import { queryAction } from "./actions/query";
 import { createSupabase } from "./client.server";
 import { OrderHealthSchema, SupabaseConfigSchema, type SupabaseConfig } from "./config";
 import { createOrdersLedger } from "./ledger";
@@ -114,6 +115,7 @@ export default definePlugin<SupabaseConfig>({
         throw err;
       }
       provides.sql = runner;
+      actions.push(queryAction(runner));
       for (const [name, q] of Object.entries(config.queries)) probes.push(sqlProbe(name, q, runner));
       if (config.presets.includes("order-health")) {
         const mapping = config.orderHealth ?? OrderHealthSchema.parse(config.orders ? { orders: config.orders, ...(config.coupons ? { coupons: config.coupons } : {}) } : {});

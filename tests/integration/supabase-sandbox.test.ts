@@ -135,6 +135,7 @@ describe("demo mode", () => {
         expect((await read(byId("storage-invoices"))).value).toBeGreaterThan(1440);
         expect(Object.keys(instance.provides!).sort()).toEqual(["orders", "sql"]);
         expect(instance.actions!.map((a) => [a.id, a.risk])).toEqual([
+          ["query", "low"],
           ["confirm-order", "high"],
           ["set-payment-intent", "high"],
           ["expire-coupon-reservation", "high"],

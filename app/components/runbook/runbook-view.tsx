@@ -3,6 +3,7 @@ import { RunbookIncidentBar } from "~/components/incidents/runbook-incident-bar"
 import { WidgetsProvider } from "~/components/widgets/provider";
 import type { WidgetSlot } from "~/lib/widgets";
 import { LiveStrip } from "./live-strip";
+import { LiveBlocks } from "./live-block";
 import { RunbookBody, RunbookToc } from "./runbook-body";
 import type { RunbookPageData } from "~/lib/runbook";
 
@@ -79,6 +80,7 @@ export function RunbookView({ runbook }: { runbook: RunbookPageData & { slots: W
       <RunbookIncidentBar runbookPath={runbook.path} plugins={runbook.plugins} />
       <div className="runbook-layout">
         <RunbookBody blocks={runbook.blocks} />
+        <LiveBlocks runbookPath={runbook.path} />
         <RunbookToc toc={runbook.toc} />
       </div>
     </article>

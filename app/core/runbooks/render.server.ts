@@ -20,6 +20,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import type { TocEntry } from "~/lib/runbook";
 import { CLOBBER_PREFIX, isDangerousId } from "./dom-names.server";
+import { markLiveBlocks, type LiveCandidate } from "./live-blocks.server";
 
 // Local shapes of the trees: the root @types/hast and @types/mdast are older than the unified
 // packages' own, so the pipeline is typed loosely here.
@@ -86,6 +87,8 @@ export interface RenderedRunbook {
   /** Plain text, for search. */
   text: string;
   headings: string[];
+  /** SQL/PromQL fences and PromQL-looking mentions, marked `data-live-id` (see live-blocks.server). */
+  live: LiveCandidate[];
 }
 
 export interface RenderOptions {
@@ -274,6 +277,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
   const ids = finishTree(hast, options.file);
   const tocDepth = frontMatter.tocDepth ?? options.tocDepth ?? 4;
   const toc = tableOfContents(hast, tocDepth);
+  const live = markLiveBlocks(hast);
   const title = frontMatter.title || firstH1 || path.posix.basename(options.file, ".md");
   // The page header shows the title: a leading h1 saying the same is hidden (its anchor stays).
   // A contents marker before it (GitLab puts `[[_TOC_]]` first) does not count.
@@ -297,6 +301,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
     warnings,
     text: plainText(mdast),
     headings,
+    live,
   };
 }
 

@@ -1,0 +1,235 @@
+import { useEffect, useState } from "react";
+import { createPortal } from "react-dom";
+
+/** A block of the runbook the portal can run now (from /api/runbooks/live/<path>). */
+interface LiveBlockInfo {
+  id: number;
+  kind: "sql" | "promql" | "health";
+  query: string;
+  at: "pre" | "li" | "code" | "a";
+}
+
+interface Verdicts {
+  blocks: LiveBlockInfo[];
+  sql: { available: boolean; statementTimeoutMs?: number; maxRows?: number };
+  promql: { available: boolean; reason?: string };
+}
+
+type RunState =
+  | { state: "idle" }
+  | { state: "running"; label: string }
+  | { state: "done"; label: string; result: any; finishedAt: string | null }
+  | { state: "failed"; label: string; error: string };
+
+function newKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto ? `live-${crypto.randomUUID()}` : `live-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** Files the run through the one action pipeline, then follows it to its end. */
+async function runAction(actionId: string, input: Record<string, unknown>): Promise<{ result: any; finishedAt: string | null }> {
+  const res = await fetch(`/api/actions/${actionId}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ input, idempotencyKey: newKey() }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok || !body.runId) throw new Error(body.fieldErrors ? `${body.error}: ${Object.values(body.fieldErrors).flat().join("; ")}` : body.error ?? `HTTP ${res.status}`);
+  for (let i = 0; i < 240; i++) {
+    const r = await fetch(`/api/runs/${encodeURIComponent(body.runId)}`);
+    const run = await r.json().catch(() => ({}));
+    if (run.status === "succeeded") return { result: run.result, finishedAt: run.finishedAt ?? run.finished_at ?? null };
+    if (run.status && !["pending", "started", "running", "awaiting_approval"].includes(run.status)) throw new Error(run.error ?? `the run ended ${run.status}`);
+    await new Promise((done) => setTimeout(done, i < 10 ? 150 : 500));
+  }
+  throw new Error("no answer in time; see the run page");
+}
+
+function fmt(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+function SqlTable({ result }: { result: any }) {
+  const fields: string[] = result?.data?.fields ?? Object.keys(result?.rows?.[0] ?? {});
+  const rows: Record<string, unknown>[] = result?.rows ?? [];
+  if (!rows.length) return <p className="live-empty">No rows.</p>;
+  return (
+    <div className="live-table-wrap">
+      <table className="live-table">
+        <thead>
+          <tr>{fields.map((f) => <th key={f}>{f}</th>)}</tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>{fields.map((f) => <td key={f}>{fmt(r[f])}</td>)}</tr>
+          ))}
+        </tbody>
+      </table>
+      {result?.data?.truncated ? <p className="live-note">Only the first {rows.length} rows were read (the row cap).</p> : null}
+    </div>
+  );
+}
+
+function labelsText(labels: Record<string, string> | undefined): string {
+  const e = Object.entries(labels ?? {});
+  return e.length ? `{${e.map(([k, v]) => `${k}="${v}"`).join(", ")}}` : "";
+}
+
+function PromValue({ result }: { result: any }) {
+  const rows: { labels: Record<string, string>; value: number | null; raw: string | null }[] = result?.rows ?? [];
+  if (!rows.length) return <p className="live-empty">No series: the query returns an empty result now.</p>;
+  const cond = result?.data?.condition;
+  return (
+    <ul className="live-values">
+      {cond ? <li className="live-note">Condition {cond.op} {cond.threshold} is not met now; the left side reads:</li> : null}
+      {rows.slice(0, 50).map((r, i) => (
+        <li key={i}>
+          <strong className="live-value">{r.value === null ? fmt(r.raw) : Number(r.value.toPrecision(6)).toString()}</strong> <code>{labelsText(r.labels)}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const W = 560;
+const H = 140;
+
+function PromChart({ result }: { result: any }) {
+  const data = result?.data ?? {};
+  const series: { labels: Record<string, string>; points: { at: number; value: number | null }[] }[] = data.series ?? [];
+  if (!series.length) return <p className="live-empty">No series over this span.</p>;
+  const threshold: number | undefined = data.condition?.threshold;
+  const values = series.flatMap((s) => s.points.map((p) => p.value).filter((v): v is number => v !== null));
+  if (threshold !== undefined) values.push(threshold);
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(lo + 1e-9, ...values);
+  const x = (t: number) => ((t - data.from) / Math.max(1, data.to - data.from)) * W;
+  const y = (v: number) => H - ((v - lo) / (hi - lo)) * H;
+  return (
+    <figure className="live-chart">
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" height={H} role="img" aria-label={`chart of ${series.length} series`}>
+        {series.slice(0, 10).map((s, i) => {
+          const d = s.points
+            .filter((p) => p.value !== null)
+            .map((p, j) => `${j ? "L" : "M"}${x(p.at).toFixed(1)},${y(p.value as number).toFixed(1)}`)
+            .join(" ");
+          return <path key={i} d={d} fill="none" stroke={`hsl(${(i * 67) % 360} 70% 45%)`} strokeWidth={1.5} />;
+        })}
+        {threshold !== undefined ? <line x1={0} x2={W} y1={y(threshold)} y2={y(threshold)} stroke="currentColor" strokeDasharray="4 3" strokeWidth={1} /> : null}
+      </svg>
+      <figcaption>
+        {threshold !== undefined ? `alert condition ${data.condition.op} ${threshold} (dashed) · ` : ""}
+        {series.length} series · max {Number(hi.toPrecision(4))} · min {Number(lo.toPrecision(4))} · step {data.stepSeconds}s
+      </figcaption>
+    </figure>
+  );
+}
+
+/** "Check now" on an allow-listed health URL: the server reads the URL from the runbook by id. */
+async function checkNow(runbookPath: string, id: number) {
+  const res = await fetch(`/api/runbooks/live/${runbookPath.split("/").map(encodeURIComponent).join("/")}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ id }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return { result: { data: { kind: "health", ...body } }, finishedAt: body.readAt as string };
+}
+
+export function LiveBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPath: string }) {
+  const [run, setRun] = useState<RunState>({ state: "idle" });
+  const go = (label: string, actionId: string, input: Record<string, unknown>) => {
+    setRun({ state: "running", label });
+    (actionId === "health" ? checkNow(runbookPath, block.id) : runAction(actionId, input)).then(
+      ({ result, finishedAt }) => setRun({ state: "done", label, result, finishedAt }),
+      (err) => setRun({ state: "failed", label, error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+  const busy = run.state === "running";
+  return (
+    <div className={`live-block live-${block.kind}`} data-live-block={block.id}>
+      <div className="live-buttons">
+        {block.kind === "health" ? (
+          <button type="button" disabled={busy} onClick={() => go("Check now", "health", {})}>
+            Check now
+          </button>
+        ) : block.kind === "sql" ? (
+          <button type="button" disabled={busy} onClick={() => go("Run read-only", "supabase.query", { sql: block.query })}>
+            Run read-only
+          </button>
+        ) : (
+          <>
+            <button type="button" disabled={busy} onClick={() => go("Show value", "prometheus.query", { promql: block.query })}>
+              Show value
+            </button>
+            <button type="button" disabled={busy} onClick={() => go("Chart 24h", "prometheus.query", { promql: block.query, range: "24h" })}>
+              Chart 24h
+            </button>
+          </>
+        )}
+        {busy ? <span className="live-status">Running…</span> : null}
+      </div>
+      {run.state === "failed" ? (
+        <p className="live-error" role="alert">
+          {run.error}
+        </p>
+      ) : null}
+      {run.state === "done" ? (
+        <div className="live-result" aria-live="polite">
+          {run.result?.data?.kind === "health" ? (
+            <p className={`live-health live-${run.result.data.status}`}>
+              <strong>{run.result.data.status}</strong> · {run.result.data.summary}
+            </p>
+          ) : run.result?.data?.kind === "sql" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromChart result={run.result} /> : <PromValue result={run.result} />}
+          <p className="live-note">
+            Read at {new Date(run.result?.data?.readAt ?? run.finishedAt ?? Date.now()).toLocaleString()}
+            {run.result?.data?.kind === "sql" ? ` · ${run.result.data.rowCount} row(s) · ${run.result.data.durationMs} ms · read-only transaction` : ""}
+          </p>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * Mounts a LiveBlock beside each element the renderer marked `data-live-id` that the portal can run
+ * now. The body's HTML stays as rendered; the blocks live in hosts inserted after the element
+ * (after a fence, inside a list item, after the paragraph holding inline code).
+ */
+export function LiveBlocks({ runbookPath }: { runbookPath: string }) {
+  const [mounts, setMounts] = useState<{ host: HTMLElement; block: LiveBlockInfo }[]>([]);
+  useEffect(() => {
+    let cancelled = false;
+    const hosts: HTMLElement[] = [];
+    fetch(`/api/runbooks/live/${runbookPath.split("/").map(encodeURIComponent).join("/")}`)
+      .then((r) => (r.ok ? r.json() : null))
+      .then((v: Verdicts | null) => {
+        if (cancelled || !v) return;
+        const body = document.querySelector(".runbook-body");
+        if (!body) return;
+        const next: { host: HTMLElement; block: LiveBlockInfo }[] = [];
+        for (const block of v.blocks) {
+          const el = body.querySelector<HTMLElement>(`[data-live-id~="${block.id}"]`);
+          if (!el) continue;
+          const host = document.createElement("div");
+          host.className = "live-host";
+          if (block.at === "li") el.appendChild(host);
+          else if (block.at === "a") (el.closest("p, li, td") ?? el).insertAdjacentElement(el.closest("li") ? "beforeend" : "afterend", host);
+          else if (block.at === "code") (el.closest("p, li, td") ?? el).insertAdjacentElement(el.closest("li") ? "beforeend" : "afterend", host);
+          else (el.closest(".code-block") ?? el).insertAdjacentElement("afterend", host);
+          hosts.push(host);
+          next.push({ host, block });
+        }
+        setMounts(next);
+      })
+      .catch(() => {});
+    return () => {
+      cancelled = true;
+      for (const h of hosts) h.remove();
+      setMounts([]);
+    };
+  }, [runbookPath]);
+  return <>{mounts.map((m) => createPortal(<LiveBlock block={m.block} runbookPath={runbookPath} />, m.host, `live-${m.block.id}`))}</>;
+}

@@ -103,13 +103,13 @@ function sqliteSchemaVersion(db: SQLite.Database): string | null {
   }
 }
 async function pgSchemaVersion(client: pg.Client): Promise<string | null> {
-  const v = await client.query<{ v: string }>("show server_version");
+  const v = await client.query<{ v: string }>("select current_setting('server_version') as v");
   let migration: string | null = null;
-  try {
+  // Never let a query fail here: it would abort the transaction that holds the dump's snapshot.
+  const has = await client.query<{ t: string | null }>("select to_regclass('kysely_migration')::text as t");
+  if (has.rows[0]?.t) {
     const r = await client.query<{ name: string }>("select name from kysely_migration order by name desc limit 1");
     migration = r.rows[0]?.name ?? null;
-  } catch {
-    /* not a Kysely-migrated database */
   }
   return `server ${v.rows[0]!.v}${migration ? `; migration ${migration}` : ""}`;
 }

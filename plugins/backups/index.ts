@@ -7,6 +7,7 @@ import { ActionInputError, action, definePlugin, parseDuration, probe, type Logg
 import { Catalog, migrations, type CatalogRow } from "./catalog";
 import { BackupsConfigSchema, type BackupsConfig, type BackupTarget } from "./config";
 import { formatBytes, removeLeftovers, takeBackup, verifyBackup, type Source } from "./engine";
+import { seedDemoBackups } from "./demo";
 import { applyRetention } from "./retention";
 import { previewRestore, restoreBackup } from "./restore";
 
@@ -41,7 +42,14 @@ export default definePlugin<BackupsConfig>({
   config: BackupsConfigSchema,
   provides: ["backups"],
   migrations,
-  async setup({ config, log, database, dataDir }) {
+  async demo({ world }) {
+    const targets: Record<string, unknown> = { portal: { kind: "portal", maxAge: "26h" } };
+    // The shop's Postgres is a target when it is a real server: Debian's pg_dump 15 refuses PGlite.
+    const url = world ? await world.waitFor<string>("postgres.url", 120_000).catch(() => null) : null;
+    if (url && world?.get<string>("postgres.engine") === "postgresql") targets.shop = { kind: "postgres", connection: url, maxAge: "26h" };
+    return { config: { targets }, async stop() {} };
+  },
+  async setup({ config, log, database, dataDir, demo, world }) {
     if (!database) throw new Error("plugins.backups: needs the portal's store for its catalog (setup without a database)");
     const catalog = new Catalog(database.db);
     const dir = path.resolve(config.storage.dir ?? path.join(dataDir, "backups"));
@@ -164,6 +172,16 @@ export default definePlugin<BackupsConfig>({
         },
       }),
     );
+
+    if (demo && world) {
+      const sources: Record<string, Source> = {};
+      for (const name of Object.keys(config.targets)) {
+        const s = await sourceOf(config.targets[name]!, database);
+        if (!("unavailable" in s)) sources[name] = s;
+      }
+      void seedDemoBackups({ catalog, dir, sources, log, live });
+    }
+    if (demo && !config.targets.shop) probes.push(probe({ id: "shop-unavailable", title: "shop: not backed up in this demo", async read() { return { value: null, status: "unknown", summary: "The demo shop runs on embedded PGlite here (no PostgreSQL server binaries found); Debian's pg_dump 15 refuses its server version, so the shop is not a backup target. Install postgresql to see it." }; } }));
 
     return {
       probes,

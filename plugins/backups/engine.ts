@@ -180,6 +180,7 @@ export async function takeBackup(o: BackupOptions): Promise<CatalogRow> {
       tools.pg_dump = await toolVersion("pg_dump");
       // Counts and dump share one snapshot: the counts are exactly what the dump holds.
       const client = new pg.Client(pgConfig(o.source.url));
+      client.on("error", () => {}); // a dropped connection surfaces on the next query
       await client.connect();
       try {
         await client.query("begin isolation level repeatable read read only");
@@ -299,6 +300,7 @@ export async function verifyBackup(row: CatalogRow, o: { source: Source; catalog
     if (o.source.kind !== "postgres") throw new Error("a pg_dump backup needs a PostgreSQL server to restore into");
     const scratch = `backups_verify_${crypto.randomBytes(6).toString("hex")}`;
     const admin = new pg.Client(pgConfig(o.source.url));
+    admin.on("error", () => {}); // a dropped connection surfaces on the next query
     await admin.connect();
     try {
       await admin.query(`create database ${quoteIdent(scratch)}`);
@@ -311,6 +313,7 @@ export async function verifyBackup(row: CatalogRow, o: { source: Source; catalog
         }
         rtoMs = Math.round(performance.now() - t0);
         const c = new pg.Client({ connectionString: scratchUrl });
+        c.on("error", () => {}); // a dropped connection surfaces on the next query
         await c.connect();
         try {
           restored = await pgCounts(c);

@@ -173,19 +173,23 @@ export default definePlugin<BackupsConfig>({
       }),
     );
 
+    let seeding: Promise<void> = Promise.resolve();
     if (demo && world) {
       const sources: Record<string, Source> = {};
       for (const name of Object.keys(config.targets)) {
         const s = await sourceOf(config.targets[name]!, database);
         if (!("unavailable" in s)) sources[name] = s;
       }
-      void seedDemoBackups({ catalog, dir, sources, log, live });
+      seeding = seedDemoBackups({ catalog, dir, sources, log, live });
     }
     if (demo && !config.targets.shop) probes.push(probe({ id: "shop-unavailable", title: "shop: not backed up in this demo", async read() { return { value: null, status: "unknown", summary: "The demo shop runs on embedded PGlite here (no PostgreSQL server binaries found); Debian's pg_dump 15 refuses its server version, so the shop is not a backup target. Install postgresql to see it." }; } }));
 
     return {
       probes,
       provides: { backups: service },
+      async stop() {
+        await seeding.catch(() => {});
+      },
       actions: [
         action({
           id: "backup-now",

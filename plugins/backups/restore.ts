@@ -25,6 +25,7 @@ function resolveTables(row: CatalogRow, tables: string[] | undefined): string[] 
 
 async function liveCounts(url: string, tables: string[]): Promise<Record<string, number | null>> {
   const c = new pg.Client(pgConfig(url));
+  c.on("error", () => {}); // a dropped connection surfaces on the next query
   await c.connect();
   try {
     const out: Record<string, number | null> = {};

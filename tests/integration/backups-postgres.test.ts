@@ -186,3 +186,25 @@ describe("backups of a PostgreSQL target", () => {
     expect(left.rows).toEqual([]);
   }, 60_000);
 });
+
+describe("prune (GFS) through the pipeline", () => {
+  it("the preview lists every backup with keep/delete and why; the run deletes exactly those files", async () => {
+    const before = (await service.catalog.list("shop")).filter((r) => r.status === "good");
+    expect(before.length).toBeGreaterThan(2);
+    const preview = await previewAction(portal, admin, "backups.prune", { input: { target: "shop" } });
+    expect(preview.status).toBe(200);
+    const p = preview.body.preview as { summary: string; count: number; rows: { backup: string; decision: string; why: string }[]; precondition?: string };
+    // All taken today: the newest is today's daily (and this week's, this month's); the rest go.
+    expect(p.count).toBe(before.length - 1);
+    expect(p.rows[0]).toMatchObject({ backup: before[0]!.id, decision: "keep", why: expect.stringMatching(/^daily \d{4}-\d\d-\d\d, weekly \d{4}-W\d\d, monthly \d{4}-\d\d$/) });
+    expect(p.rows.slice(1).every((r) => r.decision === "delete" && /not the newest backup/.test(r.why))).toBe(true);
+    const req = await submitAction(portal, admin, "backups.prune", { input: { target: "shop" }, confirm: "shop", idempotencyKey: "prune-shop-0001", precondition: p.precondition });
+    expect(req.body.error).toBeUndefined();
+    const run = await settle(String(req.body.runId));
+    expect(run.status).toBe("succeeded");
+    const after = await service.catalog.list("shop");
+    expect(after.filter((r) => r.status === "good").map((r) => r.id)).toEqual([before[0]!.id]);
+    for (const gone of before.slice(1)) expect(fs.existsSync(gone.file!)).toBe(false);
+    expect(fs.existsSync(before[0]!.file!)).toBe(true);
+  }, 60_000);
+});

@@ -27,6 +27,20 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/**
+ * A URL for pg_dump/pg_restore/psql without its password (argv is visible to every local user in
+ * `ps`): the password travels in the child's PGPASSWORD instead.
+ */
+export function libpq(url: string): { dsn: string; env: NodeJS.ProcessEnv } {
+  const u = new URL(pgConfig(url).connectionString!);
+  const env = { ...process.env };
+  if (u.password) {
+    env.PGPASSWORD = decodeURIComponent(u.password);
+    u.password = "";
+  }
+  return { dsn: u.toString(), env };
+}
+
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** What a backup reads from: a PostgreSQL URL or an SQLite file. */
@@ -114,9 +128,9 @@ async function pgSchemaVersion(client: pg.Client): Promise<string | null> {
   return `server ${v.rows[0]!.v}${migration ? `; migration ${migration}` : ""}`;
 }
 
-function runTool(bin: string, args: string[], opts: { stdoutTo?: fs.WriteStream; hash?: crypto.Hash; signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<void> {
+function runTool(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; stdoutTo?: fs.WriteStream; hash?: crypto.Hash; signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", opts.stdoutTo ? "pipe" : "ignore", "pipe"], signal: opts.signal });
+    const child = spawn(bin, args, { stdio: ["ignore", opts.stdoutTo ? "pipe" : "ignore", "pipe"], signal: opts.signal, env: opts.env });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => {
       if (stderr.length < 4000) stderr += d.toString();
@@ -189,7 +203,9 @@ export async function takeBackup(o: BackupOptions): Promise<CatalogRow> {
         schemaVersion = await pgSchemaVersion(client);
         o.run?.log(`dumping ${Object.keys(counts).length} tables (${Object.values(counts).reduce((a, b) => a + b, 0)} rows) with pg_dump -Fc`);
         let lastLogged = 0;
-        await runTool("pg_dump", ["-Fc", "--snapshot", snap, "-d", pgConfig(o.source.url).connectionString!], {
+        const { dsn, env } = libpq(o.source.url);
+        await runTool("pg_dump", ["-Fc", "--snapshot", snap, "-d", dsn], {
+          env,
           stdoutTo: fs.createWriteStream(temp, { flags: "wx" }),
           hash,
           signal: o.signal,
@@ -307,7 +323,8 @@ export async function verifyBackup(row: CatalogRow, o: { source: Source; catalog
       const scratchUrl = withDatabase(o.source.url, scratch);
       try {
         try {
-          await runTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "-d", scratchUrl, row.file], { signal: o.signal });
+          const { dsn, env } = libpq(scratchUrl);
+          await runTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "-d", dsn, row.file], { signal: o.signal, env });
         } catch (e) {
           return await done({ status: "failed", detail: `restore into a scratch database failed: ${(e as Error).message}`, rtoMs: null, mismatches: [] });
         }

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import pg from "pg";
 import { ActionInputError, type ActionPreview } from "../plugin-api";
 import type { CatalogRow } from "./catalog";
-import { compareCounts, pgConfig, type Source } from "./engine";
+import { compareCounts, libpq, pgConfig, type Source } from "./engine";
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -59,10 +59,10 @@ export async function previewRestore(row: CatalogRow, source: Source, tables: st
   };
 }
 
-function pipeRun(first: { bin: string; args: string[] }, second: { bin: string; args: string[]; prefix: string }, signal?: AbortSignal): Promise<void> {
+function pipeRun(first: { bin: string; args: string[] }, second: { bin: string; args: string[]; prefix: string }, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const a = spawn(first.bin, first.args, { stdio: ["ignore", "pipe", "pipe"], signal });
-    const b = spawn(second.bin, second.args, { stdio: ["pipe", "ignore", "pipe"], signal });
+    const b = spawn(second.bin, second.args, { stdio: ["pipe", "ignore", "pipe"], signal, env });
     let errA = "";
     let errB = "";
     a.stderr!.on("data", (d) => (errA += d));
@@ -84,11 +84,11 @@ function pipeRun(first: { bin: string; args: string[] }, second: { bin: string; 
 export async function restoreBackup(row: CatalogRow, source: Source, tables: string[] | undefined, ctx: { log(m: string): void; signal?: AbortSignal }): Promise<{ summary: string; rows: Record<string, unknown>[] }> {
   if (source.kind !== "postgres" || row.manifest?.format !== "pg_dump-custom") throw new ActionInputError("restore is built for PostgreSQL targets only", { target: ["not a PostgreSQL target"] });
   const chosen = resolveTables(row, tables);
-  const url = pgConfig(source.url).connectionString!;
+  const { dsn: url, env } = libpq(source.url);
   if (!tables) {
     ctx.log(`restoring the whole database from ${row.id} (pg_restore --clean, one transaction)`);
     await new Promise<void>((resolve, reject) => {
-      const p = spawn("pg_restore", ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "-d", url, row.file!], { stdio: ["ignore", "ignore", "pipe"], signal: ctx.signal });
+      const p = spawn("pg_restore", ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", "-d", url, row.file!], { stdio: ["ignore", "ignore", "pipe"], signal: ctx.signal, env });
       let err = "";
       p.stderr!.on("data", (d) => (err += d));
       p.on("error", reject);
@@ -102,7 +102,7 @@ export async function restoreBackup(row: CatalogRow, source: Source, tables: str
       args.push("-n", s!, "-t", rest.join("."));
     }
     const truncate = `TRUNCATE ${chosen.map((t) => t.split(".").map(quoteIdent).join(".")).join(", ")};\n`;
-    await pipeRun({ bin: "pg_restore", args: [...args, row.file!] }, { bin: "psql", args: ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", url], prefix: truncate }, ctx.signal);
+    await pipeRun({ bin: "pg_restore", args: [...args, row.file!] }, { bin: "psql", args: ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", url], prefix: truncate }, env, ctx.signal);
   }
   const after = await liveCounts(source.url, chosen);
   const expected = Object.fromEntries(chosen.map((t) => [t, row.manifest!.counts[t]!]));

@@ -1,12 +1,296 @@
-import { definePlugin } from "../plugin-api";
-import { BackupsConfigSchema } from "./config";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { sql } from "kysely";
+import { z } from "zod";
+import { ActionInputError, action, definePlugin, parseDuration, probe, type Logger, type PluginDatabase, type ProbeDefinition } from "../plugin-api";
+import { Catalog, migrations, type CatalogRow } from "./catalog";
+import { BackupsConfigSchema, type BackupsConfig, type BackupTarget } from "./config";
+import { formatBytes, removeLeftovers, takeBackup, verifyBackup, type Source } from "./engine";
+import { seedDemoBackups } from "./demo";
+import { applyRetention } from "./retention";
+import { previewRestore, restoreBackup } from "./restore";
 
-export default definePlugin({
+export { migrations };
+
+const ageText = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} d`);
+
+/** Where a target's data lives; null + reason when the plugin cannot reach it in this setup. */
+async function sourceOf(target: BackupTarget, database: PluginDatabase | undefined): Promise<Source | { unavailable: string }> {
+  if (target.kind === "postgres") return { kind: "postgres", url: target.connection };
+  if (!database) return { unavailable: "the portal's store is not available to the plugin" };
+  if (database.dialect === "postgres") {
+    if (!target.connection) return { unavailable: "the portal runs on PostgreSQL: set plugins.backups.targets.<name>.connection to its URL so pg_dump can read it" };
+    return { kind: "postgres", url: target.connection };
+  }
+  const rows = await sql<{ name: string; file: string }>`pragma database_list`.execute(database.db);
+  const main = rows.rows.find((r) => r.name === "main");
+  if (!main?.file) return { unavailable: "the portal's SQLite store is in memory: nothing on disk to back up" };
+  return { kind: "sqlite", file: main.file };
+}
+
+export interface BackupsService {
+  catalog: Catalog;
+  backupNow(target: string, run?: { log(m: string): void; progress?(d: number, t?: number): void }, signal?: AbortSignal): Promise<CatalogRow>;
+  verify(target: string, backupId?: string, run?: { log(m: string): void }, signal?: AbortSignal): Promise<Awaited<ReturnType<typeof verifyBackup>> & { backupId: string }>;
+}
+
+export default definePlugin<BackupsConfig>({
   id: "backups",
   title: "Backups",
-  description: "Backup freshness, retention and guarded restore.",
+  description: "Backups proven restorable: catalog with manifests, verification by a real restore, GFS retention and guarded restore.",
   config: BackupsConfigSchema,
-  setup() {
-    return { probes: [], actions: [] };
+  provides: ["backups"],
+  migrations,
+  async demo({ world }) {
+    const targets: Record<string, unknown> = { portal: { kind: "portal", maxAge: "26h" } };
+    // The shop's Postgres is a target when it is a real server: Debian's pg_dump 15 refuses PGlite.
+    const url = world ? await world.waitFor<string>("postgres.url", 120_000).catch(() => null) : null;
+    if (url && world?.get<string>("postgres.engine") === "postgresql") targets.shop = { kind: "postgres", connection: url, maxAge: "26h" };
+    return { config: { targets }, async stop() {} };
+  },
+  async setup({ config, log, database, dataDir, demo, world }) {
+    if (!database) throw new Error("plugins.backups: needs the portal's store for its catalog (setup without a database)");
+    const catalog = new Catalog(database.db);
+    const dir = path.resolve(config.storage.dir ?? path.join(dataDir, "backups"));
+    fs.mkdirSync(dir, { recursive: true });
+    const live = new Set<string>();
+    const now = () => Date.now();
+
+    /** Rows a killed process left `running`: marked failed and their files removed. */
+    async function recover() {
+      for (const row of await catalog.interrupted(live, now())) {
+        removeLeftovers(row);
+        log.warn({ backup: row.id, target: row.target }, "backups: an interrupted backup was marked failed and its partial files removed");
+      }
+    }
+    await recover();
+
+    const targetOf = (name: string) => {
+      const t = config.targets[name];
+      if (!t) throw new ActionInputError(`unknown backup target "${name}"`, { target: [`not one of: ${Object.keys(config.targets).join(", ") || "(none configured)"}`] });
+      return t;
+    };
+    const sourceFor = async (name: string) => {
+      const s = await sourceOf(targetOf(name), database);
+      if ("unavailable" in s) throw new Error(`target ${name}: ${s.unavailable}`);
+      return s;
+    };
+
+    const service: BackupsService = {
+      catalog,
+      async backupNow(target, run, signal) {
+        const source = await sourceFor(target);
+        await recover();
+        const id = `${target}-${new Date(now()).toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${crypto.randomBytes(3).toString("hex")}`;
+        live.add(id);
+        try {
+          return await takeBackup({ id, target, source, dir, catalog, now, run, signal });
+        } finally {
+          live.delete(id);
+        }
+      },
+      async verify(target, backupId, run, signal) {
+        const source = await sourceFor(target);
+        const rows = await catalog.list(target);
+        const row = backupId ? rows.find((r) => r.id === backupId) : rows.find((r) => r.status === "good");
+        if (!row) throw new ActionInputError(backupId ? `no backup "${backupId}" for target ${target}` : `target ${target} has no finished backup to verify`, { backupId: ["not in the catalog"] });
+        return { ...(await verifyBackup(row, { source, catalog, now, run, signal })), backupId: row.id };
+      },
+    };
+
+    const targetInput = z.object({ target: z.string().min(1) }).strict();
+    const probes: ProbeDefinition[] = [];
+    for (const [name, target] of Object.entries(config.targets)) {
+      const maxAge = parseDuration(target.maxAge);
+      probes.push(
+        probe({
+          id: `${name}-last-restorable`,
+          title: `${name}: last proven restorable`,
+          description: "Age of the newest backup whose verification restored it and matched its manifest.",
+          unit: "h",
+          thresholds: { warn: `> ${(maxAge / 3_600_000).toFixed(0)}`, critical: `> ${((2 * maxAge) / 3_600_000).toFixed(0)}` },
+          async read(ctx) {
+            const rows = await catalog.list(name);
+            const proven = rows.find((r) => r.status === "good" && r.verifyStatus === "passed");
+            const failedLatest = rows.find((r) => r.status === "good" && r.verifyStatus);
+            if (!proven) return { value: null, status: "critical", summary: rows.length ? "no backup of this target has been proven restorable" : "no backups yet" };
+            const age = ctx.now().getTime() - (proven.endedAt ?? proven.startedAt);
+            const note = failedLatest && failedLatest.verifyStatus === "failed" ? `; latest verification FAILED (${failedLatest.id}: ${failedLatest.verifyDetail})` : "";
+            return {
+              value: Math.round((age / 3_600_000) * 10) / 10,
+              summary: `${proven.id} restored in ${((proven.rtoMs ?? 0) / 1000).toFixed(1)} s, taken ${ageText(age)} ago${note}`,
+              ...(note ? { status: "critical" as const } : {}),
+            };
+          },
+        }),
+        probe({
+          id: `${name}-last-good-age`,
+          title: `${name}: age of the last good backup`,
+          unit: "h",
+          thresholds: { warn: `> ${(maxAge / 3_600_000).toFixed(0)}`, critical: `> ${((2 * maxAge) / 3_600_000).toFixed(0)}` },
+          async read(ctx) {
+            const good = (await catalog.list(name)).find((r) => r.status === "good");
+            if (!good) return { value: null, status: "critical", summary: "no good backup" };
+            const age = ctx.now().getTime() - (good.endedAt ?? good.startedAt);
+            return { value: Math.round((age / 3_600_000) * 10) / 10, summary: `last good backup ${good.id}, ${ageText(age)} old, ${formatBytes(good.size ?? 0)}` };
+          },
+        }),
+      );
+    }
+    probes.push(
+      probe({
+        id: "storage-used",
+        title: "Backup storage used",
+        unit: "MB",
+        async read() {
+          const rows = (await catalog.list()).filter((r) => r.status === "good");
+          const bytes = rows.reduce((n, r) => n + (r.size ?? 0), 0);
+          return { value: Math.round((bytes / 1048576) * 10) / 10, summary: `${rows.length} good backups, ${formatBytes(bytes)} in ${dir}` };
+        },
+      }),
+      probe({
+        id: "catalog",
+        title: "Backups per target",
+        async read(ctx) {
+          const rows = (await catalog.list()).filter((r) => r.status !== "pruned").slice(0, 100);
+          const bad = rows.filter((r) => r.status === "failed" || r.verifyStatus === "failed").length;
+          return {
+            value: bad,
+            status: bad ? "warn" : "ok",
+            summary: `${rows.length} backups listed; ${bad} failed or failed verification`,
+            rows: rows.map((r) => ({
+              target: r.target,
+              backup: r.id,
+              status: r.status,
+              size: r.size === null ? "" : formatBytes(r.size),
+              age: ageText(ctx.now().getTime() - (r.endedAt ?? r.startedAt)),
+              verification: r.verifyStatus ? `${r.verifyStatus}: ${r.verifyDetail}` : "not verified",
+              "time to restore": r.rtoMs === null ? "" : `${(r.rtoMs / 1000).toFixed(1)} s`,
+            })),
+          };
+        },
+      }),
+    );
+
+    let seeding: Promise<void> = Promise.resolve();
+    if (demo && world) {
+      const sources: Record<string, Source> = {};
+      for (const name of Object.keys(config.targets)) {
+        const s = await sourceOf(config.targets[name]!, database);
+        if (!("unavailable" in s)) sources[name] = s;
+      }
+      seeding = seedDemoBackups({ catalog, dir, sources, log, live });
+    }
+    if (demo && !config.targets.shop) probes.push(probe({ id: "shop-unavailable", title: "shop: not backed up in this demo", async read() { return { value: null, status: "unknown", summary: "The demo shop runs on embedded PGlite here (no PostgreSQL server binaries found); Debian's pg_dump 15 refuses its server version, so the shop is not a backup target. Install postgresql to see it." }; } }));
+
+    return {
+      probes,
+      provides: { backups: service },
+      async stop() {
+        await seeding.catch(() => {});
+      },
+      actions: [
+        action({
+          id: "backup-now",
+          title: "Back up now",
+          description: "Takes a backup of one target now (pg_dump -Fc or SQLite's online backup), with a manifest.",
+          input: targetInput,
+          risk: "low",
+          target: (i) => i.target,
+          cancellable: true,
+          timeout: "2h",
+          async preview(i) {
+            targetOf(i.target);
+            return { summary: `Take a new backup of ${i.target} into ${dir}` };
+          },
+          async run(i, ctx) {
+            const row = await service.backupNow(i.target, ctx, ctx.signal);
+            return { summary: `backup ${row.id}: ${formatBytes(row.size ?? 0)}, ${Object.keys(row.manifest?.counts ?? {}).length} tables`, data: { id: row.id, size: row.size, sha256: row.sha256 } };
+          },
+        }),
+        action({
+          id: "verify",
+          title: "Verify a backup",
+          description: "Checksum, a real restore into a scratch place, and counts against the manifest; records the time to restore.",
+          input: z.object({ target: z.string().min(1), backupId: z.string().min(1).optional() }).strict(),
+          risk: "low",
+          target: (i) => i.target,
+          timeout: "2h",
+          async preview(i) {
+            targetOf(i.target);
+            return { summary: `Restore ${i.backupId ?? `the newest good backup of ${i.target}`} into a scratch place and compare counts` };
+          },
+          async run(i, ctx) {
+            const r = await service.verify(i.target, i.backupId, ctx, ctx.signal);
+            if (r.status === "failed") throw new Error(`verification of ${r.backupId} failed: ${r.detail}`);
+            return { summary: `${r.backupId}: ${r.detail}`, data: r };
+          },
+        }),
+        action({
+          id: "prune",
+          title: "Prune old backups",
+          description: "GFS retention: keeps the newest backup of each kept day, week and month; deletes the rest.",
+          input: targetInput,
+          risk: "high",
+          target: (i) => i.target,
+          async preview(i) {
+            const t = targetOf(i.target);
+            const d = applyRetention((await catalog.list(i.target)).filter((r) => r.status === "good"), (r) => r.endedAt ?? r.startedAt, t.retention);
+            const gone = d.filter((x) => !x.keep);
+            return {
+              summary: `${gone.length} backup(s) of ${i.target} would be deleted; ${d.length - gone.length} kept (${t.retention.daily} daily, ${t.retention.weekly} weekly, ${t.retention.monthly} monthly)`,
+              count: gone.length,
+              rows: d.map((x) => ({ backup: x.backup.id, taken: new Date(x.backup.endedAt ?? x.backup.startedAt).toISOString(), decision: x.keep ? "keep" : "delete", why: x.reasons.join(", ") })),
+              precondition: gone.map((x) => x.backup.id).join(","),
+            };
+          },
+          async run(i, ctx) {
+            const t = targetOf(i.target);
+            const d = applyRetention((await catalog.list(i.target)).filter((r) => r.status === "good"), (r) => r.endedAt ?? r.startedAt, t.retention);
+            const gone = d.filter((x) => !x.keep);
+            if (i.precondition !== undefined && i.precondition !== gone.map((x) => x.backup.id).join(",")) throw new Error("the catalog changed since the preview: preview again");
+            for (const x of gone) {
+              removeLeftovers(x.backup);
+              await catalog.pruned(x.backup.id);
+              ctx.log(`deleted ${x.backup.id}`);
+            }
+            return { summary: `deleted ${gone.length} backup(s) of ${i.target}` };
+          },
+        }),
+        action({
+          id: "restore",
+          title: "Restore a backup",
+          description: "Overwrites the target's data with a backup (all tables or some); takes a safety backup first and checks counts after.",
+          input: z.object({ target: z.string().min(1), backupId: z.string().min(1), tables: z.array(z.string().min(1)).min(1).optional() }).strict(),
+          risk: "critical",
+          target: (i) => i.target,
+          timeout: "2h",
+          async preview(i) {
+            const source = await sourceFor(i.target);
+            const row = await catalog.get(i.backupId);
+            if (!row || row.target !== i.target || row.status !== "good") throw new ActionInputError(`no good backup "${i.backupId}" for target ${i.target}`, { backupId: ["not a good backup of this target"] });
+            return previewRestore(row, source, i.tables);
+          },
+          async run(i, ctx) {
+            const source = await sourceFor(i.target);
+            const row = await catalog.get(i.backupId);
+            if (!row || row.target !== i.target || row.status !== "good") throw new ActionInputError(`no good backup "${i.backupId}" for target ${i.target}`, { backupId: ["not a good backup of this target"] });
+            let safety: CatalogRow;
+            try {
+              ctx.log("taking a safety backup of the current state first");
+              safety = await service.backupNow(i.target, ctx, ctx.signal);
+            } catch (e) {
+              throw new Error(`refused: the safety backup failed, nothing was restored (${(e as Error).message})`);
+            }
+            ctx.log(`safety backup ${safety.id} (${formatBytes(safety.size ?? 0)})`);
+            const r = await restoreBackup(row, source, i.tables, ctx);
+            return { summary: `${r.summary}; safety backup ${safety.id}`, rows: r.rows, data: { safetyBackupId: safety.id } };
+          },
+        }),
+      ],
+    };
   },
 });
+
+export type { Logger };

@@ -1,0 +1,50 @@
+// Demo mode: the shop's private PostgreSQL and the portal's own store as targets, with real backups
+// seeded on first start — a healthy target (portal: backed up and verified now), and a stale target
+// (shop: its newest backup is two days old, yesterday's is missing) whose older backup has one
+// corrupted byte, so its verification fails.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import type { Logger } from "../plugin-api";
+import type { Catalog } from "./catalog";
+import { takeBackup, verifyBackup, type Source } from "./engine";
+
+const HOUR = 3_600_000;
+
+export async function seedDemoBackups(o: { catalog: Catalog; dir: string; sources: Record<string, Source>; log: Logger; live: Set<string> }) {
+  const { catalog, dir, log } = o;
+  const existing = await catalog.list();
+  const seedOne = async (target: string, ageH: number, corrupt = false) => {
+    const source = o.sources[target]!;
+    const takenAt = Date.now() - ageH * HOUR;
+    const id = `${target}-demo-${new Date(takenAt).toISOString().slice(0, 10).replace(/-/g, "")}-${crypto.randomBytes(3).toString("hex")}`;
+    // The backup is real; only its clock is set back, as if it had been taken then.
+    o.live.add(id); // not taken for an interrupted backup while it runs
+    let row;
+    try {
+      row = await takeBackup({ id, target, source, dir, catalog, now: () => takenAt + (Date.now() - startedReal) });
+    } finally {
+      o.live.delete(id);
+    }
+    if (corrupt) {
+      const fd = fs.openSync(row.file!, "r+");
+      const at = Math.floor((row.size ?? 2) / 2);
+      const b = Buffer.alloc(1);
+      fs.readSync(fd, b, 0, 1, at);
+      b[0] = b[0]! ^ 0xff;
+      fs.writeSync(fd, b, 0, 1, at);
+      fs.closeSync(fd);
+    }
+    await verifyBackup(row, { source, catalog });
+    return row;
+  };
+  const startedReal = Date.now();
+  try {
+    if (o.sources.portal && !existing.some((r) => r.target === "portal")) await seedOne("portal", 0.2);
+    if (o.sources.shop && !existing.some((r) => r.target === "shop")) {
+      await seedOne("shop", 72, true); // three days ago: one byte corrupted → fails verification
+      await seedOne("shop", 50); // two days ago and nothing since: stale
+    }
+  } catch (e) {
+    log.warn({ err: String(e).slice(0, 400) }, "backups demo: could not seed the demo backups");
+  }
+}

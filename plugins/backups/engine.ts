@@ -1,0 +1,389 @@
+// Backups and verification: pg_dump -Fc / pg_restore for PostgreSQL, better-sqlite3's online
+// backup API for the portal's SQLite store. Dumps are streamed to a temporary name, hashed on the
+// way, fsynced, then renamed; the catalog row turns `good` only after that.
+import { execFile, spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import SQLite from "better-sqlite3";
+import pg from "pg";
+import type { Catalog, CatalogRow, Manifest } from "./catalog";
+
+const execFileP = promisify(execFile);
+
+/** A postgres URL without a user name means the OS user (like psql), even when $USER is unset. */
+export function pgConfig(url: string): pg.ClientConfig {
+  const u = new URL(url);
+  if (!u.username) u.username = encodeURIComponent(process.env.PGUSER ?? process.env.USER ?? os.userInfo().username);
+  return { connectionString: u.toString() };
+}
+
+/** The same server, another database (for scratch restores). */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(pgConfig(url).connectionString!);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/**
+ * A URL for pg_dump/pg_restore/psql without its password (argv is visible to every local user in
+ * `ps`): the password travels in the child's PGPASSWORD instead.
+ */
+export function libpq(url: string): { dsn: string; env: NodeJS.ProcessEnv } {
+  const u = new URL(pgConfig(url).connectionString!);
+  const env = { ...process.env };
+  if (u.password) {
+    env.PGPASSWORD = decodeURIComponent(u.password);
+    u.password = "";
+  }
+  return { dsn: u.toString(), env };
+}
+
+const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** What a backup reads from: a PostgreSQL URL or an SQLite file. */
+export type Source = { kind: "postgres"; url: string } | { kind: "sqlite"; file: string };
+
+export interface RunLog {
+  log(message: string): void;
+  progress?(done: number, total?: number): void;
+}
+
+const toolVersions = new Map<string, string>();
+async function toolVersion(bin: string): Promise<string> {
+  if (!toolVersions.has(bin)) {
+    const { stdout } = await execFileP(bin, ["--version"]);
+    toolVersions.set(bin, stdout.trim());
+  }
+  return toolVersions.get(bin)!;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash("sha256");
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+function fsyncFile(file: string) {
+  const fd = fs.openSync(file, "r+");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+function fsyncDir(dir: string) {
+  try {
+    const fd = fs.openSync(dir, "r");
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    /* some filesystems refuse fsync on directories */
+  }
+}
+
+/** Exact row counts per user table (schema-qualified) through a pg client. */
+async function pgCounts(client: pg.Client): Promise<Record<string, number>> {
+  const tables = await client.query<{ s: string; t: string }>(
+    "select schemaname as s, tablename as t from pg_tables where schemaname not in ('pg_catalog','information_schema') and schemaname not like 'pg_temp%' order by 1, 2",
+  );
+  const out: Record<string, number> = {};
+  for (const { s, t } of tables.rows) {
+    const r = await client.query<{ n: string }>(`select count(*) as n from ${quoteIdent(s)}.${quoteIdent(t)}`);
+    out[`${s}.${t}`] = Number(r.rows[0]!.n);
+  }
+  return out;
+}
+
+function sqliteCounts(db: SQLite.Database): Record<string, number> {
+  const tables = db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[];
+  const out: Record<string, number> = {};
+  for (const { name } of tables) out[name] = Number((db.prepare(`select count(*) as n from ${quoteIdent(name)}`).get() as { n: number }).n);
+  return out;
+}
+
+/** Latest applied migration in a store that uses Kysely's migrator, else null. */
+function sqliteSchemaVersion(db: SQLite.Database): string | null {
+  try {
+    const r = db.prepare("select name from kysely_migration order by name desc limit 1").get() as { name: string } | undefined;
+    return r?.name ?? null;
+  } catch {
+    return null;
+  }
+}
+async function pgSchemaVersion(client: pg.Client): Promise<string | null> {
+  const v = await client.query<{ v: string }>("select current_setting('server_version') as v");
+  let migration: string | null = null;
+  // Never let a query fail here: it would abort the transaction that holds the dump's snapshot.
+  const has = await client.query<{ t: string | null }>("select to_regclass('kysely_migration')::text as t");
+  if (has.rows[0]?.t) {
+    const r = await client.query<{ name: string }>("select name from kysely_migration order by name desc limit 1");
+    migration = r.rows[0]?.name ?? null;
+  }
+  return `server ${v.rows[0]!.v}${migration ? `; migration ${migration}` : ""}`;
+}
+
+function runTool(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; stdoutTo?: fs.WriteStream; hash?: crypto.Hash; signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ["ignore", opts.stdoutTo ? "pipe" : "ignore", "pipe"], signal: opts.signal, env: opts.env });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      if (stderr.length < 4000) stderr += d.toString();
+    });
+    let written = 0;
+    let streamDone: Promise<void> = Promise.resolve();
+    if (opts.stdoutTo) {
+      const out = opts.stdoutTo;
+      child.stdout!.on("data", (d: Buffer) => {
+        opts.hash?.update(d);
+        written += d.length;
+        opts.onBytes?.(written);
+        if (!out.write(d)) {
+          child.stdout!.pause();
+          out.once("drain", () => child.stdout!.resume());
+        }
+      });
+      streamDone = new Promise((res, rej) => {
+        child.stdout!.on("end", () => out.end());
+        out.on("finish", () => res());
+        out.on("error", rej);
+      });
+    }
+    child.on("error", reject);
+    child.on("close", (code, sig) => {
+      streamDone.then(
+        () => (code === 0 ? resolve() : reject(new Error(`${path.basename(bin)} failed (${sig ?? `exit ${code}`}): ${stderr.trim().split("\n").slice(-3).join(" ") || "no message"}`))),
+        reject,
+      );
+    });
+  });
+}
+
+export interface BackupOptions {
+  id: string;
+  target: string;
+  source: Source;
+  dir: string;
+  catalog: Catalog;
+  now?: () => number;
+  run?: RunLog;
+  signal?: AbortSignal;
+}
+
+/** Takes one backup; the catalog row is `good` only when it returns. */
+export async function takeBackup(o: BackupOptions): Promise<CatalogRow> {
+  const now = o.now ?? Date.now;
+  const targetDir = path.join(o.dir, o.target);
+  fs.mkdirSync(targetDir, { recursive: true });
+  const ext = o.source.kind === "postgres" ? "dump" : "sqlite";
+  const final = path.join(targetDir, `${o.id}.${ext}`);
+  const temp = path.join(targetDir, `.tmp-${o.id}.${ext}`);
+  const startedAt = now();
+  await o.catalog.begin({ id: o.id, target: o.target, kind: o.source.kind, file: final, startedAt });
+  try {
+    let counts: Record<string, number>;
+    let schemaVersion: string | null;
+    const tools: Record<string, string> = { node: process.version };
+    const hash = crypto.createHash("sha256");
+    if (o.source.kind === "postgres") {
+      tools.pg_dump = await toolVersion("pg_dump");
+      // Counts and dump share one snapshot: the counts are exactly what the dump holds.
+      const client = new pg.Client(pgConfig(o.source.url));
+      client.on("error", () => {}); // a dropped connection surfaces on the next query
+      await client.connect();
+      try {
+        await client.query("begin isolation level repeatable read read only");
+        const snap = (await client.query<{ s: string }>("select pg_export_snapshot() as s")).rows[0]!.s;
+        counts = await pgCounts(client);
+        schemaVersion = await pgSchemaVersion(client);
+        o.run?.log(`dumping ${Object.keys(counts).length} tables (${Object.values(counts).reduce((a, b) => a + b, 0)} rows) with pg_dump -Fc`);
+        let lastLogged = 0;
+        const { dsn, env } = libpq(o.source.url);
+        await runTool("pg_dump", ["-Fc", "--snapshot", snap, "-d", dsn], {
+          env,
+          stdoutTo: fs.createWriteStream(temp, { flags: "wx" }),
+          hash,
+          signal: o.signal,
+          onBytes: (n) => {
+            if (n - lastLogged >= 16 * 1024 * 1024) {
+              lastLogged = n;
+              o.run?.log(`… ${(n / 1048576).toFixed(0)} MB written`);
+            }
+          },
+        });
+        await client.query("rollback");
+      } finally {
+        await client.end().catch(() => {});
+      }
+    } else {
+      tools["better-sqlite3"] = "online backup API";
+      tools.sqlite = (new SQLite(":memory:").prepare("select sqlite_version() as v").get() as { v: string }).v;
+      const src = new SQLite(o.source.file, { readonly: true, fileMustExist: true });
+      try {
+        await src.backup(temp, {
+          progress: ({ totalPages, remainingPages }) => {
+            o.run?.progress?.(totalPages - remainingPages, totalPages);
+            return 256;
+          },
+        });
+      } finally {
+        src.close();
+      }
+      const copy = new SQLite(temp, { readonly: true });
+      try {
+        counts = sqliteCounts(copy);
+        schemaVersion = sqliteSchemaVersion(copy);
+      } finally {
+        copy.close();
+      }
+      for await (const chunk of fs.createReadStream(temp)) hash.update(chunk as Buffer);
+    }
+    fsyncFile(temp);
+    const size = fs.statSync(temp).size;
+    const endedAt = now();
+    const manifest: Manifest = {
+      id: o.id,
+      target: o.target,
+      kind: o.source.kind,
+      format: o.source.kind === "postgres" ? "pg_dump-custom" : "sqlite",
+      startedAt: new Date(startedAt).toISOString(),
+      endedAt: new Date(endedAt).toISOString(),
+      size,
+      sha256: hash.digest("hex"),
+      counts,
+      schemaVersion,
+      tools,
+    };
+    const manifestTemp = path.join(targetDir, `.tmp-${o.id}.manifest.json`);
+    fs.writeFileSync(manifestTemp, JSON.stringify(manifest, null, 2), { flag: "wx" });
+    fsyncFile(manifestTemp);
+    fs.renameSync(temp, final);
+    fs.renameSync(manifestTemp, path.join(targetDir, `${o.id}.manifest.json`));
+    fsyncDir(targetDir);
+    await o.catalog.good(o.id, manifest, endedAt);
+    o.run?.log(`backup ${o.id}: ${formatBytes(size)}, sha256 ${manifest.sha256.slice(0, 12)}…`);
+    return (await o.catalog.get(o.id))!;
+  } catch (e) {
+    for (const f of [temp, path.join(targetDir, `.tmp-${o.id}.manifest.json`), final]) fs.rmSync(f, { force: true });
+    await o.catalog.failed(o.id, e instanceof Error ? e.message : String(e), now()).catch(() => {});
+    throw e;
+  }
+}
+
+/** Removes what an interrupted backup left: its temporary files (and a final file never marked good). */
+export function removeLeftovers(row: CatalogRow) {
+  if (!row.file) return;
+  const dir = path.dirname(row.file);
+  const ext = path.extname(row.file);
+  for (const f of [path.join(dir, `.tmp-${row.id}${ext}`), path.join(dir, `.tmp-${row.id}.manifest.json`), row.file, path.join(dir, `${row.id}.manifest.json`)]) fs.rmSync(f, { force: true });
+}
+
+export interface VerifyResult {
+  status: "passed" | "failed";
+  detail: string;
+  rtoMs: number | null;
+  rpoMs: number;
+  mismatches: { table: string; manifest: number | null; restored: number | null }[];
+}
+
+/**
+ * Checksum, then a real restore into a scratch place (a scratch database on the same server,
+ * created and dropped; a temp SQLite file), then counts against the manifest.
+ */
+export async function verifyBackup(row: CatalogRow, o: { source: Source; catalog: Catalog; now?: () => number; run?: RunLog; signal?: AbortSignal }): Promise<VerifyResult> {
+  const now = o.now ?? Date.now;
+  const rpoMs = now() - (row.endedAt ?? row.startedAt);
+  const done = async (r: Omit<VerifyResult, "rpoMs">): Promise<VerifyResult> => {
+    await o.catalog.verified(row.id, { at: now(), status: r.status, detail: r.detail, rtoMs: r.rtoMs, rpoMs });
+    o.run?.log(`verify ${row.id}: ${r.status} — ${r.detail}`);
+    return { ...r, rpoMs };
+  };
+  if (row.status !== "good" || !row.manifest || !row.file) return done({ status: "failed", detail: `backup is ${row.status}, not a finished backup`, rtoMs: null, mismatches: [] });
+  if (!fs.existsSync(row.file)) return done({ status: "failed", detail: "backup file is missing", rtoMs: null, mismatches: [] });
+  const sum = await sha256File(row.file);
+  if (sum !== row.manifest.sha256) return done({ status: "failed", detail: `checksum mismatch: file ${sum.slice(0, 12)}…, manifest ${row.manifest.sha256.slice(0, 12)}…`, rtoMs: null, mismatches: [] });
+  o.run?.log("checksum matches the manifest; restoring into a scratch place");
+
+  let restored: Record<string, number>;
+  const t0 = performance.now();
+  let rtoMs: number;
+  if (row.manifest.format === "pg_dump-custom") {
+    if (o.source.kind !== "postgres") throw new Error("a pg_dump backup needs a PostgreSQL server to restore into");
+    const scratch = `backups_verify_${crypto.randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client(pgConfig(o.source.url));
+    admin.on("error", () => {}); // a dropped connection surfaces on the next query
+    await admin.connect();
+    try {
+      await admin.query(`create database ${quoteIdent(scratch)}`);
+      const scratchUrl = withDatabase(o.source.url, scratch);
+      try {
+        try {
+          const { dsn, env } = libpq(scratchUrl);
+          await runTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "-d", dsn, row.file], { signal: o.signal, env });
+        } catch (e) {
+          return await done({ status: "failed", detail: `restore into a scratch database failed: ${(e as Error).message}`, rtoMs: null, mismatches: [] });
+        }
+        rtoMs = Math.round(performance.now() - t0);
+        const c = new pg.Client({ connectionString: scratchUrl });
+        c.on("error", () => {}); // a dropped connection surfaces on the next query
+        await c.connect();
+        try {
+          restored = await pgCounts(c);
+        } finally {
+          await c.end();
+        }
+      } finally {
+        await admin.query(`drop database if exists ${quoteIdent(scratch)} with (force)`).catch(() => {});
+      }
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  } else {
+    const tmp = path.join(os.tmpdir(), `backups-verify-${crypto.randomBytes(6).toString("hex")}.sqlite`);
+    try {
+      fs.copyFileSync(row.file, tmp);
+      let db: SQLite.Database;
+      try {
+        db = new SQLite(tmp, { fileMustExist: true });
+        const check = db.prepare("pragma integrity_check").all() as { integrity_check: string }[];
+        if (check.length !== 1 || check[0]!.integrity_check !== "ok") {
+          db.close();
+          return await done({ status: "failed", detail: `integrity_check: ${check.map((c) => c.integrity_check).slice(0, 3).join("; ")}`, rtoMs: null, mismatches: [] });
+        }
+        restored = sqliteCounts(db);
+        db.close();
+      } catch (e) {
+        return await done({ status: "failed", detail: `the restored copy does not open: ${(e as Error).message}`, rtoMs: null, mismatches: [] });
+      }
+      rtoMs = Math.round(performance.now() - t0);
+    } finally {
+      for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true });
+    }
+  }
+  const mismatches = compareCounts(row.manifest.counts, restored);
+  if (mismatches.length) return done({ status: "failed", detail: `restored counts differ from the manifest in ${mismatches.length} table(s): ${mismatches.slice(0, 3).map((m) => `${m.table} ${m.restored ?? "missing"} vs ${m.manifest ?? "absent"}`).join(", ")}`, rtoMs, mismatches });
+  const total = Object.values(restored).reduce((a, b) => a + b, 0);
+  return done({ status: "passed", detail: `restored ${Object.keys(restored).length} tables, ${total} rows, counts match the manifest; restore took ${(rtoMs / 1000).toFixed(1)} s`, rtoMs, mismatches: [] });
+}
+
+export function compareCounts(manifest: Record<string, number>, restored: Record<string, number>) {
+  const out: { table: string; manifest: number | null; restored: number | null }[] = [];
+  for (const t of new Set([...Object.keys(manifest), ...Object.keys(restored)])) {
+    const a = manifest[t] ?? null;
+    const b = restored[t] ?? null;
+    if (a !== b) out.push({ table: t, manifest: a, restored: b });
+  }
+  return out;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1048576) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1073741824) return `${(n / 1048576).toFixed(1)} MB`;
+  return `${(n / 1073741824).toFixed(2)} GB`;
+}

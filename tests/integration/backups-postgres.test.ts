@@ -1,0 +1,210 @@
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import backups, { type BackupsService } from "../../plugins/backups";
+import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
+import { getRun } from "~/core/actions/runs.server";
+import type { User } from "~/core/auth.server";
+import { changeUserFromCli } from "~/core/users.server";
+import type { Portal } from "~/core/portal.server";
+import { freshDatabaseUrl, testPortal } from "../helpers/portal";
+
+// Backups on the real PostgreSQL (127.0.0.1:5432): a database of our own, dropped after.
+const user = (username: string): User => ({ id: `u_${username}`, username, displayName: null, roles: ["admin"], via: "session" });
+const admin = user("admin");
+const admin2 = user("admin2");
+
+let shop: Awaited<ReturnType<typeof freshDatabaseUrl>>;
+let shopUrl: string;
+let client: pg.Client;
+let portal: Portal;
+let cleanup: () => Promise<void>;
+let storage: string;
+let service: BackupsService;
+
+const snapshot = async () => ({
+  customers: (await client.query("select * from customers order by id")).rows,
+  orders: (await client.query("select * from orders order by id")).rows,
+});
+
+async function settle(runId: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const run = await getRun(portal, runId);
+    if (run && !["pending", "started", "awaiting_approval"].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  shop = await freshDatabaseUrl("postgres");
+  const u = new URL(shop.url);
+  if (!u.username) u.username = "postgres";
+  shopUrl = u.toString();
+  client = new pg.Client({ connectionString: shopUrl });
+  await client.connect();
+  await client.query(`
+    create table customers (id int primary key, email text not null, created_at timestamptz not null default now());
+    create table orders (id int primary key, customer_id int not null references customers(id), amount numeric(10,2) not null, note text);
+    insert into customers select g, 'c' || g || '@example.com' from generate_series(1, 200) g;
+    insert into orders select g, 1 + g % 200, (g * 1.25)::numeric(10,2), md5(g::text) from generate_series(1, 1000) g;
+  `);
+  storage = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-backups-"));
+  ({ portal, cleanup } = await testPortal({
+    dialect: "sqlite",
+    env: { SHOP_DB_URL: shopUrl },
+    plugins: [backups],
+    config: { app: { demo: false }, plugins: { backups: { targets: { shop: { kind: "postgres", connection: "${SHOP_DB_URL}" } }, storage: { dir: storage } } } },
+  }));
+  service = portal.registry.services.get<BackupsService>("backups")!;
+  for (const u of ["admin", "admin2"]) await changeUserFromCli(portal, { intent: "add", username: u, password: "a-long-test-password-1", roles: ["admin"] });
+}, 60_000);
+
+afterAll(async () => {
+  await cleanup?.();
+  await client?.end();
+  await shop?.drop();
+  fs.rmSync(storage, { recursive: true, force: true });
+});
+
+describe("backups of a PostgreSQL target", () => {
+  it("backs up, rows change and go, a restore approved by a second admin brings back the backup row for row", async () => {
+    const before = await snapshot();
+    const lines: string[] = [];
+    const backup = await service.backupNow("shop", { log: (m) => lines.push(m) });
+    expect(backup.status).toBe("good");
+    expect(backup.manifest!.counts).toEqual({ "public.customers": 200, "public.orders": 1000 });
+    expect(backup.manifest!.tools.pg_dump).toMatch(/pg_dump \(PostgreSQL\) 15/);
+    expect(backup.manifest!.schemaVersion).toMatch(/^server 15/);
+    expect(fs.readFileSync(backup.file!).subarray(0, 5).toString()).toBe("PGDMP");
+    expect(JSON.parse(fs.readFileSync(backup.file!.replace(/\.dump$/, ".manifest.json"), "utf8")).sha256).toBe(backup.sha256);
+    expect(lines.join("\n")).toMatch(/backup shop-.*KB, sha256/);
+
+    await client.query("update orders set amount = 0, note = 'changed' where id <= 300");
+    await client.query("delete from orders where id > 900");
+    await client.query("insert into customers values (999, 'new@example.com')");
+
+    const input = { target: "shop", backupId: backup.id };
+    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    expect(preview.status).toBe(200);
+    const p = preview.body.preview as { summary: string; rows: Record<string, unknown>[]; precondition?: string };
+    expect(p.summary).not.toMatch(/Partial restore/);
+    expect(p.rows).toEqual(expect.arrayContaining([expect.objectContaining({ table: "public.orders", "rows now": 900, "rows in backup": 1000 }), expect.objectContaining({ table: "public.customers", "rows now": 201, "rows in backup": 200 })]));
+    const req = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-shop-0001", precondition: p.precondition });
+    expect(req.body.error).toBeUndefined();
+    expect(req.status).toBe(202);
+    const runId = String(req.body.runId);
+    expect((await getRun(portal, runId))!.status).toBe("awaiting_approval");
+    const selfApprove = await decideApproval(portal, admin, runId, "approve");
+    expect(selfApprove.status).toBeGreaterThanOrEqual(400);
+    const approved = await decideApproval(portal, admin2, runId, "approve");
+    expect(approved.body.error).toBeUndefined();
+    const run = await settle(runId);
+    expect(run.status).toBe("succeeded");
+    expect(JSON.stringify(run.result)).toMatch(/counts match the backup; safety backup shop-/);
+
+    expect(await snapshot()).toEqual(before);
+    // The safety backup holds the state just before the restore.
+    const safety = (await service.catalog.list("shop")).find((r) => r.id !== backup.id && r.status === "good")!;
+    expect(safety.manifest!.counts).toEqual({ "public.customers": 201, "public.orders": 900 });
+  }, 120_000);
+
+  it("a partial restore of one table warns in the preview and leaves the other table alone", async () => {
+    const backup = await service.backupNow("shop");
+    await client.query("delete from orders where id > 500");
+    await client.query("update customers set email = 'kept@example.com' where id = 1");
+    const input = { target: "shop", backupId: backup.id, tables: ["orders"] };
+    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    expect(preview.status).toBe(200);
+    expect((preview.body.preview as { summary: string }).summary).toMatch(/^Partial restore: only the chosen tables/);
+    const req = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-shop-0002", precondition: (preview.body.preview as { precondition?: string }).precondition });
+    expect(req.status).toBe(202);
+    const ok = await decideApproval(portal, admin2, String(req.body.runId), "approve");
+    expect(ok.body.error).toBeUndefined();
+    expect((await settle(String(req.body.runId))).status).toBe("succeeded");
+    expect(Number((await client.query("select count(*) n from orders")).rows[0].n)).toBe(1000);
+    expect((await client.query("select email from customers where id = 1")).rows[0].email).toBe("kept@example.com");
+  }, 120_000);
+
+  it("an unknown table or target is a 400 naming it", async () => {
+    const backup = (await service.catalog.list("shop")).find((r) => r.status === "good")!;
+    const bad = await previewAction(portal, admin, "backups.restore", { input: { target: "shop", backupId: backup.id, tables: ["nope"] } });
+    expect(bad.body).toMatchObject({ previewInvalid: true, fieldErrors: { tables: [expect.stringMatching(/"nope" is not one table of the backup/)] } });
+    const refused = await submitAction(portal, admin, "backups.restore", { input: { target: "shop", backupId: backup.id, tables: ["nope"] }, confirm: "shop", idempotencyKey: "restore-bad-0001" });
+    expect(refused.status).toBe(400);
+    const noTarget = await submitAction(portal, admin, "backups.backup-now", { input: { target: "elsewhere" }, idempotencyKey: "backup-bad-0001" });
+    expect(noTarget.status).toBe(400);
+    expect(noTarget.body.error).toBe('unknown backup target "elsewhere"');
+  });
+
+  it("verification restores into a scratch database, records the time to restore, and drops the scratch database", async () => {
+    const backup = await service.backupNow("shop");
+    const r = await service.verify("shop", backup.id);
+    expect(r.status).toBe("passed");
+    expect(r.detail).toMatch(/restored 2 tables, \d+ rows, counts match the manifest/);
+    expect(r.rtoMs).toBeGreaterThan(0);
+    const row = (await service.catalog.get(backup.id))!;
+    expect(row.verifyStatus).toBe("passed");
+    expect(row.rpoMs).toBeGreaterThanOrEqual(0);
+    const left = await client.query("select datname from pg_database where datname like 'backups_verify_%'");
+    expect(left.rows).toEqual([]);
+    const reading = await portal.registry.probes.get("backups.shop-last-restorable")!.def.read({ signal: new AbortController().signal, log: console, now: () => new Date() });
+    expect(reading.summary).toMatch(new RegExp(`^${backup.id} restored in \\d+\\.\\d s, taken \\d+ min ago$`));
+    expect(reading.value).toBeLessThan(1);
+    const table = await portal.registry.probes.get("backups.catalog")!.def.read({ signal: new AbortController().signal, log: console, now: () => new Date() });
+    expect(table.rows).toEqual(expect.arrayContaining([expect.objectContaining({ target: "shop", backup: backup.id, status: "good", verification: expect.stringMatching(/^passed: /) })]));
+  }, 60_000);
+
+  it("a backup file altered by one byte fails verification", async () => {
+    const backup = await service.backupNow("shop");
+    const buf = fs.readFileSync(backup.file!);
+    buf[Math.floor(buf.length / 2)] ^= 0x01;
+    fs.writeFileSync(backup.file!, buf);
+    const r = await service.verify("shop", backup.id);
+    expect(r.status).toBe("failed");
+    expect(r.detail).toMatch(/checksum mismatch/);
+    expect((await service.catalog.get(backup.id))!.verifyStatus).toBe("failed");
+  }, 60_000);
+
+  it("a dump truncated in its data section fails verification by restore, although pg_restore --list passes it", async () => {
+    const backup = await service.backupNow("shop");
+    const full = fs.statSync(backup.file!).size;
+    // Cut inside the data of the last table; make the manifest's checksum match the cut file, as if
+    // the dump had been truncated before it was hashed: only the restore can tell.
+    fs.truncateSync(backup.file!, full - 200);
+    const sum = execFileSync("sha256sum", [backup.file!], { encoding: "utf8" }).split(" ")[0]!;
+    await portal.store.db.updateTable("backups_catalog" as never).set({ sha256: sum, manifest: JSON.stringify({ ...backup.manifest, sha256: sum }) } as never).where("id" as never, "=", backup.id as never).execute();
+    expect(() => execFileSync("pg_restore", ["--list", backup.file!], { stdio: "ignore" })).not.toThrow();
+    const r = await service.verify("shop", backup.id);
+    expect(r.status).toBe("failed");
+    expect(r.detail).toMatch(/restore into a scratch database failed|counts differ/);
+    const left = await client.query("select datname from pg_database where datname like 'backups_verify_%'");
+    expect(left.rows).toEqual([]);
+  }, 60_000);
+});
+
+describe("prune (GFS) through the pipeline", () => {
+  it("the preview lists every backup with keep/delete and why; the run deletes exactly those files", async () => {
+    const before = (await service.catalog.list("shop")).filter((r) => r.status === "good");
+    expect(before.length).toBeGreaterThan(2);
+    const preview = await previewAction(portal, admin, "backups.prune", { input: { target: "shop" } });
+    expect(preview.status).toBe(200);
+    const p = preview.body.preview as { summary: string; count: number; rows: { backup: string; decision: string; why: string }[]; precondition?: string };
+    // All taken today: the newest is today's daily (and this week's, this month's); the rest go.
+    expect(p.count).toBe(before.length - 1);
+    expect(p.rows[0]).toMatchObject({ backup: before[0]!.id, decision: "keep", why: expect.stringMatching(/^daily \d{4}-\d\d-\d\d, weekly \d{4}-W\d\d, monthly \d{4}-\d\d$/) });
+    expect(p.rows.slice(1).every((r) => r.decision === "delete" && /not the newest backup/.test(r.why))).toBe(true);
+    const req = await submitAction(portal, admin, "backups.prune", { input: { target: "shop" }, confirm: "shop", idempotencyKey: "prune-shop-0001", precondition: p.precondition });
+    expect(req.body.error).toBeUndefined();
+    const run = await settle(String(req.body.runId));
+    expect(run.status).toBe("succeeded");
+    const after = await service.catalog.list("shop");
+    expect(after.filter((r) => r.status === "good").map((r) => r.id)).toEqual([before[0]!.id]);
+    for (const gone of before.slice(1)) expect(fs.existsSync(gone.file!)).toBe(false);
+    expect(fs.existsSync(before[0]!.file!)).toBe(true);
+  }, 60_000);
+});

@@ -8,8 +8,8 @@ export default defineConfig({
     include: ["app/**/*.test.ts", "plugins/**/*.test.ts", "demo/**/*.test.ts", "tests/integration/**/*.test.ts"],
     setupFiles: ["tests/helpers/setup.ts"],
     pool: "forks",
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     maxWorkers: 2,
   },
 });

@@ -67,7 +67,7 @@ export async function startServer(options: {
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
   // A loaded machine (several test runs on two cores) can take longer than usual to boot.
-  const deadline = Date.now() + Number(process.env.OPSDECK_TEST_SERVER_START_MS ?? 30_000);
+  const deadline = Date.now() + Number(process.env.OPSDECK_TEST_SERVER_START_MS ?? 120_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
     try {

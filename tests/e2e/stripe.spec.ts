@@ -90,7 +90,8 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   // The audit log has both runs: the read-only reconciliation and the fix, naming the order.
   await page.goto(`${base}/audit`);
   await hydrated(page);
-  const fixEntry = page.getByRole("row").filter({ hasText: "firestore.set-order-status" }).filter({ hasText: "succeeded" });
+  // (The demo history holds earlier fixes of other orders: this one is the row naming wx-1046.)
+  const fixEntry = page.getByRole("row").filter({ hasText: "firestore.set-order-status" }).filter({ hasText: "succeeded" }).filter({ hasText: "orders/wx-1046" });
   await expect(fixEntry).toHaveCount(1);
   await expect(fixEntry).toContainText("orders/wx-1046");
   await expect(fixEntry).toContainText("tr_demo_wx1046");

@@ -95,7 +95,8 @@ test("reconciliation → open a mismatch → run its fix as admin → audit entr
   await expect(fixEntry).toHaveCount(1);
   await expect(fixEntry).toContainText("orders/wx-1046");
   await expect(fixEntry).toContainText("tr_demo_wx1046");
-  const reconcileEntry = page.getByRole("row").filter({ hasText: "stripe.reconcile" }).filter({ hasText: "succeeded" });
+  // Newest first: this test's reconciliation (the demo history holds older ones).
+  const reconcileEntry = page.getByRole("row").filter({ hasText: "stripe.reconcile" }).filter({ hasText: "succeeded" }).first();
   await expect(reconcileEntry).toContainText("3 mismatches");
 });
 

@@ -105,3 +105,17 @@ export interface TimelineEntry {
   /** Probe status after a transition, or an action's outcome. */
   status?: string;
 }
+
+/** What changed before an incident: the last production deploy before detection, and a rollback to the one before it. */
+export interface DeployMarker {
+  site: string;
+  deploymentId: string;
+  commit: string | null;
+  commitMessage: string | null;
+  author: string | null;
+  deployedAt: number;
+  minutesBeforeDetection: number;
+  stillCurrent: boolean;
+  /** The previous good deployment on the same site, with the rollback action's preset input. */
+  rollback: { actionId: string; input: { site: string; deploymentId: string }; commit: string | null; deployedAt: number } | null;
+}

@@ -1,17 +1,7 @@
 import { ActionWidget } from "~/components/widgets/action-widget";
-import { formatDuration, formatTime } from "~/lib/incidents";
+import { formatDuration, formatTime, type DeployMarker as DeployMarkerData } from "~/lib/incidents";
 
-export interface DeployMarkerView {
-  site: string;
-  deploymentId: string;
-  commit: string | null;
-  commitMessage: string | null;
-  author: string | null;
-  deployedAt: number;
-  minutesBeforeDetection: number;
-  stillCurrent: boolean;
-  rollback: { actionId: string; input: { site: string; deploymentId: string }; commit: string | null; deployedAt: number } | null;
-}
+export type DeployMarkerView = DeployMarkerData;
 
 /** "Deployed N minutes before detection", with a guarded rollback to the deployment before it. */
 export function DeployMarker({ incidentId, marker, error }: { incidentId: string; marker: DeployMarkerView | null; error: string | null }) {

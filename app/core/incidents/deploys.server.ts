@@ -1,3 +1,4 @@
+import type { DeployMarker } from "~/lib/incidents";
 import type { DeploymentInfo, DeploysService } from "../../../plugins/plugin-api";
 import type { TimelineEntry } from "~/lib/incidents";
 import { getPortal } from "../portal.server";
@@ -5,19 +6,6 @@ import { scrubText } from "../secrets/index.server";
 import type { Incident } from "./incidents.server";
 import { incidentWindow } from "./timeline.server";
 
-/** What changed before an incident: the last production deploy before detection, and a rollback to the one before it. */
-export interface DeployMarker {
-  site: string;
-  deploymentId: string;
-  commit: string | null;
-  commitMessage: string | null;
-  author: string | null;
-  deployedAt: number;
-  minutesBeforeDetection: number;
-  stillCurrent: boolean;
-  /** The previous good deployment on the same site, with the rollback action's preset input. */
-  rollback: { actionId: string; input: { site: string; deploymentId: string }; commit: string | null; deployedAt: number } | null;
-}
 
 export interface IncidentDeploys {
   marker: DeployMarker | null;

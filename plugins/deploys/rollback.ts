@@ -2,7 +2,7 @@ import { z } from "zod";
 import { action, ActionInputError, parseDuration, type DeploymentInfo } from "../plugin-api";
 import type { DeploysConfig } from "./config";
 import { everReady, ProviderError, sleep, type DeployProvider } from "./providers/provider";
-import { describeDeployment } from "./sites";
+import { describeDeployment, describeDeploymentAt } from "./sites";
 
 const RollbackInput = z.object({
   site: z.string().min(1, "the deploy site, as named in plugins.deploys.sites"),
@@ -38,9 +38,8 @@ export function rollbackAction(config: DeploysConfig, providers: Map<string, Dep
     cancellable: true,
     async preview(input, { signal }) {
       const { provider, current, target } = await resolve(providers, input, signal);
-      const t = now();
       return {
-        summary: `Roll back ${input.site} (${provider.name}) from ${current ? describeDeployment(current, t) : "no current deployment"} to ${describeDeployment(target, t)}.`,
+        summary: `Roll back ${input.site} (${provider.name}) from ${current ? describeDeploymentAt(current) : "no current deployment"} to ${describeDeploymentAt(target)}.`,
         count: 1,
         before: current ? { deployment: current.id, commit: current.commit, author: current.author, createdAt: new Date(current.createdAt).toISOString() } : null,
         after: { deployment: target.id, commit: target.commit, author: target.author, createdAt: new Date(target.createdAt).toISOString() },

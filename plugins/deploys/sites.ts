@@ -35,3 +35,13 @@ export function shortSha(commit: string | null): string {
 export function describeDeployment(d: DeploymentInfo, now: number): string {
   return `${d.id} (commit ${shortSha(d.commit)}${d.commitMessage ? ` "${d.commitMessage}"` : ""}, ${age(now - d.createdAt)} old, ${d.providerState})`;
 }
+
+/**
+ * "dpl_abc (commit 1a2b3c4 "Fix VAT rounding", created 2026-11-27 06:58 UTC, READY)": the form a
+ * preview uses. A preview is compared when a second admin approves, so it names the creation time
+ * rather than an age that would change every minute and refuse every approval.
+ */
+export function describeDeploymentAt(d: DeploymentInfo): string {
+  const created = new Date(d.createdAt).toISOString().slice(0, 16).replace("T", " ");
+  return `${d.id} (commit ${shortSha(d.commit)}${d.commitMessage ? ` "${d.commitMessage}"` : ""}, created ${created} UTC, ${d.providerState})`;
+}

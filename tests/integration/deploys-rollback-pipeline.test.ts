@@ -34,13 +34,18 @@ describe("deploys.rollback through the action pipeline (demo shop on Vercel's sa
   });
   afterAll(() => t.cleanup());
 
-  it("is critical, refused to a responder, and the preview names current and target with commits and ages", async () => {
+  it("is critical, refused to a responder, and the preview names current and target with commits and creation times", async () => {
     expect((await submitAction(t.portal, responder, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD } })).status).toBe(403);
     const preview = await previewAction(t.portal, admin, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD } });
     expect(preview.body).toMatchObject({ risk: "critical", approval: true, target: "deploys:shop" });
     const summary = String((preview.body.preview as { summary: string }).summary);
-    expect(summary).toMatch(new RegExp(`from ${BAD} \\(commit [0-9a-f]{7} "Refactor Stripe webhook handler", 40 min old, READY\\)`));
-    expect(summary).toMatch(new RegExp(`to ${GOOD} \\(commit [0-9a-f]{7} "Fix VAT rounding on invoices", 3 h old, READY\\)`));
+    const at = (ms: number) => new Date(Date.now() - ms).toISOString().slice(0, 16).replace("T", " ");
+    // Creation times, not ages: a second admin's approval compares the preview, and an age would change every minute.
+    expect(summary).toContain(`from ${BAD} (commit `);
+    expect(summary).toMatch(/"Refactor Stripe webhook handler", created \d{4}-\d\d-\d\d \d\d:\d\d UTC, READY\) to /);
+    expect(summary).toMatch(new RegExp(`to ${GOOD} \\(commit [0-9a-f]{7} "Fix VAT rounding on invoices", created \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC, READY\\)`));
+    expect([at(40 * 60_000), at(40 * 60_000 + 60_000), at(40 * 60_000 - 60_000)].some((t) => summary.includes(`created ${t} UTC`))).toBe(true);
+    expect(summary).not.toMatch(/min old/);
   });
 
   it("refuses a deployment that never reached ready (400, audited invalid, nothing run)", async () => {

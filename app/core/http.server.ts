@@ -10,6 +10,8 @@ import { ping } from "./db/store.server";
 import { DRAIN_BYTES, MAX_BODY_BYTES } from "./http/body.server";
 import { metrics, routeLabel } from "./metrics.server";
 import { bootPortal, type BootOptions } from "./boot.server";
+import { answerPing, pingPath } from "./cron-pings.server";
+import type { CronPingService } from "../../plugins/plugin-api";
 import type { Portal } from "./portal.server";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -70,6 +72,28 @@ export function routeMatcher(build: Pick<ServerBuild, "routes">): (pathname: str
 export function isTokenOnIdentityRoute(req: express.Request, matchIds: (pathname: string) => string[]): boolean {
   if (SAFE_METHODS.has(req.method) || !/^Bearer\s/i.test(req.headers.authorization ?? "")) return false;
   return matchIds(req.path).some((id) => IDENTITY_ROUTES.has(id));
+}
+
+/**
+ * Reads at most `max` + 1 bytes of a body (one more than kept, so the reader knows it was cut);
+ * the rest is read and dropped so the connection stays usable.
+ */
+function readCappedNodeBody(req: express.Request, max: number): Promise<string | null> {
+  if (SAFE_METHODS.has(req.method) || max <= 0) {
+    req.resume();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      if (size > max) return;
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    req.on("end", () => resolve(size ? Buffer.concat(chunks).subarray(0, max + 1).toString("utf8") : null));
+    req.on("error", reject);
+  });
 }
 
 export function createPortalApp(portal: Portal, build: ServerBuild): express.Express {
@@ -152,6 +176,19 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
     } catch (err) {
       res.status(503).json({ status: "unavailable", error: "store unreachable" });
     }
+  });
+
+  // Cron pings are answered here, before Remix: a job's ping is tiny and frequent, and adapting it
+  // to a Fetch Request and through the route tree cost more than storing it. The Remix routes
+  // (routes/api.cron.$ and routes/ping.$) hold the same contract and answer what this passes on.
+  app.all(["/api/cron/*", "/ping/*"], (req, res, next) => {
+    const parts = pingPath(req.method, req.path);
+    if (!parts) return next();
+    const service = portal.registry.services.get<CronPingService>("cron.pings") ?? null;
+    readCappedNodeBody(req, service?.maxBodyBytes ?? 0)
+      .then((body) => answerPing(service, parts, { authorization: req.headers.authorization, rid: typeof req.query.rid === "string" ? req.query.rid : null, body }))
+      .then((out) => res.status(out.status).set(out.headers).type("application/json").send(JSON.stringify(out.body)))
+      .catch(next);
   });
 
   app.get("/metrics", async (_req, res) => {

@@ -174,6 +174,18 @@ export const SHOP_SEEDED = {
   pendingMigration: "20251120160000",
 };
 
+/**
+ * The shop's webhook handler finishes the fresh order a little after the world starts, as it would:
+ * wx-1034 is confirmed and its event processed, so the stuck-orders story stays at the three
+ * orders paid after the secret rotation instead of growing a fourth one when its ten minutes pass.
+ */
+export const FRESH_ORDER_CONFIRMED_AFTER_MS = 90_000;
+export const FRESH_ORDER_CONFIRM_SQL = `
+update orders set status = 'confirmed', webhook_processed_at = now(), confirmed_at = now(), updated_at = now()
+  where id = 'wx-1034' and webhook_processed_at is null;
+update stripe_webhook_events set status = 'processed', processed_at = now()
+  where id = 'evt_demo_paid_wx1034' and processed_at is null;`;
+
 export function shopSeedSql(): string {
   const rows: string[] = [];
   for (const [id, status, pi, amount, email, tr, invoice, created, paid, processed, completed] of ORDERS) {

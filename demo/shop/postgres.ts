@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import type { DemoWorld } from "../../plugins/plugin-api";
 import type { DemoModule } from "../index";
-import { MIGRATION_FILES, shopSeedSql, SHOP_SCHEMA_SQL } from "./postgres-seed";
+import { FRESH_ORDER_CONFIRM_SQL, FRESH_ORDER_CONFIRMED_AFTER_MS, MIGRATION_FILES, shopSeedSql, SHOP_SCHEMA_SQL } from "./postgres-seed";
 
 const run = promisify(execFile);
 const PG_BIN = process.env.OPSDECK_PG_BIN ?? "/usr/lib/postgresql/15/bin";
@@ -216,5 +216,16 @@ export const postgresModule: DemoModule = {
     world.provide("postgres.migrations", migrations);
     world.provide("postgres.url", url);
     world.provide("postgres.engine", started.engine);
+    const confirm = setTimeout(() => {
+      const client = new pg.Client({ connectionString: url });
+      client
+        .connect()
+        .then(() => client.query(FRESH_ORDER_CONFIRM_SQL))
+        .then(() => world.log.info("demo shop: the webhook handler confirmed wx-1034"))
+        .catch((err) => world.log.warn({ err: String(err).slice(0, 300) }, "demo shop: could not confirm wx-1034"))
+        .finally(() => client.end().catch(() => {}));
+    }, FRESH_ORDER_CONFIRMED_AFTER_MS);
+    confirm.unref();
+    world.onStop(() => clearTimeout(confirm));
   },
 };

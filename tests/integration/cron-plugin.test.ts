@@ -317,10 +317,25 @@ describe("cron pings through the real server (built: npx remix build)", () => {
       // Cross-site with a bearer header (needs a CORS preflight the portal never grants): the token still decides.
       expect((await post("/api/cron/nightly/fail", { origin: "https://evil.example", authorization: "Bearer guessed-token-1234" })).status).toBe(401);
       expect((await fetch(`${server.baseUrl}/api/cron/nightly/256`, { headers: { authorization: `Bearer ${PING_TOKEN}` } })).status).toBe(400);
+      // The edge answers pings before Remix: the same contract (pairing by rid, capped scrubbed body, 404/400/401).
+      const rid = crypto.randomUUID();
+      expect((await post(`/ping/${PING_TOKEN}/nightly/start?rid=${rid}`)).status).toBe(200);
+      const ended = await post(`/api/cron/nightly/success?rid=${rid}`, { authorization: `Bearer ${PING_TOKEN}` }, `token ${PING_TOKEN}\n${"y".repeat(50_000)}`);
+      expect(ended.status).toBe(200);
+      expect(ended.headers.get("cache-control")).toBe("no-store");
+      expect(await ended.json()).toMatchObject({ ok: true, paired: true, ping: "success" });
+      expect((await post("/api/cron/unknown-job/start", { authorization: `Bearer ${PING_TOKEN}` })).status).toBe(404);
+      expect((await post("/api/cron/nightly/start?rid=nope", { authorization: `Bearer ${PING_TOKEN}` })).status).toBe(400);
+      const noToken = await post("/api/cron/nightly/start");
+      expect(noToken.status).toBe(401);
+      expect(noToken.headers.get("www-authenticate")).toContain("Bearer");
+      expect((await fetch(`${server.baseUrl}/api/cron/nightly/start/extra`, { method: "POST", headers: { authorization: `Bearer ${PING_TOKEN}` } })).status).toBe(404);
       const cookie = await signIn(server.baseUrl, "viewer");
-      const view = (await (await fetch(`${server.baseUrl}/api/cron/nightly`, { headers: { cookie } })).json()) as { runs: { outcome: string; durationMs: number | null }[]; human: string };
-      expect(view.runs).toHaveLength(1);
-      expect(view.runs[0]).toMatchObject({ outcome: "success" });
+      const view = (await (await fetch(`${server.baseUrl}/api/cron/nightly`, { headers: { cookie } })).json()) as { runs: { outcome: string; durationMs: number | null; excerpt: string | null }[]; human: string };
+      expect(view.runs).toHaveLength(2);
+      expect(view.runs.every((r) => r.outcome === "success")).toBe(true);
+      const excerpt = view.runs.find((r) => r.excerpt?.startsWith("token"))?.excerpt ?? "";
+      expect(excerpt).toContain("token ***");
       expect(view.human).toBe("At 02:00");
       expect(JSON.stringify(view)).not.toContain(PING_TOKEN);
     } finally {

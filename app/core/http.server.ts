@@ -152,6 +152,20 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
     req.resume();
   });
 
+  // Cron pings are answered here, before Remix and before the identity-route check (which matches
+  // every bearer POST against the route tree): a job's ping is tiny and frequent, and adapting it
+  // to a Fetch Request and through the route tree cost more than storing it. The Remix routes
+  // (routes/api.cron.$ and routes/ping.$) hold the same contract and answer what this passes on.
+  app.all(["/api/cron/*", "/ping/*"], (req, res, next) => {
+    const parts = pingPath(req.method, req.path);
+    if (!parts) return next();
+    const service = portal.registry.services.get<CronPingService>("cron.pings") ?? null;
+    readCappedNodeBody(req, service?.maxBodyBytes ?? 0)
+      .then((body) => answerPing(service, parts, { authorization: req.headers.authorization, rid: typeof req.query.rid === "string" ? req.query.rid : null, body }))
+      .then((out) => res.status(out.status).set({ ...out.headers, "X-Content-Type-Options": "nosniff" }).type("application/json").send(JSON.stringify(out.body)))
+      .catch(next);
+  });
+
   const matchIds = routeMatcher(build);
   app.use((req, res, next) => {
     if (isTokenOnIdentityRoute(req, matchIds)) {
@@ -176,19 +190,6 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
     } catch (err) {
       res.status(503).json({ status: "unavailable", error: "store unreachable" });
     }
-  });
-
-  // Cron pings are answered here, before Remix: a job's ping is tiny and frequent, and adapting it
-  // to a Fetch Request and through the route tree cost more than storing it. The Remix routes
-  // (routes/api.cron.$ and routes/ping.$) hold the same contract and answer what this passes on.
-  app.all(["/api/cron/*", "/ping/*"], (req, res, next) => {
-    const parts = pingPath(req.method, req.path);
-    if (!parts) return next();
-    const service = portal.registry.services.get<CronPingService>("cron.pings") ?? null;
-    readCappedNodeBody(req, service?.maxBodyBytes ?? 0)
-      .then((body) => answerPing(service, parts, { authorization: req.headers.authorization, rid: typeof req.query.rid === "string" ? req.query.rid : null, body }))
-      .then((out) => res.status(out.status).set(out.headers).type("application/json").send(JSON.stringify(out.body)))
-      .catch(next);
   });
 
   app.get("/metrics", async (_req, res) => {

@@ -91,8 +91,18 @@ const STATUS_RANK: Record<ProbeStatus, number> = { ok: 0, unknown: 1, warn: 2, c
 
 /** croner instance for a job; schedules are evaluated in the job's time zone (DST-correct). */
 export function scheduleOf(job: Pick<CronJob, "schedule" | "timezone">): Cron {
-  return new Cron(job.schedule, { timezone: job.timezone, paused: true });
+  const key = `${job.schedule}\u0000${job.timezone ?? ""}`;
+  let cron = schedules.get(key);
+  if (!cron) {
+    cron = new Cron(job.schedule, { timezone: job.timezone, paused: true });
+    if (schedules.size >= 1_000) schedules.clear();
+    schedules.set(key, cron);
+  }
+  return cron;
 }
+
+/** Parsed schedules by pattern and zone: a job's state is read on every probe round and page view. */
+const schedules = new Map<string, Cron>();
 
 /** Nearest-rank percentile of ascending values. */
 export function percentile(sorted: number[], p: number): number {
@@ -154,13 +164,36 @@ export function formatInZone(at: number, timezone: string): string {
 
 /** How many schedule ticks fall in (from, to]; bounded so a per-second schedule cannot spin. */
 export function ticksBetween(cron: Cron, from: number, to: number, cap = 100_000): number {
-  let n = 0;
-  let t = cron.nextRun(new Date(from));
-  while (t && t.getTime() <= to && n < cap) {
-    n++;
-    t = cron.nextRun(t);
+  // Stepping croner through a window costs a time-zone conversion per tick (an hour of a
+  // minute schedule is 60 steps); the window slides a little between reads, so the ticks of a
+  // window twice as long are kept per schedule and counted by binary search.
+  let c = tickCache.get(cron);
+  if (!c || from < c.from || to > c.to || c.cap !== cap) {
+    const until = to + Math.max(to - from, 60_000);
+    const ticks: number[] = [];
+    let t = cron.nextRun(new Date(from));
+    while (t && t.getTime() <= until && ticks.length < cap) {
+      ticks.push(t.getTime());
+      t = cron.nextRun(t);
+    }
+    c = { from, to: ticks.length >= cap ? ticks[ticks.length - 1]! : until, ticks, cap };
+    tickCache.set(cron, c);
   }
-  return n;
+  return Math.min(cap, firstAfter(c.ticks, to) - firstAfter(c.ticks, from));
+}
+
+const tickCache = new WeakMap<Cron, { from: number; to: number; ticks: number[]; cap: number }>();
+
+/** Index of the first value greater than `x` in ascending `values`. */
+function firstAfter(values: number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

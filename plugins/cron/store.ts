@@ -40,6 +40,14 @@ export const migrations: Record<string, PluginMigration> = {
       await db.schema.createIndex("cron_pauses_job").ifNotExists().on("cron_pauses").columns(["job", "resumed_at"]).execute();
     },
   },
+  // Pairing an end with its start looks for the newest open run of a job and rid: with `at` in the
+  // index that is one index seek; without it SQLite walked the job's whole history per ping.
+  "002-open-runs-by-time": {
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex("cron_runs_open_at").ifNotExists().on("cron_runs").columns(["job", "outcome", "rid", "at"]).execute();
+      await db.schema.dropIndex("cron_runs_open").ifExists().execute();
+    },
+  },
 };
 
 export interface Tables {

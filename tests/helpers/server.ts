@@ -48,7 +48,7 @@ export async function startServer(options: {
   }
   const port = await freePort();
   let out = "";
-  const child = spawn(process.execPath, [path.join(ROOT, "server/index.js")], {
+  const child = spawn(process.execPath, [...(process.env.OPSDECK_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), path.join(ROOT, "server/index.js")], {
     cwd: dir,
     env: {
       ...process.env,

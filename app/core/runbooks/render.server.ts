@@ -8,11 +8,6 @@ import rehypeKatex from "rehype-katex";
 import rehypeRaw from "rehype-raw";
 import rehypeSanitize, { defaultSchema } from "rehype-sanitize";
 import rehypeSlug from "rehype-slug";
-import remarkDirective from "remark-directive";
-import remarkFrontmatter from "remark-frontmatter";
-import remarkGfm from "remark-gfm";
-import remarkMath from "remark-math";
-import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
 import { visit } from "unist-util-visit";
@@ -21,6 +16,7 @@ import { z } from "zod";
 import type { TocEntry } from "~/lib/runbook";
 import { CLOBBER_PREFIX, isDangerousId } from "./dom-names.server";
 import { markLiveBlocks, type LiveCandidate } from "./live-blocks.server";
+import { parseMarkdown } from "./markdown.server";
 
 // Local shapes of the trees: the root @types/hast and @types/mdast are older than the unified
 // packages' own, so the pipeline is typed loosely here.
@@ -122,8 +118,8 @@ const sanitizeSchema = {
   attributes: { ...defaultSchema.attributes, [SLOT_TAG]: ["dataSlot"] },
 };
 
-// `$…$` stays text: runbooks are full of `$HOME` and `$5 refunds`; math is `$$…$$` or ```math.
-const markdown = unified().use(remarkParse).use(remarkFrontmatter, ["yaml"]).use(remarkGfm).use(remarkDirective).use(remarkMath, { singleDollarTextMath: false });
+// Parsing is markdown.server.ts (marked's lexer → mdast). `$…$` stays text: runbooks are full of
+// `$HOME` and `$5 refunds`; math is `$$…$$` or ```math.
 const hastPipeline = (withRawHtml: boolean) => {
   const p = unified()
     // ids are prefixed once, by sanitize; in-page links are fixed up after it (see finishTree)
@@ -175,9 +171,9 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
   const warnings: RenderedRunbook["warnings"] = [];
   // One character for one, so offsets and lines stay right.
   let controls = 0;
-  const source = rawSource.replace(CONTROL, () => (controls++, "\uFFFD"));
+  const source = rawSource.replace(/\r\n?/g, "\n").replace(CONTROL, () => (controls++, "\uFFFD"));
   if (controls) warnings.push({ message: `${controls} control character${controls === 1 ? " was" : "s were"} replaced by \uFFFD`, line: lineOf(rawSource, rawSource.search(CONTROL)) });
-  const mdast = markdown.runSync(markdown.parse(source)) as MdastRoot;
+  const mdast = parseMarkdown(source) as MdastRoot;
 
   const frontMatter = readFrontMatter(mdast, warnings);
   const directives: DirectiveRef[] = [];

@@ -1,8 +1,8 @@
-import { VERIFIED_FOR_MS, type BrokenWidget, type FreshnessSort, type RunbookFreshness } from "~/lib/freshness";
+import { isFreshnessSort, VERIFIED_FOR_MS, type BrokenWidget, type FreshnessSort, type RunbookFreshness } from "~/lib/freshness";
 import { lastIncidentUse } from "../incidents/runbook-use.server";
 import { getPortal, type Portal } from "../portal.server";
 import { lastEdited } from "./edited.server";
-import { scanRunbooks, type RunbookFile } from "./source.server";
+import { findRunbookFile, scanRunbooks, type RunbookFile } from "./source.server";
 
 function parseBroken(text: string): BrokenWidget[] {
   try {
@@ -63,4 +63,26 @@ export function sortByFreshness<T extends { path: string; title: string }>(rows:
     }
   };
   return [...rows].sort((a, b) => key(a) - key(b) || a.title.localeCompare(b.title));
+}
+
+/**
+ * The index's rows with their freshness, ordered by `sort` when it names a freshness column;
+ * anything else (absent, unknown) keeps the search order.
+ */
+export async function withFreshness<T extends { path: string; title: string }>(
+  rows: readonly T[],
+  sort: string | null,
+  portal: Portal = getPortal(),
+): Promise<{ rows: (T & { freshness: RunbookFreshness | null })[]; sort: FreshnessSort | null }> {
+  const freshness = await runbookFreshness(portal);
+  const chosen = isFreshnessSort(sort) ? sort : null;
+  const ordered = chosen ? sortByFreshness(rows, freshness, chosen) : [...rows];
+  return { rows: ordered.map((r) => ({ ...r, freshness: freshness.get(r.path) ?? null })), sort: chosen };
+}
+
+/** One runbook page's freshness by its path (without `.md`); null when there is no such file. */
+export async function freshnessOf(pagePath: string, portal: Portal = getPortal()): Promise<RunbookFreshness | null> {
+  const file = findRunbookFile(portal.runbooksDir, pagePath);
+  if (!file) return null;
+  return (await runbookFreshness(portal, { files: [file] })).get(file.path) ?? null;
 }

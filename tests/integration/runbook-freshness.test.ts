@@ -5,6 +5,7 @@ import { runbookFreshness } from "~/core/runbooks/freshness.server";
 import { runbookVerificationStep, verifyRunbooks } from "~/core/runbooks/verify.server";
 import { loader as indexLoader } from "~/routes/runbooks._index";
 import { loader as pageLoader } from "~/routes/runbooks.$";
+import { loader as overviewLoader } from "~/routes/_index";
 import { fixturePlugin } from "../helpers/probe-fixture";
 import { DIALECTS, makeRequest, testPortal } from "../helpers/portal";
 
@@ -26,7 +27,7 @@ async function call(loader: (args: any) => Promise<unknown>, url: string, params
 }
 
 describe.each(DIALECTS)("runbook freshness on %s", (dialect) => {
-  const fx = fixturePlugin("fz", [{ id: "backlog" }, { id: "down" }]);
+  const fx = fixturePlugin("fz", [{ id: "backlog", thresholds: { critical: "> 5" } }, { id: "down" }, { id: "orphan", thresholds: { warn: "> 0" } }]);
   let env: Awaited<ReturnType<typeof testPortal>>;
   let cookie: string;
   const responder = { username: "responder", roles: ["responder"] };
@@ -34,6 +35,7 @@ describe.each(DIALECTS)("runbook freshness on %s", (dialect) => {
   beforeAll(async () => {
     fx.state.value.backlog = 0;
     fx.state.mode.down = "fail";
+    fx.state.value.orphan = 3;
     // The scheduler's step itself: first pass once the first probe round is in (here: at once).
     env = await testPortal({ dialect, plugins: [fx.plugin], runbooks: RUNBOOKS, steps: [runbookVerificationStep({ firstRoundTimeoutMs: 0 })] });
     const r = await login(env.portal.store, env.portal.config, { username: "viewer", password: "test-password", address: "127.0.0.1" });
@@ -140,5 +142,21 @@ describe.each(DIALECTS)("runbook freshness on %s", (dialect) => {
     expect(body.freshness.broken.map((b) => b.name)).toEqual(["fz.down", "fz.gone", "fz.vanished"]);
     expect(body.freshness.lastUsed?.title).toBe("Broken queue incident");
     expect(body.freshness.editedFrom).toBe("mtime"); // a temp folder outside any git repository
+  });
+
+  it("the overview lists probes in trouble that no runbook shows", async () => {
+    fx.state.value.backlog = 9;
+    const engine = (await import("~/core/probes/service.server")).probeEngine(env.portal);
+    await Promise.all([engine.refresh("fz.backlog"), engine.refresh("fz.orphan")]);
+    const res = await call(overviewLoader, "/", {}, cookie);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { problems: { id: string; runbooks: { path: string }[] }[]; unshown: string[] };
+    expect(body.problems.map((p) => [p.id, p.runbooks.map((r) => r.path).sort()])).toEqual([
+      ["fz.backlog", ["broken", "healthy"]],
+      ["fz.orphan", []],
+    ]);
+    expect(body.unshown).toEqual(["fz.orphan"]);
+    fx.state.value.backlog = 0;
+    await engine.refresh("fz.backlog");
   });
 });

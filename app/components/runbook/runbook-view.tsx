@@ -64,12 +64,16 @@ export function RunbookView({ runbook, freshness }: { runbook: RunbookPageData &
               </dd>
             </>
           ) : null}
-          <dt>Last change</dt>
-          <dd>
-            <time dateTime={runbook.updatedAt} title={runbook.updatedAt}>
-              {updated.toISOString().slice(0, 16).replace("T", " ")} UTC
-            </time>
-          </dd>
+          {freshness ? null : (
+            <>
+              <dt>Last change</dt>
+              <dd>
+                <time dateTime={runbook.updatedAt} title={runbook.updatedAt}>
+                  {updated.toISOString().slice(0, 16).replace("T", " ")} UTC
+                </time>
+              </dd>
+            </>
+          )}
         </dl>
         {freshness ? <FreshnessLine freshness={freshness} /> : null}
       </header>

@@ -40,11 +40,25 @@ async function readLastEdit(file: RunbookFile): Promise<LastEdit> {
   return { at, from: "git" };
 }
 
+function refresh(file: RunbookFile, key: string, now: number): Promise<LastEdit> {
+  return gitLimit(() => readLastEdit(file))
+    .catch((): LastEdit => ({ at: Math.round(file.mtimeMs), from: "mtime" }))
+    .then((edit) => {
+      cache.set(file.abs, { key, until: now + TTL_MS, edit });
+      return edit;
+    });
+}
+
+/** Cached; an expired entry of an unchanged file is answered at once and refreshed in the background. */
 export async function lastEdited(file: RunbookFile, now = Date.now()): Promise<LastEdit> {
   const key = `${file.mtimeMs}:${file.size}`;
   const hit = cache.get(file.abs);
-  if (hit && hit.key === key && hit.until > now) return hit.edit;
-  const edit = await gitLimit(() => readLastEdit(file)).catch((): LastEdit => ({ at: Math.round(file.mtimeMs), from: "mtime" }));
-  cache.set(file.abs, { key, until: now + TTL_MS, edit });
-  return edit;
+  if (hit && hit.key === key) {
+    if (hit.until <= now) {
+      hit.until = now + TTL_MS; // one background refresh at a time
+      void refresh(file, key, now);
+    }
+    return hit.edit;
+  }
+  return refresh(file, key, now);
 }

@@ -9,6 +9,7 @@ import type { ProbeEngine } from "../probes/engine.server";
 import { promqlVerdict } from "./live-blocks.server";
 import { DIRECTIVES, type DirectiveName } from "./render.server";
 import { loadRunbook, resolveBlocks, type LoadedRunbook } from "./runbooks.server";
+import { lastEdited } from "./edited.server";
 import { scanRunbooks } from "./source.server";
 
 export interface RunbookCheck {
@@ -148,6 +149,8 @@ export function runbookVerificationStep(schedule: VerificationSchedule = {}): Bo
     const pass = () => {
       if (stopped) return;
       running = verifyRunbooks(portal)
+        // The index shows each file's last commit: ask git now, not on the first view.
+        .then(async (checks) => (await Promise.all(scanRunbooks(portal.runbooksDir).map((f) => lastEdited(f))), checks))
         .then((checks) => portal.log.info({ runbooks: checks.length, broken: checks.filter((c) => c.broken.length).length }, "runbooks verified"))
         .catch((err) => portal.log.warn({ err }, "runbook verification pass failed"))
         .finally(() => schedule_(everyMs, pass));

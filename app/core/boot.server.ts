@@ -44,6 +44,8 @@ async function builtInSteps(): Promise<BootStep[]> {
   steps.push((await import("./actions/recovery.server")).actionsBootStep);
   steps.push((await import("./probes/service.server")).startProbeSampling);
   steps.push((await import("./runbooks/runbooks.server")).warmRunbooks);
+  // After the first probe round: is every runbook's widget resolving and reading? Then hourly.
+  steps.push((await import("./runbooks/verify.server")).startRunbookVerification);
   return steps;
 }
 

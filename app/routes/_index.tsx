@@ -8,52 +8,17 @@ import { requireUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
 import { pluginStatuses, probeSnapshot } from "~/core/probes/service.server";
 import { listIncidents } from "~/core/incidents/incidents.server";
-import { listRunbooks, runbooksMentioning } from "~/core/runbooks/runbooks.server";
+import { probeProblems } from "~/core/runbooks/coverage.server";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Opsdeck" }];
 
 const REFRESH_MS = 15_000;
 
-/** Reverse index: which runbooks show a probe in a widget. */
-function runbookIndex(log: { warn(o: unknown, m?: string): void }) {
-  const byProbe = new Map<string, { path: string; title: string }[]>();
-  let runbooks: ReturnType<typeof listRunbooks> = [];
-  try {
-    runbooks = listRunbooks();
-  } catch (err) {
-    log.warn({ err }, "overview: runbooks could not be listed");
-  }
-  for (const r of runbooks) {
-    const ref = { path: r.path, title: r.title };
-    const probes = new Set(r.slots.filter((s) => s.kind !== "action").map((s) => s.id));
-    for (const id of probes) byProbe.set(id, [...(byProbe.get(id) ?? []), ref]);
-  }
-  return { byProbe };
-}
-
-/**
- * Words a runbook would use for what a probe reads: its id, and the resource it names — the part
- * of its title in parentheses (`opsHealth/stripeWebhook`) or what its summary reads "in" (`stripeEvents`).
- */
-function probeTerms(p: { id: string; title: string; summary?: string }): string[] {
-  const terms = [p.id];
-  for (const m of p.title.matchAll(/\(([^()]+)\)/g)) terms.push(m[1]);
-  for (const m of (p.summary ?? "").matchAll(/\b(?:in|from|collection|document|table|key)\s+`?([A-Za-z][\w/.:-]{3,})/g)) terms.push(m[1]);
-  return terms;
-}
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const portal = getPortal();
   const probes = await probeSnapshot(portal);
-  const { byProbe } = runbookIndex(portal.log);
-  const rank = { critical: 0, warn: 1, unknown: 2, ok: 3 } as const;
-  const problems = probes
-    .filter((p) => p.status === "warn" || p.status === "critical")
-    .sort((a, b) => rank[a.status] - rank[b.status] || a.id.localeCompare(b.id))
-    // Only runbooks that show the probe; failing that, those that name what it reads. Never a
-    // plugin's other runbooks: they send the responder to the wrong page.
-    .map((p) => ({ ...p, runbooks: byProbe.get(p.id) ?? [], mentioning: byProbe.has(p.id) ? [] : safeMentions(p, portal.log) }));
+  const { problems, unshown } = probeProblems(probes, portal.log);
   const incidents = (await listIncidents(portal.store, { state: "open", limit: 20 })).map((i) => ({ id: i.id, title: i.title, severity: i.severity, status: i.status, declaredAt: i.declaredAt }));
   const waiting = await portal.store.db
     .selectFrom("action_runs")
@@ -74,6 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     {
       plugins: pluginStatuses(portal, probes),
       problems,
+      unshown,
       incidents,
       pending,
       me: user.username,
@@ -84,17 +50,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-function safeMentions(p: { id: string; title: string; summary?: string }, log: { warn(o: unknown, m?: string): void }) {
-  try {
-    return runbooksMentioning(probeTerms(p), p.title);
-  } catch (err) {
-    log.warn({ err }, "overview: runbooks could not be searched");
-    return [];
-  }
-}
-
 export default function Overview() {
-  const { plugins, problems, unknown, total, incidents, pending, me } = useLoaderData<typeof loader>();
+  const { plugins, problems, unshown, unknown, total, incidents, pending, me } = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
   const now = useNow(5000);
   useEffect(() => {
@@ -164,60 +121,68 @@ export default function Overview() {
               <StatusBadge status="ok" /> No probe is in warning or critical{total ? ` (${total} probes)` : ""}.
             </p>
           ) : (
-            <table className="overview-problems" data-testid="problems">
-              <thead>
-                <tr>
-                  <th scope="col">Status</th>
-                  <th scope="col">Probe</th>
-                  <th scope="col">Reading</th>
-                  <th scope="col">Runbooks to open</th>
-                </tr>
-              </thead>
-              <tbody>
-                {problems.map((p) => (
-                  <tr key={p.id} data-probe={p.id}>
-                    <td>
-                      <StatusBadge status={p.status} />
-                    </td>
-                    <td>
-                      <strong>{p.title}</strong>
-                      <div className="muted">
-                        <code>{p.id}</code>
-                      </div>
-                    </td>
-                    <td>
-                      <div>{formatValue(p.value, p.unit)}</div>
-                      <div>{p.summary}</div>
-                      <div className="muted">as of {formatAge(p.observedAt, now)}</div>
-                    </td>
-                    <td>
-                      {p.runbooks.length ? (
-                        <ul>
-                          {p.runbooks.map((r) => (
-                            <li key={r.path}>
-                              <Link to={`/runbooks/${r.path}`}>{r.title}</Link>
-                            </li>
-                          ))}
-                        </ul>
-                      ) : p.mentioning.length ? (
-                        <>
-                          <span className="muted">No runbook shows this probe; these name it:</span>
+            <>
+              {unshown.length ? (
+                <p className="muted" data-testid="unshown-problems">
+                  {unshown.length === problems.length ? (unshown.length === 1 ? "No runbook shows this probe" : "No runbook shows any of these probes") : `${unshown.length} of ${problems.length} probes in trouble are shown by no runbook`}
+                  : {unshown.join(", ")}. Add a <code>::status</code> directive to the runbook that handles each.
+                </p>
+              ) : null}
+              <table className="overview-problems" data-testid="problems">
+                <thead>
+                  <tr>
+                    <th scope="col">Status</th>
+                    <th scope="col">Probe</th>
+                    <th scope="col">Reading</th>
+                    <th scope="col">Runbooks to open</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {problems.map((p) => (
+                    <tr key={p.id} data-probe={p.id} data-shown={p.runbooks.length ? "yes" : "no"}>
+                      <td>
+                        <StatusBadge status={p.status} />
+                      </td>
+                      <td>
+                        <strong>{p.title}</strong>
+                        <div className="muted">
+                          <code>{p.id}</code>
+                        </div>
+                      </td>
+                      <td>
+                        <div>{formatValue(p.value, p.unit)}</div>
+                        <div>{p.summary}</div>
+                        <div className="muted">as of {formatAge(p.observedAt, now)}</div>
+                      </td>
+                      <td>
+                        {p.runbooks.length ? (
                           <ul>
-                            {p.mentioning.slice(0, 3).map((r) => (
+                            {p.runbooks.map((r) => (
                               <li key={r.path}>
                                 <Link to={`/runbooks/${r.path}`}>{r.title}</Link>
                               </li>
                             ))}
                           </ul>
-                        </>
-                      ) : (
-                        <span className="muted">No runbook shows this probe yet.</span>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                        ) : p.mentioning.length ? (
+                          <>
+                            <span className="muted">No runbook shows this probe; these name it:</span>
+                            <ul>
+                              {p.mentioning.slice(0, 3).map((r) => (
+                                <li key={r.path}>
+                                  <Link to={`/runbooks/${r.path}`}>{r.title}</Link>
+                                </li>
+                              ))}
+                            </ul>
+                          </>
+                        ) : (
+                          <span className="muted">No runbook shows this probe yet.</span>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
           )}
           <h2>Plugins</h2>
           <ul className="overview-plugins" data-testid="plugin-statuses">

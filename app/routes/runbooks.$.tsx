@@ -4,6 +4,7 @@ import { useLoaderData } from "@remix-run/react";
 import { RunbookView } from "~/components/runbook/runbook-view";
 import { requireUser } from "~/core/auth.server";
 import { warmProbes } from "~/core/probes/service.server";
+import { freshnessOf } from "~/core/runbooks/freshness.server";
 import { getRunbook } from "~/core/runbooks/runbooks.server";
 import katexStyles from "katex/dist/katex.min.css";
 
@@ -16,10 +17,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const runbook = getRunbook(params["*"] ?? "");
   if (!runbook) throw new Response("There is no runbook at this address.", { status: 404 });
   warmProbes(runbook.slots); // start reads now; the page itself never waits on them
-  return json({ runbook });
+  return json({ runbook, freshness: await freshnessOf(runbook.path) });
 }
 
 export default function RunbookPage() {
-  const { runbook } = useLoaderData<typeof loader>();
-  return <RunbookView runbook={runbook} />;
+  const { runbook, freshness } = useLoaderData<typeof loader>();
+  return <RunbookView runbook={runbook} freshness={freshness} />;
 }

@@ -3,7 +3,11 @@ import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { requireUser } from "~/core/auth.server";
+import { withFreshness } from "~/core/runbooks/freshness.server";
 import { listRunbooks, searchRunbooks } from "~/core/runbooks/runbooks.server";
+import { ago, brokenLabel } from "~/components/runbook/freshness-line";
+import { useNow } from "~/components/widgets/provider";
+import { FRESHNESS_SORTS, FRESHNESS_SORT_LABELS } from "~/lib/freshness";
 
 export const meta: MetaFunction = () => [{ title: "Runbooks · Opsdeck" }];
 
@@ -15,16 +19,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const tag = url.searchParams.get("tag") ?? "";
   const all = listRunbooks();
   const { results, tookMs, fuzzy } = searchRunbooks(q, { plugin: plugin || undefined, tag: tag || undefined });
+  // An unknown sort is ignored: the search order stays.
+  const sorted = await withFreshness(results.map(({ slots: _slots, ...r }) => r), url.searchParams.get("sort"));
   return json({
     q,
     plugin,
     tag,
+    sort: sorted.sort ?? "",
     total: all.length,
     plugins: [...new Set(all.flatMap((r) => r.plugins))].sort(),
     tags: [...new Set(all.flatMap((r) => r.tags))].sort(),
     tookMs: Math.round(tookMs * 100) / 100,
     fuzzy,
-    results: results.map(({ slots: _slots, ...r }) => r),
+    results: sorted.rows,
   });
 }
 
@@ -37,6 +44,7 @@ export default function RunbookIndex() {
   useEffect(() => () => window.clearTimeout(timer.current), []);
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/runbooks";
   const filtered = !!(data.q || data.plugin || data.tag);
+  const now = useNow(60_000);
 
   const submitSoon = (delay: number) => {
     window.clearTimeout(timer.current);
@@ -75,6 +83,17 @@ export default function RunbookIndex() {
             ))}
           </select>
         </label>
+        <label>
+          Sort by
+          <select name="sort" defaultValue={data.sort} key={`sort-${data.sort}`} data-testid="runbook-sort">
+            <option value="">{data.q ? "Best match" : "Title"}</option>
+            {FRESHNESS_SORTS.map((s) => (
+              <option key={s} value={s}>
+                {FRESHNESS_SORT_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit">Search</button>
       </Form>
       <p className="muted" role="status" aria-live="polite" data-testid="runbook-count">
@@ -94,7 +113,10 @@ export default function RunbookIndex() {
               <th scope="col">Owner</th>
               <th scope="col">Tags</th>
               <th scope="col">Plugins</th>
-              <th scope="col">Last change</th>
+              <th scope="col">Verified</th>
+              <th scope="col">Broken widgets</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Edited</th>
             </tr>
           </thead>
           <tbody>
@@ -124,8 +146,36 @@ export default function RunbookIndex() {
                     </Link>
                   ))}
                 </td>
-                <td>
-                  <time dateTime={r.updatedAt}>{r.updatedAt.slice(0, 10)}</time>
+                <td data-col="verified">
+                  {r.freshness?.verified && r.freshness.verifiedAt ? (
+                    <time dateTime={r.freshness.verifiedAt}>{ago(r.freshness.verifiedAt, now)}</time>
+                  ) : (
+                    <span className="muted">{r.freshness?.checkedAt ? "not in the last day" : "not yet"}</span>
+                  )}
+                </td>
+                <td data-col="broken" data-broken={r.freshness?.broken.length ?? 0}>
+                  {r.freshness?.broken.length ? (
+                    <span className="freshness-bad" title={r.freshness.broken.map((b) => `${b.name}: ${b.reason}`).join("\n")}>
+                      {brokenLabel(r.freshness.broken.length)}
+                    </span>
+                  ) : r.freshness?.checkedAt ? (
+                    <span className="muted">none</span>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td data-col="used">
+                  {r.freshness?.lastUsed ? (
+                    <>
+                      <Link to={`/incidents/${encodeURIComponent(r.freshness.lastUsed.incidentId)}`}>{r.freshness.lastUsed.title}</Link>{" "}
+                      <time className="muted" dateTime={r.freshness.lastUsed.at}>{ago(r.freshness.lastUsed.at, now)}</time>
+                    </>
+                  ) : (
+                    <span className="muted">never</span>
+                  )}
+                </td>
+                <td data-col="edited">
+                  <time dateTime={r.freshness?.editedAt ?? r.updatedAt}>{ago(r.freshness?.editedAt ?? r.updatedAt, now)}</time>
                 </td>
               </tr>
             ))}

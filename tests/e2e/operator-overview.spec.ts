@@ -21,8 +21,8 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 390, height: 844 
       await expect(page.getByTestId("pending-decisions")).toContainText(/Purge/);
 
       // Probes no runbook shows in a widget point at the runbook that names what they read.
-      // (by its title: a recent deploy's reading may quote the commit "Refactor Stripe webhook handler")
-      const handler = page.getByTestId("problems").locator("tbody tr").filter({ has: page.locator("strong", { hasText: /^Stripe webhook handler/ }) });
+      // By its probe id: a deploy's commit message ("Refactor Stripe webhook handler") names it too.
+      const handler = page.getByTestId("problems").locator('tbody tr[data-probe="firestore.stripe-webhook-health"]');
       await expect(handler).toHaveCount(1);
       await expect(handler.locator("td").last()).toContainText("Stripe webhook failures");
       await expect(handler).not.toContainText("AutoRelease");

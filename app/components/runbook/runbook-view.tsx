@@ -6,9 +6,11 @@ import { LiveStrip } from "./live-strip";
 import { LiveBlocks } from "./live-block";
 import { RunbookBody, RunbookToc } from "./runbook-body";
 import type { RunbookPageData } from "~/lib/runbook";
+import type { RunbookFreshness } from "~/lib/freshness";
+import { FreshnessLine } from "./freshness-line";
 
 /** A whole runbook page: title and facts, file warnings, incident bar, text with widgets, TOC. */
-export function RunbookView({ runbook }: { runbook: RunbookPageData & { slots: WidgetSlot[] } }) {
+export function RunbookView({ runbook, freshness }: { runbook: RunbookPageData & { slots: WidgetSlot[] }; freshness?: RunbookFreshness | null }) {
   const updated = new Date(runbook.updatedAt);
   return (
     <WidgetsProvider slots={runbook.slots}>
@@ -62,13 +64,18 @@ export function RunbookView({ runbook }: { runbook: RunbookPageData & { slots: W
               </dd>
             </>
           ) : null}
-          <dt>Last change</dt>
-          <dd>
-            <time dateTime={runbook.updatedAt} title={runbook.updatedAt}>
-              {updated.toISOString().slice(0, 16).replace("T", " ")} UTC
-            </time>
-          </dd>
+          {freshness ? null : (
+            <>
+              <dt>Last change</dt>
+              <dd>
+                <time dateTime={runbook.updatedAt} title={runbook.updatedAt}>
+                  {updated.toISOString().slice(0, 16).replace("T", " ")} UTC
+                </time>
+              </dd>
+            </>
+          )}
         </dl>
+        {freshness ? <FreshnessLine freshness={freshness} /> : null}
       </header>
       {runbook.warnings.length ? (
         <div className="runbook-file-warning" role="alert">

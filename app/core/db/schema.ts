@@ -5,6 +5,7 @@ import type { Tables as Incidents } from "./migrations/004-incidents";
 import type { Tables as ApprovalRequests } from "./migrations/005-approval-requests";
 import type { Tables as RunOrigins } from "./migrations/006-run-origins";
 import type { Tables as RunRequests } from "./migrations/007-run-requests";
+import type { Tables as RunbookFreshness } from "./migrations/008-runbook-freshness";
 
 /** The whole store: each migration file declares the tables it creates. */
-export interface Database extends Foundation, Probes, ActionsAudit, Incidents, ApprovalRequests, RunOrigins, RunRequests {}
+export interface Database extends Foundation, Probes, ActionsAudit, Incidents, ApprovalRequests, RunOrigins, RunRequests, RunbookFreshness {}

@@ -6,6 +6,7 @@ import * as m004 from "./004-incidents";
 import * as m005 from "./005-approval-requests";
 import * as m006 from "./006-run-origins";
 import * as m007 from "./007-run-requests";
+import * as m008 from "./008-runbook-freshness";
 
 /** The one ordered list of migrations. Each feature owns its file. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "005-approval-requests": m005,
   "006-run-origins": m006,
   "007-run-requests": m007,
+  "008-runbook-freshness": m008,
 };

@@ -41,7 +41,7 @@ const norm = (q: string) => q.replace(/\s+/g, " ").trim();
 /** Tables a SELECT reads (`from x`, `join public.y`), without schema or quotes, lower case. */
 export function tablesRead(sql: string): string[] {
   if (!/^\s*(select|with)\b/i.test(sql.replace(/^\s*--.*$/gm, ""))) return [];
-  return [...new Set([...sql.matchAll(/\b(?:from|join)\s+("?[\w.]+"?(?:\."?\w+"?)?)/gi)].map((m) => m[1].replace(/"/g, "").split(".").pop()!.toLowerCase()))];
+  return [...new Set([...sql.matchAll(/\b(?:from|join)\s+((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))*)/gi)].map((m) => m[1].replace(/"/g, "").split(".").pop()!.toLowerCase()))];
 }
 
 /** The probe ids of one plugin whose declared reads name `resource` (case-insensitive, whole term). */
@@ -94,7 +94,8 @@ export async function suggestForText(text: string, file: string, registry: Plugi
         return q && norm(q.promql) === norm(c.query);
       });
       if (probe) directives.push({ name: "status", attrs: { probe: probe.id } });
-      else directives.push({ name: "chart", attrs: { promql: norm(c.query), range: "24h" } });
+      // A sentence's full stop after a number ("… > 20.") is prose, not a float literal worth keeping.
+      else directives.push({ name: "chart", attrs: { promql: norm(c.query).replace(/(\d)\.$/, "$1"), range: "24h" } });
     } else if (c.kind === "sql" && hasSql) {
       const ids = new Set(tablesRead(c.query).flatMap((t) => probesReading(registry, "supabase", t)));
       for (const id of [...ids].sort()) directives.push({ name: "table", attrs: { probe: id } });
@@ -129,7 +130,7 @@ export function applySuggestions(text: string, suggestions: Suggestion[]): strin
     const group = byLine.get(after)!;
     const start = lines[group[0].blockStart - 1] ?? "";
     const quote = /^((?:\s*>)*)\s*/.exec(start)![1];
-    const rest = start.slice(quote.length);
+    const rest = quote ? start.slice(quote.length).replace(/^ /, "") : start;
     let indent = quote ? `${quote} ` : "";
     if (group[0].blockTag === "li") {
       const marker = /^(\s*)([-*+]|\d{1,9}[.)])(\s+)/.exec(rest);

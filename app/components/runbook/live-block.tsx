@@ -268,6 +268,7 @@ export function LiveBlocks({ runbookPath }: { runbookPath: string }) {
         const body = document.querySelector(".runbook-body");
         if (!body) return;
         const next: { host: HTMLElement; block: LiveBlockInfo }[] = [];
+        const lastHost = new Map<Element, HTMLElement>();
         for (const block of v.blocks) {
           const el = body.querySelector<HTMLElement>(`[data-live-id~="${block.id}"]`);
           if (!el) continue;
@@ -277,8 +278,12 @@ export function LiveBlocks({ runbookPath }: { runbookPath: string }) {
           else if (block.at === "a") (el.closest("p, li, td") ?? el).insertAdjacentElement(el.closest("li") ? "beforeend" : "afterend", host);
           else if (block.at === "code" || block.at === "text") {
             // Beside the paragraph; inside a list item or table cell (a block after a cell would break the row).
+            // Several mentions in one paragraph keep their order: each goes after the previous one's host.
             const around = el.closest("p, li, td") ?? el;
-            around.insertAdjacentElement(el.closest("li") || around.tagName === "TD" ? "beforeend" : "afterend", host);
+            const previous = lastHost.get(around);
+            if (previous) previous.insertAdjacentElement("afterend", host);
+            else around.insertAdjacentElement(el.closest("li") || around.tagName === "TD" ? "beforeend" : "afterend", host);
+            lastHost.set(around, host);
           }
           else (el.closest(".code-block") ?? el).insertAdjacentElement("afterend", host);
           hosts.push(host);

@@ -1,5 +1,8 @@
 // npm run lint:runbooks [dir]: checks every runbook against the plugins this portal really
 // registers (boots the portal on a throwaway database), prints `file:line: problem`, exits 1 on any.
+// --suggest: prints, per file and line, the directive that would make a mention a permanent widget.
+// --fix [--out DIR]: writes those directives into a copy (`DIR/<file>.md`, or `<file>.suggested.md`
+// beside the file); the runbooks themselves are never changed.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,9 +13,56 @@ import type { Portal } from "~/core/portal.server";
 import { checkPromqlLive } from "~/core/runbooks/lint-promql.server";
 import { lintRunbooks } from "~/core/runbooks/lint.server";
 import { scanRunbooks } from "~/core/runbooks/source.server";
+import { applySuggestions, readSource, suggestForText, suggestSources } from "~/core/runbooks/suggest.server";
+
+function parseArgs(argv: string[]) {
+  const flags = { suggest: false, fix: false, out: undefined as string | undefined, dir: undefined as string | undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--suggest") flags.suggest = true;
+    else if (a === "--fix") flags.fix = flags.suggest = true;
+    else if (a === "--out") flags.out = argv[++i];
+    else if (a.startsWith("--out=")) flags.out = a.slice(6);
+    else if (!a.startsWith("-")) flags.dir ??= a;
+    else throw new Error(`unknown option ${a} (use [dir] [--suggest] [--fix [--out DIR]])`);
+  }
+  if (flags.out !== undefined && !flags.out) throw new Error("--out needs a folder");
+  return flags;
+}
+
+/** --suggest / --fix: one line per suggestion, files under their names; returns the exit code. */
+async function suggest(portal: Portal, dir: string, flags: ReturnType<typeof parseArgs>): Promise<number> {
+  const sources = suggestSources(dir);
+  let total = 0;
+  let written = 0;
+  for (const src of sources) {
+    const text = readSource(src.abs);
+    const suggestions = await suggestForText(text, src.file.replace(/\.txt$/i, ".md"), portal.registry);
+    total += suggestions.length;
+    if (suggestions.length) {
+      process.stdout.write(`${path.relative(process.cwd(), src.abs).startsWith("..") ? src.abs : path.relative(process.cwd(), src.abs)}\n`);
+      for (const s of suggestions) process.stdout.write(`  line ${s.line}: ${s.mention} → ${s.directive}\n`);
+    }
+    if (!flags.fix || (!suggestions.length && !flags.out)) continue;
+    const target = flags.out ? path.join(path.resolve(flags.out), src.file.replace(/\.(md|txt)$/i, ".md")) : src.abs.replace(/\.(md|txt)$/i, ".suggested.md");
+    if (path.resolve(target) === path.resolve(src.abs)) throw new Error(`--fix would overwrite ${src.abs}: choose another --out folder`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, applySuggestions(text, suggestions));
+    written++;
+  }
+  process.stdout.write(`lint:runbooks --suggest: ${total} suggestion(s) in ${sources.length} file(s)${flags.fix ? `; ${written} cop${written === 1 ? "y" : "ies"} written${flags.out ? ` to ${flags.out}` : " beside the files (*.suggested.md)"}` : ""}\n`);
+  return 0;
+}
 
 async function main(): Promise<number> {
-  const arg = process.argv.slice(2).find((a) => !a.startsWith("-"));
+  let flags: ReturnType<typeof parseArgs>;
+  try {
+    flags = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`lint:runbooks: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const arg = flags.dir;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-lint-"));
   const env: NodeJS.ProcessEnv = { ...process.env, OPSDECK_DATA_DIR: path.join(tmp, "data") };
   if (arg) env.OPSDECK_RUNBOOKS_DIR = path.resolve(arg);
@@ -30,6 +80,7 @@ async function main(): Promise<number> {
       process.stderr.write(`lint:runbooks: no runbooks folder at ${dir}\n`);
       return 2;
     }
+    if (flags.suggest) return await suggest(portal, dir, flags);
     const count = scanRunbooks(dir).length;
     const live = await checkPromqlLive(dir, portal.registry);
     const problems = [...lintRunbooks(dir, portal.registry), ...live.problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);

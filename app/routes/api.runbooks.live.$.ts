@@ -1,31 +1,45 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
+import { z } from "zod";
 import { requireUser } from "~/core/auth.server";
-import { errorText } from "~/core/audit/audit.server";
+import { CheckpointFailure, errorText } from "~/core/audit/audit.server";
+import { handle, parseWith, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 import { checkHealthBlock, liveBlocksOf, LiveCheckRefused } from "~/core/runbooks/live-blocks.server";
+import { readDocumentAudited } from "~/core/runbooks/live-mentions.server";
 
-/** GET → which marked blocks of a runbook can run now (`{ blocks, sql, promql, refused }`). */
+const NO_STORE = { "Cache-Control": "no-store" };
+const LiveReadSchema = z.object({ id: z.number({ message: "a block id (a non-negative integer) is required" }).int().nonnegative() }).strict();
+
+/** GET → which marked blocks and mentions of a runbook are live now (`{ blocks, sql, promql, refused }`). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
   const portal = getPortal();
   const live = await liveBlocksOf(params["*"] ?? "", portal.registry, { liveHosts: portal.config.runbooks.liveHosts });
   if (!live) return json({ error: "There is no runbook at this address." }, { status: 404 });
-  return json(live, { headers: { "Cache-Control": "no-store" } });
+  return json(live, { headers: NO_STORE });
 }
 
-/** POST `{ id }` → "Check now" on the runbook's health URL with that block id (allow-listed hosts only). */
+/**
+ * POST `{ id }` → the live reading of the runbook's block or mention with that id: "Check now" on
+ * a health URL (allow-listed hosts only), or "Show fields" on a Firestore document path (audited).
+ */
 export async function action({ request, params }: ActionFunctionArgs) {
-  await requireUser(request);
+  const user = await requireUser(request);
   if (request.method !== "POST") return json({ error: "use POST" }, { status: 405 });
-  const body = (await request.json().catch(() => null)) as { id?: unknown } | null;
-  const id = typeof body?.id === "number" ? body.id : Number.NaN;
-  if (!Number.isInteger(id) || id < 0) return json({ error: "id: a block id (a non-negative integer) is required" }, { status: 400 });
   const portal = getPortal();
-  try {
-    return json(await checkHealthBlock(params["*"] ?? "", id, portal.registry, { liveHosts: portal.config.runbooks.liveHosts }), { headers: { "Cache-Control": "no-store" } });
-  } catch (err) {
-    if (err instanceof LiveCheckRefused) return json({ error: err.message }, { status: err.status });
-    return json({ error: errorText(err, portal.config.secretValues) }, { status: 502 });
-  }
+  const page = params["*"] ?? "";
+  return handle(async () => {
+    const { id } = parseWith(LiveReadSchema, await readBody(request, { accept: "json" }));
+    try {
+      const live = await liveBlocksOf(page, portal.registry, { liveHosts: portal.config.runbooks.liveHosts });
+      if (live?.blocks.some((b) => b.id === id && b.kind === "firestore")) return json(await readDocumentAudited(portal, user, page, id), { headers: NO_STORE });
+      return json(await checkHealthBlock(page, id, portal.registry, { liveHosts: portal.config.runbooks.liveHosts }), { headers: NO_STORE });
+    } catch (err) {
+      if (err instanceof LiveCheckRefused) return json({ error: err.message }, { status: err.status });
+      // An audit write that failed refuses the answer (fail closed); anything else is the source's failure.
+      if (err instanceof CheckpointFailure) return json({ error: "the read could not be recorded in the audit log; nothing is shown" }, { status: 503 });
+      return json({ error: errorText(err, portal.config.secretValues) }, { status: 502 });
+    }
+  });
 }

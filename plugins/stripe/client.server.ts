@@ -179,6 +179,24 @@ export class StripeGateway {
     }
   }
 
+  /**
+   * The payment intent a charge, refund or dispute belongs to (`ch_…`, `re_…`, `dp_…`); a `pi_…`
+   * id is its own. Null when Stripe has no such object or it belongs to no payment intent.
+   */
+  async paymentIntentOf(id: string, signal?: AbortSignal): Promise<string | null> {
+    if (id.startsWith("pi_")) return id;
+    const ref = (v: unknown) => (typeof v === "string" ? v : v && typeof v === "object" && "id" in v ? String((v as { id: unknown }).id) : null);
+    try {
+      if (id.startsWith("ch_")) return ref((await this.#call((s) => s.charges.retrieve(id), signal)).payment_intent);
+      if (id.startsWith("re_")) return ref((await this.#call((s) => s.refunds.retrieve(id), signal)).payment_intent);
+      if (id.startsWith("dp_")) return ref((await this.#call((s) => s.disputes.retrieve(id), signal)).payment_intent);
+      return null;
+    } catch (err) {
+      if (err instanceof StripeFailure && err.code === "resource_missing") return null;
+      throw err;
+    }
+  }
+
   retrieveEvent(id: string, signal?: AbortSignal): Promise<StripeEvent> {
     return this.#call((s) => s.events.retrieve(id), signal);
   }

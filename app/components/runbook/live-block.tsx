@@ -1,12 +1,14 @@
 import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
+import { ActionWidget } from "~/components/widgets/action-widget";
 
-/** A block of the runbook the portal can run now (from /api/runbooks/live/<path>). */
+/** A block or mention of the runbook the portal can read now (from /api/runbooks/live/<path>). */
 interface LiveBlockInfo {
   id: number;
-  kind: "sql" | "promql" | "health";
+  kind: "sql" | "promql" | "health" | "firestore" | "stripe";
   query: string;
-  at: "pre" | "li" | "code" | "a";
+  at: "pre" | "li" | "code" | "a" | "text";
+  action?: { id: string; input: Record<string, string>; label: string; risk: "low" | "high" | "critical" };
 }
 
 interface Verdicts {
@@ -126,7 +128,46 @@ function PromChart({ result }: { result: any }) {
   );
 }
 
-/** "Check now" on an allow-listed health URL: the server reads the URL from the runbook by id. */
+function DocumentFields({ data }: { data: any }) {
+  if (!data.exists) return <p className="live-empty">No such document: {data.path} does not exist now.</p>;
+  const fields: { name: string; value: string }[] = data.fields ?? [];
+  if (!fields.length) return <p className="live-empty">The document exists and has no fields.</p>;
+  return (
+    <div className="live-table-wrap">
+      <table className="live-table live-fields">
+        <thead>
+          <tr>
+            <th>field</th>
+            <th>value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {fields.map((f) => (
+            <tr key={f.name}>
+              <td>
+                <code>{f.name}</code>
+              </td>
+              <td>{f.value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data.truncated ? <p className="live-note">Only the first {fields.length} fields are shown.</p> : null}
+    </div>
+  );
+}
+
+/** A Stripe id: the guarded action dialog, prefilled with the id. Opening it runs nothing. */
+function StripeMention({ block }: { block: LiveBlockInfo }) {
+  const a = block.action!;
+  return (
+    <div className="live-block live-stripe" data-live-block={block.id} data-stripe-id={block.query}>
+      <ActionWidget slot={{ kind: "action", id: a.id, attrs: { ...a.input, label: a.label }, line: 0, key: `mention-${block.id}`, risk: a.risk }} />
+    </div>
+  );
+}
+
+/** "Check now" on an allow-listed health URL (or "Show fields" on a document path): the server reads the URL or path from the runbook by id. */
 async function checkNow(runbookPath: string, id: number) {
   const res = await fetch(`/api/runbooks/live/${runbookPath.split("/").map(encodeURIComponent).join("/")}`, {
     method: "POST",
@@ -135,10 +176,15 @@ async function checkNow(runbookPath: string, id: number) {
   });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
-  return { result: { data: { kind: "health", ...body } }, finishedAt: body.readAt as string };
+  return { result: { data: { kind: "path" in body ? "document" : "health", ...body } }, finishedAt: body.readAt as string };
 }
 
 export function LiveBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPath: string }) {
+  if (block.kind === "stripe") return block.action ? <StripeMention block={block} /> : null;
+  return <ReadableBlock block={block} runbookPath={runbookPath} />;
+}
+
+function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPath: string }) {
   const [run, setRun] = useState<RunState>({ state: "idle" });
   const go = (label: string, actionId: string, input: Record<string, unknown>) => {
     setRun({ state: "running", label });
@@ -155,6 +201,16 @@ export function LiveBlock({ block, runbookPath }: { block: LiveBlockInfo; runboo
           <button type="button" disabled={busy} onClick={() => go("Check now", "health", {})}>
             Check now
           </button>
+        ) : block.kind === "firestore" ? (
+          run.state === "done" ? (
+            <button type="button" aria-expanded="true" onClick={() => setRun({ state: "idle" })}>
+              Hide fields of {block.query}
+            </button>
+          ) : (
+            <button type="button" aria-expanded="false" disabled={busy} onClick={() => go("Show fields", "health", {})}>
+              Show fields of {block.query}
+            </button>
+          )
         ) : block.kind === "sql" ? (
           <button type="button" disabled={busy} onClick={() => go("Run read-only", "supabase.query", { sql: block.query })}>
             Run read-only
@@ -178,7 +234,9 @@ export function LiveBlock({ block, runbookPath }: { block: LiveBlockInfo; runboo
       ) : null}
       {run.state === "done" ? (
         <div className="live-result" aria-live="polite">
-          {run.result?.data?.kind === "health" ? (
+          {run.result?.data?.kind === "document" ? (
+            <DocumentFields data={run.result.data} />
+          ) : run.result?.data?.kind === "health" ? (
             <p className={`live-health live-${run.result.data.status}`}>
               <strong>{run.result.data.status}</strong> · {run.result.data.summary}
             </p>
@@ -210,6 +268,7 @@ export function LiveBlocks({ runbookPath }: { runbookPath: string }) {
         const body = document.querySelector(".runbook-body");
         if (!body) return;
         const next: { host: HTMLElement; block: LiveBlockInfo }[] = [];
+        const lastHost = new Map<Element, HTMLElement>();
         for (const block of v.blocks) {
           const el = body.querySelector<HTMLElement>(`[data-live-id~="${block.id}"]`);
           if (!el) continue;
@@ -217,7 +276,15 @@ export function LiveBlocks({ runbookPath }: { runbookPath: string }) {
           host.className = "live-host";
           if (block.at === "li") el.appendChild(host);
           else if (block.at === "a") (el.closest("p, li, td") ?? el).insertAdjacentElement(el.closest("li") ? "beforeend" : "afterend", host);
-          else if (block.at === "code") (el.closest("p, li, td") ?? el).insertAdjacentElement(el.closest("li") ? "beforeend" : "afterend", host);
+          else if (block.at === "code" || block.at === "text") {
+            // Beside the paragraph; inside a list item or table cell (a block after a cell would break the row).
+            // Several mentions in one paragraph keep their order: each goes after the previous one's host.
+            const around = el.closest("p, li, td") ?? el;
+            const previous = lastHost.get(around);
+            if (previous) previous.insertAdjacentElement("afterend", host);
+            else around.insertAdjacentElement(el.closest("li") || around.tagName === "TD" ? "beforeend" : "afterend", host);
+            lastHost.set(around, host);
+          }
           else (el.closest(".code-block") ?? el).insertAdjacentElement("afterend", host);
           hosts.push(host);
           next.push({ host, block });

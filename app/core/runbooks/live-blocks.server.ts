@@ -3,7 +3,7 @@
 // part of rendering (a data attribute on the element); whether a candidate is runnable is decided
 // per request against the registry: the `sql` service for SQL, Prometheus' own check for PromQL.
 import { toString as hastToString } from "hast-util-to-string";
-import { PROMQL_SERVICE, type PromqlService, type SqlService } from "../../../plugins/plugin-api";
+import { PROMQL_SERVICE, type DocumentReader, type PromqlService, type SqlService } from "../../../plugins/plugin-api";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { runbooksDir, loadRunbook } from "./runbooks.server";
 import { findRunbookFile } from "./source.server";
@@ -11,18 +11,33 @@ import { findRunbookFile } from "./source.server";
 /** A place in the rendered runbook that may be run: `promql?` still needs Prometheus' check. */
 export interface LiveCandidate {
   id: number;
-  kind: "sql" | "promql" | "promql?" | "health";
+  /** Runnable blocks (sql, promql, health) and live mentions (a Firestore document path, a Stripe id). */
+  kind: "sql" | "promql" | "promql?" | "health" | "firestore" | "stripe";
   query: string;
-  /** Where it sits: a fence (`pre`), a list item (`li`) or inline code (`code`). */
-  at: "pre" | "li" | "code" | "a";
+  /** Where it sits: a fence (`pre`), a list item (`li`), inline code (`code`), a link, or a span cut out of prose (`text`). */
+  at: "pre" | "li" | "code" | "a" | "text";
+  /** 1-based source line of the mention, when the tree carries positions. */
+  line?: number;
+  /** The block a permanent widget would follow (the paragraph, list item, fence or table): its first and last source line. */
+  block?: { start: number; end: number; tag: string };
+}
+
+/** What a live mention of a Stripe id opens: the guarded action dialog, prefilled. */
+export interface MentionAction {
+  id: string;
+  input: Record<string, string>;
+  label: string;
+  risk: "low" | "high" | "critical";
 }
 
 /** A candidate the portal can run now. */
 export interface LiveBlock {
   id: number;
-  kind: "sql" | "promql" | "health";
+  kind: "sql" | "promql" | "health" | "firestore" | "stripe";
   query: string;
   at: LiveCandidate["at"];
+  /** Stripe ids: the action the mention opens (never run from here). */
+  action?: MentionAction;
 }
 
 interface El {
@@ -30,6 +45,7 @@ interface El {
   tagName: string;
   properties: Record<string, any>;
   children: any[];
+  position?: any;
 }
 const isEl = (n: any): n is El => n?.type === "element";
 const classes = (el: El): string[] => (Array.isArray(el.properties.className) ? el.properties.className.map(String) : []);
@@ -54,6 +70,9 @@ export function hostAllowed(url: string, liveHosts: readonly string[]): boolean 
   return allowed.has(u.host.toLowerCase()) || (!u.port && allowed.has(u.hostname.toLowerCase()));
 }
 
+/** The firestore plugin's read-only document reader. */
+export const FIRESTORE_DOCUMENTS = "firestore.documents";
+
 /** What the http plugin offers as `http.check`. */
 interface HttpCheckService {
   check(url: string, signal?: AbortSignal): Promise<{ status?: string; value: number | null; summary: string }>;
@@ -75,6 +94,52 @@ export function promqlShape(text: string): boolean {
   return head === "" || /^[A-Za-z_:][\w:]*$/.test(head) || /^(sum|min|max|avg|count|stddev|stdvar|topk|bottomk|quantile|count_values|group|limitk|limit_ratio)\s+(by|without)$/.test(head);
 }
 
+/* ------------------------------------------------------------ live mentions */
+
+const PATH_IN_TEXT = /(?<![\w/:.@$#%-])[a-z][A-Za-z0-9_-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_-]*)+(?![\w/-]|\.\w)/g;
+const STRIPE_IN_TEXT = /(?<![\w-])(?:pi|ch|evt|re|dp)_[A-Za-z0-9_]{6,}(?![\w-])/g;
+
+/**
+ * A Firestore document path as runbooks name one (`opsHealth/autoReleaseProtected`,
+ * `orders/wx-1035`): collection/document pairs (an even number of segments), starting with a
+ * lower-case collection name, and looking like names rather than prose: a camelCase segment, or
+ * a collection of four letters or more whose document id carries a digit, `-` or `_`. So
+ * "and/or", "read/write", "HTTP/2" and "p95/p99" are never offered.
+ */
+export function firestorePathShape(text: string): boolean {
+  const t = text.trim();
+  if (t.length < 3 || t.length > 400) return false;
+  if (!/^[a-z][A-Za-z0-9_-]*(\/[A-Za-z0-9_][A-Za-z0-9_-]*)+$/.test(t)) return false;
+  const segments = t.split("/");
+  if (segments.length % 2 !== 0 || segments.length > 20) return false;
+  if (segments.some((s) => /[a-z][A-Z]/.test(s))) return true;
+  return segments.every((s, i) => i % 2 === 1 || s.length >= 4) && segments.some((s, i) => i % 2 === 1 && /[\d_-]/.test(s));
+}
+
+/** A Stripe object id that has something to open: payment intent, charge, event, refund, dispute. */
+export function stripeIdShape(text: string): boolean {
+  const t = text.trim();
+  return /^(pi|ch|evt|re|dp)_[A-Za-z0-9_]{6,}$/.test(t) && /\d/.test(t.slice(t.indexOf("_")));
+}
+
+/** Live mentions in one stretch of prose: `[index, text, kind]`, in order. */
+export function mentionsIn(text: string): { index: number; text: string; kind: "firestore" | "stripe" }[] {
+  const out: { index: number; text: string; kind: "firestore" | "stripe" }[] = [];
+  for (const m of text.matchAll(STRIPE_IN_TEXT)) if (stripeIdShape(m[0])) out.push({ index: m.index!, text: m[0], kind: "stripe" });
+  for (const m of text.matchAll(PATH_IN_TEXT)) {
+    if (!firestorePathShape(m[0])) continue;
+    if (out.some((o) => m.index! < o.index + o.text.length && o.index < m.index! + m[0].length)) continue;
+    out.push({ index: m.index!, text: m[0], kind: "firestore" });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+/** What a Stripe id opens: a payment (or its charge, refund, dispute) → recheck; an event → its delivery (resend dialog). */
+export function stripeMentionAction(id: string): { actionId: string; input: Record<string, string>; label: string } {
+  if (id.startsWith("evt_")) return { actionId: "stripe.resend-event", input: { eventId: id }, label: `Delivery of ${id}` };
+  return { actionId: "stripe.recheck-payment", input: { paymentIntentId: id }, label: `Re-check ${id}` };
+}
+
 /** Text of a list item without its nested lists and without a leading label. */
 function listItemText(li: El): string {
   const own = li.children.filter((c) => !(isEl(c) && (c.tagName === "ul" || c.tagName === "ol")));
@@ -90,17 +155,51 @@ function hasInlineCode(el: El): boolean {
 /** Marks the runnable candidates of a rendered (sanitized) tree with `data-live-id`; returns them. */
 export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
   const out: LiveCandidate[] = [];
+  let block: El | undefined;
+  let lineHint: number | undefined;
   const add = (el: El, kind: LiveCandidate["kind"], query: string, at: LiveCandidate["at"]) => {
     const id = out.length;
-    out.push({ id, kind, query, at });
+    const line = lineHint ?? el.position?.start?.line;
+    const b = block?.position?.start?.line && block.position.end?.line ? { start: block.position.start.line as number, end: block.position.end.line as number, tag: block.tagName } : undefined;
+    out.push({ id, kind, query, at, ...(line ? { line } : {}), ...(b ? { block: b } : {}) });
     // One element may hold several (URLs in a shell fence): `[data-live-id~="3"]` finds each.
     el.properties.dataLiveId = el.properties.dataLiveId ? `${el.properties.dataLiveId} ${id}` : String(id);
   };
   const urls = (el: El, text: string, at: LiveCandidate["at"]) => {
     for (const m of text.matchAll(HEALTH_URL)) add(el, "health", m[0].replace(/[.,;:)'"]+$/, ""), at);
   };
+  /** Cuts the mentions out of a text node into marked spans; returns the nodes that replace it. */
+  const splitText = (node: any): any[] | null => {
+    const value = String(node.value ?? "");
+    const found = mentionsIn(value);
+    if (!found.length) return null;
+    const parts: any[] = [];
+    let at = 0;
+    for (const m of found) {
+      if (m.index > at) parts.push({ type: "text", value: value.slice(at, m.index) });
+      const span: El = { type: "element", tagName: "span", properties: { className: ["live-mention", `live-mention-${m.kind}`] }, children: [{ type: "text", value: m.text }] };
+      const startLine = node.position?.start?.line;
+      lineHint = startLine ? startLine + (value.slice(0, m.index).match(/\n/g)?.length ?? 0) : undefined;
+      add(span, m.kind, m.text, "text");
+      lineHint = undefined;
+      parts.push(span);
+      at = m.index + m.text.length;
+    }
+    if (at < value.length) parts.push({ type: "text", value: value.slice(at) });
+    return parts;
+  };
   const walk = (node: any, inPre: boolean) => {
     if (!isEl(node)) return;
+    const outer = block;
+    if (node.tagName === "li" || node.tagName === "table") block = node;
+    else if (!block && /^(p|pre|h[1-6]|blockquote|dl|div)$/.test(node.tagName)) block = node;
+    try {
+      visit(node, inPre);
+    } finally {
+      block = outer;
+    }
+  };
+  const visit = (node: El, inPre: boolean) => {
     if (node.tagName === "pre") {
       const code = node.children.find(isEl);
       if (code && code.tagName === "code") {
@@ -118,7 +217,9 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
     }
     if (node.tagName === "code" && !inPre) {
       const text = hastToString(node).trim();
-      if (promqlShape(text)) add(node, "promql?", text, "code");
+      if (stripeIdShape(text)) add(node, "stripe", text, "code");
+      else if (firestorePathShape(text)) add(node, "firestore", text, "code");
+      else if (promqlShape(text)) add(node, "promql?", text, "code");
       else urls(node, text, "code");
       return;
     }
@@ -126,7 +227,20 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
       add(node, "health", node.properties.href, "a");
       return;
     }
-    for (const c of node.children) walk(c, inPre);
+    // Links, headings and scripts keep their text as written: a mention there is not offered.
+    if (node.tagName === "a" || /^(h[1-6]|script|style|svg|math|kbd|samp|var)$/.test(node.tagName)) return;
+    for (let i = 0; i < node.children.length; i++) {
+      const c = node.children[i];
+      if (c?.type === "text") {
+        const parts = splitText(c);
+        if (parts) {
+          node.children.splice(i, 1, ...parts);
+          i += parts.length - 1;
+        }
+        continue;
+      }
+      walk(c, inPre);
+    }
   };
   for (const c of tree.children) walk(c, false);
   return out;
@@ -173,10 +287,24 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
   const sql = registry.services.get<SqlService>("sql");
   const promql = registry.services.get<PromqlService>(PROMQL_SERVICE);
   const promqlUp = !!promql && !promql.unavailable;
+  const documents = registry.services.get<DocumentReader>(FIRESTORE_DOCUMENTS);
   const blocks: LiveBlock[] = [];
   const refused: LiveVerdicts["refused"] = [];
+  // A resource named twice on a page gets its live reading once, at its first mention.
+  const seen = new Set<string>();
+  const first = (c: LiveCandidate) => !seen.has(`${c.kind}:${c.query}`) && !!seen.add(`${c.kind}:${c.query}`);
   await Promise.all(
     candidates.map(async (c) => {
+      if (c.kind === "firestore") {
+        if (documents && first(c)) blocks.push({ id: c.id, kind: "firestore", query: c.query, at: c.at });
+        return;
+      }
+      if (c.kind === "stripe") {
+        const a = stripeMentionAction(c.query);
+        const reg = registry.actions.get(a.actionId);
+        if (reg && first(c)) blocks.push({ id: c.id, kind: "stripe", query: c.query, at: c.at, action: { id: a.actionId, input: a.input, label: a.label, risk: reg.risk } });
+        return;
+      }
       if (c.kind === "health") {
         if (http && hostAllowed(c.query, liveHosts)) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at });
         return;
@@ -243,4 +371,49 @@ export async function checkHealthBlock(pagePath: string, id: number, registry: P
     // The endpoint answered wrongly or not at all: that is the check's answer, not a portal error.
     return { url: block.query, status: "critical", latencyMs: null, summary: err instanceof Error ? err.message : String(err), readAt };
   }
+}
+
+/** One field of a document as shown inline: dotted name for nested maps, JSON for anything else. */
+export interface DocumentField {
+  name: string;
+  value: string;
+}
+
+const MAX_FIELDS = 100;
+const MAX_VALUE = 500;
+
+function flatten(data: Record<string, unknown>, prefix = "", out: DocumentField[] = []): DocumentField[] {
+  for (const [k, v] of Object.entries(data).sort(([a], [b]) => a.localeCompare(b))) {
+    if (out.length >= MAX_FIELDS) break;
+    const name = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length && prefix.split(".").length < 4) flatten(v as Record<string, unknown>, name, out);
+    else {
+      const text = typeof v === "string" ? v : JSON.stringify(v) ?? "null";
+      out.push({ name, value: text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text });
+    }
+  }
+  return out;
+}
+
+/**
+ * "Show fields" on a Firestore document path named in a runbook: the path is taken from the
+ * runbook file on the server (by mention id), never from the request, and read through the
+ * firestore plugin's read-only `firestore.documents` reader. Values pass the secret scrubber.
+ */
+export async function readDocumentMention(
+  pagePath: string,
+  id: number,
+  registry: PluginRegistry,
+  options: { dir?: string; liveHosts?: readonly string[]; scrub: <T>(value: T) => T },
+): Promise<{ path: string; exists: boolean; fields: DocumentField[]; truncated: boolean; readAt: string }> {
+  const live = await liveBlocksOf(pagePath, registry, options);
+  if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
+  const block = live.blocks.find((b) => b.id === id && b.kind === "firestore");
+  if (!block) throw new LiveCheckRefused(`mention ${id} is not a Firestore document path the firestore plugin can read`, 400);
+  const reader = registry.services.get<DocumentReader>(FIRESTORE_DOCUMENTS)!;
+  const readAt = new Date().toISOString();
+  const data = await reader.get(block.query, AbortSignal.timeout(10_000));
+  if (!data) return { path: block.query, exists: false, fields: [], truncated: false, readAt };
+  const fields = options.scrub(flatten(data));
+  return { path: block.query, exists: true, fields, truncated: fields.length >= MAX_FIELDS, readAt };
 }

@@ -34,3 +34,16 @@ it("works without a ledger and rejects an unknown payment", async () => {
   expect((await def.run({ paymentIntentId: "pi_demo_fail1" }, actionContext())).summary).toBe("pi_demo_fail1 requires_payment_method; order not checked");
   await expect(def.run({ paymentIntentId: "pi_demo_unknown" }, actionContext())).rejects.toMatchObject({ name: "ActionInputError", fieldErrors: { paymentIntentId: ["no such payment intent"] } });
 });
+
+it("reads a charge, refund or dispute id as the payment it belongs to (runbooks name those too)", async () => {
+  const def = recheckPaymentAction(fx.gateway, () => memoryLedger(seededOrders()));
+  expect(def.input.safeParse({ paymentIntentId: "ch_demo_wx1035" }).success).toBe(true);
+  expect(def.input.safeParse({ paymentIntentId: "evt_demo_paid_wx1035" }).success).toBe(false);
+  const logs: string[] = [];
+  const viaCharge = await def.run({ paymentIntentId: "ch_demo_wx1035" }, { ...actionContext(), log: (m: string) => logs.push(m) });
+  expect(viaCharge.summary).toMatch(/^pi_demo_wx1035 /);
+  expect(logs).toContain("ch_demo_wx1035 belongs to pi_demo_wx1035");
+  const refund = (await fx.gateway.listRefunds({ paymentIntent: "pi_demo_dup08" }))[0]!;
+  expect((await def.run({ paymentIntentId: refund.id }, actionContext())).summary).toMatch(/^pi_demo_dup08 /);
+  await expect(def.run({ paymentIntentId: "ch_demo_nothing" }, actionContext())).rejects.toMatchObject({ name: "ActionInputError" });
+});

@@ -5,7 +5,13 @@ import { formatAmount, isoFromSeconds } from "../format";
 import { reconcile, reportSummary } from "./reconcile";
 
 export const RecheckPaymentInputSchema = z
-  .object({ paymentIntentId: z.string().trim().regex(/^pi_[A-Za-z0-9_]+$/, 'must be a payment intent id ("pi_…")') })
+  .object({
+    paymentIntentId: z
+      .string()
+      .trim()
+      .regex(/^(pi|ch|re|dp)_[A-Za-z0-9_]+$/, 'must be a payment intent id ("pi_…"), or a charge, refund or dispute id ("ch_…", "re_…", "dp_…") whose payment is read')
+      .describe("A payment intent id, or the charge, refund or dispute id of one"),
+  })
   .strict();
 
 /** stripe.recheck-payment: read one payment intent (charge, refunds, disputes, undelivered events) and its order. */
@@ -19,10 +25,15 @@ export function recheckPaymentAction(stripe: StripeGateway, getLedger: () => Ord
     timeout: "30s",
     target: (input) => input.paymentIntentId,
     async preview(input) {
-      return { summary: `Read-only: reads ${input.paymentIntentId} from Stripe and its order from the ledger. Nothing is changed.`, count: 0 };
+      const via = input.paymentIntentId.startsWith("pi_") ? "" : " (the payment it belongs to)";
+      return { summary: `Read-only: reads ${input.paymentIntentId}${via} from Stripe and its order from the ledger. Nothing is changed.`, count: 0 };
     },
     async run(input, ctx) {
-      const pi = await stripe.findPaymentIntent(input.paymentIntentId, ctx.signal);
+      // A charge, refund or dispute id (as runbooks and alerts name them) is read as its payment.
+      const piId = await stripe.paymentIntentOf(input.paymentIntentId, ctx.signal);
+      if (!piId) throw new ActionInputError(`Stripe has no payment intent for ${input.paymentIntentId}`, { paymentIntentId: ["no such object, or it belongs to no payment intent"] });
+      if (piId !== input.paymentIntentId) ctx.log(`${input.paymentIntentId} belongs to ${piId}`);
+      const pi = await stripe.findPaymentIntent(piId, ctx.signal);
       if (!pi) throw new ActionInputError(`Stripe has no payment intent ${input.paymentIntentId}`, { paymentIntentId: ["no such payment intent"] });
       const charge = pi.latest_charge && typeof pi.latest_charge === "object" ? pi.latest_charge : null;
       const [refunds, disputes, events] = await Promise.all([

@@ -4,6 +4,7 @@
 import type { ProbeSummary } from "../probes/service.server";
 import type { Log } from "../log.server";
 import { listRunbooks, runbooksMentioning } from "./runbooks.server";
+import { probeTerms } from "./probe-terms.server";
 
 type RunbookRef = { path: string; title: string };
 
@@ -22,17 +23,6 @@ function runbooksShowing(log: Log): Map<string, RunbookRef[]> {
     for (const id of probes) byProbe.set(id, [...(byProbe.get(id) ?? []), ref]);
   }
   return byProbe;
-}
-
-/**
- * Words a runbook would use for what a probe reads: its id, and the resource it names — the part
- * of its title in parentheses (`opsHealth/stripeWebhook`) or what its summary reads "in" (`stripeEvents`).
- */
-function probeTerms(p: { id: string; title: string; summary?: string }): string[] {
-  const terms = [p.id];
-  for (const m of p.title.matchAll(/\(([^()]+)\)/g)) terms.push(m[1]);
-  for (const m of (p.summary ?? "").matchAll(/\b(?:in|from|collection|document|table|key)\s+`?([A-Za-z][\w/.:-]{3,})/g)) terms.push(m[1]);
-  return terms;
 }
 
 function safeMentions(p: ProbeSummary, log: Log): RunbookRef[] {

@@ -66,8 +66,18 @@ let adminVersion: string | null = null;
 function firebaseAdminVersion(): string {
   if (adminVersion === null) {
     try {
-      const req = createRequire(path.join(process.cwd(), "package.json"));
-      adminVersion = (JSON.parse(fs.readFileSync(req.resolve("firebase-admin/package.json"), "utf8")) as { version: string }).version;
+      // The package does not export its package.json: walk up from its entry point.
+      let dir = path.dirname(createRequire(path.join(process.cwd(), "package.json")).resolve("firebase-admin"));
+      adminVersion = "unknown";
+      for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+        const file = path.join(dir, "package.json");
+        if (!fs.existsSync(file)) continue;
+        const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+        if (pkg.name === "firebase-admin") {
+          adminVersion = pkg.version ?? "unknown";
+          break;
+        }
+      }
     } catch {
       adminVersion = "unknown";
     }

@@ -35,14 +35,24 @@ export async function exportCollections(
 ): Promise<{ counts: Record<string, number>; digests: Record<string, string> }> {
   const counts: Record<string, number> = {};
   const digests: Record<string, string> = {};
-  const write = (text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
+  let failed: Error | null = null;
+  out.on("error", (e) => (failed = e));
+  const write = async (text: string) => {
+    if (failed) throw failed;
+    if (out.write(text)) return;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => {
+        out.off("drain", onDrain);
+        reject(e);
+      };
+      const onDrain = () => {
+        out.off("error", onError);
+        resolve();
+      };
+      out.once("drain", onDrain);
       out.once("error", onError);
-      const ok = out.write(text, () => out.off("error", onError));
-      if (ok) resolve();
-      else out.once("drain", () => resolve());
     });
+  };
   try {
     let done = 0;
     for (const c of source.collections) {
@@ -61,7 +71,10 @@ export async function exportCollections(
       run?.progress?.(++done, source.collections.length);
     }
   } finally {
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) => {
+      if (failed || out.destroyed) return failed ? reject(failed) : resolve();
+      out.end(() => (failed ? reject(failed) : resolve()));
+    });
   }
   return { counts, digests };
 }

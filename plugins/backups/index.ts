@@ -116,17 +116,20 @@ export default definePlugin<BackupsConfig>({
     const cron = services.get<CronPingService>("cron.pings");
     const reporters: Record<string, CronJobReporter> = {};
     const schedulers: Cron[] = [];
+    // Stop aborts scheduled runs in flight and waits for them (their files are removed, their rows marked failed).
+    const stopping = new AbortController();
+    const inFlight = new Set<Promise<unknown>>();
     for (const [name, target] of Object.entries(config.targets)) {
       const secrets = secretsOf(target);
       const jobs = [
-        { job: `backup-${name}`, expr: target.schedule, what: "backup", title: `Backup of ${name}`, work: (run: RunLog) => service.backupNow(name, run).then((r) => `backup ${r.id}: ${formatBytes(r.size ?? 0)}`) },
+        { job: `backup-${name}`, expr: target.schedule, what: "backup", title: `Backup of ${name}`, work: (run: RunLog) => service.backupNow(name, run, stopping.signal).then((r) => `backup ${r.id}: ${formatBytes(r.size ?? 0)}`) },
         {
           job: `verify-${name}`,
           expr: target.verifySchedule,
           what: "verification",
           title: `Verification of ${name}'s newest backup`,
           work: async (run: RunLog) => {
-            const r = await service.verify(name, undefined, run);
+            const r = await service.verify(name, undefined, run, stopping.signal);
             if (r.status === "failed") throw new Error(`verification of ${r.backupId} failed: ${r.detail}`);
             return `${r.backupId}: ${r.detail}`;
           },
@@ -145,22 +148,27 @@ export default definePlugin<BackupsConfig>({
           }
         } else log.warn({ job: j.job }, "backups: no cron plugin (cron.pings): the schedule runs but is not watched as a cron job");
         schedulers.push(
-          new Cron(j.expr, { timezone: target.timezone, protect: true, name: `opsdeck-${j.job}` }, async () => {
-            const lines: string[] = [];
-            const run: RunLog = { log: (m) => lines.push(m) };
-            const runId = await reporter?.start().catch(() => undefined);
-            const excerpt = (extra: string) => scrub([...lines, extra].join("\n"), secrets).slice(-2000);
-            try {
-              const summary = await j.work(run);
-              if (runId) await reporter!.end(runId, "success", excerpt(summary)).catch(() => {});
-              log.info({ job: j.job }, `backups: scheduled ${j.what} of ${name}: ${scrub(summary, secrets)}`);
-            } catch (e) {
-              const msg = scrub((e as Error).message, secrets);
-              if (runId) await reporter!.end(runId, "fail", excerpt(msg)).catch(() => {});
-              log.warn({ job: j.job, err: msg }, `backups: scheduled ${j.what} of ${name} failed`);
-            }
+          new Cron(j.expr, { timezone: target.timezone, protect: true, name: `opsdeck-${j.job}` }, () => {
+            const p = scheduledRun().finally(() => inFlight.delete(p));
+            inFlight.add(p);
+            return p;
           }),
         );
+        async function scheduledRun() {
+          const lines: string[] = [];
+          const run: RunLog = { log: (m) => lines.push(m) };
+          const runId = await reporter?.start().catch(() => undefined);
+          const excerpt = (extra: string) => scrub([...lines, extra].join("\n"), secrets).slice(-2000);
+          try {
+            const summary = await j.work(run);
+            if (runId) await reporter!.end(runId, "success", excerpt(summary)).catch(() => {});
+            log.info({ job: j.job }, `backups: scheduled ${j.what} of ${name}: ${scrub(summary, secrets)}`);
+          } catch (e) {
+            const msg = scrub((e as Error).message, secrets);
+            if (runId) await reporter!.end(runId, "fail", excerpt(msg)).catch(() => {});
+            log.warn({ job: j.job, err: msg }, `backups: scheduled ${j.what} of ${name} failed`);
+          }
+        }
       }
     }
     for (const [name, target] of Object.entries(config.targets)) {
@@ -251,6 +259,8 @@ export default definePlugin<BackupsConfig>({
       provides: { backups: service },
       async stop() {
         for (const c of schedulers) c.stop();
+        stopping.abort(new Error("the portal is stopping"));
+        await Promise.allSettled([...inFlight]);
         await seeding.catch(() => {});
       },
       actions: [

@@ -238,3 +238,80 @@ describe("schedules are cron jobs", () => {
     expect(ping.status).toBe(409);
   });
 });
+
+describe("scheduled runs", () => {
+  it("a schedule runs the backup and its verification and reports each run to its cron job; a target that cannot run reports failures", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-backups-sched-"));
+    const t = await testPortal({
+      dialect: "sqlite",
+      plugins: [firestore, cron, backups],
+      config: {
+        app: { demo: false },
+        plugins: {
+          firestore: { projectId: sandbox.projectId, emulatorHost: sandbox.host },
+          cron: { jobs: {} },
+          backups: {
+            targets: {
+              quick: { kind: "firestore", collections: ["opsHealth"], schedule: "*/2 * * * * *", verifySchedule: "*/3 * * * * *" },
+              broken: { kind: "firestore", collections: ["orders"], service: "no.such-service", schedule: "*/2 * * * * *" },
+            },
+            storage: { dir },
+          },
+        },
+      },
+    });
+    try {
+      const pings = t.portal.registry.services.get<CronPingService>("cron.pings")!;
+      type View = { runs: { outcome: string; source: string; excerpt: string | null }[] };
+      // Generous: a shared two-core machine can make the emulator slow.
+      const deadline = Date.now() + 60_000;
+      let views: Record<string, View> = {};
+      for (;;) {
+        views = Object.fromEntries(await Promise.all(["backup-quick", "verify-quick", "backup-broken"].map(async (j) => [j, (await pings.describe(j)) as unknown as View] as const)));
+        const done = (j: string, outcome: string) => views[j]!.runs.some((r) => r.outcome === outcome);
+        if ((done("backup-quick", "success") && done("verify-quick", "success") && done("backup-broken", "fail")) || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(views["backup-quick"]!.runs).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: "success", source: "plugin", excerpt: expect.stringMatching(/backup quick-.*B/) })]));
+      expect(views["verify-quick"]!.runs).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: "success", excerpt: expect.stringMatching(/counts match the manifest/) })]));
+      expect(views["backup-broken"]!.runs).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: "fail", excerpt: expect.stringMatching(/no "no.such-service" service: enable the firestore plugin/) })]));
+      const svc = t.portal.registry.services.get<BackupsService>("backups")!;
+      expect((await svc.catalog.list("quick")).some((r) => r.status === "good" && r.verifyStatus === "passed")).toBe(true);
+    } finally {
+      await t.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe("demo", () => {
+  it("the demo names the emulator's shop collections as a scheduled target when the emulator runs", async () => {
+    const world = { get: (k: string) => (k === "firestore.emulator" ? { host: sandbox.host, projectId: sandbox.projectId } : undefined), waitFor: () => Promise.reject(new Error("no postgres")) };
+    const d = await backups.demo!({ dataDir: os.tmpdir(), log: console, world: world as never });
+    const config = backups.config.parse(d.config);
+    expect(config.targets["shop-firestore"]).toMatchObject({ kind: "firestore", collections: expect.arrayContaining(["orders", "stripeEvents"]), schedule: expect.any(String), verifySchedule: expect.any(String) });
+    expect(config.targets.portal).toMatchObject({ kind: "portal", schedule: expect.any(String) });
+    expect(config.targets.shop).toBeUndefined();
+    const none = await backups.demo!({ dataDir: os.tmpdir(), log: console, world: { get: () => undefined, waitFor: () => Promise.reject(new Error("none")) } as never });
+    expect(backups.config.parse(none.config).targets["shop-firestore"]).toBeUndefined();
+  });
+
+  it("seeds a healthy, verified shop-firestore backup and records it on the target's cron jobs", async () => {
+    const { seedDemoBackups } = await import("../../plugins/backups/demo");
+    const pings = portal.registry.services.get<CronPingService>("cron.pings")!;
+    const reporters = {
+      "backup-shop-firestore": pings.register({ name: "backup-shop-firestore", title: "Backup of shop-firestore", schedule: "45 3 * * *" }),
+      "verify-shop-firestore": pings.register({ name: "verify-shop-firestore", title: "Verification", schedule: "45 4 * * *" }),
+    };
+    const source = { kind: "firestore" as const, service: portal.registry.services.get("firestore.collections")!, collections: ["orders", "stripeEvents"] };
+    const warnings: unknown[] = [];
+    await seedDemoBackups({ catalog: service.catalog, dir: storage, sources: { "shop-firestore": source as never }, log: { ...console, warn: (...a: unknown[]) => warnings.push(a) } as never, live: new Set(), reporters });
+    expect(warnings).toEqual([]);
+    const rows = await service.catalog.list("shop-firestore");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "good", verifyStatus: "passed" });
+    const view = (await pings.describe("backup-shop-firestore")) as { runs: { outcome: string }[]; status: string };
+    expect(view.runs.map((r) => r.outcome)).toEqual(["success"]);
+    expect(((await pings.describe("verify-shop-firestore")) as { runs: { outcome: string }[] }).runs.map((r) => r.outcome)).toEqual(["success"]);
+  }, 60_000);
+});

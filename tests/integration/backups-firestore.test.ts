@@ -264,7 +264,7 @@ describe("scheduled runs", () => {
       const pings = t.portal.registry.services.get<CronPingService>("cron.pings")!;
       type View = { runs: { outcome: string; source: string; excerpt: string | null }[] };
       // Generous: a shared two-core machine can make the emulator slow.
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 90_000;
       let views: Record<string, View> = {};
       for (;;) {
         views = Object.fromEntries(await Promise.all(["backup-quick", "verify-quick", "backup-broken"].map(async (j) => [j, (await pings.describe(j)) as unknown as View] as const)));
@@ -281,7 +281,7 @@ describe("scheduled runs", () => {
       await t.cleanup();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 150_000);
 });
 
 describe("demo", () => {

@@ -37,7 +37,11 @@ export default definePlugin<CronConfig>({
 
     health.start((job) => parseDuration(config.jobs[job]!.healthDocument!.every));
     const registered = new Set<string>();
-    const pings = createPingService({ config, store, now, describe: (job) => describeJob(config, reader, job), registered, register: (job) => registerJob({ config, store, reader, registered, now }, job) });
+    const pings = createPingService({ config, store, now, describe: async (job) => {
+        const view = await describeJob(config, reader, job);
+        return view && registered.has(job) ? { ...view, reports: ["runs reported by a plugin of the portal"] } : view;
+      },
+      registered, register: (job) => registerJob({ config, store, reader, registered, now }, job) });
     return {
       probes: [...Object.entries(config.jobs).map(([name, job]) => jobProbe(name, job, reader)), jobsProbe(config, reader)],
       actions: [

@@ -233,7 +233,7 @@ describe("schedules are cron jobs", () => {
     );
     expect(portal.registry.probes.has("backups.backup-shop-fs")).toBe(true);
     const view = await pings.describe("backup-shop-fs");
-    expect(view).toMatchObject({ job: "backup-shop-fs", schedule: "0 3 * * *", timezone: "Europe/Berlin" });
+    expect(view).toMatchObject({ job: "backup-shop-fs", schedule: "0 3 * * *", timezone: "Europe/Berlin", reports: ["runs reported by a plugin of the portal"] });
     const ping = await pings.ping({ job: "backup-shop-fs", kind: "success", token: "whatever-token", rid: null, body: null });
     expect(ping.status).toBe(409);
   });

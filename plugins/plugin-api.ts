@@ -328,6 +328,67 @@ export interface CronPingService {
   ping(req: { job: string; kind: string; token: string | null; rid: string | null; body: string | null }): Promise<{ status: number; body: Record<string, unknown> }>;
   /** A job's state and recent runs for signed-in viewers (no secrets); null for an unknown job. */
   describe(job: string): Promise<Record<string, unknown> | null>;
+  /**
+   * A job another plugin runs on its own schedule (e.g. the backups plugin's scheduled backups): it
+   * is watched like a configured job (late, down, failing; `cron.jobs`, `GET /api/cron/<job>`) and
+   * its runs come through the returned reporter, not through HTTP pings. Throws when the name is
+   * taken or the schedule is not valid cron syntax.
+   */
+  register(job: RegisteredCronJob): CronJobReporter;
+}
+
+export interface RegisteredCronJob {
+  /** kebab-case, unique among all cron jobs. */
+  name: string;
+  title: string;
+  description?: string;
+  /** Cron syntax, evaluated by croner in `timezone` (default UTC). */
+  schedule: string;
+  timezone?: string;
+  /** Durations like "10m" (defaults as for configured jobs). */
+  grace?: string;
+  maxRuntime?: string;
+}
+
+export interface CronJobReporter {
+  /** The job's probe (`cron`'s per-job reading), for the registering plugin to list among its own. */
+  readonly probe: ProbeDefinition;
+  /** Opens a run; returns its id for `end`. */
+  start(at?: number): Promise<string>;
+  /** Closes the run `start` opened; `excerpt` is a short log (scrubbed by the caller). */
+  end(runId: string, outcome: "success" | "fail", excerpt?: string, at?: number): Promise<void>;
+  /** A run known as a whole (e.g. seeded demo history). */
+  record(run: { startedAt: number; endedAt: number; outcome: "success" | "fail"; excerpt?: string }): Promise<void>;
+}
+
+/**
+ * A Firestore value as JSON with its type kept (`firestore.collections`): strings, booleans, null and
+ * doubles as themselves; everything else as a one-key object `{ "$int": "12" }`, `{ "$timestamp":
+ * "secs.nanos" }`, `{ "$geo": [lat, lng] }`, `{ "$ref": "path" }`, `{ "$bytes": base64 }`,
+ * `{ "$double": "NaN" }`, `{ "$map": {…} }`, arrays as arrays.
+ */
+export type TaggedValue = null | boolean | number | string | TaggedValue[] | { [tag: string]: unknown };
+
+export interface ExportedDocument {
+  id: string;
+  fields: Record<string, TaggedValue>;
+}
+
+/** Whole-collection reads and writes for backups (provided by firestore as `firestore.collections`). */
+export interface FirestoreCollections {
+  readonly projectId: string;
+  /** True on an emulator. */
+  readonly emulator: boolean;
+  /** Every document of a top-level collection in id order, paged (never all in memory); subcollections are not included. */
+  documents(collection: string, signal?: AbortSignal): AsyncIterable<ExportedDocument>;
+  count(collection: string, signal?: AbortSignal): Promise<number>;
+  /** Makes the collection hold exactly these documents: batched writes, then deletes of the documents not among them. */
+  replace(collection: string, docs: AsyncIterable<ExportedDocument>, signal?: AbortSignal): Promise<{ written: number; deleted: number }>;
+  /**
+   * An empty scratch project on an emulator (this one, or `emulatorHost`) for verification by
+   * restore; `dispose` deletes what was written there. Refused against production without an emulator.
+   */
+  scratch(opts?: { emulatorHost?: string }): Promise<FirestoreCollections & { dispose(): Promise<void> }>;
 }
 
 /* -------------------------------------------------------------- sql service */

@@ -56,13 +56,15 @@ export interface Manifest {
   id: string;
   target: string;
   kind: string;
-  format: "pg_dump-custom" | "sqlite";
+  format: "pg_dump-custom" | "sqlite" | "firestore-ndjson";
   startedAt: string;
   endedAt: string;
   size: number;
   sha256: string;
-  /** Exact row counts per table, taken in the same snapshot as the dump. */
+  /** Exact row counts per table, taken in the same snapshot as the dump (documents per collection for Firestore: what the file holds). */
   counts: Record<string, number>;
+  /** Firestore: SHA-256 of each collection's lines in the file. */
+  digests?: Record<string, string>;
   schemaVersion: string | null;
   tools: Record<string, string>;
 }

@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import { z } from "zod";
 import { DurationSchema, secret } from "../plugin-api";
 
@@ -9,7 +10,30 @@ const RetentionSchema = z
   })
   .strict();
 
+function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Cron syntax (5 or 6 fields), evaluated by croner. */
+const CronExpressionSchema = z.string().superRefine((expr, ctx) => {
+  try {
+    new Cron(expr, { paused: true });
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `not a cron schedule: ${(err as Error).message}` });
+  }
+});
+
 const common = {
+  /** When to back up (cron syntax in `timezone`); each schedule is watched as a cron job `backup-<target>`. */
+  schedule: CronExpressionSchema.optional(),
+  /** When to verify the newest good backup by a real restore; watched as cron job `verify-<target>`. */
+  verifySchedule: CronExpressionSchema.optional(),
+  timezone: z.string().default("UTC").refine(validTimezone, { message: "is not an IANA time zone (e.g. Europe/Berlin)" }),
   /** Older than this, the last good backup counts as stale (warn). */
   maxAge: DurationSchema.default("26h"),
   retention: RetentionSchema.default({ daily: 30, weekly: 12, monthly: 12 }),
@@ -36,7 +60,23 @@ export const PortalTargetSchema = z
   })
   .strict();
 
-export const BackupTargetSchema = z.discriminatedUnion("kind", [PostgresTargetSchema, PortalTargetSchema]);
+export const FirestoreTargetSchema = z
+  .object({
+    kind: z.literal("firestore"),
+    /** Top-level collections to export (their subcollections are not included). */
+    collections: z
+      .array(z.string().regex(/^[^/\s]+$/, "a top-level collection name (no slashes)").refine((c) => !c.startsWith("__"), { message: "names starting with __ are reserved by Firestore" }))
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, { message: "lists a collection twice" }),
+    /** The service that reads and writes collections (the firestore plugin provides it). */
+    service: z.string().default("firestore.collections"),
+    /** host:port of a Firestore emulator to verify into when the connection is production Firestore. */
+    verifyEmulatorHost: z.string().regex(/^[^\s:/]+:\d{1,5}$/, "must be host:port").optional(),
+    ...common,
+  })
+  .strict();
+
+export const BackupTargetSchema = z.discriminatedUnion("kind", [PostgresTargetSchema, PortalTargetSchema, FirestoreTargetSchema]);
 export type BackupTarget = z.infer<typeof BackupTargetSchema>;
 
 export const BackupsConfigSchema = z

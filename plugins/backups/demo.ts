@@ -1,16 +1,18 @@
-// Demo mode: the shop's private PostgreSQL and the portal's own store as targets, with real backups
-// seeded on first start — a healthy target (portal: backed up and verified now), and a stale target
-// (shop: its newest backup is two days old, yesterday's is missing) whose older backup has one
-// corrupted byte, so its verification fails.
+// Demo mode: the shop's private PostgreSQL, its Firestore emulator and the portal's own store as
+// targets, with real backups seeded on first start — healthy targets (portal and shop-firestore:
+// backed up and verified now), and a stale target (shop: its newest backup is two days old,
+// yesterday's is missing) whose older backup has one corrupted byte, so its verification fails.
+// The seeded runs are recorded on the targets' scheduled cron jobs too, so the shop's backup job
+// shows as down there like any other job that missed its runs.
 import crypto from "node:crypto";
 import fs from "node:fs";
-import type { Logger } from "../plugin-api";
+import type { CronJobReporter, Logger } from "../plugin-api";
 import type { Catalog } from "./catalog";
 import { takeBackup, verifyBackup, type Source } from "./engine";
 
 const HOUR = 3_600_000;
 
-export async function seedDemoBackups(o: { catalog: Catalog; dir: string; sources: Record<string, Source>; log: Logger; live: Set<string> }) {
+export async function seedDemoBackups(o: { catalog: Catalog; dir: string; sources: Record<string, Source>; log: Logger; live: Set<string>; reporters?: Record<string, CronJobReporter> }) {
   const { catalog, dir, log } = o;
   const existing = await catalog.list();
   const seedOne = async (target: string, ageH: number, corrupt = false) => {
@@ -34,12 +36,16 @@ export async function seedDemoBackups(o: { catalog: Catalog; dir: string; source
       fs.writeSync(fd, b, 0, 1, at);
       fs.closeSync(fd);
     }
-    await verifyBackup(row, { source, catalog });
+    const v0 = Date.now();
+    const v = await verifyBackup(row, { source, catalog });
+    await o.reporters?.[`backup-${target}`]?.record({ startedAt: row.startedAt, endedAt: row.endedAt ?? row.startedAt, outcome: "success", excerpt: `backup ${row.id}` }).catch(() => {});
+    await o.reporters?.[`verify-${target}`]?.record({ startedAt: v0, endedAt: Date.now(), outcome: v.status === "passed" ? "success" : "fail", excerpt: `${row.id}: ${v.detail}` }).catch(() => {});
     return row;
   };
   const startedReal = Date.now();
   try {
     if (o.sources.portal && !existing.some((r) => r.target === "portal")) await seedOne("portal", 0.2);
+    if (o.sources["shop-firestore"] && !existing.some((r) => r.target === "shop-firestore")) await seedOne("shop-firestore", 0.5);
     if (o.sources.shop && !existing.some((r) => r.target === "shop")) {
       await seedOne("shop", 72, true); // three days ago: one byte corrupted → fails verification
       await seedOne("shop", 50); // two days ago and nothing since: stale

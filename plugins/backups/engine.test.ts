@@ -28,4 +28,21 @@ describe("backups engine helpers", () => {
     expect(BackupsConfigSchema.safeParse({ targets: { Shop: { kind: "portal" } } }).success).toBe(false);
     expect(BackupsConfigSchema.safeParse({ targets: { shop: { kind: "mongo" } } }).success).toBe(false);
   });
+
+  it("config: firestore targets and schedules, with clear errors", () => {
+    const c = BackupsConfigSchema.parse({ targets: { fs: { kind: "firestore", collections: ["orders"], schedule: "0 3 * * *", verifySchedule: "30 3 * * *" } } });
+    expect(c.targets.fs).toMatchObject({ kind: "firestore", service: "firestore.collections", timezone: "UTC", schedule: "0 3 * * *" });
+    const issue = (t: unknown) => {
+      const r = BackupsConfigSchema.safeParse({ targets: { fs: t } });
+      return r.success ? null : `${r.error.issues[0]!.path.join(".")}: ${r.error.issues[0]!.message}`;
+    };
+    expect(issue({ kind: "firestore", collections: ["orders/wx-1/items"] })).toBe("targets.fs.collections.0: a top-level collection name (no slashes)");
+    expect(issue({ kind: "firestore", collections: ["orders", "orders"] })).toBe("targets.fs.collections: lists a collection twice");
+    expect(issue({ kind: "firestore", collections: [] })).toMatch(/^targets\.fs\.collections: /);
+    expect(issue({ kind: "firestore", collections: ["__system"] })).toBe("targets.fs.collections.0: names starting with __ are reserved by Firestore");
+    expect(issue({ kind: "firestore", collections: ["orders"], schedule: "every night" })).toMatch(/^targets\.fs\.schedule: not a cron schedule: /);
+    expect(issue({ kind: "portal", timezone: "Mars/Olympus" })).toBe("targets.fs.timezone: is not an IANA time zone (e.g. Europe/Berlin)");
+    expect(issue({ kind: "firestore", collections: ["orders"], verifyEmulatorHost: "http://x" })).toBe("targets.fs.verifyEmulatorHost: must be host:port");
+    expect(issue({ kind: "firestore", collections: ["orders"], connection: "postgres://h/x" })).toMatch(/^targets\.fs: /);
+  });
 });

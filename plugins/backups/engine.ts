@@ -5,11 +5,13 @@ import { execFile, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
 import SQLite from "better-sqlite3";
 import pg from "pg";
 import type { Catalog, CatalogRow, Manifest } from "./catalog";
+import { exportCollections, restoreIntoScratch, type FirestoreSource } from "./firestore";
 
 const execFileP = promisify(execFile);
 
@@ -43,8 +45,8 @@ export function libpq(url: string): { dsn: string; env: NodeJS.ProcessEnv } {
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
-/** What a backup reads from: a PostgreSQL URL or an SQLite file. */
-export type Source = { kind: "postgres"; url: string } | { kind: "sqlite"; file: string };
+/** What a backup reads from: a PostgreSQL URL, an SQLite file, or Firestore collections. */
+export type Source = { kind: "postgres"; url: string } | { kind: "sqlite"; file: string } | FirestoreSource;
 
 export interface RunLog {
   log(message: string): void;
@@ -58,6 +60,29 @@ async function toolVersion(bin: string): Promise<string> {
     toolVersions.set(bin, stdout.trim());
   }
   return toolVersions.get(bin)!;
+}
+
+let adminVersion: string | null = null;
+function firebaseAdminVersion(): string {
+  if (adminVersion === null) {
+    try {
+      // The package does not export its package.json: walk up from its entry point.
+      let dir = path.dirname(createRequire(path.join(process.cwd(), "package.json")).resolve("firebase-admin"));
+      adminVersion = "unknown";
+      for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+        const file = path.join(dir, "package.json");
+        if (!fs.existsSync(file)) continue;
+        const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+        if (pkg.name === "firebase-admin") {
+          adminVersion = pkg.version ?? "unknown";
+          break;
+        }
+      }
+    } catch {
+      adminVersion = "unknown";
+    }
+  }
+  return adminVersion;
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -180,7 +205,7 @@ export async function takeBackup(o: BackupOptions): Promise<CatalogRow> {
   const now = o.now ?? Date.now;
   const targetDir = path.join(o.dir, o.target);
   fs.mkdirSync(targetDir, { recursive: true });
-  const ext = o.source.kind === "postgres" ? "dump" : "sqlite";
+  const ext = o.source.kind === "postgres" ? "dump" : o.source.kind === "firestore" ? "ndjson" : "sqlite";
   const final = path.join(targetDir, `${o.id}.${ext}`);
   const temp = path.join(targetDir, `.tmp-${o.id}.${ext}`);
   const startedAt = now();
@@ -188,6 +213,7 @@ export async function takeBackup(o: BackupOptions): Promise<CatalogRow> {
   try {
     let counts: Record<string, number>;
     let schemaVersion: string | null;
+    let digests: Record<string, string> | undefined;
     const tools: Record<string, string> = { node: process.version };
     const hash = crypto.createHash("sha256");
     if (o.source.kind === "postgres") {
@@ -220,6 +246,12 @@ export async function takeBackup(o: BackupOptions): Promise<CatalogRow> {
       } finally {
         await client.end().catch(() => {});
       }
+    } else if (o.source.kind === "firestore") {
+      tools["firebase-admin"] = firebaseAdminVersion();
+      const s = o.source;
+      o.run?.log(`exporting ${s.collections.length} collection(s) of project ${s.service.projectId}${s.service.emulator ? " (emulator)" : ""} as NDJSON`);
+      ({ counts, digests } = await exportCollections(s, fs.createWriteStream(temp, { flags: "wx" }), hash, o.run, o.signal));
+      schemaVersion = null;
     } else {
       tools["better-sqlite3"] = "online backup API";
       tools.sqlite = (new SQLite(":memory:").prepare("select sqlite_version() as v").get() as { v: string }).v;
@@ -250,12 +282,13 @@ export async function takeBackup(o: BackupOptions): Promise<CatalogRow> {
       id: o.id,
       target: o.target,
       kind: o.source.kind,
-      format: o.source.kind === "postgres" ? "pg_dump-custom" : "sqlite",
+      format: o.source.kind === "postgres" ? "pg_dump-custom" : o.source.kind === "firestore" ? "firestore-ndjson" : "sqlite",
       startedAt: new Date(startedAt).toISOString(),
       endedAt: new Date(endedAt).toISOString(),
       size,
       sha256: hash.digest("hex"),
       counts,
+      ...(digests ? { digests } : {}),
       schemaVersion,
       tools,
     };
@@ -343,6 +376,16 @@ export async function verifyBackup(row: CatalogRow, o: { source: Source; catalog
     } finally {
       await admin.end().catch(() => {});
     }
+  } else if (row.manifest.format === "firestore-ndjson") {
+    if (o.source.kind !== "firestore") throw new Error("a Firestore backup needs the firestore.collections service to restore into");
+    try {
+      const r = await restoreIntoScratch(row, o.source, o.signal);
+      if (r.digestMismatch.length) return await done({ status: "failed", detail: `restored lines differ from the manifest's digest in ${r.digestMismatch.join(", ")}`, rtoMs: null, mismatches: [] });
+      restored = r.restored;
+    } catch (e) {
+      return await done({ status: "failed", detail: `restore into a scratch emulator project failed: ${(e as Error).message}`, rtoMs: null, mismatches: [] });
+    }
+    rtoMs = Math.round(performance.now() - t0);
   } else {
     const tmp = path.join(os.tmpdir(), `backups-verify-${crypto.randomBytes(6).toString("hex")}.sqlite`);
     try {
@@ -368,7 +411,8 @@ export async function verifyBackup(row: CatalogRow, o: { source: Source; catalog
   const mismatches = compareCounts(row.manifest.counts, restored);
   if (mismatches.length) return done({ status: "failed", detail: `restored counts differ from the manifest in ${mismatches.length} table(s): ${mismatches.slice(0, 3).map((m) => `${m.table} ${m.restored ?? "missing"} vs ${m.manifest ?? "absent"}`).join(", ")}`, rtoMs, mismatches });
   const total = Object.values(restored).reduce((a, b) => a + b, 0);
-  return done({ status: "passed", detail: `restored ${Object.keys(restored).length} tables, ${total} rows, counts match the manifest; restore took ${(rtoMs / 1000).toFixed(1)} s`, rtoMs, mismatches: [] });
+  const [units, items] = row.manifest.format === "firestore-ndjson" ? ["collections", "documents"] : ["tables", "rows"];
+  return done({ status: "passed", detail: `restored ${Object.keys(restored).length} ${units}, ${total} ${items}, counts match the manifest; restore took ${(rtoMs / 1000).toFixed(1)} s`, rtoMs, mismatches: [] });
 }
 
 export function compareCounts(manifest: Record<string, number>, restored: Record<string, number>) {

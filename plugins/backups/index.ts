@@ -3,10 +3,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { z } from "zod";
-import { ActionInputError, action, definePlugin, parseDuration, probe, type Logger, type PluginDatabase, type ProbeDefinition } from "../plugin-api";
+import { Cron } from "croner";
+import { ActionInputError, action, definePlugin, parseDuration, probe, type CronJobReporter, type CronPingService, type FirestoreCollections, type Logger, type PluginDatabase, type ProbeDefinition, type ServiceRegistry } from "../plugin-api";
 import { Catalog, migrations, type CatalogRow } from "./catalog";
 import { BackupsConfigSchema, type BackupsConfig, type BackupTarget } from "./config";
-import { formatBytes, removeLeftovers, takeBackup, verifyBackup, type Source } from "./engine";
+import { formatBytes, removeLeftovers, sha256File, takeBackup, verifyBackup, type Source } from "./engine";
+import { previewFirestoreRestore, restoreFirestore } from "./firestore";
 import { seedDemoBackups } from "./demo";
 import { applyRetention } from "./retention";
 import { previewRestore, restoreBackup } from "./restore";
@@ -16,8 +18,13 @@ export { migrations };
 const ageText = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} d`);
 
 /** Where a target's data lives; null + reason when the plugin cannot reach it in this setup. */
-async function sourceOf(target: BackupTarget, database: PluginDatabase | undefined): Promise<Source | { unavailable: string }> {
+async function sourceOf(target: BackupTarget, database: PluginDatabase | undefined, services: ServiceRegistry): Promise<Source | { unavailable: string }> {
   if (target.kind === "postgres") return { kind: "postgres", url: target.connection };
+  if (target.kind === "firestore") {
+    const service = services.get<FirestoreCollections>(target.service);
+    if (!service) return { unavailable: `no "${target.service}" service: enable the firestore plugin (plugins.firestore) to back up Firestore collections` };
+    return { kind: "firestore", service, collections: target.collections, ...(target.verifyEmulatorHost ? { verifyEmulatorHost: target.verifyEmulatorHost } : {}) };
+  }
   if (!database) return { unavailable: "the portal's store is not available to the plugin" };
   if (database.dialect === "postgres") {
     if (!target.connection) return { unavailable: "the portal runs on PostgreSQL: set plugins.backups.targets.<name>.connection to its URL so pg_dump can read it" };
@@ -41,15 +48,18 @@ export default definePlugin<BackupsConfig>({
   description: "Backups proven restorable: catalog with manifests, verification by a real restore, GFS retention and guarded restore.",
   config: BackupsConfigSchema,
   provides: ["backups"],
+  uses: ["firestore.collections", "cron.pings"],
   migrations,
   async demo({ world }) {
-    const targets: Record<string, unknown> = { portal: { kind: "portal", maxAge: "26h" } };
+    const targets: Record<string, unknown> = { portal: { kind: "portal", maxAge: "26h", schedule: "0 3 * * *", verifySchedule: "0 4 * * *" } };
     // The shop's Postgres is a target when it is a real server: Debian's pg_dump 15 refuses PGlite.
     const url = world ? await world.waitFor<string>("postgres.url", 120_000).catch(() => null) : null;
-    if (url && world?.get<string>("postgres.engine") === "postgresql") targets.shop = { kind: "postgres", connection: url, maxAge: "26h" };
+    if (url && world?.get<string>("postgres.engine") === "postgresql") targets.shop = { kind: "postgres", connection: url, maxAge: "26h", schedule: "15 3 * * *", verifySchedule: "15 4 * * *" };
+    // The shop's Firestore (the emulator the firestore plugin's demo started), through its service.
+    if (world?.get("firestore.emulator")) targets["shop-firestore"] = { kind: "firestore", collections: [...DEMO_FIRESTORE_COLLECTIONS], maxAge: "26h", schedule: "45 3 * * *", verifySchedule: "45 4 * * *" };
     return { config: { targets }, async stop() {} };
   },
-  async setup({ config, log, database, dataDir, demo, world }) {
+  async setup({ config, log, database, dataDir, demo, world, services }) {
     if (!database) throw new Error("plugins.backups: needs the portal's store for its catalog (setup without a database)");
     const catalog = new Catalog(database.db);
     const dir = path.resolve(config.storage.dir ?? path.join(dataDir, "backups"));
@@ -72,7 +82,7 @@ export default definePlugin<BackupsConfig>({
       return t;
     };
     const sourceFor = async (name: string) => {
-      const s = await sourceOf(targetOf(name), database);
+      const s = await sourceOf(targetOf(name), database, services);
       if ("unavailable" in s) throw new Error(`target ${name}: ${s.unavailable}`);
       return s;
     };
@@ -101,6 +111,66 @@ export default definePlugin<BackupsConfig>({
 
     const targetInput = z.object({ target: z.string().min(1) }).strict();
     const probes: ProbeDefinition[] = [];
+
+    // Schedules: each one runs here (croner) and is watched by the cron plugin as a job of its own.
+    const cron = services.get<CronPingService>("cron.pings");
+    const reporters: Record<string, CronJobReporter> = {};
+    const schedulers: Cron[] = [];
+    // Stop aborts scheduled runs in flight and waits for them (their files are removed, their rows marked failed).
+    const stopping = new AbortController();
+    const inFlight = new Set<Promise<unknown>>();
+    for (const [name, target] of Object.entries(config.targets)) {
+      const secrets = secretsOf(target);
+      const jobs = [
+        { job: `backup-${name}`, expr: target.schedule, what: "backup", title: `Backup of ${name}`, work: (run: RunLog) => service.backupNow(name, run, stopping.signal).then((r) => `backup ${r.id}: ${formatBytes(r.size ?? 0)}`) },
+        {
+          job: `verify-${name}`,
+          expr: target.verifySchedule,
+          what: "verification",
+          title: `Verification of ${name}'s newest backup`,
+          work: async (run: RunLog) => {
+            const r = await service.verify(name, undefined, run, stopping.signal);
+            if (r.status === "failed") throw new Error(`verification of ${r.backupId} failed: ${r.detail}`);
+            return `${r.backupId}: ${r.detail}`;
+          },
+        },
+      ];
+      for (const j of jobs) {
+        if (!j.expr) continue;
+        let reporter: CronJobReporter | undefined;
+        if (cron) {
+          try {
+            reporter = cron.register({ name: j.job, title: j.title, description: `Scheduled ${j.what} of backup target ${name} (plugins.backups.targets.${name})`, schedule: j.expr, timezone: target.timezone, grace: "30m", maxRuntime: "2h" });
+            reporters[j.job] = reporter;
+            probes.push(reporter.probe);
+          } catch (e) {
+            log.warn({ job: j.job, err: (e as Error).message }, "backups: the schedule runs but is not watched as a cron job");
+          }
+        } else log.warn({ job: j.job }, "backups: no cron plugin (cron.pings): the schedule runs but is not watched as a cron job");
+        schedulers.push(
+          new Cron(j.expr, { timezone: target.timezone, protect: true, name: `opsdeck-${j.job}` }, () => {
+            const p = scheduledRun().finally(() => inFlight.delete(p));
+            inFlight.add(p);
+            return p;
+          }),
+        );
+        async function scheduledRun() {
+          const lines: string[] = [];
+          const run: RunLog = { log: (m) => lines.push(m) };
+          const runId = await reporter?.start().catch(() => undefined);
+          const excerpt = (extra: string) => scrub([...lines, extra].join("\n"), secrets).slice(-2000);
+          try {
+            const summary = await j.work(run);
+            if (runId) await reporter!.end(runId, "success", excerpt(summary)).catch(() => {});
+            log.info({ job: j.job }, `backups: scheduled ${j.what} of ${name}: ${scrub(summary, secrets)}`);
+          } catch (e) {
+            const msg = scrub((e as Error).message, secrets);
+            if (runId) await reporter!.end(runId, "fail", excerpt(msg)).catch(() => {});
+            log.warn({ job: j.job, err: msg }, `backups: scheduled ${j.what} of ${name} failed`);
+          }
+        }
+      }
+    }
     for (const [name, target] of Object.entries(config.targets)) {
       const maxAge = parseDuration(target.maxAge);
       probes.push(
@@ -177,10 +247,10 @@ export default definePlugin<BackupsConfig>({
     if (demo && world) {
       const sources: Record<string, Source> = {};
       for (const name of Object.keys(config.targets)) {
-        const s = await sourceOf(config.targets[name]!, database);
+        const s = await sourceOf(config.targets[name]!, database, services);
         if (!("unavailable" in s)) sources[name] = s;
       }
-      seeding = seedDemoBackups({ catalog, dir, sources, log, live });
+      seeding = seedDemoBackups({ catalog, dir, sources, log, live, reporters });
     }
     if (demo && !config.targets.shop) probes.push(probe({ id: "shop-unavailable", title: "shop: not backed up in this demo", async read() { return { value: null, status: "unknown", summary: "The demo shop runs on embedded PGlite here (no PostgreSQL server binaries found); Debian's pg_dump 15 refuses its server version, so the shop is not a backup target. Install postgresql to see it." }; } }));
 
@@ -188,13 +258,16 @@ export default definePlugin<BackupsConfig>({
       probes,
       provides: { backups: service },
       async stop() {
+        for (const c of schedulers) c.stop();
+        stopping.abort(new Error("the portal is stopping"));
+        await Promise.allSettled([...inFlight]);
         await seeding.catch(() => {});
       },
       actions: [
         action({
           id: "backup-now",
           title: "Back up now",
-          description: "Takes a backup of one target now (pg_dump -Fc or SQLite's online backup), with a manifest.",
+          description: "Takes a backup of one target now (pg_dump -Fc, SQLite's online backup, or a Firestore NDJSON export), with a manifest.",
           input: targetInput,
           risk: "low",
           target: (i) => i.target,
@@ -206,7 +279,8 @@ export default definePlugin<BackupsConfig>({
           },
           async run(i, ctx) {
             const row = await service.backupNow(i.target, ctx, ctx.signal);
-            return { summary: `backup ${row.id}: ${formatBytes(row.size ?? 0)}, ${Object.keys(row.manifest?.counts ?? {}).length} tables`, data: { id: row.id, size: row.size, sha256: row.sha256 } };
+            const units = row.manifest?.format === "firestore-ndjson" ? "collections" : "tables";
+            return { summary: `backup ${row.id}: ${formatBytes(row.size ?? 0)}, ${Object.keys(row.manifest?.counts ?? {}).length} ${units}`, data: { id: row.id, size: row.size, sha256: row.sha256 } };
           },
         }),
         action({
@@ -261,8 +335,11 @@ export default definePlugin<BackupsConfig>({
         action({
           id: "restore",
           title: "Restore a backup",
-          description: "Overwrites the target's data with a backup (all tables or some); takes a safety backup first and checks counts after.",
-          input: z.object({ target: z.string().min(1), backupId: z.string().min(1), tables: z.array(z.string().min(1)).min(1).optional() }).strict(),
+          description: "Overwrites the target's data with a backup (all tables or collections, or some); takes a safety backup first and checks counts after.",
+          input: z
+            .object({ target: z.string().min(1), backupId: z.string().min(1), tables: z.array(z.string().min(1)).min(1).optional(), collections: z.array(z.string().min(1)).min(1).optional() })
+            .strict()
+            .refine((i) => !(i.tables && i.collections), { message: "give tables (PostgreSQL) or collections (Firestore), not both", path: ["collections"] }),
           risk: "critical",
           target: (i) => i.target,
           timeout: "2h",
@@ -270,12 +347,21 @@ export default definePlugin<BackupsConfig>({
             const source = await sourceFor(i.target);
             const row = await catalog.get(i.backupId);
             if (!row || row.target !== i.target || row.status !== "good") throw new ActionInputError(`no good backup "${i.backupId}" for target ${i.target}`, { backupId: ["not a good backup of this target"] });
+            if (source.kind === "firestore") {
+              if (i.tables) throw new ActionInputError("a Firestore target restores collections, not tables", { tables: ["use collections for a Firestore target"] });
+              return previewFirestoreRestore(row, source, i.collections);
+            }
+            if (i.collections) throw new ActionInputError(`${i.target} is not a Firestore target: choose tables`, { collections: ["only for Firestore targets"] });
             return previewRestore(row, source, i.tables);
           },
           async run(i, ctx) {
             const source = await sourceFor(i.target);
             const row = await catalog.get(i.backupId);
             if (!row || row.target !== i.target || row.status !== "good") throw new ActionInputError(`no good backup "${i.backupId}" for target ${i.target}`, { backupId: ["not a good backup of this target"] });
+            if (source.kind === "firestore" && i.tables) throw new ActionInputError("a Firestore target restores collections, not tables", { tables: ["use collections for a Firestore target"] });
+            if (source.kind !== "firestore" && i.collections) throw new ActionInputError(`${i.target} is not a Firestore target: choose tables`, { collections: ["only for Firestore targets"] });
+            // "Always verify backup integrity before restoring": at least its checksum, now.
+            if (!row.file || !fs.existsSync(row.file) || (await sha256File(row.file)) !== row.manifest?.sha256) throw new Error(`refused: backup ${row.id} no longer matches its manifest's checksum (file missing or altered); nothing was changed`);
             let safety: CatalogRow;
             try {
               ctx.log("taking a safety backup of the current state first");
@@ -284,7 +370,7 @@ export default definePlugin<BackupsConfig>({
               throw new Error(`refused: the safety backup failed, nothing was restored (${(e as Error).message})`);
             }
             ctx.log(`safety backup ${safety.id} (${formatBytes(safety.size ?? 0)})`);
-            const r = await restoreBackup(row, source, i.tables, ctx);
+            const r = source.kind === "firestore" ? await restoreFirestore(row, source, i.collections, ctx) : await restoreBackup(row, source, i.tables, ctx);
             return { summary: `${r.summary}; safety backup ${safety.id}`, rows: r.rows, data: { safetyBackupId: safety.id } };
           },
         }),
@@ -292,5 +378,31 @@ export default definePlugin<BackupsConfig>({
     };
   },
 });
+
+/** The shop's collections in the demo's Firestore emulator (see plugins/firestore/sandbox.ts). */
+const DEMO_FIRESTORE_COLLECTIONS = ["orders", "stripeEvents", "opsHealth", "adminRevenueAggregates", "adminRevenueAggState"] as const;
+
+interface RunLog {
+  log(m: string): void;
+}
+
+/** A target's secret values (its connection URL, and that URL's password alone), for scrubbing run logs. */
+function secretsOf(target: BackupTarget): string[] {
+  if (target.kind === "firestore" || !target.connection) return [];
+  const out = [target.connection];
+  try {
+    const pw = decodeURIComponent(new URL(target.connection).password);
+    if (pw) out.push(pw);
+  } catch {
+    /* validated as a URL by the schema */
+  }
+  return out;
+}
+
+function scrub(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
+  return out;
+}
 
 export type { Logger };

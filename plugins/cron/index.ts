@@ -4,6 +4,7 @@ import { CronConfigSchema, type CronConfig } from "./config";
 import { HealthDocumentWatcher } from "./health-document";
 import { describeJob, jobProbe, jobsProbe, JobReader } from "./jobs";
 import { createPingService } from "./pings";
+import { registerJob } from "./registered";
 import type { RunRecord } from "./state";
 import { CronStore, migrations } from "./store";
 
@@ -35,7 +36,12 @@ export default definePlugin<CronConfig>({
     if (demo && world) await seedDemoHistory(world, store, config, log);
 
     health.start((job) => parseDuration(config.jobs[job]!.healthDocument!.every));
-    const pings = createPingService({ config, store, now, describe: (job) => describeJob(config, reader, job) });
+    const registered = new Set<string>();
+    const pings = createPingService({ config, store, now, describe: async (job) => {
+        const view = await describeJob(config, reader, job);
+        return view && registered.has(job) ? { ...view, reports: ["runs reported by a plugin of the portal"] } : view;
+      },
+      registered, register: (job) => registerJob({ config, store, reader, registered, now }, job) });
     return {
       probes: [...Object.entries(config.jobs).map(([name, job]) => jobProbe(name, job, reader)), jobsProbe(config, reader)],
       actions: [

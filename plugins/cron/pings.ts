@@ -1,6 +1,6 @@
 // The ping intake (`cron.pings`): token check in constant time, input validation, run recording.
 import crypto from "node:crypto";
-import type { CronPingService } from "../plugin-api";
+import type { CronPingService, RegisteredCronJob, CronJobReporter } from "../plugin-api";
 import type { CronConfig } from "./config";
 import type { CronStore } from "./store";
 
@@ -79,15 +79,23 @@ export function createPingService(opts: {
   now(): number;
   describe(job: string): Promise<Record<string, unknown> | null>;
   onPing?(job: string): void;
+  /** Jobs other plugins registered (they report in-process, so HTTP pings for them are refused). */
+  registered?: Set<string>;
+  register?(job: RegisteredCronJob): CronJobReporter;
 }): CronPingService {
   const { config, store } = opts;
   const secrets = secretsOf(config);
   return {
     maxBodyBytes: config.excerptBytes,
     describe: opts.describe,
+    register(job) {
+      if (!opts.register) throw new Error("this cron service does not take registrations");
+      return opts.register(job);
+    },
     async ping(req) {
       const job = config.jobs[req.job];
       if (!job) return { status: 404, body: { error: `no cron job named "${req.job.slice(0, 80)}"` } };
+      if (opts.registered?.has(req.job)) return { status: 409, body: { error: `"${req.job}" is run and reported by a plugin of the portal itself; it takes no pings` } };
       const expected = job.pingToken ?? config.pingToken;
       if (!expected) {
         return { status: 403, body: { error: `pings are not enabled for "${req.job}": set plugins.cron.jobs.${req.job}.pingToken (or plugins.cron.pingToken)` } };

@@ -5,7 +5,7 @@ import { parseDuration, type ProbeStatus } from "../plugin-api";
 import type { CronJob } from "./config";
 
 export type RunOutcome = "running" | "success" | "fail";
-export type RunSource = "ping" | "health-document" | "run-now" | "seed";
+export type RunSource = "ping" | "health-document" | "run-now" | "seed" | "plugin";
 
 export interface RunRecord {
   id: string;

@@ -2,9 +2,9 @@
 import fs from "node:fs";
 import crypto from "node:crypto";
 import { cert, deleteApp, initializeApp, type App, type AppOptions } from "firebase-admin/app";
-import { FieldPath, Firestore, Timestamp, getFirestore, type Settings } from "firebase-admin/firestore";
+import { DocumentReference, FieldPath, FieldValue, Firestore, GeoPoint, Timestamp, getFirestore, type Settings } from "firebase-admin/firestore";
 
-export { FieldPath, Firestore, Timestamp };
+export { DocumentReference, FieldPath, FieldValue, Firestore, GeoPoint, Timestamp };
 export type { DocumentData, DocumentSnapshot, Query, QueryDocumentSnapshot, Transaction, WhereFilterOp } from "firebase-admin/firestore";
 
 export interface FirestoreConnection {
@@ -71,7 +71,7 @@ function serviceAccount(conn: FirestoreConnection): Record<string, string> {
 }
 
 /** A firebase-admin Firestore on its own named app, so plugin instances never share state. */
-export function createFirestoreClient(conn: FirestoreConnection): FirestoreClient {
+export function createFirestoreClient(conn: FirestoreConnection, opts: { useBigInt?: boolean } = {}): FirestoreClient {
   const name = `opsdeck-firestore-${crypto.randomBytes(6).toString("hex")}`;
   const options: AppOptions = { projectId: conn.projectId };
   if (!conn.emulatorHost) {
@@ -83,7 +83,9 @@ export function createFirestoreClient(conn: FirestoreConnection): FirestoreClien
     const firestore = conn.databaseId ? getFirestore(app, conn.databaseId) : getFirestore(app);
     // Without credentials (emulator) the gRPC layer asks application-default auth for its
     // universe domain, which probes the GCE metadata server: name it so nothing is probed.
-    if (conn.emulatorHost) firestore.settings({ universeDomain: "googleapis.com" } as Settings);
+    // useBigInt (backups): integers read as BigInt, so an integer and a double stay apart.
+    const settings: Settings = { ...(conn.emulatorHost ? { universeDomain: "googleapis.com" } : {}), ...(opts.useBigInt ? { useBigInt: true } : {}) } as Settings;
+    if (Object.keys(settings).length) firestore.settings(settings);
     return firestore;
   });
   let closed = false;

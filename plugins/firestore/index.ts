@@ -5,6 +5,7 @@ import { setOrderStatus } from "./actions/set-order-status";
 import { setPaymentIntent } from "./actions/set-payment-intent";
 import { toggleAdminHold } from "./actions/toggle-admin-hold";
 import { createFirestoreClient } from "./client.server";
+import { createCollections } from "./collections";
 import { FirestoreConfigSchema, type FirestoreConfig } from "./config";
 import { createOrdersLedger } from "./ledger";
 import { opsHealthProbe } from "./probes/ops-health";
@@ -18,7 +19,7 @@ export default definePlugin<FirestoreConfig>({
   title: "Firestore",
   description: "Live queries, ops-health documents, the orders ledger and single-document fixes.",
   config: FirestoreConfigSchema,
-  provides: ["orders", "firestore.documents"],
+  provides: ["orders", "firestore.documents", "firestore.collections"],
   async demo({ log, world }) {
     const sandbox = await startFirestoreSandbox();
     // One emulator for the portal and the demo shop, whose webhook receiver writes orders into it.
@@ -58,7 +59,9 @@ export default definePlugin<FirestoreConfig>({
         return snap.exists ? (toPlain(snap.data()) as Record<string, unknown>) : null;
       },
     };
-    const provides: Record<string, unknown> = { "firestore.documents": documents };
+    // Backups read through a client of their own (integers as BigInt); it connects on first use.
+    const collections = createCollections(config);
+    const provides: Record<string, unknown> = { "firestore.documents": documents, "firestore.collections": collections };
     if (config.orders) {
       provides.orders = createOrdersLedger(client, config.orders, log);
       actions.push(
@@ -69,6 +72,13 @@ export default definePlugin<FirestoreConfig>({
       );
     }
     if (config.stripeEvents) actions.push(recordStripeEvent(client, config.stripeEvents.collection));
-    return { probes, actions, provides, stop: () => client.close() };
+    return {
+      probes,
+      actions,
+      provides,
+      async stop() {
+        await Promise.all([client.close(), collections.close()]);
+      },
+    };
   },
 });

@@ -162,7 +162,12 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
     const service = portal.registry.services.get<CronPingService>("cron.pings") ?? null;
     readCappedNodeBody(req, service?.maxBodyBytes ?? 0)
       .then((body) => answerPing(service, parts, { authorization: req.headers.authorization, rid: typeof req.query.rid === "string" ? req.query.rid : null, body }))
-      .then((out) => res.status(out.status).set({ ...out.headers, "X-Content-Type-Options": "nosniff" }).type("application/json").send(JSON.stringify(out.body)))
+      .then((out) => {
+        // Written directly: express's send() would hash the body for an ETag nobody revalidates.
+        const body = JSON.stringify(out.body);
+        res.writeHead(out.status, { ...out.headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body), "X-Content-Type-Options": "nosniff" });
+        res.end(body);
+      })
       .catch(next);
   });
 

@@ -24,7 +24,8 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const KEY = "sb_secret_live_0123456789abcdef";
 const responder: User = { id: "u_responder", username: "responder", displayName: null, roles: ["responder"], via: "session" };
 
-const SEEDS = process.env.OPSDECK_SEEDS_DIR ?? path.resolve(__dirname, "../../../../shared/seeds");
+// The seeds sit beside the checkout (`../shared/seeds` from the repository root).
+const SEEDS = process.env.OPSDECK_SEEDS_DIR ?? path.resolve(__dirname, "../..", "../shared/seeds");
 const seedsPresent = fs.existsSync(SEEDS) && fs.readdirSync(SEEDS).length > 0;
 if (!seedsPresent) console.warn(`live-blocks: no seed runbooks at ${SEEDS} (set OPSDECK_SEEDS_DIR): the seed tests are skipped`);
 const seedWith = (needle: RegExp) => {

@@ -48,6 +48,19 @@ export const DurationSchema = z.string().refine((v) => DURATION.test(v.trim()), 
   message: "must be a duration such as 30s, 5m, 1h or 14d",
 });
 
+/** Whether the runtime knows an IANA time zone name. */
+export function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A schedule's time zone (IANA name), UTC when not given. */
+export const TimezoneSchema = z.string().default("UTC").refine(validTimezone, { message: "is not an IANA time zone (e.g. Europe/Berlin)" });
+
 /* ------------------------------------------------------------------- probes */
 
 export interface Link {

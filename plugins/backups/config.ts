@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { z } from "zod";
-import { DurationSchema, secret } from "../plugin-api";
+import { DurationSchema, secret, TimezoneSchema } from "../plugin-api";
 
 const RetentionSchema = z
   .object({
@@ -9,15 +9,6 @@ const RetentionSchema = z
     monthly: z.number().int().min(0).default(12),
   })
   .strict();
-
-function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Cron syntax (5 or 6 fields), evaluated by croner. */
 const CronExpressionSchema = z.string().superRefine((expr, ctx) => {
@@ -33,7 +24,7 @@ const common = {
   schedule: CronExpressionSchema.optional(),
   /** When to verify the newest good backup by a real restore; watched as cron job `verify-<target>`. */
   verifySchedule: CronExpressionSchema.optional(),
-  timezone: z.string().default("UTC").refine(validTimezone, { message: "is not an IANA time zone (e.g. Europe/Berlin)" }),
+  timezone: TimezoneSchema,
   /** Older than this, the last good backup counts as stale (warn). */
   maxAge: DurationSchema.default("26h"),
   retention: RetentionSchema.default({ daily: 30, weekly: 12, monthly: 12 }),

@@ -1,15 +1,6 @@
 import { Cron } from "croner";
 import { z } from "zod";
-import { DurationSchema, secret } from "../plugin-api";
-
-function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { DurationSchema, secret, TimezoneSchema, validTimezone } from "../plugin-api";
 
 /** A health document another plugin serves (`firestore.documents`), read instead of (or beside) pings. */
 export const HealthDocumentSchema = z
@@ -41,7 +32,7 @@ export const CronJobSchema = z
     description: z.string().optional(),
     /** Cron syntax (5 or 6 fields), evaluated by croner in `timezone`. */
     schedule: z.string().min(1),
-    timezone: z.string().default("UTC").refine(validTimezone, { message: "is not an IANA time zone (e.g. Europe/Berlin)" }),
+    timezone: TimezoneSchema,
     /** How late a start may be before the job is down. */
     grace: DurationSchema.default("5m"),
     /** A run still going after this is "running too long"; without it, a start with no end within grace is down. */

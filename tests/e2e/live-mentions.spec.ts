@@ -16,8 +16,11 @@ test("a viewer expands a Firestore path in the prose and sees its fields, or 'no
   await expect(table.getByRole("row", { name: /^lastError [A-Za-z]/ })).toContainText(/signature/i);
   await expect(block).toContainText("Read at");
 
+  // wx-1035 is missing until its checkout webhook lands: the demo-world spec, earlier in a full run,
+  // drains the backlog and creates it. Either way the reading says which it is.
   await page.getByRole("button", { name: "Show fields of orders/wx-1035" }).click();
-  await expect(page.getByText("No such document: orders/wx-1035 does not exist now.")).toBeVisible();
+  const order = page.locator(".live-block").filter({ has: page.getByRole("button", { name: "Hide fields of orders/wx-1035" }) });
+  await expect(order.getByText("No such document: orders/wx-1035 does not exist now.").or(order.locator("table.live-fields").getByRole("row", { name: /^status / }))).toBeVisible();
   await page.screenshot({ path: "tests/.tmp/live-mentions-fields.png", fullPage: true });
 });
 

@@ -101,3 +101,19 @@ export function makeRequest(url: string, init: RequestInit & { peer?: string; co
   if (init.cookie) headers.set("cookie", init.cookie);
   return new Request(new URL(url, "http://localhost"), { ...init, headers });
 }
+
+/**
+ * Waits until a run has left pending/started (and, with `pastApproval`, awaiting_approval too),
+ * polling the store; fails naming the status it was stuck in.
+ */
+export async function settleRun(portal: Portal, runId: string, options: { timeoutMs?: number; pastApproval?: boolean } = {}) {
+  const { getRun } = await import("~/core/actions/runs.server");
+  const waiting = options.pastApproval ? ["pending", "started", "awaiting_approval"] : ["pending", "started"];
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const run = await getRun(portal, runId);
+    if (run && !waiting.includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

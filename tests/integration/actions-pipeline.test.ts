@@ -12,7 +12,7 @@ import { checkpointSettings, verifyAudit } from "~/core/audit/checkpoints.server
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import type { Role } from "~/lib/roles";
-import { DIALECTS, testPortal } from "../helpers/portal";
+import { DIALECTS, testPortal, settleRun } from "../helpers/portal";
 
 const user = (username: string, roles: Role[]): User => ({ id: `u_${username}`, username, displayName: null, roles, via: "session" });
 const responder = user("responder", ["responder"]);
@@ -52,15 +52,7 @@ const fixture = definePlugin({
   },
 });
 
-async function settle(portal: Portal, runId: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (portal: Portal, runId: string, timeoutMs = 15_000) => settleRun(portal, runId, { timeoutMs: timeoutMs });
 
 async function outcomes(portal: Portal, runId: string): Promise<string[]> {
   const rows = await portal.store.db.selectFrom("audit_entries").select("outcome").where("run_id", "=", runId).orderBy("seq").execute();

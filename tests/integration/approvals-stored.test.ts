@@ -13,7 +13,7 @@ import { getRun, pendingApprovals } from "~/core/actions/runs.server";
 import type { User } from "~/core/auth.server";
 import { bootPortal } from "~/core/boot.server";
 import type { Portal } from "~/core/portal.server";
-import { freshDatabaseUrl, type TestDialect } from "../helpers/portal";
+import { freshDatabaseUrl, type TestDialect, settleRun } from "../helpers/portal";
 
 // Defect 3: a critical request waiting for approval keeps its input in the store (secret fields
 // sealed), so any instance approves it, after restarts too, and the approver approves what the
@@ -96,15 +96,7 @@ async function database(dialect: TestDialect) {
   return db.url;
 }
 
-async function settle(portal: Portal, runId: string) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started", "awaiting_approval"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (portal: Portal, runId: string) => settleRun(portal, runId, { timeoutMs: 20_000, pastApproval: true });
 
 /** What the browser's dialog sends: the input, the typed target, and the preview's precondition. */
 async function browserRefundRequest(portal: Portal, key: string) {

@@ -9,11 +9,10 @@ import type { CronPingService } from "../../plugins/plugin-api";
 import { createFirestoreClient, Timestamp, type FirestoreClient } from "../../plugins/firestore/client.server";
 import { startFirestoreSandbox, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
-import { getRun } from "~/core/actions/runs.server";
 import type { User } from "~/core/auth.server";
 import { changeUserFromCli } from "~/core/users.server";
 import type { Portal } from "~/core/portal.server";
-import { testPortal } from "../helpers/portal";
+import { testPortal, settleRun } from "../helpers/portal";
 
 // Backups of Firestore collections against the emulator the firestore plugin's tests use
 // (@firestore-emulator/server, in-process: nothing to install, so nothing is skipped).
@@ -36,15 +35,7 @@ async function collection(name: string) {
   return Object.fromEntries(snap.docs.map((d) => [d.id, d.data()]));
 }
 
-async function settle(runId: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started", "awaiting_approval"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const settle = (runId: string) => settleRun(portal, runId, { timeoutMs: 60_000, pastApproval: true });
 
 beforeAll(async () => {
   sandbox = await startFirestoreSandbox({ projectId: "backups-fs-test" });

@@ -10,7 +10,7 @@ import { getRun } from "~/core/actions/runs.server";
 import type { User } from "~/core/auth.server";
 import { changeUserFromCli } from "~/core/users.server";
 import type { Portal } from "~/core/portal.server";
-import { freshDatabaseUrl, testPortal } from "../helpers/portal";
+import { freshDatabaseUrl, testPortal, settleRun } from "../helpers/portal";
 
 // Backups on the real PostgreSQL (127.0.0.1:5432): a database of our own, dropped after.
 const user = (username: string): User => ({ id: `u_${username}`, username, displayName: null, roles: ["admin"], via: "session" });
@@ -30,15 +30,7 @@ const snapshot = async () => ({
   orders: (await client.query("select * from orders order by id")).rows,
 });
 
-async function settle(runId: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started", "awaiting_approval"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const settle = (runId: string) => settleRun(portal, runId, { timeoutMs: 60_000, pastApproval: true });
 
 beforeAll(async () => {
   shop = await freshDatabaseUrl("postgres");

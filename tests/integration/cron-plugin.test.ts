@@ -12,7 +12,7 @@ import type { Portal } from "~/core/portal.server";
 import { probeEngine } from "~/core/probes/service.server";
 import { action as apiCronAction, loader as apiCronLoader } from "~/routes/api.cron.$";
 import { action as pingAction } from "~/routes/ping.$";
-import { DIALECTS, makeRequest, testPortal } from "../helpers/portal";
+import { DIALECTS, makeRequest, testPortal, settleRun } from "../helpers/portal";
 
 const PING_TOKEN = "ping-token-0123456789abcdef";
 const CRON_SECRET = "cron-secret-fedcba9876543210";
@@ -64,15 +64,7 @@ async function fresh(id: string) {
   return probeEngine().reading(id);
 }
 
-async function settle(portal: Portal, runId: string) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (portal: Portal, runId: string) => settleRun(portal, runId, { timeoutMs: 15_000 });
 
 describe.each(DIALECTS)("cron plugin on %s", (dialect) => {
   let portal: Portal;

@@ -3,10 +3,9 @@ import deploys from "../../plugins/deploys";
 import sentry from "../../plugins/sentry";
 import type { DeploysService } from "../../plugins/plugin-api";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
-import { getRun } from "~/core/actions/runs.server";
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
-import { testPortal } from "../helpers/portal";
+import { testPortal, settleRun } from "../helpers/portal";
 
 // deploys.rollback through the portal's guard pipeline, against the demo shop's Vercel sandbox.
 const user = (username: string, roles: ("admin" | "responder")[]): User => ({ id: `u_${username}`, username, displayName: null, roles, via: "session" });
@@ -17,15 +16,7 @@ const BAD = "dpl_shop4xxxx";
 const GOOD = "dpl_shop2xxxx";
 const NEVER_READY = "dpl_shop3xxxx";
 
-async function settle(portal: Portal, runId: string) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started", "awaiting_approval"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const settle = (portal: Portal, runId: string) => settleRun(portal, runId, { timeoutMs: 20_000, pastApproval: true });
 
 describe("deploys.rollback through the action pipeline (demo shop on Vercel's sandbox)", () => {
   let t: Awaited<ReturnType<typeof testPortal>>;

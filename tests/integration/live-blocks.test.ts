@@ -12,12 +12,11 @@ import prometheus from "../../plugins/prometheus";
 import { findPrometheus } from "../../plugins/prometheus/server";
 import supabase from "../../plugins/supabase";
 import { submitAction } from "~/core/actions/pipeline.server";
-import { getRun } from "~/core/actions/runs.server";
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { resolveLiveBlocks } from "~/core/runbooks/live-blocks.server";
 import { renderRunbook } from "~/core/runbooks/render.server";
-import { testPortal } from "../helpers/portal";
+import { testPortal, settleRun } from "../helpers/portal";
 import { shopDatabase } from "../helpers/shop-postgres";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -36,15 +35,7 @@ const seedWith = (needle: RegExp) => {
   return null;
 };
 
-async function settle(portal: Portal, runId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (portal: Portal, runId: string, timeoutMs = 30_000) => settleRun(portal, runId, { timeoutMs: timeoutMs });
 
 let key = 0;
 async function press(portal: Portal, actionId: string, input: Record<string, unknown>) {

@@ -5,11 +5,10 @@ import type { ActionContext } from "../../plugins/plugin-api";
 import redisPlugin from "../../plugins/redis";
 import { RedisConfigSchema } from "../../plugins/redis/config";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
-import { getRun } from "~/core/actions/runs.server";
 import { createOrUpdateUser, type User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { probeEngine } from "~/core/probes/service.server";
-import { testPortal } from "../helpers/portal";
+import { testPortal, settleRun } from "../helpers/portal";
 
 // The redis plugin against the real Redis on 127.0.0.1:6379, in a database of its own (13),
 // flushed before and after. SCAN only: the tests never call KEYS either.
@@ -25,15 +24,7 @@ const user = (username: string): User => ({ id: `u_${username}`, username, displ
 const admin = user("admin");
 const admin2 = user("admin2");
 
-async function settle(portal: Portal, runId: string) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started", "awaiting_approval"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (portal: Portal, runId: string) => settleRun(portal, runId, { timeoutMs: 20_000, pastApproval: true });
 
 /** Every key of the test database, by SCAN. */
 async function allKeys(r: Redis, pattern = "*"): Promise<string[]> {

@@ -4,10 +4,9 @@ import { definePlugin } from "../../plugins/plugin-api";
 import stripe from "../../plugins/stripe";
 import { memoryLedger, seededOrders } from "../../plugins/stripe/test-helpers";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
-import { getRun } from "~/core/actions/runs.server";
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
-import { testPortal } from "../helpers/portal";
+import { testPortal, settleRun } from "../helpers/portal";
 
 // stripe.refund through the portal's guard pipeline, against the demo sandbox.
 const user = (username: string, roles: ("admin" | "responder")[]): User => ({ id: `u_${username}`, username, displayName: null, roles, via: "session" });
@@ -28,15 +27,7 @@ const ledgerPlugin = definePlugin({
   },
 });
 
-async function settle(portal: Portal, runId: string) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const run = await getRun(portal, runId);
-    if (run && !["pending", "started", "awaiting_approval"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run?.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const settle = (portal: Portal, runId: string) => settleRun(portal, runId, { timeoutMs: 15_000, pastApproval: true });
 
 async function refundsInSandbox(portal: Portal, pi: string) {
   const recheck = portal.registry.actions.get("stripe.recheck-payment")!.def;

@@ -193,14 +193,20 @@ export function parseMarkdown(input: string): MdastRoot {
   const tokens = marked.lexer(body);
 
   /** Where a token's text starts at or after `from` (its raw, else its first line), or `from`. */
+  // Searched within a window after `from`: a token whose text is not in the file as written (a
+  // quote's lines without their `>`) must not send every search to the end of the document.
+  const WINDOW = 4_096;
   const locate = (raw: string, from: number): number => {
     if (!raw) return from;
-    const exact = source.indexOf(raw, from);
-    if (exact >= 0 && exact - from < 4_096) return exact;
-    const first = raw.split("\n").find((l) => l.trim())?.trim();
+    if (source.startsWith(raw, from)) return from;
+    const window = source.slice(from, from + WINDOW + raw.length);
+    const exact = window.indexOf(raw);
+    if (exact >= 0) return from + exact;
+    const newline = raw.indexOf("\n");
+    const first = (newline < 0 ? raw : raw.slice(0, newline)).trim() || raw.split("\n").find((l) => l.trim())?.trim();
     if (!first) return from;
-    const loose = source.indexOf(first, from);
-    return loose >= 0 && loose - from < 4_096 ? loose : from;
+    const loose = window.indexOf(first);
+    return loose >= 0 ? from + loose : from;
   };
 
   const inline = (list: Token[] | undefined, from: number): MdastNode[] => {

@@ -120,23 +120,25 @@ const sanitizeSchema = {
 
 // Parsing is markdown.server.ts (marked's lexer → mdast). `$…$` stays text: runbooks are full of
 // `$HOME` and `$5 refunds`; math is `$$…$$` or ```math.
-const hastPipeline = (withRawHtml: boolean) => {
+const hastPipeline = (withRawHtml: boolean, withMath: boolean) => {
   const p = unified()
     // ids are prefixed once, by sanitize; in-page links are fixed up after it (see finishTree)
     .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: "" });
   // Re-parsing the tree as HTML (parse5) is a sixth of a cold render: only when there is raw HTML.
   if (withRawHtml) p.use(rehypeRaw);
-  return (
-    p
-      .use(rehypeSanitize, sanitizeSchema)
-      .use(rehypeSlug)
-      // KaTeX's markup is made by us from the math text, after sanitize; `trust` stays off.
-      .use(rehypeKatex, { strict: "ignore" })
-      .use(rehypeHighlight, { detect: false })
-  );
+  p.use(rehypeSanitize, sanitizeSchema).use(rehypeSlug);
+  // KaTeX's markup is made by us from the math text, after sanitize; `trust` stays off. Its walk
+  // over the whole tree is skipped when the runbook has no math.
+  if (withMath) p.use(rehypeKatex, { strict: "ignore" });
+  return p.use(rehypeHighlight, { detect: false });
 };
-const toHast = hastPipeline(true);
-const toHastWithoutRaw = hastPipeline(false);
+const pipelines = new Map<string, ReturnType<typeof hastPipeline>>();
+const toHast = (rawHtml: boolean, math: boolean) => {
+  const key = `${rawHtml}:${math}`;
+  let p = pipelines.get(key);
+  if (!p) pipelines.set(key, (p = hastPipeline(rawHtml, math)));
+  return p;
+};
 const HTML_COMMENT = /^<!--[\s\S]*?-->$/;
 
 /** GitLab's `[[_TOC_]]` and the Markdown-extensions `[TOC]` marker, alone in a paragraph. */
@@ -184,10 +186,18 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
   let firstH1: string | undefined;
   let tocMarkers = 0;
   let rawHtml = false;
+  let math = false;
 
   visit(mdast as any, (node: MdastNode, index: number | undefined, parent: any) => {
     const line = node.position?.start.line ?? 0;
     switch (node.type) {
+      case "math":
+      case "inlineMath":
+        math = true;
+        return;
+      case "code":
+        if (node.lang === "math") math = true;
+        return;
       case "heading": {
         const text = mdastToString(node).trim();
         if (CONTENTS_HEADING.test(text)) return;
@@ -269,7 +279,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
     }
   });
 
-  const hast = (rawHtml ? toHast : toHastWithoutRaw).runSync(mdast as never) as unknown as HastRoot;
+  const hast = toHast(rawHtml, math).runSync(mdast as never) as unknown as HastRoot;
   const ids = finishTree(hast, options.file);
   const tocDepth = frontMatter.tocDepth ?? options.tocDepth ?? 4;
   const toc = tableOfContents(hast, tocDepth);
@@ -356,7 +366,7 @@ function classList(el: Element): string[] {
  */
 function finishTree(tree: HastRoot, file: string): Set<string> {
   const ids = new Set<string>();
-  visit(tree as any, "element", (el: Element) => {
+  eachElement(tree, (el: Element) => {
     const id = el.properties?.id;
     if (typeof id === "string") {
       const safe = !id.startsWith(CLOBBER_PREFIX) && isDangerousId(id) ? CLOBBER_PREFIX + id : id;
@@ -367,7 +377,7 @@ function finishTree(tree: HastRoot, file: string): Set<string> {
 
   let task = 0;
   const dir = path.posix.dirname(file);
-  visit(tree as any, "element", (el: Element, index: number | undefined, parent: any) => {
+  eachElement(tree, (el, index, parent) => {
     if (el.tagName === "a" && typeof el.properties.href === "string") {
       const href = rewriteHref(el.properties.href, dir, ids);
       if (href !== null) el.properties.href = href;
@@ -379,7 +389,7 @@ function finishTree(tree: HastRoot, file: string): Set<string> {
         el.children.push({ type: "element", tagName: "small", properties: { className: ["link-outside-hint"] }, children: [{ type: "text", value: " (outside the runbooks folder)" }] });
         return "skip";
       }
-    } else if (el.tagName === "pre" && isMermaid(el) && parent && index !== undefined) {
+    } else if (el.tagName === "pre" && isMermaid(el)) {
       // Drawn in the browser when scrolled into view; the source stays readable until then.
       parent.children[index] = {
         type: "element",
@@ -402,7 +412,7 @@ function finishTree(tree: HastRoot, file: string): Set<string> {
         box.properties.dataTaskText = taskText(el);
         box.properties.ariaLabel = box.properties.dataTaskText;
       }
-    } else if (el.tagName === "pre" && parent && index !== undefined && !(isElement(parent) && classList(parent).includes("code-block"))) {
+    } else if (el.tagName === "pre" && !(isElement(parent) && classList(parent).includes("code-block"))) {
       const wrapper: Element = {
         type: "element",
         tagName: "div",
@@ -422,6 +432,22 @@ function finishTree(tree: HastRoot, file: string): Set<string> {
     }
   });
   return ids;
+}
+
+/**
+ * Every element, depth first in document order, with its index and parent. The callback may replace
+ * `parent.children[index]` (and return "skip" to not descend into the replacement). A plain loop:
+ * unist-util-visit builds a closure and an ancestor list per node, a fifth of a cold render here.
+ */
+function eachElement(tree: HastRoot | Element, fn: (el: Element, index: number, parent: HastRoot | Element) => void | "skip"): void {
+  const children = tree.children;
+  for (let i = 0; i < children.length; i++) {
+    const node = children[i]!;
+    if (node.type !== "element") continue;
+    if (fn(node, i, tree) === "skip") continue;
+    const now = children[i]!;
+    if (now.type === "element") eachElement(now, fn);
+  }
 }
 
 function isMermaid(pre: Element): boolean {
@@ -522,7 +548,7 @@ function lineOf(text: string, offset: number): number {
 
 function tableOfContents(tree: HastRoot, maxDepth: number): TocEntry[] {
   const toc: TocEntry[] = [];
-  visit(tree as any, "element", (el: Element) => {
+  eachElement(tree, (el) => {
     const m = /^h([1-6])$/.exec(el.tagName);
     if (!m || Number(m[1]) > maxDepth || typeof el.properties.id !== "string" || classList(el).includes("sr-only")) return;
     const text = hastToString(el).replace(/\s+/g, " ").trim();

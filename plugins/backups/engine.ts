@@ -125,6 +125,21 @@ async function pgCounts(client: pg.Client): Promise<Record<string, number>> {
   return out;
 }
 
+/** The same counts over up to four connections at once (a restored scratch database: no snapshot to share). */
+async function pgCountsParallel(url: string): Promise<Record<string, number>> {
+  const pool = new pg.Pool({ ...pgConfig(url), max: 4 });
+  pool.on("error", () => {}); // a dropped connection surfaces on the next query
+  try {
+    const tables = await pool.query<{ s: string; t: string }>(
+      "select schemaname as s, tablename as t from pg_tables where schemaname not in ('pg_catalog','information_schema') and schemaname not like 'pg_temp%' order by 1, 2",
+    );
+    const counts = await Promise.all(tables.rows.map(async ({ s, t }) => [`${s}.${t}`, Number((await pool.query<{ n: string }>(`select count(*) as n from ${quoteIdent(s)}.${quoteIdent(t)}`)).rows[0]!.n)] as const));
+    return Object.fromEntries(counts);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
 function sqliteCounts(db: SQLite.Database): Record<string, number> {
   const tables = db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[];
   const out: Record<string, number> = {};
@@ -225,23 +240,37 @@ export async function takeBackup(o: BackupOptions): Promise<CatalogRow> {
       try {
         await client.query("begin isolation level repeatable read read only");
         const snap = (await client.query<{ s: string }>("select pg_export_snapshot() as s")).rows[0]!.s;
-        counts = await pgCounts(client);
-        schemaVersion = await pgSchemaVersion(client);
-        o.run?.log(`dumping ${Object.keys(counts).length} tables (${Object.values(counts).reduce((a, b) => a + b, 0)} rows) with pg_dump -Fc`);
+        o.run?.log("dumping with pg_dump -Fc; counting rows in the same snapshot meanwhile");
         let lastLogged = 0;
         const { dsn, env } = libpq(o.source.url);
-        await runTool("pg_dump", ["-Fc", "--snapshot", snap, "-d", dsn], {
-          env,
-          stdoutTo: fs.createWriteStream(temp, { flags: "wx" }),
-          hash,
-          signal: o.signal,
-          onBytes: (n) => {
-            if (n - lastLogged >= 16 * 1024 * 1024) {
-              lastLogged = n;
-              o.run?.log(`… ${(n / 1048576).toFixed(0)} MB written`);
-            }
-          },
-        });
+        // The dump and the counts run side by side (both read the exported snapshot, so they agree);
+        // either failing stops the other.
+        const stop = new AbortController();
+        const onAbort = () => stop.abort();
+        o.signal?.addEventListener("abort", onAbort, { once: true });
+        try {
+          const dumping = runTool("pg_dump", ["-Fc", "--snapshot", snap, "-d", dsn], {
+            env,
+            stdoutTo: fs.createWriteStream(temp, { flags: "wx" }),
+            hash,
+            signal: stop.signal,
+            onBytes: (n) => {
+              if (n - lastLogged >= 16 * 1024 * 1024) {
+                lastLogged = n;
+                o.run?.log(`… ${(n / 1048576).toFixed(0)} MB written`);
+              }
+            },
+          });
+          const counting = (async () => {
+            const c = await pgCounts(client);
+            return { counts: c, schemaVersion: await pgSchemaVersion(client) };
+          })();
+          const [, read] = await Promise.all([dumping, counting].map((p) => p.catch((err) => (stop.abort(), Promise.reject(err)))));
+          ({ counts, schemaVersion } = read as { counts: Record<string, number>; schemaVersion: string | null });
+        } finally {
+          o.signal?.removeEventListener("abort", onAbort);
+        }
+        o.run?.log(`dumped ${Object.keys(counts).length} tables (${Object.values(counts).reduce((a, b) => a + b, 0)} rows)`);
         await client.query("rollback");
       } finally {
         await client.end().catch(() => {});
@@ -336,47 +365,44 @@ export async function verifyBackup(row: CatalogRow, o: { source: Source; catalog
     o.run?.log(`verify ${row.id}: ${r.status} — ${r.detail}`);
     return { ...r, rpoMs };
   };
+  const finish = (restored: Record<string, number>, rtoMs: number) => {
+    const mismatches = compareCounts(row.manifest!.counts, restored);
+    if (mismatches.length) return done({ status: "failed", detail: `restored counts differ from the manifest in ${mismatches.length} table(s): ${mismatches.slice(0, 3).map((m) => `${m.table} ${m.restored ?? "missing"} vs ${m.manifest ?? "absent"}`).join(", ")}`, rtoMs, mismatches });
+    const total = Object.values(restored).reduce((a, b) => a + b, 0);
+    const [units, items] = row.manifest!.format === "firestore-ndjson" ? ["collections", "documents"] : ["tables", "rows"];
+    return done({ status: "passed", detail: `restored ${Object.keys(restored).length} ${units}, ${total} ${items}, counts match the manifest; restore took ${(rtoMs / 1000).toFixed(1)} s`, rtoMs, mismatches: [] });
+  };
   if (row.status !== "good" || !row.manifest || !row.file) return done({ status: "failed", detail: `backup is ${row.status}, not a finished backup`, rtoMs: null, mismatches: [] });
   if (!fs.existsSync(row.file)) return done({ status: "failed", detail: "backup file is missing", rtoMs: null, mismatches: [] });
+  const mismatch = (sum: string) => done({ status: "failed", detail: `checksum mismatch: file ${sum.slice(0, 12)}…, manifest ${row.manifest!.sha256.slice(0, 12)}…`, rtoMs: null, mismatches: [] });
+  if (row.manifest.format === "pg_dump-custom") {
+    // A dump's checksum is read while pg_restore reads the same file into the scratch database: a
+    // mismatch stops the restore and is the verdict; a match still needs the restore to pass.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+    const summing = sha256File(row.file).then((sum) => {
+      if (sum !== row.manifest!.sha256) stop.abort();
+      return sum;
+    });
+    try {
+      const restoring = verifyPgDump(row, o.source, stop.signal, o.run);
+      const [sum, restored] = await Promise.all([summing, restoring.catch((e: Error) => e)]);
+      if (sum !== row.manifest.sha256) return mismatch(sum);
+      if (restored instanceof Error) return done({ status: "failed", detail: `restore into a scratch database failed: ${restored.message}`, rtoMs: null, mismatches: [] });
+      return finish(restored.counts, restored.rtoMs);
+    } finally {
+      o.signal?.removeEventListener("abort", onAbort);
+    }
+  }
   const sum = await sha256File(row.file);
-  if (sum !== row.manifest.sha256) return done({ status: "failed", detail: `checksum mismatch: file ${sum.slice(0, 12)}…, manifest ${row.manifest.sha256.slice(0, 12)}…`, rtoMs: null, mismatches: [] });
+  if (sum !== row.manifest.sha256) return mismatch(sum);
   o.run?.log("checksum matches the manifest; restoring into a scratch place");
 
   let restored: Record<string, number>;
   const t0 = performance.now();
   let rtoMs: number;
-  if (row.manifest.format === "pg_dump-custom") {
-    if (o.source.kind !== "postgres") throw new Error("a pg_dump backup needs a PostgreSQL server to restore into");
-    const scratch = `backups_verify_${crypto.randomBytes(6).toString("hex")}`;
-    const admin = new pg.Client(pgConfig(o.source.url));
-    admin.on("error", () => {}); // a dropped connection surfaces on the next query
-    await admin.connect();
-    try {
-      await admin.query(`create database ${quoteIdent(scratch)}`);
-      const scratchUrl = withDatabase(o.source.url, scratch);
-      try {
-        try {
-          const { dsn, env } = libpq(scratchUrl);
-          await runTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "-d", dsn, row.file], { signal: o.signal, env });
-        } catch (e) {
-          return await done({ status: "failed", detail: `restore into a scratch database failed: ${(e as Error).message}`, rtoMs: null, mismatches: [] });
-        }
-        rtoMs = Math.round(performance.now() - t0);
-        const c = new pg.Client({ connectionString: scratchUrl });
-        c.on("error", () => {}); // a dropped connection surfaces on the next query
-        await c.connect();
-        try {
-          restored = await pgCounts(c);
-        } finally {
-          await c.end();
-        }
-      } finally {
-        await admin.query(`drop database if exists ${quoteIdent(scratch)} with (force)`).catch(() => {});
-      }
-    } finally {
-      await admin.end().catch(() => {});
-    }
-  } else if (row.manifest.format === "firestore-ndjson") {
+  if (row.manifest.format === "firestore-ndjson") {
     if (o.source.kind !== "firestore") throw new Error("a Firestore backup needs the firestore.collections service to restore into");
     try {
       const r = await restoreIntoScratch(row, o.source, o.signal);
@@ -408,11 +434,35 @@ export async function verifyBackup(row: CatalogRow, o: { source: Source; catalog
       for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true });
     }
   }
-  const mismatches = compareCounts(row.manifest.counts, restored);
-  if (mismatches.length) return done({ status: "failed", detail: `restored counts differ from the manifest in ${mismatches.length} table(s): ${mismatches.slice(0, 3).map((m) => `${m.table} ${m.restored ?? "missing"} vs ${m.manifest ?? "absent"}`).join(", ")}`, rtoMs, mismatches });
-  const total = Object.values(restored).reduce((a, b) => a + b, 0);
-  const [units, items] = row.manifest.format === "firestore-ndjson" ? ["collections", "documents"] : ["tables", "rows"];
-  return done({ status: "passed", detail: `restored ${Object.keys(restored).length} ${units}, ${total} ${items}, counts match the manifest; restore took ${(rtoMs / 1000).toFixed(1)} s`, rtoMs, mismatches: [] });
+  return finish(restored, rtoMs);
+}
+
+/**
+ * A pg_dump backup restored into a scratch database created for it and dropped after; counts read
+ * there. Throws when the restore fails (or `signal` stops it).
+ */
+async function verifyPgDump(row: CatalogRow, source: Source, signal: AbortSignal, run?: RunLog): Promise<{ counts: Record<string, number>; rtoMs: number }> {
+  if (source.kind !== "postgres") throw new Error("a pg_dump backup needs a PostgreSQL server to restore into");
+  run?.log("restoring into a scratch database while the checksum is read");
+  const t0 = performance.now();
+  const scratch = `backups_verify_${crypto.randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client(pgConfig(source.url));
+  admin.on("error", () => {}); // a dropped connection surfaces on the next query
+  await admin.connect();
+  try {
+    await admin.query(`create database ${quoteIdent(scratch)}`);
+    const scratchUrl = withDatabase(source.url, scratch);
+    try {
+      const { dsn, env } = libpq(scratchUrl);
+      await runTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "-d", dsn, row.file!], { signal, env });
+      const rtoMs = Math.round(performance.now() - t0);
+      return { counts: await pgCountsParallel(scratchUrl), rtoMs };
+    } finally {
+      await admin.query(`drop database if exists ${quoteIdent(scratch)} with (force)`).catch(() => {});
+    }
+  } finally {
+    await admin.end().catch(() => {});
+  }
 }
 
 export function compareCounts(manifest: Record<string, number>, restored: Record<string, number>) {

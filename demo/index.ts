@@ -7,17 +7,10 @@ import { SHOP_STRIPE_WEBHOOK_PATH } from "./shop/catalog";
 import { stripeWebhooks } from "./shop/stripe-webhooks";
 import { redisShop } from "./shop/redis";
 import { shopMetrics } from "./shop/metrics";
-import { createWorld } from "./world";
+import { createWorld, type DemoModule } from "./world";
 
-/**
- * One part of the simulated shop (its Stripe webhook receiver, its database, its cron endpoints…).
- * A module starts before the plugins' demo() sandboxes; what it offers them it `provide`s on the
- * world, and what it needs from a sandbox started later it awaits with `world.waitFor`.
- */
-export interface DemoModule {
-  id: string;
-  start(world: DemoWorld): Promise<void>;
-}
+export type { DemoModule };
+
 
 /** The shop's modules, in start order. Add a module here (demo/shop/<name>.ts) to extend the shop. */
 const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, paddleWebhooksShop, shopMetrics];

@@ -113,3 +113,13 @@ export async function createWorld(opts: { dataDir: string; log: Logger; portalUr
     },
   };
 }
+
+/**
+ * One part of the simulated shop (its Stripe webhook receiver, its database, its cron endpoints…).
+ * A module starts before the plugins' demo() sandboxes; what it offers them it `provide`s on the
+ * world, and what it needs from a sandbox started later it awaits with `world.waitFor`.
+ */
+export interface DemoModule {
+  id: string;
+  start(world: DemoWorld): Promise<void>;
+}

@@ -32,3 +32,11 @@ export interface RunbookPageData extends RunbookSummary {
   /** Problems with the file itself (invalid UTF-8, bad front matter), shown above the text. */
   warnings: string[];
 }
+
+/** One problem `lint:runbooks` reports. */
+export interface LintProblem {
+  /** Path under the runbooks folder, with `.md`. */
+  file: string;
+  line: number;
+  message: string;
+}

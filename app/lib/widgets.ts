@@ -36,3 +36,17 @@ export interface ProbeReadingJson {
   rows?: Record<string, unknown>[];
   links?: { label: string; href: string }[];
 }
+
+/** A chart's history as `/api/probes/:id/history` answers it. */
+export interface HistoryJson {
+  id: string;
+  title: string;
+  unit?: string;
+  from: number;
+  to: number;
+  thresholds: { warn?: string; critical?: string };
+  samples: { at: number; value: number | null; status: string }[];
+  /** PromQL charts: how many series the query returned, and which one is drawn when several. */
+  series?: number;
+  shownSeries?: string;
+}

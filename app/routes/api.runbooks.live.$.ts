@@ -5,7 +5,7 @@ import { requireUser } from "~/core/auth.server";
 import { CheckpointFailure, errorText } from "~/core/audit/audit.server";
 import { handle, parseWith, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
-import { checkHealthBlock, liveBlocksOf, LiveCheckRefused } from "~/core/runbooks/live-blocks.server";
+import { checkHealthBlock, liveBlocksOf, LiveCheckRefused } from "~/core/runbooks/live-page.server";
 import { readDocumentAudited } from "~/core/runbooks/live-mentions.server";
 
 const NO_STORE = { "Cache-Control": "no-store" };

@@ -4,7 +4,7 @@
 // fast, and AutoRelease, which reports through its Firestore health document (and has stopped).
 import crypto from "node:crypto";
 import { Cron } from "croner";
-import type { DemoModule } from "../index";
+import type { DemoModule } from "../world";
 import type { DemoRequest, DemoResponse, DemoWorld } from "../../plugins/plugin-api";
 import { createFirestoreClient } from "../../plugins/firestore/client.server";
 

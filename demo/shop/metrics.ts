@@ -1,6 +1,6 @@
 import client from "prom-client";
 import type { DemoWorld } from "../../plugins/plugin-api";
-import type { DemoModule } from "../index";
+import type { DemoModule } from "../world";
 
 /** Rates per second of the shop's traffic; the trouble is in the webhook errors and refunds. */
 const RATES = {

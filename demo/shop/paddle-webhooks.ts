@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { NodeRuntime, Webhooks } from "@paddle/paddle-node-sdk";
 import pg from "pg";
-import type { DemoModule } from "../index";
+import type { DemoModule } from "../world";
 import type { DemoRequest, DemoResponse, DemoWorld } from "../../plugins/plugin-api";
 import type { ShopPaddleReceivers } from "../../plugins/paddle/demo";
 

@@ -4,7 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { Redis } from "ioredis";
 import type { DemoWorld } from "../../plugins/plugin-api";
-import type { DemoModule } from "../index";
+import type { DemoModule } from "../world";
 
 /**
  * The shop's Redis: a PRIVATE redis-server (free loopback port, no persistence, in the world's

@@ -5,7 +5,7 @@
 import crypto from "node:crypto";
 import Stripe from "stripe";
 import { Timestamp, type Firestore } from "firebase-admin/firestore";
-import type { DemoModule } from "../index";
+import type { DemoModule } from "../world";
 import type { DemoResponse } from "../../plugins/plugin-api";
 import { SHOP_ORDERS, SHOP_STRIPE_WEBHOOK_PATH } from "./catalog";
 import { hasShopFirestore, shopFirestore } from "./firestore";

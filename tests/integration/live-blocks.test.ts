@@ -216,7 +216,7 @@ describe("health URLs: only hosts on runbooks.liveHosts get Check now", () => {
     const httpPlugin = (await import("../../plugins/http")).default;
     const t = await testPortal({ plugins: [httpPlugin], runbooks: { "health.md": runbook }, config: { runbooks: { liveHosts: [`127.0.0.1:${allowed.port}`] }, plugins: { http: {} } } });
     try {
-      const { liveBlocksOf, checkHealthBlock } = await import("~/core/runbooks/live-blocks.server");
+      const { liveBlocksOf, checkHealthBlock } = await import("~/core/runbooks/live-page.server");
       const opts = { dir: path.join(t.dir, "runbooks"), liveHosts: t.portal.config.runbooks.liveHosts };
       const rendered = renderRunbook(runbook, { file: "health.md" });
       const health = rendered.live.filter((c) => c.kind === "health");

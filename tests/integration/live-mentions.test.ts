@@ -10,7 +10,7 @@ import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } 
 import stripe from "../../plugins/stripe";
 import { startStripeSandbox, type StripeSandbox } from "../../plugins/stripe/sandbox";
 import { createOrUpdateUser, login, sessionCookie } from "~/core/auth.server";
-import { liveBlocksOf } from "~/core/runbooks/live-blocks.server";
+import { liveBlocksOf } from "~/core/runbooks/live-page.server";
 import { renderRunbook } from "~/core/runbooks/render.server";
 import { action as liveAction, loader as liveLoader } from "~/routes/api.runbooks.live.$";
 import { makeRequest, testPortal } from "../helpers/portal";

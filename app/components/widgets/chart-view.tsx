@@ -1,5 +1,5 @@
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
-import type { HistoryJson } from "./chart-widget";
+import type { HistoryJson } from "~/lib/widgets";
 
 function operand(threshold?: string): number | null {
   const m = threshold ? /^\s*(?:>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)/.exec(threshold) : null;

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useSlotReading } from "./provider";
 import { formatValue, StatusBadge } from "./status";
-import type { WidgetSlot } from "~/lib/widgets";
+import type { HistoryJson, WidgetSlot } from "~/lib/widgets";
 
 // recharts is loaded only by pages that draw a chart, and only in the browser.
 const ChartView = lazy(() => import("./chart-view"));
@@ -9,18 +9,6 @@ const ChartView = lazy(() => import("./chart-view"));
 export const CHART_WIDTH = 640;
 export const CHART_HEIGHT = 220;
 
-export interface HistoryJson {
-  id: string;
-  title: string;
-  unit?: string;
-  from: number;
-  to: number;
-  thresholds: { warn?: string; critical?: string };
-  samples: { at: number; value: number | null; status: string }[];
-  /** PromQL charts: how many series the query returned, and which one is drawn when several. */
-  series?: number;
-  shownSeries?: string;
-}
 
 /** `::chart{probe="…" range="24h"}`: stored samples over the range with threshold lines. */
 export function ChartWidget({ slot }: { slot: WidgetSlot }) {

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { PROMQL_SERVICE, type PromqlService, type Thresholds } from "../../../plugins/plugin-api";
-import type { HistoryJson } from "~/components/widgets/chart-widget";
+import type { HistoryJson } from "~/lib/widgets";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { evaluate, parseThresholds } from "./thresholds.server";
 

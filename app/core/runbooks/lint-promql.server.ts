@@ -1,7 +1,7 @@
 import type { PluginRegistry } from "../plugins/registry.server";
 import { promqlService } from "../probes/promql.server";
 import { parseThreshold } from "../probes/thresholds.server";
-import type { LintProblem } from "./lint.server";
+import type { LintProblem } from "~/lib/runbook";
 import { loadRunbook } from "./runbooks.server";
 import { scanRunbooks } from "./source.server";
 

@@ -8,13 +8,9 @@ import { isPromqlDirective, promqlDirectiveProblems } from "./lint-promql.server
 import { DIRECTIVES, resolveRelative, type DirectiveName } from "./render.server";
 import { loadRunbook, type LoadedRunbook } from "./runbooks.server";
 import { fileInside, scanRunbooks } from "./source.server";
+import type { LintProblem } from "~/lib/runbook";
 
-export interface LintProblem {
-  /** Path under the runbooks folder, with `.md`. */
-  file: string;
-  line: number;
-  message: string;
-}
+export type { LintProblem };
 
 /**
  * Preset input of an `::action` directive, typed against the action's schema: attributes are

@@ -5,8 +5,6 @@
 import { toString as hastToString } from "hast-util-to-string";
 import { PROMQL_SERVICE, type DocumentReader, type PromqlService, type SqlService } from "../../../plugins/plugin-api";
 import type { PluginRegistry } from "../plugins/registry.server";
-import { runbooksDir, loadRunbook } from "./runbooks.server";
-import { findRunbookFile } from "./source.server";
 
 /** A place in the rendered runbook that may be run: `promql?` still needs Prometheus' check. */
 export interface LiveCandidate {
@@ -74,7 +72,7 @@ export function hostAllowed(url: string, liveHosts: readonly string[]): boolean 
 export const FIRESTORE_DOCUMENTS = "firestore.documents";
 
 /** What the http plugin offers as `http.check`. */
-interface HttpCheckService {
+export interface HttpCheckService {
   check(url: string, signal?: AbortSignal): Promise<{ status?: string; value: number | null; summary: string }>;
 }
 
@@ -335,85 +333,4 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
     promql: { available: promqlUp, ...(promql?.unavailable ? { reason: promql.unavailable } : {}) },
     refused,
   };
-}
-
-/** The live blocks of one runbook page (path without `.md`), or null when there is no such runbook. */
-export async function liveBlocksOf(pagePath: string, registry: PluginRegistry, options: { dir?: string; liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts | null> {
-  const file = findRunbookFile(options.dir ?? runbooksDir(), pagePath);
-  if (!file) return null;
-  return resolveLiveBlocks(loadRunbook(file).rendered.live, registry, options);
-}
-
-export class LiveCheckRefused extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * "Check now" on a health URL: the URL is taken from the runbook file on the server (by block id),
- * never from the request, and only read when its host is on `runbooks.liveHosts`.
- */
-export async function checkHealthBlock(pagePath: string, id: number, registry: PluginRegistry, options: { dir?: string; liveHosts?: readonly string[] }) {
-  const live = await liveBlocksOf(pagePath, registry, { ...options });
-  if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
-  const block = live.blocks.find((b) => b.id === id && b.kind === "health");
-  if (!block) throw new LiveCheckRefused(`block ${id} is not a health URL on an allow-listed host (runbooks.liveHosts)`, 400);
-  const http = registry.services.get<HttpCheckService>("http.check")!;
-  const readAt = new Date().toISOString();
-  try {
-    const reading = await http.check(block.query, AbortSignal.timeout(10_000));
-    return { url: block.query, status: reading.status ?? "ok", latencyMs: reading.value, summary: reading.summary, readAt };
-  } catch (err) {
-    // The endpoint answered wrongly or not at all: that is the check's answer, not a portal error.
-    return { url: block.query, status: "critical", latencyMs: null, summary: err instanceof Error ? err.message : String(err), readAt };
-  }
-}
-
-/** One field of a document as shown inline: dotted name for nested maps, JSON for anything else. */
-export interface DocumentField {
-  name: string;
-  value: string;
-}
-
-const MAX_FIELDS = 100;
-const MAX_VALUE = 500;
-
-function flatten(data: Record<string, unknown>, prefix = "", out: DocumentField[] = []): DocumentField[] {
-  for (const [k, v] of Object.entries(data).sort(([a], [b]) => a.localeCompare(b))) {
-    if (out.length >= MAX_FIELDS) break;
-    const name = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length && prefix.split(".").length < 4) flatten(v as Record<string, unknown>, name, out);
-    else {
-      const text = typeof v === "string" ? v : JSON.stringify(v) ?? "null";
-      out.push({ name, value: text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text });
-    }
-  }
-  return out;
-}
-
-/**
- * "Show fields" on a Firestore document path named in a runbook: the path is taken from the
- * runbook file on the server (by mention id), never from the request, and read through the
- * firestore plugin's read-only `firestore.documents` reader. Values pass the secret scrubber.
- */
-export async function readDocumentMention(
-  pagePath: string,
-  id: number,
-  registry: PluginRegistry,
-  options: { dir?: string; liveHosts?: readonly string[]; scrub: <T>(value: T) => T },
-): Promise<{ path: string; exists: boolean; fields: DocumentField[]; truncated: boolean; readAt: string }> {
-  const live = await liveBlocksOf(pagePath, registry, options);
-  if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
-  const block = live.blocks.find((b) => b.id === id && b.kind === "firestore");
-  if (!block) throw new LiveCheckRefused(`mention ${id} is not a Firestore document path the firestore plugin can read`, 400);
-  const reader = registry.services.get<DocumentReader>(FIRESTORE_DOCUMENTS)!;
-  const readAt = new Date().toISOString();
-  const data = await reader.get(block.query, AbortSignal.timeout(10_000));
-  if (!data) return { path: block.query, exists: false, fields: [], truncated: false, readAt };
-  const fields = options.scrub(flatten(data));
-  return { path: block.query, exists: true, fields, truncated: fields.length >= MAX_FIELDS, readAt };
 }

@@ -4,7 +4,7 @@ import type { User } from "../auth.server";
 import { audit, errorText } from "../audit/audit.server";
 import type { Portal } from "../portal.server";
 import { scrub } from "../secrets/index.server";
-import { LiveCheckRefused, readDocumentMention } from "./live-blocks.server";
+import { LiveCheckRefused, readDocumentMention } from "./live-page.server";
 
 /** Audit action of a document read from a runbook page. */
 export const READ_DOCUMENT_AUDIT = "firestore.read-document";

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useSlotReading } from "./provider";
 import { formatValue, StatusBadge } from "./status";
+import { useWidgetJson } from "./use-json";
 import type { HistoryJson, WidgetSlot } from "~/lib/widgets";
 
 // recharts is loaded only by pages that draw a chart, and only in the browser.
@@ -14,29 +15,12 @@ export const CHART_HEIGHT = 220;
 export function ChartWidget({ slot }: { slot: WidgetSlot }) {
   const { reading, error } = useSlotReading(slot);
   const range = slot.attrs.range || "24h";
-  const [history, setHistory] = useState<HistoryJson | null>(null);
-  const [failed, setFailed] = useState<string | null>(null);
-  const [mounted, setMounted] = useState(false);
   const titleId = `widget-${slot.key}-title`;
-  useEffect(() => setMounted(true), []);
-
   // Reload the samples when the probe has a new reading.
-  const observedAt = reading?.observedAt;
-  useEffect(() => {
-    if (!mounted) return;
-    const controller = new AbortController();
-    fetch(`/api/probes/${encodeURIComponent(slot.id)}/history?range=${encodeURIComponent(range)}&width=${CHART_WIDTH}`, { signal: controller.signal, headers: { accept: "application/json" } })
-      .then(async (res) => {
-        const body = await res.json();
-        if (!res.ok) throw new Error(body?.fieldErrors?.range?.[0] ?? body?.error ?? `HTTP ${res.status}`);
-        setHistory(body as HistoryJson);
-        setFailed(null);
-      })
-      .catch((err) => {
-        if (!controller.signal.aborted) setFailed(err instanceof Error ? err.message : String(err));
-      });
-    return () => controller.abort();
-  }, [mounted, slot.id, range, observedAt]);
+  const { data: history, failed, mounted } = useWidgetJson<HistoryJson>(
+    `/api/probes/${encodeURIComponent(slot.id)}/history?range=${encodeURIComponent(range)}&width=${CHART_WIDTH}`,
+    reading?.observedAt,
+  );
 
   // The chart fits its box (a phone's card is far narrower than 640 px), and follows resizes.
   const boxRef = useRef<HTMLDivElement>(null);

@@ -1,7 +1,8 @@
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense } from "react";
 import { CHART_HEIGHT, CHART_WIDTH } from "./chart-widget";
 import { useSlotReading } from "./provider";
 import { StatusBadge } from "./status";
+import { useWidgetJson } from "./use-json";
 import type { WidgetSlot } from "~/lib/widgets";
 import type { RunPoint } from "./run-history-view";
 
@@ -39,27 +40,8 @@ function inZone(at: number, timeZone?: string): string {
 export function RunHistoryChart({ slot }: { slot: WidgetSlot }) {
   const { reading, error } = useSlotReading(slot);
   const job = slot.id.replace(/^cron\./, "");
-  const [data, setData] = useState<CronJobJson | null>(null);
-  const [failed, setFailed] = useState<string | null>(null);
-  const [mounted, setMounted] = useState(false);
   const titleId = `widget-${slot.key}-title`;
-  useEffect(() => setMounted(true), []);
-  const observedAt = reading?.observedAt;
-  useEffect(() => {
-    if (!mounted) return;
-    const controller = new AbortController();
-    fetch(`/api/cron/${encodeURIComponent(job)}`, { signal: controller.signal, headers: { accept: "application/json" } })
-      .then(async (res) => {
-        const body = await res.json();
-        if (!res.ok) throw new Error(body?.error ?? `HTTP ${res.status}`);
-        setData(body as CronJobJson);
-        setFailed(null);
-      })
-      .catch((err) => {
-        if (!controller.signal.aborted) setFailed(err instanceof Error ? err.message : String(err));
-      });
-    return () => controller.abort();
-  }, [mounted, job, observedAt]);
+  const { data, failed, mounted } = useWidgetJson<CronJobJson>(`/api/cron/${encodeURIComponent(job)}`, reading?.observedAt);
 
   const finished = (data?.runs ?? []).filter((r) => r.outcome !== "running").slice().reverse();
   const points: RunPoint[] = finished.map((r) => {

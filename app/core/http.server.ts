@@ -20,8 +20,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * Refuses state-changing requests that a browser sent from another origin (CSRF).
  * Requests that carry a bearer token and no cookie hold no ambient credentials and pass.
  */
-export function isCrossOrigin(req: express.Request, allowed: readonly string[]): boolean {
-  if (SAFE_METHODS.has(req.method)) return false;
+export function isCrossOrigin(req: Pick<http.IncomingMessage, "method" | "headers">, allowed: readonly string[]): boolean {
+  if (SAFE_METHODS.has(req.method ?? "GET")) return false;
   if (req.headers.authorization && !req.headers.cookie) return false;
   const host = req.headers.host;
   const origin = req.headers.origin ?? (req.headers.referer ? safeOrigin(req.headers.referer) : undefined);
@@ -78,8 +78,8 @@ export function isTokenOnIdentityRoute(req: express.Request, matchIds: (pathname
  * Reads at most `max` + 1 bytes of a body (one more than kept, so the reader knows it was cut);
  * the rest is read and dropped so the connection stays usable.
  */
-function readCappedNodeBody(req: express.Request, max: number): Promise<string | null> {
-  if (SAFE_METHODS.has(req.method) || max <= 0) {
+function readCappedNodeBody(req: http.IncomingMessage, max: number): Promise<string | null> {
+  if (SAFE_METHODS.has(req.method ?? "GET") || max <= 0) {
     req.resume();
     return Promise.resolve(null);
   }
@@ -94,6 +94,51 @@ function readCappedNodeBody(req: express.Request, max: number): Promise<string |
     req.on("end", () => resolve(size ? Buffer.concat(chunks).subarray(0, max + 1).toString("utf8") : null));
     req.on("error", reject);
   });
+}
+
+/**
+ * The portal's request handler: cron pings first, then the Express app (every other request).
+ *
+ * Pings are answered here, before Express, Remix and the identity-route check (which matches every
+ * bearer POST against the route tree): a job's ping is tiny and frequent, and Express's per-request
+ * work (prototype swaps, the middleware chain's closures) cost more than storing the ping, and
+ * made a busy intake's garbage outlive the young generation. The edge's rules still hold for
+ * them: a cross-origin browser request or an oversized body goes on to the app, whose edge refuses
+ * it; an accepted ping gets the request metric and log line like any request. The Remix routes
+ * (routes/api.cron.$ and routes/ping.$) hold the same contract for whatever this passes on.
+ */
+export function createPortalHandler(portal: Portal, build: ServerBuild): http.RequestListener {
+  const app = createPortalApp(portal, build);
+  const { log, config } = portal;
+  return (req, res) => {
+    const url = req.url ?? "/";
+    if (!url.startsWith("/api/cron/") && !url.startsWith("/ping/")) return void app(req, res);
+    const q = url.indexOf("?");
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const parts = pingPath(req.method ?? "GET", pathname);
+    if (!parts) return void app(req, res);
+    const started = process.hrtime.bigint();
+    const send = (status: number, body: unknown, headers: Record<string, string>) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { "Cache-Control": "no-store", ...headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "X-Content-Type-Options": "nosniff" });
+      res.end(text);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics().httpDuration.observe({ method: req.method ?? "GET", route: routeLabel(pathname), status: String(status) }, seconds);
+      log.info({ method: req.method, path: pathname, status, ms: Math.round(seconds * 1000) }, "request");
+    };
+    // A cross-origin browser request or a body over the cap: the app's edge refuses it (403, 413).
+    if (isCrossOrigin(req, config.server.allowedOrigins) || (!SAFE_METHODS.has(req.method ?? "GET") && Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES)) return void app(req, res);
+    const service = portal.registry.services.get<CronPingService>("cron.pings") ?? null;
+    const rid = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get("rid");
+    readCappedNodeBody(req, service?.maxBodyBytes ?? 0)
+      .then((body) => answerPing(service, parts, { authorization: req.headers.authorization, rid, body }))
+      .then((out) => send(out.status, out.body, out.headers))
+      .catch((err: unknown) => {
+        log.error({ err, path: pathname }, "cron ping failed");
+        if (!res.headersSent) send(500, { error: "the ping could not be stored" }, {});
+        else res.destroy();
+      });
+  };
 }
 
 export function createPortalApp(portal: Portal, build: ServerBuild): express.Express {
@@ -152,25 +197,6 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
     req.resume();
   });
 
-  // Cron pings are answered here, before Remix and before the identity-route check (which matches
-  // every bearer POST against the route tree): a job's ping is tiny and frequent, and adapting it
-  // to a Fetch Request and through the route tree cost more than storing it. The Remix routes
-  // (routes/api.cron.$ and routes/ping.$) hold the same contract and answer what this passes on.
-  app.all(["/api/cron/*", "/ping/*"], (req, res, next) => {
-    const parts = pingPath(req.method, req.path);
-    if (!parts) return next();
-    const service = portal.registry.services.get<CronPingService>("cron.pings") ?? null;
-    readCappedNodeBody(req, service?.maxBodyBytes ?? 0)
-      .then((body) => answerPing(service, parts, { authorization: req.headers.authorization, rid: typeof req.query.rid === "string" ? req.query.rid : null, body }))
-      .then((out) => {
-        // Written directly: express's send() would hash the body for an ETag nobody revalidates.
-        const body = JSON.stringify(out.body);
-        res.writeHead(out.status, { ...out.headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body), "X-Content-Type-Options": "nosniff" });
-        res.end(body);
-      })
-      .catch(next);
-  });
-
   const matchIds = routeMatcher(build);
   app.use((req, res, next) => {
     if (isTokenOnIdentityRoute(req, matchIds)) {
@@ -217,8 +243,7 @@ export interface StartOptions extends BootOptions {
 /** Boots the portal and serves it; resolves once listening. SIGTERM/SIGINT drain and stop. */
 export async function startPortal(build: ServerBuild, options: StartOptions = {}): Promise<{ portal: Portal; server: http.Server; port: number }> {
   const portal = await bootPortal(options);
-  const app = createPortalApp(portal, build);
-  const server = http.createServer(app);
+  const server = http.createServer(createPortalHandler(portal, build));
   const port = options.port ?? portal.config.server.port;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

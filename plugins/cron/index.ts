@@ -28,7 +28,7 @@ export default definePlugin<CronConfig>({
   },
   async setup({ config, log, services, database, demo, world }) {
     if (!database) throw new Error("plugins.cron: needs the portal's store for its runs (setup without a database)");
-    const store = new CronStore(database.db);
+    const store = new CronStore(database.db, database.dialect);
     const now = () => Date.now();
     const reader = new JobReader(config, store, now);
     const health = new HealthDocumentWatcher(config.jobs, services, store, log, (job, problem) => reader.setProblem(job, problem));

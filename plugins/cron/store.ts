@@ -1,6 +1,6 @@
 // The cron plugin's tables in the portal's store (SQLite or PostgreSQL): runs and pauses.
 import crypto from "node:crypto";
-import { sql, type Kysely } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
 import type { PluginMigration } from "../plugin-api";
 import type { PauseRecord, RunOutcome, RunRecord, RunSource } from "./state";
 
@@ -102,13 +102,45 @@ export interface EndReport {
   rid: string | null;
 }
 
+// The ping path's two statements, written once as SQL: a busy job pings many times a second, and
+// building and compiling them through the query builder cost more than SQLite's own work.
+const COLUMNS = "id, job, rid, at, started_at, ended_at, duration_ms, outcome, exit_status, excerpt, source";
+const INSERT_RUN = `insert into cron_runs (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Closes the newest open run of a job and rid (`rid is null` without one), measuring from its start. */
+const closeRun = (withRid: boolean) =>
+  "update cron_runs set ended_at = ?, duration_ms = case when started_at is null or started_at > ? then 0 else ? - started_at end," +
+  " outcome = ?, exit_status = ?, excerpt = coalesce(?, excerpt)" +
+  ` where id = (select id from cron_runs where job = ? and outcome = 'running' and rid ${withRid ? "= ?" : "is null"} order by at desc limit 1)` +
+  ` and outcome = 'running' returning ${COLUMNS}`;
+const CLOSE_RUN = closeRun(true);
+const CLOSE_RUN_NO_RID = closeRun(false);
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …` (the statements above hold no `?` in literals). */
+export function numbered(text: string): string {
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
+}
+
+const rowValues = (r: Row): unknown[] => [r.id, r.job, r.rid, r.at, r.started_at, r.ended_at, r.duration_ms, r.outcome, r.exit_status, r.excerpt, r.source];
+
 /** Runs and pauses of cron jobs. Every write is one statement or a guarded update: safe under concurrent pings. */
 export class CronStore {
-  constructor(private readonly db: Kysely<Tables>) {}
+  private readonly texts = new Map<string, string>();
+
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly dialect: "sqlite" | "postgres" = "sqlite",
+  ) {}
+
+  private query<R>(text: string, params: unknown[]) {
+    let dialectText = this.texts.get(text);
+    if (dialectText === undefined) this.texts.set(text, (dialectText = this.dialect === "postgres" ? numbered(text) : text));
+    return this.db.executeQuery<R>(CompiledQuery.raw(dialectText, params));
+  }
 
   async start(job: string, at: number, rid: string | null, excerpt: string | null, source: RunSource = "ping"): Promise<RunRecord> {
     const row: Row = { id: crypto.randomUUID(), job, rid, at, started_at: at, ended_at: null, duration_ms: null, outcome: "running", exit_status: null, excerpt, source };
-    await this.db.insertInto("cron_runs").values(row).execute();
+    await this.query(INSERT_RUN, rowValues(row));
     return toRecord(row);
   }
 
@@ -117,29 +149,9 @@ export class CronStore {
    * that has none. Without a matching start the end is stored as a run of unknown duration.
    */
   async end(job: string, at: number, report: EndReport): Promise<{ run: RunRecord; paired: boolean }> {
-    // One statement: close the newest open run of this rid (or without a rid), measuring from its start.
-    const open = this.db
-      .selectFrom("cron_runs")
-      .select("id")
-      .where("job", "=", job)
-      .where("outcome", "=", "running")
-      .where("rid", report.rid ? "=" : "is", report.rid)
-      .orderBy("at", "desc")
-      .limit(1);
-    const closed = await this.db
-      .updateTable("cron_runs")
-      .set({
-        ended_at: at,
-        duration_ms: sql<number>`case when started_at is null or started_at > ${at} then 0 else ${at} - started_at end`,
-        outcome: report.outcome,
-        exit_status: report.exitStatus,
-        excerpt: sql<string | null>`coalesce(${report.excerpt}, excerpt)`,
-      })
-      .where("id", "=", (eb) => eb.selectFrom(open.as("o")).select("o.id"))
-      .where("outcome", "=", "running")
-      .returningAll()
-      .executeTakeFirst();
-    if (closed) return { run: toRecord(closed as Row), paired: true };
+    const set = [at, at, at, report.outcome, report.exitStatus, report.excerpt, job];
+    const { rows } = report.rid ? await this.query<Row>(CLOSE_RUN, [...set, report.rid]) : await this.query<Row>(CLOSE_RUN_NO_RID, set);
+    if (rows[0]) return { run: toRecord(rows[0]), paired: true };
     const row: Row = {
       id: crypto.randomUUID(),
       job,
@@ -153,7 +165,7 @@ export class CronStore {
       excerpt: report.excerpt,
       source: report.source,
     };
-    await this.db.insertInto("cron_runs").values(row).execute();
+    await this.query(INSERT_RUN, rowValues(row));
     return { run: toRecord(row), paired: false };
   }
 

@@ -129,6 +129,26 @@ describe.each(DIALECTS)("cron plugin on %s", (dialect) => {
     expect((await ping("POST", "/api/cron/nope/start")).status).toBe(404);
   });
 
+  it("without a rid an end closes the newest open run that has none; an end without a start is a run of unknown duration", async () => {
+    const withRid = crypto.randomUUID();
+    expect((await ping("POST", `/api/cron/backup/start?rid=${withRid}`)).status).toBe(200);
+    expect((await ping("POST", "/api/cron/backup/start")).status).toBe(200);
+    const end = await ping("POST", "/api/cron/backup/success", { body: "no rid" });
+    expect(end.body).toMatchObject({ paired: true, ping: "success" });
+    let rows = await runs(portal, "backup");
+    expect(rows.find((r) => r.rid === withRid)).toMatchObject({ outcome: "running" });
+    expect(rows.find((r) => r.rid === null)).toMatchObject({ outcome: "success", excerpt: "no rid" });
+    expect(Number(rows.find((r) => r.rid === null)!.duration_ms)).toBeGreaterThanOrEqual(0);
+    // Nothing left open without a rid: this end stands alone, with no duration.
+    const lone = await ping("POST", "/api/cron/backup/fail");
+    expect(lone.body).toMatchObject({ paired: false, ping: "fail", durationMs: null });
+    rows = await runs(portal, "backup");
+    expect(rows.filter((r) => r.rid === null)).toHaveLength(2);
+    expect(rows.find((r) => r.outcome === "fail")).toMatchObject({ started_at: null, duration_ms: null, source: "ping" });
+    // The start with a rid is still open and closes by its rid.
+    expect((await ping("POST", `/api/cron/backup/0?rid=${withRid}`)).body).toMatchObject({ paired: true, exitStatus: 0 });
+  });
+
   it("an exit status of 256, an unknown kind or a malformed rid is a 400 naming the problem, with nothing stored", async () => {
     const n = (await runs(portal, "engagement")).length;
     const r256 = await ping("POST", "/api/cron/engagement/256");

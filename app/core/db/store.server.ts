@@ -5,6 +5,7 @@ import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
 import pg from "pg";
 import type { PluginDefinition } from "../../../plugins/plugin-api";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.server";
 import type { Database } from "./schema";
 import { migrations } from "./migrations";
 
@@ -17,6 +18,8 @@ export interface Store {
   location: string;
   /** SQLite only: the underlying connection, for hot paths that keep prepared statements (audit append). Use only while holding `db.connection()`. */
   sqlite?: SQLite.Database;
+  /** SQLite file only: the worker that checkpoints the WAL off the event loop (see checkpointer.server). */
+  checkpointer?: Checkpointer;
   close(): Promise<void>;
 }
 
@@ -56,7 +59,20 @@ export async function openStore(databaseUrl: string): Promise<Store> {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect, location: path.resolve(target), sqlite, close: () => db.destroy() };
+  const checkpointer = target === ":memory:" || target === "" ? undefined : startCheckpointer(sqlite, path.resolve(target));
+  return {
+    db,
+    dialect,
+    location: path.resolve(target),
+    sqlite,
+    checkpointer,
+    async close() {
+      await checkpointer?.stop();
+      await db.destroy();
+      // Kysely closes the connection only if it ever opened its driver.
+      if (sqlite.open) sqlite.close();
+    },
+  };
 }
 
 /**

@@ -54,6 +54,9 @@ const MAX_QUERY = 2000;
 /** A health URL as teams write it (`curl https://shop.example.com/api/health`). */
 const HEALTH_URL = /https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/[^\s"'<>`]*(?:health|healthz|ready|readyz|livez|status|ping)[^\s"'<>`]*/gi;
 
+/** A link whose whole target is a health URL. */
+const WHOLE_HEALTH_URL = new RegExp(`^${HEALTH_URL.source}$`, "i");
+
 /** True when the URL's host (`host` or `host:port`) is on the allow-list; nothing else is ever requested. */
 export function hostAllowed(url: string, liveHosts: readonly string[]): boolean {
   let u: URL;
@@ -123,6 +126,8 @@ export function stripeIdShape(text: string): boolean {
 /** Live mentions in one stretch of prose: `[index, text, kind]`, in order. */
 export function mentionsIn(text: string): { index: number; text: string; kind: "firestore" | "stripe" }[] {
   const out: { index: number; text: string; kind: "firestore" | "stripe" }[] = [];
+  // Most prose holds neither a path nor an id: both need a "/" or a "_".
+  if (!text.includes("/") && !text.includes("_")) return out;
   for (const m of text.matchAll(STRIPE_IN_TEXT)) if (stripeIdShape(m[0])) out.push({ index: m.index!, text: m[0], kind: "stripe" });
   for (const m of text.matchAll(PATH_IN_TEXT)) {
     if (!firestorePathShape(m[0])) continue;
@@ -140,8 +145,11 @@ export function stripeMentionAction(id: string): { actionId: string; input: Reco
 
 /** Text of a list item without its nested lists and without a leading label. */
 function listItemText(li: El): string {
-  const own = li.children.filter((c) => !(isEl(c) && (c.tagName === "ul" || c.tagName === "ol")));
-  let text = own.map((c) => hastToString(c)).join("").replace(/\s+/g, " ").trim();
+  let raw = "";
+  for (const c of li.children) if (!(isEl(c) && (c.tagName === "ul" || c.tagName === "ol"))) raw += hastToString(c);
+  // PromQL holds a call, selector or range: an item without a bracket is never one.
+  if (!/[({[]/.test(raw)) return "";
+  let text = raw.replace(/\s+/g, " ").trim();
   text = text.replace(/^\[[ xX]\]\s*/, "");
   return text.replace(LABEL, "").trim();
 }
@@ -221,7 +229,7 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
       else urls(node, text, "code");
       return;
     }
-    if (node.tagName === "a" && typeof node.properties.href === "string" && new RegExp(`^${HEALTH_URL.source}$`, "i").test(node.properties.href)) {
+    if (node.tagName === "a" && typeof node.properties.href === "string" && WHOLE_HEALTH_URL.test(node.properties.href)) {
       add(node, "health", node.properties.href, "a");
       return;
     }

@@ -133,6 +133,23 @@ describe("renderRunbook", () => {
     expect(out).toContain("Note:this stays, as does a:b and 10:30 :tada:");
   });
 
+  it("a directive or link inside a container directive counts once, and its widget is placed", () => {
+    const r = render(':::note\nRead [the guide](./guide.md)\n::status{probe="stripe.webhooks"}\n:::\n');
+    expect(r.directives.map((d) => d.name)).toEqual(["note", "status"]);
+    expect(r.links.map((l) => l.url)).toEqual(["./guide.md"]);
+    // every directive has its place among the blocks (none was left in a detached copy)
+    expect(r.blocks.filter((b) => b.type === "directive").map((b) => (b as { index: number }).index)).toEqual([0, 1]);
+  });
+
+  it("gives headings GitHub's slugs (numbered when repeated) and highlights fenced code that names a known language", () => {
+    const out = html(render("# T\n\n## Steps\n## Steps\n\n```js\nconst a = 1;\n```\n\n```no-such-language\nx <- y\n```\n\n```\nplain\n```\n"));
+    expect(out).toContain('<h2 id="steps">Steps</h2>');
+    expect(out).toContain('<h2 id="steps-1">Steps</h2>');
+    expect(out).toContain('<code class="hljs language-js"><span class="hljs-keyword">const</span>');
+    expect(out).toContain('<code class="hljs language-no-such-language">x &#x3C;- y\n</code>');
+    expect(out).toContain("<code>plain\n</code>");
+  });
+
   it("ignores slot placeholders planted in raw HTML", () => {
     const r = render('<opsdeck-slot data-slot="0000:0"></opsdeck-slot>\n\nText\n');
     expect(r.blocks).toHaveLength(1);

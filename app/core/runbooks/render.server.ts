@@ -1,13 +1,14 @@
 import crypto from "node:crypto";
 import path from "node:path";
+import GithubSlugger from "github-slugger";
 import { toHtml } from "hast-util-to-html";
 import { toString as hastToString } from "hast-util-to-string";
+import { toText } from "hast-util-to-text";
+import { common, createLowlight } from "lowlight";
 import { toString as mdastToString } from "mdast-util-to-string";
-import rehypeHighlight from "rehype-highlight";
 import rehypeKatex from "rehype-katex";
 import rehypeRaw from "rehype-raw";
 import rehypeSanitize, { defaultSchema } from "rehype-sanitize";
-import rehypeSlug from "rehype-slug";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
 import { visit } from "unist-util-visit";
@@ -126,11 +127,13 @@ const hastPipeline = (withRawHtml: boolean, withMath: boolean) => {
     .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: "" });
   // Re-parsing the tree as HTML (parse5) is a sixth of a cold render: only when there is raw HTML.
   if (withRawHtml) p.use(rehypeRaw);
-  p.use(rehypeSanitize, sanitizeSchema).use(rehypeSlug);
+  p.use(rehypeSanitize, sanitizeSchema);
   // KaTeX's markup is made by us from the math text, after sanitize; `trust` stays off. Its walk
   // over the whole tree is skipped when the runbook has no math.
   if (withMath) p.use(rehypeKatex, { strict: "ignore" });
-  return p.use(rehypeHighlight, { detect: false });
+  // Heading ids and code highlighting follow in one walk of our own (slugsAndHighlight): as
+  // rehype-slug and rehype-highlight they were two more walks, a fifth of a cold render.
+  return p;
 };
 const pipelines = new Map<string, ReturnType<typeof hastPipeline>>();
 const toHast = (rawHtml: boolean, math: boolean) => {
@@ -188,7 +191,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
   let rawHtml = false;
   let math = false;
 
-  visit(mdast as any, (node: MdastNode, index: number | undefined, parent: any) => {
+  walkMdast(mdast, (node: MdastNode, index: number | undefined, parent: any) => {
     const line = node.position?.start.line ?? 0;
     switch (node.type) {
       case "math":
@@ -280,6 +283,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
   });
 
   const hast = toHast(rawHtml, math).runSync(mdast as never) as unknown as HastRoot;
+  slugsAndHighlight(hast);
   const ids = finishTree(hast, options.file);
   const tocDepth = frontMatter.tocDepth ?? options.tocDepth ?? 4;
   const toc = tableOfContents(hast, tocDepth);
@@ -309,6 +313,69 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
     headings,
     live,
   };
+}
+
+/**
+ * Every node, depth first in document order. The callback may replace or remove the node in
+ * `parent.children` and return the index to go on from; the node's own children are then not
+ * walked (a replaced node is gone; what replaced it is visited from that index). A plain loop:
+ * unist-util-visit builds a closure and an ancestor list per node.
+ */
+function walkMdast(tree: MdastNode, fn: (node: MdastNode, index: number | undefined, parent: MdastNode | undefined) => number | void): void {
+  const walk = (node: MdastNode, index: number | undefined, parent: MdastNode | undefined): number | void => {
+    const next = fn(node, index, parent);
+    if (typeof next === "number") return next;
+    const children = node.children as MdastNode[] | undefined;
+    if (!Array.isArray(children)) return;
+    let i = 0;
+    while (i < children.length) {
+      const r = walk(children[i]!, i, node);
+      i = typeof r === "number" ? r : i + 1;
+    }
+  };
+  walk(tree, undefined, undefined);
+}
+
+/** Languages highlight.js knows by default (the set rehype-highlight used). */
+const lowlight = createLowlight(common);
+
+/**
+ * Heading ids (GitHub's slugs, as rehype-slug gave them, numbered when repeated) and syntax
+ * highlighting of fenced code with a language (as rehype-highlight gave it: an `hljs` class, the
+ * language's token spans; an unknown language keeps its text), in one walk after sanitize.
+ */
+export function slugsAndHighlight(tree: HastRoot): void {
+  const slugger = new GithubSlugger();
+  eachElement(tree, (el, _index, parent) => {
+    const t = el.tagName;
+    if (t.length === 2 && t[0] === "h" && t[1]! >= "1" && t[1]! <= "6") {
+      if (!el.properties.id) el.properties.id = slugger.slug(hastToString(el));
+      return;
+    }
+    if (t !== "code" || !isElement(parent) || parent.tagName !== "pre") return;
+    const lang = codeLanguage(el);
+    if (!lang) return;
+    if (!Array.isArray(el.properties.className)) el.properties.className = [];
+    if (!el.properties.className.includes("hljs")) el.properties.className.unshift("hljs");
+    if (!lowlight.registered(lang)) return;
+    const result = lowlight.highlight(lang, toText(el as never, { whitespace: "pre" }));
+    if (result.children.length > 0) el.children = result.children as ElementContent[];
+    return "skip";
+  });
+}
+
+/** The language a code element names (`language-x` or `lang-x`); false for `no-highlight`. */
+function codeLanguage(code: Element): string | false | undefined {
+  const list = code.properties.className;
+  if (!Array.isArray(list)) return undefined;
+  let name: string | undefined;
+  for (const item of list) {
+    const value = String(item);
+    if (value === "no-highlight" || value === "nohighlight") return false;
+    if (!name && value.startsWith("lang-")) name = value.slice(5);
+    if (!name && value.startsWith("language-")) name = value.slice(9);
+  }
+  return name;
 }
 
 const PHRASING_PARENTS = new Set(["paragraph", "heading", "tableCell", "link", "emphasis", "strong", "delete", "linkReference"]);

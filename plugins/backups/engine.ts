@@ -126,17 +126,67 @@ async function pgCounts(client: pg.Client): Promise<Record<string, number>> {
 }
 
 /** The same counts over up to four connections at once (a restored scratch database: no snapshot to share). */
-async function pgCountsParallel(url: string): Promise<Record<string, number>> {
-  const pool = new pg.Pool({ ...pgConfig(url), max: 4 });
-  pool.on("error", () => {}); // a dropped connection surfaces on the next query
-  try {
-    const tables = await pool.query<{ s: string; t: string }>(
-      "select schemaname as s, tablename as t from pg_tables where schemaname not in ('pg_catalog','information_schema') and schemaname not like 'pg_temp%' order by 1, 2",
+const USER_TABLES = "select n.nspname as s, c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%' order by 1, 2";
+
+/**
+ * Row counts of a scratch database that pg_restore is filling, read as each table's data is in
+ * (`pg_restore --verbose` names each item as it starts it, so the data item before it has been
+ * committed): counting runs alongside the rest of the restore instead of after it. Only a plain
+ * table that is no partition and has no inheritance children is counted early (nothing later in
+ * the restore adds rows to it); every other table, and any the log did not name, is counted by
+ * `finish()` once pg_restore has succeeded.
+ */
+class RestoreCounter {
+  private readonly pool: pg.Pool;
+  private loading: string | null = null;
+  private readonly early = new Map<string, Promise<number | null>>();
+
+  constructor(url: string) {
+    this.pool = new pg.Pool({ ...pgConfig(url), max: 2 });
+    this.pool.on("error", () => {}); // a dropped connection surfaces on the next query
+    // Connected while pg_restore starts, not after it.
+    for (let i = 0; i < 2; i++) this.pool.connect().then((c) => c.release(), () => {});
+  }
+
+  /** One line of `pg_restore --verbose`. */
+  line(text: string): void {
+    const started = /^pg_restore: processing data for table "(.+)"$/.exec(text);
+    // Any next item means the data item before it is committed.
+    if (this.loading && !this.early.has(this.loading)) this.early.set(this.loading, this.countIfFinal(this.loading));
+    this.loading = started ? started[1]! : null;
+  }
+
+  private async countIfFinal(name: string): Promise<number | null> {
+    try {
+      const found = await this.pool.query<{ s: string; t: string }>(
+        "select n.nspname as s, c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname || '.' || c.relname = $1 and c.relkind = 'r' and not c.relispartition and not exists (select 1 from pg_inherits i where i.inhparent = c.oid)",
+        [name],
+      );
+      if (found.rows.length !== 1) return null;
+      const { s, t } = found.rows[0]!;
+      return Number((await this.pool.query<{ n: string }>(`select count(*) as n from ${quoteIdent(s)}.${quoteIdent(t)}`)).rows[0]!.n);
+    } catch {
+      return null; // counted again at the end
+    }
+  }
+
+  /** Every table's count: the early ones, and the rest read now. */
+  async finish(): Promise<Record<string, number>> {
+    const tables = (await this.pool.query<{ s: string; t: string }>(USER_TABLES)).rows;
+    const counts = await Promise.all(
+      tables.map(async ({ s, t }) => {
+        const name = `${s}.${t}`;
+        const early = await this.early.get(name);
+        if (typeof early === "number") return [name, early] as const;
+        return [name, Number((await this.pool.query<{ n: string }>(`select count(*) as n from ${quoteIdent(s)}.${quoteIdent(t)}`)).rows[0]!.n)] as const;
+      }),
     );
-    const counts = await Promise.all(tables.rows.map(async ({ s, t }) => [`${s}.${t}`, Number((await pool.query<{ n: string }>(`select count(*) as n from ${quoteIdent(s)}.${quoteIdent(t)}`)).rows[0]!.n)] as const));
     return Object.fromEntries(counts);
-  } finally {
-    await pool.end().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.early.values());
+    await this.pool.end().catch(() => {});
   }
 }
 
@@ -168,12 +218,19 @@ async function pgSchemaVersion(client: pg.Client): Promise<string | null> {
   return `server ${v.rows[0]!.v}${migration ? `; migration ${migration}` : ""}`;
 }
 
-function runTool(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; stdoutTo?: fs.WriteStream; hash?: crypto.Hash; signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<void> {
+function runTool(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; stdoutTo?: fs.WriteStream; hash?: crypto.Hash; signal?: AbortSignal; onBytes?: (n: number) => void; onStderrLine?: (line: string) => void }): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ["ignore", opts.stdoutTo ? "pipe" : "ignore", "pipe"], signal: opts.signal, env: opts.env });
+    // The tail is kept: the lines that say why a tool failed come last.
     let stderr = "";
+    let partial = "";
     child.stderr!.on("data", (d: Buffer) => {
-      if (stderr.length < 4000) stderr += d.toString();
+      const text = d.toString();
+      stderr = (stderr + text).slice(-4000);
+      if (!opts.onStderrLine) return;
+      const lines = (partial + text).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) opts.onStderrLine(line);
     });
     let written = 0;
     let streamDone: Promise<void> = Promise.resolve();
@@ -196,6 +253,7 @@ function runTool(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; s
     }
     child.on("error", reject);
     child.on("close", (code, sig) => {
+      if (partial && opts.onStderrLine) opts.onStderrLine(partial);
       streamDone.then(
         () => (code === 0 ? resolve() : reject(new Error(`${path.basename(bin)} failed (${sig ?? `exit ${code}`}): ${stderr.trim().split("\n").slice(-3).join(" ") || "no message"}`))),
         reject,
@@ -454,9 +512,14 @@ async function verifyPgDump(row: CatalogRow, source: Source, signal: AbortSignal
     const scratchUrl = withDatabase(source.url, scratch);
     try {
       const { dsn, env } = libpq(scratchUrl);
-      await runTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "-d", dsn, row.file!], { signal, env });
-      const rtoMs = Math.round(performance.now() - t0);
-      return { counts: await pgCountsParallel(scratchUrl), rtoMs };
+      const counter = new RestoreCounter(scratchUrl);
+      try {
+        await runTool("pg_restore", ["--verbose", "--no-owner", "--no-privileges", "--exit-on-error", "-d", dsn, row.file!], { signal, env, onStderrLine: (line) => counter.line(line) });
+        const rtoMs = Math.round(performance.now() - t0);
+        return { counts: await counter.finish(), rtoMs };
+      } finally {
+        await counter.close();
+      }
     } finally {
       await admin.query(`drop database if exists ${quoteIdent(scratch)} with (force)`).catch(() => {});
     }

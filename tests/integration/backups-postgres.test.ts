@@ -2,9 +2,13 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import backups, { type BackupsService } from "../../plugins/backups";
+import { Catalog, migrations as catalogMigrations } from "../../plugins/backups/catalog";
+import { takeBackup, verifyBackup } from "../../plugins/backups/engine";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
 import { getRun } from "~/core/actions/runs.server";
 import type { User } from "~/core/auth.server";
@@ -198,5 +202,45 @@ describe("prune (GFS) through the pipeline", () => {
     expect(after.filter((r) => r.status === "good").map((r) => r.id)).toEqual([before[0]!.id]);
     for (const gone of before.slice(1)) expect(fs.existsSync(gone.file!)).toBe(false);
     expect(fs.existsSync(before[0]!.file!)).toBe(true);
+  }, 60_000);
+});
+
+describe("verify counts tables while pg_restore fills the scratch database", () => {
+  it("inheritance parents, partitioned tables and their partitions count every row, as the manifest did", async () => {
+    const db = await freshDatabaseUrl("postgres");
+    const u = new URL(db.url);
+    if (!u.username) u.username = "postgres";
+    const url = u.toString();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-backups-shapes-"));
+    try {
+      await c.query(`
+        create schema "odd.schema";
+        create table events (id int primary key, kind text not null);
+        create table events_archived (archived_at timestamptz not null default now()) inherits (events);
+        create table payments (id int not null, day date not null, amount int) partition by range (day);
+        create table payments_2026_10 partition of payments for values from ('2026-10-01') to ('2026-11-01');
+        create table payments_2026_11 partition of payments for values from ('2026-11-01') to ('2026-12-01');
+        create table "odd.schema"."a.b" (id int);
+        insert into events select g, 'k' || g % 3 from generate_series(1, 500) g;
+        insert into events_archived (id, kind) select g, 'old' from generate_series(501, 800) g;
+        insert into payments select g, date '2026-10-01' + (g % 60), g from generate_series(1, 900) g;
+        insert into "odd.schema"."a.b" select g from generate_series(1, 7) g;
+      `);
+      const kdb = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(":memory:") }) });
+      for (const m of Object.values(catalogMigrations)) await m.up(kdb);
+      const catalog = new Catalog(kdb);
+      const backup = await takeBackup({ id: "shapes-1", target: "shapes", source: { kind: "postgres", url }, dir, catalog });
+      expect(backup.manifest!.counts).toMatchObject({ "public.events": 800, "public.events_archived": 300, "public.payments": 900, "odd.schema.a.b": 7 });
+      const v = await verifyBackup(backup, { source: { kind: "postgres", url }, catalog });
+      expect(v).toMatchObject({ status: "passed", mismatches: [] });
+      expect(v.detail).toMatch(/counts match the manifest/);
+      await kdb.destroy();
+    } finally {
+      await c.end();
+      await db.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -150,6 +150,18 @@ describe("renderRunbook", () => {
     expect(out).toContain("<code>plain\n</code>");
   });
 
+  it("highlighting an unchanged fence again (a runbook edited elsewhere) gives the same markup, each render its own", () => {
+    const fence = "```bash\ncurl -fsS https://shop.example.com/api/health && echo ok\n```\n";
+    const first = html(render(`# A\n\n${fence}`));
+    const second = html(render(`# A\n\nEdited above.\n\n${fence}`));
+    const code = (out: string) => out.slice(out.indexOf("<pre"), out.indexOf("</pre>") + 6);
+    expect(code(second)).toBe(code(first));
+    expect(code(first)).toContain('<span class="hljs-built_in">echo</span>');
+    // the live mark sits on the <pre> of each render, never inside the shared highlighting
+    expect(code(first).match(/data-live-id/g)).toHaveLength(1);
+    expect(code(second).match(/data-live-id/g)).toHaveLength(1);
+  });
+
   it("ignores slot placeholders planted in raw HTML", () => {
     const r = render('<opsdeck-slot data-slot="0000:0"></opsdeck-slot>\n\nText\n');
     expect(r.blocks).toHaveLength(1);

@@ -358,10 +358,43 @@ export function slugsAndHighlight(tree: HastRoot): void {
     if (!Array.isArray(el.properties.className)) el.properties.className = [];
     if (!el.properties.className.includes("hljs")) el.properties.className.unshift("hljs");
     if (!lowlight.registered(lang)) return;
-    const result = lowlight.highlight(lang, toText(el as never, { whitespace: "pre" }));
-    if (result.children.length > 0) el.children = result.children as ElementContent[];
+    const highlighted = highlightCached(lang, toText(el as never, { whitespace: "pre" }));
+    if (highlighted.length > 0) el.children = highlighted;
     return "skip";
   });
+}
+
+/**
+ * Highlighted code by language and text: a runbook edited during an incident is rendered again
+ * with most of its fences unchanged, and highlighting was the costliest part of a walk over them.
+ * Each render gets its own copy of the nodes.
+ */
+const highlights = new Map<string, ElementContent[]>();
+const MAX_HIGHLIGHTS = 1_000;
+function highlightCached(lang: string, text: string): ElementContent[] {
+  if (text.length > 20_000) return lowlight.highlight(lang, text).children as ElementContent[];
+  const key = `${lang}\u0000${text}`;
+  let nodes = highlights.get(key);
+  if (nodes) {
+    // Most recently used last, so the oldest goes first when the cache is full.
+    highlights.delete(key);
+  } else {
+    nodes = lowlight.highlight(lang, text).children as ElementContent[];
+    if (highlights.size >= MAX_HIGHLIGHTS) highlights.delete(highlights.keys().next().value!);
+  }
+  highlights.set(key, nodes);
+  return nodes.map(cloneNode);
+}
+
+function cloneNode(node: ElementContent): ElementContent {
+  if (node.type !== "element") return { ...node };
+  return { type: "element", tagName: node.tagName, properties: cloneProperties(node.properties), children: node.children.map(cloneNode) };
+}
+
+function cloneProperties(p: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const k in p) out[k] = Array.isArray(p[k]) ? [...p[k]] : p[k];
+  return out;
 }
 
 /** The language a code element names (`language-x` or `lang-x`); false for `no-highlight`. */

@@ -1,6 +1,7 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { DurationSchema, secret, TimezoneSchema } from "../plugin-api";
+import { GcpExportsSchema } from "./gcp-exports";
 
 const RetentionSchema = z
   .object({
@@ -74,6 +75,8 @@ export const BackupsConfigSchema = z
   .object({
     targets: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "target names are kebab-case"), BackupTargetSchema).default({}),
     storage: z.object({ dir: z.string().min(1).optional() }).strict().default({}),
+    /** Optional: managed Firestore exports of a GCP project, watched read-only (probes gcp-exports, gcp-export-folders). */
+    gcp: GcpExportsSchema.optional(),
   })
   .strict();
 export type BackupsConfig = z.infer<typeof BackupsConfigSchema>;

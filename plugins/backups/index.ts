@@ -10,6 +10,8 @@ import { BackupsConfigSchema, type BackupsConfig, type BackupTarget } from "./co
 import { formatBytes, removeLeftovers, sha256File, takeBackup, verifyBackup, type Source } from "./engine";
 import { previewFirestoreRestore, restoreFirestore } from "./firestore";
 import { seedDemoBackups } from "./demo";
+import { gcpExportProbes } from "./gcp-exports";
+import { demoExports, gcpSandboxHandler } from "./gcp-sandbox";
 import { applyRetention } from "./retention";
 import { previewRestore, restoreBackup } from "./restore";
 
@@ -57,7 +59,17 @@ export default definePlugin<BackupsConfig>({
     if (url && world?.get<string>("postgres.engine") === "postgresql") targets.shop = { kind: "postgres", connection: url, maxAge: "26h", schedule: "15 3 * * *", verifySchedule: "15 4 * * *" };
     // The shop's Firestore (the emulator the firestore plugin's demo started), through its service.
     if (world?.get("firestore.emulator")) targets["shop-firestore"] = { kind: "firestore", collections: [...DEMO_FIRESTORE_COLLECTIONS], maxAge: "26h", schedule: "45 3 * * *", verifySchedule: "45 4 * * *" };
-    return { config: { targets }, async stop() {} };
+    // The shop's production Firestore is also exported daily by GCP itself (managed exports to a
+    // bucket): a sandbox of the Admin API and the Storage listing on the shop's server shows those.
+    let gcp: Record<string, unknown> | undefined;
+    if (world) {
+      const where = { project: "wildlife-exchange-demo", bucket: "wx-firestore-exports", prefix: "exports/", token: `demo-gcp-${crypto.randomBytes(12).toString("hex")}` };
+      const handler = gcpSandboxHandler(() => demoExports(Date.now(), where));
+      world.route("GET", "/gcp/firestore/v1/*", handler);
+      world.route("GET", "/gcp/storage/storage/v1/*", handler);
+      gcp = { ...where, adminUrl: `${world.shopUrl}/gcp/firestore`, storageUrl: `${world.shopUrl}/gcp/storage` };
+    }
+    return { config: { targets, ...(gcp ? { gcp } : {}) }, async stop() {} };
   },
   async setup({ config, log, database, dataDir, demo, world, services }) {
     if (!database) throw new Error("plugins.backups: needs the portal's store for its catalog (setup without a database)");
@@ -208,6 +220,7 @@ export default definePlugin<BackupsConfig>({
         }),
       );
     }
+    if (config.gcp) probes.push(...gcpExportProbes(config.gcp));
     probes.push(
       probe({
         id: "storage-used",

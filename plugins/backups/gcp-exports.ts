@@ -1,0 +1,228 @@
+// Managed Firestore exports in a GCP project, watched read-only: the Firestore Admin API's
+// long-running operations (`exportDocuments`) and the Cloud Storage bucket they write to.
+//
+//   GET {adminUrl}/v1/projects/{project}/databases/{database}/operations   → { operations, nextPageToken }
+//   GET {storageUrl}/storage/v1/b/{bucket}/o?prefix=…&delimiter=/           → { prefixes, items, nextPageToken }
+//
+// An export the Admin API calls SUCCESSFUL is trusted only when its folder is still in the bucket
+// with its `.overall_export_metadata` file: a lifecycle rule or a person may have deleted it since.
+import { z } from "zod";
+import { DurationSchema, parseDuration, probe, secret, type ProbeDefinition } from "../plugin-api";
+
+export const GcpExportsSchema = z
+  .object({
+    /** The GCP project whose Firestore exports are watched. */
+    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id (6–30 lower-case letters, digits or hyphens)"),
+    database: z.string().min(1).default("(default)"),
+    /** The bucket the exports go to (without gs://), and the folder inside it. */
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, "a Cloud Storage bucket name, without gs://"),
+    prefix: z.string().default(""),
+    /** An OAuth access token with read access (secret: use ${ENV}). */
+    token: secret(z.string().min(1)),
+    /** Base URLs of the two APIs (a sandbox or a private endpoint). */
+    adminUrl: z.string().url().default("https://firestore.googleapis.com"),
+    storageUrl: z.string().url().default("https://storage.googleapis.com"),
+    /** Older than this, the newest successful export counts as stale (warn; twice as old is critical). */
+    maxAge: DurationSchema.default("26h"),
+  })
+  .strict();
+export type GcpExportsConfig = z.infer<typeof GcpExportsSchema>;
+
+const METADATA_TYPE = "type.googleapis.com/google.firestore.admin.v1.ExportDocumentsMetadata";
+
+/** One `exportDocuments` operation as the Admin API reports it. */
+export interface ExportOperation {
+  name: string;
+  done?: boolean;
+  error?: { code?: number; message?: string };
+  metadata?: {
+    "@type"?: string;
+    startTime?: string;
+    endTime?: string;
+    operationState?: string;
+    progressDocuments?: { completedWork?: string; estimatedWork?: string };
+    progressBytes?: { completedWork?: string; estimatedWork?: string };
+    collectionIds?: string[];
+    outputUriPrefix?: string;
+  };
+}
+
+/** One export folder in the bucket. */
+export interface ExportFolder {
+  prefix: string;
+  created: number | null;
+  bytes: number;
+  objects: number;
+  /** The `<name>.overall_export_metadata` file an export writes last. */
+  complete: boolean;
+}
+
+export class GcpApiError extends Error {}
+
+export function createGcpClient(c: GcpExportsConfig, opts: { fetch?: typeof fetch } = {}) {
+  const doFetch = opts.fetch ?? fetch;
+  const get = async <T>(url: string, signal: AbortSignal, what: string): Promise<T> => {
+    const res = await doFetch(url, { headers: { authorization: `Bearer ${c.token}`, accept: "application/json" }, signal });
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text.slice(0, 200);
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+      } catch {
+        /* not JSON */
+      }
+      throw new GcpApiError(`${what}: HTTP ${res.status}${message ? ` — ${message}` : ""}`);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new GcpApiError(`${what}: the answer is not JSON`);
+    }
+  };
+  const base = (u: string) => u.replace(/\/+$/, "");
+  return {
+    /** Export operations, newest first (at most `max`, following page tokens). */
+    async exportOperations(signal: AbortSignal, max = 100): Promise<ExportOperation[]> {
+      const out: ExportOperation[] = [];
+      let pageToken = "";
+      for (let page = 0; page < 10 && out.length < max; page++) {
+        const url = `${base(c.adminUrl)}/v1/projects/${encodeURIComponent(c.project)}/databases/${encodeURIComponent(c.database)}/operations?pageSize=100${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""}`;
+        const body = await get<{ operations?: ExportOperation[]; nextPageToken?: string }>(url, signal, "Firestore Admin API operations");
+        for (const op of body.operations ?? []) if (op.metadata?.["@type"] === METADATA_TYPE) out.push(op);
+        if (!body.nextPageToken) break;
+        pageToken = body.nextPageToken;
+      }
+      return out.sort((a, b) => Date.parse(b.metadata?.startTime ?? "") - Date.parse(a.metadata?.startTime ?? "")).slice(0, max);
+    },
+    /** Export folders under the prefix, each with its size and whether it is complete. */
+    async exportFolders(signal: AbortSignal): Promise<ExportFolder[]> {
+      const list = async (prefix: string, delimiter: boolean) => {
+        const prefixes: string[] = [];
+        const items: { name: string; size?: string; timeCreated?: string }[] = [];
+        let pageToken = "";
+        for (let page = 0; page < 20; page++) {
+          const url = `${base(c.storageUrl)}/storage/v1/b/${encodeURIComponent(c.bucket)}/o?prefix=${encodeURIComponent(prefix)}${delimiter ? "&delimiter=%2F" : ""}${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""}`;
+          const body = await get<{ prefixes?: string[]; items?: typeof items; nextPageToken?: string }>(url, signal, "Cloud Storage listing");
+          prefixes.push(...(body.prefixes ?? []));
+          items.push(...(body.items ?? []));
+          if (!body.nextPageToken) break;
+          pageToken = body.nextPageToken;
+        }
+        return { prefixes, items };
+      };
+      const top = await list(c.prefix, true);
+      // The newest folders are the ones that matter; each costs one listing.
+      const folders = top.prefixes.sort().reverse().slice(0, 40);
+      return Promise.all(
+        folders.map(async (prefix) => {
+          const { items } = await list(prefix, false);
+          const name = prefix.replace(/\/$/, "").split("/").pop()!;
+          const created = items.reduce<number | null>((min, i) => {
+            const t = Date.parse(i.timeCreated ?? "");
+            return Number.isFinite(t) && (min === null || t < min) ? t : min;
+          }, null);
+          return {
+            prefix,
+            created,
+            bytes: items.reduce((n, i) => n + (Number(i.size) || 0), 0),
+            objects: items.length,
+            complete: items.some((i) => i.name === `${prefix}${name}.overall_export_metadata`),
+          };
+        }),
+      );
+    },
+  };
+}
+
+const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
+const ageText = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} d`);
+const bytesText = (n: number) => (n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : n < 1073741824 ? `${(n / 1048576).toFixed(1)} MB` : `${(n / 1073741824).toFixed(2)} GB`);
+
+/** The bucket folder an operation wrote to (`gs://bucket/prefix/name` → `prefix/name/`), or null. */
+export function folderOf(op: ExportOperation, bucket: string): string | null {
+  const uri = op.metadata?.outputUriPrefix;
+  if (!uri?.startsWith(`gs://${bucket}/`)) return null;
+  const path = uri.slice(`gs://${bucket}/`.length).replace(/\/*$/, "/");
+  return path === "/" ? null : path;
+}
+
+/** The probes: the export operations (`gcp-exports`) and the bucket's folders (`gcp-export-folders`). */
+export function gcpExportProbes(c: GcpExportsConfig, client = createGcpClient(c)): ProbeDefinition[] {
+  const maxAge = parseDuration(c.maxAge);
+  const where = `gs://${c.bucket}/${c.prefix}`;
+  return [
+    probe({
+      id: "gcp-exports",
+      title: `Managed Firestore exports of ${c.project}`,
+      description: `The Firestore Admin API's export operations, each checked against its folder in ${where}: hours since the newest successful export that is still complete in the bucket.`,
+      unit: "h",
+      every: "5m",
+      timeout: "15s",
+      thresholds: { warn: `> ${hours(maxAge)}`, critical: `> ${hours(2 * maxAge)}` },
+      async read(ctx) {
+        const [ops, folders] = await Promise.all([client.exportOperations(ctx.signal), client.exportFolders(ctx.signal)]);
+        const byPrefix = new Map(folders.map((f) => [f.prefix, f]));
+        const now = ctx.now().getTime();
+        const rows = ops.slice(0, 30).map((op) => {
+          const m = op.metadata ?? {};
+          const folder = folderOf(op, c.bucket);
+          const inBucket = folder ? byPrefix.get(folder) : undefined;
+          return {
+            started: m.startTime ?? "",
+            state: m.operationState ?? (op.done ? "DONE" : "RUNNING"),
+            took: m.startTime && m.endTime ? `${Math.round((Date.parse(m.endTime) - Date.parse(m.startTime)) / 1000)} s` : "",
+            documents: m.progressDocuments?.completedWork ?? "",
+            size: m.progressBytes?.completedWork ? bytesText(Number(m.progressBytes.completedWork)) : "",
+            collections: (m.collectionIds ?? []).join(", ") || "all",
+            output: m.outputUriPrefix ?? "",
+            "in bucket": !folder ? "not in the watched bucket" : !inBucket ? "folder missing" : inBucket.complete ? "complete" : "incomplete (no overall_export_metadata)",
+            error: op.error?.message ?? "",
+          };
+        });
+        const proven = ops.find((op) => op.metadata?.operationState === "SUCCESSFUL" && byPrefix.get(folderOf(op, c.bucket) ?? "")?.complete);
+        const newest = ops[0];
+        const lost = ops.filter((op) => op.metadata?.operationState === "SUCCESSFUL" && now - Date.parse(op.metadata.endTime ?? "") < 30 * 86_400_000 && !byPrefix.get(folderOf(op, c.bucket) ?? "")?.complete);
+        if (!proven) return { value: null, status: "critical", summary: ops.length ? `no successful export of ${c.project} is complete in ${where}` : `no export operations in ${c.project}`, rows };
+        const age = now - Date.parse(proven.metadata!.endTime ?? proven.metadata!.startTime!);
+        const notes: string[] = [];
+        if (newest && newest !== proven && newest.metadata?.operationState === "FAILED") notes.push(`newest export FAILED: ${newest.error?.message ?? "no message"}`);
+        if (newest && newest.metadata && !newest.done && newest.metadata.startTime && now - Date.parse(newest.metadata.startTime) > 3 * 3_600_000) notes.push(`an export has been ${newest.metadata.operationState ?? "running"} for ${ageText(now - Date.parse(newest.metadata.startTime))}`);
+        const failedRecently = ops.filter((op) => op !== newest && op.metadata?.operationState === "FAILED" && now - Date.parse(op.metadata.startTime ?? "") < 7 * 86_400_000);
+        if (failedRecently.length) notes.push(`${failedRecently.length} export${failedRecently.length === 1 ? "" : "s"} FAILED in the last 7 days (${failedRecently[0]!.metadata!.startTime!.slice(0, 10)}: ${failedRecently[0]!.error?.message ?? "no message"})`);
+        if (lost.length) notes.push(`${lost.length} successful export${lost.length === 1 ? "'s folder is" : "s' folders are"} missing or incomplete in the bucket`);
+        const m = proven.metadata!;
+        return {
+          value: hours(age),
+          summary: `newest complete export ${ageText(age)} ago (${m.progressDocuments?.completedWork ?? "?"} documents, ${m.progressBytes?.completedWork ? bytesText(Number(m.progressBytes.completedWork)) : "size unknown"})${notes.length ? `; ${notes.join("; ")}` : ""}`,
+          ...(notes.length ? { status: newest?.metadata?.operationState === "FAILED" ? ("critical" as const) : ("warn" as const) } : {}),
+          rows,
+        };
+      },
+    }),
+    probe({
+      id: "gcp-export-folders",
+      title: `Export folders in ${where}`,
+      description: "The export folders in the bucket, newest first, with their size and whether each is complete (has its overall_export_metadata file).",
+      every: "5m",
+      timeout: "15s",
+      async read(ctx) {
+        const folders = await client.exportFolders(ctx.signal);
+        const incomplete = folders.filter((f) => !f.complete);
+        const now = ctx.now().getTime();
+        return {
+          value: folders.length,
+          status: incomplete.length ? "warn" : "ok",
+          summary: `${folders.length} export folders${folders.length === 40 ? " (newest 40)" : ""}, ${bytesText(folders.reduce((n, f) => n + f.bytes, 0))}${incomplete.length ? `; ${incomplete.length} incomplete: ${incomplete.slice(0, 3).map((f) => f.prefix).join(", ")}` : ""}`,
+          rows: folders.map((f) => ({
+            folder: `gs://${c.bucket}/${f.prefix}`,
+            created: f.created === null ? "" : new Date(f.created).toISOString().replace(/\.\d+Z$/, "Z"),
+            age: f.created === null ? "" : ageText(now - f.created),
+            size: bytesText(f.bytes),
+            objects: f.objects,
+            complete: f.complete ? "yes" : "no",
+          })),
+        };
+      },
+    }),
+  ];
+}

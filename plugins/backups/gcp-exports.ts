@@ -8,6 +8,7 @@
 // with its `.overall_export_metadata` file: a lifecycle rule or a person may have deleted it since.
 import { z } from "zod";
 import { DurationSchema, parseDuration, probe, secret, type ProbeDefinition } from "../plugin-api";
+import { formatAge, formatBytes } from "./engine";
 
 export const GcpExportsSchema = z
   .object({
@@ -135,8 +136,6 @@ export function createGcpClient(c: GcpExportsConfig, opts: { fetch?: typeof fetc
 }
 
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
-const ageText = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} d`);
-const bytesText = (n: number) => (n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : n < 1073741824 ? `${(n / 1048576).toFixed(1)} MB` : `${(n / 1073741824).toFixed(2)} GB`);
 
 /** The bucket folder an operation wrote to (`gs://bucket/prefix/name` → `prefix/name/`), or null. */
 export function folderOf(op: ExportOperation, bucket: string): string | null {
@@ -172,7 +171,7 @@ export function gcpExportProbes(c: GcpExportsConfig, client = createGcpClient(c)
             state: m.operationState ?? (op.done ? "DONE" : "RUNNING"),
             took: m.startTime && m.endTime ? `${Math.round((Date.parse(m.endTime) - Date.parse(m.startTime)) / 1000)} s` : "",
             documents: m.progressDocuments?.completedWork ?? "",
-            size: m.progressBytes?.completedWork ? bytesText(Number(m.progressBytes.completedWork)) : "",
+            size: m.progressBytes?.completedWork ? formatBytes(Number(m.progressBytes.completedWork)) : "",
             collections: (m.collectionIds ?? []).join(", ") || "all",
             output: m.outputUriPrefix ?? "",
             "in bucket": !folder ? "not in the watched bucket" : !inBucket ? "folder missing" : inBucket.complete ? "complete" : "incomplete (no overall_export_metadata)",
@@ -186,14 +185,14 @@ export function gcpExportProbes(c: GcpExportsConfig, client = createGcpClient(c)
         const age = now - Date.parse(proven.metadata!.endTime ?? proven.metadata!.startTime!);
         const notes: string[] = [];
         if (newest && newest !== proven && newest.metadata?.operationState === "FAILED") notes.push(`newest export FAILED: ${newest.error?.message ?? "no message"}`);
-        if (newest && newest.metadata && !newest.done && newest.metadata.startTime && now - Date.parse(newest.metadata.startTime) > 3 * 3_600_000) notes.push(`an export has been ${newest.metadata.operationState ?? "running"} for ${ageText(now - Date.parse(newest.metadata.startTime))}`);
+        if (newest && newest.metadata && !newest.done && newest.metadata.startTime && now - Date.parse(newest.metadata.startTime) > 3 * 3_600_000) notes.push(`an export has been ${newest.metadata.operationState ?? "running"} for ${formatAge(now - Date.parse(newest.metadata.startTime))}`);
         const failedRecently = ops.filter((op) => op !== newest && op.metadata?.operationState === "FAILED" && now - Date.parse(op.metadata.startTime ?? "") < 7 * 86_400_000);
         if (failedRecently.length) notes.push(`${failedRecently.length} export${failedRecently.length === 1 ? "" : "s"} FAILED in the last 7 days (${failedRecently[0]!.metadata!.startTime!.slice(0, 10)}: ${failedRecently[0]!.error?.message ?? "no message"})`);
         if (lost.length) notes.push(`${lost.length} successful export${lost.length === 1 ? "'s folder is" : "s' folders are"} missing or incomplete in the bucket`);
         const m = proven.metadata!;
         return {
           value: hours(age),
-          summary: `newest complete export ${ageText(age)} ago (${m.progressDocuments?.completedWork ?? "?"} documents, ${m.progressBytes?.completedWork ? bytesText(Number(m.progressBytes.completedWork)) : "size unknown"})${notes.length ? `; ${notes.join("; ")}` : ""}`,
+          summary: `newest complete export ${formatAge(age)} ago (${m.progressDocuments?.completedWork ?? "?"} documents, ${m.progressBytes?.completedWork ? formatBytes(Number(m.progressBytes.completedWork)) : "size unknown"})${notes.length ? `; ${notes.join("; ")}` : ""}`,
           ...(notes.length ? { status: newest?.metadata?.operationState === "FAILED" ? ("critical" as const) : ("warn" as const) } : {}),
           rows,
         };
@@ -212,12 +211,12 @@ export function gcpExportProbes(c: GcpExportsConfig, client = createGcpClient(c)
         return {
           value: folders.length,
           status: incomplete.length ? "warn" : "ok",
-          summary: `${folders.length} export folders${folders.length === 40 ? " (newest 40)" : ""}, ${bytesText(folders.reduce((n, f) => n + f.bytes, 0))}${incomplete.length ? `; ${incomplete.length} incomplete: ${incomplete.slice(0, 3).map((f) => f.prefix).join(", ")}` : ""}`,
+          summary: `${folders.length} export folders${folders.length === 40 ? " (newest 40)" : ""}, ${formatBytes(folders.reduce((n, f) => n + f.bytes, 0))}${incomplete.length ? `; ${incomplete.length} incomplete: ${incomplete.slice(0, 3).map((f) => f.prefix).join(", ")}` : ""}`,
           rows: folders.map((f) => ({
             folder: `gs://${c.bucket}/${f.prefix}`,
             created: f.created === null ? "" : new Date(f.created).toISOString().replace(/\.\d+Z$/, "Z"),
-            age: f.created === null ? "" : ageText(now - f.created),
-            size: bytesText(f.bytes),
+            age: f.created === null ? "" : formatAge(now - f.created),
+            size: formatBytes(f.bytes),
             objects: f.objects,
             complete: f.complete ? "yes" : "no",
           })),

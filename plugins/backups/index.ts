@@ -7,7 +7,7 @@ import { Cron } from "croner";
 import { ActionInputError, action, definePlugin, parseDuration, probe, type CronJobReporter, type CronPingService, type FirestoreCollections, type Logger, type PluginDatabase, type ProbeDefinition, type ServiceRegistry } from "../plugin-api";
 import { Catalog, migrations, type CatalogRow } from "./catalog";
 import { BackupsConfigSchema, type BackupsConfig, type BackupTarget } from "./config";
-import { formatBytes, removeLeftovers, sha256File, takeBackup, verifyBackup, type Source } from "./engine";
+import { formatAge, formatBytes, removeLeftovers, sha256File, takeBackup, verifyBackup, type Source } from "./engine";
 import { previewFirestoreRestore, restoreFirestore } from "./firestore";
 import { seedDemoBackups } from "./demo";
 import { gcpExportProbes } from "./gcp-exports";
@@ -17,7 +17,6 @@ import { previewRestore, restoreBackup } from "./restore";
 
 export { migrations };
 
-const ageText = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} d`);
 
 /** Where a target's data lives; null + reason when the plugin cannot reach it in this setup. */
 async function sourceOf(target: BackupTarget, database: PluginDatabase | undefined, services: ServiceRegistry): Promise<Source | { unavailable: string }> {
@@ -201,7 +200,7 @@ export default definePlugin<BackupsConfig>({
             const note = failedLatest && failedLatest.verifyStatus === "failed" ? `; latest verification FAILED (${failedLatest.id}: ${failedLatest.verifyDetail})` : "";
             return {
               value: Math.round((age / 3_600_000) * 10) / 10,
-              summary: `${proven.id} restored in ${((proven.rtoMs ?? 0) / 1000).toFixed(1)} s, taken ${ageText(age)} ago${note}`,
+              summary: `${proven.id} restored in ${((proven.rtoMs ?? 0) / 1000).toFixed(1)} s, taken ${formatAge(age)} ago${note}`,
               ...(note ? { status: "critical" as const } : {}),
             };
           },
@@ -215,7 +214,7 @@ export default definePlugin<BackupsConfig>({
             const good = (await catalog.list(name)).find((r) => r.status === "good");
             if (!good) return { value: null, status: "critical", summary: "no good backup" };
             const age = ctx.now().getTime() - (good.endedAt ?? good.startedAt);
-            return { value: Math.round((age / 3_600_000) * 10) / 10, summary: `last good backup ${good.id}, ${ageText(age)} old, ${formatBytes(good.size ?? 0)}` };
+            return { value: Math.round((age / 3_600_000) * 10) / 10, summary: `last good backup ${good.id}, ${formatAge(age)} old, ${formatBytes(good.size ?? 0)}` };
           },
         }),
       );
@@ -247,7 +246,7 @@ export default definePlugin<BackupsConfig>({
               backup: r.id,
               status: r.status,
               size: r.size === null ? "" : formatBytes(r.size),
-              age: ageText(ctx.now().getTime() - (r.endedAt ?? r.startedAt)),
+              age: formatAge(ctx.now().getTime() - (r.endedAt ?? r.startedAt)),
               verification: r.verifyStatus ? `${r.verifyStatus}: ${r.verifyDetail}` : "not verified",
               "time to restore": r.rtoMs === null ? "" : `${(r.rtoMs / 1000).toFixed(1)} s`,
             })),

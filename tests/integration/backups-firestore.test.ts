@@ -277,13 +277,22 @@ describe("scheduled runs", () => {
 
 describe("demo", () => {
   it("the demo names the emulator's shop collections as a scheduled target when the emulator runs", async () => {
-    const world = { get: (k: string) => (k === "firestore.emulator" ? { host: sandbox.host, projectId: sandbox.projectId } : undefined), waitFor: () => Promise.reject(new Error("no postgres")) };
+    const routes: string[] = [];
+    const world = {
+      shopUrl: "http://127.0.0.1:9",
+      route: (method: string, path: string) => routes.push(`${method} ${path}`),
+      get: (k: string) => (k === "firestore.emulator" ? { host: sandbox.host, projectId: sandbox.projectId } : undefined),
+      waitFor: () => Promise.reject(new Error("no postgres")),
+    };
     const d = await backups.demo!({ dataDir: os.tmpdir(), log: console, world: world as never });
     const config = backups.config.parse(d.config);
+    // The shop's managed exports, through a sandbox of the two Google APIs on the shop's server.
+    expect(routes).toEqual(["GET /gcp/firestore/v1/*", "GET /gcp/storage/storage/v1/*"]);
+    expect(config.gcp).toMatchObject({ project: "wildlife-exchange-demo", bucket: "wx-firestore-exports", adminUrl: "http://127.0.0.1:9/gcp/firestore", storageUrl: "http://127.0.0.1:9/gcp/storage" });
     expect(config.targets["shop-firestore"]).toMatchObject({ kind: "firestore", collections: expect.arrayContaining(["orders", "stripeEvents"]), schedule: expect.any(String), verifySchedule: expect.any(String) });
     expect(config.targets.portal).toMatchObject({ kind: "portal", schedule: expect.any(String) });
     expect(config.targets.shop).toBeUndefined();
-    const none = await backups.demo!({ dataDir: os.tmpdir(), log: console, world: { get: () => undefined, waitFor: () => Promise.reject(new Error("none")) } as never });
+    const none = await backups.demo!({ dataDir: os.tmpdir(), log: console, world: { shopUrl: "http://127.0.0.1:9", route: () => {}, get: () => undefined, waitFor: () => Promise.reject(new Error("none")) } as never });
     expect(backups.config.parse(none.config).targets["shop-firestore"]).toBeUndefined();
   });
 

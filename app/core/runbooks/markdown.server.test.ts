@@ -12,7 +12,7 @@ import remarkParse from "remark-parse";
 import remarkRehype from "remark-rehype";
 import { unified } from "unified";
 import { describe, expect, it } from "vitest";
-import { parseAttributes, parseMarkdown } from "./markdown.server";
+import { parseAttributes, parseMarkdown, splitChunks } from "./markdown.server";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const reference = unified().use(remarkParse).use(remarkFrontmatter, ["yaml"]).use(remarkGfm).use(remarkDirective).use(remarkMath, { singleDollarTextMath: false });
@@ -68,5 +68,59 @@ describe("parseMarkdown (marked) gives the HTML remark gave", () => {
 
   it("reads directive attributes with their quotes", () => {
     expect(parseAttributes(`promql='sum(x{a="b"})' unit="s" #id .c1 .c2 flag`)).toEqual({ promql: 'sum(x{a="b"})', unit: "s", id: "id", class: "c1 c2", flag: "" });
+  });
+});
+
+describe("parsing in chunks (an edited runbook re-parses only what changed)", () => {
+  const whole = (src: string) => parseMarkdown(src, { chunked: false });
+  const filler = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} of filler text, long enough to make the document worth cutting.`).join("\n\n");
+  const big = (middle: string) => `# Title\n\n${filler}\n\n${middle}\n\nAfter the middle.\n\n${filler}\n`;
+  const files = [...markdownFiles(path.join(ROOT, "runbooks")), ...markdownFiles(path.join(ROOT, "tests/fixtures/runbooks")), ...markdownFiles(path.resolve(ROOT, "../shared/seeds"))];
+
+  it.each(files.map((f) => [path.relative(ROOT, f), f]))("%s: the same tree as one parse, positions included", (_name, file) => {
+    const src = fs.readFileSync(file, "utf8");
+    expect(parseMarkdown(src)).toEqual(whole(src));
+    // twice: the second comes from the cache
+    expect(parseMarkdown(src)).toEqual(whole(src));
+  });
+
+  it.each([
+    ["a fence holding blank lines and lines at column 0", "```bash\ncat <<EOF\n\nnot a heading\n# nor this\n\nEOF\n```"],
+    ["a tilde fence inside a list item", "1. step\n\n   ~~~\n   a\n\n   b\n   ~~~\n\n2. next"],
+    ["an HTML comment over blank lines", "<!--\n\nhidden\n\n-->"],
+    ["a <pre> block over blank lines", "<pre>\nline\n\nstill pre\n</pre>"],
+    ["a container directive holding paragraphs", ":::note\nfirst\n\nsecond\n\n- item\n:::"],
+    ["a math block with a blank line", "$$\na + b\n\n= c\n$$"],
+    ["a loose list", "- one\n\n- two\n\n- three"],
+    ["a list item's second paragraph", "- one\n\n  more of one\n\nafter"],
+    ["an ordered list continued after a blank line", "1. a\n\n2. b\n\n10. c"],
+    ["quotes and tables after blank lines", "> quoted\n\n> another\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\ntext"],
+    ["indented code across blank lines", "    code\n\n    more code\n\ntext"],
+    ["a setext heading", "Title\n=====\n\ntext"],
+    ["directives between paragraphs", '::status{probe="a.b"}\n\n::action{id="c.d"}\n\ntext'],
+    ["a <details> block with markdown inside", "<details><summary>More</summary>\n\nhidden *text*\n\n</details>\n\nafter"],
+    ["nested containers and a stray closer", "::::outer\n:::inner\n\ntext\n\n:::\n::::\n\n:::\n\nend"],
+    ["inline math and a dollar", "Inline $$x^2$$ here.\n\n$5 stays.\n\n$$\nx\n$$"],
+    ["an unclosed fence swallows the rest", "```\nopen fence\n\n# not a heading"],
+  ])("%s", (_name, middle) => {
+    const src = big(middle);
+    expect(splitChunks(src)).not.toBeNull();
+    expect(parseMarkdown(src)).toEqual(whole(src));
+    same(src);
+  });
+
+  it("documents with link reference or footnote definitions are parsed whole", () => {
+    expect(splitChunks(big("[ref]: https://x.test"))).toBeNull();
+    expect(splitChunks(big("Note[^n]\n\n[^n]: text"))).toBeNull();
+    expect(splitChunks("# small\n\ntext\n")).toBeNull();
+  });
+
+  it("after an edit in the middle, every chunk is where the edited file has it", () => {
+    const before = big("Some text in the middle.");
+    parseMarkdown(before);
+    for (const middle of ["Some text in the middle, edited.", "Inserted\n\nlines\n\nhere.\n\n- and a list", ""]) {
+      const after = big(middle);
+      expect(parseMarkdown(after)).toEqual(whole(after));
+    }
   });
 });

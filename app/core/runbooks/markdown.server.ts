@@ -162,8 +162,31 @@ function extensions(body: string, footnotes: Set<string>): MarkedExtension {
 }
 
 /** Parses Markdown into mdast (the shapes remark-parse with the plugins above would give). */
-export function parseMarkdown(input: string): MdastRoot {
+export function parseMarkdown(input: string, options: { chunked?: boolean } = {}): MdastRoot {
   const source = input.replace(/\r\n?/g, "\n");
+  const { point, span } = positions(source);
+  const children: MdastNode[] = [];
+  let body = source;
+  const fm = FRONT_MATTER.exec(source);
+  if (fm) {
+    children.push({ type: "yaml", value: fm[1]!, position: span(0, fm[0].replace(/\n$/, "").length) });
+    // Blank lines in its place keep every later offset and line where it is in the file.
+    body = fm[0].replace(/[^\n]/g, " ") + source.slice(fm[0].length);
+  }
+  const chunks = options.chunked === false ? null : splitChunks(body);
+  if (!chunks) children.push(...parseBlocks(body));
+  else {
+    // Each chunk is parsed on its own (or taken from the cache) and moved to its place in the file.
+    for (const [start, end] of chunks) {
+      const text = body.slice(start, end);
+      const at = point(start);
+      for (const node of chunkBlocks(text)) children.push(moved(node, start, at.line - 1));
+    }
+  }
+  return { type: "root", children, position: span(0, source.length) };
+}
+
+function positions(source: string) {
   const lineStarts = [0];
   for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) lineStarts.push(i + 1);
   const point = (offset: number): Point => {
@@ -177,16 +200,125 @@ export function parseMarkdown(input: string): MdastRoot {
     return { line: lo + 1, column: offset - lineStarts[lo]! + 1, offset };
   };
   const span = (start: number, end: number): Position => ({ start: point(start), end: point(Math.max(start, end)) });
+  return { point, span };
+}
 
-  const children: MdastNode[] = [];
-  let body = source;
-  const fm = FRONT_MATTER.exec(source);
-  if (fm) {
-    children.push({ type: "yaml", value: fm[1]!, position: span(0, fm[0].replace(/\n$/, "").length) });
-    // Blank lines in its place keep every later offset and line where it is in the file.
-    body = fm[0].replace(/[^\n]/g, " ") + source.slice(fm[0].length);
+/* ------------------------------------------------------------ chunked parsing */
+
+// A runbook edited during an incident changes in one place: the document is cut at boundaries
+// where no block can continue across (a blank line, then a line at column 0 that starts neither a
+// list item nor anything indented, outside fences, math, container directives and multi-line HTML
+// blocks), each chunk is parsed alone, and a chunk seen before is taken from the cache. Documents
+// with link reference or footnote definitions are parsed whole: their chunks depend on each other.
+// markdown.server.test.ts requires the chunked parse to equal the whole one on every runbook,
+// fixture and seed, positions included.
+
+const DEFINITION = /^ {0,3}\[[^\]\n]*\]:/m;
+const LIST_ITEM = /^(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)/;
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+const HTML_OPEN: [RegExp, RegExp][] = [
+  [/^ {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)/i, /<\/(?:script|pre|style|textarea)>/i],
+  [/<!--/, /-->/],
+  [/^ {0,3}<\?/, /\?>/],
+  [/^ {0,3}<![A-Za-z]/, />/],
+  [/^ {0,3}<!\[CDATA\[/, /\]\]>/],
+];
+/** Below this size a document is parsed whole: cutting it costs more than it saves. */
+const MIN_CHUNKED = 4_000;
+
+/** [start, end) offsets of independent chunks covering `body`, or null when it must be parsed whole. */
+export function splitChunks(body: string): [number, number][] | null {
+  if (body.length < MIN_CHUNKED || DEFINITION.test(body)) return null;
+  const cuts: number[] = [0];
+  let fence: { char: string; len: number } | null = null;
+  let html: RegExp | null = null;
+  let math = false;
+  let container = 0;
+  let blankBefore = false;
+  let at = 0;
+  while (at < body.length) {
+    const nl = body.indexOf("\n", at);
+    const end = nl < 0 ? body.length : nl;
+    const line = body.slice(at, end);
+    const blank = line.trim() === "";
+    const inside = fence !== null || html !== null || math || container > 0;
+    if (!inside && blankBefore && !blank && !/^[ \t]/.test(line) && !LIST_ITEM.test(line) && at > 0) cuts.push(at);
+    // What this line opens or closes, for the lines after it.
+    if (fence) {
+      const f = FENCE.exec(line);
+      if (f && f[1]![0] === fence.char && f[1]!.length >= fence.len && line.trim() === f[1]) fence = null;
+    } else if (html) {
+      if (html.test(line)) html = null;
+    } else if (math) {
+      // The block's text ends at the first `$$` after its opening line.
+      if (line.includes("$$")) math = false;
+    } else {
+      const f = FENCE.exec(line);
+      if (f) fence = { char: f[1]![0]!, len: f[1]!.length };
+      else if (/^ {0,3}\$\$[^$]*$/.test(line)) math = true;
+      else {
+        for (const [open, close] of HTML_OPEN) {
+          const m = open.exec(line);
+          if (m && !close.test(line.slice(m.index + m[0].length))) {
+            html = close;
+            break;
+          }
+        }
+      }
+      const c = /^ {0,3}(:{3,})(.*)$/.exec(line);
+      if (c && !fence && !html) {
+        if (c[2]!.trim() === "") container = Math.max(0, container - 1);
+        else container++;
+      }
+    }
+    blankBefore = blank;
+    at = end + 1;
   }
+  if (cuts.length < 2) return null;
+  return cuts.map((start, i) => [start, i + 1 < cuts.length ? cuts[i + 1]! : body.length]);
+}
 
+/** Parsed chunks by their text: at most 2 000 of them and 2 MB of text (a team's runbooks folder). */
+const chunkCache = new Map<string, MdastNode[]>();
+let chunkCacheChars = 0;
+
+function chunkBlocks(text: string): MdastNode[] {
+  const hit = chunkCache.get(text);
+  if (hit) {
+    chunkCache.delete(text);
+    chunkCache.set(text, hit);
+    return hit;
+  }
+  const blocks = parseBlocks(text);
+  chunkCache.set(text, blocks);
+  chunkCacheChars += text.length;
+  while (chunkCache.size > 2_000 || chunkCacheChars > 2_000_000) {
+    const oldest = chunkCache.keys().next().value!;
+    chunkCacheChars -= oldest.length;
+    chunkCache.delete(oldest);
+  }
+  return blocks;
+}
+
+/** A copy of a cached node, moved by `offset` characters and `lines` lines (the render changes its copy). */
+function moved(node: MdastNode, offset: number, lines: number): MdastNode {
+  const out: MdastNode = { type: node.type };
+  for (const key in node) {
+    if (key === "type") continue;
+    const v = node[key];
+    if (key === "position" && v) out.position = { start: movePoint(v.start, offset, lines), end: movePoint(v.end, offset, lines) };
+    else if (key === "children" && Array.isArray(v)) out.children = v.map((c: MdastNode) => moved(c, offset, lines));
+    else out[key] = v !== null && typeof v === "object" ? structuredClone(v) : v;
+  }
+  return out;
+}
+
+const movePoint = (p: Point, offset: number, lines: number): Point => ({ line: p.line + lines, column: p.column, offset: p.offset + offset });
+
+/** Block-level mdast of `source` on its own: positions count from its first character. */
+function parseBlocks(source: string): MdastNode[] {
+  const { span } = positions(source);
+  const body = source;
   const footnotes = new Set<string>();
   for (const m of body.matchAll(/^ {0,3}\[\^([^\]\s]+)\]:/gm)) footnotes.add(m[1]!.toLowerCase());
   const marked = new Marked(extensions(body, footnotes));
@@ -196,16 +328,31 @@ export function parseMarkdown(input: string): MdastRoot {
   // Searched within a window after `from`: a token whose text is not in the file as written (a
   // quote's lines without their `>`) must not send every search to the end of the document.
   const WINDOW = 4_096;
+  // A token lies inside the token that holds it: searches end where the holder ends (when the
+  // holder's text stands verbatim in the file, so its end is known).
+  let limit = source.length;
+  const inside = <T>(t: Token, at: number, fn: () => T): T => {
+    if (!t.raw || !source.startsWith(t.raw, at)) return fn();
+    const saved = limit;
+    limit = Math.min(saved, at + t.raw.length);
+    try {
+      return fn();
+    } finally {
+      limit = saved;
+    }
+  };
   const locate = (raw: string, from: number): number => {
     if (!raw) return from;
     if (source.startsWith(raw, from)) return from;
-    const window = source.slice(from, from + WINDOW + raw.length);
+    const window = source.slice(from, Math.min(limit, from + WINDOW + raw.length));
     const exact = window.indexOf(raw);
-    if (exact >= 0) return from + exact;
     const newline = raw.indexOf("\n");
     const first = (newline < 0 ? raw : raw.slice(0, newline)).trim() || raw.split("\n").find((l) => l.trim())?.trim();
-    if (!first) return from;
-    const loose = window.indexOf(first);
+    const loose = first ? window.indexOf(first) : -1;
+    // The token is the next text after `from`: its first line found earlier than the whole raw
+    // means the raw was not written as it stands there (a list item's code, indented) and the
+    // exact match is a copy further down.
+    if (exact >= 0 && (loose < 0 || exact <= loose)) return from + exact;
     return loose >= 0 ? from + loose : from;
   };
 
@@ -217,7 +364,7 @@ export function parseMarkdown(input: string): MdastRoot {
       const end = at + t.raw.length;
       const position = span(at, end);
       cursor = source.startsWith(t.raw, at) ? end : at;
-      const node = inlineNode(t, position, at);
+      const node = inside(t, at, () => inlineNode(t, position, at));
       if (!node) continue;
       const last = out[out.length - 1];
       // Adjacent text (marked splits at escapes and entities) is one text node, as in remark.
@@ -300,7 +447,7 @@ export function parseMarkdown(input: string): MdastRoot {
       const at = locate(t.raw, cursor);
       const rawEnd = at + t.raw.replace(/\n+$/, "").length;
       cursor = source.startsWith(t.raw, at) ? at + t.raw.length : at + 1;
-      const node = blockNode(t, span(at, rawEnd), at);
+      const node = inside(t, at, () => blockNode(t, span(at, rawEnd), at));
       if (node) out.push(node);
     }
     return out;
@@ -336,7 +483,7 @@ export function parseMarkdown(input: string): MdastRoot {
         const items = x.items.map((item) => {
           const start = locate(item.raw, cursor);
           cursor = start + Math.max(1, item.raw.length);
-          const kids = blocks(item.tokens.filter((k) => k.type !== "checkbox"), start);
+          const kids = inside(item, start, () => blocks(item.tokens.filter((k) => k.type !== "checkbox"), start));
           return { type: "listItem", spread: item.loose, checked: item.task ? Boolean(item.checked) : null, children: kids, position: span(start, start + item.raw.replace(/\n+$/, "").length) };
         });
         return { type: "list", ordered: x.ordered, start: x.ordered ? Number(x.start === "" ? 1 : x.start) : null, spread: x.loose, children: items, position };
@@ -371,8 +518,7 @@ export function parseMarkdown(input: string): MdastRoot {
     }
   };
 
-  children.push(...blocks(tokens, 0));
-  return { type: "root", children, position: span(0, source.length) };
+  return blocks(tokens, 0);
 }
 
 /** A paragraph's lines lose their leading and trailing blanks, as CommonMark says (marked keeps some). */

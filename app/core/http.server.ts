@@ -96,6 +96,13 @@ function readCappedNodeBody(req: http.IncomingMessage, max: number): Promise<str
   });
 }
 
+/** One answered request: the duration histogram by route, and the request log line (not for static builds). */
+function recordRequest(log: Portal["log"], method: string, pathname: string, status: number, started: bigint): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  metrics().httpDuration.observe({ method, route: routeLabel(pathname), status: String(status) }, seconds);
+  if (!pathname.startsWith("/build/")) log.info({ method, path: pathname, status, ms: Math.round(seconds * 1000) }, "request");
+}
+
 /**
  * The portal's request handler: cron pings first, then the Express app (every other request).
  *
@@ -122,9 +129,7 @@ export function createPortalHandler(portal: Portal, build: ServerBuild): http.Re
       const text = JSON.stringify(body);
       res.writeHead(status, { "Cache-Control": "no-store", ...headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "X-Content-Type-Options": "nosniff" });
       res.end(text);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics().httpDuration.observe({ method: req.method ?? "GET", route: routeLabel(pathname), status: String(status) }, seconds);
-      log.info({ method: req.method, path: pathname, status, ms: Math.round(seconds * 1000) }, "request");
+      recordRequest(log, req.method ?? "GET", pathname, status, started);
     };
     // A cross-origin browser request or a body over the cap: the app's edge refuses it (403, 413).
     if (isCrossOrigin(req, config.server.allowedOrigins) || (!SAFE_METHODS.has(req.method ?? "GET") && Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES)) return void app(req, res);
@@ -158,14 +163,7 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
 
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
-    res.on("finish", () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = routeLabel(req.path);
-      metrics().httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      if (!req.path.startsWith("/build/")) {
-        log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
-      }
-    });
+    res.on("finish", () => recordRequest(log, req.method, req.path, res.statusCode, start));
     next();
   });
 

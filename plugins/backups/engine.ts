@@ -112,11 +112,12 @@ function fsyncDir(dir: string) {
   }
 }
 
+/** The user tables whose rows a manifest counts (schema, table): the backup and its verification list the same. */
+const USER_TABLES = "select schemaname as s, tablename as t from pg_tables where schemaname not in ('pg_catalog','information_schema') and schemaname not like 'pg_temp%' order by 1, 2";
+
 /** Exact row counts per user table (schema-qualified) through a pg client. */
 async function pgCounts(client: pg.Client): Promise<Record<string, number>> {
-  const tables = await client.query<{ s: string; t: string }>(
-    "select schemaname as s, tablename as t from pg_tables where schemaname not in ('pg_catalog','information_schema') and schemaname not like 'pg_temp%' order by 1, 2",
-  );
+  const tables = await client.query<{ s: string; t: string }>(USER_TABLES);
   const out: Record<string, number> = {};
   for (const { s, t } of tables.rows) {
     const r = await client.query<{ n: string }>(`select count(*) as n from ${quoteIdent(s)}.${quoteIdent(t)}`);
@@ -124,9 +125,6 @@ async function pgCounts(client: pg.Client): Promise<Record<string, number>> {
   }
   return out;
 }
-
-/** The same counts over up to four connections at once (a restored scratch database: no snapshot to share). */
-const USER_TABLES = "select n.nspname as s, c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%' order by 1, 2";
 
 /**
  * Row counts of a scratch database that pg_restore is filling, read as each table's data is in

@@ -4,7 +4,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DemoRequest } from "../plugin-api";
 import { BackupsConfigSchema } from "./config";
-import { folderOf, GcpExportsSchema, gcpExportProbes, type GcpExportsConfig } from "./gcp-exports";
+import { createGcpClient, folderOf, GcpExportsSchema, gcpExportProbes, type GcpExportsConfig } from "./gcp-exports";
 import { demoExports, gcpSandboxHandler } from "./gcp-sandbox";
 
 // The watch against the sandbox of the two APIs, over real HTTP.
@@ -74,6 +74,20 @@ describe("managed Firestore exports (Admin API operations and the bucket)", () =
     expect(r.status).toBe("warn");
     expect(r.summary).toMatch(/1 incomplete: exports\/2026-11-18T02:00/);
     expect(rows[0]).toMatchObject({ folder: expect.stringMatching(/^gs:\/\/wx-firestore-exports\/exports\/2026-11-27T02:00/), complete: "yes", objects: 11 });
+  });
+
+  it("both probes of one round share one listing of the bucket; the next round lists it again", async () => {
+    dataAt = NOW;
+    const urls: string[] = [];
+    const c = config();
+    const counting: typeof fetch = (input, init) => (urls.push(String(input)), fetch(input, init));
+    const probes = gcpExportProbes(c, createGcpClient(c, { fetch: counting }));
+    const round = (now: number) => Promise.all(probes.map((p) => p.read({ signal: AbortSignal.timeout(5_000), log: pino({ level: "silent" }), now: () => new Date(now) })));
+    const topListings = () => urls.filter((u) => u.includes("/storage/v1/") && u.includes("delimiter")).length;
+    await round(NOW);
+    expect(topListings()).toBe(1);
+    await round(NOW + 5 * 60_000);
+    expect(topListings()).toBe(2);
   });
 
   it("a wrong token is the API's own 401 message, and the token is never in it", async () => {

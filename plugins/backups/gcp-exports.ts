@@ -145,10 +145,37 @@ export function folderOf(op: ExportOperation, bucket: string): string | null {
   return path === "/" ? null : path;
 }
 
+/**
+ * A read that callers within `ttlMs` of each other share. It runs on its own timeout, so one
+ * caller giving up does not fail the others; a failed read is not kept.
+ */
+function sharedRead<T>(read: (signal: AbortSignal) => Promise<T>, ttlMs: number, timeoutMs = 15_000): (signal: AbortSignal, now: number) => Promise<T> {
+  let last: { at: number; value: Promise<T> } | null = null;
+  return (signal, now) => {
+    if (!last || now - last.at > ttlMs || now < last.at) {
+      const value = read(AbortSignal.timeout(timeoutMs));
+      const entry = { at: now, value };
+      last = entry;
+      value.catch(() => {
+        if (last === entry) last = null;
+      });
+    }
+    const shared = last.value;
+    return new Promise<T>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const stop = () => reject(signal.reason);
+      signal.addEventListener("abort", stop, { once: true });
+      shared.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+    });
+  };
+}
+
 /** The probes: the export operations (`gcp-exports`) and the bucket's folders (`gcp-export-folders`). */
 export function gcpExportProbes(c: GcpExportsConfig, client = createGcpClient(c)): ProbeDefinition[] {
   const maxAge = parseDuration(c.maxAge);
   const where = `gs://${c.bucket}/${c.prefix}`;
+  // Both probes read the bucket's folders, one listing per folder: one listing serves both.
+  const listFolders = sharedRead((signal) => client.exportFolders(signal), 60_000);
   return [
     probe({
       id: "gcp-exports",
@@ -159,13 +186,15 @@ export function gcpExportProbes(c: GcpExportsConfig, client = createGcpClient(c)
       timeout: "15s",
       thresholds: { warn: `> ${hours(maxAge)}`, critical: `> ${hours(2 * maxAge)}` },
       async read(ctx) {
-        const [ops, folders] = await Promise.all([client.exportOperations(ctx.signal), client.exportFolders(ctx.signal)]);
-        const byPrefix = new Map(folders.map((f) => [f.prefix, f]));
         const now = ctx.now().getTime();
+        const [ops, folders] = await Promise.all([client.exportOperations(ctx.signal), listFolders(ctx.signal, now)]);
+        const byPrefix = new Map(folders.map((f) => [f.prefix, f]));
+        /** The operation's folder in the bucket, as listed (undefined when missing or elsewhere). */
+        const listed = new Map(ops.map((op) => [op, byPrefix.get(folderOf(op, c.bucket) ?? "")]));
         const rows = ops.slice(0, 30).map((op) => {
           const m = op.metadata ?? {};
           const folder = folderOf(op, c.bucket);
-          const inBucket = folder ? byPrefix.get(folder) : undefined;
+          const inBucket = listed.get(op);
           return {
             started: m.startTime ?? "",
             state: m.operationState ?? (op.done ? "DONE" : "RUNNING"),
@@ -178,9 +207,9 @@ export function gcpExportProbes(c: GcpExportsConfig, client = createGcpClient(c)
             error: op.error?.message ?? "",
           };
         });
-        const proven = ops.find((op) => op.metadata?.operationState === "SUCCESSFUL" && byPrefix.get(folderOf(op, c.bucket) ?? "")?.complete);
+        const proven = ops.find((op) => op.metadata?.operationState === "SUCCESSFUL" && listed.get(op)?.complete);
         const newest = ops[0];
-        const lost = ops.filter((op) => op.metadata?.operationState === "SUCCESSFUL" && now - Date.parse(op.metadata.endTime ?? "") < 30 * 86_400_000 && !byPrefix.get(folderOf(op, c.bucket) ?? "")?.complete);
+        const lost = ops.filter((op) => op.metadata?.operationState === "SUCCESSFUL" && now - Date.parse(op.metadata.endTime ?? "") < 30 * 86_400_000 && !listed.get(op)?.complete);
         if (!proven) return { value: null, status: "critical", summary: ops.length ? `no successful export of ${c.project} is complete in ${where}` : `no export operations in ${c.project}`, rows };
         const age = now - Date.parse(proven.metadata!.endTime ?? proven.metadata!.startTime!);
         const notes: string[] = [];
@@ -205,7 +234,7 @@ export function gcpExportProbes(c: GcpExportsConfig, client = createGcpClient(c)
       every: "5m",
       timeout: "15s",
       async read(ctx) {
-        const folders = await client.exportFolders(ctx.signal);
+        const folders = await listFolders(ctx.signal, ctx.now().getTime());
         const incomplete = folders.filter((f) => !f.complete);
         const now = ctx.now().getTime();
         return {

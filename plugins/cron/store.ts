@@ -115,7 +115,7 @@ const closeRun = (withRid: boolean) =>
 const CLOSE_RUN = closeRun(true);
 const CLOSE_RUN_NO_RID = closeRun(false);
 
-/** `?` placeholders as PostgreSQL's `$1, $2, …` (the statements above hold no `?` in literals). */
+/** The statements above with PostgreSQL's numbered parameters (`$1, $2, …`) for their `?`s (none stands in a literal). */
 export function numbered(text: string): string {
   let n = 0;
   return text.replace(/\?/g, () => `$${++n}`);

@@ -318,11 +318,10 @@ const movePoint = (p: Point, offset: number, lines: number): Point => ({ line: p
 /** Block-level mdast of `source` on its own: positions count from its first character. */
 function parseBlocks(source: string): MdastNode[] {
   const { span } = positions(source);
-  const body = source;
   const footnotes = new Set<string>();
-  for (const m of body.matchAll(/^ {0,3}\[\^([^\]\s]+)\]:/gm)) footnotes.add(m[1]!.toLowerCase());
-  const marked = new Marked(extensions(body, footnotes));
-  const tokens = marked.lexer(body);
+  for (const m of source.matchAll(/^ {0,3}\[\^([^\]\s]+)\]:/gm)) footnotes.add(m[1]!.toLowerCase());
+  const marked = new Marked(extensions(source, footnotes));
+  const tokens = marked.lexer(source);
 
   /** Where a token's text starts at or after `from` (its raw, else its first line), or `from`. */
   // Searched within a window after `from`: a token whose text is not in the file as written (a

@@ -7,6 +7,7 @@ import { useNow } from "~/components/widgets/provider";
 import { requireUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
 import { pluginStatuses, probeSnapshot } from "~/core/probes/service.server";
+import { waitingForAdmin } from "~/core/actions/runs.server";
 import { listIncidents } from "~/core/incidents/incidents.server";
 import { probeProblems } from "~/core/runbooks/coverage.server";
 
@@ -20,21 +21,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const probes = await probeSnapshot(portal);
   const { problems, unshown } = probeProblems(probes, portal.log);
   const incidents = (await listIncidents(portal.store, { state: "open", limit: 20 })).map((i) => ({ id: i.id, title: i.title, severity: i.severity, status: i.status, declaredAt: i.declaredAt }));
-  const waiting = await portal.store.db
-    .selectFrom("action_runs")
-    .select(["id", "action_id", "target", "actor", "status", "created_at"])
-    .where("status", "in", ["awaiting_approval", "requested"])
-    .orderBy("created_at", "desc")
-    .limit(20)
-    .execute();
-  const pending = waiting.map((r) => ({
-    runId: r.id,
-    title: portal.registry.actions.get(r.action_id)?.def.title ?? r.action_id,
-    target: r.target,
-    actor: r.actor,
-    kind: r.status === "requested" ? ("request" as const) : ("approval" as const),
-    at: Number(r.created_at),
-  }));
+  const pending = await waitingForAdmin(portal);
   return json(
     {
       plugins: pluginStatuses(portal, probes),

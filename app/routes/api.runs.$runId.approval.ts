@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { decideRequest } from "~/core/actions/ask-admin.server";
+import { decideWaitingRun } from "~/core/actions/ask-admin.server";
 import { decideApproval } from "~/core/actions/pipeline.server";
 import { respond } from "~/core/actions/runs.server";
 import { getUser, requestAddress } from "~/core/auth.server";
@@ -21,11 +21,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     // Refused (and audited, rate-limited per address) in the pipeline, before the body is read.
     if (!user) return respond(await decideApproval(getPortal(), null, params.runId ?? "", "approve", undefined, options));
     const { decision, note, confirm } = parseWith(DecisionSchema, await readBody(request, { accept: "json" }));
-    const portal = getPortal();
-    const runId = params.runId ?? "";
-    // A responder's request ("ask an admin"): the admin runs it as their own run, or declines it.
-    const run = runId.length <= 64 ? await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", runId).executeTakeFirst() : undefined;
-    if (run?.status === "requested") return respond(await decideRequest(portal, user, runId, decision, { confirm, note }));
-    return respond(await decideApproval(portal, user, runId, decision, note, options));
+    return respond(await decideWaitingRun(getPortal(), user, params.runId ?? "", decision, { confirm, note, ...options }));
   });
 }

@@ -15,7 +15,7 @@ import { newId } from "../ids.server";
 import type { Portal } from "../portal.server";
 import { audit, Conflict } from "../audit/audit.server";
 import { loadStoredRequest, storeRequest } from "./requests.server";
-import { describeTarget, mayRun, submitAction, type PipelineResponse } from "./pipeline.server";
+import { decideApproval, describeTarget, mayRun, submitAction, type PipelineResponse } from "./pipeline.server";
 import type { RunRow } from "./runner.server";
 
 function fieldErrors(issues: { path: PropertyKey[]; message: string }[]): Record<string, string[]> {
@@ -192,4 +192,20 @@ export async function requestOf(portal: Portal, runId: string) {
   // The admin's run started from a request links back to it.
   const from = await portal.store.db.selectFrom("run_requests").selectAll().where("started_run_id", "=", runId).executeTakeFirst();
   return from ? { kind: "started" as const, requestedBy: from.requested_by, reason: from.reason, requestRunId: from.run_id } : null;
+}
+
+/**
+ * An admin's decision on a run that waits for one: a responder's request ("ask an admin") is run as
+ * the admin's own run or declined; anything else is a critical run's second-admin approval.
+ */
+export async function decideWaitingRun(
+  portal: Portal,
+  user: User,
+  runId: string,
+  decision: "approve" | "deny",
+  options: { confirm?: string; note?: string; address?: string } = {},
+): Promise<PipelineResponse> {
+  const run = runId.length <= 64 ? await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", runId).executeTakeFirst() : undefined;
+  if (run?.status === "requested") return decideRequest(portal, user, runId, decision, { confirm: options.confirm, note: options.note });
+  return decideApproval(portal, user, runId, decision, options.note, { address: options.address });
 }

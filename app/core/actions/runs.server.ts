@@ -84,6 +84,25 @@ export interface ApprovalPreview {
   after?: unknown;
 }
 
+/** Runs waiting for an admin, newest first: critical runs awaiting a second admin, and responders' requests. */
+export async function waitingForAdmin(portal: Portal, limit = 20) {
+  const rows = await portal.store.db
+    .selectFrom("action_runs")
+    .select(["id", "action_id", "target", "actor", "status", "created_at"])
+    .where("status", "in", ["awaiting_approval", "requested"])
+    .orderBy("created_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    runId: r.id,
+    title: portal.registry.actions.get(r.action_id)?.def.title ?? r.action_id,
+    target: r.target,
+    actor: r.actor,
+    kind: r.status === "requested" ? ("request" as const) : ("approval" as const),
+    at: Number(r.created_at),
+  }));
+}
+
 /** Break-glass runs no second admin has reviewed yet. */
 export async function reviewQueue(portal: Portal) {
   return portal.store.db

@@ -3,11 +3,15 @@ import { z } from "zod";
 import { DurationSchema, secret, TimezoneSchema } from "../plugin-api";
 import { GcpExportsSchema } from "./gcp-exports";
 
+/** restic's `forget --keep-*` rules; whatever they say, the newest verified backup is kept. */
 const RetentionSchema = z
   .object({
-    daily: z.number().int().min(0).default(30),
-    weekly: z.number().int().min(0).default(12),
-    monthly: z.number().int().min(0).default(12),
+    last: z.number().int().min(0).optional().describe("keep-last: the N newest backups"),
+    hourly: z.number().int().min(0).optional().describe("keep-hourly: the newest backup of each of the N most recent hours"),
+    daily: z.number().int().min(0).default(30).describe("keep-daily: the newest backup of each of the N most recent days"),
+    weekly: z.number().int().min(0).default(12).describe("keep-weekly: the newest backup of each of the N most recent ISO weeks"),
+    monthly: z.number().int().min(0).default(12).describe("keep-monthly: the newest backup of each of the N most recent months"),
+    yearly: z.number().int().min(0).optional().describe("keep-yearly: the newest backup of each of the N most recent years"),
   })
   .strict();
 

@@ -12,7 +12,7 @@ import { previewFirestoreRestore, restoreFirestore } from "./firestore";
 import { seedDemoBackups } from "./demo";
 import { gcpExportProbes } from "./gcp-exports";
 import { demoExports, gcpSandboxHandler } from "./gcp-sandbox";
-import { applyRetention } from "./retention";
+import { applyRetention, describePolicy } from "./retention";
 import { previewRestore, restoreBackup } from "./restore";
 
 export { migrations };
@@ -119,6 +119,20 @@ export default definePlugin<BackupsConfig>({
         return { ...(await verifyBackup(row, { source, catalog, now, run, signal })), backupId: row.id };
       },
     };
+
+    /** The target's finished backups, each kept or not and why; the newest verified one always stays. */
+    const retentionOf = async (name: string) =>
+      applyRetention((await catalog.list(name)).filter((r) => r.status === "good"), (r) => r.endedAt ?? r.startedAt, targetOf(name).retention, { verified: (r) => r.verifyStatus === "passed" });
+
+    /** A restore of a backup that is missing, of another target, or failed its verification cannot succeed: refused before anyone approves it. */
+    function restorable(row: CatalogRow | null, i: { target: string; backupId: string }): asserts row is CatalogRow {
+      if (!row || row.target !== i.target || row.status !== "good") throw new ActionInputError(`no good backup "${i.backupId}" for target ${i.target}`, { backupId: ["not a good backup of this target"] });
+      if (row.verifyStatus === "failed") {
+        throw new ActionInputError(`backup ${row.id} failed its verification (${row.verifyDetail ?? "no detail"}): restoring it would fail or restore bad data; choose a verified backup`, {
+          backupId: ["failed verification: choose a backup that passed"],
+        });
+      }
+    }
 
     const targetInput = z.object({ target: z.string().min(1) }).strict();
     const probes: ProbeDefinition[] = [];
@@ -316,24 +330,30 @@ export default definePlugin<BackupsConfig>({
         action({
           id: "prune",
           title: "Prune old backups",
-          description: "GFS retention: keeps the newest backup of each kept day, week and month; deletes the rest.",
+          description: "Retention like restic forget (keep-last, keep-hourly, keep-daily, keep-weekly, keep-monthly, keep-yearly); the newest verified backup is always kept; deletes the rest.",
           input: targetInput,
           risk: "high",
           target: (i) => i.target,
           async preview(i) {
             const t = targetOf(i.target);
-            const d = applyRetention((await catalog.list(i.target)).filter((r) => r.status === "good"), (r) => r.endedAt ?? r.startedAt, t.retention);
+            const d = await retentionOf(i.target);
             const gone = d.filter((x) => !x.keep);
+            const proven = d.find((x) => x.backup.verifyStatus === "passed");
             return {
-              summary: `${gone.length} backup(s) of ${i.target} would be deleted; ${d.length - gone.length} kept (${t.retention.daily} daily, ${t.retention.weekly} weekly, ${t.retention.monthly} monthly)`,
+              summary: `${gone.length} backup(s) of ${i.target} would be deleted; ${d.length - gone.length} kept (${describePolicy(t.retention)}; ${proven ? `newest verified ${proven.backup.id}` : "no verified backup yet"})`,
               count: gone.length,
-              rows: d.map((x) => ({ backup: x.backup.id, taken: new Date(x.backup.endedAt ?? x.backup.startedAt).toISOString(), decision: x.keep ? "keep" : "delete", why: x.reasons.join(", ") })),
+              rows: d.map((x) => ({
+                backup: x.backup.id,
+                taken: new Date(x.backup.endedAt ?? x.backup.startedAt).toISOString(),
+                verification: x.backup.verifyStatus ?? "not verified",
+                decision: x.keep ? "keep" : "delete",
+                why: x.reasons.join(", "),
+              })),
               precondition: gone.map((x) => x.backup.id).join(","),
             };
           },
           async run(i, ctx) {
-            const t = targetOf(i.target);
-            const d = applyRetention((await catalog.list(i.target)).filter((r) => r.status === "good"), (r) => r.endedAt ?? r.startedAt, t.retention);
+            const d = await retentionOf(i.target);
             const gone = d.filter((x) => !x.keep);
             if (i.precondition !== undefined && i.precondition !== gone.map((x) => x.backup.id).join(",")) throw new Error("the catalog changed since the preview: preview again");
             for (const x of gone) {
@@ -358,7 +378,7 @@ export default definePlugin<BackupsConfig>({
           async preview(i) {
             const source = await sourceFor(i.target);
             const row = await catalog.get(i.backupId);
-            if (!row || row.target !== i.target || row.status !== "good") throw new ActionInputError(`no good backup "${i.backupId}" for target ${i.target}`, { backupId: ["not a good backup of this target"] });
+            restorable(row, i);
             if (source.kind === "firestore") {
               if (i.tables) throw new ActionInputError("a Firestore target restores collections, not tables", { tables: ["use collections for a Firestore target"] });
               return previewFirestoreRestore(row, source, i.collections);
@@ -369,7 +389,7 @@ export default definePlugin<BackupsConfig>({
           async run(i, ctx) {
             const source = await sourceFor(i.target);
             const row = await catalog.get(i.backupId);
-            if (!row || row.target !== i.target || row.status !== "good") throw new ActionInputError(`no good backup "${i.backupId}" for target ${i.target}`, { backupId: ["not a good backup of this target"] });
+            restorable(row, i);
             if (source.kind === "firestore" && i.tables) throw new ActionInputError("a Firestore target restores collections, not tables", { tables: ["use collections for a Firestore target"] });
             if (source.kind !== "firestore" && i.collections) throw new ActionInputError(`${i.target} is not a Firestore target: choose tables`, { collections: ["only for Firestore targets"] });
             // "Always verify backup integrity before restoring": at least its checksum, now.

@@ -183,25 +183,67 @@ describe("backups of a PostgreSQL target", () => {
   }, 60_000);
 });
 
-describe("prune (GFS) through the pipeline", () => {
-  it("the preview lists every backup with keep/delete and why; the run deletes exactly those files", async () => {
+describe("prune through the pipeline keeps what a restore needs", () => {
+  it("the preview lists every backup with keep/delete and why (restic's keep-* words); the newest verified backup stays although newer unverified ones exist", async () => {
     const before = (await service.catalog.list("shop")).filter((r) => r.status === "good");
-    expect(before.length).toBeGreaterThan(2);
+    expect(before.length).toBeGreaterThan(3);
+    // The newest backups failed verification (the byte flipped, the truncated dump); an older one passed.
+    const proven = before.find((r) => r.verifyStatus === "passed")!;
+    expect(proven).toBeDefined();
+    expect(before[0]!.id).not.toBe(proven.id);
+    const restorable = () => portal.registry.probes.get("backups.shop-last-restorable")!.def.read({ signal: new AbortController().signal, log: console, now: () => new Date() });
+    const probeBefore = await restorable();
+
     const preview = await previewAction(portal, admin, "backups.prune", { input: { target: "shop" } });
     expect(preview.status).toBe(200);
-    const p = preview.body.preview as { summary: string; count: number; rows: { backup: string; decision: string; why: string }[]; precondition?: string };
-    // All taken today: the newest is today's daily (and this week's, this month's); the rest go.
-    expect(p.count).toBe(before.length - 1);
-    expect(p.rows[0]).toMatchObject({ backup: before[0]!.id, decision: "keep", why: expect.stringMatching(/^daily \d{4}-\d\d-\d\d, weekly \d{4}-W\d\d, monthly \d{4}-\d\d$/) });
-    expect(p.rows.slice(1).every((r) => r.decision === "delete" && /not the newest backup/.test(r.why))).toBe(true);
+    const p = preview.body.preview as { summary: string; count: number; rows: { backup: string; decision: string; why: string; verification: string }[]; precondition?: string };
+    // All taken today: the newest is today's keep-daily (and this week's, this month's); the newest verified stays; the rest go.
+    expect(p.count).toBe(before.length - 2);
+    expect(p.summary).toContain(`keep-daily 30, keep-weekly 12, keep-monthly 12; newest verified ${proven.id}`);
+    expect(p.rows[0]).toMatchObject({ backup: before[0]!.id, decision: "keep", why: expect.stringMatching(/^keep-daily \d{4}-\d\d-\d\d, keep-weekly \d{4}-W\d\d, keep-monthly \d{4}-\d\d$/) });
+    expect(p.rows.find((r) => r.backup === proven.id)).toMatchObject({ decision: "keep", verification: "passed", why: "newest verified (a restore needs it)" });
+    const gone = p.rows.filter((r) => r.decision === "delete");
+    expect(gone).toHaveLength(before.length - 2);
+    expect(gone.every((r) => r.why === "not kept by keep-daily 30, keep-weekly 12, keep-monthly 12; not the newest verified")).toBe(true);
+
     const req = await submitAction(portal, admin, "backups.prune", { input: { target: "shop" }, confirm: "shop", idempotencyKey: "prune-shop-0001", precondition: p.precondition });
     expect(req.body.error).toBeUndefined();
     const run = await settle(String(req.body.runId));
     expect(run.status).toBe("succeeded");
     const after = await service.catalog.list("shop");
-    expect(after.filter((r) => r.status === "good").map((r) => r.id)).toEqual([before[0]!.id]);
-    for (const gone of before.slice(1)) expect(fs.existsSync(gone.file!)).toBe(false);
-    expect(fs.existsSync(before[0]!.file!)).toBe(true);
+    expect(after.filter((r) => r.status === "good").map((r) => r.id)).toEqual([before[0]!.id, proven.id]);
+    for (const g of before.slice(1).filter((r) => r.id !== proven.id)) expect(fs.existsSync(g.file!)).toBe(false);
+    expect(fs.existsSync(proven.file!)).toBe(true);
+    // What a restore needs is still there: the probe reads the same proven backup after the prune.
+    const probeAfter = await restorable();
+    expect(probeAfter.summary).toMatch(new RegExp(`^${proven.id} restored in`));
+    expect(probeAfter.status).toBe(probeBefore.status);
+  }, 60_000);
+});
+
+describe("a restore that must fail is refused at the press", () => {
+  it("restoring a backup that failed verification: the preview refuses it, the press is a 400 naming why, and no request reaches an approver", async () => {
+    const backup = await service.backupNow("shop");
+    const buf = fs.readFileSync(backup.file!);
+    buf[Math.floor(buf.length / 2)] ^= 0x01;
+    fs.writeFileSync(backup.file!, buf);
+    expect((await service.verify("shop", backup.id)).status).toBe("failed");
+
+    const input = { target: "shop", backupId: backup.id };
+    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ previewInvalid: true, previewError: expect.stringMatching(new RegExp(`^backup ${backup.id} failed its verification \\(checksum mismatch`)) });
+    expect(preview.body.fieldErrors).toEqual({ backupId: ["failed verification: choose a backup that passed"] });
+
+    const press = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-unverified-0001" });
+    expect(press.status).toBe(400);
+    expect(press.body.error).toMatch(/failed its verification/);
+    expect(press.body.runId).toBeUndefined();
+    const runs = await portal.store.db.selectFrom("action_runs").select(["id", "status"]).where("action_id", "=", "backups.restore").where("input", "like", `%${backup.id}%`).execute();
+    expect(runs).toEqual([]);
+    const entry = await portal.store.db.selectFrom("audit_entries").selectAll().where("action", "=", "backups.restore").orderBy("seq", "desc").executeTakeFirstOrThrow();
+    expect(entry.outcome).toBe("invalid");
+    expect(entry.details).toMatch(/the dry run refused the input: backup .* failed its verification/);
   }, 60_000);
 });
 

@@ -224,6 +224,19 @@ export interface PluginSetupContext<C> {
   database?: PluginDatabase;
   /** The demo world, in demo mode only. */
   world?: DemoWorld;
+  /**
+   * The portal's one scrubber: every configured secret of every plugin, the portal's own (session
+   * secret, keys, the store's password) and their derived forms become "[redacted]". Text from
+   * outside that a plugin stores or shows (a job's output, an endpoint's answer) goes through it
+   * first. Always set by the portal; unit tests may leave it out.
+   */
+  scrubber?: TextScrubber;
+}
+
+export interface TextScrubber {
+  text(text: string): string;
+  /** `text` for text cut at its end (a capped excerpt): a trailing start of a secret goes too. */
+  cut(text: string): string;
 }
 
 /* --------------------------------------------------------------- demo world */

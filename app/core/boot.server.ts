@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, type LoadConfigOptions } from "./config.server
 import { migrate, openStore } from "./db/store.server";
 import { createLogger, type Log } from "./log.server";
 import { setupPlugins } from "./plugins/registry.server";
-import { MIN_SECRET_LENGTH } from "./secrets/index.server";
+import { MIN_SECRET_LENGTH, urlPasswords } from "./secrets/index.server";
 import { setPortal, type BootStep, type Portal } from "./portal.server";
 
 export const DEMO_USERS = [
@@ -83,6 +83,8 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
     config.sessionSecret = demoSessionSecret(dataDir);
     config.secretValues.push(config.sessionSecret);
   }
+  // The store's own password (DATABASE_URL=postgres://user:password@…) is a portal secret too.
+  for (const value of urlPasswords(databaseUrl)) if (value.length >= MIN_SECRET_LENGTH && !config.secretValues.includes(value)) config.secretValues.push(value);
   const store = await openStore(databaseUrl);
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -98,6 +100,7 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
       log,
       database: { dialect: store.dialect, db: store.db },
       portalUrl: `http://127.0.0.1:${config.server.port}`,
+      secrets: config.secretValues,
     });
     stops.push(() => registry.stop());
     for (const value of registry.demoSecrets) {

@@ -1,10 +1,10 @@
 // cron.run-now (calls the job's protected endpoint with its bearer secret), cron.pause, cron.resume.
 import { z } from "zod";
-import { action, ActionInputError, parseDuration, type ActionDefinition, type Risk } from "../plugin-api";
+import { action, ActionInputError, parseDuration, type ActionDefinition, type Risk, type TextScrubber } from "../plugin-api";
 import type { CronConfig } from "./config";
 import type { HealthDocumentWatcher } from "./health-document";
 import type { JobReader } from "./jobs";
-import { excerptOf, scrubSecrets, secretsOf } from "./pings";
+import { excerptOf } from "./pings";
 import { formatDuration, formatInZone } from "./state";
 import type { CronStore } from "./store";
 
@@ -31,13 +31,13 @@ export function runNowAction(opts: {
   reader: JobReader;
   store: CronStore;
   health: HealthDocumentWatcher;
+  scrubber: TextScrubber;
   now(): number;
   risk: Risk;
   onRun(job: string): void;
 }): ActionDefinition<{ job: string }> {
   const { config, reader, store } = opts;
   const inFlight = new Set<string>();
-  const secrets = secretsOf(config);
 
   const check = async (job: string) => {
     const j = config.jobs[job]!;
@@ -66,7 +66,7 @@ export function runNowAction(opts: {
       const j = await check(input.job);
       const v = await reader.view(input.job, 5);
       return {
-        summary: `Calls ${j.method} ${j.endpoint} with the job's bearer secret (Authorization: Bearer ***). The job is ${v.state.state}: ${v.state.summary}`,
+        summary: `Calls ${j.method} ${j.endpoint} with the job's bearer secret (Authorization: Bearer [redacted]). The job is ${v.state.state}: ${v.state.summary}`,
         count: 1,
       };
     },
@@ -76,18 +76,18 @@ export function runNowAction(opts: {
       const started = opts.now();
       const t0 = performance.now();
       try {
-        ctx.log(`${j.method} ${j.endpoint} (Authorization: Bearer ***)`);
+        ctx.log(`${j.method} ${j.endpoint} (Authorization: Bearer [redacted])`);
         const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(parseDuration(j.runNowTimeout))]);
         let res: Response;
         try {
           res = await fetch(j.endpoint, { method: j.method, headers: { authorization: `Bearer ${j.secret}`, "user-agent": "Opsdeck cron run-now" }, signal, redirect: "manual" });
         } catch (err) {
           const ms = Math.round(performance.now() - t0);
-          throw new Error(`${j.method} ${j.endpoint} failed after ${ms} ms: ${scrubSecrets((err as Error).message, secrets)}`);
+          throw new Error(`${j.method} ${j.endpoint} failed after ${ms} ms: ${opts.scrubber.text((err as Error).message)}`);
         }
         const text = await res.text().catch(() => "");
         const ms = Math.round(performance.now() - t0);
-        const excerpt = excerptOf(text, config.excerptBytes, secrets);
+        const excerpt = excerptOf(text, config.excerptBytes, opts.scrubber);
         const ok = res.status >= 200 && res.status < 300;
         if (j.healthDocument) {
           // The job reports through its document: read it now rather than recording a second run.

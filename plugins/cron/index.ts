@@ -26,9 +26,10 @@ export default definePlugin<CronConfig>({
     const handle = world ? await world.waitFor<CronDemoHandle>("cron.demo", 10_000) : undefined;
     return { config: handle?.config ?? { jobs: {} }, async stop() {} };
   },
-  async setup({ config, log, services, database, demo, world }) {
+  async setup({ config, log, services, database, demo, world, scrubber }) {
     if (!database) throw new Error("plugins.cron: needs the portal's store for its runs (setup without a database)");
-    const store = new CronStore(database.db, database.dialect);
+    if (!scrubber) throw new Error("plugins.cron: needs the portal's scrubber for the excerpts it stores (setup without one)");
+    const store = new CronStore(database.db, database.dialect, scrubber.text);
     const now = () => Date.now();
     const reader = new JobReader(config, store, now);
     const health = new HealthDocumentWatcher(config.jobs, services, store, log, (job, problem) => reader.setProblem(job, problem));
@@ -37,7 +38,7 @@ export default definePlugin<CronConfig>({
 
     health.start((job) => parseDuration(config.jobs[job]!.healthDocument!.every));
     const registered = new Set<string>();
-    const pings = createPingService({ config, store, now, describe: async (job) => {
+    const pings = createPingService({ config, store, scrubber, now, describe: async (job) => {
         const view = await describeJob(config, reader, job);
         return view && registered.has(job) ? { ...view, reports: ["runs reported by a plugin of the portal"] } : view;
       },
@@ -45,7 +46,7 @@ export default definePlugin<CronConfig>({
     return {
       probes: [...Object.entries(config.jobs).map(([name, job]) => jobProbe(name, job, reader)), jobsProbe(config, reader)],
       actions: [
-        runNowAction({ config, reader, store, health, now, risk: config.runNowRisk, onRun: () => {} }),
+        runNowAction({ config, reader, store, health, scrubber, now, risk: config.runNowRisk, onRun: () => {} }),
         ...pauseActions({ config, store, now, onChange: () => {} }),
       ],
       provides: { "cron.pings": pings },

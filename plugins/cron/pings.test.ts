@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createScrubber } from "../../app/core/secrets/scrub.server";
 import { capBytes, excerptOf, parsePingKind, tokenMatches } from "./pings";
 
 describe("ping parsing", () => {
@@ -18,8 +19,10 @@ describe("ping parsing", () => {
     expect(tokenMatches("abc", "abcd")).toBe(false);
     expect(capBytes("héllo", 2)).toBe("h\n… (truncated)");
     const secret = "s3cret-token-value";
-    expect(excerptOf(`x ${secret} y`, 100, [secret])).toBe("x *** y");
+    const scrubber = createScrubber([secret, "sk_live_other_plugins_key"]);
+    expect(excerptOf(`x ${secret} y sk_live_other_plugins_key`, 100, scrubber)).toBe("x [redacted] y [redacted]");
     // The cap falls inside the secret: its first characters are scrubbed too.
-    expect(excerptOf(`abc ${secret}`, 12, [secret])).toBe("abc ***\n… (truncated)");
+    expect(excerptOf(`abc ${secret}`, 12, scrubber)).toBe("abc [redacted]\n… (truncated)");
+    expect(excerptOf(`abc ${secret}`, 7, scrubber)).toBe("abc s3c\n… (truncated)");
   });
 });

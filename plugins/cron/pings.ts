@@ -1,6 +1,6 @@
 // The ping intake (`cron.pings`): token check in constant time, input validation, run recording.
 import crypto from "node:crypto";
-import type { CronPingService, RegisteredCronJob, CronJobReporter } from "../plugin-api";
+import type { CronPingService, RegisteredCronJob, CronJobReporter, TextScrubber } from "../plugin-api";
 import type { CronConfig } from "./config";
 import type { CronStore } from "./store";
 
@@ -45,45 +45,20 @@ export function capBytes(text: string, bytes: number, cut = false): string {
 }
 
 /**
- * A body cut at the cap may end in the first characters of a secret; scrub whole secrets, and a
- * trailing start of one (at least 4 characters) too.
+ * What a job or endpoint sent us, as the run's excerpt: scrubbed by the portal's scrubber (every
+ * secret of the portal, not only cron's: a job may print any of them). A body cut at the cap may
+ * end in the first characters of a secret; that trailing start is scrubbed too.
  */
-export function excerptOf(body: string, max: number, secrets: string[]): string {
+export function excerptOf(body: string, max: number, scrubber: TextScrubber): string {
   const cut = Buffer.byteLength(body) > max;
-  let text = scrubSecrets(cut ? Buffer.from(body).subarray(0, max).toString("utf8") : body, secrets);
-  if (cut) {
-    for (const s of secrets) {
-      for (let k = Math.min(s.length - 1, text.length); k >= 4; k--) {
-        if (text.endsWith(s.slice(0, k))) {
-          text = `${text.slice(0, -k)}***`;
-          break;
-        }
-      }
-    }
-  }
-  return capBytes(text, max, cut);
-}
-
-/** Removes known secrets from text a job or endpoint sent us (a body may echo a token back). */
-export function scrubSecrets(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
-  return out;
-}
-
-export function secretsOf(config: CronConfig): string[] {
-  const out = new Set<string>();
-  if (config.pingToken) out.add(config.pingToken);
-  for (const j of Object.values(config.jobs)) {
-    if (j.pingToken) out.add(j.pingToken);
-    if (j.secret) out.add(j.secret);
-  }
-  return [...out];
+  // Scrubbed after the cut, so a "[redacted]" may run a few bytes past the cap rather than be cut.
+  return cut ? `${scrubber.cut(Buffer.from(body).subarray(0, max).toString("utf8").replace(/\uFFFD$/, ""))}\n… (truncated)` : scrubber.text(body);
 }
 
 export function createPingService(opts: {
   config: CronConfig;
   store: CronStore;
+  scrubber: TextScrubber;
   now(): number;
   describe(job: string): Promise<Record<string, unknown> | null>;
   onPing?(job: string): void;
@@ -91,8 +66,7 @@ export function createPingService(opts: {
   registered?: Set<string>;
   register?(job: RegisteredCronJob): CronJobReporter;
 }): CronPingService {
-  const { config, store } = opts;
-  const secrets = secretsOf(config);
+  const { config, store, scrubber } = opts;
   return {
     maxBodyBytes: config.excerptBytes,
     describe: opts.describe,
@@ -115,7 +89,7 @@ export function createPingService(opts: {
         const msg = "rid must be a UUID (e.g. from uuidgen)";
         return { status: 400, body: { error: msg, fieldErrors: { rid: [msg] } } };
       }
-      const excerpt = req.body ? excerptOf(req.body, config.excerptBytes, secrets) || null : null;
+      const excerpt = req.body ? excerptOf(req.body, config.excerptBytes, scrubber) || null : null;
       const at = opts.now();
       if (kind.kind === "start") {
         const run = await store.start(req.job, at, req.rid, excerpt);

@@ -127,10 +127,19 @@ const rowValues = (r: Row): unknown[] => [r.id, r.job, r.rid, r.at, r.started_at
 export class CronStore {
   private readonly texts = new Map<string, string>();
 
+  /**
+   * `scrub`: the portal's scrubber, applied to every excerpt before it is stored (pings, run-now
+   * answers, health documents' errors and other plugins' reports alike).
+   */
   constructor(
     private readonly db: Kysely<Tables>,
-    private readonly dialect: "sqlite" | "postgres" = "sqlite",
+    private readonly dialect: "sqlite" | "postgres",
+    private readonly scrub: (text: string) => string,
   ) {}
+
+  private clean(excerpt: string | null | undefined): string | null {
+    return excerpt ? this.scrub(excerpt) : (excerpt ?? null);
+  }
 
   private query<R>(text: string, params: unknown[]) {
     let dialectText = this.texts.get(text);
@@ -139,7 +148,7 @@ export class CronStore {
   }
 
   async start(job: string, at: number, rid: string | null, excerpt: string | null, source: RunSource = "ping"): Promise<RunRecord> {
-    const row: Row = { id: crypto.randomUUID(), job, rid, at, started_at: at, ended_at: null, duration_ms: null, outcome: "running", exit_status: null, excerpt, source };
+    const row: Row = { id: crypto.randomUUID(), job, rid, at, started_at: at, ended_at: null, duration_ms: null, outcome: "running", exit_status: null, excerpt: this.clean(excerpt), source };
     await this.query(INSERT_RUN, rowValues(row));
     return toRecord(row);
   }
@@ -149,7 +158,8 @@ export class CronStore {
    * that has none. Without a matching start the end is stored as a run of unknown duration.
    */
   async end(job: string, at: number, report: EndReport): Promise<{ run: RunRecord; paired: boolean }> {
-    const set = [at, at, at, report.outcome, report.exitStatus, report.excerpt, job];
+    const excerpt = this.clean(report.excerpt);
+    const set = [at, at, at, report.outcome, report.exitStatus, excerpt, job];
     const { rows } = report.rid ? await this.query<Row>(CLOSE_RUN, [...set, report.rid]) : await this.query<Row>(CLOSE_RUN_NO_RID, set);
     if (rows[0]) return { run: toRecord(rows[0]), paired: true };
     const row: Row = {
@@ -162,7 +172,7 @@ export class CronStore {
       duration_ms: null,
       outcome: report.outcome,
       exit_status: report.exitStatus,
-      excerpt: report.excerpt,
+      excerpt,
       source: report.source,
     };
     await this.query(INSERT_RUN, rowValues(row));
@@ -181,7 +191,7 @@ export class CronStore {
       duration_ms: run.durationMs,
       outcome: run.outcome,
       exit_status: run.exitStatus,
-      excerpt: run.excerpt,
+      excerpt: this.clean(run.excerpt),
       source: run.source,
     };
     await this.db.insertInto("cron_runs").values(row).execute();
@@ -200,7 +210,7 @@ export class CronStore {
         duration_ms: run.durationMs,
         outcome: run.outcome,
         exit_status: run.exitStatus,
-        excerpt: run.excerpt,
+        excerpt: this.clean(run.excerpt),
         source: run.source,
       }));
       await this.db.insertInto("cron_runs").values(chunk).execute();

@@ -10,7 +10,7 @@ import type {
   ServiceRegistry,
 } from "../../../plugins/plugin-api";
 import { ConfigError } from "../config.server";
-import { secretValuesOf } from "../secrets/index.server";
+import { liveScrubber, secretValuesOf } from "../secrets/index.server";
 
 export interface RegisteredProbe {
   /** `<plugin>.<name>` */
@@ -56,6 +56,8 @@ export interface SetupPluginsOptions {
   database?: PluginDatabase;
   /** Where the portal answers, for demo sandboxes that call it back (default http://127.0.0.1:3000). */
   portalUrl?: string;
+  /** The portal's secrets (a list that may still grow), for the scrubber plugins receive. */
+  secrets?: readonly string[];
 }
 
 /** Providers before users, so `services.get()` answers during setup. */
@@ -116,6 +118,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
     await Promise.allSettled(stops.map((s) => s()));
     throw new ConfigError(problems);
   }
+  const scrubber = liveScrubber([opts.secrets ?? [], demoSecrets]);
 
   const toSetup = setupOrder(opts.installed.filter((p) => p.id in configs));
   try {
@@ -129,6 +132,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
         dataDir: path.join(opts.dataDir, "plugins", plugin.id),
         database: opts.database,
         world,
+        scrubber,
       });
       if (instance.stop) stops.push(instance.stop);
       for (const [name, service] of Object.entries(instance.provides ?? {})) {

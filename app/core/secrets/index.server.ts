@@ -1,2 +1,2 @@
-export { createScrubber, MIN_SECRET_LENGTH, REDACTED, scrub, scrubText, type Scrubber } from "./scrub.server";
-export { redactBySchema, secretValuesOf } from "./walk.server";
+export { createScrubber, liveScrubber, MIN_SECRET_LENGTH, REDACTED, scrub, scrubText, type Scrubber } from "./scrub.server";
+export { derivedSecrets, redactBySchema, secretValuesOf, urlPasswords } from "./walk.server";

@@ -19,6 +19,9 @@ function variants(secret: string): string[] {
   if (json !== secret) out.push(json);
   const url = encodeURIComponent(secret);
   if (url !== secret) out.push(url);
+  // A form body (application/x-www-form-urlencoded) writes a space as "+".
+  const form = url.replace(/%20/g, "+");
+  if (form !== url) out.push(form);
   const scheme = AUTH_SCHEME.exec(secret);
   if (scheme) out.push(scheme[1]);
   return out;
@@ -49,7 +52,25 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** A compiled scrubber for a fixed list of secrets (compile once when the list is long-lived). */
 export interface Scrubber {
   text(text: string): string;
+  /**
+   * `text` for text that was cut at its end (a capped excerpt): a trailing start of a secret (at
+   * least MIN_SECRET_LENGTH characters) is replaced too, so a cap never shows half a key.
+   */
+  cut(text: string): string;
   deep<T>(value: T): T;
+}
+
+function cutTail(text: string, list: readonly string[]): string {
+  let best = 0;
+  for (const s of list) {
+    for (let k = Math.min(s.length - 1, text.length); k >= MIN_SECRET_LENGTH && k > best; k--) {
+      if (text.endsWith(s.slice(0, k))) {
+        best = k;
+        break;
+      }
+    }
+  }
+  return best ? text.slice(0, -best) + REDACTED : text;
 }
 
 /** Deeper structures than this are cut off (the HTTP edge refuses them long before). */
@@ -58,6 +79,7 @@ const MAX_DEPTH = 100;
 export function createScrubber(secrets: readonly string[]): Scrubber {
   const list = compile(secrets);
   const text = (t: string) => (list.length ? replaceAll(t, list) : t);
+  const cut = (t: string) => (list.length ? cutTail(replaceAll(t, list), list) : t);
   const deep = <T>(value: T): T => {
     if (!list.length) return value;
     const visit = (v: unknown, depth: number): unknown => {
@@ -74,7 +96,25 @@ export function createScrubber(secrets: readonly string[]): Scrubber {
     };
     return visit(value, 0) as T;
   };
-  return { text, deep };
+  return { text, cut, deep };
+}
+
+/**
+ * A scrubber over lists that may still grow (the portal's secrets gain the demo sandboxes' keys
+ * after the plugins are set up): compiled once, and again only when a list has changed length.
+ */
+export function liveScrubber(lists: readonly (readonly string[])[]): Scrubber {
+  let size = -1;
+  let compiled: Scrubber = createScrubber([]);
+  const current = () => {
+    const n = lists.reduce((a, l) => a + l.length, 0);
+    if (n !== size) {
+      size = n;
+      compiled = createScrubber(lists.flat());
+    }
+    return compiled;
+  };
+  return { text: (t) => current().text(t), cut: (t) => current().cut(t), deep: (v) => current().deep(v) };
 }
 
 /**

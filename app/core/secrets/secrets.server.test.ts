@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { secret } from "../../../plugins/plugin-api";
-import { MIN_SECRET_LENGTH, REDACTED, redactBySchema, scrub, scrubText, secretValuesOf } from "./index.server";
+import { liveScrubber, MIN_SECRET_LENGTH, REDACTED, redactBySchema, scrub, scrubText, secretValuesOf } from "./index.server";
 
 describe("the one secret walker (defect 2: config and action inputs see the same secrets)", () => {
   it("finds secrets behind optional, nullable, default, catch, lazy, pipe, union, record, array and number schemas", () => {
@@ -80,5 +80,53 @@ describe("the one scrubber (defect 2: one rule for every length and every exit)"
   it(`uses one minimum length (${MIN_SECRET_LENGTH}) for every secret, whatever its source`, () => {
     expect(scrubText("pin 123 and key abcd", ["123", "abcd"])).toBe(`pin 123 and key ${REDACTED}`);
     expect(scrub({ a: "pin 123 abcd" }, ["123", "abcd"])).toEqual({ a: `pin 123 ${REDACTED}` });
+  });
+});
+
+describe("derived forms of secrets (issue 25 defect 3)", () => {
+  it("adds base64 of user:password for a secret password next to a user name, and scrubs the Basic header a server echoes", () => {
+    const schema = z.object({ url: z.string(), basicAuth: z.object({ username: z.string(), password: secret(z.string()) }) });
+    const config = { url: "http://prom:9090", basicAuth: { username: "grafana", password: "prom-pass-4411" } };
+    const secrets = secretValuesOf(schema, config);
+    const b64 = Buffer.from("grafana:prom-pass-4411").toString("base64");
+    expect(secrets).toContain("prom-pass-4411");
+    expect(secrets).toContain(b64);
+    const echoed = JSON.stringify({ headers: { authorization: `Basic ${b64}` }, raw: `Authorization: Basic ${b64.replace(/=+$/, "")}` });
+    const clean = scrubText(echoed, secrets);
+    expect(clean).not.toContain(b64.replace(/=+$/, ""));
+    expect(clean).toContain(`Basic ${REDACTED}`);
+    // A user name next to a password that is not a secret adds nothing (no secret to derive from).
+    expect(secretValuesOf(z.object({ smtp: z.object({ user: z.string(), pass: z.string() }) }), { smtp: { user: "a", pass: "not-marked" } })).toEqual([]);
+  });
+
+  it("takes the password of every URL with credentials, secret or not, as a bare value (raw, decoded and as Basic auth)", () => {
+    const schema = z.object({ db: secret(z.string()), upstream: z.string(), headers: z.record(z.string(), z.string()) });
+    const config = { db: "postgres://app:db%40pass-77@db.internal:5432/shop", upstream: "https://scraper:up-pass-99@metrics.internal/", headers: { Note: "see redis://:redis-pw-123@cache:6379/0" } };
+    const secrets = secretValuesOf(schema, config);
+    expect(secrets).toEqual(expect.arrayContaining(["postgres://app:db%40pass-77@db.internal:5432/shop", "db%40pass-77", "db@pass-77", "up-pass-99", "redis-pw-123", Buffer.from("scraper:up-pass-99").toString("base64")]));
+    const text = "psql failed: password authentication failed (db@pass-77); select 'up-pass-99', 'redis-pw-123'";
+    expect(scrubText(text, secrets)).toBe(`psql failed: password authentication failed (${REDACTED}); select '${REDACTED}', '${REDACTED}'`);
+    // The URL itself stays readable where it is not a secret: only its password goes.
+    expect(scrubText(config.upstream, secrets)).toBe(`https://scraper:${REDACTED}@metrics.internal/`);
+  });
+
+  it("takes the key-like fields of a secret JSON document (a service account's private key) and catches form-encoded forms", () => {
+    const key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq\n-----END PRIVATE KEY-----\n";
+    const json = JSON.stringify({ type: "service_account", project_id: "shop", private_key_id: "abc123def456", private_key: key, client_email: "x@shop.iam" });
+    const secrets = secretValuesOf(z.object({ sa: secret(z.string()) }), { sa: json });
+    expect(secrets).toEqual(expect.arrayContaining([json, key, "abc123def456"]));
+    expect(secrets).not.toContain("shop");
+    expect(scrubText(`signing with ${JSON.stringify(key)}`, secrets)).toBe(`signing with "${REDACTED}"`);
+    expect(scrubText("q=a+secret+with+spaces&x=1", ["a secret with spaces"])).toBe(`q=${REDACTED}&x=1`);
+  });
+
+  it("a compiled scrubber scrubs the trailing start of a secret in cut text, and a live one follows a growing list", () => {
+    const list = ["first-secret-1"];
+    const live = liveScrubber([list]);
+    expect(live.text("a first-secret-1 b later-secret-2")).toBe(`a ${REDACTED} b later-secret-2`);
+    list.push("later-secret-2");
+    expect(live.text("a first-secret-1 b later-secret-2")).toBe(`a ${REDACTED} b ${REDACTED}`);
+    expect(live.cut("tail: later-sec")).toBe(`tail: ${REDACTED}`);
+    expect(live.cut("tail: lat")).toBe("tail: lat");
   });
 });

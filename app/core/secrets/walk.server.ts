@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { isSecretSchema } from "../../../plugins/plugin-api";
-import { REDACTED } from "./scrub.server";
+import { MIN_SECRET_LENGTH, REDACTED } from "./scrub.server";
 
 type OnSecret = (value: unknown) => unknown;
 
@@ -112,5 +112,83 @@ export function secretValuesOf(schema: z.ZodType, value: unknown): string[] {
     collect(v);
     return v;
   }, 0);
+  return [...out, ...derivedSecrets(value, out)];
+}
+
+/** `user:password` as an HTTP client sends it (`Authorization: Basic …`): base64 with and without padding, and base64url. */
+function basicAuthForms(user: string, password: string): string[] {
+  const raw = Buffer.from(`${user}:${password}`, "utf8");
+  const b64 = raw.toString("base64");
+  return [b64, b64.replace(/=+$/, ""), raw.toString("base64url")];
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// Greedy up to the last "@" before the path: a password may hold an unencoded "@".
+const URL_USERINFO = /\b[a-z][a-z0-9+.-]*:\/\/([^\s/?#"'<>]*)@/gi;
+
+/**
+ * The passwords inside `scheme://user:password@host` URLs anywhere in a text, as bare values: as
+ * written, decoded, and the Basic-auth forms of the pair (an HTTP client sends URL credentials so).
+ */
+export function urlPasswords(text: string): string[] {
+  const out: string[] = [];
+  if (!text.includes("://")) return out;
+  for (const m of text.matchAll(URL_USERINFO)) {
+    const info = m[1]!;
+    const colon = info.indexOf(":");
+    if (colon < 0 || colon === info.length - 1) continue;
+    const user = decoded(info.slice(0, colon));
+    const password = info.slice(colon + 1);
+    out.push(password, decoded(password), ...basicAuthForms(user, decoded(password)));
+  }
   return out;
+}
+
+const USER_KEYS = ["username", "user", "userName", "login"];
+const PASSWORD_KEYS = ["password", "pass", "passwd", "secret", "token"];
+const SECRET_JSON_KEY = /key|secret|token|password|credential/i;
+
+/**
+ * Forms of secrets that text can carry without holding the secret itself, found in a config
+ * section or an action input: base64 of `user:password` for every secret password next to a user
+ * name (basicAuth, smtp, …), the password of every URL with credentials (secret or not), and the
+ * key-like fields of a secret that is a JSON document (a service account's private key). Forms
+ * shorter than MIN_SECRET_LENGTH are left out: they could not be searched for in text.
+ */
+export function derivedSecrets(value: unknown, secrets: readonly string[]): string[] {
+  const known = new Set(secrets);
+  const out = new Set<string>();
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    if (typeof v === "string") {
+      for (const p of urlPasswords(v)) out.add(p);
+      if (known.has(v) && v.trimStart().startsWith("{")) {
+        try {
+          const doc = JSON.parse(v) as unknown;
+          if (isPlainObject(doc)) for (const [k, x] of Object.entries(doc)) if (typeof x === "string" && SECRET_JSON_KEY.test(k)) out.add(x);
+        } catch {
+          /* not JSON: the whole value is the secret */
+        }
+      }
+    } else if (Array.isArray(v)) v.forEach((x) => visit(x, depth + 1));
+    else if (isPlainObject(v)) {
+      const user = USER_KEYS.map((k) => v[k]).find((x): x is string => typeof x === "string" && x !== "");
+      if (user !== undefined) {
+        for (const k of PASSWORD_KEYS) {
+          const password = v[k];
+          if (typeof password === "string" && known.has(password)) basicAuthForms(user, password).forEach((f) => out.add(f));
+        }
+      }
+      Object.values(v).forEach((x) => visit(x, depth + 1));
+    }
+  };
+  visit(value, 0);
+  return [...out].filter((s) => s.length >= MIN_SECRET_LENGTH && !known.has(s));
 }

@@ -2,7 +2,13 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { freshDatabaseUrl } from "../../../tests/helpers/portal";
 import { migrate, openStore, type Store } from "../db/store.server";
-import { electLeader, type Leadership } from "./sampler.server";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fixturePlugin } from "../../../tests/helpers/probe-fixture";
+import { setupPlugins } from "../plugins/registry.server";
+import { ProbeEngine } from "./engine.server";
+import { electLeader, ProbeSampler, startScheduler, type Leadership } from "./sampler.server";
 import { evaluate, parseThreshold, parseThresholds, worst } from "./thresholds.server";
 
 const log = pino({ level: "silent" });
@@ -80,4 +86,37 @@ describe("sampler leader election (PostgreSQL)", () => {
     expect(l.isLeader()).toBe(true);
     await l.stop();
   });
+});
+
+describe("sampling keeps the probe's interval on PostgreSQL", () => {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const s of stops.splice(0).reverse()) await s();
+  });
+
+  it("a probe every 1 s whose source takes 40 ms is stored once per second, not every other second", async () => {
+    const db = await freshDatabaseUrl("postgres");
+    stops.push(() => db.drop());
+    const store = await openStore(db.url);
+    stops.push(() => store.close());
+    await migrate(store);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-sampler-"));
+    stops.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const fx = fixturePlugin("fs", [{ id: "slowish", every: "1s" }]);
+    fx.state.delayMs.slowish = 40;
+    const registry = await setupPlugins({ installed: [fx.plugin], configs: { fs: {} }, demo: false, dataDir, log });
+    stops.push(() => registry.stop());
+    const engine = new ProbeEngine({ registry, probes: { retention: "14d", sampling: true, concurrencyPerPlugin: 4, overrides: {} }, store, log });
+    const sampler = new ProbeSampler(engine, store, log, 14 * 86_400_000);
+    const started = Date.now();
+    const scheduler = startScheduler(engine, sampler, { isLeader: () => true, stop: async () => {} }, log);
+    await new Promise((r) => setTimeout(r, 6_500));
+    await scheduler.stop();
+    const rows = await store.db.selectFrom("probe_samples").select("at").where("probe_id", "=", "fs.slowish").orderBy("at").execute();
+    const elapsed = Date.now() - started;
+    // The first tick lands within the first second, then one per second: at least 5 in 6.5 s (the defect stored every ~2 s: 3).
+    expect(rows.length).toBeGreaterThanOrEqual(Math.floor(elapsed / 1000) - 1);
+    const gaps = rows.slice(1).map((r, i) => Number(r.at) - Number(rows[i]!.at));
+    expect(Math.max(...gaps)).toBeLessThan(1_500);
+  }, 20_000);
 });

@@ -217,13 +217,17 @@ export function startScheduler(engine: ProbeEngine, sampler: ProbeSampler, leade
   const tick = (id: string) => {
     if (stopped) return;
     const every = engine.settingsOf(id).everyMs;
-    const started = Date.now();
+    const started = engine.now();
     const work = leadership.isLeader()
       ? sampler.sample(id).catch((err) => log.warn({ err, probe: id }, "probe sample could not be stored"))
       : Promise.resolve();
     track(
       work.finally(() => {
-        if (!stopped) later(Math.max(0, every - (Date.now() - started)), () => tick(id));
+        // The next tick is one interval after the reading (stamped when the read ended), not after
+        // this tick began: the cache counts a reading fresh for a whole interval, so a tick due any
+        // earlier finds it fresh and already stored and skips (5 s probes were sampled every ~10 s).
+        const readAt = engine.peek(id)?.at ?? started;
+        if (!stopped) later(Math.max(0, Math.max(readAt, started) + every - engine.now()), () => tick(id));
       }),
     );
   };

@@ -26,7 +26,7 @@ test("cron jobs page: states of the shop's jobs, run history with the next run i
 
   await page.getByRole("button", { name: "Run AutoRelease once" }).click();
   const dialog = page.getByRole("dialog");
-  await expect(dialog.getByTestId("action-preview")).toContainText("with the job's bearer secret (Authorization: Bearer ***)");
+  await expect(dialog.getByTestId("action-preview")).toContainText("with the job's bearer secret (Authorization: Bearer [redacted])");
   await dialog.getByRole("button", { name: "Run" }).click();
   await expect(page).toHaveURL(/\/runs\/run_/, { timeout: 30_000 });
   await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 30_000 });

@@ -41,7 +41,7 @@ export function pgConnection(url: string): pg.ClientConfig {
 }
 
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, "//$1:***@");
+  return url.replace(/\/\/([^:@/]+):([^@/]*)@/, "//$1:[redacted]@");
 }
 
 export async function openStore(databaseUrl: string): Promise<Store> {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DurationSchema, parseDuration, secret } from "../plugin-api";
+import { neverAllowed } from "./sql-guard";
 
 /** A plain SQL identifier, optionally schema-qualified (`public.orders`); quoted when used. */
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
@@ -179,6 +180,22 @@ export const SupabaseConfigSchema = z
     serviceRoleKey: secret(z.string().min(20, "must be the service-role key")),
     /** A direct Postgres connection string (the pooler URL works too), for SQL probes, the ledger and the fixes. */
     databaseUrl: secret(z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// connection string")).optional(),
+    /**
+     * Reads (the sql service, runbook SQL, SQL probes, the orders ledger) run after SET LOCAL ROLE
+     * to this role; it must not be able to write or reach the server's OS (checked at start), and
+     * databaseUrl's user must be a member of it. Without it (and without readOnlyDatabaseUrl) reads
+     * run as databaseUrl's own user, which must then be read-only itself.
+     */
+    readOnlyRole: IdentSchema.optional(),
+    /** A separate connection string for reads, logging in as a read-only user (the strongest form). */
+    readOnlyDatabaseUrl: secret(z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// connection string")).optional(),
+    /** Functions allowed in read-only SQL besides the built-in allow-list (`name` or `schema.name`). */
+    allowFunctions: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/, "must be a function name such as \"order_total\" or \"shop.order_total\""))
+      .default([])
+      .superRefine((names, ctx) => {
+        for (const [i, n] of names.entries()) if (neverAllowed(n)) ctx.addIssue({ code: "custom", path: [i], message: `${n} can write, lock or reach the server; it is never allowed in read-only SQL` });
+      }),
     statementTimeout: DurationSchema.default("5s").refine((v) => parseDuration(v) >= 100 && parseDuration(v) <= 600_000, "must be between 100ms and 10m"),
     maxRows: z.number().int().min(1).max(100_000).default(500),
     queries: z.record(ProbeNameSchema, SqlQuerySchema).default({}),
@@ -196,7 +213,9 @@ export const SupabaseConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.readOnlyRole && c.readOnlyDatabaseUrl) ctx.addIssue({ code: "custom", path: ["readOnlyRole"], message: "set readOnlyRole or readOnlyDatabaseUrl, not both" });
     if (c.databaseUrl) return;
+    if (c.readOnlyDatabaseUrl) ctx.addIssue({ code: "custom", path: ["readOnlyDatabaseUrl"], message: "needs databaseUrl (the connection the fixes write through)" });
     const needs: [string, boolean][] = [
       ["queries", Object.keys(c.queries).length > 0],
       ["presets", c.presets.length > 0],

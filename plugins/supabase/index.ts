@@ -14,6 +14,8 @@ import { sqlProbe } from "./probes/sql-probe";
 import { storageBuckets, storagePath } from "./probes/storage";
 import { seedDemoStorage, startSupabaseSandbox } from "./sandbox";
 import { createPool, SqlRunner, toSqlError } from "./sql";
+import { loadSqlParser, SqlGuard, SqlRefused } from "./sql-guard";
+import { readRoleProbe } from "./probes/read-role";
 import { parseDuration } from "../plugin-api";
 
 /** A start refusal the portal prints like a config error: one line per problem, naming the key. */
@@ -33,13 +35,15 @@ const DEFINITIVE = new Set(["28P01", "28000", "3D000", "42501"]);
  */
 async function checkAtStart(runner: SqlRunner, config: SupabaseConfig, log: Logger): Promise<void> {
   try {
-    await runner.readOnly((q) => q("select 1"), { statementTimeoutMs: 5000 });
+    const found = await runner.inspectRole();
+    if (found.problems.length) log.warn({ role: found.role, problems: found.problems }, `supabase: ${runner.withheld}`);
   } catch (err) {
     const e = toSqlError(err);
-    if (e.code && DEFINITIVE.has(e.code)) throw new StartRefused([`plugins.supabase.databaseUrl: ${e.message}`]);
-    log.warn({ err: e.message }, "supabase: the database is not reachable now; its probes will show why");
+    if (e.code && DEFINITIVE.has(e.code)) throw new StartRefused([`plugins.supabase.${config.readOnlyDatabaseUrl ? "readOnlyDatabaseUrl" : "databaseUrl"}: ${e.message}`]);
+    log.warn({ err: e.message }, "supabase: the database is not reachable now; its read role is checked before the first read, and its probes will show why");
     return;
   }
+  if (runner.withheld) return;
   const problems: string[] = [];
   for (const [name, q] of Object.entries(config.queries)) {
     try {
@@ -47,6 +51,20 @@ async function checkAtStart(runner: SqlRunner, config: SupabaseConfig, log: Logg
     } catch (err) {
       const e = toSqlError(err);
       if (e.code?.startsWith("42")) problems.push(`plugins.supabase.queries.${name}.sql: ${e.message}`);
+    }
+  }
+  if (problems.length) throw new StartRefused(problems);
+}
+
+/** Configured queries pass the same statement check as runbook SQL, before anything connects. */
+function guardConfiguredQueries(guard: SqlGuard, config: SupabaseConfig): void {
+  const problems: string[] = [];
+  for (const [name, q] of Object.entries(config.queries)) {
+    try {
+      guard.check(q.sql);
+    } catch (err) {
+      if (err instanceof SqlRefused) problems.push(`plugins.supabase.queries.${name}.sql: ${err.message}`);
+      else throw err;
     }
   }
   if (problems.length) throw new StartRefused(problems);
@@ -105,16 +123,29 @@ export default definePlugin<SupabaseConfig>({
     const statementTimeoutMs = parseDuration(config.statementTimeout);
 
     if (config.databaseUrl) {
+      await loadSqlParser();
+      const guard = new SqlGuard({ allowFunctions: config.allowFunctions, statementTimeoutMs });
+      guardConfiguredQueries(guard, config);
+      // The fixes write through databaseUrl; every read goes through the read pool and its role.
       const pool = createPool(config.databaseUrl, log);
       stops.push(() => pool.end());
-      const runner = new SqlRunner(pool, { statementTimeoutMs, maxRows: config.maxRows, log });
+      let readPool = pool;
+      if (config.readOnlyDatabaseUrl) {
+        readPool = createPool(config.readOnlyDatabaseUrl, log);
+        const own = readPool;
+        stops.push(() => own.end());
+      }
+      const runner = new SqlRunner(readPool, { statementTimeoutMs, maxRows: config.maxRows, log, guard, readOnlyRole: config.readOnlyRole });
       try {
         await checkAtStart(runner, config, log);
       } catch (err) {
-        await pool.end().catch(() => {});
+        for (const s of stops) await s().catch(() => {});
         throw err;
       }
-      provides.sql = runner;
+      // A role that can write or reach the OS: no sql service for other plugins and runbook blocks;
+      // supabase.query refuses and the read-role probe tells the overview why and how to fix it.
+      if (!runner.withheld) provides.sql = runner;
+      probes.push(readRoleProbe(runner));
       actions.push(queryAction(runner));
       for (const [name, q] of Object.entries(config.queries)) probes.push(sqlProbe(name, q, runner));
       if (config.presets.includes("order-health")) {

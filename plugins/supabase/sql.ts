@@ -1,18 +1,15 @@
-// The guarded read path: one statement in a READ ONLY transaction with statement_timeout, a
-// client-side timeout and a row cap enforced by the protocol (rows past the cap are never sent).
+// The guarded read path: each statement checked by PostgreSQL's parser (sql-guard) before it is
+// sent, then run as a role that cannot write (read-role), in a READ ONLY transaction with
+// statement_timeout, a client-side timeout and a row cap enforced by the protocol (rows past the
+// cap are never sent); the connection is reset with DISCARD ALL before it returns to the pool.
 import pg from "pg";
 import type { Logger, SqlQueryOptions, SqlResult, SqlService } from "../plugin-api";
+import { qi } from "./ident";
+import { inspectReadRole, withheldReason, type RoleInspection } from "./read-role";
+import { SqlError } from "./sql-error";
+import type { SqlGuard } from "./sql-guard";
 
-/** A failure with the database's own message and SQLSTATE (or a client-side reason). */
-export class SqlError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = "SqlError";
-  }
-}
+export { SqlError };
 
 /**
  * pg's Query with a row limit on its one Execute, followed at once by Sync (one round trip): at the
@@ -49,6 +46,17 @@ export interface RunnerOptions {
   statementTimeoutMs: number;
   maxRows: number;
   log?: Logger;
+  /** Checks each statement before it is sent. */
+  guard: SqlGuard;
+  /** Reads run after `SET LOCAL ROLE` to this role (plugins.supabase.readOnlyRole). */
+  readOnlyRole?: string;
+}
+
+type Connection = pg.PoolClient & { connection?: { stream?: { destroy(): void } } };
+
+/** Ends the socket: the server cancels the backend's statement when it notices. */
+function destroy(client: pg.PoolClient): void {
+  (client as Connection).connection?.stream?.destroy();
 }
 
 /** Runs one statement on a client already inside a transaction, fetching at most maxRows rows. */
@@ -77,10 +85,50 @@ function literal(text: string): string {
 }
 
 export class SqlRunner implements SqlService {
+  /** Why reads are refused (the role can write or reach the OS), or null once the role passed. */
+  private verdict: RoleInspection | null = null;
+  private inspecting: Promise<RoleInspection> | null = null;
+
   constructor(
     readonly pool: pg.Pool,
     readonly opts: RunnerOptions,
   ) {}
+
+  /** Why the read path refuses to run, or null when its role was inspected and is fit. */
+  get withheld(): string | null {
+    if (!this.verdict) return null;
+    return this.verdict.problems.length ? withheldReason(this.verdict, this.verdict.login) : null;
+  }
+
+  /** Asks PostgreSQL what the read role may do (single flight); reads refuse until it passes. */
+  inspectRole(): Promise<RoleInspection> {
+    this.inspecting ??= (async () => {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        throw toSqlError(err);
+      }
+      let broken = false;
+      const guard = setTimeout(() => {
+        broken = true;
+        destroy(client);
+      }, 10_000);
+      try {
+        const found = await inspectReadRole(client, this.opts.readOnlyRole);
+        this.verdict = found;
+        return found;
+      } catch (err) {
+        broken = true;
+        throw toSqlError(err);
+      } finally {
+        clearTimeout(guard);
+        client.release(broken ? new Error("discarded") : undefined);
+        this.inspecting = null;
+      }
+    })();
+    return this.inspecting;
+  }
 
   describe() {
     return { dialect: "postgres" as const, statementTimeoutMs: this.opts.statementTimeoutMs, maxRows: this.opts.maxRows };
@@ -96,6 +144,9 @@ export class SqlRunner implements SqlService {
     // Internal readers (ledger, migrations) may ask for more than the configured cap; the service may not.
     const cap = o.maxRows ?? this.opts.maxRows;
     if (o.signal?.aborted) throw new SqlError("cancelled before the statement was sent");
+    if (!this.verdict) await this.inspectRole();
+    const withheld = this.withheld;
+    if (withheld) throw new SqlError(withheld);
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -111,7 +162,7 @@ export class SqlRunner implements SqlService {
         broken = true;
         reject(new SqlError(why));
         // Ends the socket: the server cancels the backend's statement when it notices.
-        (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+        destroy(client);
       };
       timer = setTimeout(() => stop(`no answer from the database within ${timeoutMs + 1000} ms (client-side timeout)`), timeoutMs + 1000);
       onAbort = () => stop("cancelled");
@@ -120,6 +171,7 @@ export class SqlRunner implements SqlService {
     interrupted.catch(() => {});
     try {
       const setup = [`BEGIN READ ONLY`, `SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`];
+      if (this.opts.readOnlyRole) setup.push(`SET LOCAL ROLE ${qi(this.opts.readOnlyRole)}`);
       if (o.applicationName) setup.push(`SET LOCAL application_name = ${literal(o.applicationName.slice(0, 60))}`);
       await Promise.race([client.query(setup.join("; ")), interrupted]);
       // A statement such as COMMIT would end the read-only transaction: refused, and the connection discarded.
@@ -127,7 +179,10 @@ export class SqlRunner implements SqlService {
       const onCommand = (tag: string) => {
         if (TX_END.has(tag.toUpperCase())) escaped = true;
       };
-      const q: TxQuery = (text, params = [], maxRows = cap) => Promise.race([runCapped(client, text, params, Math.min(maxRows, cap), onCommand), interrupted]);
+      const q: TxQuery = (text, params = [], maxRows = cap) => {
+        this.opts.guard.check(text);
+        return Promise.race([runCapped(client, text, params, Math.min(maxRows, cap), onCommand), interrupted]);
+      };
       let result: T;
       try {
         result = await body(q);
@@ -150,20 +205,25 @@ export class SqlRunner implements SqlService {
     } finally {
       clearTimeout(timer);
       if (onAbort) o.signal?.removeEventListener("abort", onAbort);
-      if (rollbackLater && !broken) {
-        const guard = setTimeout(() => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(), timeoutMs + 1000);
-        client.query("ROLLBACK").then(
-          () => {
-            clearTimeout(guard);
-            client.release();
-          },
-          (err) => {
-            clearTimeout(guard);
-            client.release(err instanceof Error ? err : new Error(String(err)));
-          },
-        );
+      if (broken) {
+        client.release(new Error("discarded"));
       } else {
-        client.release(broken ? new Error("discarded") : undefined);
+        // Answered already; the reset runs behind it. DISCARD ALL (outside the transaction) drops
+        // whatever the session kept: advisory locks, temp tables, prepared statements, settings,
+        // LISTEN. A connection the reset fails or hangs on is destroyed, never reused.
+        const guard = setTimeout(() => destroy(client), timeoutMs + 1000);
+        (rollbackLater ? client.query("ROLLBACK") : Promise.resolve())
+          .then(() => client.query("DISCARD ALL"))
+          .then(
+            () => {
+              clearTimeout(guard);
+              client.release();
+            },
+            (err) => {
+              clearTimeout(guard);
+              client.release(err instanceof Error ? err : new Error(String(err)));
+            },
+          );
       }
     }
   }
@@ -174,6 +234,8 @@ export class SqlRunner implements SqlService {
     let res: SqlResult | undefined;
     let failure: SqlError | undefined;
     try {
+      // Refused here, before a connection is even taken.
+      this.opts.guard.check(text);
       const cap = Math.min(opts.maxRows ?? this.opts.maxRows, this.opts.maxRows);
       res = await this.readOnly((q) => q(text, params, cap), {
         signal: opts.signal,

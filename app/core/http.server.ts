@@ -19,8 +19,12 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /**
  * Refuses state-changing requests that a browser sent from another origin (CSRF).
  * Requests that carry a bearer token and no cookie hold no ambient credentials and pass.
+ * An origin is scheme, host and port: `http://portal` posting to `https://portal` is another
+ * origin (a page served over plain HTTP on the same name could be anyone's). `protocolOf` says
+ * how this request reached the portal (X-Forwarded-Proto only from a trusted proxy); it is asked
+ * only when the request names an origin.
  */
-export function isCrossOrigin(req: Pick<http.IncomingMessage, "method" | "headers">, allowed: readonly string[]): boolean {
+export function isCrossOrigin<R extends Pick<http.IncomingMessage, "method" | "headers">>(req: R, allowed: readonly string[], protocolOf: (req: R) => string): boolean {
   if (SAFE_METHODS.has(req.method ?? "GET")) return false;
   if (req.headers.authorization && !req.headers.cookie) return false;
   const host = req.headers.host;
@@ -28,7 +32,7 @@ export function isCrossOrigin(req: Pick<http.IncomingMessage, "method" | "header
   if (origin && origin !== "null") {
     if (allowed.includes(origin)) return false;
     try {
-      return new URL(origin).host !== host;
+      return !host || new URL(origin).origin !== new URL(`${protocolOf(req)}://${host}`).origin;
     } catch {
       return true;
     }
@@ -36,6 +40,19 @@ export function isCrossOrigin(req: Pick<http.IncomingMessage, "method" | "header
   if (origin === "null") return true;
   const site = req.headers["sec-fetch-site"];
   return site === "cross-site" || site === "same-site";
+}
+
+/**
+ * The scheme a request arrived with, as Express's `req.protocol` computes it: TLS on the socket,
+ * or the first X-Forwarded-Proto when the peer is a trusted proxy (`trust` is Express's compiled
+ * "trust proxy fn").
+ */
+export function requestProtocol(req: http.IncomingMessage, trust: (address: string | undefined, hop: number) => boolean): string {
+  const own = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  if (!trust(req.socket.remoteAddress, 0)) return own;
+  const header = req.headers["x-forwarded-proto"];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(",")[0]?.trim();
+  return first || own;
 }
 
 function safeOrigin(referer: string): string | undefined {
@@ -117,6 +134,8 @@ function recordRequest(log: Portal["log"], method: string, pathname: string, sta
 export function createPortalHandler(portal: Portal, build: ServerBuild): http.RequestListener {
   const app = createPortalApp(portal, build);
   const { log, config } = portal;
+  const trust = app.get("trust proxy fn") as (address: string | undefined, hop: number) => boolean;
+  const protocolOf = (r: http.IncomingMessage) => requestProtocol(r, trust);
   return (req, res) => {
     const url = req.url ?? "/";
     if (!url.startsWith("/api/cron/") && !url.startsWith("/ping/")) return void app(req, res);
@@ -132,7 +151,7 @@ export function createPortalHandler(portal: Portal, build: ServerBuild): http.Re
       recordRequest(log, req.method ?? "GET", pathname, status, started);
     };
     // A cross-origin browser request or a body over the cap: the app's edge refuses it (403, 413).
-    if (isCrossOrigin(req, config.server.allowedOrigins) || (!SAFE_METHODS.has(req.method ?? "GET") && Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES)) return void app(req, res);
+    if (isCrossOrigin(req, config.server.allowedOrigins, protocolOf) || (!SAFE_METHODS.has(req.method ?? "GET") && Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES)) return void app(req, res);
     const service = portal.registry.services.get<CronPingService>("cron.pings") ?? null;
     const rid = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get("rid");
     readCappedNodeBody(req, service?.maxBodyBytes ?? 0)
@@ -168,7 +187,7 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
   });
 
   app.use((req, res, next) => {
-    if (isCrossOrigin(req, config.server.allowedOrigins)) {
+    if (isCrossOrigin(req, config.server.allowedOrigins, (r) => r.protocol)) {
       log.warn({ method: req.method, path: req.path, origin: req.headers.origin }, "cross-origin request refused");
       res.status(403).type("application/json").send(JSON.stringify({ error: "cross-origin request refused" }));
       return;

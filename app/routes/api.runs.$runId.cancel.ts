@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { cancelRun } from "~/core/actions/pipeline.server";
+import { cancelOrWithdraw } from "~/core/actions/ask-admin.server";
 import { respond } from "~/core/actions/runs.server";
 import { getUser } from "~/core/auth.server";
 import { errorResponse, handle, MethodNotAllowedError, readBody } from "~/core/http/index.server";
@@ -9,10 +9,10 @@ export async function loader() {
   return errorResponse(new MethodNotAllowedError("POST"));
 }
 
-/** POST (empty or `{}` JSON body) → cancels a running run (if the action supports it) or withdraws a request awaiting approval. */
+/** POST (empty or `{}` JSON body) → cancels a running run (if the action supports it) or withdraws a request (the requester's own, or one awaiting a second admin). */
 export async function action({ request, params }: ActionFunctionArgs) {
   return handle(async () => {
     await readBody(request, { accept: "json" });
-    return respond(await cancelRun(getPortal(), await getUser(request), params.runId ?? ""));
+    return respond(await cancelOrWithdraw(getPortal(), await getUser(request), params.runId ?? ""));
   });
 }

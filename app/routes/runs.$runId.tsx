@@ -78,7 +78,11 @@ function RunView() {
   const isAdmin = hasRole(data.user.roles, "admin");
   const mayDecide = run.status === "awaiting_approval" && isAdmin && data.user.username !== run.actor;
   const mayDecideRequest = run.status === "requested" && isAdmin && data.user.username !== run.actor;
-  const mayCancel = (run.status === "started" && run.cancellable && !run.cancelRequested) || (run.status === "awaiting_approval" && (data.user.username === run.actor || isAdmin));
+  const mayCancel =
+    (run.status === "started" && run.cancellable && !run.cancelRequested) ||
+    (run.status === "awaiting_approval" && (data.user.username === run.actor || isAdmin)) ||
+    (run.status === "requested" && data.user.username === run.actor);
+  const withdraws = run.status === "awaiting_approval" || run.status === "requested";
   const pct = run.progress && run.progress.total ? Math.min(100, Math.round((run.progress.done / run.progress.total) * 100)) : null;
   const result = run.result as { summary?: string; links?: { label: string; href: string }[]; rows?: Record<string, unknown>[] } | null;
 
@@ -248,8 +252,8 @@ function RunView() {
         ) : null}
         {run.status === "awaiting_approval" && data.user.username === run.actor ? <p className="hint">Waiting for another admin to approve. You cannot approve your own request.</p> : null}
         {mayCancel ? (
-          <button type="button" className="danger" onClick={() => act(`/api/runs/${run.runId}/cancel`, {}, run.status === "awaiting_approval" ? "Request withdrawn." : "Cancel requested.")}>
-            {run.status === "awaiting_approval" ? "Withdraw request" : "Cancel run"}
+          <button type="button" className="danger" onClick={() => act(`/api/runs/${run.runId}/cancel`, {}, withdraws ? "Request withdrawn." : "Cancel requested.")}>
+            {withdraws ? "Withdraw request" : "Cancel run"}
           </button>
         ) : null}
         {message ? (

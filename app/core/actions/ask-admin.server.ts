@@ -14,8 +14,11 @@ import type { User } from "../auth.server";
 import { newId } from "../ids.server";
 import type { Portal } from "../portal.server";
 import { audit, Conflict } from "../audit/audit.server";
-import { loadStoredRequest, storeRequest } from "./requests.server";
-import { decideApproval, describeTarget, mayRun, submitAction, type PipelineResponse } from "./pipeline.server";
+import { deleteStoredRequest, loadStoredRequest, storeRequest } from "./requests.server";
+import { cancelRun, decideApproval, describeTarget, mayRun, submitAction, transitionRun, type PipelineResponse } from "./pipeline.server";
+import { loadRun } from "./transitions.server";
+import { runPreview } from "./dry-run.server";
+import { refuse } from "./policy.server";
 import type { RunRow } from "./runner.server";
 
 function fieldErrors(issues: { path: PropertyKey[]; message: string }[]): Record<string, string[]> {
@@ -46,8 +49,7 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
     return { status: 400, body: { error: "you may run this action yourself: send it without `request`", fieldErrors: { request: ["not needed: you may run this action"] } } };
   }
   if (!hasRole(user.roles, "responder")) {
-    await audit(portal, { action: reg.id, target: reg.id, ...who, outcome: "denied", details: { reason: "asking for an action needs the responder role" } }).catch(() => {});
-    return { status: 403, body: { error: "forbidden: asking an admin needs the responder role" } };
+    return refuse(portal, { action: reg.id, target: reg.id, ...who, via: user.via, outcome: "denied", details: { reason: "asking for an action needs the responder role" } }, 403, { error: "forbidden: asking an admin needs the responder role" });
   }
   const request = body.request as { reason?: unknown } | null;
   const reason = request && typeof request === "object" && typeof request.reason === "string" ? request.reason.trim() : "";
@@ -59,6 +61,12 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
   const t = describeTarget(reg, parsed.data);
   if ("error" in t) return { status: 400, body: { error: "the input names no valid target", fieldErrors: { input: [t.error] } } };
   const incidentId = typeof body.incidentId === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(body.incidentId) ? body.incidentId : null;
+  const precondition = typeof body.precondition === "string" && body.precondition.length <= 500 ? body.precondition : null;
+  // A request its run would refuse never reaches an admin: the action's dry run, as a press.
+  if (reg.def.preview) {
+    const dry = await runPreview(portal, reg, parsed.data, user, [...portal.config.secretValues, ...secretValuesOf(reg.def.input, parsed.data)], undefined, { precondition });
+    if (dry.kind === "invalid") return { status: 400, body: { error: dry.error, fieldErrors: dry.fieldErrors } };
+  }
 
   const now = Date.now();
   const redacted = redactBySchema(reg.def.input, parsed.data);
@@ -104,7 +112,7 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
       async (db) => {
         await db.insertInto("action_runs").values(row).execute();
         await db.insertInto("run_requests").values({ run_id: id, requested_by: user.username, reason, decided_by: null, decided_at: null, started_run_id: null, created_at: now }).execute();
-        await storeRequest(db, portal, id, { input: parsed.data, precondition: null, preview: null, hasSecrets: secrets.length > 0 });
+        await storeRequest(db, portal, id, { input: parsed.data, precondition, preview: null, hasSecrets: secrets.length > 0 });
       },
       secrets,
     );
@@ -126,8 +134,7 @@ export async function decideRequest(portal: Portal, user: User | null, runId: st
   const reg = portal.registry.actions.get(run.action_id);
   const entry = { action: run.action_id, target: run.target, actor: user.username, roles: user.roles, incidentId: run.incident_id, runId: run.id };
   if (!hasRole(user.roles, "admin")) {
-    await audit(portal, { ...entry, outcome: "denied", details: { reason: "deciding a request needs the admin role", decision } }).catch(() => {});
-    return { status: 403, body: { error: "forbidden: deciding a request needs the admin role" } };
+    return refuse(portal, { ...entry, via: user.via, outcome: "denied", details: { reason: "deciding a request needs the admin role", decision } }, 403, { error: "forbidden: deciding a request needs the admin role" });
   }
   if (user.username === run.actor) return { status: 403, body: { error: "you cannot decide your own request: another admin must" } };
   const note = (options.note ?? "").trim().slice(0, 1000) || undefined;
@@ -167,6 +174,9 @@ export async function decideRequest(portal: Portal, user: User | null, runId: st
   const checked = reg.def.input.safeParse(stored.request.input);
   if (!checked.success || inputHash(checked.data) !== run.input_hash) return { status: 409, body: { error: "this request's stored input no longer fits the action; decline it and ask again" } };
   const input = checked.data;
+  // Withdrawn (or decided) while the input was checked: nothing is started for it.
+  const still = await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", run.id).executeTakeFirst();
+  if (still?.status !== "requested") return { status: 409, body: { error: `this request is ${still?.status ?? "gone"}: nothing was run`, runId } };
   // The admin's own run: every guard applies to the admin (role, dry run, typed confirmation,
   // second admin for critical, lock, rate limit). The request stays open if the pipeline refuses.
   const started = await submitAction(portal, user, reg.id, {
@@ -174,6 +184,7 @@ export async function decideRequest(portal: Portal, user: User | null, runId: st
     confirm: options.confirm,
     idempotencyKey: `request-${run.id}`,
     incidentId: run.incident_id,
+    precondition: stored.request.precondition,
   });
   const newRunId = typeof started.body.runId === "string" ? started.body.runId : null;
   if (started.status >= 400 || !newRunId) return started;
@@ -183,6 +194,51 @@ export async function decideRequest(portal: Portal, user: User | null, runId: st
     if (!(err instanceof Conflict)) throw err;
   }
   return { status: started.status, body: { ...started.body, requestId: run.id, requestedBy: run.actor } };
+}
+
+/**
+ * The requester withdraws their own request (`POST /api/runs/:runId/cancel` on a `requested`
+ * run): it ends `cancelled`, its stored input is deleted, and an approval afterwards answers 409.
+ * Only the requester may: an admin who did not ask declines it instead (the decision is theirs).
+ */
+export async function withdrawRequest(portal: Portal, user: User, run: RunRow): Promise<PipelineResponse> {
+  const by = { actor: user.username, roles: user.roles, via: user.via };
+  if (user.username !== run.actor) {
+    return refuse(portal, { action: run.action_id, target: run.target, ...by, incidentId: run.incident_id, runId: run.id, outcome: "denied", details: { reason: "only the requester may withdraw a request", request: true } }, 403, {
+      error: `forbidden: only ${run.actor}, who asked, may withdraw this request${hasRole(user.roles, "admin") ? "; decline it instead" : ""}`,
+    });
+  }
+  if (run.status !== "requested") return { status: 409, body: { error: `this request is already ${run.status}`, runId: run.id, status: run.status } };
+  const now = Date.now();
+  try {
+    const moved = await transitionRun(portal, run, {
+      outcome: "cancelled",
+      by,
+      from: "requested",
+      set: { status: "cancelled", cancelled_by: user.username, finished_at: now },
+      details: { reason: "request withdrawn by the requester", request: true },
+      also: async (db) => {
+        await db.updateTable("run_requests").set({ decided_by: user.username, decided_at: now }).where("run_id", "=", run.id).execute();
+        await deleteStoredRequest(db, run.id);
+      },
+    });
+    if (moved === "conflict") return { status: 409, body: { error: "this request was decided meanwhile", runId: run.id } };
+  } catch {
+    return { status: 503, body: { error: "the audit log cannot be written; the request was not withdrawn", runId: run.id } };
+  }
+  return { status: 200, body: { runId: run.id, status: "cancelled" } };
+}
+
+/**
+ * `POST /api/runs/:runId/cancel`: a responder's request ("ask an admin") is withdrawn by its
+ * requester; anything else is cancelled (a running run) or withdrawn (a critical run waiting for
+ * its second admin) by the run's rules.
+ */
+export async function cancelOrWithdraw(portal: Portal, user: User | null, runId: string): Promise<PipelineResponse> {
+  const run = user ? await loadRun(portal, runId) : undefined;
+  const isRequest = run ? run.status === "requested" || !!(await portal.store.db.selectFrom("run_requests").select("run_id").where("run_id", "=", run.id).executeTakeFirst()) : false;
+  if (user && run && isRequest) return withdrawRequest(portal, user, run);
+  return cancelRun(portal, user, runId);
 }
 
 /** The request behind a run, for its page: who asked, why, and the admin's run it became. */

@@ -1,4 +1,4 @@
-import { ActionInputError, type ActionPreview } from "../../../plugins/plugin-api";
+import { ActionInputError, type ActionPreview, type PreviewContext } from "../../../plugins/plugin-api";
 import { scrub } from "../secrets/index.server";
 import { errorText } from "../audit/audit.server";
 import type { RegisteredAction } from "../plugins/registry.server";
@@ -20,13 +20,21 @@ export function isActionInputError(err: unknown): err is ActionInputError {
 }
 
 /** Runs the action's preview (no side effects) with a timeout, and sorts its failure into input vs upstream. */
-export async function runPreview(portal: Portal, reg: RegisteredAction, input: unknown, user: Actorish, secrets: readonly string[], breakGlassReason?: string): Promise<DryRun> {
+export async function runPreview(
+  portal: Portal,
+  reg: RegisteredAction,
+  input: unknown,
+  user: Actorish,
+  secrets: readonly string[],
+  breakGlassReason?: string,
+  press?: PreviewContext["press"],
+): Promise<DryRun> {
   if (!reg.def.preview) return { kind: "none" };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`the dry run timed out after ${PREVIEW_TIMEOUT_MS / 1000}s`)), PREVIEW_TIMEOUT_MS);
   try {
     const preview = await Promise.race([
-      reg.def.preview(input, { signal: controller.signal, actor: { username: user.username, roles: [...user.roles] }, ...(breakGlassReason ? { breakGlassReason } : {}) }),
+      reg.def.preview(input, { signal: controller.signal, actor: { username: user.username, roles: [...user.roles] }, ...(breakGlassReason ? { breakGlassReason } : {}), ...(press ? { press } : {}) }),
       new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true })),
     ]);
     return { kind: "ok", preview: scrub(preview, secrets) };

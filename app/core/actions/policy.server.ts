@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Risk } from "../../../plugins/plugin-api";
 import { hasRole, type Role } from "~/lib/roles";
 import { audit } from "../audit/audit.server";
+import { auditRefusal, principalKey, refusalRetryAfter, SIGNED_IN_REFUSALS } from "../audit/refusal-budget.server";
 import { canonicalJson, type AuditInput } from "../audit/chain.server";
 import type { User } from "../auth.server";
 import type { RegisteredAction } from "../plugins/registry.server";
@@ -35,11 +36,22 @@ export function actorOf(user: User): Pick<AuditInput, "actor" | "roles"> & { via
   return { actor: user.username, roles: user.roles, via: viaOf(user) };
 }
 
-/** Audits a refusal; a refusal stands even when the audit store is down. */
+/**
+ * Audits a refusal; a refusal stands even when the audit store is down. Denied and invalid
+ * requests count against the principal's refusal budget: past it they are answered 429 and
+ * counted in a summary entry instead of written one by one.
+ */
 export async function refuse(portal: Portal, entry: AuditInput & { via?: string }, status: number, body: Record<string, unknown>): Promise<PipelineResponse> {
   const { via, ...rest } = entry;
+  const input = { ...rest, details: { ...(rest.details ?? {}), ...(via ? { via } : {}) } };
   try {
-    await audit(portal, { ...rest, details: { ...(rest.details ?? {}), ...(via ? { via } : {}) } });
+    if (status >= 400 && (entry.outcome === "denied" || entry.outcome === "invalid")) {
+      const key = principalKey({ username: entry.actor, via: via ?? "session" });
+      if ((await auditRefusal(portal, key, SIGNED_IN_REFUSALS, input)) === "suppressed") {
+        const retryAfter = refusalRetryAfter(portal, key, SIGNED_IN_REFUSALS);
+        return { status: 429, body: { error: `too many refused requests: ${String(body.error ?? "refused")} (slow down; try again in ${retryAfter} s)`, refused: body, retryAfter } };
+      }
+    } else await audit(portal, input);
   } catch {
     return { status, body: { ...body, auditError: "the refusal could not be written to the audit log" } };
   }

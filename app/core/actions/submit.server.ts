@@ -128,7 +128,7 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
     const key = req.idempotencyKey ? `${user.username}|${reg.id}|${req.idempotencyKey}` : null;
     const known = key ? await portal.store.db.selectFrom("action_runs").select("id").where("idempotency_key", "=", key).executeTakeFirst() : undefined;
     if (!known) {
-      const dry = await runPreview(portal, reg, parsed.data, user, secrets, breakGlassAsked ?? undefined);
+      const dry = await runPreview(portal, reg, parsed.data, user, secrets, breakGlassAsked ?? undefined, { precondition });
       if (dry.kind === "invalid") {
         return refuse(portal, { ...entry, outcome: "invalid", details: { reason: `the dry run refused the input: ${dry.error}`, input: redacted } }, 400, {
           error: dry.error,

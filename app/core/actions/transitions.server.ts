@@ -6,6 +6,7 @@ import type { Portal } from "../portal.server";
 type RunRow = Tables["action_runs"];
 
 export type RunStatus =
+  | "requested"
   | "awaiting_approval"
   | "pending"
   | "started"

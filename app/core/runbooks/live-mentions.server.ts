@@ -2,6 +2,7 @@
 // signed-in person (viewers included: it is a read) and audited like every other live read.
 import type { User } from "../auth.server";
 import { audit, errorText } from "../audit/audit.server";
+import type { AuditInput } from "../audit/chain.server";
 import type { Portal } from "../portal.server";
 import { scrub } from "../secrets/index.server";
 import { LiveCheckRefused, readDocumentMention } from "./live-page.server";
@@ -15,6 +16,14 @@ export const READ_DOCUMENT_AUDIT = "firestore.read-document";
  */
 export async function readDocumentAudited(portal: Portal, user: User, pagePath: string, id: number) {
   const who = { actor: user.username, roles: user.roles, action: READ_DOCUMENT_AUDIT };
+  const record = async (entry: Omit<AuditInput, "actor" | "roles" | "action">) => {
+    try {
+      await audit(portal, { ...who, ...entry, details: { ...entry.details, via: user.via } });
+    } catch {
+      // A read that cannot be recorded is not answered: 503, never the source's 502 or the fields.
+      throw new LiveCheckRefused("the read could not be recorded in the audit log, so nothing is shown; try again when the audit log is writable", 503);
+    }
+  };
   let reading: Awaited<ReturnType<typeof readDocumentMention>>;
   try {
     reading = await readDocumentMention(pagePath, id, portal.registry, {
@@ -24,9 +33,9 @@ export async function readDocumentAudited(portal: Portal, user: User, pagePath: 
   } catch (err) {
     if (err instanceof LiveCheckRefused) throw err;
     const message = errorText(err, portal.config.secretValues);
-    await audit(portal, { ...who, target: `runbook:${pagePath}#${id}`, outcome: "failed", details: { runbook: pagePath, mention: id, error: message } });
+    await record({ target: `runbook:${pagePath}#${id}`, outcome: "failed", details: { runbook: pagePath, mention: id, error: message } });
     throw new LiveCheckRefused(`Firestore did not answer: ${message}`, 502);
   }
-  await audit(portal, { ...who, target: reading.path, outcome: "succeeded", details: { runbook: pagePath, mention: id, exists: reading.exists, fields: reading.fields.length } });
+  await record({ target: reading.path, outcome: "succeeded", details: { runbook: pagePath, mention: id, exists: reading.exists, fields: reading.fields.length } });
   return reading;
 }

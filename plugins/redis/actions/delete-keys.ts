@@ -24,6 +24,17 @@ export const PatternSchema = z
  * configured patterns are left out unless break-glass.
  */
 export function deleteKeysAction(client: RedisClient, config: RedisConfig, store: PreviewStore): ActionDefinition<{ pattern: string }> {
+  /** The previewed set a run of `pattern` would delete, or why there is none (the press must preview again). */
+  async function previewedSetFor(pattern: string, precondition: string | null) {
+    const again = "preview again (POST /api/actions/redis.delete-keys/preview) and send its precondition with the run";
+    if (!precondition) throw new ActionInputError(`no previewed key set: ${again}`, { precondition: ["required: the precondition of a preview of this pattern"] });
+    const set = await store.get(precondition);
+    if (!set) throw new ActionInputError(`the previewed key set ${precondition} is unknown or older than ${KEEP_MS / 3_600_000} h: ${again}`, { precondition: ["unknown or expired"] });
+    if (set.pattern !== pattern) throw new ActionInputError(`the previewed key set was for ${set.pattern}, not ${pattern}: ${again}`, { precondition: [`previewed for ${set.pattern}`] });
+    if (set.server !== client.server) throw new ActionInputError(`the previewed key set was taken on ${set.server}, this run would act on ${client.server}: ${again}`, { precondition: [`taken on ${set.server}`] });
+    return set;
+  }
+
   return action({
     id: "delete-keys",
     title: "Delete Redis keys by pattern",
@@ -34,6 +45,9 @@ export function deleteKeysAction(client: RedisClient, config: RedisConfig, store
     timeout: "30m",
     cancellable: true,
     async preview(input, ctx) {
+      // Pressed: the run deletes only a previewed set, so a press without a live one would fail
+      // after the approval; it is refused now instead.
+      if (ctx.press) await previewedSetFor(input.pattern, ctx.press.precondition);
       const redis = await client.use(ctx.signal);
       const keys: Buffer[] = [];
       let outside = 0;
@@ -78,13 +92,7 @@ export function deleteKeysAction(client: RedisClient, config: RedisConfig, store
       };
     },
     async run(input, ctx) {
-      if (!input.precondition) {
-        throw new ActionInputError("no previewed key set: preview first (POST /api/actions/redis.delete-keys/preview) and send its precondition with the run");
-      }
-      const set = await store.get(input.precondition);
-      if (!set) throw new Error(`the previewed key set ${input.precondition} is unknown or older than ${KEEP_MS / 3_600_000} h: preview again`);
-      if (set.pattern !== input.pattern) throw new Error(`the previewed key set was for ${set.pattern}, not ${input.pattern}: preview again`);
-      if (set.server !== client.server) throw new Error(`the previewed key set was taken on ${set.server}, this run would act on ${client.server}: preview again`);
+      const set = await previewedSetFor(input.pattern, input.precondition ?? null);
       const redis = await client.use(ctx.signal);
       ctx.log(`deleting the ${set.count} keys previewed at ${new Date(set.createdAt).toISOString()} for ${set.pattern} on ${client.server}, ${config.deleteBatch} per UNLINK`);
       ctx.progress(0, set.count);

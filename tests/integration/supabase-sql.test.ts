@@ -21,7 +21,8 @@ afterAll(async () => {
 });
 
 async function plugin(section: Record<string, unknown>): Promise<PluginInstance & { probe(id: string): ProbeDefinition }> {
-  const config = supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: KEY, databaseUrl: db.url, ...section });
+  // Writes by the superuser URL, reads as the database's read-only role.
+  const config = supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase, ...section });
   const instance = await supabase.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() });
   return Object.assign(instance, {
     probe(id: string) {
@@ -90,25 +91,31 @@ describe("order-health preset on the real PostgreSQL", () => {
 });
 
 describe("read-only guards", () => {
-  it("refuses INSERT, UPDATE, DELETE and a volatile function that writes, with the database's message, and nothing changes", async () => {
+  it("refuses INSERT, UPDATE and DELETE before they are sent, and a volatile function allowed by mistake still cannot write; nothing changes", async () => {
     await db.query(`create function bump_audit() returns int language sql volatile as $$ insert into audit_log (actor, action) values ('probe', 'bump') returning 1 $$`);
     const before = db.psql("select (select count(*) from orders) || '/' || (select count(*) from audit_log) || '/' || (select string_agg(status, ',' order by id) from orders)");
-    const p = await plugin({
-      queries: {
-        "try-insert": { sql: "insert into orders (id, status, amount_cents) values ('wx-9999', 'paid', 1) returning id" },
-        "try-update": { sql: "update orders set status = 'confirmed' returning id" },
-        "try-delete": { sql: "delete from audit_log returning id" },
-        "try-function": { sql: "select bump_audit()", measure: "value" },
+    const refused = async (queries: Record<string, unknown>) => plugin({ queries }).then(
+      async (p) => {
+        await p.stop!();
+        return [];
       },
-    });
+      (err) => (err as { problems: string[] }).problems,
+    );
+    expect(await refused({ "try-insert": { sql: "insert into orders (id, status, amount_cents) values ('wx-9999', 'paid', 1) returning id" } })).toEqual([
+      "plugins.supabase.queries.try-insert.sql: refused: INSERT is not allowed in a read-only query (only SELECT, VALUES, SHOW and EXPLAIN)",
+    ]);
+    expect(await refused({ "try-update": { sql: "update orders set status = 'confirmed' returning id" } })).toEqual([
+      "plugins.supabase.queries.try-update.sql: refused: UPDATE is not allowed in a read-only query (only SELECT, VALUES, SHOW and EXPLAIN)",
+    ]);
+    expect(await refused({ "try-function": { sql: "select bump_audit()", measure: "value" } })).toEqual([
+      "plugins.supabase.queries.try-function.sql: refused: function bump_audit is not on the allow-list (plugins.supabase.allowFunctions adds one)",
+    ]);
+    const p = await plugin({ allowFunctions: ["bump_audit"], queries: { "try-function": { sql: "select bump_audit()", measure: "value" } } });
     try {
-      await expect(read(p.probe("try-insert"))).rejects.toThrow("cannot execute INSERT in a read-only transaction");
-      await expect(read(p.probe("try-update"))).rejects.toThrow("cannot execute UPDATE in a read-only transaction");
-      await expect(read(p.probe("try-delete"))).rejects.toThrow("cannot execute DELETE in a read-only transaction");
       await expect(read(p.probe("try-function"))).rejects.toThrow("cannot execute INSERT in a read-only transaction");
       const sql = p.provides!.sql as SqlService;
-      await expect(sql.query("commit")).rejects.toThrow("ended the read-only transaction");
-      await expect(sql.query("select 1; delete from orders")).rejects.toThrow("cannot insert multiple commands into a prepared statement");
+      await expect(sql.query("commit")).rejects.toThrow("refused: COMMIT is not allowed in a read-only query");
+      await expect(sql.query("select 1; delete from orders")).rejects.toThrow("refused: 2 statements (SELECT, DELETE); a read-only query is exactly one statement");
       expect(db.psql("select (select count(*) from orders) || '/' || (select count(*) from audit_log) || '/' || (select string_agg(status, ',' order by id) from orders)")).toBe(before);
       // The pool is still healthy after the refusals.
       expect((await sql.query("select count(*)::int as n from orders")).rows[0]).toEqual({ n: 16 });
@@ -117,8 +124,12 @@ describe("read-only guards", () => {
     }
   });
 
-  it("stops select pg_sleep(30) at the statement timeout", async () => {
-    const p = await plugin({ statementTimeout: "1s", queries: { sleepy: { sql: "select pg_sleep(30)", measure: "rows" } } });
+  it("stops a long statement at the statement timeout", async () => {
+    // pg_sleep past the timeout is refused outright; a long scan is what the server's timeout stops.
+    expect(await plugin({ statementTimeout: "1s", queries: { sleepy: { sql: "select pg_sleep(30)" } } }).catch((err) => (err as { problems: string[] }).problems)).toEqual([
+      "plugins.supabase.queries.sleepy.sql: refused: pg_sleep needs a constant below the statement timeout (1000 ms)",
+    ]);
+    const p = await plugin({ statementTimeout: "1s", queries: { sleepy: { sql: "select count(*) from generate_series(1, 2000000000)", measure: "rows" } } });
     try {
       const started = Date.now();
       await expect(read(p.probe("sleepy"))).rejects.toThrow("canceling statement due to statement timeout");
@@ -165,7 +176,7 @@ describe("read-only guards", () => {
       await expect(sql.query("selec 1", [], { actor: "alice", audit })).rejects.toThrow('syntax error at or near "selec"');
       expect(events.map((e) => [e.actor, e.outcome, e.rowCount ?? e.error])).toEqual([
         ["alice", "succeeded", 1],
-        ["alice", "failed", 'syntax error at or near "selec"'],
+        ["alice", "failed", 'refused: syntax error at or near "selec" at character 1'],
       ]);
       await expect(sql.query("select 1", [], { actor: "alice" })).rejects.toThrow("needs an audit sink");
       await expect(sql.query("select 1", [], { actor: "alice", audit: async () => Promise.reject(new Error("audit store down")) })).rejects.toThrow("audit store down");
@@ -188,11 +199,11 @@ describe("start checks and migrations", () => {
         return (err as { problems: string[] }).problems;
       }
     };
-    expect(await refused({ queries: { "stuck-orders": { sql: "selec id from orders" } } })).toEqual(['plugins.supabase.queries.stuck-orders.sql: syntax error at or near "selec"']);
+    expect(await refused({ queries: { "stuck-orders": { sql: "selec id from orders" } } })).toEqual(['plugins.supabase.queries.stuck-orders.sql: refused: syntax error at or near "selec" at character 1']);
     expect(await refused({ queries: { "stuck-orders": { sql: "select id from orderz" } } })).toEqual(['plugins.supabase.queries.stuck-orders.sql: relation "orderz" does not exist']);
     expect(await refused({ databaseUrl: db.url.replace(/\/[^/]*$/, "/opsdeck_no_such_db") })).toEqual(['plugins.supabase.databaseUrl: database "opsdeck_no_such_db" does not exist']);
-    // A write is not refused at start (EXPLAIN does not run it): the probe shows the database's message.
-    expect(await refused({ queries: { w: { sql: "delete from orders" } } })).toBeNull();
+    // A write is refused at start, by the parser, before anything connects.
+    expect(await refused({ queries: { w: { sql: "delete from orders" } } })).toEqual(["plugins.supabase.queries.w.sql: refused: DELETE is not allowed in a read-only query (only SELECT, VALUES, SHOW and EXPLAIN)"]);
     expect(supabase.config.safeParse({ url: "http://x.supabase.co", serviceRoleKey: KEY, databaseUrl: "mysql://x" }).error?.issues[0]).toMatchObject({
       path: ["databaseUrl"],
       message: "must be a postgres:// connection string",
@@ -201,8 +212,8 @@ describe("start checks and migrations", () => {
 
     // Through a whole portal start: the refusal is a ConfigError the server prints line by line.
     await expect(
-      testPortal({ plugins: [supabase], config: { plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, databaseUrl: db.url, queries: { "stuck-orders": { sql: "selec id from orders" } } } } } }),
-    ).rejects.toMatchObject({ name: "ConfigError", problems: ['plugins.supabase.queries.stuck-orders.sql: syntax error at or near "selec"'] });
+      testPortal({ plugins: [supabase], config: { plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase, queries: { "stuck-orders": { sql: "selec id from orders" } } } } } }),
+    ).rejects.toMatchObject({ name: "ConfigError", problems: ['plugins.supabase.queries.stuck-orders.sql: refused: syntax error at or near "selec" at character 1'] });
 
     const p = await plugin({ databaseUrl: "postgres://postgres@127.0.0.1:1/nowhere", queries: { q: { sql: "select 1" } } });
     try {

@@ -131,6 +131,19 @@ export interface ActionContext {
   breakGlassReason?: string;
 }
 
+export interface PreviewContext {
+  signal: AbortSignal;
+  actor: Actor;
+  breakGlassReason?: string;
+  /**
+   * Set when the preview is the dry run of a press (the run is being asked for), not the dialog's
+   * look: what the press carries. A preview that knows the run would fail with it (e.g. no
+   * precondition from an earlier preview) throws `ActionInputError`, and the press is refused
+   * before anything is filed or reaches an approver.
+   */
+  press?: { precondition: string | null };
+}
+
 export interface ActionPreview {
   /** What will change, in the operator's words. */
   summary: string;
@@ -165,7 +178,7 @@ export interface ActionDefinition<I = any> {
   timeout?: string;
   /** True when run() honours ctx.signal, so the run page offers "cancel". */
   cancellable?: boolean;
-  preview?(input: I, ctx: { signal: AbortSignal; actor: Actor; breakGlassReason?: string }): Promise<ActionPreview>;
+  preview?(input: I, ctx: PreviewContext): Promise<ActionPreview>;
   run(input: I & { precondition?: string }, ctx: ActionContext): Promise<ActionResult>;
 }
 

@@ -7,6 +7,7 @@ import { hasRole, isRole, parseRoles, ROLES, type Role } from "~/lib/roles";
 import type { PortalConfig } from "./config.server";
 import type { Store } from "./db/store.server";
 import { errorResponse, ForbiddenError, InputError } from "./http/errors.server";
+import { safeRedirect } from "./http/redirect.server";
 import { getPortal } from "./portal.server";
 
 export { safeRedirect } from "./http/redirect.server";
@@ -466,7 +467,8 @@ export async function requireUser(request: Request): Promise<User> {
   if (user) return user;
   if (wantsJson(request)) throw json({ error: "authentication required" }, { status: 401 });
   const url = new URL(request.url);
-  throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+  const back = safeRedirect(url.pathname + url.search, "");
+  throw redirect(back ? `/login?redirectTo=${encodeURIComponent(back)}` : "/login");
 }
 
 /** The signed-in user holding `role` (or a role that implies it), or throws 403. */

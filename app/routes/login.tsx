@@ -11,7 +11,8 @@ export const meta: MetaFunction = () => [{ title: "Sign in · Opsdeck" }];
 const LoginSchema = z.object({
   username: z.string({ error: "Enter your username" }).trim().min(1, "Enter your username").max(200),
   password: z.string({ error: "Enter your password" }).min(1, "Enter your password").max(1000),
-  redirectTo: z.string().max(2000).optional(),
+  // Where to go after signing in: anything that is not a same-site path (too long, off-site, not text) goes to "/".
+  redirectTo: z.unknown().transform((to) => safeRedirect(typeof to === "string" ? to : null)),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -25,7 +26,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const input = parseWith(LoginSchema, await readBody(request, { accept: "form" }));
     const result = await signIn(request, input);
     if (!result.ok) return json({ error: result.message, fieldErrors: {} }, { status: result.reason === "locked" ? 429 : 401 });
-    return redirect(safeRedirect(input.redirectTo), { headers: { "Set-Cookie": result.cookie ?? "" } });
+    return redirect(input.redirectTo, { headers: { "Set-Cookie": result.cookie ?? "" } });
   });
 }
 

@@ -70,7 +70,7 @@ describe("```sql blocks through supabase.query", () => {
   let t: Awaited<ReturnType<typeof testPortal>>;
   beforeAll(async () => {
     db = await shopDatabase();
-    t = await testPortal({ plugins: [supabase], config: { plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, databaseUrl: db.url } } } });
+    t = await testPortal({ plugins: [supabase], config: { plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase } } } });
   }, 60_000);
   afterAll(async () => {
     await t?.cleanup();
@@ -103,11 +103,11 @@ describe("```sql blocks through supabase.query", () => {
     expect(audit.find((a) => a.outcome === "started")!.details).toContain("select id, status from orders");
   });
 
-  it("refuses a delete in the read-only transaction, says so, and changes nothing", async () => {
+  it("refuses a delete before it reaches the database, says so with a 400, and changes nothing", async () => {
     const before = db.psql("select count(*) from orders");
-    const run = await press(t.portal, "supabase.query", { sql: "delete from orders where status = 'paid'" });
-    expect(run.status).toBe("failed");
-    expect(String(run.error)).toMatch(/would write.*read-only transaction/);
+    const res = await submitAction(t.portal, responder, "supabase.query", { input: { sql: "delete from orders where status = 'paid'" }, idempotencyKey: `live-delete-${process.pid}` });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe("refused: DELETE is not allowed in a read-only query (only SELECT, VALUES, SHOW and EXPLAIN)");
     expect(db.psql("select count(*) from orders")).toBe(before);
     expect(Number(before)).toBeGreaterThan(0);
   });

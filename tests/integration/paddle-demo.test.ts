@@ -45,7 +45,7 @@ describe("demo mode: the shop's receivers record in Postgres, and a replay chang
     await paddleWebhooksShop.start(started.world);
     const demo = await startDemoPaddle({ log: quiet, world: started.world });
     stopAll.push(() => demo.stop());
-    const sb = await supabase.setup({ config: supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: "sb_secret_test_0123456789abcdef", databaseUrl: db.url }), log: quiet, services: { get: () => undefined }, demo: false, dataDir });
+    const sb = await supabase.setup({ config: supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: "sb_secret_test_0123456789abcdef", ...db.supabase }), log: quiet, services: { get: () => undefined }, demo: false, dataDir });
     stopAll.push(() => sb.stop!());
     const p = await instance(demo.config as Record<string, unknown>, sb.provides!.sql as SqlService);
 

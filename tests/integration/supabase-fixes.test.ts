@@ -23,7 +23,7 @@ const run = (id: string, { precondition, ...input }: Record<string, unknown>) =>
 
 beforeAll(async () => {
   db = await shopDatabase();
-  const config = supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: KEY, databaseUrl: db.url, orders: {}, coupons: {}, presets: ["order-health"] });
+  const config = supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase, orders: {}, coupons: {}, presets: ["order-health"] });
   instance = await supabase.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() });
 });
 afterAll(async () => {
@@ -118,7 +118,7 @@ describe("orders ledger", () => {
       config: {
         plugins: {
           stripe: { secretKey: fixture.config.secretKey, apiBase: fixture.sandbox.url, endpointSecrets: fixture.sandbox.endpointSecrets },
-          supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, databaseUrl: fresh.url, orders: {} },
+          supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...fresh.supabase, orders: {} },
         },
       },
     });

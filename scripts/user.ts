@@ -52,7 +52,9 @@ async function main(): Promise<number> {
     return command ? 0 : 2;
   }
   const roles = (values.role ?? []).flatMap((r) => r.split(","));
-  const portal = await bootPortal({ background: false, plugins: [], demoUsers: false, log: pino({ level: "warn" }) });
+  // Every installed plugin's migrations (a portal that ran has applied them), but no plugin set up:
+  // no sandboxes, demo world or timers beside a portal that may be running on the same store.
+  const portal = await bootPortal({ background: false, pluginSetup: false, demoUsers: false, log: pino({ level: "warn" }) });
   try {
     const { store } = portal;
     switch (command) {

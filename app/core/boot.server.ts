@@ -5,7 +5,8 @@ import type { PluginDefinition } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
 import { initRequestKey } from "./actions/requests.server";
 import { onRunFinished } from "./actions/run-events.server";
-import { closeCheckpointWriter, initCheckpointWriter } from "./audit/checkpoint-writer.server";
+import { closeCheckpointWriter } from "./audit/checkpoint-writer.server";
+import { startAuditLog } from "./audit/start-check.server";
 import { createOrUpdateUser } from "./auth.server";
 import { ConfigError, loadConfig, type LoadConfigOptions } from "./config.server";
 import { migrate, openStore } from "./db/store.server";
@@ -34,6 +35,13 @@ export interface BootOptions extends LoadConfigOptions {
   log?: Log;
   /** Create/refresh the demo accounts in demo mode (default true; CLIs pass false). */
   demoUsers?: boolean;
+  /**
+   * false: migrate every plugin's tables but set up no plugin (no sandboxes, demo worlds or timers):
+   * CLIs that work on the store of a portal that may be running.
+   */
+  pluginSetup?: boolean;
+  /** An admin's reason to start over an audit gap (else env OPSDECK_ACCEPT_AUDIT_GAP): audited. */
+  acceptAuditGap?: string;
 }
 
 /** Built-in start-up steps, each owned by its feature. */
@@ -91,11 +99,15 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
     const plugins = options.plugins ?? installedPlugins;
     const applied = await migrate(store, plugins);
     if (applied.length) log.info({ applied }, "database migrated");
+    // Before anything is audited: refuse a log whose end cannot be vouched for; keys kept outside
+    // the database are read (or generated on a fresh install) with the environment given to boot.
+    await startAuditLog({ store, config, dataDir, env, log, acceptGap: options.acceptAuditGap ?? env.OPSDECK_ACCEPT_AUDIT_GAP });
+    stops.push(async () => closeCheckpointWriter({ store }));
 
     const registry = await setupPlugins({
-      installed: plugins,
+      installed: options.pluginSetup === false ? [] : plugins,
       configs: config.pluginConfigs,
-      demo: config.demo,
+      demo: config.demo && options.pluginSetup !== false,
       dataDir,
       log,
       database: { dialect: store.dialect, db: store.db },
@@ -135,7 +147,6 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
     };
     setPortal(portal);
     // Keys kept outside the database, read (or generated) now with the environment given to boot.
-    initCheckpointWriter(portal, env);
     initRequestKey(portal, env);
     // Not background work: pages must show a plugin's fresh readings after its run, CLIs and tests included.
     const offRefresh = await refreshProbesAfterRuns(portal);

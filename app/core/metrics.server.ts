@@ -4,6 +4,8 @@ const GLOBAL_KEY = Symbol.for("opsdeck.metrics");
 type Metrics = {
   registry: client.Registry;
   httpDuration: client.Histogram<"method" | "route" | "status">;
+  /** Seq of the newest signed audit checkpoint this process wrote or found at start: an outside system pins it. */
+  auditHeadSeq: client.Gauge;
 };
 
 function create(): Metrics {
@@ -16,7 +18,12 @@ function create(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return { registry, httpDuration };
+  const auditHeadSeq = new client.Gauge({
+    name: "opsdeck_audit_head_seq",
+    help: "Sequence number of the newest audit entry covered by a signed checkpoint (the checkpoint's hash is in the log line 'audit head signed')",
+    registers: [registry],
+  });
+  return { registry, httpDuration, auditHeadSeq };
 }
 
 /** One registry per process, shared by every feature that adds its own metrics. */

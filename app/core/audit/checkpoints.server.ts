@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { PortalConfig } from "../config.server";
 import type { Store } from "../db/store.server";
-import { auditHead, verifyChainRows, type ChainProblem } from "./chain.server";
+import { auditHead, entryMacKey, entryMacMatches, verifyChainRows, type ChainProblem } from "./chain.server";
 
 /**
  * Signed checkpoints: every so often the chain head (seq, hash) is appended to a file outside the
@@ -24,6 +24,8 @@ export interface Checkpoint {
 }
 
 export const KEY_FILE_NAME = "audit-checkpoint.key";
+/** The audit entry an admin's `--accept-audit-gap "reason"` writes; MAC checks restart after it (the key may have been replaced). */
+export const AUDIT_GAP_ACTION = "portal.audit-gap-accepted";
 
 export function checkpointSettings(options: {
   config: Pick<PortalConfig, "audit">;
@@ -149,12 +151,30 @@ export interface VerifyReport {
   seconds: number;
 }
 
-/** Verifies the chain and every signed checkpoint against it. */
+/** The newest accepted gap whose own MAC verifies: entries before it may carry MACs of a key that was replaced then. */
+export async function macEpochStart(store: Store, macKey: Buffer): Promise<number> {
+  const gaps = await store.db.selectFrom("audit_entries").select(["seq", "hash", "mac"]).where("action", "=", AUDIT_GAP_ACTION).orderBy("seq", "desc").limit(20).execute();
+  const valid = gaps.find((g) => entryMacMatches(macKey, g.hash, g.mac));
+  return valid ? Number(valid.seq) : 0;
+}
+
+/** Verifies the chain, every entry's MAC and every signed checkpoint against it. */
 export async function verifyAudit(store: Store, settings: CheckpointSettings): Promise<VerifyReport> {
   const t0 = performance.now();
-  const chain = await verifyChainRows(store);
+  // Checkpoints first: each is written only after its entry committed, so none read now can name
+  // an entry the walk below does not reach (no false "cut" while the portal keeps writing).
   const { checkpoints, problems, missing } = readCheckpoints(settings);
   const checkpointProblems = [...problems];
+  const macKey = settings.key ? entryMacKey(settings.key) : null;
+  const newest = checkpoints.reduce((m, c) => Math.max(m, c.seq), 0);
+  const policy = macKey ? { macKey, requiredAfter: newest, checkFrom: await macEpochStart(store, macKey) } : undefined;
+  const chain = await verifyChainRows(store, policy);
+  if (!settings.key && chain.head.seq > 0) {
+    checkpointProblems.push(
+      `no audit key (audit.checkpointKey, OPSDECK_AUDIT_KEY or ${KEY_FILE_NAME} in the data folder) although the log holds entries: ` +
+        `neither the entries' MACs nor the signed checkpoints can be checked, so a forged or cut log would pass`,
+    );
+  }
   if (settings.key && chain.head.seq > 0 && (missing || checkpoints.length === 0)) {
     // The server signs a checkpoint before it answers for any entry, so a log with entries, a
     // key, and no checkpoints means the checkpoint file was deleted or emptied.

@@ -7,6 +7,7 @@ import * as m005 from "./005-approval-requests";
 import * as m006 from "./006-run-origins";
 import * as m007 from "./007-run-requests";
 import * as m008 from "./008-runbook-freshness";
+import * as m009 from "./009-audit-mac";
 
 /** The one ordered list of migrations. Each feature owns its file. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "006-run-origins": m006,
   "007-run-requests": m007,
   "008-runbook-freshness": m008,
+  "009-audit-mac": m009,
 };

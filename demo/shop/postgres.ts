@@ -17,6 +17,8 @@ import { FRESH_ORDER_CONFIRM_SQL, FRESH_ORDER_CONFIRMED_AFTER_MS, MIGRATION_FILE
 const run = promisify(execFile);
 const PG_BIN = process.env.OPSDECK_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 export const SHOP_DATABASE = "shop";
+/** The role the supabase plugin's reads run as: reads every table, writes none, no server access. */
+export const SHOP_READ_ONLY_ROLE = "opsdeck_ro";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -186,10 +188,25 @@ export async function createShopDatabase(serverUrl: string, engine: Started["eng
   try {
     await client.query(SHOP_SCHEMA_SQL);
     await client.query(shopSeedSql());
+    // Roles belong to the cluster (ours alone), so a restarted demo finds it there already.
+    await client.query(`do $$ begin if not exists (select 1 from pg_roles where rolname = '${SHOP_READ_ONLY_ROLE}') then create role ${SHOP_READ_ONLY_ROLE} login; end if; end $$`);
+    await client.query(`grant pg_read_all_data to ${SHOP_READ_ONLY_ROLE}`);
   } finally {
     await client.end();
   }
   return url;
+}
+
+/**
+ * How the supabase plugin reads the shop: on a private PostgreSQL the read-only role logs in by
+ * itself (its own connection); PGlite answers every connection as its one superuser whatever the
+ * user name, so there reads SET ROLE to it (PGlite enforces the role's privileges all the same).
+ */
+export function shopReadOnlyAccess(url: string, engine: Started["engine"]): { readOnlyDatabaseUrl: string } | { readOnlyRole: string } {
+  if (engine === "pglite") return { readOnlyRole: SHOP_READ_ONLY_ROLE };
+  const ro = new URL(url);
+  ro.username = SHOP_READ_ONLY_ROLE;
+  return { readOnlyDatabaseUrl: ro.toString() };
 }
 
 export const postgresModule: DemoModule = {
@@ -216,6 +233,7 @@ export const postgresModule: DemoModule = {
     world.provide("postgres.migrations", migrations);
     world.provide("postgres.url", url);
     world.provide("postgres.engine", started.engine);
+    world.provide("postgres.readOnly", shopReadOnlyAccess(url, started.engine));
     const confirm = setTimeout(() => {
       const client = new pg.Client({ connectionString: url });
       client

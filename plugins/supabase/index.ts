@@ -90,6 +90,8 @@ export default definePlugin<SupabaseConfig>({
         url: sandbox.url,
         serviceRoleKey: sandbox.serviceRoleKey,
         databaseUrl,
+        // The shop's read-only role (a login of its own, or SET ROLE on PGlite): never the superuser.
+        ...(world.get<{ readOnlyDatabaseUrl: string } | { readOnlyRole: string }>("postgres.readOnly") ?? {}),
         presets: ["order-health"],
         orders: {},
         coupons: {},

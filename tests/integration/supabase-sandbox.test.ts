@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresModule } from "../../demo/shop/postgres";
 import { createWorld } from "../../demo/world";
-import type { ProbeDefinition } from "../../plugins/plugin-api";
+import type { ProbeDefinition, SqlService } from "../../plugins/plugin-api";
 import supabase from "../../plugins/supabase";
 import { createSupabase } from "../../plugins/supabase/client.server";
 import { seedDemoStorage, startSupabaseSandbox, type SupabaseSandbox } from "../../plugins/supabase/sandbox";
@@ -134,6 +134,11 @@ describe("demo mode", () => {
         expect((await read(byId("rest-orders"))).value).toBe(16);
         expect((await read(byId("storage-invoices"))).value).toBeGreaterThan(1440);
         expect(Object.keys(instance.provides!).sort()).toEqual(["orders", "sql"]);
+        // No demo path reads as the superuser: the sql service logs in as the shop's read-only role.
+        expect(config.readOnlyDatabaseUrl).toMatch(/^postgres:\/\/opsdeck_ro@127\.0\.0\.1:\d+\/shop$/);
+        const sql = instance.provides!.sql as SqlService;
+        expect((await sql.query("select current_user as who")).rows).toEqual([{ who: "opsdeck_ro" }]);
+        expect(await read(byId("read-role"))).toMatchObject({ value: 0, summary: "reads run as opsdeck_ro, which cannot write or reach the server" });
         expect(instance.actions!.map((a) => [a.id, a.risk])).toEqual([
           ["query", "low"],
           ["confirm-order", "high"],

@@ -53,7 +53,7 @@ describe("the MongoDB wire-protocol sandbox, through the official driver", () =>
   });
 
   it("updates one document with an operator document", async () => {
-    const res = await client.db("shop").collection("orders").updateOne({ _id: "o-5", status: "paid" }, { $set: { status: "confirmed" } });
+    const res = await client.db("shop").collection<{ _id: string; status: string }>("orders").updateOne({ _id: "o-5", status: "paid" }, { $set: { status: "confirmed" } });
     expect(res.matchedCount).toBe(1);
     expect(sandbox.collection("shop", "orders").find((d) => d._id === "o-5")?.status).toBe("confirmed");
   });

@@ -376,7 +376,7 @@ export async function startMongoSandbox(opts: MongoSandboxOptions = {}): Promise
   const server = net.createServer((socket) => {
     sockets.add(socket);
     const connectionId = nextConnection++;
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       while (pending.length >= 16) {

@@ -7,6 +7,7 @@ import demo from "../plugins/demo";
 import deploys from "../plugins/deploys";
 import firestore from "../plugins/firestore";
 import http from "../plugins/http";
+import mongodb from "../plugins/mongodb";
 import paddle from "../plugins/paddle";
 import prometheus from "../plugins/prometheus";
 import redis from "../plugins/redis";
@@ -14,4 +15,4 @@ import sentry from "../plugins/sentry";
 import stripe from "../plugins/stripe";
 import supabase from "../plugins/supabase";
 
-export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, deploys, sentry, demo];
+export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, mongodb, deploys, sentry, demo];

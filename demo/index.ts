@@ -7,13 +7,14 @@ import { SHOP_STRIPE_WEBHOOK_PATH } from "./shop/catalog";
 import { stripeWebhooks } from "./shop/stripe-webhooks";
 import { redisShop } from "./shop/redis";
 import { shopMetrics } from "./shop/metrics";
+import { mongoShop } from "./shop/mongo";
 import { createWorld, type DemoModule } from "./world";
 
 export type { DemoModule };
 
 
 /** The shop's modules, in start order. Add a module here (demo/shop/<name>.ts) to extend the shop. */
-const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, paddleWebhooksShop, shopMetrics];
+const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, paddleWebhooksShop, shopMetrics, mongoShop];
 
 /** Demo mode only: starts the simulated shop that every plugin's sandbox talks about. */
 export async function startDemoWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {

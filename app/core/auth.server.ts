@@ -4,6 +4,7 @@ import { json, redirect } from "@remix-run/node";
 import * as cookie from "cookie";
 import { parseDuration } from "../../plugins/plugin-api";
 import { hasRole, isRole, parseRoles, ROLES, type Role } from "~/lib/roles";
+import { audit } from "./audit/audit.server";
 import type { PortalConfig } from "./config.server";
 import type { Store } from "./db/store.server";
 import { errorResponse, ForbiddenError, InputError } from "./http/errors.server";
@@ -125,8 +126,11 @@ export function publicUser(user: User) {
 /* ------------------------------------------------------------------ sign-in */
 
 export type LoginResult =
-  | { ok: true; token: string; user: User; maxAgeSeconds: number }
-  | { ok: false; reason: "invalid" | "locked"; message: string };
+  | { ok: true; token: string; user: User; maxAgeSeconds: number; breakGlass?: boolean }
+  | { ok: false; reason: "invalid" | "locked" | "local-off" | "unavailable"; message: string };
+
+/** The one answer to every refused password when auth.local is false, so it reveals no break-glass account. */
+export const LOCAL_SIGN_IN_OFF = "Passwords are turned off on this portal: use single sign-on. (Break-glass accounts: check the username and password.)";
 
 export async function login(
   store: Store,
@@ -146,13 +150,14 @@ export async function login(
   }
   const row = await store.db
     .selectFrom("users")
-    .select(["id", "username", "display_name", "roles", "password_hash", "disabled"])
+    .select(["id", "username", "display_name", "roles", "password_hash", "disabled", "break_glass"])
     .where("username", "=", username)
     .executeTakeFirst();
   const valid = await verifyPassword(input.password, row?.password_hash ?? null);
-  if (!row || !valid || row.disabled) {
+  if (!row || !valid || row.disabled || (!config.auth.local && !row.break_glass)) {
     await store.db.insertInto("login_failures").values({ id: newId(), username, address: input.address, at: now }).execute();
     return { ok: false, reason: "invalid", message: "Wrong username or password." };
+    if (!config.auth.local) return { ok: false, reason: "local-off", message: LOCAL_SIGN_IN_OFF };
   }
   await store.db.deleteFrom("login_failures").where("username", "=", username).execute();
   const token = crypto.randomBytes(32).toString("base64url");
@@ -161,7 +166,7 @@ export async function login(
     .insertInto("sessions")
     .values({ id_hash: sha256(token), user_id: row.id, created_at: now, expires_at: now + ttl, address: input.address })
     .execute();
-  return { ok: true, token, user: toUser(row, "session"), maxAgeSeconds: Math.floor(ttl / 1000) };
+  return { ok: true, token, user: toUser(row, "session"), maxAgeSeconds: Math.floor(ttl / 1000), breakGlass: !!row.break_glass };
 }
 
 function isSecure(request: Request): boolean {
@@ -203,6 +208,12 @@ export function sessionCookie(request: Request, token: string, maxAgeSeconds: nu
 }
 
 /** Ends the session this browser holds (if any) on the server; returns whether there was one. */
+/** The stored id of the session this browser holds (its token's hash), or null. */
+export function browserSessionHash(request: Request): string | null {
+  const token = sessionToken(request);
+  return token ? sha256(token) : null;
+}
+
 export async function endBrowserSession(request: Request): Promise<boolean> {
   const token = sessionToken(request);
   if (!token) return false;
@@ -226,6 +237,15 @@ export async function signIn(request: Request, input: { username: string; passwo
   const result = await login(store, config, { ...input, address: requestAddress(request) });
   if (!result.ok) return result;
   await endBrowserSession(request);
+  if (result.breakGlass) {
+    try {
+      await audit(getPortal(), { actor: result.user.username, roles: result.user.roles, action: "auth.break-glass-sign-in", target: `user:${result.user.username}`, outcome: "succeeded", details: { via: "password", address: requestAddress(request), localPasswords: config.auth.local } });
+    } catch {
+      // A break-glass sign-in that leaves no trace must not happen.
+      await store.db.deleteFrom("sessions").where("id_hash", "=", sha256(result.token)).execute();
+      return { ok: false, reason: "unavailable", message: "The audit log cannot be written, so break-glass sign-in is refused. Try again shortly." };
+    }
+  }
   return { ...result, cookie: sessionCookie(request, result.token, result.maxAgeSeconds) };
 }
 

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { DurationSchema } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
 import { MIN_SECRET_LENGTH, secretValuesOf } from "./secrets/index.server";
+import { OidcConfigSchema } from "./auth/oidc-config.server";
 
 /** A start-time problem with one readable line per issue, each naming the key path. */
 export class ConfigError extends Error {
@@ -62,9 +63,15 @@ export const CoreConfigSchema = z
           })
           .strict()
           .optional(),
+        /** false: passwords only for break-glass users (single sign-on is then the way in). */
+        local: z.boolean().default(true),
+        oidc: OidcConfigSchema.optional(),
       })
       .strict()
-      .default({ sessionTtl: "12h", loginRateLimit: { perAccount: 10, perAddress: 50, window: "15m" } }),
+      .superRefine((auth, ctx) => {
+        if (!auth.local && !auth.oidc && !auth.trustedProxy) ctx.addIssue({ code: "custom", path: ["local"], message: "false needs auth.oidc or auth.trustedProxy, or nobody but break-glass users can sign in" });
+      })
+      .default({ sessionTtl: "12h", loginRateLimit: { perAccount: 10, perAddress: 50, window: "15m" }, local: true }),
     runbooks: z
       .object({
         dir: z.string().default("./runbooks"),
@@ -265,6 +272,8 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   if (env.SESSION_SECRET) secretValues.push(env.SESSION_SECRET);
   if (core.audit.checkpointKey) secretValues.push(core.audit.checkpointKey);
   if (core.actions.requestKey) secretValues.push(core.actions.requestKey);
+  if (core.auth.oidc) secretValues.push(...secretValuesOf(OidcConfigSchema, core.auth.oidc));
+  if (core.auth.oidc && !core.app.baseUrl) throw new ConfigError(["app.baseUrl: required with auth.oidc (the redirect URI is <app.baseUrl>/auth/oidc/callback)"]);
 
   return { ...core, pluginConfigs, demo, secretValues, sources, sessionSecret: env.SESSION_SECRET || undefined };
 }

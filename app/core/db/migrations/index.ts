@@ -8,6 +8,7 @@ import * as m006 from "./006-run-origins";
 import * as m007 from "./007-run-requests";
 import * as m008 from "./008-runbook-freshness";
 import * as m009 from "./009-audit-mac";
+import * as m011 from "./011-sso-users";
 
 /** The one ordered list of migrations. Each feature owns its file. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "007-run-requests": m007,
   "008-runbook-freshness": m008,
   "009-audit-mac": m009,
+  "011-sso-users": m011,
 };

@@ -54,6 +54,8 @@ async function builtInSteps(): Promise<BootStep[]> {
   steps.push((await import("./runbooks/runbooks.server")).warmRunbooks);
   // After the first probe round: is every runbook's widget resolving and reading? Then hourly.
   steps.push((await import("./runbooks/verify.server")).startRunbookVerification);
+  // Alerts whose endsAt has passed resolve even when the source never says so.
+  steps.push((await import("./alerts/service.server")).alertsBootStep);
   return steps;
 }
 

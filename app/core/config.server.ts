@@ -5,6 +5,7 @@ import { z } from "zod";
 import { DurationSchema } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
 import { MIN_SECRET_LENGTH, secretValuesOf } from "./secrets/index.server";
+import { AlertsConfigSchema } from "./alerts/config";
 import { OidcConfigSchema } from "./auth/oidc-config.server";
 
 /** A start-time problem with one readable line per issue, each naming the key path. */
@@ -121,6 +122,7 @@ export const CoreConfigSchema = z
       })
       .strict()
       .default({ checkpointEvery: "1m" }),
+    alerts: AlertsConfigSchema,
     plugins: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -272,6 +274,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   if (env.SESSION_SECRET) secretValues.push(env.SESSION_SECRET);
   if (core.audit.checkpointKey) secretValues.push(core.audit.checkpointKey);
   if (core.actions.requestKey) secretValues.push(core.actions.requestKey);
+  secretValues.push(...secretValuesOf(AlertsConfigSchema, core.alerts));
   if (core.auth.oidc) secretValues.push(...secretValuesOf(OidcConfigSchema, core.auth.oidc));
   if (core.auth.oidc && !core.app.baseUrl) throw new ConfigError(["app.baseUrl: required with auth.oidc (the redirect URI is <app.baseUrl>/auth/oidc/callback)"]);
 

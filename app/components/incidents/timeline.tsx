@@ -20,6 +20,7 @@ const KIND_LABEL: Record<string, string> = {
   approval: "approval",
   probe: "probe",
   deploy: "deploy",
+  alert: "alert",
 };
 
 /**

@@ -313,7 +313,7 @@ export async function declareIncident(
   store: Store,
   actor: Actor,
   input: unknown,
-  options: WriteOptions & { lookupRunbook?: RunbookLookup; knownPlugins?: readonly string[] } = {},
+  options: WriteOptions & { lookupRunbook?: RunbookLookup; knownPlugins?: readonly string[]; unacknowledged?: boolean } = {},
 ): Promise<Incident> {
   if (!canRespond(actor.roles)) throw new IncidentForbiddenError("declaring an incident needs the responder, manager or admin role");
   const data = parseInput(DeclareSchema, input);
@@ -336,7 +336,8 @@ export async function declareIncident(
   const detectedAt = Math.min(data.detectedAt ?? now, now);
   const impactStartedAt = data.impactStartedAt ?? null;
   if (impactStartedAt != null && impactStartedAt > now) throw new IncidentInputError({ impactStartedAt: ["cannot be in the future"] });
-  const commander = data.commander ?? actor.username;
+  // Declared by an alert rule: nobody has taken it yet, so MTTA runs until someone acknowledges.
+  const commander = data.commander ?? (options.unacknowledged ? null : actor.username);
   const id = newId("inc_");
   await store.db.transaction().execute(async (trx) => {
     await trx
@@ -352,7 +353,7 @@ export async function declareIncident(
         detected_at: detectedAt,
         impact_started_at: impactStartedAt,
         // Declaring with a commander is the acknowledgement (the seed's "Owner: [Your name]").
-        acknowledged_at: now,
+        acknowledged_at: options.unacknowledged ? null : now,
         resolved_at: null,
         closed_at: null,
         update_every_min: data.updateEveryMin ?? 15,

@@ -71,9 +71,23 @@ function describeEvent(type: string, text: string, data: Record<string, unknown>
       };
     case "edit":
       return { kind: "edit", title: "Incident edited", text };
+    case "alert":
+      return describeAlertEvent(text, data);
     default:
       return { kind: "note", title: "Note", text };
   }
+}
+
+const ALERT_WORDS: Record<string, string> = { fired: "fired", joined: "joined this incident", acknowledged: "acknowledged", resolved: "resolved", silenced: "silenced" };
+
+/** An alert's line: fired (with the runbook's readings at arrival), acknowledged, resolved, silenced. */
+function describeAlertEvent(text: string, data: Record<string, unknown>): { kind: TimelineKind; title: string; text?: string; status?: string } {
+  const event = String(data.event ?? "");
+  const who = data.by && data.by !== "alerts" && event !== "fired" ? ` by ${data.by}` : "";
+  const evidence = Array.isArray(data.evidence) ? (data.evidence as { title?: string; status?: string; summary?: string }[]) : [];
+  const readings = evidence.map((r) => `${r.title}: ${r.status} — ${r.summary}`).join("\n");
+  const body = [text, readings ? `Readings at arrival:\n${readings}` : ""].filter(Boolean).join("\n");
+  return { kind: "alert", title: `Alert ${data.name ?? "?"} ${ALERT_WORDS[event] ?? event}${who}${data.severity ? ` (${data.severity})` : ""}`, text: body || undefined, status: event === "resolved" ? "ok" : event === "fired" || event === "joined" ? "critical" : undefined };
 }
 
 function splitKeys(keys: readonly string[]) {

@@ -9,6 +9,7 @@ import * as m007 from "./007-run-requests";
 import * as m008 from "./008-runbook-freshness";
 import * as m009 from "./009-audit-mac";
 import * as m011 from "./011-sso-users";
+import * as m012 from "./012-alerts";
 
 /** The one ordered list of migrations. Each feature owns its file. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "008-runbook-freshness": m008,
   "009-audit-mac": m009,
   "011-sso-users": m011,
+  "012-alerts": m012,
 };

@@ -9,10 +9,17 @@
 //                            Goal ≤ 5 ms.
 // sql_probe_overhead_ms_p50  the same, median (less sensitive to a shared, busy machine).
 // sql_probe_ms_p95 / sql_bare_query_ms_p95  the two sides, for context.
+// sql_guard_overhead_ms_p95  p95 over 300 pairs of (the sql service's query − the bare statement)
+//                            for a typical SELECT, each text new to the guard (a trailing comment
+//                            numbers it, so no cached verdict): libpg-query's parse and the tree
+//                            walk, run as the read-only role (SET LOCAL ROLE in the BEGIN round
+//                            trip), the capped fetch; DISCARD ALL runs after the answer. Goal ≤ 2 ms.
+// sql_guard_check_ms_p95     the parse and checks alone (uncached), for context.
 import { OrderHealthSchema } from "../plugins/supabase/config";
 import { orderHealthChecks } from "../plugins/supabase/presets";
 import { readSql } from "../plugins/supabase/probes/sql-probe";
 import { createPool, SqlRunner } from "../plugins/supabase/sql";
+import { loadSqlParser, SqlGuard } from "../plugins/supabase/sql-guard";
 import { shopDatabase } from "../tests/helpers/shop-postgres";
 
 const PAIRS = 300;
@@ -30,7 +37,9 @@ export async function run(): Promise<Record<string, number>> {
   const pool = createPool(db.url);
   pool.options.max = 1;
   try {
-    const runner = new SqlRunner(pool, { statementTimeoutMs: 5000, maxRows: 500 });
+    await loadSqlParser();
+    const guard = new SqlGuard({ statementTimeoutMs: 5000 });
+    const runner = new SqlRunner(pool, { statementTimeoutMs: 5000, maxRows: 500, guard, readOnlyRole: db.readOnlyRole });
     const spec = orderHealthChecks(OrderHealthSchema.parse({}))["stuck-paid-orders"]!;
     const signal = new AbortController().signal;
     const bare = async () => {
@@ -63,7 +72,50 @@ export async function run(): Promise<Record<string, number>> {
       probes.push(p);
       diffs.push(p - b);
     }
-    return { sql_probe_overhead_ms_p95: round(p95(diffs)), sql_probe_overhead_ms_p50: round(pct(diffs, 0.5)), sql_probe_ms_p95: round(p95(probes)), sql_bare_query_ms_p95: round(p95(bares)) };
+    // The sql service as runbook SQL reaches it: a typical SELECT, its text new to the guard each time.
+    const typical = "select o.id, o.status, o.amount_cents, coalesce(o.paid_at, o.created_at) as at from orders o where o.status = 'paid' and o.created_at > now() - interval '30 days' order by o.created_at desc limit 20";
+    const expected = (await runner.query(typical)).rowCount;
+    const bareTypical = async () => {
+      const client = await pool.connect();
+      try {
+        const t = performance.now();
+        await client.query(typical);
+        return performance.now() - t;
+      } finally {
+        client.release();
+      }
+    };
+    let n = 0;
+    const guarded = async () => {
+      const text = `${typical} -- bench ${++n}`;
+      const t = performance.now();
+      const res = await runner.query(text);
+      if (res.rowCount !== expected) throw new Error(`unexpected rows ${res.rowCount}`);
+      return performance.now() - t;
+    };
+    for (let i = 0; i < WARMUP; i++) {
+      await bareTypical();
+      await guarded();
+    }
+    const guardDiffs: number[] = [];
+    const checks: number[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const b = await bareTypical();
+      const g = await guarded();
+      guardDiffs.push(g - b);
+      const t = performance.now();
+      guard.check(`${typical} -- check ${i}`);
+      checks.push(performance.now() - t);
+    }
+    return {
+      sql_probe_overhead_ms_p95: round(p95(diffs)),
+      sql_probe_overhead_ms_p50: round(pct(diffs, 0.5)),
+      sql_probe_ms_p95: round(p95(probes)),
+      sql_bare_query_ms_p95: round(p95(bares)),
+      sql_guard_overhead_ms_p95: round(p95(guardDiffs)),
+      sql_guard_overhead_ms_p50: round(pct(guardDiffs, 0.5)),
+      sql_guard_check_ms_p95: round(p95(checks)),
+    };
   } finally {
     await pool.end();
     await db.drop();

@@ -154,6 +154,7 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
   };
 
   beforeAll(async () => {
+    planted.length = 0; // each store's portal gets values of its own
     echo = await echoServer();
     db = dialect === "postgres" ? await freshDatabaseUrl("postgres") : { url: "", drop: async () => {} };
     // The store's URL with a password: trust auth on the test server ignores it, the portal must still never show it.

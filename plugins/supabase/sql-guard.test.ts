@@ -64,6 +64,8 @@ describe("SqlGuard", () => {
     expect(refusal("select pg_sleep(30)")).toMatch(/pg_sleep needs a constant below the statement timeout \(5000 ms\)/);
     expect(refusal("select pg_sleep(x) from t")).toMatch(/pg_sleep/);
     expect(refusal("select * from orders tablesample system_rows(10)")).toMatch(/TABLESAMPLE method system_rows/);
+    expect(refusal("select 1 operator(public.+) 2")).toBe("refused: operator public.+ is outside pg_catalog; only built-in operators are allowed");
+    expect(() => guard.check("select 1 operator(pg_catalog.+) 2")).not.toThrow();
     expect(refusal("select 1 +")).toBe("refused: syntax error at end of input at character 11");
     expect(refusal("-- nothing here")).toMatch(/no statement/);
   });

@@ -249,6 +249,12 @@ export class SqlGuard {
       }
     }
     if (node === "FuncCall") this.checkFunction(body);
+    if (node === "A_Expr") {
+      // OPERATOR(schema.op) names an operator, and so its function, outside the built-ins.
+      const name = this.qualifiedName(body.name as Json[]);
+      const dot = name.lastIndexOf(".");
+      if (dot > 0 && name.slice(0, dot) !== "pg_catalog") throw new SqlRefused(`refused: operator ${name} is outside pg_catalog; only built-in operators are allowed`);
+    }
     if (node === "RangeTableSample") {
       const method = this.qualifiedName(body.method as Json[]);
       if (!SAMPLING.has(method)) throw new SqlRefused(`refused: TABLESAMPLE method ${method} is not allowed (only SYSTEM and BERNOULLI)`);

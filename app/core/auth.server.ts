@@ -20,7 +20,8 @@ export const PEER_HEADER = "x-opsdeck-peer";
 export const PROTO_HEADER = "x-opsdeck-proto";
 
 /** How a request was authenticated, as audit entries state it: a browser session, an API token (with its id) or the trusted proxy. */
-export type AuthVia = "session" | "proxy" | `token ${string}`;
+/** `scheduler`: the portal itself, running scheduled work as `system:scheduler`. */
+export type AuthVia = "session" | "proxy" | "scheduler" | `token ${string}`;
 
 export interface User {
   id: string;

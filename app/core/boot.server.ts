@@ -56,6 +56,8 @@ async function builtInSteps(): Promise<BootStep[]> {
   steps.push((await import("./runbooks/verify.server")).startRunbookVerification);
   // Alerts whose endsAt has passed resolve even when the source never says so.
   steps.push((await import("./alerts/service.server")).alertsBootStep);
+  // Plugins' schedules (backups, verifications…): each tick claimed in the store, run once across instances.
+  steps.push((await import("./scheduler/scheduler.server")).startPluginSchedules);
   return steps;
 }
 

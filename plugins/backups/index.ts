@@ -3,7 +3,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { z } from "zod";
-import { Cron } from "croner";
 import { ActionInputError, action, definePlugin, parseDuration, probe, type CronJobReporter, type CronPingService, type FirestoreCollections, type Logger, type PluginDatabase, type ProbeDefinition, type ServiceRegistry } from "../plugin-api";
 import { Catalog, migrations, type CatalogRow } from "./catalog";
 import { BackupsConfigSchema, type BackupsConfig, type BackupTarget } from "./config";
@@ -70,7 +69,7 @@ export default definePlugin<BackupsConfig>({
     }
     return { config: { targets, ...(gcp ? { gcp } : {}) }, async stop() {} };
   },
-  async setup({ config, log, database, dataDir, demo, world, services }) {
+  async setup({ config, log, database, dataDir, demo, world, services, schedule }) {
     if (!database) throw new Error("plugins.backups: needs the portal's store for its catalog (setup without a database)");
     const catalog = new Catalog(database.db);
     const dir = path.resolve(config.storage.dir ?? path.join(dataDir, "backups"));
@@ -137,28 +136,15 @@ export default definePlugin<BackupsConfig>({
     const targetInput = z.object({ target: z.string().min(1) }).strict();
     const probes: ProbeDefinition[] = [];
 
-    // Schedules: each one runs here (croner) and is watched by the cron plugin as a job of its own.
+    // Schedules: the portal claims each tick in its store (once across instances) and runs the
+    // action as system:scheduler (per-target lock, audit); the cron plugin watches each as a job.
     const cron = services.get<CronPingService>("cron.pings");
     const reporters: Record<string, CronJobReporter> = {};
-    const schedulers: Cron[] = [];
-    // Stop aborts scheduled runs in flight and waits for them (their files are removed, their rows marked failed).
-    const stopping = new AbortController();
-    const inFlight = new Set<Promise<unknown>>();
     for (const [name, target] of Object.entries(config.targets)) {
       const secrets = secretsOf(target);
       const jobs = [
-        { job: `backup-${name}`, expr: target.schedule, what: "backup", title: `Backup of ${name}`, work: (run: RunLog) => service.backupNow(name, run, stopping.signal).then((r) => `backup ${r.id}: ${formatBytes(r.size ?? 0)}`) },
-        {
-          job: `verify-${name}`,
-          expr: target.verifySchedule,
-          what: "verification",
-          title: `Verification of ${name}'s newest backup`,
-          work: async (run: RunLog) => {
-            const r = await service.verify(name, undefined, run, stopping.signal);
-            if (r.status === "failed") throw new Error(`verification of ${r.backupId} failed: ${r.detail}`);
-            return `${r.backupId}: ${r.detail}`;
-          },
-        },
+        { job: `backup-${name}`, expr: target.schedule, what: "backup", title: `Backup of ${name}`, action: "backup-now" },
+        { job: `verify-${name}`, expr: target.verifySchedule, what: "verification", title: `Verification of ${name}'s newest backup`, action: "verify" },
       ];
       for (const j of jobs) {
         if (!j.expr) continue;
@@ -172,28 +158,28 @@ export default definePlugin<BackupsConfig>({
             log.warn({ job: j.job, err: (e as Error).message }, "backups: the schedule runs but is not watched as a cron job");
           }
         } else log.warn({ job: j.job }, "backups: no cron plugin (cron.pings): the schedule runs but is not watched as a cron job");
-        schedulers.push(
-          new Cron(j.expr, { timezone: target.timezone, protect: true, name: `opsdeck-${j.job}` }, () => {
-            const p = scheduledRun().finally(() => inFlight.delete(p));
-            inFlight.add(p);
-            return p;
-          }),
-        );
-        async function scheduledRun() {
-          const lines: string[] = [];
-          const run: RunLog = { log: (m) => lines.push(m) };
-          const runId = await reporter?.start().catch(() => undefined);
-          const excerpt = (extra: string) => scrub([...lines, extra].join("\n"), secrets).slice(-2000);
-          try {
-            const summary = await j.work(run);
-            if (runId) await reporter!.end(runId, "success", excerpt(summary)).catch(() => {});
-            log.info({ job: j.job }, `backups: scheduled ${j.what} of ${name}: ${scrub(summary, secrets)}`);
-          } catch (e) {
-            const msg = scrub((e as Error).message, secrets);
-            if (runId) await reporter!.end(runId, "fail", excerpt(msg)).catch(() => {});
-            log.warn({ job: j.job, err: msg }, `backups: scheduled ${j.what} of ${name} failed`);
-          }
+        if (!schedule) {
+          log.warn({ job: j.job }, "backups: set up without the portal's scheduler: the schedule does not run");
+          continue;
         }
+        schedule({
+          name: j.job,
+          cron: j.expr,
+          timezone: target.timezone,
+          async run(tick) {
+            const runId = await reporter?.start().catch(() => undefined);
+            const r = await tick.runAction(j.action, { target: name });
+            const summary = scrub(r.summary, secrets);
+            const ok = r.status === "succeeded";
+            if (runId) await reporter!.end(runId, ok ? "success" : "fail", summary.slice(-2000)).catch(() => {});
+            if (!ok) {
+              log.warn({ job: j.job, run: r.runId, status: r.status, err: summary }, `backups: scheduled ${j.what} of ${name} ${r.status}`);
+              throw new Error(`${j.what} of ${name} ${r.status}: ${summary}`);
+            }
+            log.info({ job: j.job, run: r.runId }, `backups: scheduled ${j.what} of ${name}: ${summary}`);
+            return summary;
+          },
+        });
       }
     }
     for (const [name, target] of Object.entries(config.targets)) {
@@ -284,9 +270,6 @@ export default definePlugin<BackupsConfig>({
       probes,
       provides: { backups: service },
       async stop() {
-        for (const c of schedulers) c.stop();
-        stopping.abort(new Error("the portal is stopping"));
-        await Promise.allSettled([...inFlight]);
         await seeding.catch(() => {});
       },
       actions: [
@@ -413,10 +396,6 @@ export default definePlugin<BackupsConfig>({
 
 /** The shop's collections in the demo's Firestore emulator (see plugins/firestore/sandbox.ts). */
 const DEMO_FIRESTORE_COLLECTIONS = ["orders", "stripeEvents", "opsHealth", "adminRevenueAggregates", "adminRevenueAggState"] as const;
-
-interface RunLog {
-  log(m: string): void;
-}
 
 /** A target's secret values (its connection URL, and that URL's password alone), for scrubbing run logs. */
 function secretsOf(target: BackupTarget): string[] {

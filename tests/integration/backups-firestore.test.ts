@@ -12,6 +12,7 @@ import { decideApproval, previewAction, submitAction } from "~/core/actions/pipe
 import type { User } from "~/core/auth.server";
 import { changeUserFromCli } from "~/core/users.server";
 import type { Portal } from "~/core/portal.server";
+import { startPluginSchedules } from "~/core/scheduler/scheduler.server";
 import { testPortal, settleRun } from "../helpers/portal";
 
 // Backups of Firestore collections against the emulator the firestore plugin's tests use
@@ -181,17 +182,30 @@ describe("backups of Firestore collections (emulator)", () => {
     expect(both.status).toBe(400);
   });
 
-  it("a backup altered by one byte fails verification, and a restore from it is refused", async () => {
+  it("a backup altered by one byte fails verification, and a restore from it is refused at the press; one altered after its check is refused by the run", async () => {
     const backup = await service.backupNow("shop-fs");
-    const buf = fs.readFileSync(backup.file!);
-    buf[Math.floor(buf.length / 2)] ^= 0x01;
-    fs.writeFileSync(backup.file!, buf);
+    const flip = (file: string) => {
+      const buf = fs.readFileSync(file);
+      buf[Math.floor(buf.length / 2)] ^= 0x01;
+      fs.writeFileSync(file, buf);
+    };
+    flip(backup.file!);
     const r = await service.verify("shop-fs", backup.id);
     expect(r.status).toBe("failed");
     expect(r.detail).toMatch(/checksum mismatch/);
     const input = { target: "shop-fs", backupId: backup.id, collections: ["orders"] };
     const preview = await previewAction(portal, admin, "backups.restore", { input });
-    const req = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop-fs", idempotencyKey: "restore-fs-0003", precondition: (preview.body.preview as { precondition?: string }).precondition });
+    expect(preview.body).toMatchObject({ previewInvalid: true, previewError: expect.stringMatching(/failed its verification \(checksum mismatch/) });
+    const refused = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop-fs", idempotencyKey: "restore-fs-0003" });
+    expect(refused.status).toBe(400);
+    expect(refused.body.runId).toBeUndefined();
+
+    // Not verified since it was altered: only the run's own checksum check can tell.
+    const later = await service.backupNow("shop-fs");
+    const laterInput = { target: "shop-fs", backupId: later.id, collections: ["orders"] };
+    const ok = await previewAction(portal, admin, "backups.restore", { input: laterInput });
+    flip(later.file!);
+    const req = await submitAction(portal, admin, "backups.restore", { input: laterInput, confirm: "shop-fs", idempotencyKey: "restore-fs-0004", precondition: (ok.body.preview as { precondition?: string }).precondition });
     await decideApproval(portal, admin2, String(req.body.runId), "approve");
     const run = await settle(String(req.body.runId));
     expect(run.status).toBe("failed");
@@ -236,6 +250,8 @@ describe("scheduled runs", () => {
     const t = await testPortal({
       dialect: "sqlite",
       plugins: [firestore, cron, backups],
+      // Only the plugins' schedules of the background work: ticks claimed in the store, runs through the pipeline.
+      steps: [startPluginSchedules],
       config: {
         app: { demo: false },
         plugins: {
@@ -268,6 +284,18 @@ describe("scheduled runs", () => {
       expect(views["backup-broken"]!.runs).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: "fail", excerpt: expect.stringMatching(/no "no.such-service" service: enable the firestore plugin/) })]));
       const svc = t.portal.registry.services.get<BackupsService>("backups")!;
       expect((await svc.catalog.list("quick")).some((r) => r.status === "good" && r.verifyStatus === "passed")).toBe(true);
+      // Scheduled runs are runs of the actions by system:scheduler: audited from start to end, under the target's lock.
+      const entries = await t.portal.store.db.selectFrom("audit_entries").select(["actor", "action", "target", "outcome"]).where("actor", "=", "system:scheduler").execute();
+      expect(entries).toEqual(
+        expect.arrayContaining([
+          { actor: "system:scheduler", action: "backups.backup-now", target: "quick", outcome: "started" },
+          { actor: "system:scheduler", action: "backups.backup-now", target: "quick", outcome: "succeeded" },
+          { actor: "system:scheduler", action: "backups.verify", target: "quick", outcome: "succeeded" },
+          { actor: "system:scheduler", action: "backups.backup-now", target: "broken", outcome: "failed" },
+        ]),
+      );
+      const ticks = await t.portal.store.db.selectFrom("scheduler_ticks").select(["job", "outcome"]).execute();
+      expect(ticks).toEqual(expect.arrayContaining([expect.objectContaining({ job: "backups.backup-quick", outcome: "succeeded" }), expect.objectContaining({ job: "backups.backup-broken", outcome: "failed" })]));
     } finally {
       await t.cleanup();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import type { Tables as RunRequests } from "./migrations/007-run-requests";
 import type { Tables as RunbookFreshness } from "./migrations/008-runbook-freshness";
 import type { SessionSsoColumns, Tables as SsoUsers, UserSsoColumns } from "./migrations/011-sso-users";
 import type { AuditMacColumns } from "./migrations/009-audit-mac";
+import type { Tables as SchedulerTicks } from "./migrations/010-scheduler-ticks";
 import type { Tables as Alerts } from "./migrations/012-alerts";
 
 /** 009 adds the per-entry MAC to the audit log of 003. */
@@ -22,4 +23,4 @@ interface FoundationWithSso extends Omit<Foundation, "users" | "sessions"> {
 }
 
 /** The whole store: each migration file declares the tables it creates. */
-export interface Database extends FoundationWithSso, SsoUsers, Probes, ActionsAuditWithMac, Incidents, ApprovalRequests, RunOrigins, RunRequests, RunbookFreshness, Alerts {}
+export interface Database extends FoundationWithSso, SsoUsers, Probes, ActionsAuditWithMac, Incidents, ApprovalRequests, RunOrigins, RunRequests, RunbookFreshness, SchedulerTicks, Alerts {}

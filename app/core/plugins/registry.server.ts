@@ -1,4 +1,5 @@
 import path from "node:path";
+import { Cron } from "croner";
 import type {
   ActionDefinition,
   DemoWorld,
@@ -6,6 +7,7 @@ import type {
   PluginDatabase,
   PluginDefinition,
   ProbeDefinition,
+  ScheduledJob,
   Risk,
   ServiceRegistry,
 } from "../../../plugins/plugin-api";
@@ -28,6 +30,13 @@ export interface RegisteredAction {
   def: ActionDefinition;
 }
 
+export interface RegisteredSchedule {
+  /** `<plugin>.<name>`: the job whose ticks are claimed in the store. */
+  id: string;
+  pluginId: string;
+  job: ScheduledJob;
+}
+
 export interface EnabledPlugin {
   id: string;
   title: string;
@@ -42,6 +51,8 @@ export interface PluginRegistry {
   services: ServiceRegistry;
   /** Secret values found in the configs that demo sandboxes generated (scrubbed like configured ones). */
   demoSecrets: string[];
+  /** Jobs plugins scheduled during setup; the scheduler boot step runs them. */
+  schedules: RegisteredSchedule[];
   stop(): Promise<void>;
 }
 
@@ -87,6 +98,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
   const enabled: EnabledPlugin[] = [];
   const probes = new Map<string, RegisteredProbe>();
   const actions = new Map<string, RegisteredAction>();
+  const schedules: RegisteredSchedule[] = [];
 
   const configs: Record<string, unknown> = { ...opts.configs };
   const demoPlugins = new Set<string>();
@@ -133,6 +145,16 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
         database: opts.database,
         world,
         scrubber,
+        schedule(job) {
+          const id = `${plugin.id}.${job.name}`;
+          if (schedules.some((s) => s.id === id)) throw new ConfigError([`plugins.${plugin.id}: schedule "${id}" declared twice`]);
+          try {
+            new Cron(job.cron, { timezone: job.timezone, paused: true }).stop();
+          } catch (err) {
+            throw new ConfigError([`plugins.${plugin.id}: schedule "${id}": not a cron schedule (${err instanceof Error ? err.message : String(err)})`]);
+          }
+          schedules.push({ id, pluginId: plugin.id, job });
+        },
       });
       if (instance.stop) stops.push(instance.stop);
       for (const [name, service] of Object.entries(instance.provides ?? {})) {
@@ -162,6 +184,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
     probes,
     actions,
     services: registry,
+    schedules,
     async stop() {
       for (const stop of stops.reverse()) await stop().catch(() => {});
     },

@@ -3,7 +3,9 @@
 // runbook that was fully working within the last day shows as verified.
 import type { BrokenWidget } from "~/lib/freshness";
 import { PROMQL_SERVICE, type PromqlService } from "../../../plugins/plugin-api";
+import { newId } from "../ids.server";
 import type { BootStep, Portal } from "../portal.server";
+import { claimTick, finishTick } from "../scheduler/scheduler.server";
 import { probeEngine } from "../probes/service.server";
 import type { ProbeEngine } from "../probes/engine.server";
 import { promqlVerdict } from "./live-blocks.server";
@@ -135,12 +137,20 @@ export interface VerificationSchedule {
   firstRoundTimeoutMs?: number;
 }
 
-/** Boot step: a verification pass once the first probe round is in, then every `everyMs`. */
+/** The job under which verification passes are claimed in `scheduler_ticks`. */
+export const RUNBOOK_VERIFICATION_JOB = "core.runbook-verification";
+
+/**
+ * Boot step: a verification pass once the first probe round is in, then one per `everyMs` period
+ * (periods aligned to the epoch, so every instance names them alike). Each period's pass is
+ * claimed in the store: with several instances on one store, one of them runs it.
+ */
 export function runbookVerificationStep(schedule: VerificationSchedule = {}): BootStep {
   const everyMs = schedule.everyMs ?? 3_600_000;
   const firstRoundTimeoutMs = schedule.firstRoundTimeoutMs ?? 120_000;
   return async (portal) => {
     const engine = probeEngine(portal);
+    const instance = newId("verify_");
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<unknown> = Promise.resolve();
@@ -148,17 +158,28 @@ export function runbookVerificationStep(schedule: VerificationSchedule = {}): Bo
     const firstRoundIn = () => engine.ids().every((id) => engine.peek(id)) || Date.now() - started >= firstRoundTimeoutMs;
     const pass = () => {
       if (stopped) return;
-      running = verifyRunbooks(portal)
-        // The index shows each file's last commit: ask git now, not on the first view.
-        .then(async (checks) => (await Promise.all(scanRunbooks(portal.runbooksDir).map((f) => lastEdited(f))), checks))
-        .then((checks) => portal.log.info({ runbooks: checks.length, broken: checks.filter((c) => c.broken.length).length }, "runbooks verified"))
-        .catch((err) => portal.log.warn({ err }, "runbook verification pass failed"))
-        .finally(() => schedule_(everyMs, pass));
+      const period = Math.floor(Date.now() / everyMs) * everyMs;
+      running = claimTick(portal.store, RUNBOOK_VERIFICATION_JOB, period, instance)
+        .then(async (mine) => {
+          // The index shows each file's last commit: ask git now, not on the first view (a cache of this process).
+          const edited = Promise.all(scanRunbooks(portal.runbooksDir).map((f) => lastEdited(f)));
+          if (!mine) return void (await edited);
+          const checks = await verifyRunbooks(portal);
+          await edited;
+          const broken = checks.filter((c) => c.broken.length).length;
+          await finishTick(portal.store, RUNBOOK_VERIFICATION_JOB, period, "succeeded", `${checks.length} runbooks, ${broken} with broken widgets`);
+          portal.log.info({ runbooks: checks.length, broken }, "runbooks verified");
+        })
+        .catch((err) => {
+          portal.log.warn({ err }, "runbook verification pass failed");
+          return finishTick(portal.store, RUNBOOK_VERIFICATION_JOB, period, "failed", err instanceof Error ? err.message : String(err)).catch(() => {});
+        })
+        .finally(() => schedule_(period + everyMs - Date.now(), pass));
     };
     const waitFirstRound = () => (firstRoundIn() ? pass() : schedule_(1000, waitFirstRound));
     function schedule_(ms: number, fn: () => void) {
       if (stopped) return;
-      timer = setTimeout(fn, ms);
+      timer = setTimeout(fn, Math.max(0, ms));
       timer.unref();
     }
     schedule_(1000, waitFirstRound);

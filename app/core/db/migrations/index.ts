@@ -8,6 +8,7 @@ import * as m006 from "./006-run-origins";
 import * as m007 from "./007-run-requests";
 import * as m008 from "./008-runbook-freshness";
 import * as m009 from "./009-audit-mac";
+import * as m010 from "./010-scheduler-ticks";
 import * as m011 from "./011-sso-users";
 import * as m012 from "./012-alerts";
 
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   "007-run-requests": m007,
   "008-runbook-freshness": m008,
   "009-audit-mac": m009,
+  "010-scheduler-ticks": m010,
   "011-sso-users": m011,
   "012-alerts": m012,
 };

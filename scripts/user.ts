@@ -10,7 +10,8 @@ import { ConfigError } from "~/core/config.server";
 import { bootPortal } from "~/core/boot.server";
 
 const USAGE = `usage:
-  npm run user -- add NAME --role ROLE [--role ROLE…] [--display "Name"]   password from stdin or prompt
+  npm run user -- add NAME --role ROLE [--role ROLE…] [--display "Name"] [--break-glass]   password from stdin or prompt
+    --break-glass: may sign in with the password even when auth.local is false (audited each time)
   npm run user -- roles NAME --role ROLE [--role ROLE…]
   npm run user -- disable NAME | enable NAME
   npm run user -- list
@@ -44,7 +45,7 @@ async function readPassword(): Promise<string> {
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { role: { type: "string", multiple: true }, display: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { role: { type: "string", multiple: true }, display: { type: "string" }, "break-glass": { type: "boolean" }, help: { type: "boolean", short: "h" } },
   });
   const [command, name] = positionals;
   if (values.help || !command) {
@@ -63,7 +64,7 @@ async function main(): Promise<number> {
         if (!name) throw new UserInputError("NAME: missing");
         if (!roles.length) throw new UserInputError("--role: give at least one role");
         const password = await readPassword();
-        const { created } = await changeUserFromCli(portal, { intent: "add", username: name, password, roles: roles as Role[] });
+        const { created } = await changeUserFromCli(portal, { intent: "add", username: name, password, roles: roles as Role[], breakGlass: values["break-glass"] });
         if (values.display) await store.db.updateTable("users").set({ display_name: values.display }).where("username", "=", name).execute();
         console.log(`${created ? "created" : "updated"} ${name} (${roles.join(", ")})`);
         return 0;

@@ -36,14 +36,14 @@ export class UserChangeError extends Error {
 
 export async function listUsers() {
   const { store } = getPortal();
-  const rows = await store.db.selectFrom("users").select(["username", "display_name", "roles", "disabled", "created_at", "password_hash"]).orderBy("username").execute();
+  const rows = await store.db.selectFrom("users").select(["username", "display_name", "roles", "disabled", "created_at", "password_hash", "oidc_subject", "break_glass"]).orderBy("username").execute();
   return rows.map((r) => ({
     username: r.username,
     displayName: r.display_name,
     roles: r.roles.split(",").filter(Boolean) as Role[],
     disabled: !!r.disabled,
     createdAt: new Date(r.created_at).toISOString(),
-    signIn: r.password_hash ? "password" : "proxy",
+    signIn: r.oidc_subject ? "sso" : r.password_hash ? (r.break_glass ? "password (break-glass)" : "password") : "proxy",
   }));
 }
 
@@ -106,7 +106,7 @@ async function applyChange(db: Db, change: UserChange | CliUserChange, existingI
 }
 
 export type CliUserChange =
-  | { intent: "add"; username: string; password: string; roles: Role[] }
+  | { intent: "add"; username: string; password: string; roles: Role[]; breakGlass?: boolean }
   | { intent: "roles"; username: string; roles: Role[] }
   | { intent: "disable" | "enable"; username: string };
 
@@ -134,12 +134,16 @@ export async function changeUserFromCli(portal: Portal, change: CliUserChange): 
     /* no passwd entry */
   }
   const details: Record<string, unknown> = { intent: change.intent, via: "cli", operator };
-  if (change.intent === "add") Object.assign(details, { roles: change.roles, existed: !!existing, passwordSet: true });
+  if (change.intent === "add") Object.assign(details, { roles: change.roles, existed: !!existing, passwordSet: true, breakGlass: !!change.breakGlass });
   if (change.intent === "roles") Object.assign(details, { from: existing!.roles.split(","), to: change.roles });
   await audit(
     portal,
     { actor: `cli:${operator}`.slice(0, 200), roles: [], action: `portal.user-${change.intent}`, target: `user:${change.username}`, outcome: "succeeded", details },
-    (db) => applyChange(db, change, existing?.id ?? null, passwordHash),
+    async (db) => {
+      await applyChange(db, change, existing?.id ?? null, passwordHash);
+      // Break-glass: may sign in with this password even when auth.local is false (docs/sso.md).
+      if (change.intent === "add") await db.updateTable("users").set({ break_glass: change.breakGlass ? 1 : 0 }).where("username", "=", change.username).execute();
+    },
   );
   return { created: change.intent === "add" && !existing };
 }

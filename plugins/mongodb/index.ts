@@ -7,6 +7,7 @@ import { MongoConfigSchema, type MongoConfig } from "./config";
 import { createOrdersLedger } from "./ledger";
 import { queryProbe } from "./probes/query-probe";
 import { connectionsInUse, pingLatency, replicationLag, slowOperationsProbe } from "./probes/server-health";
+import { MongoQueryError, parseMongoQuery, sameMongoQuery } from "./query-parse";
 import { startMongoSandbox, type MongoSandboxOptions } from "./sandbox";
 import { demoConfig } from "./demo-config";
 
@@ -20,7 +21,7 @@ export default definePlugin<MongoConfig>({
   title: "MongoDB",
   description: "mongosh-style order-health queries run read-only (parsed, never evaluated), server health and slow operations, single-document fixes with a precondition.",
   config: MongoConfigSchema,
-  provides: ["orders", "mongodb.orders"],
+  provides: ["orders", "mongodb.orders", "mongodb.query"],
   async demo({ log, world }) {
     const seed = world?.get<ShopSeed>("mongodb.shop");
     if (!seed) log.warn({}, "mongodb demo: the world handed no shop data; the sandbox starts empty");
@@ -56,7 +57,23 @@ export default definePlugin<MongoConfig>({
     ];
     const actions: ActionDefinition[] = [queryAction(db, { ...read, database: config.database }), killOp(db, h.slowOperationSeconds)];
     if (Object.keys(config.fixes).length) actions.push(fixDocument(db, config.fixes));
-    const provides: Record<string, unknown> = {};
+    const provides: Record<string, unknown> = {
+      // Live blocks: the parser's verdict on a runbook's query (never run here), and the limits.
+      "mongodb.query": {
+        pluginId: "mongodb",
+        check(query: string) {
+          try {
+            parseMongoQuery(query);
+            return null;
+          } catch (err) {
+            return err instanceof MongoQueryError ? err.message : String(err);
+          }
+        },
+        describe: () => ({ maxTimeMS: config.maxTimeMS, maxRows: config.maxRows }),
+        queryOf: (localId: string) => config.queries[localId]?.query,
+        sameQuery: sameMongoQuery,
+      },
+    };
     if (config.orders) {
       const ledger = createOrdersLedger(db, config.orders, { maxTimeMS: config.maxTimeMS, fixable: config.fixes[config.orders.collection]?.fields ?? [] });
       provides.orders = ledger;

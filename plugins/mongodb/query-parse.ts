@@ -1,7 +1,7 @@
 // The mongosh subset that runbooks write (`db.orders.countDocuments({ status: "paid" })`), read by
 // a hand-written tokenizer and parser into plain data for the driver. Nothing is ever evaluated:
 // no eval, no Function, no vm. What is not in the subset is refused, naming the construct.
-import { Long, ObjectId } from "bson";
+import { EJSON, Long, ObjectId } from "bson";
 
 export const LIMITS = {
   input: 20_000,
@@ -558,4 +558,14 @@ export function mongoQueryShape(text: string): boolean {
   const t = text.trim();
   if (t.length < 8 || t.length > LIMITS.input) return false;
   return /^db\s*(?:\.\s*[A-Za-z_$][\w$]*|\.getCollection\(\s*["'][^"']+["']\s*\)|\[\s*["'][^"']+["']\s*\])\s*\.\s*[A-Za-z]+\s*\(/.test(t) && /\)\s*;?$/.test(t);
+}
+
+/** True when both texts parse to the same query (quotes, spacing, bare or quoted keys aside). */
+export function sameMongoQuery(a: string, b: string): boolean {
+  const at = new Date(0);
+  try {
+    return EJSON.stringify(parseMongoQuery(a, at) as never, { relaxed: false }) === EJSON.stringify(parseMongoQuery(b, at) as never, { relaxed: false });
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,7 @@ import { ActionWidget } from "~/components/widgets/action-widget";
 /** A block or mention of the runbook the portal can read now (from /api/runbooks/live/<path>). */
 interface LiveBlockInfo {
   id: number;
-  kind: "sql" | "promql" | "health" | "firestore" | "stripe";
+  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe";
   query: string;
   at: "pre" | "li" | "code" | "a" | "text";
   action?: { id: string; input: Record<string, string>; label: string; risk: "low" | "high" | "critical" };
@@ -211,6 +211,10 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
               Show fields of {block.query}
             </button>
           )
+        ) : block.kind === "mongo" ? (
+          <button type="button" disabled={busy} onClick={() => go("Run read-only", "mongodb.query", { query: block.query })}>
+            Run read-only
+          </button>
         ) : block.kind === "sql" ? (
           <button type="button" disabled={busy} onClick={() => go("Run read-only", "supabase.query", { sql: block.query })}>
             Run read-only
@@ -240,10 +244,11 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
             <p className={`live-health live-${run.result.data.status}`}>
               <strong>{run.result.data.status}</strong> · {run.result.data.summary}
             </p>
-          ) : run.result?.data?.kind === "sql" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromChart result={run.result} /> : <PromValue result={run.result} />}
+          ) : run.result?.data?.kind === "sql" || run.result?.data?.kind === "mongo" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromChart result={run.result} /> : <PromValue result={run.result} />}
           <p className="live-note">
             Read at {new Date(run.result?.data?.readAt ?? run.finishedAt ?? Date.now()).toLocaleString()}
             {run.result?.data?.kind === "sql" ? ` · ${run.result.data.rowCount} row(s) · ${run.result.data.durationMs} ms · read-only transaction` : ""}
+            {run.result?.data?.kind === "mongo" ? ` · ${run.result.data.method === "countDocuments" || run.result.data.method === "estimatedDocumentCount" ? `${run.result.data.count} document(s) match` : `${run.result.data.rowCount} row(s)${run.result.data.truncated ? " (capped)" : ""}`} · ${run.result.data.durationMs} ms · read-only, maxTimeMS ${run.result.data.maxTimeMS}` : ""}
           </p>
         </div>
       ) : null}

@@ -10,7 +10,7 @@ import type { PluginRegistry } from "../plugins/registry.server";
 export interface LiveCandidate {
   id: number;
   /** Runnable blocks (sql, promql, health) and live mentions (a Firestore document path, a Stripe id). */
-  kind: "sql" | "promql" | "promql?" | "health" | "firestore" | "stripe";
+  kind: "sql" | "promql" | "promql?" | "mongo" | "health" | "firestore" | "stripe";
   query: string;
   /** Where it sits: a fence (`pre`), a list item (`li`), inline code (`code`), a link, or a span cut out of prose (`text`). */
   at: "pre" | "li" | "code" | "a" | "text";
@@ -31,7 +31,7 @@ export interface MentionAction {
 /** A candidate the portal can run now. */
 export interface LiveBlock {
   id: number;
-  kind: "sql" | "promql" | "health" | "firestore" | "stripe";
+  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe";
   query: string;
   at: LiveCandidate["at"];
   /** Stripe ids: the action the mention opens (never run from here). */
@@ -73,6 +73,28 @@ export function hostAllowed(url: string, liveHosts: readonly string[]): boolean 
 
 /** The firestore plugin's read-only document reader. */
 export const FIRESTORE_DOCUMENTS = "firestore.documents";
+
+/** What the mongodb plugin offers as `mongodb.query`: its parser's verdict (null: runnable) and limits. */
+export interface MongoQueryService {
+  pluginId: string;
+  check(query: string): string | null;
+  describe(): { maxTimeMS: number; maxRows: number };
+  /** The query behind one of the plugin's configured probes, by local id. */
+  queryOf(localId: string): string | undefined;
+  /** True when two texts ask the same (quotes, spacing and bare or quoted keys aside). */
+  sameQuery(a: string, b: string): boolean;
+}
+export const MONGO_QUERY_SERVICE = "mongodb.query";
+
+/**
+ * Cheap shape test for a mongosh query (`db.orders.countDocuments({ … })`): the plugin's parser
+ * decides whether it runs. PromQL never starts with `db.` followed by a call chain.
+ */
+export function mongoShape(text: string): boolean {
+  const t = text.trim();
+  if (t.length < 8 || t.length > 20_000) return false;
+  return /^db\s*(?:\.\s*[A-Za-z_$][\w$]*|\.getCollection\(\s*["'][^"']+["']\s*\)|\[\s*["'][^"']+["']\s*\])\s*\.\s*[A-Za-z]+\s*\(/.test(t) && /\)\s*;?$/.test(t);
+}
 
 /** What the http plugin offers as `http.check`. */
 export interface HttpCheckService {
@@ -154,6 +176,18 @@ function listItemText(li: El): string {
   return text.replace(LABEL, "").trim();
 }
 
+/**
+ * A mongosh query in a list item: the whole item, or its first line when the next line of the
+ * runbook ran on into the item's paragraph ("- Query: db.orders.find(…)\nImmediate mitigation:").
+ */
+function mongoInListItem(li: El, text: string): string | null {
+  if (mongoShape(text)) return text;
+  let raw = "";
+  for (const c of li.children) if (!(isEl(c) && (c.tagName === "ul" || c.tagName === "ol"))) raw += hastToString(c);
+  const first = raw.trim().split(/\r?\n/)[0]!.replace(/^\[[ xX]\]\s*/, "").replace(LABEL, "").trim();
+  return mongoShape(first) ? first : null;
+}
+
 function hasInlineCode(el: El): boolean {
   return el.children.some((c) => isEl(c) && (c.tagName === "code" || (c.tagName !== "ul" && c.tagName !== "ol" && hasInlineCode(c))));
 }
@@ -213,18 +247,22 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
         const text = hastToString(code).replace(/\s+$/, "");
         if (text.trim() && (lang === "sql" || lang === "postgresql" || lang === "psql")) add(node, "sql", text, "pre");
         else if (text.trim() && (lang === "promql" || lang === "prometheus")) add(node, "promql", text.trim(), "pre");
+        else if ((lang === "js" || lang === "javascript" || lang === "mongodb" || lang === "mongo" || lang === "mongosh") && mongoShape(text)) add(node, "mongo", text.trim(), "pre");
         else urls(node, text, "pre");
       }
       return; // nothing inside a fence is a mention
     }
     if (node.tagName === "li" && !hasInlineCode(node)) {
       const text = listItemText(node);
-      if (promqlShape(text)) add(node, "promql?", text, "li");
+      const mongo = text.startsWith("db") ? mongoInListItem(node, text) : null;
+      if (mongo) add(node, "mongo", mongo, "li");
+      else if (promqlShape(text)) add(node, "promql?", text, "li");
     }
     if (node.tagName === "code" && !inPre) {
       const text = hastToString(node).trim();
       if (stripeIdShape(text)) add(node, "stripe", text, "code");
       else if (firestorePathShape(text)) add(node, "firestore", text, "code");
+      else if (mongoShape(text)) add(node, "mongo", text, "code");
       else if (promqlShape(text)) add(node, "promql?", text, "code");
       else urls(node, text, "code");
       return;
@@ -281,6 +319,7 @@ export function clearPromqlVerdicts(): void {
 export interface LiveVerdicts {
   blocks: LiveBlock[];
   sql: { available: boolean; statementTimeoutMs?: number; maxRows?: number };
+  mongo?: { available: boolean; maxTimeMS?: number; maxRows?: number };
   promql: { available: boolean; reason?: string };
   /** PromQL-looking text Prometheus refused, with its words (for the author, not shown inline). */
   refused: { id: number; query: string; error: string }[];
@@ -294,6 +333,7 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
   const promql = registry.services.get<PromqlService>(PROMQL_SERVICE);
   const promqlUp = !!promql && !promql.unavailable;
   const documents = registry.services.get<DocumentReader>(FIRESTORE_DOCUMENTS);
+  const mongo = registry.services.get<MongoQueryService>(MONGO_QUERY_SERVICE);
   const blocks: LiveBlock[] = [];
   const refused: LiveVerdicts["refused"] = [];
   // A resource named twice on a page gets its live reading once, at its first mention.
@@ -319,6 +359,13 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
         if (sql) blocks.push({ id: c.id, kind: "sql", query: c.query, at: c.at });
         return;
       }
+      if (c.kind === "mongo") {
+        if (!mongo) return;
+        const error = mongo.check(c.query);
+        if (error === null) blocks.push({ id: c.id, kind: "mongo", query: c.query, at: c.at });
+        else refused.push({ id: c.id, query: c.query, error });
+        return;
+      }
       if (!promqlUp) return;
       if (c.kind === "promql") {
         blocks.push({ id: c.id, kind: "promql", query: c.query, at: c.at });
@@ -335,9 +382,11 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
   );
   blocks.sort((a, b) => a.id - b.id);
   const described = sql?.describe();
+  const mongoLimits = mongo?.describe();
   return {
     blocks,
     sql: { available: !!sql, ...(described ? { statementTimeoutMs: described.statementTimeoutMs, maxRows: described.maxRows } : {}) },
+    mongo: { available: !!mongo, ...(mongoLimits ?? {}) },
     promql: { available: promqlUp, ...(promql?.unavailable ? { reason: promql.unavailable } : {}) },
     refused,
   };

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PROMQL_SERVICE, type DocumentReader, type PromqlService, type SqlService } from "../../../plugins/plugin-api";
 import type { PluginRegistry } from "../plugins/registry.server";
-import { FIRESTORE_DOCUMENTS, promqlVerdict, stripeMentionAction, type LiveCandidate } from "./live-blocks.server";
+import { FIRESTORE_DOCUMENTS, MONGO_QUERY_SERVICE, promqlVerdict, stripeMentionAction, type LiveCandidate, type MongoQueryService } from "./live-blocks.server";
 import { probeTerms } from "./probe-terms.server";
 import { decodeRunbook, renderRunbook, type DirectiveRef } from "./render.server";
 
@@ -72,6 +72,7 @@ export async function suggestForText(text: string, file: string, registry: Plugi
   const promqlUp = !!promql && !promql.unavailable;
   const hasDocuments = !!registry.services.get<DocumentReader>(FIRESTORE_DOCUMENTS);
   const hasSql = !!registry.services.get<SqlService>("sql");
+  const mongo = registry.services.get<MongoQueryService>(MONGO_QUERY_SERVICE);
   const promProbes = promql ? [...registry.probes.values()].filter((p) => p.pluginId === promql.pluginId) : [];
   const out: Suggestion[] = [];
   const seen = new Set<string>();
@@ -96,6 +97,12 @@ export async function suggestForText(text: string, file: string, registry: Plugi
       if (probe) directives.push({ name: "status", attrs: { probe: probe.id } });
       // A sentence's full stop after a number ("… > 20.") is prose, not a float literal worth keeping.
       else directives.push({ name: "chart", attrs: { promql: norm(c.query).replace(/(\d)\.$/, "$1"), range: "24h" } });
+    } else if (c.kind === "mongo" && mongo && mongo.check(c.query) === null) {
+      for (const p of registry.probes.values()) {
+        if (p.pluginId !== mongo.pluginId) continue;
+        const q = mongo.queryOf(p.id.slice(mongo.pluginId.length + 1));
+        if (q && mongo.sameQuery(q, c.query)) directives.push({ name: "status", attrs: { probe: p.id } });
+      }
     } else if (c.kind === "sql" && hasSql) {
       const ids = new Set(tablesRead(c.query).flatMap((t) => probesReading(registry, "supabase", t)));
       for (const id of [...ids].sort()) directives.push({ name: "table", attrs: { probe: id } });

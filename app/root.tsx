@@ -1,3 +1,4 @@
+import { configureZodWithoutEval } from "~/lib/browser-zod";
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import {
@@ -17,6 +18,7 @@ import {
 import { useEffect } from "react";
 import { getUser, publicUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
+import { useNonce } from "~/lib/nonce";
 import { hasRole } from "~/lib/roles";
 import styles from "~/styles/app.css";
 
@@ -37,6 +39,7 @@ const NAV = [
   { to: "/", label: "Overview", end: true },
   { to: "/runbooks", label: "Runbooks" },
   { to: "/incidents", label: "Incidents" },
+  { to: "/alerts", label: "Alerts" },
   { to: "/audit", label: "Audit" },
   { to: "/reports", label: "Reports" },
 ];
@@ -96,7 +99,10 @@ function Shell({ children }: { children: React.ReactNode }) {
   );
 }
 
+configureZodWithoutEval();
+
 export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
@@ -107,8 +113,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </head>
       <body>
         <Shell>{children}</Shell>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

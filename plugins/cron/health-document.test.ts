@@ -24,3 +24,38 @@ describe("a health document as a run", () => {
     expect(runFromDocument("a", cfg, { lastRunAt: "yesterday" })).toBeNull();
   });
 });
+
+describe("two instances watching one health document", () => {
+  it("record its run once: the run's id is the job and its lastRunAt, inserted once", async () => {
+    const { Kysely, SqliteDialect } = await import("kysely");
+    const SQLite = (await import("better-sqlite3")).default;
+    const { CronStore, migrations } = await import("./store");
+    const { HealthDocumentWatcher } = await import("./health-document");
+    const { CronJobSchema } = await import("./config");
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(":memory:") }) });
+    for (const m of Object.values(migrations)) await m.up(db);
+    const store = new CronStore(db, "sqlite", (t) => t);
+    const jobs = { autorelease: CronJobSchema.parse({ schedule: "*/5 * * * *", healthDocument: { path: "opsHealth/autoReleaseProtected" } }) };
+    const doc = { lastRunAt: "2026-11-27T10:00:00.000Z", scannedCount: 14, releasedCount: 3, errorsCount: 0 };
+    // Both instances read the document before either has written: the read-then-write check cannot tell.
+    let release!: () => void;
+    const bothRead = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const reader = {
+      async get() {
+        if (++reads === 2) release();
+        await bothRead;
+        return doc;
+      },
+    };
+    const services = { get: <T>() => reader as T };
+    const log = { info() {}, warn() {}, error() {}, debug() {} };
+    const a = new HealthDocumentWatcher(jobs, services as never, store, log as never, () => {});
+    const b = new HealthDocumentWatcher(jobs, services as never, store, log as never, () => {});
+    const recorded = await Promise.all([a.check("autorelease"), b.check("autorelease")]);
+    const rows = await db.selectFrom("cron_runs").selectAll().where("job", "=", "autorelease").execute();
+    expect(rows).toHaveLength(1);
+    expect(recorded.filter(Boolean)).toHaveLength(1);
+    await db.destroy();
+  });
+});

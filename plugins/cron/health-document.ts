@@ -90,7 +90,8 @@ export class HealthDocumentWatcher {
     this.report(name, null);
     const last = await this.store.latestFrom(name, "health-document");
     if (last && (last.endedAt ?? 0) >= run.endedAt!) return false;
-    await this.store.record(run);
+    // Every instance reads the document; the run's id (job and lastRunAt) lets only one record it.
+    if (!(await this.store.recordOnce({ ...run, id: `health-document:${name}:${run.endedAt}` }))) return false;
     this.onRun(name);
     return true;
   }

@@ -179,6 +179,28 @@ export class CronStore {
     return { run: toRecord(row), paired: false };
   }
 
+  /**
+   * A finished run under an id that names it (a health document's job and lastRunAt): inserted
+   * once however many instances see it; answers whether this call inserted it.
+   */
+  async recordOnce(run: Omit<RunRecord, "id"> & { id: string }): Promise<boolean> {
+    const row: Row = {
+      id: run.id,
+      job: run.job,
+      rid: run.rid,
+      at: run.startedAt ?? run.endedAt ?? Date.now(),
+      started_at: run.startedAt,
+      ended_at: run.endedAt,
+      duration_ms: run.durationMs,
+      outcome: run.outcome,
+      exit_status: run.exitStatus,
+      excerpt: this.clean(run.excerpt),
+      source: run.source,
+    };
+    const res = await this.db.insertInto("cron_runs").values(row).onConflict((oc) => oc.column("id").doNothing()).executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
   /** A finished run known as a whole (health document, run-now, seeded history). */
   async record(run: Omit<RunRecord, "id"> & { id?: string }): Promise<RunRecord> {
     const row: Row = {

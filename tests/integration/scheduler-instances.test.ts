@@ -129,7 +129,7 @@ describe("scheduled work runs once across instances", () => {
         const keys = new Set(expected.map((at) => `${SCHEDULER_ACTOR}|${action}|tick:${job}:${at}`));
         const outside = runs.filter((r) => r.action_id === action && !keys.has(r.idempotency_key!));
         expect(outside.every((r) => Number(r.idempotency_key!.split(":").pop()) <= from || Number(r.idempotency_key!.split(":").pop()) > to)).toBe(true);
-        report[job] = { ticks: expected.length, runs: runs.filter((r) => r.action_id === action).length, claimedBy: [...new Set(claimed.map((t) => t.instance))].length };
+        report[job] = { ticks: expected.length, runsPerTick: expected.map((at) => runs.filter((r) => r.idempotency_key === `${SCHEDULER_ACTOR}|${action}|tick:${job}:${at}`).length), instancesThatRanTicks: new Set(claimed.map((t) => t.instance)).size };
       }
       // The catalog agrees: one backup per backup tick (not two), each verified once by its tick.
       const backupsTaken = await db.selectFrom("backups_catalog" as never).select(["id", "started_at", "status"] as never).where("target" as never, "=", "shop" as never).execute();

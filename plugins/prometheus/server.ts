@@ -67,11 +67,14 @@ export interface StartOptions {
   bins?: { prometheus: string; promtool: string };
   /** A port chosen by the caller (e.g. one already written into another server's config). */
   port?: number;
+  /** Alertmanagers (`host:port`) that firing rules are sent to (`alerting.alertmanagers`). */
+  alertmanagers?: string[];
 }
 
-function scrapeConfig(targets: ScrapeTarget[], interval: string, withRules: boolean): string {
+function scrapeConfig(targets: ScrapeTarget[], interval: string, withRules: boolean, alertmanagers: string[] = []): string {
   const lines = ["global:", `  scrape_interval: ${interval}`, `  evaluation_interval: ${interval}`, `  scrape_timeout: ${interval}`];
   if (withRules) lines.push("rule_files:", "  - rules.yml");
+  if (alertmanagers.length) lines.push("alerting:", "  alertmanagers:", "    - static_configs:", `        - targets: [${alertmanagers.map((a) => JSON.stringify(a)).join(", ")}]`);
   lines.push("scrape_configs:");
   for (const t of targets) {
     const u = new URL(t.url);
@@ -111,7 +114,7 @@ export async function startPrometheus(o: StartOptions): Promise<PrivatePrometheu
   if (o.history) await loadHistory(bins.promtool, tsdb, o.history);
   if (o.rules) fs.writeFileSync(path.join(o.dir, "rules.yml"), o.rules);
   const configFile = path.join(o.dir, "prometheus.yml");
-  fs.writeFileSync(configFile, scrapeConfig(o.targets, o.scrapeInterval ?? "5s", !!o.rules));
+  fs.writeFileSync(configFile, scrapeConfig(o.targets, o.scrapeInterval ?? "5s", !!o.rules, o.alertmanagers));
 
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -8,6 +8,8 @@ import { listRunbooks } from "../runbooks/runbooks.server";
 import { silenceRules, silencing, type SilenceRule } from "./silences.server";
 import { listAlertRows, scrubView, toView, type AlertRow, type AlertView, type ListAlertsOptions } from "./store.server";
 import { addIncidentAlertEvent } from "./timeline-events.server";
+import { declareIncident } from "../incidents/incidents.server";
+import { attachToIncident } from "./rules.server";
 
 function silenceOf(rules: readonly SilenceRule[], row: AlertRow, now: number): AlertView["silence"] {
   const s = silencing(rules, { alertname: row.name, ...(JSON.parse(row.labels) as Record<string, string>) }, now);
@@ -56,4 +58,23 @@ export async function acknowledgeAlert(portal: Portal, user: { username: string;
     }
   });
   return getAlert(portal, id, now);
+}
+
+/**
+ * "Declare incident from this alert": the responder's own incident (they take command, so it is
+ * acknowledged now), detected when the alert started, linked to its runbook and plugins, with the
+ * alert and its evidence on the timeline.
+ */
+export async function declareFromAlert(portal: Portal, user: { username: string; roles: readonly string[] }, id: string, input: { title?: unknown; severity?: unknown }, now = Date.now()): Promise<string> {
+  const row = await portal.store.db.selectFrom("alerts").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!row) throw new NotFoundError("There is no such alert.");
+  if (row.incident_id) throw new ConflictError(`this alert is already on incident ${row.incident_id}`);
+  const incident = await declareIncident(
+    portal.store,
+    user,
+    { title: input.title, severity: input.severity, runbooks: row.runbook ? [row.runbook] : [], plugins: JSON.parse(row.plugins), detectedAt: Number(row.starts_at), note: `Declared from alert ${row.name}.` },
+    { now },
+  );
+  await attachToIncident(portal, incident.id, row, now, "fired");
+  return incident.id;
 }

@@ -69,7 +69,8 @@ function incidentTitle(a: AlertRow): string {
   return (title.length < 3 ? `Alert ${title}` : title).slice(0, 300);
 }
 
-async function join(portal: Portal, incidentId: string, a: AlertRow, now: number, event: "fired" | "joined"): Promise<void> {
+/** Puts the alert on the incident: linked, its runbook linked, detection moved back to it, a line on the timeline with its evidence. */
+export async function attachToIncident(portal: Portal, incidentId: string, a: AlertRow, now: number, event: "fired" | "joined"): Promise<void> {
   const db = portal.store.db;
   await db.updateTable("alerts").set({ incident_id: incidentId }).where("id", "=", a.id).execute();
   // MTTA runs from the first alert: an alert older than the incident's detection moves detection back.
@@ -106,7 +107,7 @@ export async function applyRules(portal: Portal, fired: readonly AlertChange[], 
     if (!rule) continue;
     const existing = await openIncidentFor(portal, alert, labels, !!rule.declare);
     if (existing && (rule.join || rule.declare)) {
-      await join(portal, existing, alert, now, "joined");
+      await attachToIncident(portal, existing, alert, now, "joined");
       touched.push(existing);
       continue;
     }
@@ -119,7 +120,7 @@ export async function applyRules(portal: Portal, fired: readonly AlertChange[], 
       { title: incidentTitle(alert), severity, runbooks: alert.runbook ? [alert.runbook] : [], plugins, detectedAt: Number(alert.starts_at), note: `Declared by a rule of alerts.rules for alert ${alert.name}.` },
       { now, unacknowledged: true },
     );
-    await join(portal, incident.id, alert, now, "fired");
+    await attachToIncident(portal, incident.id, alert, now, "fired");
     touched.push(incident.id);
   }
   return [...new Set(touched)];

@@ -375,6 +375,7 @@ export async function startMongoSandbox(opts: MongoSandboxOptions = {}): Promise
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    socket.setNoDelay(true);
     const connectionId = nextConnection++;
     let pending: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {

@@ -2,26 +2,47 @@ import { z } from "zod";
 import { secret } from "../plugin-api";
 
 const common = {
-  title: z.string().optional(),
-  token: secret(z.string().min(8, "the provider's API token")),
-  /** The provider's API base; set for a sandbox or a proxy. */
-  apiBase: z.string().url().optional(),
-  /** How many recent deployments the list probe shows. */
-  recent: z.number().int().min(1).max(50).default(10),
+  title: z.string().optional().describe("Name shown on the overview; default the site name."),
+  token: secret(z.string().min(8, "the provider's API token").describe("The provider's API token (see the token kinds above), e.g. ${VERCEL_TOKEN}.")),
+  apiBase: z.string().url().optional().describe("The provider's API base URL; set only for a sandbox or a proxy."),
+  recent: z.number().int().min(1).max(50).default(10).describe("How many recent deployments deploys.<site>-recent shows."),
 };
 
 export const SiteSchema = z.discriminatedUnion("provider", [
-  z.object({ provider: z.literal("vercel"), projectId: z.string().min(1), teamId: z.string().optional(), ...common }).strict(),
-  z.object({ provider: z.literal("netlify"), siteId: z.string().min(1), ...common }).strict(),
-  z.object({ provider: z.literal("render"), serviceId: z.string().regex(/^srv-/, "Render service ids start with srv-"), ...common }).strict(),
-  z.object({ provider: z.literal("railway"), projectId: z.string().min(1), serviceId: z.string().min(1), environmentId: z.string().min(1), ...common }).strict(),
+  z
+    .object({
+      provider: z.literal("vercel").describe("Where the site is deployed: vercel, netlify, render or railway."),
+      projectId: z.string().min(1).describe("Vercel: the project id (prj_…); Railway: the project id."),
+      teamId: z.string().optional().describe("Vercel: the team id (team_…) when the project belongs to a team."),
+      ...common,
+    })
+    .strict(),
+  z.object({ provider: z.literal("netlify"), siteId: z.string().min(1).describe("Netlify: the site id (API ID in Site settings)."), ...common }).strict(),
+  z
+    .object({
+      provider: z.literal("render"),
+      serviceId: z.string().regex(/^srv-/, "Render service ids start with srv-").describe("Render: the service id (srv-…); Railway: the service id."),
+      ...common,
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal("railway"),
+      projectId: z.string().min(1),
+      serviceId: z.string().min(1),
+      environmentId: z.string().min(1).describe("Railway: the environment id (production's)."),
+      ...common,
+    })
+    .strict(),
 ]);
 
 export const DeploysConfigSchema = z
   .object({
-    sites: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "site names are kebab-case"), SiteSchema).default({}),
-    /** How long a rollback is followed before the run gives up waiting. */
-    followFor: z.string().default("10m"),
+    sites: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "site names are kebab-case"), SiteSchema)
+      .default({})
+      .describe("Deployed sites by kebab-case name, one provider each; each gives the deploys.<site>-… probes."),
+    followFor: z.string().default("10m").describe("How long a rollback run follows the provider before giving up waiting, e.g. 10m."),
   })
   .strict();
 

@@ -19,6 +19,7 @@ export type TimestampType = z.infer<typeof TimestampTypeSchema>;
 
 /** A moment relative to the read: `{ ago: 10m }`, stored as a Firestore Timestamp unless `as` says otherwise. */
 const RelativeTimeSchema = z.object({ ago: DurationSchema, as: TimestampTypeSchema.default("timestamp") }).strict();
+const TIMESTAMP_TYPES = "timestamp (a Firestore Timestamp), millis (epoch milliseconds) or iso (an ISO 8601 string)";
 export type RelativeTime = z.infer<typeof RelativeTimeSchema>;
 
 type Scalar = string | number | boolean | null;
@@ -84,7 +85,12 @@ export const FilterSchema = z
 
 const THRESHOLD = /^\s*(>|>=|<|<=|==|!=)\s*-?\d+(\.\d+)?(\s+for\s+\d+(\.\d+)?\s*(ms|s|m|h|d))?\s*$/;
 const ThresholdSchema = z.string().regex(THRESHOLD, 'must look like "> 0", ">= 5" or "> 0 for 10m"');
-const ThresholdsSchema = z.object({ warn: ThresholdSchema.optional(), critical: ThresholdSchema.optional() }).strict();
+const ThresholdsSchema = z
+  .object({
+    warn: ThresholdSchema.optional().describe('When the figure warns, e.g. "> 0" or "> 5 for 10m".'),
+    critical: ThresholdSchema.optional().describe('When the figure is critical, e.g. "> 10" or "> 0 for 30m".'),
+  })
+  .strict();
 
 const FieldPathSchema = z.string().regex(/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/, "must be a field path");
 const CollectionSchema = z
@@ -97,23 +103,33 @@ const ProbeNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "probe names ar
 
 export const QueryProbeSchema = z
   .object({
-    title: z.string().optional(),
-    description: z.string().optional(),
-    collection: CollectionSchema,
-    filters: z.array(FilterSchema).default([]),
-    /** count: how many documents match; newest-age: minutes since the newest matching document's `field`. */
-    measure: z.enum(["count", "newest-age"]).default("count"),
-    field: FieldPathSchema.optional(),
-    unit: z.string().optional(),
-    thresholds: ThresholdsSchema.default({}),
-    every: DurationSchema.default("1m"),
-    timeout: DurationSchema.default("5s"),
-    /** Fields shown for each matching document (up to 20 rows). */
-    show: z.array(FieldPathSchema).default([]),
-    /** Most documents read when an operator must be evaluated here rather than by Firestore. */
-    scanLimit: z.number().int().min(1).max(50_000).default(5_000),
-    /** newest-age only: status when no document matches. */
-    whenEmpty: z.enum(["ok", "warn", "critical", "unknown"]).default("warn"),
+    title: z.string().optional().describe("Name shown on the overview; default the probe name."),
+    description: z.string().optional().describe("One sentence under the title saying what a non-zero figure means."),
+    collection: CollectionSchema.describe('Collection to query, e.g. orders or users/u1/orders (a subcollection path).'),
+    filters: z
+      .array(FilterSchema)
+      .default([])
+      .describe(
+        "Filters as [field, op, value] (ops ==, !=, <, <=, >, >=, in, not-in, array-contains, array-contains-any) or [field, missing|exists], or [field, none-of, [..]]; a value may be { ago: 10m } (a moment before the read). missing, exists and none-of are checked on the returned documents.",
+      ),
+    measure: z
+      .enum(["count", "newest-age"])
+      .default("count")
+      .describe("count: how many documents match; newest-age: minutes since the newest matching document's `field`."),
+    field: FieldPathSchema.optional().describe("newest-age only: the timestamp field to measure, e.g. createdAt."),
+    unit: z.string().optional().describe('Unit shown with the figure, e.g. "orders" (default documents, or min for newest-age).'),
+    thresholds: ThresholdsSchema.default({}).describe("Status thresholds on the figure."),
+    every: DurationSchema.default("1m").describe("How often the query runs."),
+    timeout: DurationSchema.default("5s").describe("How long a read may take before the probe reads unknown."),
+    show: z.array(FieldPathSchema).default([]).describe("Fields shown for each matching document (up to 20 rows), e.g. [status, buyerEmail]."),
+    scanLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(50_000)
+      .default(5_000)
+      .describe("Most documents read when an operator (missing, exists, none-of) is evaluated here rather than by Firestore."),
+    whenEmpty: z.enum(["ok", "warn", "critical", "unknown"]).default("warn").describe("newest-age only: the status when no document matches."),
   })
   .strict()
   .superRefine((q, ctx) => {
@@ -123,28 +139,27 @@ export type QueryProbeConfig = z.infer<typeof QueryProbeSchema>;
 
 export const OpsHealthFieldsSchema = z
   .object({
-    lastRunAt: FieldPathSchema.default("lastRunAt"),
-    scanned: FieldPathSchema.default("scannedCount"),
-    released: FieldPathSchema.default("releasedCount"),
-    errors: FieldPathSchema.default("errorsCount"),
-    lastError: FieldPathSchema.default("lastError"),
+    lastRunAt: FieldPathSchema.default("lastRunAt").describe("Field holding the time of the job's last run."),
+    scanned: FieldPathSchema.default("scannedCount").describe("Field holding how many items the last run looked at."),
+    released: FieldPathSchema.default("releasedCount").describe("Field holding how many items the last run acted on."),
+    errors: FieldPathSchema.default("errorsCount").describe("Field holding how many errors the last run had; above 0 is errorsStatus."),
+    lastError: FieldPathSchema.default("lastError").describe("Field holding the last run's error message, if any."),
   })
   .strict();
 const OPS_HEALTH_FIELD_DEFAULTS = { lastRunAt: "lastRunAt", scanned: "scannedCount", released: "releasedCount", errors: "errorsCount", lastError: "lastError" };
 
 export const OpsHealthSchema = z
   .object({
-    title: z.string().optional(),
-    description: z.string().optional(),
-    document: DocumentSchema,
-    /** How often the job runs; stale when the last run is older than interval + grace. */
-    interval: DurationSchema,
-    grace: DurationSchema.default("5m"),
-    staleStatus: z.enum(["warn", "critical"]).default("critical"),
-    errorsStatus: z.enum(["warn", "critical"]).default("critical"),
-    fields: OpsHealthFieldsSchema.default(OPS_HEALTH_FIELD_DEFAULTS),
-    every: DurationSchema.default("1m"),
-    timeout: DurationSchema.default("5s"),
+    title: z.string().optional().describe("Name shown on the overview; default the probe name."),
+    description: z.string().optional().describe("One sentence under the title saying what the job does."),
+    document: DocumentSchema.describe("The job's health document, e.g. opsHealth/autoReleaseProtected."),
+    interval: DurationSchema.describe("How often the job runs, e.g. 10m; stale when the last run is older than interval + grace."),
+    grace: DurationSchema.default("5m").describe("Slack allowed after interval before the job counts as stale."),
+    staleStatus: z.enum(["warn", "critical"]).default("critical").describe("Status when the last run is older than interval + grace."),
+    errorsStatus: z.enum(["warn", "critical"]).default("critical").describe("Status when the last run reported errors (errors > 0 or a lastError)."),
+    fields: OpsHealthFieldsSchema.default(OPS_HEALTH_FIELD_DEFAULTS).describe("Field names inside the health document."),
+    every: DurationSchema.default("1m").describe("How often the document is read."),
+    timeout: DurationSchema.default("5s").describe("How long a read may take before the probe reads unknown."),
   })
   .strict();
 export type OpsHealthConfig = z.infer<typeof OpsHealthSchema>;
@@ -165,49 +180,58 @@ const ORDER_FIELD_DEFAULTS = {
 
 export const OrdersLedgerSchema = z
   .object({
-    collection: CollectionSchema.default("orders"),
+    collection: CollectionSchema.default("orders").describe("The orders collection."),
     fields: z
       .object({
-        status: FieldPathSchema.default("status"),
-        paymentIntent: FieldPathSchema.default("stripePaymentIntentId"),
-        amount: FieldPathSchema.default("amount"),
-        currency: FieldPathSchema.default("currency"),
-        customerEmail: FieldPathSchema.default("buyerEmail"),
-        transferId: FieldPathSchema.default("stripeTransferId"),
-        createdAt: FieldPathSchema.default("createdAt"),
-        paidAt: FieldPathSchema.default("paidAt"),
-        completedAt: FieldPathSchema.default("completedAt"),
-        adminHold: FieldPathSchema.default("adminHold"),
-        notes: FieldPathSchema.default("internalNotes"),
+        status: FieldPathSchema.default("status").describe("Field holding the order's status (paid, completed, cancelled…)."),
+        paymentIntent: FieldPathSchema.default("stripePaymentIntentId").describe("Field holding the Stripe payment intent id (pi_…)."),
+        amount: FieldPathSchema.default("amount").describe("Field holding the order's amount, in amountUnit."),
+        currency: FieldPathSchema.default("currency").describe("Field holding the ISO currency code, e.g. eur."),
+        customerEmail: FieldPathSchema.default("buyerEmail").describe("Field holding the buyer's email address."),
+        transferId: FieldPathSchema.default("stripeTransferId").describe("Field holding the Stripe transfer id (tr_…) paid out for the order."),
+        createdAt: FieldPathSchema.default("createdAt").describe("Field holding when the order was created."),
+        paidAt: FieldPathSchema.default("paidAt").describe("Field holding when the order was paid."),
+        completedAt: FieldPathSchema.default("completedAt").describe("Field holding when the order was completed."),
+        adminHold: FieldPathSchema.default("adminHold").describe("Boolean field that holds the order back from automation; toggle-admin-hold flips it."),
+        notes: FieldPathSchema.default("internalNotes").describe("Array field of internal notes; add-internal-note appends to it."),
       })
       .strict()
-      .default(ORDER_FIELD_DEFAULTS),
-    /** minor: amounts are stored in cents (as Stripe does); major: in currency units. */
-    amountUnit: z.enum(["minor", "major"]).default("minor"),
-    /** How the timestamps are stored, for range queries. */
-    timestampType: TimestampTypeSchema.default("timestamp"),
-    /** Statuses the set-order-status fix may write. */
-    settableStatuses: z.array(z.string().min(1)).min(1).default(["cancelled", "refunded", "completed"]),
-    /** Most orders one listOrders call returns. */
-    maxOrders: z.number().int().min(1).max(100_000).default(10_000),
+      .default(ORDER_FIELD_DEFAULTS)
+      .describe("Field names inside an order document."),
+    amountUnit: z.enum(["minor", "major"]).default("minor").describe("minor: amounts are stored in cents (as Stripe does); major: in currency units (12.50)."),
+    timestampType: TimestampTypeSchema.default("timestamp").describe(`How the order timestamps are stored, for range queries: ${TIMESTAMP_TYPES}.`),
+    settableStatuses: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(["cancelled", "refunded", "completed"])
+      .describe("Statuses the firestore.set-order-status fix may write."),
+    maxOrders: z.number().int().min(1).max(100_000).default(10_000).describe("Most orders one ledger read (a reconciliation window) returns."),
   })
   .strict();
 export type OrdersLedgerConfig = z.infer<typeof OrdersLedgerSchema>;
 
 export const FirestoreConfigSchema = z
   .object({
-    projectId: z.string().min(1),
-    /** Path to a service-account JSON file, or the JSON itself (secret), or an emulator host. */
-    serviceAccountFile: z.string().optional(),
-    serviceAccountJson: secret(z.string()).optional(),
-    emulatorHost: z.string().regex(/^[\w.-]+:\d+$/, "must be host:port").optional(),
-    databaseId: z.string().optional(),
-    queries: z.record(ProbeNameSchema, QueryProbeSchema).default({}),
-    opsHealth: z.record(ProbeNameSchema, OpsHealthSchema).default({}),
-    /** The orders ledger (service `orders`) and its single-document fixes; off when absent. */
-    orders: OrdersLedgerSchema.optional(),
-    /** Where processed Stripe event ids are recorded; enables the record-stripe-event fix. */
-    stripeEvents: z.object({ collection: CollectionSchema.default("stripeEvents") }).strict().optional(),
+    projectId: z.string().min(1).describe("The Google Cloud project id, e.g. wildlife-exchange-prod."),
+    serviceAccountFile: z.string().optional().describe("Path to a service-account JSON key file (one of serviceAccountFile, serviceAccountJson, emulatorHost)."),
+    serviceAccountJson: secret(z.string()).optional().describe("The service-account JSON key itself, e.g. ${FIRESTORE_SERVICE_ACCOUNT}."),
+    emulatorHost: z
+      .string()
+      .regex(/^[\w.-]+:\d+$/, "must be host:port")
+      .optional()
+      .describe("host:port of a Firestore emulator, e.g. 127.0.0.1:8080; no credentials are used."),
+    databaseId: z.string().optional().describe("A named Firestore database; default (default)."),
+    queries: z.record(ProbeNameSchema, QueryProbeSchema).default({}).describe("Query probes by kebab-case name; each becomes firestore.<name>."),
+    opsHealth: z
+      .record(ProbeNameSchema, OpsHealthSchema)
+      .default({})
+      .describe("Health documents that scheduled jobs write, by probe name; each becomes firestore.<name>."),
+    orders: OrdersLedgerSchema.optional().describe("The orders ledger (service `orders`, for stripe.reconcile) and its single-document fixes; off when absent."),
+    stripeEvents: z
+      .object({ collection: CollectionSchema.default("stripeEvents").describe("Collection whose document ids are processed Stripe event ids.") })
+      .strict()
+      .optional()
+      .describe("Where the app records processed Stripe event ids; enables the firestore.record-stripe-event fix."),
   })
   .strict()
   .refine((c) => c.serviceAccountFile || c.serviceAccountJson || c.emulatorHost, {

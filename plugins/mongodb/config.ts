@@ -5,7 +5,12 @@ import { MongoQueryError, parseMongoQuery } from "./query-parse";
 const ThresholdSchema = z
   .string()
   .regex(/^\s*(>=|<=|==|!=|>|<)\s*-?\d+(\.\d+)?(\s+for\s+\d+(\.\d+)?\s*(ms|s|m|h|d))?\s*$/, 'must be a threshold such as "> 0" or "> 0 for 10m"');
-const ThresholdsSchema = z.object({ warn: ThresholdSchema.optional(), critical: ThresholdSchema.optional() }).strict();
+const ThresholdsSchema = z
+  .object({
+    warn: ThresholdSchema.optional().describe('Warn when the value meets this, e.g. "> 0" or "> 0 for 10m"'),
+    critical: ThresholdSchema.optional().describe('Critical when the value meets this, e.g. "> 5 for 10m"'),
+  })
+  .strict();
 
 export const MongoUriSchema = z
   .string()
@@ -19,7 +24,7 @@ const FieldPathSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-
 export const QuerySpecSchema = z
   .object({
     title: z.string().max(200).optional().describe("What the probe shows, in the operator's words"),
-    description: z.string().max(500).optional(),
+    description: z.string().max(500).optional().describe("A longer note shown with the probe"),
     query: z
       .string()
       .min(1)
@@ -33,7 +38,7 @@ export const QuerySpecSchema = z
       })
       .describe("A mongosh query as runbooks write it, e.g. db.orders.countDocuments({ status: \"paid\" }); never evaluated"),
     measure: z.enum(["count", "value", "rows"]).default("count").describe("count: documents matched; value: the first numeric field of the first row; rows: rows returned (up to maxRows)"),
-    unit: z.string().max(40).optional(),
+    unit: z.string().max(40).optional().describe("Unit shown beside the value (default documents)"),
     thresholds: ThresholdsSchema.optional().describe('e.g. { critical: "> 0 for 10m" }'),
     every: DurationSchema.optional().describe("How often the probe reads (default 1m)"),
   })
@@ -42,24 +47,25 @@ export type QuerySpec = z.infer<typeof QuerySpecSchema>;
 
 export const OrdersMappingSchema = z
   .object({
-    collection: z.string().default("orders"),
+    collection: z.string().default("orders").describe("The orders collection"),
     fields: z
       .object({
-        id: FieldPathSchema.default("_id"),
-        status: FieldPathSchema.default("status"),
-        paymentIntent: FieldPathSchema.default("paymentIntentId"),
-        amount: FieldPathSchema.default("amount"),
-        currency: FieldPathSchema.default("currency"),
-        customerEmail: FieldPathSchema.default("customerEmail"),
-        transferId: FieldPathSchema.default("transferId"),
-        createdAt: FieldPathSchema.default("createdAt"),
-        paidAt: FieldPathSchema.default("paidAt"),
-        completedAt: FieldPathSchema.default("completedAt"),
+        id: FieldPathSchema.default("_id").describe("Field holding the order's id (dotted paths allowed)"),
+        status: FieldPathSchema.default("status").describe("Field holding the order's status (dotted paths allowed)"),
+        paymentIntent: FieldPathSchema.default("paymentIntentId").describe("Field holding the order's paymentIntent (dotted paths allowed)"),
+        amount: FieldPathSchema.default("amount").describe("Field holding the order's amount (dotted paths allowed)"),
+        currency: FieldPathSchema.default("currency").describe("Field holding the order's currency (dotted paths allowed)"),
+        customerEmail: FieldPathSchema.default("customerEmail").describe("Field holding the order's customerEmail (dotted paths allowed)"),
+        transferId: FieldPathSchema.default("transferId").describe("Field holding the order's transferId (dotted paths allowed)"),
+        createdAt: FieldPathSchema.default("createdAt").describe("Field holding the order's createdAt (dotted paths allowed)"),
+        paidAt: FieldPathSchema.default("paidAt").describe("Field holding the order's paidAt (dotted paths allowed)"),
+        completedAt: FieldPathSchema.default("completedAt").describe("Field holding the order's completedAt (dotted paths allowed)"),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe("Where each order fact lives in a document"),
     amountUnit: z.enum(["minor", "major"]).default("minor").describe("minor: cents; major: dollars"),
-    maxOrders: z.number().int().min(1).max(50_000).default(5000),
+    maxOrders: z.number().int().min(1).max(50_000).default(5000).describe("Orders read for one reconciliation window at most"),
   })
   .strict();
 export type OrdersMapping = z.infer<typeof OrdersMappingSchema>;
@@ -78,15 +84,16 @@ export const MongoConfigSchema = z
     health: z
       .object({
         slowOperationSeconds: z.number().min(1).max(86_400).default(30).describe("An operation running at least this long is slow"),
-        slowOperations: ThresholdsSchema.default({ warn: "> 0" }),
-        pingMs: ThresholdsSchema.default({ warn: "> 250", critical: "> 2000" }),
-        connections: ThresholdsSchema.optional(),
-        replicationLagSeconds: ThresholdsSchema.default({ warn: "> 10", critical: "> 60" }),
+        slowOperations: ThresholdsSchema.default({ warn: "> 0" }).describe("Thresholds on the number of slow operations"),
+        pingMs: ThresholdsSchema.default({ warn: "> 250", critical: "> 2000" }).describe("Thresholds on ping latency (ms)"),
+        connections: ThresholdsSchema.optional().describe("Thresholds on connections in use"),
+        replicationLagSeconds: ThresholdsSchema.default({ warn: "> 10", critical: "> 60" }).describe("Thresholds on the largest replication lag (s)"),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe("Server health probes: ping, connections, replication lag, slow operations"),
     fixes: z
-      .record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$/), z.object({ fields: z.array(FieldPathSchema).min(1).max(50) }).strict())
+      .record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$/), z.object({ fields: z.array(FieldPathSchema).min(1).max(50).describe("Dotted field paths fix-document may $set") }).strict())
       .default({})
       .describe("Collections that mongodb.fix-document may change, and the only fields it may set in each"),
     orders: OrdersMappingSchema.optional().describe("Provides the orders ledger (reconciliation compares Stripe with it)"),

@@ -88,6 +88,20 @@ describe("MongoDB live blocks", () => {
     expect(sandbox.commands.filter((c) => WRITE_COMMANDS.has(c.name))).toEqual([]);
   });
 
+  it("the order-health-mongo runbook's queries are all live and each runs", async () => {
+    const text = fs.readFileSync(path.resolve(__dirname, "../../runbooks/order-health-mongo.md"), "utf8");
+    const v = await resolveLiveBlocks(renderRunbook(text, { file: "order-health-mongo.md" }).live, t.portal.registry);
+    expect(v.refused).toEqual([]);
+    const mongo = v.blocks.filter((b) => b.kind === "mongo");
+    expect(mongo.map((b) => b.at)).toEqual(["pre", "li", "pre", "code", "pre"]);
+    for (const b of mongo) {
+      const res = await submitAction(t.portal, responder, "mongodb.query", { input: { query: b.query }, idempotencyKey: crypto.randomUUID() });
+      const run = await settleRun(t.portal, String(res.body.runId));
+      expect(run.status, b.query).toBe("succeeded");
+      expect((run.result as { data: { count: number } }).data.count, b.query).toBeGreaterThan(0);
+    }
+  });
+
   it.runIf(!!seed001)("lint --suggest proposes the configured probe for a query it matches", async () => {
     const text = fs.readFileSync(path.join(SEEDS, seed001!), "utf8");
     const suggestions = (await suggestForText(text, seed001!, t.portal.registry)).filter((s) => s.kind === "mongo");

@@ -14,6 +14,7 @@ import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { isSecretSchema } from "../../plugins/plugin-api";
+import { AlertsConfigSchema } from "~/core/alerts/config";
 import { installedPlugins } from "~/plugins.server";
 import { freshDatabaseUrl, DIALECTS, type TestDialect } from "../helpers/portal";
 import { startServer, type RunningServer } from "../helpers/server";
@@ -168,6 +169,16 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
       app: { demo: true },
       actions: { requestKey: plant("requestkey") },
       audit: { checkpointKey: plant("checkpointkey") },
+      alerts: {
+        receivers: {
+          am: { kind: "alertmanager", token: plant("alertmanagertoken") },
+          grafana: { kind: "grafana", username: "grafana-alerts", password: plant("grafanapw") },
+          grafanatoken: { kind: "grafana", token: plant("grafanatoken") },
+          sentryhook: { kind: "sentry", clientSecret: plant("sentryhooksecret") },
+          hook: { kind: "webhook", token: plant("webhooktoken"), map: { name: "/name", summary: "/summary" } },
+        },
+        alertmanager: { url: echo.url, token: plant("alertmanagerapitoken") },
+      },
       plugins: {
         http: { checks: { echo: { title: "Echo upstream", url: `${echo.url}/health`, headers: { Authorization: `Bearer ${plant("httpbearer")}`, "X-Api-Key": plant("httpkey") }, expectJson: { status: "healthy" }, every: "2s" } } },
         stripe: { secretKey: plant("stripekey", (v) => `sk_test_${v}`), webhookSecret: plant("stripewh", (v) => `whsec_${v}`), endpointSecrets: { we_plant1: plant("stripeendpoint", (v) => `whsec_${v}`) }, apiBase: echo.url },
@@ -181,14 +192,17 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
         },
         prometheus: { url: echo.url, basicAuth: { username: "grafana-reader", password: plant("prompw") }, alerts: false, queries: { echo: { title: "Echo", promql: "up", every: "2s" } } },
         redis: { url: `redis://default:${plant("redispw")}@127.0.0.1:1/0` },
+        mongodb: { uri: `mongodb://opsdeck:${plant("mongopw")}@127.0.0.1:1/?directConnection=true`, database: "shop", queries: { stuck: { query: `db.orders.countDocuments({ status: "paid" })`, every: "2s" } } },
         deploys: { sites: { shop: { provider: "vercel", projectId: "prj_shop", token: plant("deploytoken"), apiBase: echo.url } } },
         sentry: { org: "shop", project: "web", token: plant("sentrytoken"), url: echo.url },
+        mongodb: { uri: `mongodb://ops:${plant("mongopw")}@127.0.0.1:1/shop?serverSelectionTimeoutMS=500`, database: "shop" },
       },
     };
     // Derived forms the portal must catch as well: encoded, JSON-escaped, and the Basic header of the basicAuth pair.
     const prom = config.plugins.prometheus.basicAuth;
     basic = Buffer.from(`${prom.username}:${prom.password}`).toString("base64");
-    forms = [...new Set(planted.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)])), basic, basic.replace(/=+$/, "")];
+    const grafana = Buffer.from(`grafana-alerts:${config.alerts.receivers.grafana.password}`).toString("base64");
+    forms = [...new Set(planted.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)])), basic, basic.replace(/=+$/, ""), grafana, grafana.replace(/=+$/, "")];
     srv = await startServer({ config, env: { ...env, ...(dialect === "postgres" ? { DATABASE_URL: databaseUrl } : {}) } });
     const login = await fetch(`${srv.baseUrl}/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "test-password", redirectTo: "/" }), redirect: "manual" });
     expect(login.status).toBe(302);
@@ -215,6 +229,10 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
         if (!values.length || !values.every((v) => typeof v === "string" && planted.some((s) => v.includes(s)))) missing.push(key);
       }
     }
+    for (const p of secretPaths(AlertsConfigSchema)) {
+      const values = valuesAt(config.alerts, p.split("."));
+      if (!values.length || !values.every((v) => typeof v === "string" && planted.includes(v))) missing.push(`alerts.${p}`);
+    }
     expect(missing, "secret fields without a planted value (add them to this test's config)").toEqual([]);
     expect(new Set(planted).size).toBe(planted.length);
   });
@@ -228,6 +246,10 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
     const pingBody = `job output: ${everything}\nAuthorization: Basic ${Buffer.from(`grafana-reader:${config.plugins.prometheus.basicAuth.password}`).toString("base64")}`;
     expect((await post("/api/cron/nightly/fail", pingBody, { authorization: `Bearer ${cron.jobs.nightly.pingToken}`, "content-type": "text/plain", cookie: "" })).status).toBe(200);
     expect((await post(`/ping/${cron.jobs.nightly.pingToken}/nightly/start`, everything, { "content-type": "text/plain", cookie: "" })).status).toBe(200);
+
+    // An alert whose summary holds them (a sender that echoes its environment).
+    const alert = await post("/api/alerts/hook", { name: "LeakyAlert", summary: `firing: ${everything}` }, { authorization: `Bearer ${config.alerts.receivers.hook.token}`, cookie: "" });
+    expect(alert.status, alert.text).toBeLessThan(300);
 
     // An incident whose title, note and report hold them (pasted by mistake).
     const created = await post("/api/incidents", { title: `Leak ${planted[0]} ${planted[1]}`, severity: "P2" });

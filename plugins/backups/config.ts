@@ -25,21 +25,22 @@ const CronExpressionSchema = z.string().superRefine((expr, ctx) => {
 });
 
 const common = {
-  /** When to back up (cron syntax in `timezone`); each schedule is watched as a cron job `backup-<target>`. */
-  schedule: CronExpressionSchema.optional(),
-  /** When to verify the newest good backup by a real restore; watched as cron job `verify-<target>`. */
-  verifySchedule: CronExpressionSchema.optional(),
-  timezone: TimezoneSchema,
-  /** Older than this, the last good backup counts as stale (warn). */
-  maxAge: DurationSchema.default("26h"),
-  retention: RetentionSchema.default({ daily: 30, weekly: 12, monthly: 12 }),
+  schedule: CronExpressionSchema.optional().describe('When to back up (cron syntax in `timezone`, e.g. "15 3 * * *"); watched as the cron job backup-<target>.'),
+  verifySchedule: CronExpressionSchema.optional().describe("When to verify the newest good backup by a real restore; watched as the cron job verify-<target>."),
+  timezone: TimezoneSchema.describe("IANA time zone the schedules are read in, e.g. Europe/Berlin."),
+  maxAge: DurationSchema.default("26h").describe("Older than this, the last good backup counts as stale (warn)."),
+  retention: RetentionSchema.default({ daily: 30, weekly: 12, monthly: 12 }).describe("What backups.prune keeps (restic's forget --keep-* rules); the newest verified backup is always kept."),
 };
 
 export const PostgresTargetSchema = z
   .object({
-    kind: z.literal("postgres"),
-    /** postgres:// URL of the database to dump (secret: use ${ENV}). */
-    connection: secret(z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// connection string")),
+    kind: z.literal("postgres").describe("postgres (pg_dump a database), portal (the portal's own store) or firestore (collections through the firestore plugin)."),
+    connection: secret(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// connection string")
+        .describe("postgres:// URL of the database to dump, e.g. ${SHOP_DATABASE_URL}; kind portal: only when the portal's store is PostgreSQL."),
+    ),
     ...common,
   })
   .strict();
@@ -59,15 +60,17 @@ export const PortalTargetSchema = z
 export const FirestoreTargetSchema = z
   .object({
     kind: z.literal("firestore"),
-    /** Top-level collections to export (their subcollections are not included). */
     collections: z
       .array(z.string().regex(/^[^/\s]+$/, "a top-level collection name (no slashes)").refine((c) => !c.startsWith("__"), { message: "names starting with __ are reserved by Firestore" }))
       .min(1)
-      .refine((a) => new Set(a).size === a.length, { message: "lists a collection twice" }),
-    /** The service that reads and writes collections (the firestore plugin provides it). */
-    service: z.string().default("firestore.collections"),
-    /** host:port of a Firestore emulator to verify into when the connection is production Firestore. */
-    verifyEmulatorHost: z.string().regex(/^[^\s:/]+:\d{1,5}$/, "must be host:port").optional(),
+      .refine((a) => new Set(a).size === a.length, { message: "lists a collection twice" })
+      .describe("kind firestore: top-level collections to export, e.g. [orders, stripeEvents] (their subcollections are not included)."),
+    service: z.string().default("firestore.collections").describe("kind firestore: the service that reads and writes collections (the firestore plugin provides it)."),
+    verifyEmulatorHost: z
+      .string()
+      .regex(/^[^\s:/]+:\d{1,5}$/, "must be host:port")
+      .optional()
+      .describe("kind firestore: host:port of a Firestore emulator to verify into when the connection is production Firestore."),
     ...common,
   })
   .strict();
@@ -77,10 +80,16 @@ export type BackupTarget = z.infer<typeof BackupTargetSchema>;
 
 export const BackupsConfigSchema = z
   .object({
-    targets: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "target names are kebab-case"), BackupTargetSchema).default({}),
-    storage: z.object({ dir: z.string().min(1).optional() }).strict().default({}),
-    /** Optional: managed Firestore exports of a GCP project, watched read-only (probes gcp-exports, gcp-export-folders). */
-    gcp: GcpExportsSchema.optional(),
+    targets: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "target names are kebab-case"), BackupTargetSchema)
+      .default({})
+      .describe("What to back up, by kebab-case name; each gives the backups.<target>-… probes."),
+    storage: z
+      .object({ dir: z.string().min(1).optional().describe("Folder the dumps and manifests are written to; default backups/ in the plugin's data folder.") })
+      .strict()
+      .default({})
+      .describe("Where backups are stored."),
+    gcp: GcpExportsSchema.optional().describe("Managed Firestore exports of a GCP project, watched read-only (probes backups.gcp-exports, backups.gcp-export-folders)."),
   })
   .strict();
 export type BackupsConfig = z.infer<typeof BackupsConfigSchema>;

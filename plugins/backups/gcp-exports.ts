@@ -12,19 +12,20 @@ import { formatAge, formatBytes } from "./engine";
 
 export const GcpExportsSchema = z
   .object({
-    /** The GCP project whose Firestore exports are watched. */
-    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id (6–30 lower-case letters, digits or hyphens)"),
-    database: z.string().min(1).default("(default)"),
-    /** The bucket the exports go to (without gs://), and the folder inside it. */
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, "a Cloud Storage bucket name, without gs://"),
-    prefix: z.string().default(""),
-    /** An OAuth access token with read access (secret: use ${ENV}). */
-    token: secret(z.string().min(1)),
-    /** Base URLs of the two APIs (a sandbox or a private endpoint). */
-    adminUrl: z.string().url().default("https://firestore.googleapis.com"),
-    storageUrl: z.string().url().default("https://storage.googleapis.com"),
-    /** Older than this, the newest successful export counts as stale (warn; twice as old is critical). */
-    maxAge: DurationSchema.default("26h"),
+    project: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id (6–30 lower-case letters, digits or hyphens)")
+      .describe("The GCP project whose Firestore exports are watched, e.g. wildlife-exchange-prod."),
+    database: z.string().min(1).default("(default)").describe("The Firestore database id."),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, "a Cloud Storage bucket name, without gs://")
+      .describe("The Cloud Storage bucket the exports go to, without gs://."),
+    prefix: z.string().default("").describe("The folder inside the bucket the exports are written under, e.g. exports/."),
+    token: secret(z.string().min(1).describe("An OAuth access token with read access to both APIs, e.g. ${GCP_ACCESS_TOKEN}.")),
+    adminUrl: z.string().url().default("https://firestore.googleapis.com").describe("Base URL of the Firestore Admin API (a sandbox or a private endpoint)."),
+    storageUrl: z.string().url().default("https://storage.googleapis.com").describe("Base URL of the Cloud Storage JSON API (a sandbox or a private endpoint)."),
+    maxAge: DurationSchema.default("26h").describe("Older than this, the newest successful export counts as stale (warn; twice as old is critical)."),
   })
   .strict();
 export type GcpExportsConfig = z.infer<typeof GcpExportsSchema>;

@@ -190,8 +190,10 @@ describe("stored approval requests", () => {
     expect((await settle(b.portal, runId)).status).toBe("succeeded");
     expect(vaultState.received.at(-1)).toBe(password);
 
-    // A third instance with another key says which key it lacks instead of failing obscurely.
-    const other = await instance(url, { env: { OPSDECK_REQUEST_KEY: "a-different-request-key-000000" } });
+    // A third instance with another key says which key it lacks instead of failing obscurely. It
+    // joins a store that already holds audit entries its fresh folder has no checkpoint of: an
+    // accepted (audited) gap.
+    const other = await instance(url, { env: { OPSDECK_REQUEST_KEY: "a-different-request-key-000000", OPSDECK_ACCEPT_AUDIT_GAP: "a third instance joins the shared store" } });
     cleanups.push(() => other.portal.shutdown());
     const again = await submitAction(a.portal, admin, "vault.set-password", { input: { account: "payroll", newPassword: "yet-another-secret-1234" }, confirm: "account:payroll" });
     const refused = await decideApproval(other.portal, admin2, String(again.body.runId), "approve");

@@ -195,7 +195,6 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
         mongodb: { uri: `mongodb://opsdeck:${plant("mongopw")}@127.0.0.1:1/?directConnection=true`, database: "shop", queries: { stuck: { query: `db.orders.countDocuments({ status: "paid" })`, every: "2s" } } },
         deploys: { sites: { shop: { provider: "vercel", projectId: "prj_shop", token: plant("deploytoken"), apiBase: echo.url } } },
         sentry: { org: "shop", project: "web", token: plant("sentrytoken"), url: echo.url },
-        mongodb: { uri: `mongodb://ops:${plant("mongopw")}@127.0.0.1:1/shop?serverSelectionTimeoutMS=500`, database: "shop" },
       },
     };
     // Derived forms the portal must catch as well: encoded, JSON-escaped, and the Basic header of the basicAuth pair.

@@ -97,17 +97,33 @@ export function configKeys(schema: z.ZodType, prefix = ""): ConfigKeyDoc[] {
     } else if (d.type === "array") {
       walkChildren(d.element, `${path}[]`);
     } else if (d.type === "union") {
-      const seen = new Set<string>();
-      for (const o of d.options as z.ZodType[]) {
-        const od = defOf(unwrap(o).inner);
-        if (od.type !== "object") continue;
+      // One row per key across the options: its types joined, required only when every option
+      // requires it, the first text found.
+      const objects = (d.options as z.ZodType[]).map((o) => defOf(unwrap(o).inner)).filter((od) => od.type === "object");
+      const rows = new Map<string, ConfigKeyDoc>();
+      const counts = new Map<string, number>();
+      for (const od of objects) {
         for (const [k, v] of Object.entries(od.shape as Record<string, z.ZodType>)) {
           const key = path ? `${path}.${k}` : k;
-          if (seen.has(key)) continue;
-          seen.add(key);
+          const before = out.length;
           walk(v, key, true);
+          const [row, ...children] = out.splice(before);
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          const seen = rows.get(key);
+          if (!seen) {
+            rows.set(key, row!);
+            out.push(row!, ...children);
+            continue;
+          }
+          const types = new Set([...seen.type.split(" \\| "), ...row!.type.split(" \\| ")]);
+          seen.type = [...types].join(" \\| ");
+          seen.required &&= row!.required;
+          seen.secret ||= row!.secret;
+          seen.description ??= row!.description;
+          seen.default ??= row!.default;
         }
       }
+      for (const [key, n] of counts) if (n < objects.length) rows.get(key)!.required = false;
     }
   };
   const walkChildren = (s: z.ZodType, path: string) => {
@@ -123,7 +139,8 @@ export function undocumentedKeys(keys: readonly ConfigKeyDoc[]): string[] {
   return keys.filter((k) => !k.description?.trim()).map((k) => k.key);
 }
 
-const cell = (t: string) => t.replace(/\|/g, "\\|").replace(/\n+/g, " ");
+// A `<site>` in a text would be read as an HTML tag and vanish from the rendered page.
+const cell = (t: string) => t.replace(/\|/g, "\\|").replace(/\n+/g, " ").replace(/<(?=[A-Za-z/!])/g, "&lt;");
 
 export function renderKeyTable(keys: readonly ConfigKeyDoc[]): string {
   const lines = ["| key | type | default | meaning |", "|---|---|---|---|"];

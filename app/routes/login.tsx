@@ -13,7 +13,7 @@ const LoginSchema = z.object({
   username: z.string({ error: "Enter your username" }).trim().min(1, "Enter your username").max(200),
   password: z.string({ error: "Enter your password" }).min(1, "Enter your password").max(1000),
   // Where to go after signing in: anything that is not a same-site path (too long, off-site, not text) goes to "/".
-  redirectTo: z.unknown().transform((to) => safeRedirect(typeof to === "string" ? to : null)),
+  redirectTo: z.unknown().optional().transform((to) => safeRedirect(typeof to === "string" ? to : null)),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {

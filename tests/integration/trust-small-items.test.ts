@@ -145,6 +145,8 @@ describe("signed-in refusals, requests, sign-in (a portal on SQLite)", () => {
       expect(res.status, JSON.stringify(redirectTo).slice(0, 40)).toBe(302);
       expect(res.headers.get("location")).toBe("/");
     }
+    const none = await call(loginAction, "/login", {}, { method: "POST", body: new URLSearchParams({ username: "admin", password: "test-password" }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(none.headers.get("location")).toBe("/");
     const good = new URLSearchParams({ username: "admin", password: "test-password", redirectTo: "/audit?q=1" });
     const res = await call(loginAction, "/login", {}, { method: "POST", body: good, headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(res.headers.get("location")).toBe("/audit?q=1");

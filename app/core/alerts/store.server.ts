@@ -73,14 +73,26 @@ export async function openAlerts(db: Kysely<Database>, receiver: string, fingerp
   return out;
 }
 
-async function latestEpisode(db: Kysely<Database>, receiver: string, fingerprint: string): Promise<AlertRow | undefined> {
-  return db.selectFrom("alerts").selectAll().where("receiver", "=", receiver).where("fingerprint", "=", fingerprint).orderBy("starts_at", "desc").limit(1).executeTakeFirst();
+/** The newest episode of each fingerprint (resolved ones: the open ones are looked up by key). */
+async function latestEpisodes(db: Kysely<Database>, receiver: string, fingerprints: readonly string[]): Promise<Map<string, AlertRow>> {
+  const out = new Map<string, AlertRow>();
+  for (let i = 0; i < fingerprints.length; i += CHUNK) {
+    const rows = await db.selectFrom("alerts").selectAll().where("receiver", "=", receiver).where("fingerprint", "in", fingerprints.slice(i, i + CHUNK)).execute();
+    for (const r of rows) {
+      const seen = out.get(r.fingerprint);
+      if (!seen || Number(r.starts_at) > Number(seen.starts_at)) out.set(r.fingerprint, r);
+    }
+  }
+  return out;
 }
+
+const INSERT_CHUNK = 200;
 
 /**
  * Stores one receipt's alerts inside the caller's transaction: a firing fingerprint already open
  * is the same alert seen again (last seen, count); a new one is inserted with its runbook and
  * evidence; a resolution (from the source, or an `endsAt` already passed) closes the open episode.
+ * Re-sends that change nothing but the time are one UPDATE for the whole payload.
  */
 export async function storeAlerts(
   db: Kysely<Database>,
@@ -91,8 +103,11 @@ export async function storeAlerts(
   now: number,
 ): Promise<AlertChange[]> {
   const open = await openAlerts(db, receiver, alerts.map((a) => a.fingerprint));
+  const closed = await latestEpisodes(db, receiver, alerts.filter((a) => !open.has(a.fingerprint)).map((a) => a.fingerprint));
   const changes: AlertChange[] = [];
   const events: Database["alert_events"][] = [];
+  const inserts: AlertRow[] = [];
+  const seenOnly: string[] = [];
   for (const a of alerts) {
     const resolved = a.status === "resolved" || (a.endsAt != null && a.endsAt <= now);
     const current = open.get(a.fingerprint);
@@ -103,18 +118,20 @@ export async function storeAlerts(
         await db.updateTable("alerts").set(set).where("id", "=", current.id).execute();
         events.push({ id: eventId(now), alert_id: current.id, at: now, kind: "resolved", actor: source, data: "{}" });
         changes.push({ alert: { ...current, ...set }, change: "resolved" });
-      } else {
-        const set = { last_seen_at: now, ends_at: a.endsAt, received_count: Number(current.received_count) + 1, summary: a.summary, annotations: JSON.stringify(a.annotations), severity: a.severity };
-        await db.updateTable("alerts").set(set).where("id", "=", current.id).execute();
-        changes.push({ alert: { ...current, ...set }, change: "seen" });
+        continue;
       }
+      const annotations = JSON.stringify(a.annotations);
+      const same = current.summary === a.summary && current.annotations === annotations && current.severity === a.severity && (current.ends_at == null ? null : Number(current.ends_at)) === a.endsAt;
+      if (same) seenOnly.push(current.id);
+      else await db.updateTable("alerts").set({ last_seen_at: now, ends_at: a.endsAt, received_count: Number(current.received_count) + 1, summary: a.summary, annotations, severity: a.severity }).where("id", "=", current.id).execute();
+      changes.push({ alert: { ...current, last_seen_at: now, received_count: Number(current.received_count) + 1 }, change: "seen" });
       continue;
     }
-    const last = await latestEpisode(db, receiver, a.fingerprint);
+    const last = closed.get(a.fingerprint);
     if (last && Number(last.starts_at) >= a.startsAt) {
       // The same episode again: a late re-send of a resolved one, or a firing one we had closed by its endsAt.
       if (resolved || Number(last.starts_at) > a.startsAt) {
-        await db.updateTable("alerts").set({ last_seen_at: now, received_count: Number(last.received_count) + 1 }).where("id", "=", last.id).execute();
+        seenOnly.push(last.id);
         changes.push({ alert: last, change: "seen" });
         continue;
       }
@@ -152,10 +169,18 @@ export async function storeAlerts(
       acknowledged_at: null,
       created_at: now,
     };
-    await db.insertInto("alerts").values(row).execute();
+    inserts.push(row);
     events.push({ id: eventId(now), alert_id: row.id, at: now, kind: resolved ? "resolved" : "fired", actor: source, data: "{}" });
     changes.push({ alert: row, change: resolved ? "resolved" : "fired" });
   }
+  for (let i = 0; i < seenOnly.length; i += CHUNK) {
+    await db
+      .updateTable("alerts")
+      .set((eb) => ({ last_seen_at: now, received_count: eb("received_count", "+", 1) }))
+      .where("id", "in", seenOnly.slice(i, i + CHUNK))
+      .execute();
+  }
+  for (let i = 0; i < inserts.length; i += INSERT_CHUNK) await db.insertInto("alerts").values(inserts.slice(i, i + INSERT_CHUNK)).execute();
   for (let i = 0; i < events.length; i += CHUNK) await db.insertInto("alert_events").values(events.slice(i, i + CHUNK)).execute();
   return changes;
 }

@@ -1,0 +1,85 @@
+// Each plugin's docs page carries the key table its config schema gives, and every key says what
+// it means: `npm test` fails when a schema gains a key the page does not describe.
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { installedPlugins } from "~/plugins.server";
+import { configKeys, renderKeyTable, TABLE_END, TABLE_START, undocumentedKeys, withKeyTable } from "~/core/plugins/config-docs.server";
+import { HttpConfigSchema } from "../../plugins/http/config";
+import { secret } from "../../plugins/plugin-api";
+
+const documented = installedPlugins.filter((p) => p.id !== "demo");
+const pageOf = (id: string) => path.join("docs", "plugins", `${id}.md`);
+const keysOf = (plugin: (typeof documented)[number]) => configKeys(plugin.config, `plugins.${plugin.id}`);
+
+describe("docs/plugins/<id>.md", () => {
+  it("covers every installed plugin", () => {
+    expect(documented.length).toBeGreaterThan(10);
+    expect(documented.map((p) => p.id).filter((id) => !fs.existsSync(pageOf(id)))).toEqual([]);
+  });
+
+  it.each(documented.map((p) => [p.id, p] as const))("%s: the key table is the one its schema gives, every key described", (_id, plugin) => {
+    const keys = keysOf(plugin);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(undocumentedKeys(keys)).toEqual([]);
+    const page = fs.readFileSync(pageOf(plugin.id), "utf8");
+    expect(page).toContain(TABLE_START);
+    expect(withKeyTable(page, renderKeyTable(keys))).toBe(page);
+  });
+
+  it("each page has a YAML example, permissions, probes and actions besides the table", () => {
+    const missing: string[] = [];
+    for (const plugin of documented) {
+      const page = fs.readFileSync(pageOf(plugin.id), "utf8");
+      if (!page.includes(`\`\`\`yaml\nplugins:\n  ${plugin.id}:`)) missing.push(`${plugin.id}: YAML example under plugins.${plugin.id}`);
+      if (!/^## .*(permission|scope|role|access)/im.test(page)) missing.push(`${plugin.id}: a permissions section`);
+      if (!/^## .*probes/im.test(page)) missing.push(`${plugin.id}: a probes section`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+describe("the docs drift check", () => {
+  const http = documented.find((p) => p.id === "http")!;
+  const page = fs.readFileSync(pageOf("http"), "utf8");
+
+  it("names a key added without a .describe() text, and the page's table no longer matches", () => {
+    const grown = HttpConfigSchema.extend({ retries: z.number().int().default(2) });
+    const keys = configKeys(grown, "plugins.http");
+    expect(undocumentedKeys(keys)).toEqual(["plugins.http.retries"]);
+    expect(withKeyTable(page, renderKeyTable(keys))).not.toBe(page);
+    // The same check on the schema as installed passes, so the difference is the new key.
+    expect(withKeyTable(page, renderKeyTable(keysOf(http)))).toBe(page);
+  });
+
+  it("a described key still changes the table: the page must be regenerated", () => {
+    const grown = HttpConfigSchema.extend({ retries: z.number().int().default(2).describe("How many times a failed request is tried again.") });
+    const keys = configKeys(grown, "plugins.http");
+    expect(undocumentedKeys(keys)).toEqual([]);
+    const table = renderKeyTable(keys);
+    expect(table).toContain("| `plugins.http.retries` | number | `2` | How many times a failed request is tried again. |");
+    expect(withKeyTable(page, table)).not.toBe(page);
+  });
+
+  it("finds texts through wrappers, and a described secret stays a secret", () => {
+    const schema = z.object({
+      a: z.string().describe("inner").optional(),
+      b: z.string().optional().describe("outer"),
+      c: z.string().default("x").describe("after default"),
+      d: secret(z.string()).describe("described after secret()"),
+      e: secret(z.string().describe("described inside secret()")).optional(),
+      f: z.string().transform((v) => v.length),
+    });
+    const keys = configKeys(schema);
+    expect(Object.fromEntries(keys.map((k) => [k.key, [k.description, k.secret, k.required]]))).toEqual({
+      a: ["inner", false, false],
+      b: ["outer", false, false],
+      c: ["after default", false, false],
+      d: ["described after secret()", true, true],
+      e: ["described inside secret()", true, false],
+      f: [undefined, false, true],
+    });
+    expect(undocumentedKeys(keys)).toEqual(["f"]);
+  });
+});

@@ -69,7 +69,7 @@ export default definePlugin<BackupsConfig>({
     }
     return { config: { targets, ...(gcp ? { gcp } : {}) }, async stop() {} };
   },
-  async setup({ config, log, database, dataDir, demo, world, services, schedule }) {
+  async setup({ config, log, database, dataDir, demo, world, services, schedule, scrubber }) {
     if (!database) throw new Error("plugins.backups: needs the portal's store for its catalog (setup without a database)");
     const catalog = new Catalog(database.db);
     const dir = path.resolve(config.storage.dir ?? path.join(dataDir, "backups"));
@@ -169,7 +169,7 @@ export default definePlugin<BackupsConfig>({
           async run(tick) {
             const runId = await reporter?.start().catch(() => undefined);
             const r = await tick.runAction(j.action, { target: name });
-            const summary = scrub(r.summary, secrets);
+            const summary = scrubber ? scrubber.text(r.summary) : scrub(r.summary, secrets);
             const ok = r.status === "succeeded";
             if (runId) await reporter!.end(runId, ok ? "success" : "fail", summary.slice(-2000)).catch(() => {});
             if (!ok) {
@@ -412,7 +412,7 @@ function secretsOf(target: BackupTarget): string[] {
 
 function scrub(text: string, secrets: string[]): string {
   let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("***");
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("[redacted]");
   return out;
 }
 

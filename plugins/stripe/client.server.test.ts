@@ -56,8 +56,8 @@ describe("stripe client", () => {
   it("scrubs keys and signing secrets out of Stripe's own messages", () => {
     const err = new Stripe.errors.StripeInvalidRequestError({ type: "invalid_request_error", message: `Invalid API Key provided: ${WRONG_KEY} and whsec_abc123` } as never);
     const mapped = describeStripeError(err);
-    expect(mapped.message).toBe("Stripe rejected the request: Invalid API Key provided: [redacted key] and [redacted secret]");
-    expect(scrubSecrets("x rk_live_abcDEF123 y", "custom-secret-value")).toBe("x [redacted key] y");
+    expect(mapped.message).toBe("Stripe rejected the request: Invalid API Key provided: [redacted] and [redacted]");
+    expect(scrubSecrets("x rk_live_abcDEF123 y", "custom-secret-value")).toBe("x [redacted] y");
     expect(scrubSecrets("has custom-secret-value", "custom-secret-value")).toBe("has [redacted]");
   });
 
@@ -67,7 +67,7 @@ describe("stripe client", () => {
     expect(describeStripeError(new Stripe.errors.StripeIdempotencyError(raw)).message).toBe("idempotency key already used with different parameters");
     expect(describeStripeError(new Stripe.errors.StripeAPIError(raw)).message).toBe("Stripe API error: m");
     expect(describeStripeError(new Stripe.errors.StripePermissionError(raw)).status).toBe(403);
-    expect(describeStripeError(new Error(`boom ${WRONG_KEY}`)).message).toBe("Stripe request failed: boom [redacted key]");
+    expect(describeStripeError(new Error(`boom ${WRONG_KEY}`)).message).toBe("Stripe request failed: boom [redacted]");
   });
 
   it("reports an unreachable Stripe as a connection failure", async () => {

@@ -34,7 +34,7 @@ const WHSEC_PATTERN = /\bwhsec_[A-Za-z0-9*_]+/g;
 
 /** Removes anything that looks like a Stripe key or signing secret from a message. */
 export function scrubSecrets(text: string, ...secrets: (string | undefined)[]): string {
-  let out = text.replace(KEY_PATTERN, "[redacted key]").replace(WHSEC_PATTERN, "[redacted secret]");
+  let out = text.replace(KEY_PATTERN, "[redacted]").replace(WHSEC_PATTERN, "[redacted]");
   for (const s of secrets) if (s && s.length >= 6) out = out.split(s).join("[redacted]");
   return out;
 }

@@ -33,7 +33,7 @@ describe("docs/plugins/<id>.md", () => {
     for (const plugin of documented) {
       const page = fs.readFileSync(pageOf(plugin.id), "utf8");
       if (!page.includes(`\`\`\`yaml\nplugins:\n  ${plugin.id}:`)) missing.push(`${plugin.id}: YAML example under plugins.${plugin.id}`);
-      if (!/^## .*(permission|scope|role|access)/im.test(page)) missing.push(`${plugin.id}: a permissions section`);
+      if (!/^## .*(permission|privilege|scope|role|access|acl|token)/im.test(page)) missing.push(`${plugin.id}: a permissions section`);
       if (!/^## .*probes/im.test(page)) missing.push(`${plugin.id}: a probes section`);
     }
     expect(missing).toEqual([]);

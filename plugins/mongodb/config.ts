@@ -15,8 +15,10 @@ const ThresholdsSchema = z
 export const MongoUriSchema = z
   .string()
   .trim()
-  .refine((v) => /^mongodb(\+srv)?:\/\/[^\s]+$/.test(v), 'must start with "mongodb://" or "mongodb+srv://" (e.g. mongodb+srv://<user>:<password>@<cluster>.mongodb.net)')
-  .refine((v) => !/CHANGE_ME|<password>|<user>/i.test(v), "still holds a placeholder");
+  .superRefine((v, ctx) => {
+    if (!/^mongodb(\+srv)?:\/\/[^\s]+$/.test(v)) ctx.addIssue({ code: "custom", message: 'must start with "mongodb://" or "mongodb+srv://" (e.g. mongodb+srv://<user>:<password>@<cluster>.mongodb.net)' });
+    else if (/CHANGE_ME|<password>|<user>/i.test(v)) ctx.addIssue({ code: "custom", message: "still holds a placeholder" });
+  });
 
 const NameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "names are kebab-case: they become probe ids");
 const FieldPathSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a field path such as status or webhook.processedAt").refine((p) => !p.split(".").some((s) => ["__proto__", "constructor", "prototype"].includes(s)), "refused field name");

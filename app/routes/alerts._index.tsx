@@ -3,6 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { acknowledgeAlert, declareFromAlert, listAlerts } from "~/core/alerts/inbox.server";
+import { alertsDemoState } from "~/core/alerts/demo.server";
 import { createSilence, expireSilence, listSilences } from "~/core/alerts/silences.server";
 import { requireUser } from "~/core/auth.server";
 import { handle, InputError, readBody } from "~/core/http/index.server";
@@ -21,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const status = (STATUSES as readonly string[]).includes(asked ?? "") ? (asked as (typeof STATUSES)[number]) : "firing";
   const portal = getPortal();
   const [alerts, silences] = await Promise.all([listAlerts(portal, { status, limit: 500 }), listSilences(portal)]);
-  return json({ alerts, silences, status, canAct: canRespond(user.roles), receivers: Object.keys(portal.config.alerts.receivers), now: Date.now() }, { headers: { "Cache-Control": "no-store" } });
+  return json({ alerts, silences, status, canAct: canRespond(user.roles), receivers: Object.keys(portal.config.alerts.receivers), demoHint: alertsDemoState(portal)?.hint ?? null, now: Date.now() }, { headers: { "Cache-Control": "no-store" } });
 }
 
 /** Intents: ack, declare (from this alert), silence (this alert's name), expire (a silence). */
@@ -74,7 +75,7 @@ function groupAlerts(alerts: AlertItem[]) {
 }
 
 export default function AlertsInbox() {
-  const { alerts, silences, status, canAct, receivers, now } = useLoaderData<typeof loader>();
+  const { alerts, silences, status, canAct, receivers, demoHint, now } = useLoaderData<typeof loader>();
   const result = useActionData<{ ok?: string; error?: string; fieldErrors?: Record<string, string[]> }>();
   const nav = useNavigation();
   const revalidator = useRevalidator();
@@ -98,6 +99,11 @@ export default function AlertsInbox() {
           </Link>
         ))}
       </nav>
+      {demoHint ? (
+        <p className="hint" data-testid="alerts-demo-hint">
+          {demoHint}
+        </p>
+      ) : null}
       {result?.ok ? <p role="status" className="hint">{result.ok}</p> : null}
       {result?.error ? (
         <p role="alert" className="form-error">

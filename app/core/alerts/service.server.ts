@@ -5,6 +5,7 @@ import { auditAnonymousDenial } from "../audit/anonymous-denials.server";
 import { HttpError, InputError, MAX_BODY_BYTES, NotFoundError, parseJsonObject, PayloadTooLargeError, UnsupportedMediaTypeError } from "../http/index.server";
 import type { BootStep, Portal } from "../portal.server";
 import { createScrubber } from "../secrets/index.server";
+import { startAlertsDemo } from "./demo.server";
 import { captureEvidence } from "./evidence.server";
 import type { IncomingAlert } from "./incoming";
 import { linkRunbook } from "./linking.server";
@@ -145,8 +146,9 @@ export async function receiveAlerts(portal: Portal, receiverName: string, reques
   };
 }
 
-/** Resolves alerts whose endsAt passed (and says so on their incidents), every half minute. */
+/** Resolves alerts whose endsAt passed (and says so on their incidents), every half minute; in demo mode, the demo receiver and Alertmanager. */
 export const alertsBootStep: BootStep = async (portal) => {
+  const stopDemo = await startAlertsDemo(portal);
   const sweep = async () => {
     const now = Date.now();
     const changed = await resolveExpired(portal.store.db, now, parseStale(portal));
@@ -154,7 +156,10 @@ export const alertsBootStep: BootStep = async (portal) => {
   };
   const timer = setInterval(() => void sweep().catch((err) => portal.log.warn({ err }, "alert sweep failed")), 30_000);
   timer.unref();
-  return async () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await stopDemo?.();
+  };
 };
 
 function parseStale(portal: Portal): number {

@@ -186,22 +186,26 @@ export interface ActionDefinition<I = any> {
 }
 
 /**
- * Thrown from preview() or run() when the input cannot be acted on as given (over-refund, unknown
- * order, an id another record already holds…). Only this class means "bad input": the pipeline
- * answers 400 with `fieldErrors` and audits the press as `invalid` before anything runs. Any other
- * error from preview() (the provider's 401, 429, 5xx, a timeout) is an upstream failure: 502/503
- * with the provider's words, audited as `upstream_failed`.
+ * The error family (errors.ts): thrown from preview() or run(), `InputError` (or its older name
+ * `ActionInputError`) means "bad input": the pipeline answers 400 with `fieldErrors` and audits the
+ * press as `invalid` before anything runs. `UpstreamError` (the provider's words and status) and
+ * any other error from preview() are an upstream failure: 502/503, audited as `upstream_failed`.
  */
-export class ActionInputError extends Error {
-  readonly status = 400;
-  constructor(
-    message: string,
-    readonly fieldErrors: Record<string, string[]> = {},
-  ) {
-    super(message);
-    this.name = "ActionInputError";
-  }
-}
+export {
+  ActionInputError,
+  ConflictError,
+  ForbiddenError,
+  InputError,
+  isPortalError,
+  NotFoundError,
+  PortalError,
+  RateLimitedError,
+  UnauthenticatedError,
+  UnavailableError,
+  UpstreamError,
+  type FieldErrors,
+  type PortalErrorOptions,
+} from "./errors";
 
 /** Declares a guarded action. Everything that changes state is an action with a declared risk. */
 export function action<I>(def: ActionDefinition<I>): ActionDefinition<I> {

@@ -1,5 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
+import { PortalError } from "../../plugins/errors";
 import { isRole, ROLES, type Role } from "~/lib/roles";
 import { viaOf } from "./actions/policy.server";
 import { audit, CheckpointFailure } from "./audit/audit.server";
@@ -25,12 +26,9 @@ export const UserChangeSchema = z.discriminatedUnion("intent", [
 ]);
 export type UserChange = z.infer<typeof UserChangeSchema>;
 
-export class UserChangeError extends Error {
-  constructor(
-    message: string,
-    public readonly status = 400,
-  ) {
-    super(message);
+export class UserChangeError extends PortalError {
+  constructor(message: string, status = 400) {
+    super(status, message);
   }
 }
 

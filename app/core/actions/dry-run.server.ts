@@ -1,4 +1,4 @@
-import { ActionInputError, type ActionPreview, type PreviewContext } from "../../../plugins/plugin-api";
+import { InputError, UpstreamError, type ActionPreview, type PreviewContext } from "../../../plugins/plugin-api";
 import { scrub } from "../secrets/index.server";
 import { errorText } from "../audit/audit.server";
 import type { RegisteredAction } from "../plugins/registry.server";
@@ -8,15 +8,22 @@ import type { Actorish } from "./policy.server";
 export type DryRun =
   | { kind: "none" }
   | { kind: "ok"; preview: ActionPreview }
-  /** The plugin refused the input (`ActionInputError`): the press stops as `invalid`, 400. */
+  /** The plugin refused the input (`InputError`, or its older name `ActionInputError`): the press stops as `invalid`, 400. */
   | { kind: "invalid"; error: string; fieldErrors: Record<string, string[]> }
   /** The provider failed or refused us (401, 429, 5xx, timeout): 502/503 with its words; nothing about the input. */
   | { kind: "upstream"; error: string; status: 502 | 503; providerStatus: number | null };
 
 const PREVIEW_TIMEOUT_MS = 10_000;
 
-export function isActionInputError(err: unknown): err is ActionInputError {
-  return err instanceof ActionInputError || (err instanceof Error && err.name === "ActionInputError");
+export function isActionInputError(err: unknown): err is InputError {
+  return err instanceof InputError || (err instanceof Error && (err.name === "ActionInputError" || err.name === "InputError"));
+}
+
+/** The provider's status: an `UpstreamError` says it; a plugin's own error class may still carry it as `.status`. */
+function providerStatusOf(err: unknown): number | null {
+  if (err instanceof UpstreamError) return err.providerStatus;
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : null;
 }
 
 /** Runs the action's preview (no side effects) with a timeout, and sorts its failure into input vs upstream. */
@@ -41,12 +48,11 @@ export async function runPreview(
   } catch (err) {
     const error = errorText(err, secrets);
     if (isActionInputError(err)) {
-      const given = (err as ActionInputError).fieldErrors;
+      const given = (err as InputError).fieldErrors;
       const fieldErrors = given && Object.keys(given).length ? scrub(given, secrets) : { input: [error] };
       return { kind: "invalid", error, fieldErrors };
     }
-    const status = (err as { status?: unknown } | null)?.status;
-    const providerStatus = typeof status === "number" ? status : null;
+    const providerStatus = providerStatusOf(err);
     const unavailable = controller.signal.aborted || providerStatus === 429 || providerStatus === 503;
     portal.log.warn({ action: reg.id, error, providerStatus }, "preview failed upstream");
     return { kind: "upstream", error, status: unavailable ? 503 : 502, providerStatus };

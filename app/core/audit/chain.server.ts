@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { sql, type Kysely } from "kysely";
+import { InputError } from "../../../plugins/errors";
 import type { Database } from "../db/schema";
 import type { Store } from "../db/store.server";
 import { scrub } from "../secrets/index.server";
@@ -55,11 +56,9 @@ export type Db = Kysely<Database>;
 export const MAX_JSON_DEPTH = 256;
 
 /** A value nested deeper than MAX_JSON_DEPTH: input to refuse, not a server failure. */
-export class JsonTooDeepError extends Error {
-  readonly status = 400;
+export class JsonTooDeepError extends InputError {
   constructor() {
     super(`the value is nested more than ${MAX_JSON_DEPTH} levels deep`);
-    this.name = "JsonTooDeepError";
   }
 }
 

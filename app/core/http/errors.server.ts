@@ -1,104 +1,56 @@
 import { json } from "@remix-run/node";
 import type { z } from "zod";
+import { InputError, isPortalError, PortalError, type FieldErrors } from "../../../plugins/errors";
 
-export type FieldErrors = Record<string, string[]>;
+export {
+  ActionInputError,
+  ConflictError,
+  ForbiddenError,
+  InputError,
+  isPortalError,
+  NotFoundError,
+  PortalError as HttpError,
+  RateLimitedError,
+  UnauthenticatedError,
+  UnavailableError,
+  UpstreamError,
+  type FieldErrors,
+} from "../../../plugins/errors";
 
 /**
- * The one family of typed errors at the HTTP edge. Services throw these; `errorResponse` maps each
- * to its status with `{ error, fieldErrors }`. Anything else is a bug and stays a 500.
+ * The one family of typed errors lives in the plugin API (plugins/errors.ts) so that plugins and
+ * core throw the same classes; these few are the HTTP edge's own (the request itself is wrong).
+ * `errorResponse` maps every member to its status with `{ ...body, error, fieldErrors }`.
  */
-export class HttpError extends Error {
-  readonly status: number;
-  readonly fieldErrors: FieldErrors;
-  readonly headers: Record<string, string>;
-  constructor(status: number, message: string, fieldErrors: FieldErrors = {}, headers: Record<string, string> = {}) {
-    super(message);
-    this.name = new.target.name;
-    this.status = status;
-    this.fieldErrors = fieldErrors;
-    this.headers = headers;
-  }
-}
-
-/** 400: the input is wrong; `fieldErrors` names each field and what is wrong with it. */
-export class InputError extends HttpError {
-  constructor(fieldErrors: FieldErrors, message = "invalid input") {
-    super(400, message, fieldErrors);
-  }
-}
-
-/** 401: nobody is signed in. */
-export class UnauthenticatedError extends HttpError {
-  constructor(message = "authentication required") {
-    super(401, message);
-  }
-}
-
-/** 403: signed in, but not allowed. */
-export class ForbiddenError extends HttpError {
-  constructor(message: string) {
-    super(403, message.startsWith("forbidden") ? message : `forbidden: ${message}`);
-  }
-}
-
-export class NotFoundError extends HttpError {
-  constructor(message: string) {
-    super(404, message);
-  }
-}
-
-export class MethodNotAllowedError extends HttpError {
+export class MethodNotAllowedError extends PortalError {
   constructor(allow: string) {
     super(405, `method not allowed (use ${allow})`, {}, { Allow: allow });
   }
 }
 
-export class ConflictError extends HttpError {
-  constructor(message: string) {
-    super(409, message);
-  }
-}
-
-export class PayloadTooLargeError extends HttpError {
+export class PayloadTooLargeError extends PortalError {
   constructor(limit: number) {
     super(413, `the body is larger than ${limit} bytes`, { body: [`at most ${limit} bytes`] });
   }
 }
 
-export class UnsupportedMediaTypeError extends HttpError {
+export class UnsupportedMediaTypeError extends PortalError {
   constructor(expected: string) {
     super(415, `send the body as ${expected}`, { body: [`Content-Type must be ${expected}`] });
   }
 }
 
-export class TooManyRequestsError extends HttpError {
-  constructor(message: string) {
-    super(429, message);
-  }
-}
+/** The older name of `RateLimitedError`. */
+export { RateLimitedError as TooManyRequestsError } from "../../../plugins/errors";
 
-/** 503: a dependency the answer needs (the store, the audit log) cannot be written or read now. */
-export class UnavailableError extends HttpError {
-  constructor(message: string) {
-    super(503, message);
-  }
-}
-
-/** True for any error that carries an HTTP status in the 4xx/5xx range as a typed field (ours or a service's). */
-function statusOf(err: unknown): number | undefined {
-  if (err instanceof HttpError) return err.status;
-  const status = (err as { status?: unknown } | null)?.status;
-  return err instanceof Error && typeof status === "number" && status >= 400 && status < 600 ? status : undefined;
-}
-
-/** The JSON answer for a typed error; rethrows Responses (Remix answers those) and unknown errors (bugs). */
+/**
+ * The JSON answer for a member of the error family: its status, `{ ...body, error, fieldErrors }`,
+ * its headers. Rethrows Responses (Remix answers those) and anything else (a bug: 500).
+ */
 export function errorResponse(err: unknown, extra: Record<string, unknown> = {}): Response {
   if (err instanceof Response) throw err;
-  const status = statusOf(err);
-  if (status === undefined) throw err;
-  const e = err as Error & { fieldErrors?: FieldErrors; headers?: Record<string, string> };
-  const fieldErrors = e.fieldErrors && typeof e.fieldErrors === "object" ? e.fieldErrors : {};
-  return json({ ...extra, error: e.message, fieldErrors }, { status, headers: { "Cache-Control": "no-store", ...(e.headers ?? {}) } });
+  if (!isPortalError(err)) throw err;
+  return json({ ...extra, ...err.body, error: err.message, fieldErrors: err.fieldErrors }, { status: err.status, headers: { "Cache-Control": "no-store", ...err.headers } });
 }
 
 /** Runs a route body; a typed error becomes its JSON answer (returned, so forms can show field errors). */

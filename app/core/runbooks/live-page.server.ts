@@ -3,6 +3,7 @@
 // it reads from the runbook file (by block id), never from the request. Apart from live-blocks
 // (which the renderer uses to mark blocks) so that rendering never imports the runbook loader.
 import type { DocumentReader } from "../../../plugins/plugin-api";
+import { PortalError } from "../../../plugins/errors";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { FIRESTORE_DOCUMENTS, resolveLiveBlocks, type HttpCheckService, type LiveVerdicts } from "./live-blocks.server";
 import { loadRunbook, runbooksDir } from "./runbooks.server";
@@ -15,12 +16,9 @@ export async function liveBlocksOf(pagePath: string, registry: PluginRegistry, o
   return resolveLiveBlocks(loadRunbook(file).rendered.live, registry, options);
 }
 
-export class LiveCheckRefused extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
+export class LiveCheckRefused extends PortalError {
+  constructor(message: string, status: number) {
+    super(status, message);
   }
 }
 

@@ -1,8 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { cancelOrWithdraw } from "~/core/actions/ask-admin.server";
-import { respond } from "~/core/actions/runs.server";
 import { getUser } from "~/core/auth.server";
-import { errorResponse, handle, MethodNotAllowedError, readBody } from "~/core/http/index.server";
+import { errorResponse, handle, MethodNotAllowedError, readBody, respond } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 
 export async function loader() {

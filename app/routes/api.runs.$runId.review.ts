@@ -1,9 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { reviewBreakGlass } from "~/core/actions/pipeline.server";
-import { respond } from "~/core/actions/runs.server";
 import { getUser, requestAddress } from "~/core/auth.server";
-import { errorResponse, handle, MethodNotAllowedError, parseWith, readBody } from "~/core/http/index.server";
+import { errorResponse, handle, MethodNotAllowedError, parseWith, readBody, respond } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 
 const ReviewSchema = z.object({ note: z.string().max(1000).optional() });

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { decideApproval, reviewBreakGlass } from "~/core/actions/pipeline.server";
+import { decideRun } from "~/core/actions/decide.server";
+import { reviewBreakGlass } from "~/core/actions/pipeline.server";
 import { pendingApprovals, reviewQueue } from "~/core/actions/runs.server";
 import { checkpointSettings, verifyAudit, type VerifyReport } from "~/core/audit/checkpoints.server";
 import { listAudit, parseAuditFilter } from "~/core/audit/query.server";
@@ -57,7 +58,7 @@ async function decide(request: Request) {
   const note = String(form.get("note") ?? "").slice(0, 1000) || undefined;
   const options = { address: requestAddress(request) };
   let res;
-  if (intent === "approve" || intent === "deny") res = await decideApproval(portal, user, runId, intent, note, options);
+  if (intent === "approve" || intent === "deny") res = await decideRun(portal, user, runId, { decision: intent, note, ...options });
   else if (intent === "review") res = await reviewBreakGlass(portal, user, runId, note, options);
   else return json({ intent, report: null, message: "Unknown request.", changes: null }, { status: 400 });
   if (!user) await requireUser(request); // sends the browser to sign in

@@ -2,10 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { audit } from "~/core/audit/audit.server";
-import { createApiToken, grantableRoles, listApiTokens, publicUser, requireSession, requireUser, revokeApiToken } from "~/core/auth.server";
-import { handle, NotFoundError, parseWith, readBody, UnavailableError } from "~/core/http/index.server";
+import { grantableRoles, listApiTokens, publicUser, requireSession, requireUser } from "~/core/auth.server";
+import { handle, parseWith, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
+import { createTokenAudited, revokeTokenAudited } from "~/core/tokens.server";
 import { ROLES } from "~/lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "API tokens · Opsdeck" }];
@@ -36,26 +36,11 @@ export async function action({ request }: ActionFunctionArgs) {
     const user = await requireSession(request);
     const portal = getPortal();
     const input = parseWith(TokenIntentSchema, await readBody(request, { accept: "json-or-form" }));
-    const by = { actor: user.username, roles: user.roles };
     if (input.intent === "create") {
-      const created = await createApiToken(portal.store, user.id, input.name, input.roles.length ? input.roles : undefined);
-      try {
-        await audit(portal, { ...by, action: "auth.api-token", target: created.id, outcome: "token_created", details: { name: input.name, roles: created.roles, via: user.via } });
-      } catch {
-        await revokeApiToken(portal.store, user.id, created.id);
-        throw new UnavailableError("The audit log cannot be written, so no token was created.");
-      }
-      return json<ActionData>({ created: { name: input.name, token: created.token, roles: created.roles } });
+      const { name, token, roles } = await createTokenAudited(portal, user, input.name, input.roles);
+      return json<ActionData>({ created: { name, token, roles } });
     }
-    const ok = await revokeApiToken(portal.store, user.id, input.id);
-    if (!ok) throw new NotFoundError("No such active token.");
-    try {
-      await audit(portal, { ...by, action: "auth.api-token", target: input.id, outcome: "token_revoked", details: { via: user.via } });
-    } catch {
-      // The revocation stands (failing closed means the credential stays dead), but say the audit is missing.
-      throw new UnavailableError("The token is revoked, but the audit log cannot be written.");
-    }
-    return json<ActionData>({ revoked: input.id });
+    return json<ActionData>(await revokeTokenAudited(portal, user, input.id));
   });
 }
 

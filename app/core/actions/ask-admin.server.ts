@@ -14,8 +14,9 @@ import type { User } from "../auth.server";
 import { newId } from "../ids.server";
 import type { Portal } from "../portal.server";
 import { audit, Conflict } from "../audit/audit.server";
+import { recordRunOrigin } from "../incidents/joining.server";
 import { deleteStoredRequest, loadStoredRequest, storeRequest } from "./requests.server";
-import { cancelRun, decideApproval, describeTarget, mayRun, submitAction, transitionRun, type PipelineResponse } from "./pipeline.server";
+import { cancelRun, describeTarget, mayRun, submitAction, transitionRun, type PipelineResponse } from "./pipeline.server";
 import { loadRun } from "./transitions.server";
 import { runPreview } from "./dry-run.server";
 import { refuse } from "./policy.server";
@@ -40,7 +41,7 @@ export function isRequest(body: unknown): boolean {
  * `POST /api/actions/:id` with `request: { reason }`: stores the request (202 `{ runId, status:
  * "requested" }`). Only for users who may not run the action themselves; viewers cannot ask.
  */
-export async function submitRequest(portal: Portal, user: User | null, actionId: string, body: Record<string, unknown>): Promise<PipelineResponse> {
+export async function submitRequest(portal: Portal, user: User | null, actionId: string, body: Record<string, unknown>, options: { origin?: string | null } = {}): Promise<PipelineResponse> {
   if (!user) return { status: 401, body: { error: "authentication required" } };
   const reg = portal.registry.actions.get(actionId);
   if (!reg) return { status: 404, body: { error: `no action "${String(actionId).slice(0, 200)}"` } };
@@ -113,6 +114,7 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
         await db.insertInto("action_runs").values(row).execute();
         await db.insertInto("run_requests").values({ run_id: id, requested_by: user.username, reason, decided_by: null, decided_at: null, started_run_id: null, created_at: now }).execute();
         await storeRequest(db, portal, id, { input: parsed.data, precondition, preview: null, hasSecrets: secrets.length > 0 });
+        if (options.origin) await recordRunOrigin(db, id, options.origin);
       },
       secrets,
     );
@@ -248,20 +250,4 @@ export async function requestOf(portal: Portal, runId: string) {
   // The admin's run started from a request links back to it.
   const from = await portal.store.db.selectFrom("run_requests").selectAll().where("started_run_id", "=", runId).executeTakeFirst();
   return from ? { kind: "started" as const, requestedBy: from.requested_by, reason: from.reason, requestRunId: from.run_id } : null;
-}
-
-/**
- * An admin's decision on a run that waits for one: a responder's request ("ask an admin") is run as
- * the admin's own run or declined; anything else is a critical run's second-admin approval.
- */
-export async function decideWaitingRun(
-  portal: Portal,
-  user: User,
-  runId: string,
-  decision: "approve" | "deny",
-  options: { confirm?: string; note?: string; address?: string } = {},
-): Promise<PipelineResponse> {
-  const run = runId.length <= 64 ? await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", runId).executeTakeFirst() : undefined;
-  if (run?.status === "requested") return decideRequest(portal, user, runId, decision, { confirm: options.confirm, note: options.note });
-  return decideApproval(portal, user, runId, decision, options.note, { address: options.address });
 }

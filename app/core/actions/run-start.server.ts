@@ -1,6 +1,7 @@
 import { parseDuration, type Risk } from "../../../plugins/plugin-api";
 import { hasRole, parseRoles } from "~/lib/roles";
 import { CheckpointFailure, errorText } from "../audit/audit.server";
+import type { Db } from "../audit/chain.server";
 import type { User } from "../auth.server";
 import type { RegisteredAction } from "../plugins/registry.server";
 import type { Portal } from "../portal.server";
@@ -18,6 +19,8 @@ export async function startRun(
   input: unknown,
   inputSecrets: string[],
   startDetails: Record<string, unknown>,
+  /** More work in the "started" entry's transaction (the press's origin). */
+  also?: (db: Db) => Promise<void>,
 ): Promise<PipelineResponse> {
   const { store } = portal;
   const requester = { actor: run.actor, roles: parseRoles(run.roles) };
@@ -70,6 +73,7 @@ export async function startRun(
         set: { status: "started", started_at: startedAt, owner: INSTANCE_ID, heartbeat_at: startedAt },
         details: startDetails,
         secrets: inputSecrets,
+        also,
       });
     } catch (err) {
       if (err instanceof CheckpointFailure) {

@@ -1,12 +1,6 @@
-import { json } from "@remix-run/node";
 import type { Portal } from "../portal.server";
-import type { PipelineResponse } from "./policy.server";
 import { requestPreviews } from "./requests.server";
 import type { RunRow } from "./runner.server";
-
-export function respond(res: PipelineResponse) {
-  return json(res.body, { status: res.status, headers: { "Cache-Control": "no-store" } });
-}
 
 function parse(text: string | null): unknown {
   if (!text) return null;

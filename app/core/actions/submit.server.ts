@@ -8,6 +8,7 @@ import { newId } from "../ids.server";
 import type { RegisteredAction } from "../plugins/registry.server";
 import type { Portal } from "../portal.server";
 import { redactBySchema, scrub, secretValuesOf } from "../secrets/index.server";
+import { recordRunOrigin } from "../incidents/joining.server";
 import { runPreview } from "./dry-run.server";
 import { actorOf, describeTarget, fieldErrorsOf, inputHash, mayRun, refuse, requiredRole, type PipelineResponse } from "./policy.server";
 import { storeRequest } from "./requests.server";
@@ -39,6 +40,8 @@ export interface SubmitOptions {
   bodyError?: { status: number; error: string };
   /** The client's address: anonymous refusals are rate-limited per address. */
   address?: string;
+  /** The runbook page it was pressed on: recorded with the run, in the transaction that files or starts it. */
+  origin?: string | null;
 }
 
 /**
@@ -235,7 +238,10 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
       await audit(
         portal,
         { ...entry, runId: run.id, outcome: "requested", details: { ...startDetails, preview, expiresAt: new Date(run.expires_at!).toISOString() } },
-        (db) => storeRequest(db, portal, run.id, { input: parsed.data, precondition, preview, hasSecrets: canonicalJson(redacted) !== canonicalJson(input) }),
+        async (db) => {
+          await storeRequest(db, portal, run.id, { input: parsed.data, precondition, preview, hasSecrets: canonicalJson(redacted) !== canonicalJson(input) });
+          if (options.origin) await recordRunOrigin(db, run.id, options.origin);
+        },
         inputSecrets,
       );
     } catch {
@@ -245,7 +251,8 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
     return { status: 202, body: { runId: run.id, status: "awaiting_approval", expiresAt: new Date(run.expires_at!).toISOString() } };
   }
 
-  return startRun(portal, reg, run, input, inputSecrets, startDetails);
+  const origin = options.origin;
+  return startRun(portal, reg, run, input, inputSecrets, startDetails, origin ? (db) => recordRunOrigin(db, run.id, origin) : undefined);
 }
 
 /** Dry run for the dialog: validated input, target, and the action's preview (no side effects). */

@@ -1,3 +1,4 @@
+import type { Db } from "../audit/chain.server";
 import type { Store } from "../db/store.server";
 import { OPEN_STATUSES } from "~/lib/incidents";
 
@@ -49,12 +50,15 @@ export async function incidentForRun(store: Store, body: { incidentId?: unknown;
 
 const RUNBOOK_PATH = /^[A-Za-z0-9][A-Za-z0-9 _./-]{0,299}$/;
 
-/** Remembers the runbook page a new run was started from (the run page links back to it). */
-export async function recordRunOrigin(store: Store, answer: Record<string, unknown>, body: unknown): Promise<void> {
-  const runId = typeof answer.runId === "string" ? answer.runId : null;
+/** The runbook page a press names (`runbook` in its body), when it is a plain path; else null. */
+export function runOriginOf(body: unknown): string | null {
   const runbook = body && typeof body === "object" ? (body as { runbook?: unknown }).runbook : undefined;
-  if (!runId || typeof runbook !== "string" || !RUNBOOK_PATH.test(runbook) || runbook.includes("..")) return;
-  await store.db
+  return typeof runbook === "string" && RUNBOOK_PATH.test(runbook) && !runbook.includes("..") ? runbook : null;
+}
+
+/** Remembers the runbook page a new run was started from (the run page links back to it); called inside the run's own transaction. */
+export async function recordRunOrigin(db: Db, runId: string, runbook: string): Promise<void> {
+  await db
     .insertInto("run_origins")
     .values({ run_id: runId, runbook, created_at: Date.now() })
     .onConflict((oc) => oc.column("run_id").doNothing())

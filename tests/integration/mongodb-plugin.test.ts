@@ -150,6 +150,8 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
     const notAllowed = await previewAction(t.portal, admin, "mongodb.fix-document", { input: { ...input, set: { amount: 1 } } });
     expect(notAllowed.body.previewInvalid).toBe(true);
     expect(notAllowed.body.previewError).toMatch(/not allow-listed/);
+    const operatorKey = await previewAction(t.portal, admin, "mongodb.fix-document", { input: { ...input, expect: { $where: "sleep(100)" } } });
+    expect(operatorKey.body.previewError).toMatch(/expect names fields that are not allow-listed/);
 
     const preview = await previewAction(t.portal, admin, "mongodb.fix-document", { input });
     expect(preview.status).toBe(200);

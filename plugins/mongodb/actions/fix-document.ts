@@ -47,6 +47,8 @@ export function fixDocument(db: Db, allow: Record<string, { fields: string[] }>)
     if (!fields) throw new ActionInputError(`${input.collection} is not a collection the config allows fixes in (plugins.mongodb.fixes)`, { collection: ["not allow-listed"] });
     const bad = Object.keys(input.set).filter((f) => !fields.includes(f));
     if (bad.length) throw new ActionInputError(`not allow-listed for ${input.collection}: ${bad.join(", ")} (allowed: ${fields.join(", ")})`, { set: bad.map((f) => `${f} is not allow-listed`) });
+    const badExpect = Object.keys(input.expect ?? {}).filter((f) => !fields.includes(f));
+    if (badExpect.length) throw new ActionInputError(`expect names fields that are not allow-listed for ${input.collection}: ${badExpect.join(", ")}`, { expect: badExpect.map((f) => `${f} is not allow-listed`) });
   };
   const read = async (input: FixInput) => {
     const doc = await db.collection(input.collection).findOne(idFilter(input.id), { readPreference: "primary", maxTimeMS: 5000 });

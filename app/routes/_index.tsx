@@ -10,6 +10,10 @@ import { pluginStatuses, probeSnapshot } from "~/core/probes/service.server";
 import { waitingForAdmin } from "~/core/actions/runs.server";
 import { listIncidents } from "~/core/incidents/incidents.server";
 import { probeProblems } from "~/core/runbooks/coverage.server";
+import { probeRowStates } from "~/core/alerts/probe-rows.server";
+import { listSilences } from "~/core/alerts/silences.server";
+import { ProbeRowControls } from "~/components/alerts/probe-row-controls";
+import { canRespond } from "~/lib/incidents";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Opsdeck" }];
 
@@ -22,6 +26,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { problems, unshown } = probeProblems(probes, portal.log);
   const incidents = (await listIncidents(portal.store, { state: "open", limit: 20 })).map((i) => ({ id: i.id, title: i.title, severity: i.severity, status: i.status, declaredAt: i.declaredAt }));
   const pending = await waitingForAdmin(portal);
+  const rowStates = await probeRowStates(portal, problems);
+  const silences = (await listSilences(portal)).filter((s) => s.state === "active").slice(0, 20);
   return json(
     {
       plugins: pluginStatuses(portal, probes),
@@ -30,6 +36,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
       incidents,
       pending,
       me: user.username,
+      rowStates,
+      silences,
+      canAct: canRespond(user.roles),
       unknown: probes.filter((p) => p.status === "unknown").map((p) => ({ id: p.id, title: p.title, error: p.error ?? null })),
       total: probes.length,
     },
@@ -38,7 +47,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function Overview() {
-  const { plugins, problems, unshown, unknown, total, incidents, pending, me } = useLoaderData<typeof loader>();
+  const { plugins, problems, unshown, unknown, total, incidents, pending, me, rowStates, silences, canAct } = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
   const now = useNow(5000);
   useEffect(() => {
@@ -129,6 +138,7 @@ export default function Overview() {
                     <tr key={p.id} data-probe={p.id} data-shown={p.runbooks.length ? "yes" : "no"}>
                       <td>
                         <StatusBadge status={p.status} />
+                        <ProbeRowControls probeId={p.id} state={rowStates[p.id]} canAct={canAct} />
                       </td>
                       <td>
                         <strong>{p.title}</strong>
@@ -171,6 +181,21 @@ export default function Overview() {
               </table>
             </>
           )}
+          {silences.length ? (
+            <section aria-labelledby="silences-title" data-testid="overview-silences">
+              <h2 id="silences-title">Silenced now</h2>
+              <ul>
+                {silences.map((s) => (
+                  <li key={s.id}>
+                    <code>{s.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}${m.value}`).join(", ")}</code> — {s.comment} <span className="muted">({s.createdBy}{s.endsAt ? `, until ${s.endsAt.slice(0, 16).replace("T", " ")} UTC` : s.window ? `, window until ${s.window.endsAt.slice(0, 16).replace("T", " ")} UTC` : ""})</span>
+                  </li>
+                ))}
+              </ul>
+              <p>
+                <Link to="/alerts">Alerts and silences</Link>
+              </p>
+            </section>
+          ) : null}
           <h2>Plugins</h2>
           <ul className="overview-plugins" data-testid="plugin-statuses">
             {plugins.map((p) => (

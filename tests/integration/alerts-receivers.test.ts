@@ -8,6 +8,8 @@ import { getIncident } from "~/core/incidents/incidents.server";
 import { assembleTimeline } from "~/core/incidents/timeline.server";
 import type { Portal } from "~/core/portal.server";
 import { sweepAlerts } from "~/core/alerts/service.server";
+import { probeRowStates } from "~/core/alerts/probe-rows.server";
+import { action as probeRowRoute } from "~/routes/api.alerts.probes.$probeId";
 import { action as receive } from "~/routes/api.alerts.$receiver";
 import { loader as listRoute } from "~/routes/api.alerts._index";
 import { action as ackRoute } from "~/routes/api.alerts.$id.ack";
@@ -297,6 +299,22 @@ describe.each(DIALECTS)("alert receivers on %s", (dialect) => {
     const res = await am(amPayload([{ name: "PaymentsLag", labels: { team: "payments", severity: "critical" }, fingerprint: "hh88" }]));
     expect(await res.json()).toMatchObject({ fired: 1, silenced: 1, incidents: [] });
     expect((await list("firing")).find((a) => a.fingerprint === "hh88")).toMatchObject({ silencedBy: silence.id, silence: { createdBy: "responder", comment: "payments maintenance" } });
+  });
+
+  it("acknowledges and snoozes the overview's needs-attention rows through the same alerts and silences", async () => {
+    const row = (body: unknown, authz = responder) => probeRowRoute({ request: makeRequest("/api/alerts/probes/shop.queue", { method: "POST", headers: { authorization: authz, "content-type": "application/json" }, body: JSON.stringify(body) }), params: { probeId: "shop.queue" }, context: {} });
+    const problem = [{ id: "shop.queue", pluginId: "shop" }];
+    expect((await probeRowStates(portal, problem))["shop.queue"]).toEqual({ acknowledgedBy: null, acknowledgedAt: null, snoozed: null });
+    expect((await row({ intent: "ack" }, viewer)).status).toBe(403);
+    expect((await row({ intent: "ack" })).status).toBe(200);
+    expect((await row({ intent: "snooze", duration: "30m" })).status).toBe(400);
+    expect((await row({ intent: "snooze", duration: "30m", comment: "queue drains after the deploy" })).status).toBe(200);
+    const state = (await probeRowStates(portal, problem))["shop.queue"]!;
+    expect(state).toMatchObject({ acknowledgedBy: "responder", snoozed: { createdBy: "responder", comment: "queue drains after the deploy" } });
+    expect((await list("firing")).find((a) => a.source === "probe")).toMatchObject({ name: "shop.queue", acknowledgedBy: "responder", silencedBy: state.snoozed!.id });
+    // Back to ok: the row's alert resolves.
+    await probeRowStates(portal, []);
+    expect((await list("resolved")).some((a) => a.source === "probe")).toBe(true);
   });
 
   it("never shows a configured secret that a source echoes back", async () => {

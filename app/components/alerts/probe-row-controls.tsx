@@ -1,0 +1,52 @@
+import { useFetcher } from "@remix-run/react";
+
+export interface ProbeRowStateView {
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  snoozed: { id: string; createdBy: string; comment: string; endsAt: string | null } | null;
+}
+
+/** A "needs attention" row's acknowledge and snooze, through the alerts' own mechanism. */
+export function ProbeRowControls({ probeId, state, canAct }: { probeId: string; state: ProbeRowStateView | undefined; canAct: boolean }) {
+  const ack = useFetcher<{ error?: string }>();
+  const snooze = useFetcher<{ error?: string; fieldErrors?: Record<string, string[]> }>();
+  const action = `/api/alerts/probes/${encodeURIComponent(probeId)}`;
+  const error = ack.data?.error ?? snooze.data?.error;
+  return (
+    <div className="probe-row-controls" data-testid="probe-row-controls">
+      {state?.acknowledgedBy ? <div className="muted">Acknowledged by {state.acknowledgedBy}</div> : null}
+      {state?.snoozed ? (
+        <div className="muted" title={state.snoozed.comment}>
+          Snoozed by {state.snoozed.createdBy}
+          {state.snoozed.endsAt ? ` until ${state.snoozed.endsAt.slice(11, 16)} UTC` : ""}: {state.snoozed.comment}
+        </div>
+      ) : null}
+      {canAct && !state?.acknowledgedBy ? (
+        <ack.Form method="post" action={action} className="inline">
+          <input type="hidden" name="intent" value="ack" />
+          <button type="submit" disabled={ack.state !== "idle"}>
+            Acknowledge
+          </button>
+        </ack.Form>
+      ) : null}
+      {canAct && !state?.snoozed ? (
+        <details>
+          <summary>Snooze</summary>
+          <snooze.Form method="post" action={action} className="alert-form">
+            <input type="hidden" name="intent" value="snooze" />
+            <select name="duration" defaultValue="1h" aria-label="Snooze for">
+              {["30m", "1h", "4h", "24h"].map((d) => (
+                <option key={d}>{d}</option>
+              ))}
+            </select>
+            <input name="comment" required minLength={3} maxLength={1000} placeholder="why" aria-label="Why" />
+            <button type="submit" disabled={snooze.state !== "idle"}>
+              Snooze
+            </button>
+          </snooze.Form>
+        </details>
+      ) : null}
+      {error ? <div className="form-error">{error}</div> : null}
+    </div>
+  );
+}

@@ -2,9 +2,11 @@
 // it means: `npm test` fails when a schema gains a key the page does not describe.
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import os from "node:os";
+import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { installedPlugins } from "~/plugins.server";
+import { loadConfig } from "~/core/config.server";
 import { configKeys, renderKeyTable, TABLE_END, TABLE_START, undocumentedKeys, withKeyTable } from "~/core/plugins/config-docs.server";
 import { HttpConfigSchema } from "../../plugins/http/config";
 import { secret } from "../../plugins/plugin-api";
@@ -37,6 +39,37 @@ describe("docs/plugins/<id>.md", () => {
       if (!/^## .*probes/im.test(page)) missing.push(`${plugin.id}: a probes section`);
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe("each page's YAML example", () => {
+  // Values shaped as the provider issues them, so the example passes the schema as written.
+  const POSTGRES = "postgres://opsdeck:docs-example-password@db.example.internal:5432/shop";
+  const env: Record<string, string> = {
+    SESSION_SECRET: "docs-example-session-secret-0123456789",
+    STRIPE_RESTRICTED_KEY: "rk_live_docsexample0123456789",
+    STRIPE_WHSEC_SHOP: "whsec_docsexample0123456789",
+    STRIPE_WEBHOOK_SECRET: "whsec_docsexample9876543210",
+    SUPABASE_DB_URL: POSTGRES,
+    SUPABASE_DB_RO_URL: POSTGRES,
+    SHOP_DATABASE_URL: POSTGRES,
+    DATABASE_URL: POSTGRES,
+    REDIS_URL: "rediss://default:docs-example-password@eu1-xyz.upstash.io:6379",
+    MONGO_URI: "mongodb+srv://opsdeck:docs-example-password@cluster0.example.mongodb.net",
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-docs-yaml-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it.each(documented.map((p) => [p.id] as const))("%s: the example is a valid config of the plugin", (id) => {
+    const page = fs.readFileSync(pageOf(id), "utf8");
+    const example = /```yaml\n(plugins:\n {2}[a-z]+:\n[\s\S]*?)```/.exec(page)?.[1];
+    expect(example, `no YAML example under plugins.${id}`).toBeTruthy();
+    const file = path.join(dir, `${id}.yaml`);
+    fs.writeFileSync(file, example!);
+    const names = [...example!.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!);
+    const exampleEnv = Object.fromEntries(names.map((n) => [n, env[n] ?? `docs-example-${n.toLowerCase()}-0123456789`]));
+    const config = loadConfig({ cwd: dir, env: { ...exampleEnv, SESSION_SECRET: env.SESSION_SECRET, OPSDECK_CONFIG: file } });
+    expect(Object.keys(config.pluginConfigs)).toEqual([id]);
   });
 });
 

@@ -4,7 +4,7 @@ import YAML from "yaml";
 import { z } from "zod";
 import { DurationSchema } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
-import { MIN_SECRET_LENGTH, secretValuesOf } from "./secrets/index.server";
+import { derivedSecrets, MIN_SECRET_LENGTH, secretValuesOf } from "./secrets/index.server";
 import { AlertsConfigSchema } from "./alerts/config";
 import { OidcConfigSchema } from "./auth/oidc-config.server";
 
@@ -276,6 +276,8 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   if (core.actions.requestKey) secretValues.push(core.actions.requestKey);
   secretValues.push(...secretValuesOf(AlertsConfigSchema, core.alerts));
   if (core.auth.oidc) secretValues.push(...secretValuesOf(OidcConfigSchema, core.auth.oidc));
+  // A password in any URL of the config (a core section's too), found as a bare value.
+  secretValues.push(...derivedSecrets(core, secretValues));
   if (core.auth.oidc && !core.app.baseUrl) throw new ConfigError(["app.baseUrl: required with auth.oidc (the redirect URI is <app.baseUrl>/auth/oidc/callback)"]);
 
   return { ...core, pluginConfigs, demo, secretValues, sources, sessionSecret: env.SESSION_SECRET || undefined };

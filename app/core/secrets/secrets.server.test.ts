@@ -130,3 +130,21 @@ describe("derived forms of secrets (issue 25 defect 3)", () => {
     expect(live.cut("tail: lat")).toBe("tail: lat");
   });
 });
+
+describe("the portal's secret list (issue 25 defect 3)", () => {
+  it("holds the password of a URL in a core section (not marked secret) as a bare value", async () => {
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { loadConfig } = await import("../config.server");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-secrets-cfg-"));
+    try {
+      fs.writeFileSync(path.join(dir, "app-config.yaml"), "app:\n  demo: true\n  baseUrl: https://opsdeck:am-url-pass-4242@ops.example.com\n");
+      const config = loadConfig({ cwd: dir, env: {} });
+      expect(config.secretValues).toContain("am-url-pass-4242");
+      expect(config.secretValues).toContain(Buffer.from("opsdeck:am-url-pass-4242").toString("base64"));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

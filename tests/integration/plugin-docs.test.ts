@@ -9,7 +9,7 @@ import { installedPlugins } from "~/plugins.server";
 import { loadConfig } from "~/core/config.server";
 import { configKeys, renderKeyTable, TABLE_END, TABLE_START, undocumentedKeys, withKeyTable } from "~/core/plugins/config-docs.server";
 import { HttpConfigSchema } from "../../plugins/http/config";
-import { secret } from "../../plugins/plugin-api";
+import { DurationSchema, secret } from "../../plugins/plugin-api";
 
 const documented = installedPlugins.filter((p) => p.id !== "demo");
 const pageOf = (id: string) => path.join("docs", "plugins", `${id}.md`);
@@ -114,5 +114,22 @@ describe("the docs drift check", () => {
       f: [undefined, false, true],
     });
     expect(undocumentedKeys(keys)).toEqual(["f"]);
+  });
+
+  it("names durations, enums, lists and maps in the type column", () => {
+    const keys = configKeys(
+      z.object({
+        every: DurationSchema.default("1m").describe("How often."),
+        mode: z.enum(["count", "rows"]).describe("What to measure."),
+        tables: z.array(z.string()).describe("Tables."),
+        headers: z.record(z.string(), z.string()).describe("Headers."),
+      }),
+    );
+    expect(keys.map((k) => [k.key, k.type, k.default ?? ""])).toEqual([
+      ["every", "duration", '"1m"'],
+      ["mode", '"count" \\| "rows"', ""],
+      ["tables", "string[]", ""],
+      ["headers", "map of string", ""],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 // The config key tables of docs/plugins/<id>.md, generated from each plugin's zod schema and its
 // `.describe()` texts, so that a key cannot be added without saying what it means.
 import type { z } from "zod";
-import { isSecretSchema } from "../../../plugins/plugin-api";
+import { DurationSchema, isSecretSchema } from "../../../plugins/plugin-api";
 
 export interface ConfigKeyDoc {
   key: string;
@@ -50,6 +50,7 @@ function unwrap(schema: z.ZodType) {
 
 function typeName(s: z.ZodType): string {
   const d = defOf(s);
+  if (d === defOf(DurationSchema)) return "duration";
   switch (d.type) {
     case "enum":
       return Object.values(d.entries as Record<string, string>)

@@ -103,6 +103,7 @@ describe("the docs drift check", () => {
       d: secret(z.string()).describe("described after secret()"),
       e: secret(z.string().describe("described inside secret()")).optional(),
       f: z.string().transform((v) => v.length),
+      g: z.record(z.string(), secret(z.string())).default({}).describe("values are secrets"),
     });
     const keys = configKeys(schema);
     expect(Object.fromEntries(keys.map((k) => [k.key, [k.description, k.secret, k.required]]))).toEqual({
@@ -112,6 +113,7 @@ describe("the docs drift check", () => {
       d: ["described after secret()", true, true],
       e: ["described inside secret()", true, false],
       f: [undefined, false, true],
+      g: ["values are secrets", true, false],
     });
     expect(undocumentedKeys(keys)).toEqual(["f"]);
   });

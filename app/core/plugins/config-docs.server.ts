@@ -87,7 +87,8 @@ export function configKeys(schema: z.ZodType, prefix = ""): ConfigKeyDoc[] {
         type: typeName(u.inner),
         required: u.required,
         default: u.hasDefault ? formatDefault(u.dflt) : undefined,
-        secret: u.secret,
+        // A map or list whose values are secrets (http's headers) is a secret as a whole.
+        secret: u.secret || (d.type === "record" && unwrap(d.valueType).secret) || (d.type === "array" && unwrap(d.element).secret),
         description: u.description,
       });
     }

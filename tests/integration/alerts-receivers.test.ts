@@ -8,6 +8,8 @@ import { getIncident } from "~/core/incidents/incidents.server";
 import { assembleTimeline } from "~/core/incidents/timeline.server";
 import type { Portal } from "~/core/portal.server";
 import { sweepAlerts } from "~/core/alerts/service.server";
+import { mirrorActiveWindows } from "~/core/alerts/silences.server";
+import http from "node:http";
 import { probeRowStates } from "~/core/alerts/probe-rows.server";
 import { action as probeRowRoute } from "~/routes/api.alerts.probes.$probeId";
 import { action as receive } from "~/routes/api.alerts.$receiver";
@@ -315,6 +317,39 @@ describe.each(DIALECTS)("alert receivers on %s", (dialect) => {
     // Back to ok: the row's alert resolves.
     await probeRowStates(portal, []);
     expect((await list("resolved")).some((a) => a.source === "probe")).toBe(true);
+  });
+
+  it("mirrors a one-off silence to Alertmanager's API v2, each active window occurrence as it starts, and expires it there", async () => {
+    const seen: { method: string; url: string; body: any }[] = [];
+    const stub = http.createServer((req, res) => {
+      let text = "";
+      req.on("data", (c) => (text += c));
+      req.on("end", () => {
+        seen.push({ method: req.method!, url: req.url!, body: text ? JSON.parse(text) : null });
+        res.setHeader("content-type", "application/json");
+        res.end(req.method === "POST" ? JSON.stringify({ silenceID: `00000000-0000-0000-0000-${String(seen.length).padStart(12, "0")}` }) : "");
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, "127.0.0.1", () => r()));
+    portal.config.alerts.alertmanager = { url: `http://127.0.0.1:${(stub.address() as { port: number }).port}` };
+    try {
+      const post = (body: unknown) => silenceRoute({ request: makeRequest("/api/silences", { method: "POST", headers: { authorization: responder, "content-type": "application/json" }, body: JSON.stringify(body) }), params: {}, context: {} });
+      const one = (await (await post({ matchers: [{ name: "instance", value: "db1" }], duration: "2h", comment: "disk swap" })).json()) as any;
+      expect(one.alertmanagerId).toBe("00000000-0000-0000-0000-000000000001");
+      expect(seen[0]).toMatchObject({ method: "POST", url: "/api/v2/silences", body: { matchers: [{ name: "instance", value: "db1", isRegex: false, isEqual: true }], createdBy: "responder (opsdeck)", comment: "disk swap" } });
+      // A window that is open right now (every minute, for two minutes) is mirrored once per occurrence.
+      await post({ matchers: [{ name: "job", value: "batch" }], schedule: { cron: "* * * * *", duration: "2m", timezone: "UTC" }, comment: "batch window" });
+      expect(await mirrorActiveWindows(portal)).toBe(1);
+      expect(await mirrorActiveWindows(portal)).toBe(0);
+      expect(seen.filter((s) => s.method === "POST").at(-1)!.body.comment).toContain("batch window");
+      const { action: expireRoute } = await import("~/routes/api.silences.$id");
+      const ended = await expireRoute({ request: makeRequest(`/api/silences/${one.id}`, { method: "DELETE", headers: { authorization: responder } }), params: { id: one.id }, context: {} });
+      expect(ended.status).toBe(200);
+      expect(seen.at(-1)).toMatchObject({ method: "DELETE", url: `/api/v2/silence/${one.alertmanagerId}` });
+    } finally {
+      delete portal.config.alerts.alertmanager;
+      await new Promise((r) => stub.close(r));
+    }
   });
 
   it("never shows a configured secret that a source echoes back", async () => {

@@ -11,7 +11,7 @@ import type { IncomingAlert } from "./incoming";
 import { linkRunbook } from "./linking.server";
 import { authenticate, parseReceived } from "./receivers.server";
 import { applyRules, recordResolutions } from "./rules.server";
-import { silenceRules, silencing } from "./silences.server";
+import { mirrorActiveWindows, silenceRules, silencing } from "./silences.server";
 import { openAlerts, resolveExpired, storeAlerts, type AlertChange, type ArrivalContext } from "./store.server";
 
 export interface ReceiptAnswer {
@@ -151,6 +151,7 @@ export const alertsBootStep: BootStep = async (portal) => {
   const stopDemo = await startAlertsDemo(portal);
   const sweep = async () => {
     const now = Date.now();
+    await mirrorActiveWindows(portal, now);
     const changed = await resolveExpired(portal.store.db, now, parseStale(portal));
     if (changed.length) await recordResolutions(portal, changed.map((alert) => ({ alert, change: "resolved" as const })), now);
   };

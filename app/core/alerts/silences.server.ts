@@ -55,7 +55,8 @@ function cronOf(text: string, timezone: string): Cron {
 export function windowAt(rule: Pick<SilenceRule, "schedule" | "startsAt">, now: number): { from: number; to: number; active: boolean } | null {
   const s = rule.schedule;
   if (!s) return null;
-  const since = Math.max(rule.startsAt, now - s.durationMs) - 1;
+  // A window made during an occurrence holds for that occurrence; one that starts later, from then on.
+  const since = (rule.startsAt > now ? rule.startsAt : now - s.durationMs) - 1;
   const occ = s.cron.nextRun(new Date(since));
   if (!occ) return null;
   const from = occ.getTime();
@@ -294,4 +295,34 @@ async function recordSilenceOnIncidents(portal: Portal, rule: SilenceRule, now: 
     if (!matchesAll(rule.matchers, a.labels)) continue;
     await addIncidentAlertEvent(portal.store, a.incidentId, { event: "silenced", alertId: a.id, name: a.name, by: rule.createdBy, comment: rule.comment, silenceId: rule.id, at: now });
   }
+}
+
+/** Which occurrence of each recurring window is already in Alertmanager (`<id>@<start>`), per portal. */
+const mirroredWindows = new WeakMap<object, Set<string>>();
+
+/**
+ * Recurring windows in Alertmanager: each occurrence is created there as it starts (Alertmanager's
+ * silences have one start and end), audited with its Alertmanager id. Runs with the alerts sweep.
+ */
+export async function mirrorActiveWindows(portal: Portal, now = Date.now()): Promise<number> {
+  if (!portal.config.alerts.alertmanager) return 0;
+  let done = mirroredWindows.get(portal.store);
+  if (!done) mirroredWindows.set(portal.store, (done = new Set()));
+  let created = 0;
+  for (const rule of await silenceRules(portal, now)) {
+    if (!rule.schedule || (rule.expiredAt != null && rule.expiredAt <= now)) continue;
+    const w = windowAt(rule, now);
+    if (!w?.active) continue;
+    const key = `${rule.id}@${w.from}`;
+    if (done.has(key)) continue;
+    done.add(key);
+    const mirrored = await mirrorToAlertmanager(portal, { matchers: rule.matchers, startsAt: w.from, endsAt: w.to, createdBy: rule.createdBy, comment: `${rule.comment} (maintenance window ${rule.id})` });
+    if (!mirrored) continue;
+    await audit(portal, { actor: "portal", roles: [], action: "alert.silence.mirrored", target: rule.id, outcome: mirrored.id ? "succeeded" : "failed", details: { window: { startsAt: w.from, endsAt: w.to }, alertmanager: mirrored } }, async (db) => {
+      if (mirrored.id && !rule.id.startsWith("window:")) await db.updateTable("silences").set({ am_silence_id: mirrored.id }).where("id", "=", rule.id).execute();
+    });
+    if (mirrored.id) created++;
+  }
+  if (done.size > 10_000) done.clear();
+  return created;
 }

@@ -10,6 +10,8 @@ import { incidentDeploys, withDeploys } from "~/core/incidents/deploys.server";
 import { addEvent, markEntry, updateIncident } from "~/core/incidents/incidents.server";
 import { handleIncidentIntent, incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
 import { incidentPageTimeline } from "~/core/incidents/timeline.server";
+import { listAlerts } from "~/core/alerts/inbox.server";
+import { getPortal } from "~/core/portal.server";
 import {
   canEditIncidents,
   canRespond,
@@ -35,8 +37,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     incidentPageTimeline(store, incident, { secrets, now, showAll, probeTitles, actionTitles }),
     incidentDeploys(incident, { now, secrets }),
   ]);
+  const alerts = (await listAlerts(getPortal(), { status: "all", incidentId: incident.id, limit: 200 })).map((a) => ({ id: a.id, name: a.name, status: a.status, severity: a.severity, summary: a.summary, acknowledgedBy: a.acknowledgedBy, runbook: a.runbook }));
   return json({
     incident,
+    alerts,
     timeline: withDeploys(entries, deploys),
     total: total + deploys.entries.length,
     deployMarker: deploys.marker,
@@ -83,7 +87,7 @@ function useTick(ms: number, initial: number) {
 }
 
 export default function IncidentPage() {
-  const { incident, timeline, gap, total, hiddenCount, pinned, nextUpdate, now: serverNow, pluginTitles, me, canRespond, canEdit, deployMarker, deployError } = useLoaderData<typeof loader>();
+  const { incident, alerts, timeline, gap, total, hiddenCount, pinned, nextUpdate, now: serverNow, pluginTitles, me, canRespond, canEdit, deployMarker, deployError } = useLoaderData<typeof loader>();
   const data = useActionData<ActionData>();
   const nav = useNavigation();
   const markFetcher = useFetcher<ActionData>();
@@ -181,6 +185,25 @@ export default function IncidentPage() {
       </header>
 
       <DeployMarker incidentId={incident.id} marker={deployMarker} error={deployError} />
+      {alerts.length ? (
+        <section aria-labelledby="incident-alerts-title" data-testid="incident-alerts">
+          <h2 id="incident-alerts-title">Alerts</h2>
+          <ul>
+            {alerts.map((a) => (
+              <li key={a.id}>
+                <strong>{a.name}</strong> <span className="tag">{a.status === "resolved" ? "resolved" : "firing"}</span> {a.severity ? <span className="tag">{a.severity}</span> : null} {a.summary}
+                {a.acknowledgedBy ? <span className="muted"> — acknowledged by {a.acknowledgedBy}</span> : null}
+                {a.runbook ? (
+                  <>
+                    {" "}
+                    · <a href={a.runbook.href}>{a.runbook.title}</a>
+                  </>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
 
       {nextUpdate ? (
         <p className={`next-update${now > nextUpdate.dueAt ? " overdue" : ""}`} role="status" data-testid="next-update">

@@ -6,6 +6,7 @@ import { DurationSchema } from "../../plugins/plugin-api";
 import { installedPlugins } from "~/plugins.server";
 import { derivedSecrets, MIN_SECRET_LENGTH, secretValuesOf } from "./secrets/index.server";
 import { AlertsConfigSchema } from "./alerts/config";
+import { NotificationsConfigSchema, OncallConfigSchema } from "./notifications/config";
 import { OidcConfigSchema } from "./auth/oidc-config.server";
 
 /** A start-time problem with one readable line per issue, each naming the key path. */
@@ -123,6 +124,8 @@ export const CoreConfigSchema = z
       .strict()
       .default({ checkpointEvery: "1m" }),
     alerts: AlertsConfigSchema,
+    notifications: NotificationsConfigSchema,
+    oncall: OncallConfigSchema,
     plugins: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -275,6 +278,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   if (core.audit.checkpointKey) secretValues.push(core.audit.checkpointKey);
   if (core.actions.requestKey) secretValues.push(core.actions.requestKey);
   secretValues.push(...secretValuesOf(AlertsConfigSchema, core.alerts));
+  secretValues.push(...secretValuesOf(NotificationsConfigSchema, core.notifications));
   if (core.auth.oidc) secretValues.push(...secretValuesOf(OidcConfigSchema, core.auth.oidc));
   // A password in any URL of the config (a core section's too), found as a bare value.
   secretValues.push(...derivedSecrets(core, secretValues));

@@ -10,6 +10,7 @@ import type { SessionSsoColumns, Tables as SsoUsers, UserSsoColumns } from "./mi
 import type { AuditMacColumns } from "./migrations/009-audit-mac";
 import type { Tables as SchedulerTicks } from "./migrations/010-scheduler-ticks";
 import type { Tables as Alerts } from "./migrations/012-alerts";
+import type { Tables as Notifications } from "./migrations/013-notifications";
 
 /** 009 adds the per-entry MAC to the audit log of 003. */
 interface ActionsAuditWithMac extends Omit<ActionsAudit, "audit_entries"> {
@@ -23,4 +24,4 @@ interface FoundationWithSso extends Omit<Foundation, "users" | "sessions"> {
 }
 
 /** The whole store: each migration file declares the tables it creates. */
-export interface Database extends FoundationWithSso, SsoUsers, Probes, ActionsAuditWithMac, Incidents, ApprovalRequests, RunOrigins, RunRequests, RunbookFreshness, SchedulerTicks, Alerts {}
+export interface Database extends FoundationWithSso, SsoUsers, Probes, ActionsAuditWithMac, Incidents, ApprovalRequests, RunOrigins, RunRequests, RunbookFreshness, SchedulerTicks, Alerts, Notifications {}

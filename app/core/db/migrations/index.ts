@@ -11,6 +11,7 @@ import * as m009 from "./009-audit-mac";
 import * as m010 from "./010-scheduler-ticks";
 import * as m011 from "./011-sso-users";
 import * as m012 from "./012-alerts";
+import * as m013 from "./013-notifications";
 
 /** The one ordered list of migrations. Each feature owns its file. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "010-scheduler-ticks": m010,
   "011-sso-users": m011,
   "012-alerts": m012,
+  "013-notifications": m013,
 };

@@ -1,6 +1,6 @@
 import { OPEN_STATUSES } from "~/lib/incidents";
 import { hasRole } from "~/lib/roles";
-import { audit } from "../audit/audit.server";
+import { audit, Conflict } from "../audit/audit.server";
 import { ConflictError, ForbiddenError, NotFoundError } from "../http/errors.server";
 import { newId } from "../ids.server";
 import type { Portal } from "../portal.server";
@@ -47,9 +47,21 @@ export async function acknowledgeAlert(portal: Portal, user: { username: string;
   const row = await portal.store.db.selectFrom("alerts").selectAll().where("id", "=", id).executeTakeFirst();
   if (!row) throw new NotFoundError("There is no such alert.");
   if (row.acknowledged_at != null) throw new ConflictError(`already acknowledged by ${row.acknowledged_by} at ${new Date(Number(row.acknowledged_at)).toISOString()}`);
+  try {
+    await acknowledgeWithAudit(portal, user, row, now);
+  } catch (err) {
+    // The entry rolled back with the update: someone else's acknowledgement won the race.
+    if (err instanceof Conflict) throw new ConflictError("someone acknowledged it a moment ago");
+    throw err;
+  }
+  return getAlert(portal, id, now);
+}
+
+async function acknowledgeWithAudit(portal: Portal, user: { username: string; roles: readonly string[] }, row: AlertRow, now: number): Promise<void> {
+  const id = row.id;
   await audit(portal, { actor: user.username, roles: user.roles, action: "alert.acknowledged", target: id, outcome: "succeeded", details: { name: row.name, receiver: row.receiver, fingerprint: row.fingerprint }, incidentId: row.incident_id }, async (db) => {
     const res = await db.updateTable("alerts").set({ acknowledged_by: user.username, acknowledged_at: now }).where("id", "=", id).where("acknowledged_at", "is", null).executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) throw new ConflictError("someone acknowledged it a moment ago");
+    if (Number(res.numUpdatedRows) !== 1) throw new Conflict("already acknowledged");
     await db.insertInto("alert_events").values({ id: newId("ae_"), alert_id: id, at: now, kind: "acknowledged", actor: user.username, data: "{}" }).execute();
     if (row.incident_id) {
       await db.updateTable("incidents").set({ acknowledged_at: now, updated_at: now }).where("id", "=", row.incident_id).where("acknowledged_at", "is", null).execute();
@@ -57,7 +69,6 @@ export async function acknowledgeAlert(portal: Portal, user: { username: string;
       await addIncidentAlertEvent({ db }, row.incident_id, { event: "acknowledged", alertId: id, name: row.name, at: now, by: user.username, severity: row.severity });
     }
   });
-  return getAlert(portal, id, now);
 }
 
 /**

@@ -301,6 +301,24 @@ describe.each(DIALECTS)("alert receivers on %s", (dialect) => {
     const res = await am(amPayload([{ name: "PaymentsLag", labels: { team: "payments", severity: "critical" }, fingerprint: "hh88" }]));
     expect(await res.json()).toMatchObject({ fired: 1, silenced: 1, incidents: [] });
     expect((await list("firing")).find((a) => a.fingerprint === "hh88")).toMatchObject({ silencedBy: silence.id, silence: { createdBy: "responder", comment: "payments maintenance" } });
+    // The open incident holding a firing payments alert says it was silenced, by whom and why.
+    const [open] = await portal.store.db.selectFrom("incidents").select("id").where("status", "=", "investigating").execute();
+    const timeline = await assembleTimeline(portal.store, (await getIncident(portal.store, open!.id))!);
+    expect(timeline.find((e) => e.title === "Alert CheckoutDown silenced by responder")?.text).toBe("payments maintenance");
+  });
+
+  it("declares an incident from an alert in the inbox: the responder's own, detected when the alert started", async () => {
+    const { action: inbox } = await import("~/routes/alerts._index");
+    const startsAt = new Date(Date.now() - 3 * 60_000).toISOString();
+    await am(amPayload([{ name: "SearchDown", labels: { severity: "critical" }, fingerprint: "jj10", startsAt }]));
+    const alert = (await list("firing")).find((a) => a.fingerprint === "jj10");
+    const form = (body: Record<string, string>) => inbox({ request: makeRequest("/alerts", { method: "POST", headers: { authorization: responder, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body).toString() }), params: {}, context: {} });
+    const res = await form({ intent: "declare", id: alert.id, title: "Search is down", severity: "P2" });
+    expect(res.status).toBe(302);
+    const incidentId = res.headers.get("location")!.split("/").pop()!;
+    expect(await getIncident(portal.store, incidentId)).toMatchObject({ title: "Search is down", severity: "P2", commander: "responder", detectedAt: Date.parse(startsAt) });
+    expect((await list("firing")).find((a) => a.fingerprint === "jj10")?.incidentId).toBe(incidentId);
+    expect(((await (await form({ intent: "declare", id: alert.id, title: "Again", severity: "P2" })).json()) as any).error).toMatch(/already on incident/);
   });
 
   it("acknowledges and snoozes the overview's needs-attention rows through the same alerts and silences", async () => {

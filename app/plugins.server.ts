@@ -12,7 +12,8 @@ import paddle from "../plugins/paddle";
 import prometheus from "../plugins/prometheus";
 import redis from "../plugins/redis";
 import sentry from "../plugins/sentry";
+import statuspage from "../plugins/statuspage";
 import stripe from "../plugins/stripe";
 import supabase from "../plugins/supabase";
 
-export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, mongodb, deploys, sentry, demo];
+export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, mongodb, deploys, sentry, statuspage, demo];

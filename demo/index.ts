@@ -9,15 +9,19 @@ import { redisShop } from "./shop/redis";
 import { shopMetrics } from "./shop/metrics";
 import { mongoShop } from "./shop/mongo";
 import { createWorld, type DemoModule } from "./world";
+import { pastIncidents, type PastIncident } from "./history";
 
-export type { DemoModule };
+export type { DemoModule, PastIncident };
 
 
 /** The shop's modules, in start order. Add a module here (demo/shop/<name>.ts) to extend the shop. */
 const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, paddleWebhooksShop, shopMetrics, mongoShop];
 
-/** Demo mode only: starts the simulated shop that every plugin's sandbox talks about. */
-export async function startDemoWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {
+/**
+ * Demo mode only: starts the simulated shop that every plugin's sandbox talks about. Besides the
+ * world it hands the core the shop's past incidents, which the core writes into a fresh store.
+ */
+export async function startDemoWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; history: PastIncident[]; stop(): Promise<void> }> {
   const started = await createWorld(opts);
   const sandboxes = sandboxDirectory();
   started.world.provide(SANDBOXES, sandboxes);
@@ -35,5 +39,5 @@ export async function startDemoWorld(opts: { dataDir: string; log: Logger; porta
     throw err;
   }
   opts.log.info({ shopUrl: started.world.shopUrl }, "demo world: the shop is open");
-  return started;
+  return { ...started, history: pastIncidents() };
 }

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DemoRequest, DemoResponse, DemoWorld, Logger } from "../plugins/plugin-api";
+import type { DemoRequest, DemoResponse, DemoWorld, Logger, ShopCatalog } from "../plugins/plugin-api";
+import { SHOP_CATALOG } from "./shop/catalog";
 
 type Handler = (req: DemoRequest) => Promise<DemoResponse> | DemoResponse;
 
@@ -11,7 +12,7 @@ const MAX_BODY = 1024 * 1024;
  * The shop's HTTP server and the named handles its modules and the plugins' sandboxes share.
  * Routes are added by modules (`demo/shop/*`) and by plugins' demo() through `world.route()`.
  */
-export async function createWorld(opts: { dataDir: string; log: Logger; portalUrl: string }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {
+export async function createWorld(opts: { dataDir: string; log: Logger; portalUrl: string; catalog?: ShopCatalog }): Promise<{ world: DemoWorld; stop(): Promise<void> }> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const exact = new Map<string, Handler>();
   const prefixes: { method: string; prefix: string; handler: Handler }[] = [];
@@ -66,6 +67,7 @@ export async function createWorld(opts: { dataDir: string; log: Logger; portalUr
     shopUrl: `http://127.0.0.1:${port}`,
     dataDir: opts.dataDir,
     portalUrl: opts.portalUrl,
+    catalog: opts.catalog ?? SHOP_CATALOG,
     log: opts.log,
     route(method, path, handler) {
       const m = method.toUpperCase();

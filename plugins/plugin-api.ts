@@ -299,6 +299,9 @@ export interface TextScrubber {
 
 /* --------------------------------------------------------------- demo world */
 
+import type { ShopCatalog } from "./plugin-api/demo-shop";
+export type { ShopCatalog, ShopOrder, ShopStory } from "./plugin-api/demo-shop";
+
 export interface DemoRequest {
   method: string;
   /** Path and query, e.g. "/webhooks/stripe?x=1". */
@@ -326,6 +329,8 @@ export interface DemoWorld {
   readonly dataDir: string;
   /** The portal's own base URL (for sandboxes that scrape or call it), e.g. http://127.0.0.1:3000 */
   readonly portalUrl: string;
+  /** The shop's story (orders, trouble, Stripe test key) that every sandbox seeds from. */
+  readonly catalog: ShopCatalog;
   /** Adds a route to the shop's server; `path` is exact, or ends in `/*` for a prefix. */
   route(method: string, path: string, handler: (req: DemoRequest) => Promise<DemoResponse> | DemoResponse): void;
   provide(name: string, value: unknown): void;

@@ -1,25 +1,14 @@
-// The Wildlife Exchange marketplace's facts: its buyers, orders, amounts and payments. Every
-// sandbox that talks about the shop (Stripe, the Firestore emulator, the shop's own receiver, and
-// later Paddle, Postgres, metrics) reads them from here, so the story is one story: the order
-// stuck in Stripe is the one missing in Firestore. Pure data, no imports, no side effects.
+// The Wildlife Exchange marketplace's facts: its buyers, orders, amounts and payments. The shop's
+// modules read them from here and the world hands them to every plugin's sandbox (`world.catalog`,
+// shaped by the plugin API), so the story is one story: the order stuck in Stripe is the one
+// missing in Firestore. Pure data, no side effects.
+import type { ShopCatalog, ShopOrder } from "../../plugins/plugin-api";
+
+export type { ShopOrder };
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-
-export interface ShopOrder {
-  id: string;
-  amount: number;
-  currency: "usd";
-  buyerEmail: string;
-  sellerId: string;
-  listingId: string;
-  /** Stripe customer and payment intent of the order's payment. */
-  customerId: string;
-  paymentIntentId: string | null;
-  /** How long ago (ms) the buyer paid at Stripe. */
-  paidAgo: number;
-}
 
 const order = (id: string, amount: number, buyerEmail: string, sellerId: string, paidAgo: number, extra: Partial<ShopOrder> = {}): ShopOrder => ({
   id,
@@ -86,3 +75,6 @@ export const SHOP_STRIPE_WEBHOOK_PATH = "/api/stripe/webhook";
 
 /** The demo's fixed Stripe test key: printable on purpose, it opens only the local sandbox. */
 export const DEMO_STRIPE_KEY = "sk_test_opsdeck_demo_wildlife_exchange";
+
+/** What the world hands to sandboxes (`world.catalog`) and tests hand to sandboxes they start. */
+export const SHOP_CATALOG: ShopCatalog = { orders: SHOP_ORDERS, story: SHOP_STORY, order: shopOrder, stripeKey: DEMO_STRIPE_KEY };

@@ -5,8 +5,9 @@
 import crypto from "node:crypto";
 import { Cron } from "croner";
 import type { DemoModule } from "../world";
+import type { Firestore } from "firebase-admin/firestore";
 import type { DemoRequest, DemoResponse, DemoWorld } from "../../plugins/plugin-api";
-import { createFirestoreClient } from "../../plugins/firestore/client.server";
+import { shopFirestore } from "./firestore";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -24,7 +25,7 @@ interface ShopJob {
     sendsSecret: boolean;
   };
   /** What the endpoint answers to an authorised call. */
-  answer: (world: DemoWorld) => Promise<DemoResponse> | DemoResponse;
+  answer: (shop: { firestore: () => Promise<Firestore> }) => Promise<DemoResponse> | DemoResponse;
 }
 
 /** Deterministic jitter so the seeded history looks the same on every first start. */
@@ -67,30 +68,26 @@ const JOBS: Record<string, ShopJob> = {
   autorelease: {
     schedule: "*/10 * * * *",
     scheduler: null,
-    answer: (world) => runAutoRelease(world),
+    answer: (shop) => runAutoRelease(shop.firestore),
   },
 };
 
 /** AutoRelease, run by hand: scans the protected orders and writes opsHealth/autoReleaseProtected. */
-async function runAutoRelease(world: DemoWorld): Promise<DemoResponse> {
-  const fs = await world.waitFor<{ host: string; projectId: string }>("firestore.emulator", 5_000).catch(() => null);
-  if (!fs) return { status: 503, body: { error: "the shop's Firestore is not running" } };
-  const client = createFirestoreClient({ projectId: fs.projectId, emulatorHost: fs.host });
+async function runAutoRelease(firestore: () => Promise<Firestore>): Promise<DemoResponse> {
+  // The shop's own client on the emulator the firestore plugin's sandbox announces (no plugin code).
+  const db = await firestore().catch(() => null);
+  if (!db) return { status: 503, body: { error: "the shop's Firestore is not running" } };
   const started = Date.now();
-  try {
-    const delivered = await client.db.collection("orders").where("status", "==", "delivered").get();
-    // A real scan checks each order against Stripe: a few seconds, inside the band of the runs
-    // before it (2–5 s), so the cron plugin's learned durations do not call it unusually fast.
-    await new Promise((r) => setTimeout(r, 2_800 + Math.round(Math.random() * 1_400)));
-    const now = new Date();
-    await client.db.doc("opsHealth/autoReleaseProtected").set(
-      { lastRunAt: now, startedAt: new Date(started), durationMs: Date.now() - started, scannedCount: delivered.size, releasedCount: 0, errorsCount: 0, lastError: null },
-      { merge: true },
-    );
-    return { status: 200, body: { scanned: delivered.size, released: 0 } };
-  } finally {
-    await client.close();
-  }
+  const delivered = await db.collection("orders").where("status", "==", "delivered").get();
+  // A real scan checks each order against Stripe: a few seconds, inside the band of the runs
+  // before it (2–5 s), so the cron plugin's learned durations do not call it unusually fast.
+  await new Promise((r) => setTimeout(r, 2_800 + Math.round(Math.random() * 1_400)));
+  const now = new Date();
+  await db.doc("opsHealth/autoReleaseProtected").set(
+    { lastRunAt: now, startedAt: new Date(started), durationMs: Date.now() - started, scannedCount: delivered.size, releasedCount: 0, errorsCount: 0, lastError: null },
+    { merge: true },
+  );
+  return { status: 200, body: { scanned: delivered.size, released: 0 } };
 }
 
 /** The job configs the cron plugin's demo() hands to the portal. */
@@ -221,11 +218,12 @@ export const cronShop: DemoModule = {
   async start(world) {
     const pingToken = `demo-ping-${crypto.randomBytes(12).toString("hex")}`;
     const secret = `demo-cron-secret-${crypto.randomBytes(12).toString("hex")}`;
+    const shop = { firestore: shopFirestore(world) };
 
     for (const [name, job] of Object.entries(JOBS)) {
       const handler = async (req: DemoRequest): Promise<DemoResponse> => {
         if (!bearerOk(req, secret)) return { status: 401, headers: { "www-authenticate": "Bearer" }, body: { error: "unauthorized" } };
-        return job.answer(world);
+        return job.answer(shop);
       };
       world.route("GET", `/api/cron/${name}`, handler);
       world.route("POST", `/api/cron/${name}`, handler);

@@ -7,7 +7,7 @@ import { createFirestoreClient, type FirestoreClient } from "../../plugins/fires
 import { startFirestoreSandbox, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { startStripeSandbox, type StripeSandbox } from "../../plugins/stripe/sandbox";
 import type { DemoWorld } from "../../plugins/plugin-api";
-import { SHOP_STORY, SHOP_STRIPE_WEBHOOK_PATH, shopOrder } from "./catalog";
+import { SHOP_CATALOG, SHOP_STORY, SHOP_STRIPE_WEBHOOK_PATH, shopOrder } from "./catalog";
 import { SHOP_STRIPE, stripeWebhooks, type ShopStripeHandle } from "./stripe-webhooks";
 import { createWorld } from "../world";
 
@@ -26,9 +26,9 @@ beforeAll(async () => {
   ({ world, stop: stopWorld } = await createWorld({ dataDir: dir, log: quiet, portalUrl: "http://127.0.0.1:1" }));
   await stripeWebhooks.start(world);
   shop = world.get<ShopStripeHandle>(SHOP_STRIPE)!;
-  firestore = await startFirestoreSandbox();
+  firestore = await startFirestoreSandbox({ catalog: SHOP_CATALOG });
   world.provide("firestore.emulator", { host: firestore.host, projectId: firestore.projectId });
-  stripe = await startStripeSandbox({ shopWebhookUrl: shop.webhookUrl });
+  stripe = await startStripeSandbox({ catalog: SHOP_CATALOG, shopWebhookUrl: shop.webhookUrl });
   world.provide("stripe.sandbox", { url: stripe.url, secretKey: stripe.secretKey, endpoints: stripe.endpoints });
   client = createFirestoreClient({ projectId: firestore.projectId, emulatorHost: firestore.host });
 });

@@ -9,7 +9,7 @@ let sandbox: FirestoreSandbox;
 let client: FirestoreClient;
 let collections: ReturnType<typeof createCollections>;
 beforeAll(async () => {
-  sandbox = await startFirestoreSandbox({ seed: false, projectId: "codec-test" });
+  sandbox = await startFirestoreSandbox({ projectId: "codec-test" });
   client = createFirestoreClient({ projectId: sandbox.projectId, emulatorHost: sandbox.host }, { useBigInt: true });
   collections = createCollections({ projectId: sandbox.projectId, emulatorHost: sandbox.host });
 });

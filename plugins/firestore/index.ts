@@ -21,7 +21,8 @@ export default definePlugin<FirestoreConfig>({
   config: FirestoreConfigSchema,
   provides: ["orders", "firestore.documents", "firestore.collections"],
   async demo({ log, world }) {
-    const sandbox = await startFirestoreSandbox();
+    // Seeded with the shop's story the world hands over (no world: an empty emulator).
+    const sandbox = await startFirestoreSandbox({ catalog: world?.catalog });
     // One emulator for the portal and the demo shop, whose webhook receiver writes orders into it.
     if (world) {
       world.provide("firestore.emulator", { host: sandbox.host, projectId: sandbox.projectId });

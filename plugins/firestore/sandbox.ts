@@ -1,8 +1,8 @@
-// A local Firestore (the @firestore-emulator/server gRPC emulator, in-process) seeded with the
-// Wildlife Exchange marketplace's trouble, for tests and demo mode.
+// A local Firestore (the @firestore-emulator/server gRPC emulator, in-process), seeded with the
+// trouble of the demo shop whose catalog it is given (the world's, or a test's), for tests and demo mode.
 import { FirestoreServer } from "@firestore-emulator/server";
 import { ServerCredentials, type Server } from "@grpc/grpc-js";
-import { SHOP_ORDERS, SHOP_STORY, shopOrder } from "../../demo/shop/catalog";
+import type { ShopCatalog } from "../plugin-api";
 import { createFirestoreClient, Timestamp, type Firestore } from "./client.server";
 
 export interface FirestoreSandbox {
@@ -12,8 +12,11 @@ export interface FirestoreSandbox {
   stop(): Promise<void>;
 }
 
-/** Starts the emulator on 127.0.0.1 with a free port (the package's own start() binds 0.0.0.0). */
-export async function startFirestoreSandbox(opts: { projectId?: string; seed?: boolean; now?: Date } = {}): Promise<FirestoreSandbox> {
+/**
+ * Starts the emulator on 127.0.0.1 with a free port (the package's own start() binds 0.0.0.0); with
+ * `catalog` (`world.catalog` in demo mode) it is seeded with that shop's trouble, else it starts empty.
+ */
+export async function startFirestoreSandbox(opts: { projectId?: string; catalog?: ShopCatalog; now?: Date } = {}): Promise<FirestoreSandbox> {
   const projectId = opts.projectId ?? "wildlife-exchange-demo";
   const emulator = new FirestoreServer();
   const grpc = (emulator as unknown as { server: Server }).server;
@@ -21,10 +24,10 @@ export async function startFirestoreSandbox(opts: { projectId?: string; seed?: b
     grpc.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   const host = `127.0.0.1:${port}`;
-  if (opts.seed !== false) {
+  if (opts.catalog) {
     const client = createFirestoreClient({ projectId, emulatorHost: host });
     try {
-      await seedWildlifeExchange(client.db, opts.now ?? new Date());
+      await seedWildlifeExchange(client.db, opts.catalog, opts.now ?? new Date());
     } finally {
       await client.close();
     }
@@ -63,16 +66,16 @@ export const SEEDED = {
  * hours (protected orders past their window are waiting), and revenue aggregation fails on a
  * missing index.
  */
-export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<void> {
+export async function seedWildlifeExchange(db: Firestore, shop: ShopCatalog, now: Date): Promise<void> {
   const at = (msAgo: number) => Timestamp.fromMillis(now.getTime() - msAgo);
   const later = (ms: number) => Timestamp.fromMillis(now.getTime() + ms);
   const order = (id: string, d: Record<string, unknown>) => ({ id, data: { currency: "usd", adminHold: false, ...d } });
   // The shop's facts (buyer, seller, amount, payment) come from the one catalog every sandbox reads.
   const facts = (id: string) => {
-    const o = shopOrder(id);
+    const o = shop.order(id);
     return { listingId: o.listingId, buyerEmail: o.buyerEmail, sellerId: o.sellerId, amount: o.amount, stripePaymentIntentId: o.paymentIntentId };
   };
-  const paidAgo = (id: string) => shopOrder(id).paidAgo;
+  const paidAgo = (id: string) => shop.order(id).paidAgo;
 
   const orders = [
     ...[1, 2, 3, 4].map((n) =>
@@ -89,17 +92,17 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
         webhook: { processedAt: at((20 - n) * DAY - 4 * MIN), eventId: `evt_demo_paid_wx100${n}` },
       }),
     ),
-    order(SHOP_STORY.paidWithoutPayment, {
-      ...facts(SHOP_STORY.paidWithoutPayment),
+    order(shop.story.paidWithoutPayment, {
+      ...facts(shop.story.paidWithoutPayment),
       listingId: "lst-230",
       status: "paid",
       stripePaymentIntentId: null,
-      createdAt: at(paidAgo(SHOP_STORY.paidWithoutPayment) + 3 * MIN),
-      paidAt: at(paidAgo(SHOP_STORY.paidWithoutPayment)),
-      webhook: { processedAt: at(paidAgo(SHOP_STORY.paidWithoutPayment) - MIN), eventId: "evt_demo_paid_wx1030" },
+      createdAt: at(paidAgo(shop.story.paidWithoutPayment) + 3 * MIN),
+      paidAt: at(paidAgo(shop.story.paidWithoutPayment)),
+      webhook: { processedAt: at(paidAgo(shop.story.paidWithoutPayment) - MIN), eventId: "evt_demo_paid_wx1030" },
     }),
     // Paid at Stripe after the secret rotation: the webhook never confirmed them.
-    ...SHOP_STORY.stuckPaid.map((id) =>
+    ...shop.story.stuckPaid.map((id) =>
       order(id, {
         ...facts(id),
         status: "paid",
@@ -185,7 +188,7 @@ export async function seedWildlifeExchange(db: Firestore, now: Date): Promise<vo
     ["evt_demo_paid_wx1046", "payment_intent.succeeded", 15 * DAY, "wx-1046"],
     ["evt_demo_paid_wx1042", "payment_intent.succeeded", 12 * DAY, "wx-1042"],
     ["evt_demo_dispute_wx1043", "charge.dispute.created", 2 * DAY, "wx-1043"],
-    ["evt_demo_paid_wx1030", "payment_intent.succeeded", SHOP_ORDERS["wx-1030"].paidAgo - MIN, "wx-1030"],
+    ["evt_demo_paid_wx1030", "payment_intent.succeeded", shop.orders["wx-1030"].paidAgo - MIN, "wx-1030"],
     ["evt_demo_acct_update", "account.updated", 3 * HOUR + 10 * MIN, null],
   ] as const;
 

@@ -3,6 +3,7 @@ import type { ActionContext, Actor, ProbeContext } from "../plugin-api";
 import { createFirestoreClient, type FirestoreClient } from "./client.server";
 import { FirestoreConfigSchema, type FirestoreConfig } from "./config";
 import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } from "./sandbox";
+import { shopCatalog } from "../../tests/helpers/shop";
 
 export interface SeededFirestore {
   sandbox: FirestoreSandbox;
@@ -14,7 +15,7 @@ export interface SeededFirestore {
 
 export async function seededFirestore(opts: { seed?: boolean } = {}): Promise<SeededFirestore> {
   const now = new Date();
-  const sandbox = await startFirestoreSandbox({ now, seed: opts.seed });
+  const sandbox = await startFirestoreSandbox({ catalog: opts.seed === false ? undefined : shopCatalog, now });
   const config = FirestoreConfigSchema.parse(wildlifeExchangeConfig(sandbox));
   const client = createFirestoreClient(config);
   return {

@@ -10,7 +10,7 @@ import { paymentFailureRate } from "./probes/payment-failure-rate";
 import { refundVolume } from "./probes/refund-volume";
 import { webhookBacklog } from "./probes/webhook-backlog";
 import { webhookEndpoints } from "./probes/webhook-endpoints";
-import { DEMO_STRIPE_KEY, startStripeSandbox } from "./sandbox";
+import { startStripeSandbox } from "./sandbox";
 
 /** Demo mode: Stripe's retry schedule (about 3 days) compressed to seconds. */
 const DEMO_RETRY_DELAYS_MS = [3_000, 6_000, 10_000];
@@ -24,8 +24,10 @@ export default definePlugin<StripeConfig>({
   async demo({ log, world }) {
     // The shop's webhook receiver (a demo world module) is where the enabled endpoint points.
     const shop = world?.get<{ webhookUrl: string }>("shop.stripe");
+    // The shop's story and its printable test key come from the world (no world: an empty sandbox).
     const sandbox = await startStripeSandbox({
-      secretKey: DEMO_STRIPE_KEY,
+      secretKey: world?.catalog.stripeKey,
+      catalog: world?.catalog,
       shopWebhookUrl: shop?.webhookUrl,
       delivery: shop ? { retryDelaysMs: DEMO_RETRY_DELAYS_MS, redeliverBacklogWithinMs: 8_000 } : undefined,
     });

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStripeForm, startStripeSandbox, type StripeSandbox } from "./sandbox";
+import { shopCatalog } from "../../tests/helpers/shop";
 
 // The real SDK against the sandbox: the sandbox must answer the way Stripe's API reference says.
 let sandbox: StripeSandbox;
@@ -13,7 +14,7 @@ const sdk = (key: string) => {
 };
 
 beforeAll(async () => {
-  sandbox = await startStripeSandbox();
+  sandbox = await startStripeSandbox({ catalog: shopCatalog });
   stripe = sdk(sandbox.secretKey);
 });
 afterAll(() => sandbox.stop());
@@ -193,7 +194,7 @@ describe("stripe sandbox: delivers like Stripe", () => {
     });
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/api/stripe/webhook`;
-    const sb = await startStripeSandbox({ shopWebhookUrl: url, delivery: { retryDelaysMs: [200, 400] } });
+    const sb = await startStripeSandbox({ catalog: shopCatalog, shopWebhookUrl: url, delivery: { retryDelaysMs: [200, 400] } });
     try {
       const shop = sb.endpoints().find((e) => e.url === url)!;
       secret = shop.secret;

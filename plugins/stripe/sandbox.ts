@@ -2,14 +2,13 @@
 // reference documents them: form-encoded requests, Bearer auth (401 for a wrong key), list
 // objects with has_more / starting_after / ending_before / limit, created[gte|gt|lte|lt]
 // filters, error bodies {error:{type,code,message,param}}, Idempotency-Key replay and mismatch.
-// It is seeded with the trouble the seed runbooks describe (see seed()). Demo mode and tests use it.
+// Given the demo shop's catalog, it is seeded with the trouble the seed runbooks describe (see
+// seed()). Demo mode (with the world's catalog) and tests use it.
 import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { DEMO_STRIPE_KEY, SHOP_STORY, shopOrder } from "../../demo/shop/catalog";
+import type { ShopCatalog } from "../plugin-api";
 import { signWebhookPayload, verifyWebhookSignature } from "./client.server";
-
-export { DEMO_STRIPE_KEY };
 
 type Obj = Record<string, any>;
 type Kind = "payment_intent" | "charge" | "refund" | "event" | "webhook_endpoint" | "dispute" | "transfer";
@@ -89,8 +88,8 @@ export interface SandboxOptions {
   secretKey?: string;
   /** Clock in epoch ms; the seed is laid out relative to it. */
   now?: () => number;
-  /** Seed the realistic trouble (default true). */
-  seed?: boolean;
+  /** The demo shop whose realistic trouble to seed (`world.catalog`); without one the sandbox starts empty. */
+  catalog?: ShopCatalog;
   /** URL of the shop's enabled endpoint (default: the sandbox's own receiver, which accepts). */
   shopWebhookUrl?: string;
   /** Retry failed deliveries like Stripe (default: one attempt, a failure stays pending). */
@@ -299,10 +298,10 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
    * wx-1046 was transferred while the order is still "delivered"; wx-1043 is disputed; a checkout
    * retry bug double-charged buyers, and the duplicate refunds run at 4x the usual daily rate.
    */
-  function seed() {
+  function seed(shop: ShopCatalog) {
     const now = nowSec();
     const M = 60, H = 3600, D = 86400;
-    const ROTATED = now - Math.round(SHOP_STORY.secretRotatedAgo / 1000);
+    const ROTATED = now - Math.round(shop.story.secretRotatedAgo / 1000);
     makeEndpoint({
       name: "shop", status: "enabled", created: now - 400 * D, description: "Wildlife Exchange order webhook (/api/stripe/webhook)",
       events: ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created", "transfer.created", "account.updated"],
@@ -314,7 +313,7 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
     const pending = (created: number) => (created >= ROTATED ? 1 : 0);
     // Amounts, buyers and times come from the shop's catalog (the Firestore emulator reads it too).
     const paid = (orderId: string) => {
-      const facts = shopOrder(orderId);
+      const facts = shop.order(orderId);
       const [amount, email] = [facts.amount, facts.buyerEmail];
       const created = now - Math.round(facts.paidAgo / 1000);
       const pi = makePaymentIntent({ id: `pi_demo_${orderId.replace("-", "")}`, amount, created, status: "succeeded", customer: `cus_${orderId.replace("-", "")}`, email, orderId });
@@ -338,7 +337,7 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
     paid("wx-1045");
     const early = paid("wx-1046");
     // Paid out while the order is still "delivered" (seed class: transfer exists, order not completed).
-    const transferAt = now - Math.round(SHOP_STORY.transferAgo / 1000);
+    const transferAt = now - Math.round(shop.story.transferAgo / 1000);
     makeEvent("transfer.created", makeTransfer({ id: "tr_demo_wx1046", amount: Math.round(early.amount * 0.9), created: transferAt, orderId: "wx-1046", sourceCharge: early.latest_charge }), transferAt, { id: "evt_demo_transfer_wx1046" });
 
     // Since the secret rotation: paid, but the webhook never confirmed them.
@@ -708,7 +707,7 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  if (options.seed !== false) seed();
+  if (options.catalog) seed(options.catalog);
   if (options.delivery?.redeliverBacklogWithinMs !== undefined) redeliverBacklog(options.delivery.redeliverBacklogWithinMs);
   const primary = [...store.webhook_endpoint.values()].find((e) => e.status === "enabled");
 

@@ -4,11 +4,12 @@ import type { ActionContext, OrderRecord, OrdersLedger, ProbeContext } from "../
 import { StripeGateway } from "./client.server";
 import { StripeConfigSchema, type StripeConfig } from "./config";
 import { startStripeSandbox, type StripeSandbox } from "./sandbox";
+import { shopCatalog } from "../../tests/helpers/shop";
 
 export const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 export async function stripeFixture(): Promise<{ sandbox: StripeSandbox; config: StripeConfig; gateway: StripeGateway; stop(): Promise<void> }> {
-  const sandbox = await startStripeSandbox();
+  const sandbox = await startStripeSandbox({ catalog: shopCatalog });
   const config = StripeConfigSchema.parse({ secretKey: sandbox.secretKey, apiBase: sandbox.url, endpointSecrets: sandbox.endpointSecrets });
   return { sandbox, config, gateway: new StripeGateway(config), stop: () => sandbox.stop() };
 }

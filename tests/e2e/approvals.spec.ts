@@ -7,6 +7,7 @@ import { createFirestoreClient } from "../../plugins/firestore/client.server";
 import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { startStripeSandbox, type StripeSandbox } from "../../plugins/stripe/sandbox";
 import { DEMO_PASSWORD, expect, hydrated, test } from "./fixtures";
+import { shopCatalog } from "../helpers/shop";
 
 interface World {
   firestore: FirestoreSandbox;
@@ -18,7 +19,7 @@ interface World {
 const worlds: World[] = [];
 
 async function startWorld(): Promise<World> {
-  const [firestore, stripe] = await Promise.all([startFirestoreSandbox(), startStripeSandbox()]);
+  const [firestore, stripe] = await Promise.all([startFirestoreSandbox({ catalog: shopCatalog }), startStripeSandbox({ catalog: shopCatalog })]);
   // The buyer of wx-1045 cancelled, but nobody refunded the payment: reconciliation offers the refund.
   const client = createFirestoreClient({ projectId: firestore.projectId, emulatorHost: firestore.host });
   await client.db.doc("orders/wx-1045").update({ status: "cancelled" });

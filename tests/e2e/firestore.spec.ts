@@ -4,6 +4,7 @@ import { startServer, type RunningServer } from "../helpers/server";
 import { createFirestoreClient, type FirestoreClient } from "../../plugins/firestore/client.server";
 import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { DEMO_PASSWORD, expect, hydrated, test } from "./fixtures";
+import { shopCatalog } from "../helpers/shop";
 
 let sandbox: FirestoreSandbox;
 let client: FirestoreClient;
@@ -11,7 +12,7 @@ let portal: RunningServer;
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  sandbox = await startFirestoreSandbox();
+  sandbox = await startFirestoreSandbox({ catalog: shopCatalog });
   client = createFirestoreClient({ projectId: sandbox.projectId, emulatorHost: sandbox.host });
   const firestore = wildlifeExchangeConfig(sandbox);
   // Short intervals so the cards follow the fix within seconds.

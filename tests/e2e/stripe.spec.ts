@@ -6,6 +6,7 @@ import { createFirestoreClient, type FirestoreClient } from "../../plugins/fires
 import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { startStripeSandbox, type StripeSandbox } from "../../plugins/stripe/sandbox";
 import { DEMO_PASSWORD, expect, hydrated, test } from "./fixtures";
+import { shopCatalog } from "../helpers/shop";
 
 let firestore: FirestoreSandbox;
 let stripe: StripeSandbox;
@@ -14,7 +15,7 @@ let portal: RunningServer;
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  [firestore, stripe] = await Promise.all([startFirestoreSandbox(), startStripeSandbox()]);
+  [firestore, stripe] = await Promise.all([startFirestoreSandbox({ catalog: shopCatalog }), startStripeSandbox({ catalog: shopCatalog })]);
   client = createFirestoreClient({ projectId: firestore.projectId, emulatorHost: firestore.host });
   portal = await startServer({
     config: {

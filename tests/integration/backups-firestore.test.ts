@@ -14,6 +14,7 @@ import { changeUserFromCli } from "~/core/users.server";
 import type { Portal } from "~/core/portal.server";
 import { startPluginSchedules } from "~/core/scheduler/scheduler.server";
 import { testPortal, settleRun } from "../helpers/portal";
+import { shopCatalog } from "../helpers/shop";
 
 // Backups of Firestore collections against the emulator the firestore plugin's tests use
 // (@firestore-emulator/server, in-process: nothing to install, so nothing is skipped).
@@ -39,7 +40,7 @@ async function collection(name: string) {
 const settle = (runId: string) => settleRun(portal, runId, { timeoutMs: 60_000, pastApproval: true });
 
 beforeAll(async () => {
-  sandbox = await startFirestoreSandbox({ projectId: "backups-fs-test" });
+  sandbox = await startFirestoreSandbox({ catalog: shopCatalog, projectId: "backups-fs-test" });
   client = createFirestoreClient({ projectId: sandbox.projectId, emulatorHost: sandbox.host }, { useBigInt: true });
   // Types a backup must bring back exactly.
   await client.db.doc("orders/typed").set({ at: new Timestamp(1_700_000_000, 123_456_789), n: 7n, x: 2.5, nested: { list: [1n, null, { deep: "y" }] }, none: null, ref: client.db.doc("orders/wx-1001") });

@@ -13,6 +13,7 @@ import { probeEngine } from "~/core/probes/service.server";
 import { action as apiCronAction, loader as apiCronLoader } from "~/routes/api.cron.$";
 import { action as pingAction } from "~/routes/ping.$";
 import { DIALECTS, makeRequest, testPortal, settleRun } from "../helpers/portal";
+import { shopCatalog } from "../helpers/shop";
 
 const PING_TOKEN = "ping-token-0123456789abcdef";
 const CRON_SECRET = "cron-secret-fedcba9876543210";
@@ -249,7 +250,7 @@ describe("cron jobs reporting through a Firestore health document", () => {
   let sandbox: FirestoreSandbox;
 
   beforeAll(async () => {
-    sandbox = await startFirestoreSandbox();
+    sandbox = await startFirestoreSandbox({ catalog: shopCatalog });
     ({ portal, cleanup } = await testPortal({
       plugins: [firestorePlugin, cronPlugin],
       config: {

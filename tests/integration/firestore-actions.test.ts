@@ -8,6 +8,7 @@ import { probeEngine } from "~/core/probes/service.server";
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { testPortal } from "../helpers/portal";
+import { shopCatalog } from "../helpers/shop";
 
 let sandbox: FirestoreSandbox;
 let client: FirestoreClient;
@@ -18,7 +19,7 @@ const admin: User = { id: "u-admin", username: "admin", displayName: null, roles
 const responder: User = { id: "u-resp", username: "responder", displayName: null, roles: ["responder"], via: "session" };
 
 beforeAll(async () => {
-  sandbox = await startFirestoreSandbox();
+  sandbox = await startFirestoreSandbox({ catalog: shopCatalog });
   client = createFirestoreClient({ projectId: sandbox.projectId, emulatorHost: sandbox.host });
   ({ portal, cleanup } = await testPortal({ config: { plugins: { firestore: wildlifeExchangeConfig(sandbox) } } }));
 });

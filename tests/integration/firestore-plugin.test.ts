@@ -9,6 +9,8 @@ import { createFirestoreClient } from "../../plugins/firestore/client.server";
 import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { ConfigError, loadConfig } from "~/core/config.server";
 import { testPortal } from "../helpers/portal";
+import { shopCatalog } from "../helpers/shop";
+import { createWorld } from "../../demo/world";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -28,7 +30,7 @@ function configError(section: unknown): string {
 
 let sandbox: FirestoreSandbox;
 beforeAll(async () => {
-  sandbox = await startFirestoreSandbox();
+  sandbox = await startFirestoreSandbox({ catalog: shopCatalog });
 });
 afterAll(async () => {
   await sandbox?.stop();
@@ -99,8 +101,9 @@ describe("firestore plugin in the portal", () => {
     }
   });
 
-  it("starts a seeded sandbox in demo mode and stops it", async () => {
-    const demo = await firestore.demo!({ dataDir: os.tmpdir(), log: quiet });
+  it("starts a sandbox seeded with the world's catalog in demo mode and stops it", async () => {
+    const world = await createWorld({ dataDir: path.join(os.tmpdir(), `fs-demo-world-${process.pid}`), log: quiet, portalUrl: "http://127.0.0.1:9" });
+    const demo = await firestore.demo!({ dataDir: os.tmpdir(), log: quiet, world: world.world });
     const config = firestore.config.parse(demo.config);
     const instance = await firestore.setup({ config, log: quiet, services: { get: () => undefined }, demo: true, dataDir: os.tmpdir() });
     try {
@@ -110,11 +113,12 @@ describe("firestore plugin in the portal", () => {
     } finally {
       await instance.stop!();
       await demo.stop();
+      await world.stop();
     }
   });
 
   it("keeps plugin instances apart although FIRESTORE_EMULATOR_HOST is process-global", async () => {
-    const other = await startFirestoreSandbox({ projectId: "other-project", seed: false });
+    const other = await startFirestoreSandbox({ projectId: "other-project" });
     const before = process.env.FIRESTORE_EMULATOR_HOST;
     process.env.FIRESTORE_EMULATOR_HOST = "127.0.0.1:1"; // someone else's setting: must neither win nor be lost
     try {

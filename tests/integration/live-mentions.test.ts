@@ -14,6 +14,7 @@ import { liveBlocksOf } from "~/core/runbooks/live-page.server";
 import { renderRunbook } from "~/core/runbooks/render.server";
 import { action as liveAction, loader as liveLoader } from "~/routes/api.runbooks.live.$";
 import { makeRequest, testPortal } from "../helpers/portal";
+import { shopCatalog } from "../helpers/shop";
 
 const REPO = path.resolve(__dirname, "../..");
 const AS_WRITTEN = fs.readFileSync(path.join(REPO, "runbooks/as-written/paid-orders-not-updating.md"), "utf8");
@@ -40,8 +41,8 @@ describe("Firestore paths and Stripe ids with both plugins configured", () => {
   let viewer: string;
 
   beforeAll(async () => {
-    fsb = await startFirestoreSandbox();
-    sb = await startStripeSandbox();
+    fsb = await startFirestoreSandbox({ catalog: shopCatalog });
+    sb = await startStripeSandbox({ catalog: shopCatalog });
     // A document that echoes a configured secret: the reading must not pass it on.
     const client = createFirestoreClient({ projectId: fsb.projectId, emulatorHost: fsb.host });
     await client.db.doc("opsHealth/leaky").set({ lastError: `401 from Stripe with key ${sb.secretKey}`, errorsCount: 1 });

@@ -8,6 +8,7 @@ import { previewAction, submitAction } from "~/core/actions/pipeline.server";
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { testPortal } from "../helpers/portal";
+import { shopCatalog } from "../helpers/shop";
 
 // Defect 9: a preview that refuses stops the press as `invalid`; a provider failure during a
 // preview is an upstream failure (502/503 with the provider's words), never "invalid input".
@@ -21,7 +22,7 @@ describe("a preview that refuses stops the press", () => {
   let sandbox: FirestoreSandbox;
   let t: Awaited<ReturnType<typeof testPortal>>;
   beforeAll(async () => {
-    sandbox = await startFirestoreSandbox();
+    sandbox = await startFirestoreSandbox({ catalog: shopCatalog });
     t = await testPortal({ config: { plugins: { firestore: wildlifeExchangeConfig(sandbox) } } });
   });
   afterAll(async () => {
@@ -51,7 +52,7 @@ describe("an upstream failure during a preview is not bad input", () => {
   let limiter: http.Server;
   let limiterUrl: string;
   beforeAll(async () => {
-    sandbox = await startStripeSandbox();
+    sandbox = await startStripeSandbox({ catalog: shopCatalog });
     // Stripe's documented 429: { error: { type: "invalid_request_error", code: "rate_limit", message } }.
     limiter = http.createServer((req, res) => {
       req.resume();

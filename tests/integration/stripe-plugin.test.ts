@@ -6,6 +6,7 @@ import { startStripeSandbox, type StripeSandbox } from "../../plugins/stripe/san
 import { actionContext, memoryLedger, probeContext, seededOrders } from "../../plugins/stripe/test-helpers";
 import { probeEngine } from "~/core/probes/service.server";
 import { testPortal } from "../helpers/portal";
+import { shopCatalog } from "../helpers/shop";
 
 // A ledger plugin for the test: provides the `orders` service the way firestore/supabase do.
 const ledgerPlugin = definePlugin({
@@ -71,7 +72,7 @@ describe("stripe plugin configured with a wrong key", () => {
   let t: Awaited<ReturnType<typeof testPortal>>;
   const wrongKey = "sk_test_51PortalWrongKey000000000000zzzz";
   beforeAll(async () => {
-    sandbox = await startStripeSandbox();
+    sandbox = await startStripeSandbox({ catalog: shopCatalog });
     t = await testPortal({ config: { plugins: { stripe: { secretKey: "${STRIPE_KEY}", apiBase: sandbox.url } } }, env: { STRIPE_KEY: wrongKey } });
   });
   afterAll(async () => {

@@ -22,6 +22,7 @@ import { action as cancelRoute } from "~/routes/api.runs.$runId.cancel";
 import { action as liveAction } from "~/routes/api.runbooks.live.$";
 import { action as loginAction } from "~/routes/login";
 import { makeRequest, testPortal } from "../helpers/portal";
+import { shopCatalog } from "../helpers/shop";
 
 type Route = (args: any) => Promise<unknown>;
 
@@ -185,7 +186,7 @@ describe("a live Firestore read during an audit outage", () => {
   let viewer: string;
 
   beforeAll(async () => {
-    fsb = await startFirestoreSandbox();
+    fsb = await startFirestoreSandbox({ catalog: shopCatalog });
     t = await testPortal({
       plugins: [firestore],
       config: { plugins: { firestore: wildlifeExchangeConfig(fsb) } },

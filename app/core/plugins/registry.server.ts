@@ -12,6 +12,7 @@ import type {
   ServiceRegistry,
 } from "../../../plugins/plugin-api";
 import { ConfigError } from "../config.server";
+import type { PastIncident } from "../../../demo/index";
 import { liveScrubber, secretValuesOf } from "../secrets/index.server";
 
 export interface RegisteredProbe {
@@ -51,6 +52,8 @@ export interface PluginRegistry {
   services: ServiceRegistry;
   /** Secret values found in the configs that demo sandboxes generated (scrubbed like configured ones). */
   demoSecrets: string[];
+  /** Demo mode: the shop's past incidents, handed over by the demo world for the core to write once. */
+  demoHistory?: PastIncident[];
   /** Jobs plugins scheduled during setup; the scheduler boot step runs them. */
   schedules: RegisteredSchedule[];
   stop(): Promise<void>;
@@ -106,10 +109,12 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
   const problems: string[] = [];
 
   let world: DemoWorld | undefined;
+  let demoHistory: PastIncident[] | undefined;
   if (opts.demo) {
     const { startDemoWorld } = await import("../../../demo/index");
     const started = await startDemoWorld({ dataDir: path.join(opts.dataDir, "demo", "world"), log: childLog(opts.log, "demo-world"), portalUrl: opts.portalUrl ?? "http://127.0.0.1:3000" });
     world = started.world;
+    demoHistory = started.history;
     stops.push(started.stop);
     for (const plugin of opts.installed) {
       if (plugin.id in configs || !plugin.demo) continue;
@@ -181,6 +186,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
   return {
     plugins: enabled,
     demoSecrets,
+    demoHistory,
     probes,
     actions,
     services: registry,

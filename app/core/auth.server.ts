@@ -7,6 +7,7 @@ import { hasRole, isRole, parseRoles, ROLES, type Role } from "~/lib/roles";
 import { audit } from "./audit/audit.server";
 import type { PortalConfig } from "./config.server";
 import type { Store } from "./db/store.server";
+import { newId } from "./ids.server";
 import { errorResponse, ForbiddenError, InputError } from "./http/errors.server";
 import { safeRedirect } from "./http/redirect.server";
 import { getPortal } from "./portal.server";
@@ -67,10 +68,6 @@ export async function verifyPassword(password: string, stored: string | null): P
 
 export function sha256(text: string): string {
   return crypto.createHash("sha256").update(text).digest("hex");
-}
-
-export function newId(prefix = ""): string {
-  return prefix + crypto.randomBytes(12).toString("base64url");
 }
 
 /* -------------------------------------------------------------------- users */

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { appendAuditBatch, auditHead, type AuditInput } from "../audit/chain.server";
 import { checkpointSettings, writeCheckpoint } from "../audit/checkpoints.server";
-import { newId } from "../auth.server";
+import { newId } from "../ids.server";
 import {
   addEvent,
   addPreventionItem,

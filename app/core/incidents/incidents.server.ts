@@ -11,7 +11,7 @@ import {
   type IncidentStatus,
   type Severity,
 } from "~/lib/incidents";
-import { newId } from "../auth.server";
+import { newId } from "../ids.server";
 import type { Database } from "../db/schema";
 import type { Store } from "../db/store.server";
 import { ForbiddenError, InputError, NotFoundError } from "../http/errors.server";

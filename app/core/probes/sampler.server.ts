@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { ProbeStatus } from "../../../plugins/plugin-api";
-import { newId } from "../auth.server";
+import { newId } from "../ids.server";
 import type { Store } from "../db/store.server";
 import type { Log } from "../log.server";
 import type { ProbeEngine } from "./engine.server";

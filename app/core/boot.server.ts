@@ -50,12 +50,16 @@ async function builtInSteps(): Promise<BootStep[]> {
   // Demo mode's past incidents go first: the audit chain's times never go backwards.
   steps.push((await import("./demo/history.server")).demoHistoryBootStep);
   steps.push((await import("./actions/recovery.server")).actionsBootStep);
+  // Before sampling: each check of a provider's status page raises its alerts and joins its incidents to ours.
+  steps.push((await import("./incidents/provider-incidents.server")).providerIncidentsBootStep);
   steps.push((await import("./probes/service.server")).startProbeSampling);
   steps.push((await import("./runbooks/runbooks.server")).warmRunbooks);
   // After the first probe round: is every runbook's widget resolving and reading? Then hourly.
   steps.push((await import("./runbooks/verify.server")).startRunbookVerification);
   // Alerts whose endsAt has passed resolve even when the source never says so.
   steps.push((await import("./alerts/service.server")).alertsBootStep);
+  // Notifications: the outbox's sender and the escalation clock (each delivery and level claimed in the store).
+  steps.push((await import("./notifications/service.server")).notificationsBootStep);
   // Plugins' schedules (backups, verifications…): each tick claimed in the store, run once across instances.
   steps.push((await import("./scheduler/scheduler.server")).startPluginSchedules);
   return steps;

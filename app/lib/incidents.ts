@@ -82,7 +82,7 @@ export function toLocalInput(ms: number | null | undefined): string {
   return new Date(ms).toISOString().slice(0, 16);
 }
 
-export type TimelineKind = "declared" | "status" | "severity" | "commander" | "note" | "checklist" | "edit" | "action" | "approval" | "probe" | "deploy" | "alert";
+export type TimelineKind = "declared" | "status" | "severity" | "commander" | "note" | "checklist" | "edit" | "action" | "approval" | "probe" | "deploy" | "alert" | "provider";
 
 /** One line of an incident's timeline, from the incident itself, the audit log or a probe transition. */
 export interface TimelineEntry {

@@ -18,7 +18,8 @@ export function assess(s: ProviderState): { status: ProbeStatus; value: number; 
   let worst: ComponentState = "operational";
   for (const c of s.components) worst = worse(worst, c.status);
   let status = STATUS_OF[worst];
-  if (status === "ok" && open.length && (s.kind === "feed" || !s.components.length)) status = "warn";
+  // An open incident shows on the overview even while the watched components still say operational.
+  if (status === "ok" && open.some((i) => i.impact !== "none")) status = "warn";
   const parts = [bad.length ? bad.map((c) => `${c.name}: ${WORDS[c.status]}`).join(", ") : s.components.length ? `all ${s.components.length} watched components operational` : "no component status published"];
   if (open.length) parts.push(`${open.length} open incident${open.length === 1 ? "" : "s"}: ${open[0].title}`);
   return { status, value: bad.length + (s.components.length ? 0 : open.length), summary: `${s.title}: ${parts.join("; ")}` };

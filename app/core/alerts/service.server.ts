@@ -61,7 +61,7 @@ function withoutNul<T>(value: T): T {
 }
 
 /** New firing alerts get their runbook, and its widgets' readings, before they are written. */
-async function arrivalContexts(portal: Portal, alerts: readonly IncomingAlert[], known: ReadonlySet<string>): Promise<Map<string, ArrivalContext>> {
+export async function arrivalContexts(portal: Portal, alerts: readonly IncomingAlert[], known: ReadonlySet<string>): Promise<Map<string, ArrivalContext>> {
   const out = new Map<string, ArrivalContext>();
   const evidenceByRunbook = new Map<string, Promise<ArrivalContext["evidence"]>>();
   await Promise.all(

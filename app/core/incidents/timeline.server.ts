@@ -73,6 +73,8 @@ function describeEvent(type: string, text: string, data: Record<string, unknown>
       return { kind: "edit", title: "Incident edited", text };
     case "alert":
       return describeAlertEvent(text, data);
+    case "provider":
+      return describeProviderEvent(text, data);
     default:
       return { kind: "note", title: "Note", text };
   }
@@ -88,6 +90,16 @@ function describeAlertEvent(text: string, data: Record<string, unknown>): { kind
   const readings = evidence.map((r) => `${r.title}: ${r.status} — ${r.summary}`).join("\n");
   const body = [text, readings ? `Readings at arrival:\n${readings}` : ""].filter(Boolean).join("\n");
   return { kind: "alert", title: `Alert ${data.name ?? "?"} ${ALERT_WORDS[event] ?? event}${who}${data.severity ? ` (${data.severity})` : ""}`, text: body || undefined, status: event === "resolved" ? "ok" : event === "fired" || event === "joined" ? "critical" : undefined };
+}
+
+const PROVIDER_WORDS: Record<string, string> = { started: "incident started", update: "update", resolved: "incident resolved" };
+
+/** A provider's status-page incident on our timeline (statuspage plugin): started, updates, resolved. */
+function describeProviderEvent(text: string, data: Record<string, unknown>): { kind: TimelineKind; title: string; text?: string; status?: string } {
+  const event = String(data.event ?? "");
+  const word = event === "update" && data.status ? String(data.status) : (PROVIDER_WORDS[event] ?? event);
+  const body = [text, data.link ? String(data.link) : ""].filter(Boolean).join("\n");
+  return { kind: "provider", title: `${data.providerTitle ?? data.provider ?? "Provider"} ${word}: ${data.title ?? ""}`, text: body || undefined, status: event === "resolved" ? "ok" : event === "started" ? "critical" : undefined };
 }
 
 function splitKeys(keys: readonly string[]) {

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from "kysely";
 import { z } from "zod";
+import type { PluginDoctor } from "./plugin-api/doctor";
 
 export type Risk = "low" | "high" | "critical";
 export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";
@@ -372,6 +373,8 @@ export interface PluginDefinition<C = any> {
   /** Schema changes for the plugin's own tables (`<id>_…`), by name; names sort in run order. */
   migrations?: Record<string, PluginMigration>;
   setup(ctx: PluginSetupContext<C>): PluginInstance | Promise<PluginInstance>;
+  /** `npm run doctor` and the Setup page: one real, read-only call per credential, each a check with its fix. */
+  doctor?: PluginDoctor<C>;
 }
 
 export function definePlugin<C>(def: PluginDefinition<C>): PluginDefinition<C> {
@@ -593,3 +596,5 @@ export interface DeploysService {
   /** Portal id of the rollback action, with its input for one target. */
   rollbackAction(site: string, deploymentId: string): { actionId: string; input: { site: string; deploymentId: string } };
 }
+
+export * from "./plugin-api/doctor";

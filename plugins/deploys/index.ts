@@ -1,4 +1,5 @@
 import { definePlugin, type DeploymentInfo, type DeploysService } from "../plugin-api";
+import { deploysDoctor } from "./doctor";
 import { DeploysConfigSchema, type DeploysConfig } from "./config";
 import { siteProbes } from "./probes";
 import type { DeployProvider } from "./providers/provider";
@@ -49,6 +50,7 @@ export default definePlugin<DeploysConfig>({
   title: "Deploys",
   description: "Deploy platforms (Vercel, Netlify, Render, Railway): what is in production, what changed, failed builds, and a guarded rollback.",
   config: DeploysConfigSchema,
+  doctor: deploysDoctor,
   provides: ["deploys"],
   async demo({ world }) {
     const now = Date.now();

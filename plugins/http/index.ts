@@ -1,4 +1,5 @@
 import { definePlugin } from "../plugin-api";
+import { httpDoctor } from "./doctor";
 import { httpCheckProbe } from "./check";
 import { HttpCheckSchema, HttpConfigSchema, type HttpConfig } from "./config";
 import { demoChecks, startHttpSandbox } from "./sandbox";
@@ -8,6 +9,7 @@ export default definePlugin<HttpConfig>({
   title: "HTTP health",
   description: "Health endpoints: status code, JSON fields and latency.",
   config: HttpConfigSchema,
+  doctor: httpDoctor,
   async demo() {
     const sandbox = await startHttpSandbox();
     return { config: { checks: demoChecks(sandbox.url) }, stop: sandbox.stop };

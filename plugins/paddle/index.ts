@@ -1,4 +1,5 @@
 import { definePlugin, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { paddleDoctor } from "./doctor";
 import { checkSignature } from "./actions/check-signature";
 import { replayNotification } from "./actions/replay-notification";
 import { createPaddle } from "./client.server";
@@ -16,6 +17,7 @@ export default definePlugin<PaddleConfig>({
   title: "Paddle",
   description: "Paddle Billing webhook delivery (failed and retrying notifications, destinations, replay, signature diagnosis), past-due subscriptions, and what the app did with the webhooks.",
   config: PaddleConfigSchema,
+  doctor: paddleDoctor,
   uses: ["sql"],
   demo: ({ log, world }) => startDemoPaddle({ log, world }),
   setup({ config, services }) {

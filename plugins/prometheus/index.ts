@@ -1,4 +1,5 @@
 import path from "node:path";
+import { prometheusDoctor } from "./doctor";
 import { definePlugin, parseDuration, PROMQL_SERVICE, type ProbeDefinition, type PromqlService } from "../plugin-api";
 import { createPromClient, PrometheusError } from "./client";
 import { PRESET_NAMES, PrometheusConfigSchema, type PrometheusConfig, type PromQuery } from "./config";
@@ -33,6 +34,7 @@ export default definePlugin<PrometheusConfig>({
   title: "Prometheus",
   description: "PromQL values and ranges, the seeds' panels as presets, firing and pending alerts.",
   config: PrometheusConfigSchema,
+  doctor: prometheusDoctor,
   provides: [PROMQL_SERVICE],
   async demo({ dataDir, log, world }) {
     const bins = findPrometheus();

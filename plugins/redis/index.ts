@@ -1,4 +1,5 @@
 import { definePlugin, type ProbeDefinition } from "../plugin-api";
+import { redisDoctor } from "./doctor";
 import { deleteKeyAction } from "./actions/delete-key";
 import { deleteKeysAction } from "./actions/delete-keys";
 import { setTtlAction } from "./actions/set-ttl";
@@ -28,6 +29,7 @@ export default definePlugin<RedisConfig>({
   title: "Redis",
   description: "Cache and rate-limit health: ping, memory, evictions, connection errors, key families by SCAN; guarded key deletion",
   config: RedisConfigSchema,
+  doctor: redisDoctor,
   migrations: previewMigrations,
 
   async demo({ world, log }) {

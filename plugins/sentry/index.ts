@@ -1,4 +1,5 @@
 import { definePlugin } from "../plugin-api";
+import { sentryDoctor } from "./doctor";
 import { createSentryClient } from "./client";
 import { SentryConfigSchema, type SentryConfig } from "./config";
 import { sentryProbes } from "./probes";
@@ -14,6 +15,7 @@ export default definePlugin<SentryConfig>({
   title: "Sentry",
   description: "Error events per minute, overall and per route; new issues since the current production deploy; top unresolved issues.",
   config: SentryConfigSchema,
+  doctor: sentryDoctor,
   uses: ["deploys"],
   async demo({ world }) {
     // Errors follow whatever serves the shop's production: the faulty release throws on the webhook route.

@@ -42,6 +42,8 @@ export async function startSentrySandbox(opts: {
   /** The events in a time range (seeded list, or the demo shop's generator). */
   events: (from: number, to: number) => SentryEvent[];
   now?: () => number;
+  /** The token's scopes, as the API root reports them (default: what the plugin needs). */
+  scopes?: string[];
 }): Promise<SentrySandbox> {
   const token = opts.token ?? "sntrys_sandbox_token_0001";
   const org = opts.org ?? "shop";
@@ -73,6 +75,7 @@ export async function startSentrySandbox(opts: {
     if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { detail: "Invalid token" });
     const p = url.pathname;
     const q = url.searchParams;
+    if (p === "/api/0/") return send(res, 200, { version: "0", auth: { scopes: opts.scopes ?? ["org:read", "project:read", "event:read"] }, user: null });
     if (p === `/api/0/projects/${org}/${project}/`) return send(res, 200, { id: projectId, slug: project, name: project, platform: "javascript-nextjs" });
     if (p === `/api/0/organizations/${org}/events-stats/`) {
       if (q.get("project") && q.get("project") !== projectId) return send(res, 403, { detail: "You do not have permission to perform this action." });

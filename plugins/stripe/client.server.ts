@@ -49,7 +49,8 @@ export function describeStripeError(err: unknown, ...secrets: (string | undefine
       case "StripeAuthenticationError":
         return new StripeFailure("authentication failed", { ...opts, status: 401 });
       case "StripePermissionError":
-        return new StripeFailure("permission denied: the key may not read or change this resource", { ...opts, status: 403 });
+        // Stripe names the missing permission of a restricted key ("Having the 'rak_…' permission would allow…").
+        return new StripeFailure(`permission denied: the key may not read or change this resource${raw ? ` (Stripe: ${raw})` : ""}`, { ...opts, status: 403 });
       case "StripeRateLimitError":
         return new StripeFailure("rate limited by Stripe; try again shortly", { ...opts, status: 429 });
       case "StripeIdempotencyError":
@@ -127,6 +128,11 @@ export class StripeGateway {
     if (w.since !== undefined) r.gte = Math.floor(w.since);
     if (w.until !== undefined) r.lt = Math.ceil(w.until);
     return r;
+  }
+
+  /** The account the key belongs to (the doctor's first call). */
+  retrieveAccount(signal?: AbortSignal): Promise<Stripe.Account> {
+    return this.#call((s) => s.accounts.retrieve(null), signal);
   }
 
   listWebhookEndpoints(signal?: AbortSignal): Promise<WebhookEndpoint[]> {

@@ -1,4 +1,5 @@
 import { definePlugin, type OrdersLedger } from "../plugin-api";
+import { stripeDoctor } from "./doctor";
 import { recheckPaymentAction } from "./actions/recheck-payment";
 import { reconcileAction } from "./actions/reconcile";
 import { refundAction } from "./actions/refund";
@@ -20,6 +21,7 @@ export default definePlugin<StripeConfig>({
   title: "Stripe",
   description: "Payments, webhooks, disputes and reconciliation against the orders ledger.",
   config: StripeConfigSchema,
+  doctor: stripeDoctor,
   uses: ["orders"],
   async demo({ log, world }) {
     // The shop's webhook receiver (a demo world module) is where the enabled endpoint points.

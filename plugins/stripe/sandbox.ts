@@ -595,6 +595,8 @@ export async function startStripeSandbox(options: SandboxOptions = {}): Promise<
   }
 
   function route(method: string, path: string, params: Obj, idempotencyKey: string | null, requestId: string): Obj {
+    // The account the key belongs to (GET /v1/account), as the doctor reads it.
+    if (method === "GET" && path === "/v1/account") return { id: "acct_sandbox0000000000", object: "account", country: "DE", default_currency: "eur", charges_enabled: true, settings: { dashboard: { display_name: "Sandbox shop" } } };
     const m = /^\/v1\/([a-z_]+)(?:\/([A-Za-z0-9_]+))?$/.exec(path);
     const kind = m ? COLLECTION[m[1]] : undefined;
     if (!m || !kind) throw new ApiError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.` });

@@ -56,6 +56,8 @@ export interface PluginRegistry {
   demoHistory?: PastIncident[];
   /** Jobs plugins scheduled during setup; the scheduler boot step runs them. */
   schedules: RegisteredSchedule[];
+  /** Validated config of each set-up plugin, demo sandboxes' included (for the doctor; never shown). */
+  configs: Record<string, unknown>;
   stop(): Promise<void>;
 }
 
@@ -191,6 +193,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
     actions,
     services: registry,
     schedules,
+    configs: Object.fromEntries(enabled.map((p) => [p.id, configs[p.id]])),
     async stop() {
       for (const stop of stops.reverse()) await stop().catch(() => {});
     },

@@ -5,13 +5,13 @@
 // paddle, backups). It never touches a server it did not start.
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import type { DemoWorld } from "../../plugins/plugin-api";
 import type { DemoModule } from "../world";
+import { freePort } from "../free-port";
 import { FRESH_ORDER_CONFIRM_SQL, FRESH_ORDER_CONFIRMED_AFTER_MS, MIGRATION_FILES, shopSeedSql, SHOP_SCHEMA_SQL } from "./postgres-seed";
 
 const run = promisify(execFile);
@@ -19,17 +19,6 @@ const PG_BIN = process.env.OPSDECK_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 export const SHOP_DATABASE = "shop";
 /** The role the supabase plugin's reads run as: reads every table, writes none, no server access. */
 export const SHOP_READ_ONLY_ROLE = "opsdeck_ro";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a server binary as the `postgres` user when we are root (initdb and postgres refuse root). */
 function asServerUser(bin: string, args: string[]): [string, string[]] {

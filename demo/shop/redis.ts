@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { Redis } from "ioredis";
 import type { DemoWorld } from "../../plugins/plugin-api";
 import type { DemoModule } from "../world";
+import { freePort } from "../free-port";
 
 /**
  * The shop's Redis: a PRIVATE redis-server (free loopback port, no persistence, in the world's
@@ -21,17 +21,6 @@ const TRAFFIC_MS = 5_000;
 function hasRedisServer(): boolean {
   const r = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
   return r.status === 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A redis-server left behind by a crashed demo run in this folder (and only that one) is stopped. */

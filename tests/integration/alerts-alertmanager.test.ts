@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken, createOrUpdateUser } from "~/core/auth.server";
 import { findAlertmanager, startAlertmanager, ALERTMANAGER_INSTALL_HINT, type PrivateAlertmanager } from "~/core/alerts/alertmanager-process.server";
 import { migrate, openStore } from "~/core/db/store.server";
-import { findPrometheus, freePort, INSTALL_HINT, startPrometheus, type PrivatePrometheus } from "../../plugins/prometheus/server";
+import { findPrometheus, INSTALL_HINT, startPrometheus, type PrivatePrometheus } from "../../plugins/prometheus/server";
 import { freshDatabaseUrl } from "../helpers/portal";
-import { startServer, type RunningServer } from "../helpers/server";
+import { freePort, startServer, type RunningServer } from "../helpers/server";
 
 // Real binaries: Debian's prometheus evaluates a rule, Debian's prometheus-alertmanager routes it
 // to the built portal's receiver with a bearer token, over HTTP through the portal's edge.

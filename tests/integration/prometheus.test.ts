@@ -8,9 +8,9 @@ import { migrate, openStore } from "~/core/db/store.server";
 import { promqlHistory } from "~/core/probes/promql.server";
 import { probeEngine } from "~/core/probes/service.server";
 import { createPromClient } from "../../plugins/prometheus/client";
-import { findPrometheus, freePort, INSTALL_HINT, openMetrics, startPrometheus, type PrivatePrometheus } from "../../plugins/prometheus/server";
+import { findPrometheus, INSTALL_HINT, openMetrics, startPrometheus, type PrivatePrometheus } from "../../plugins/prometheus/server";
 import { freshDatabaseUrl, testPortal } from "../helpers/portal";
-import { signIn, startServer, type RunningServer } from "../helpers/server";
+import { freePort, signIn, startServer, type RunningServer } from "../helpers/server";
 
 // Real Prometheus (Debian's package) on a free loopback port with its own config and tsdb, never :9090.
 const bins = findPrometheus();

@@ -94,14 +94,15 @@ export function parseGoogleCloud(text: string, base: string, now: number, lookba
     const products = (Array.isArray(i.affected_products) ? i.affected_products : []).map((p: Record<string, unknown>) => str(p?.title)).filter(Boolean);
     if (!products.length && i.service_name) products.push(str(i.service_name));
     const updates = (Array.isArray(i.updates) ? i.updates : [])
-      .map((u: Record<string, unknown>, n: number) => ({ id: `${str(u.created ?? u.when)}#${n}`, at: time(u.when ?? u.created, begin), status: str(u.status), body: str(u.text) }))
+      .map((u: Record<string, unknown>, n: number) => ({ id: `${str(u.created ?? u.when)}#${n}`, at: time(u.when ?? u.created, begin), status: str(u.status).toLowerCase().replace(/_/g, " "), body: str(u.text) }))
       .sort((a: { at: number }, b: { at: number }) => a.at - b.at);
     const impact = GCP_STATE[str(i.status_impact ?? i.most_recent_update?.status)] ?? "degraded_performance";
     if (end === null) for (const p of products) state.set(p, worse(state.get(p) ?? "operational", impact));
     incidents.push({
       id: str(i.id),
       title: str(i.external_desc).split("\n")[0].slice(0, 300) || `Incident ${str(i.number)}`,
-      status: end === null ? (updates.at(-1)?.status || "investigating").toLowerCase() : "resolved",
+      // Google's updates carry the impact (SERVICE_DISRUPTION…), not a workflow word; shown as "service disruption".
+      status: end === null ? updates.at(-1)?.status || "investigating" : "resolved",
       impact: i.severity ? str(i.severity) : null,
       startedAt: begin,
       resolvedAt: end,

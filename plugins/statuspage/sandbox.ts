@@ -246,6 +246,7 @@ export async function startDemoStatusPages(world?: DemoWorld): Promise<{ config:
   sandbox.addProvider("stripe", "statuspage", "Stripe", ["API", "Dashboard", "Webhooks", "Checkout"]);
   sandbox.addProvider("vercel", "statuspage", "Vercel", ["Deployments", "Edge Network", "Serverless Functions"]);
   sandbox.addProvider("render", "statuspage", "Render", ["Web Services", "Cron Jobs", "PostgreSQL"]);
+  sandbox.addProvider("supabase", "statuspage", "Supabase", ["Database", "Auth", "Storage", "API Gateway"]);
   sandbox.addProvider("firebase", "google-cloud", "Firebase");
   sandbox.addProvider("railway", "feed", "Railway");
   const start = Date.now() - rotatedAgo - 20 * 60_000;
@@ -259,6 +260,7 @@ export async function startDemoStatusPages(world?: DemoWorld): Promise<{ config:
       stripe: { preset: "stripe", url: url("stripe"), components: ["API", "Webhooks", "Checkout"] },
       vercel: { preset: "vercel", url: url("vercel") },
       render: { preset: "render", url: url("render") },
+      supabase: { preset: "supabase", url: url("supabase") },
       firebase: { preset: "firebase", url: url("firebase"), components: ["Cloud Firestore", "Authentication"] },
       railway: { preset: "railway", url: url("railway") },
     },

@@ -46,7 +46,7 @@ describe("firestore config", () => {
   });
 
   it("needs a way to connect and fills the ledger's field mapping", () => {
-    expect(problems({ projectId: "p" })).toEqual([": set one of serviceAccountFile, serviceAccountJson or emulatorHost"]);
+    expect(problems({ projectId: "p" })).toEqual([": set one of clientEmail + privateKey, serviceAccountFile, serviceAccountJson, applicationDefault: true or emulatorHost"]);
     const c = FirestoreConfigSchema.parse({ ...base, orders: { fields: { paymentIntent: "payment.intentId" } } });
     expect(c.orders!.fields.paymentIntent).toBe("payment.intentId");
     expect(c.orders!.fields.status).toBe("status");

@@ -212,14 +212,30 @@ export type OrdersLedgerConfig = z.infer<typeof OrdersLedgerSchema>;
 
 export const FirestoreConfigSchema = z
   .object({
-    projectId: z.string().min(1).describe("The Google Cloud project id, e.g. wildlife-exchange-prod."),
-    serviceAccountFile: z.string().optional().describe("Path to a service-account JSON key file (one of serviceAccountFile, serviceAccountJson, emulatorHost)."),
+    projectId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The Google Cloud project id, e.g. wildlife-exchange-prod; default the credential's (the key's project_id, the service account's e-mail domain, or application-default's project)."),
+    clientEmail: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The service account's e-mail, e.g. ${FIREBASE_CLIENT_EMAIL}; with privateKey."),
+    privateKey: secret(z.string())
+      .optional()
+      .describe("The service account's PEM private key, e.g. ${FIREBASE_PRIVATE_KEY}, with real newlines or \\n escapes; with clientEmail."),
+    serviceAccountFile: z.string().optional().describe("Path to a service-account JSON key file."),
     serviceAccountJson: secret(z.string()).optional().describe("The service-account JSON key itself, e.g. ${FIRESTORE_SERVICE_ACCOUNT}."),
+    applicationDefault: z
+      .boolean()
+      .optional()
+      .describe("true: Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, or the metadata server on Google Cloud)."),
     emulatorHost: z
       .string()
       .regex(/^[\w.-]+:\d+$/, "must be host:port")
       .optional()
-      .describe("host:port of a Firestore emulator, e.g. 127.0.0.1:8080; no credentials are used."),
+      .describe("host:port of a Firestore emulator, e.g. 127.0.0.1:8080; the emulator checks no credentials."),
     databaseId: z.string().optional().describe("A named Firestore database; default (default)."),
     queries: z.record(ProbeNameSchema, QueryProbeSchema).default({}).describe("Query probes by kebab-case name; each becomes firestore.<name>."),
     opsHealth: z
@@ -234,8 +250,19 @@ export const FirestoreConfigSchema = z
       .describe("Where the app records processed Stripe event ids; enables the firestore.record-stripe-event fix."),
   })
   .strict()
-  .refine((c) => c.serviceAccountFile || c.serviceAccountJson || c.emulatorHost, {
-    message: "set one of serviceAccountFile, serviceAccountJson or emulatorHost",
+  .superRefine((c, ctx) => {
+    const sources = [
+      (c.clientEmail || c.privateKey) && "clientEmail + privateKey",
+      c.serviceAccountFile && "serviceAccountFile",
+      c.serviceAccountJson && "serviceAccountJson",
+      c.applicationDefault && "applicationDefault",
+    ].filter(Boolean);
+    if (sources.length === 0 && !c.emulatorHost) {
+      ctx.addIssue({ code: "custom", message: "set one of clientEmail + privateKey, serviceAccountFile, serviceAccountJson, applicationDefault: true or emulatorHost" });
+    }
+    if (sources.length > 1) ctx.addIssue({ code: "custom", message: `set only one credential, not ${sources.join(" and ")}` });
+    if (c.clientEmail && !c.privateKey) ctx.addIssue({ code: "custom", path: ["privateKey"], message: "clientEmail needs privateKey" });
+    if (c.privateKey && !c.clientEmail) ctx.addIssue({ code: "custom", path: ["clientEmail"], message: "privateKey needs clientEmail" });
   })
   .superRefine((c, ctx) => {
     for (const name of Object.keys(c.opsHealth)) {

@@ -8,7 +8,7 @@ import { shopCatalog } from "../../tests/helpers/shop";
 export interface SeededFirestore {
   sandbox: FirestoreSandbox;
   client: FirestoreClient;
-  config: FirestoreConfig;
+  config: FirestoreConfig & { projectId: string };
   now: Date;
   stop(): Promise<void>;
 }
@@ -16,7 +16,7 @@ export interface SeededFirestore {
 export async function seededFirestore(opts: { seed?: boolean } = {}): Promise<SeededFirestore> {
   const now = new Date();
   const sandbox = await startFirestoreSandbox({ catalog: opts.seed === false ? undefined : shopCatalog, now });
-  const config = FirestoreConfigSchema.parse(wildlifeExchangeConfig(sandbox));
+  const config = { ...FirestoreConfigSchema.parse(wildlifeExchangeConfig(sandbox)), projectId: sandbox.projectId };
   const client = createFirestoreClient(config);
   return {
     sandbox,

@@ -75,3 +75,15 @@ export async function startMailbox(options: { users: Record<string, string>; dir
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** The mailbox as a page: newest first, each mail's envelope and its plain-text part. */
+export function mailboxPage(mails: readonly Mail[]): string {
+  const text = (raw: string) => {
+    const m = /Content-Type: text\/plain[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n([\s\S]*?)(?:\r?\n--|$)/i.exec(raw);
+    return m ? m[1]!.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) : raw.slice(0, 2000);
+  };
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Mailbox</title><meta http-equiv="refresh" content="5"><style>body{font-family:sans-serif;margin:16px}article{border:1px solid #ccc;padding:8px;margin:8px 0}pre{white-space:pre-wrap}</style></head><body><h1>Mailbox</h1>
+${[...mails].reverse().map((m) => `<article><b>${esc(m.subject)}</b><br><small>from ${esc(m.from)} to ${esc(m.to.join(", "))} · ${new Date(m.receivedAt).toISOString()}${m.secure ? " · STARTTLS" : ""}</small><pre>${esc(text(m.raw))}</pre></article>`).join("") || "<p>No mail yet.</p>"}</body></html>`;
+}

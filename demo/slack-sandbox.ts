@@ -30,6 +30,8 @@ export interface SlackSandboxOptions {
   /** Where button presses are sent (the portal's /api/slack/interactivity). */
   interactivityUrl?: string;
   port?: number;
+  /** Extra pages served beside the chat client (the demo's mailbox). */
+  pages?: Record<string, () => string>;
 }
 
 export interface SlackSandbox {
@@ -41,6 +43,10 @@ export interface SlackSandbox {
   failNext(method: string, failure: { status?: number; retryAfter?: number; error?: string }): void;
   /** Presses a message's button as a sandbox user: a signed block_actions callback to the portal. */
   press(ts: string, actionId: "approve" | "decline", userId: string): Promise<{ status: number; body: string }>;
+  /** Submits the modal a user has open (views.open) with `value` typed in: a signed view_submission. */
+  submitView(userId: string, value: string): Promise<{ status: number; body: string }>;
+  /** Sends any payload as a signed callback (tests forge and replay with it). */
+  send(payload: unknown): Promise<{ status: number; body: string }>;
   onMessage(fn: (m: SandboxMessage) => void): () => void;
   close(): Promise<void>;
 }
@@ -80,6 +86,9 @@ export async function startSlackSandbox(options: SlackSandboxOptions): Promise<S
   const failures = new Map<string, { status?: number; retryAfter?: number; error?: string }[]>();
   const listeners = new Set<(m: SandboxMessage) => void>();
   const channelIds = new Map<string, string>();
+  const triggers = new Map<string, string>();
+  /** The modal each user has open (views.open), as Slack shows one at a time. */
+  const openViews = new Map<string, { id: string; view: Record<string, unknown> }>();
   let tsCounter = 0;
   const channelId = (name: string) => {
     if (/^[CDU][A-Z0-9]{2,}$/.test(name)) return name;
@@ -127,8 +136,14 @@ export async function startSlackSandbox(options: SlackSandboxOptions): Promise<S
         const u = options.users.find((x) => x.id === args.user);
         return u ? { ok: true, user: { id: u.id, name: u.name, profile: { email: u.email, real_name: u.name } } } : { ok: false, error: "user_not_found" };
       }
-      case "views.open":
-        return args.trigger_id ? { ok: true, view: { id: `V${++tsCounter}`, ...(args.view as object) } } : { ok: false, error: "invalid_trigger_id" };
+      case "views.open": {
+        const user = triggers.get(String(args.trigger_id ?? ""));
+        if (!user) return { ok: false, error: "invalid_trigger_id" };
+        triggers.delete(String(args.trigger_id));
+        const view = { id: `V${++tsCounter}`, ...(typeof args.view === "string" ? JSON.parse(args.view) : (args.view as object)) } as Record<string, unknown> & { id: string };
+        openViews.set(user, { id: view.id, view });
+        return { ok: true, view };
+      }
       default:
         return { ok: false, error: "unknown_method" };
     }
@@ -148,11 +163,16 @@ export async function startSlackSandbox(options: SlackSandboxOptions): Promise<S
       });
       return `<li class="msg" data-ts="${esc(m.ts)}"><b>Opsdeck</b> <small>${new Date(Number(m.ts.split(".")[0]) * 1000).toISOString().slice(11, 19)}${m.edited ? " (edited)" : ""}</small>${parts.join("") || `<div>${esc(m.text)}</div>`}</li>`;
     };
-    return `<!doctype html><html><head><meta charset="utf-8"><title>Slack sandbox</title><meta http-equiv="refresh" content="3">
+    return `<!doctype html><html><head><meta charset="utf-8"><title>Slack sandbox</title>${openViews.has(actAs) ? "" : '<meta http-equiv="refresh" content="3">'}
 <style>body{font-family:sans-serif;margin:0;display:flex}nav{width:220px;background:#3f0e40;color:#fff;min-height:100vh;padding:12px}main{flex:1;padding:12px}li{list-style:none;border-bottom:1px solid #ddd;padding:8px}.field{display:inline-block;margin-right:16px}.ctx{color:#666;font-size:12px}</style></head>
 <body><nav><h3>Opsdeck sandbox</h3><form method="get"><label>Acting as <select name="as" onchange="this.form.submit()">${options.users.map((u) => `<option value="${esc(u.id)}"${u.id === actAs ? " selected" : ""}>${esc(u.name)}</option>`).join("")}</select></label></form>
 ${[...byChannel.keys()].map((c) => `<div># ${esc(channelName(c))}</div>`).join("")}</nav>
-<main>${[...byChannel].map(([c, ms]) => `<section data-channel="${esc(channelName(c))}"><h2># ${esc(channelName(c))}</h2><ul>${ms.map(render).join("")}</ul></section>`).join("") || "<p>No messages yet.</p>"}</main></body></html>`;
+<main>${(() => {
+      const open = openViews.get(actAs);
+      if (!open) return "";
+      const v = open.view as { title?: { text?: string }; submit?: { text?: string }; blocks?: { type: string; text?: { text?: string }; label?: { text?: string } }[] };
+      return `<dialog open class="modal" data-modal="${esc(open.id)}"><h3>${esc(v.title?.text ?? "")}</h3>${(v.blocks ?? []).map((b) => (b.type === "section" ? `<p>${esc(b.text?.text ?? "")}</p>` : b.type === "input" ? `<form method="post" action="/sandbox/submit"><input type="hidden" name="user" value="${esc(actAs)}"><label>${esc(b.label?.text ?? "")} <input name="value" autocomplete="off"></label> <button>${esc(v.submit?.text ?? "Submit")}</button></form>` : "")).join("")}</dialog>`;
+    })()}${[...byChannel].map(([c, ms]) => `<section data-channel="${esc(channelName(c))}"><h2># ${esc(channelName(c))}</h2><ul>${ms.map(render).join("")}</ul></section>`).join("") || "<p>No messages yet.</p>"}</main></body></html>`;
   };
 
   const press = async (ts: string, actionId: "approve" | "decline", userId: string) => {
@@ -161,18 +181,25 @@ ${[...byChannel.keys()].map((c) => `<div># ${esc(channelName(c))}</div>`).join("
     if (!m || !u || !options.interactivityUrl) return { status: 404, body: "no such message, user or interactivity URL" };
     const blocks = ((m.attachments[0] as { blocks?: { type: string; elements?: { action_id?: string; value?: string }[] }[] } | undefined)?.blocks ?? []) as { type: string; elements?: { action_id?: string; value?: string }[] }[];
     const button = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId);
+    const trigger = `${Date.now()}.${crypto.randomBytes(6).toString("hex")}`;
+    triggers.set(trigger, u.id);
     const payload = {
       type: "block_actions",
       user: { id: u.id, username: u.name, name: u.name, team_id: "T0SANDBOX" },
       api_app_id: "A0OPSDECK",
       token: "deprecated-verification-token",
-      trigger_id: `${Date.now()}.${crypto.randomBytes(6).toString("hex")}`,
+      trigger_id: trigger,
       team: { id: "T0SANDBOX", domain: "opsdeck-sandbox" },
       channel: { id: m.channel, name: channelName(m.channel) },
       message: { ts: m.ts, text: m.text },
       container: { type: "message", message_ts: m.ts, channel_id: m.channel },
       actions: [{ type: "button", action_id: actionId, block_id: "opsdeck_decision", value: button?.value ?? "", action_ts: String(Date.now() / 1000) }],
     };
+    return send(payload);
+  };
+
+  const send = async (payload: unknown) => {
+    if (!options.interactivityUrl) return { status: 404, body: "no interactivity URL" };
     const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
     const timestamp = Math.floor(Date.now() / 1000);
     const res = await fetch(options.interactivityUrl, {
@@ -181,6 +208,31 @@ ${[...byChannel.keys()].map((c) => `<div># ${esc(channelName(c))}</div>`).join("
       body,
     });
     return { status: res.status, body: await res.text() };
+  };
+
+  /** Submits the user's open modal with `value` typed into its input (a view_submission). */
+  const submitView = async (userId: string, value: string) => {
+    const open = openViews.get(userId);
+    const u = options.users.find((x) => x.id === userId);
+    if (!open || !u) return { status: 404, body: "no open modal" };
+    const blocks = (open.view.blocks ?? []) as { type: string; block_id?: string; element?: { action_id?: string } }[];
+    const input = blocks.find((b) => b.type === "input");
+    const values = input?.block_id ? { [input.block_id]: { [input.element?.action_id ?? "value"]: { type: "plain_text_input", value } } } : {};
+    const r = await send({
+      type: "view_submission",
+      user: { id: u.id, username: u.name, name: u.name, team_id: "T0SANDBOX" },
+      team: { id: "T0SANDBOX", domain: "opsdeck-sandbox" },
+      view: { ...open.view, state: { values } },
+    });
+    const answer = (() => {
+      try {
+        return JSON.parse(r.body) as { response_action?: string };
+      } catch {
+        return {};
+      }
+    })();
+    if (r.status === 200 && answer.response_action !== "errors") openViews.delete(userId);
+    return r;
   };
 
   const server = http.createServer(async (req, res) => {
@@ -209,8 +261,19 @@ ${[...byChannel.keys()].map((c) => `<div># ${esc(channelName(c))}</div>`).join("
         res.writeHead(303, { location: `/?as=${encodeURIComponent(form.get("user") ?? "")}&answer=${r.status}` }).end();
         return;
       }
+      if (url.pathname === "/sandbox/submit" && req.method === "POST") {
+        const form = new URLSearchParams(await readBody(req));
+        const r = await submitView(form.get("user") ?? "", form.get("value") ?? "");
+        res.writeHead(303, { location: `/?as=${encodeURIComponent(form.get("user") ?? "")}&answer=${r.status}` }).end();
+        return;
+      }
       if (url.pathname === "/sandbox/messages") {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(messages.map((m) => ({ ...m, channelName: channelName(m.channel) }))));
+        return;
+      }
+      const extra = options.pages?.[url.pathname];
+      if (extra && req.method === "GET") {
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(extra());
         return;
       }
       if (url.pathname === "/" && req.method === "GET") {
@@ -233,6 +296,8 @@ ${[...byChannel.keys()].map((c) => `<div># ${esc(channelName(c))}</div>`).join("
       failures.set(method, [...(failures.get(method) ?? []), failure]);
     },
     press,
+    submitView,
+    send,
     onMessage(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);

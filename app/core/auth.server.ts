@@ -22,7 +22,7 @@ export const PROTO_HEADER = "x-opsdeck-proto";
 
 /** How a request was authenticated, as audit entries state it: a browser session, an API token (with its id) or the trusted proxy. */
 /** `scheduler`: the portal itself, running scheduled work as `system:scheduler`. */
-export type AuthVia = "session" | "proxy" | "scheduler" | `token ${string}`;
+export type AuthVia = "session" | "proxy" | "scheduler" | "slack" | `token ${string}`;
 
 export interface User {
   id: string;

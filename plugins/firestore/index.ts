@@ -1,10 +1,10 @@
-import { definePlugin, type ActionDefinition, type DocumentReader, type Logger, type PluginInstance, type ProbeDefinition } from "../plugin-api";
+import { definePlugin, type ActionDefinition, type DocumentReader, type ProbeDefinition } from "../plugin-api";
 import { addInternalNote } from "./actions/add-internal-note";
 import { recordStripeEvent } from "./actions/record-stripe-event";
 import { setOrderStatus } from "./actions/set-order-status";
 import { setPaymentIntent } from "./actions/set-payment-intent";
 import { toggleAdminHold } from "./actions/toggle-admin-hold";
-import { createFirestoreClient, credentialProjectId, detectApplicationDefaultProject } from "./client.server";
+import { createFirestoreClient } from "./client.server";
 import { createCollections } from "./collections";
 import { FirestoreConfigSchema, type FirestoreConfig } from "./config";
 import { createOrdersLedger } from "./ledger";
@@ -42,33 +42,11 @@ export default definePlugin<FirestoreConfig>({
     return { config: wildlifeExchangeConfig(sandbox), stop: sandbox.stop };
   },
   setup({ config, log }) {
-    // Start refused, naming the key (the message never holds the key material itself).
-    const refuse = (err: unknown) => new Error(`plugins.firestore.${(err as Error).message}`);
-    let projectId: string | undefined;
-    try {
-      projectId = credentialProjectId(config);
-    } catch (err) {
-      throw refuse(err);
-    }
-    if (!projectId) {
-      // Application-default credentials with nothing local: the metadata server names the project.
-      return detectApplicationDefaultProject().then(
-        (id) => connect(config, id, log),
-        (err: Error) => {
-          throw new Error(`plugins.firestore.projectId: not set, and application-default credentials name no project (${err.message})`);
-        },
-      );
-    }
-    return connect(config, projectId, log);
-  },
-});
-
-function connect(settings: FirestoreConfig, projectId: string, log: Logger): PluginInstance {
-    const config = { ...settings, projectId };
     let client: ReturnType<typeof createFirestoreClient>;
     try {
       client = createFirestoreClient(config);
     } catch (err) {
+      // Start refused, naming the key (the message never holds the key material itself).
       throw new Error(`plugins.firestore.${(err as Error).message}`);
     }
     const probes: ProbeDefinition[] = [
@@ -103,4 +81,5 @@ function connect(settings: FirestoreConfig, projectId: string, log: Logger): Plu
         await Promise.all([client.close(), collections.close()]);
       },
     };
-}
+  },
+});

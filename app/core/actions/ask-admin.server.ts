@@ -21,6 +21,7 @@ import { loadRun } from "./transitions.server";
 import { runPreview } from "./dry-run.server";
 import { refuse } from "./policy.server";
 import type { RunRow } from "./runner.server";
+import { notifyDecisionWaiting } from "../notifications/events.server";
 
 function fieldErrors(issues: { path: PropertyKey[]; message: string }[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -114,6 +115,7 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
         await db.insertInto("action_runs").values(row).execute();
         await db.insertInto("run_requests").values({ run_id: id, requested_by: user.username, reason, decided_by: null, decided_at: null, started_run_id: null, created_at: now }).execute();
         await storeRequest(db, portal, id, { input: parsed.data, precondition, preview: null, hasSecrets: secrets.length > 0 });
+        await notifyDecisionWaiting(db, { kind: "request.waiting", runId: id, actionId: reg.id, title: reg.def.title, target: t.target, requester: user.username, reason, risk: reg.risk, plugin: reg.pluginId }, now);
         if (options.origin) await recordRunOrigin(db, id, options.origin);
       },
       secrets,

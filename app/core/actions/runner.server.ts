@@ -12,6 +12,7 @@ import { actionMetrics } from "./metrics.server";
 import { errorText } from "../audit/audit.server";
 import { emitRunFinished } from "./run-events.server";
 import { transitionRun } from "./transitions.server";
+import { notifyRun } from "../notifications/events.server";
 
 export type RunRow = Tables["action_runs"];
 
@@ -184,6 +185,7 @@ export async function executeRun(portal: Portal, reg: RegisteredAction, run: Run
         set: { status, result: resultJson, error, finished_at: finishedAt, heartbeat_at: finishedAt },
         details,
         secrets,
+        also: status === "failed" ? (db) => notifyRun(db, { kind: "action.failed", runId: run.id, actionId: reg.id, target: run.target, actor: run.actor, error, risk: reg.risk }, finishedAt) : undefined,
       });
       if (moved === "conflict") plog.warn({ runId: run.id, status }, "run finished after it had been closed elsewhere (interrupted by recovery?)");
       break;

@@ -15,6 +15,7 @@ import { storeRequest } from "./requests.server";
 import { INSTANCE_ID, type RunRow } from "./runner.server";
 import { startRun } from "./run-start.server";
 import { markRefused } from "./transitions.server";
+import { notifyDecisionWaiting, notifyRun, previewText } from "../notifications/events.server";
 
 const MAX_EVIDENCE = 64 * 1024;
 
@@ -240,6 +241,7 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
         { ...entry, runId: run.id, outcome: "requested", details: { ...startDetails, preview, expiresAt: new Date(run.expires_at!).toISOString() } },
         async (db) => {
           await storeRequest(db, portal, run.id, { input: parsed.data, precondition, preview, hasSecrets: canonicalJson(redacted) !== canonicalJson(input) });
+          await notifyDecisionWaiting(db, { kind: "approval.requested", runId: run.id, actionId: reg.id, title: reg.def.title, target, requester: user.username, risk: reg.risk, preview: previewText(preview), plugin: reg.pluginId }, now);
           if (options.origin) await recordRunOrigin(db, run.id, options.origin);
         },
         inputSecrets,
@@ -252,7 +254,11 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
   }
 
   const origin = options.origin;
-  return startRun(portal, reg, run, input, inputSecrets, startDetails, origin ? (db) => recordRunOrigin(db, run.id, origin) : undefined);
+  const also = async (db: Parameters<typeof recordRunOrigin>[0]) => {
+    if (origin) await recordRunOrigin(db, run.id, origin);
+    if (breakGlass) await notifyRun(db, { kind: "action.break-glass", runId: run.id, actionId: reg.id, target, actor: user.username, reason: breakGlass, risk: reg.risk }, now);
+  };
+  return startRun(portal, reg, run, input, inputSecrets, startDetails, origin || breakGlass ? also : undefined);
 }
 
 /** Dry run for the dialog: validated input, target, and the action's preview (no side effects). */

@@ -17,6 +17,7 @@ import type { Store } from "../db/store.server";
 import { ForbiddenError, InputError, NotFoundError } from "../http/errors.server";
 import { scrub, scrubText } from "../secrets/index.server";
 import { incidentMetrics } from "./metrics.server";
+import { notifyIncidentChanged, notifyIncidentDeclared } from "../notifications/events.server";
 
 export interface Actor {
   username: string;
@@ -378,6 +379,7 @@ export async function declareIncident(
         hidden: 0,
       })
       .execute();
+    await notifyIncidentDeclared(trx, { id, title: data.title, severity: data.severity, status: "investigating", commander, plugins: [...plugins], runbooks: [...runbooks] }, now, { actor: actor.username, unacknowledged: !!options.unacknowledged });
   });
   incidentMetrics().declared.inc({ severity: data.severity });
   return (await getIncident(store, id))!;
@@ -444,6 +446,7 @@ export async function addEvent(store: Store, actor: Actor, incidentId: string, i
       await store.db.transaction().execute(async (trx) => {
         await trx.updateTable("incidents").set(set).where("id", "=", incidentId).execute();
         id = await insertEvent({ db: trx }, incidentId, actor.username, "status", now, ev.text?.trim() ?? "", { from: incident.status, to });
+        await notifyIncidentChanged(trx, incidentId, { what: "status", to, by: actor.username, text: ev.text?.trim() }, now);
       });
       break;
     }
@@ -453,6 +456,7 @@ export async function addEvent(store: Store, actor: Actor, incidentId: string, i
       await store.db.transaction().execute(async (trx) => {
         await trx.updateTable("incidents").set({ severity: ev.severity, updated_at: now }).where("id", "=", incidentId).execute();
         id = await insertEvent({ db: trx }, incidentId, actor.username, "severity", now, ev.text?.trim() ?? "", { from: incident.severity, to: ev.severity });
+        await notifyIncidentChanged(trx, incidentId, { what: "severity", to: ev.severity, by: actor.username, text: ev.text?.trim() }, now);
       });
       break;
     }
@@ -465,6 +469,7 @@ export async function addEvent(store: Store, actor: Actor, incidentId: string, i
           .where("id", "=", incidentId)
           .execute();
         id = await insertEvent({ db: trx }, incidentId, actor.username, "commander", now, "", { from: incident.commander, to: ev.commander });
+        await notifyIncidentChanged(trx, incidentId, { what: "commander", to: ev.commander, by: actor.username }, now);
       });
       break;
     }
@@ -531,6 +536,7 @@ export async function updateIncident(store: Store, actor: Actor, incidentId: str
     }
     if (changes.length) await insertEvent({ db: trx }, incidentId, actor.username, "edit", now, changes.join("; "), {});
     if (Object.keys(set).length || changes.length) await trx.updateTable("incidents").set({ ...set, updated_at: now }).where("id", "=", incidentId).execute();
+    if (set.severity || set.commander !== undefined) await notifyIncidentChanged(trx, incidentId, { what: set.severity ? "severity" : "commander", to: String(set.severity ?? set.commander ?? "") || null, by: actor.username, text: changes.join("; ") }, now);
   });
   return (await getIncident(store, incidentId))!;
 }

@@ -122,7 +122,8 @@ export function planDeliveries(event: NotificationEvent, config: NotificationsCo
     return [...out.values()];
   }
   for (const route of config.routes) {
-    if (route.events && !route.events.includes(event.kind)) continue;
+    // An incident an alert rule declared is still a declared incident to a route that asks for those.
+    if (route.events && !route.events.includes(event.kind) && !(event.kind === "alert.declared" && route.events.includes("incident.declared"))) continue;
     if (route.severities && (!event.severity || !route.severities.includes(event.severity))) continue;
     if (route.plugins && !route.plugins.some((p) => event.plugins.includes(p))) continue;
     if (route.runbooks && !route.runbooks.some((r) => event.runbooks.includes(r))) continue;

@@ -75,7 +75,10 @@ function plant(what: string, shape: (v: string) => string = (v) => v): string {
 }
 
 // A mutually exclusive alternative of a field that is planted: the config can hold only one.
-const EXCLUSIVE: Record<string, string> = { "prometheus.bearerToken": "prometheus takes either bearerToken or basicAuth; basicAuth.password is planted (its Basic form is the harder case)" };
+const EXCLUSIVE: Record<string, string> = {
+  "prometheus.bearerToken": "prometheus takes either bearerToken or basicAuth; basicAuth.password is planted (its Basic form is the harder case)",
+  "firestore.privateKey": "firestore takes one credential; serviceAccountJson is planted (its private_key inside the JSON is the harder case)",
+};
 
 /** An upstream for every HTTP plugin: answers with everything it was sent, headers and body. */
 async function echoServer() {

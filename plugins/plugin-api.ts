@@ -598,3 +598,4 @@ export interface DeploysService {
 }
 
 export * from "./plugin-api/doctor";
+export * from "./plugin-api/format";

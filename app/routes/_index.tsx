@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
-import { formatAge, formatValue, StatusBadge } from "~/components/widgets/status";
+import { formatValue, readingAge, StatusBadge } from "~/components/widgets/status";
 import { useNow } from "~/components/widgets/provider";
 import { requireUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
@@ -149,7 +149,7 @@ export default function Overview() {
                       <td>
                         <div>{formatValue(p.value, p.unit)}</div>
                         <div>{p.summary}</div>
-                        <div className="muted">as of {formatAge(p.observedAt, now)}</div>
+                        <div className="muted">as of {readingAge(p.observedAt, now)}</div>
                       </td>
                       <td>
                         {p.runbooks.length ? (

@@ -537,10 +537,6 @@ export function compareCounts(manifest: Record<string, number>, restored: Record
 }
 
 /** An age in the unit an operator reads it in: minutes, hours (up to two days), days. */
-export function formatAge(ms: number): string {
-  return ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} d`;
-}
-
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1048576) return `${(n / 1024).toFixed(1)} KB`;

@@ -38,7 +38,7 @@ describe("managed Firestore exports (Admin API operations and the bucket)", () =
     // Today's export ran at 02:00 UTC and took about a minute: 8 hours ago.
     expect(r.value).toBeGreaterThan(7.9);
     expect(r.value).toBeLessThan(8.1);
-    expect(r.summary).toMatch(/^newest complete export 8\.0 h ago \(14028 documents, 25\.\d MB\)/);
+    expect(r.summary).toMatch(/^newest complete export 8 h ago \(14028 documents, 25\.\d MB\)/);
     expect(r.summary).toMatch(/1 export FAILED in the last 7 days \(2026-11-24: Quota exceeded/);
     expect(r.summary).toMatch(/1 successful export's folder is missing or incomplete/);
     expect(r.status).toBe("warn");

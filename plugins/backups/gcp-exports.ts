@@ -7,8 +7,8 @@
 // An export the Admin API calls SUCCESSFUL is trusted only when its folder is still in the bucket
 // with its `.overall_export_metadata` file: a lifecycle rule or a person may have deleted it since.
 import { z } from "zod";
-import { DurationSchema, parseDuration, probe, secret, type ProbeDefinition } from "../plugin-api";
-import { formatAge, formatBytes } from "./engine";
+import { DurationSchema, formatAge, parseDuration, probe, secret, type ProbeDefinition } from "../plugin-api";
+import { formatBytes } from "./engine";
 
 export const GcpExportsSchema = z
   .object({

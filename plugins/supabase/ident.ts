@@ -17,10 +17,3 @@ export function plainRow(row: Record<string, unknown>): Record<string, unknown> 
   for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : typeof v === "bigint" ? v.toString() : v;
   return out;
 }
-
-export function formatAge(minutes: number): string {
-  if (minutes < 1) return `${Math.round(minutes * 60)}s`;
-  if (minutes < 120) return `${Math.round(minutes)} min`;
-  if (minutes < 48 * 60) return `${Math.round((minutes / 60) * 10) / 10} h`;
-  return `${Math.round((minutes / 1440) * 10) / 10} d`;
-}

@@ -149,7 +149,7 @@ describe("backups of a PostgreSQL target", () => {
     const left = await client.query("select datname from pg_database where datname like 'backups_verify_%'");
     expect(left.rows).toEqual([]);
     const reading = await portal.registry.probes.get("backups.shop-last-restorable")!.def.read({ signal: new AbortController().signal, log: console, now: () => new Date() });
-    expect(reading.summary).toMatch(new RegExp(`^${backup.id} restored in \\d+\\.\\d s, taken \\d+ min ago$`));
+    expect(reading.summary).toMatch(new RegExp(`^${backup.id} restored in \\d+\\.\\d s, taken \\d+(s| min) ago$`));
     expect(reading.value).toBeLessThan(1);
     const table = await portal.registry.probes.get("backups.catalog")!.def.read({ signal: new AbortController().signal, log: console, now: () => new Date() });
     expect(table.rows).toEqual(expect.arrayContaining([expect.objectContaining({ target: "shop", backup: backup.id, status: "good", verification: expect.stringMatching(/^passed: /) })]));

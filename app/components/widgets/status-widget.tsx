@@ -1,5 +1,5 @@
 import { useNow, useSlotReading } from "./provider";
-import { formatAge, formatValue, ReadingLinks, RowsTable, WidgetHead, WidgetNotReady } from "./status";
+import { formatValue, readingAge, ReadingLinks, RowsTable, WidgetHead, WidgetNotReady } from "./status";
 import type { WidgetSlot } from "~/lib/widgets";
 
 /** `::status{probe="…"}`: value, status in text and icon, summary, age, error, rows, links. */
@@ -39,7 +39,7 @@ export function StatusWidget({ slot }: { slot: WidgetSlot }) {
               <>
                 as of{" "}
                 <time dateTime={reading.observedAt} title={reading.observedAt}>
-                  {formatAge(reading.observedAt, now)}
+                  {readingAge(reading.observedAt, now)}
                 </time>
               </>
             ) : (

@@ -1,3 +1,4 @@
+import { formatAge } from "../../../plugins/plugin-api/format";
 import { readableName } from "./labels";
 import type { ProbeReadingJson, ProbeStatus } from "~/lib/widgets";
 
@@ -38,15 +39,12 @@ export function formatValue(value: number | null, unit?: string): string {
   return unit ? `${n} ${unit}` : n;
 }
 
-export function formatAge(iso: string | null, now: number | null): string {
+/** When a reading was taken, for "as of …" ("just now", "12 min ago"); before hydration (no clock yet) its UTC time. */
+export function readingAge(iso: string | null, now: number | null): string {
   if (!iso) return "never read";
   if (now === null) return `at ${iso.slice(11, 19)} UTC`;
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 5) return "just now";
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min ago`;
-  return `${Math.floor(s / 86_400)} d ago`;
+  const ms = now - Date.parse(iso);
+  return ms < 5_000 ? "just now" : `${formatAge(ms)} ago`;
 }
 
 /** Only web and in-portal links from plugins become anchors. */

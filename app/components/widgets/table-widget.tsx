@@ -1,5 +1,5 @@
 import { useNow, useSlotReading } from "./provider";
-import { formatAge, ReadingLinks, RowsTable, WidgetHead, WidgetNotReady } from "./status";
+import { ReadingLinks, readingAge, RowsTable, WidgetHead, WidgetNotReady } from "./status";
 import { ResultRows } from "./result-rows";
 import type { WidgetSlot } from "~/lib/widgets";
 
@@ -17,7 +17,7 @@ export function TableWidget({ slot }: { slot: WidgetSlot }) {
       ) : (
         <>
           <p className="widget-summary">
-            {reading.summary} <span className="muted">· as of {formatAge(reading.observedAt, now)}</span>
+            {reading.summary} <span className="muted">· as of {readingAge(reading.observedAt, now)}</span>
           </p>
           {reading.error ? (
             <p className="widget-error">

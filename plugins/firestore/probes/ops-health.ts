@@ -1,10 +1,9 @@
 // A health document written by a scheduled job (e.g. opsHealth/autoReleaseProtected): is it fresh, did it fail?
-import { parseDuration, probe, type ProbeDefinition, type ProbeStatus } from "../../plugin-api";
+import { formatAge, parseDuration, probe, type ProbeDefinition, type ProbeStatus } from "../../plugin-api";
 import type { FirestoreClient } from "../client.server";
 import type { OpsHealthConfig } from "../config";
 import { getPath, toMillis, toPlain } from "../query";
 import { abortable, consoleLink } from "../util";
-import { formatAge } from "./query-probe";
 
 const RANK: Record<ProbeStatus, number> = { ok: 0, unknown: 1, warn: 2, critical: 3 };
 const worst = (a: ProbeStatus, b: ProbeStatus) => (RANK[b] > RANK[a] ? b : a);
@@ -58,7 +57,7 @@ export function opsHealthProbe(name: string, cfg: OpsHealthConfig, client: Fires
       } else {
         const ageMs = Math.max(0, now - lastRunAt);
         value = Math.round((ageMs / 60_000) * 10) / 10;
-        const age = formatAge(ageMs / 60_000);
+        const age = formatAge(ageMs);
         if (ageMs > staleMs) {
           status = worst(status, cfg.staleStatus);
           parts.push(`stale: last run ${age} ago (runs every ${cfg.interval}, ${cfg.grace} grace)`);

@@ -1,5 +1,5 @@
 // A probe declared in config: a collection, filters, and either a count or the newest document's age.
-import { probe, type Link, type ProbeDefinition, type ProbeReading, type ProbeStatus } from "../../plugin-api";
+import { formatAge, probe, type Link, type ProbeDefinition, type ProbeReading, type ProbeStatus } from "../../plugin-api";
 import type { FirestoreClient, QueryDocumentSnapshot } from "../client.server";
 import type { QueryFilter, QueryProbeConfig } from "../config";
 import { abortable, consoleLink } from "../util";
@@ -73,7 +73,7 @@ export function queryProbe(name: string, cfg: QueryProbeConfig, client: Firestor
     const minutes = Math.round(((now.getTime() - at) / 60_000) * 10) / 10;
     return {
       value: minutes,
-      summary: `newest ${field} in ${cfg.collection} is ${formatAge(minutes)} old (${new Date(at).toISOString()})`,
+      summary: `newest ${field} in ${cfg.collection} is ${formatAge(now.getTime() - at)} old (${new Date(at).toISOString()})`,
       rows: [row(newest)],
       links,
     };
@@ -92,11 +92,4 @@ export function queryProbe(name: string, cfg: QueryProbeConfig, client: Firestor
       return cfg.measure === "count" ? readCount(now, ctx.signal) : readNewestAge(now, ctx.signal);
     },
   });
-}
-
-export function formatAge(minutes: number): string {
-  if (minutes < 1) return `${Math.round(minutes * 60)}s`;
-  if (minutes < 120) return `${Math.round(minutes)} min`;
-  if (minutes < 48 * 60) return `${Math.round((minutes / 60) * 10) / 10} h`;
-  return `${Math.round((minutes / 1440) * 10) / 10} d`;
 }

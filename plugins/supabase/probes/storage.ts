@@ -1,8 +1,7 @@
 // Storage: configured buckets exist; a configured path is listable, with its object count or newest object's age.
-import { probe, type ProbeDefinition } from "../../plugin-api";
+import { formatAge, probe, type ProbeDefinition } from "../../plugin-api";
 import { describeFailure, type SupabaseClient } from "../client.server";
 import type { StoragePathConfig } from "../config";
-import { formatAge } from "../ident";
 
 const PAGE = 1000;
 const MAX_OBJECTS = 20_000;
@@ -61,7 +60,7 @@ export function storagePath(name: string, cfg: StoragePathConfig, supabase: Supa
         .sort((a, b) => Date.parse(b.updated_at ?? "") - Date.parse(a.updated_at ?? ""))
         .slice(0, 20)
         .map((o) => ({ name: o.name, updated_at: o.updated_at ?? null, size: o.metadata?.size ?? null }));
-      const newestText = newest && ageMin !== null ? `newest ${newest.name}, ${formatAge(ageMin)} old` : "no objects";
+      const newestText = newest && ageMin !== null ? `newest ${newest.name}, ${formatAge(ageMin * 60_000)} old` : "no objects";
       if (cfg.measure === "count") return { value: objects.length, summary: `${objects.length} objects in ${where} (${newestText})`, rows };
       if (ageMin === null) return { value: null, summary: `no objects in ${where}`, rows, status: "warn" };
       return { value: ageMin, summary: `${newestText} (${objects.length} objects in ${where})`, rows };

@@ -30,7 +30,7 @@ export async function run(): Promise<Record<string, number>> {
   const sandbox = await startMongoSandbox(seed);
   const log = pino({ level: "silent" });
   const config = mongodbPlugin.config.parse(demoConfig(sandbox.uri, seed.database));
-  const instance = await mongodbPlugin.setup({ config, log, services: { get: () => undefined }, demo: false, dataDir: "/tmp" });
+  const instance = await mongodbPlugin.setup({ config, log, deps: {}, demo: false, dataDir: "/tmp" });
   const bareClient = new MongoClient(sandbox.uri, { readPreference: config.readPreference });
   try {
     const probe = instance.probes!.find((p) => p.id === "paid-unconfirmed")!;

@@ -37,7 +37,7 @@ export async function run(): Promise<Record<string, number>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-bench-redis-"));
   const store = await openStore(path.join(dir, "bench.sqlite"));
   await migrate(store, [redisPlugin]);
-  const instance = await redisPlugin.setup({ config, log, services: { get: () => undefined }, demo: false, dataDir: dir, database: { dialect: "sqlite", db: store.db } });
+  const instance = await redisPlugin.setup({ config, log, deps: {}, demo: false, dataDir: dir, database: { dialect: "sqlite", db: store.db } });
   const ctx = { signal: new AbortController().signal, log, now: () => new Date() };
   try {
     await fill(r, "rate_limit:bench_", 100_000);

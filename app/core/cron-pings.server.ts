@@ -1,11 +1,11 @@
 // The HTTP edge of cron pings: both ping routes hand the request here, and this hands it to the
 // cron plugin's `cron.pings` service (the routes never import the plugin).
 import { json } from "@remix-run/node";
-import type { CronPingService } from "../../plugins/plugin-api";
+import { cronPingsRef, type CronPingService } from "../../plugins/cron/api";
 import { getPortal } from "./portal.server";
 
 export function cronPings(): CronPingService | null {
-  return getPortal().registry.services.get<CronPingService>("cron.pings") ?? null;
+  return getPortal().registry.services.get(cronPingsRef) ?? null;
 }
 
 const notEnabled = () => json({ error: "cron pings are not enabled: configure plugins.cron" }, { status: 404 });

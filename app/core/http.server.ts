@@ -11,7 +11,7 @@ import { DRAIN_BYTES, MAX_BODY_BYTES } from "./http/body.server";
 import { metrics, routeLabel } from "./metrics.server";
 import { bootPortal, type BootOptions } from "./boot.server";
 import { answerPing, pingPath } from "./cron-pings.server";
-import type { CronPingService } from "../../plugins/plugin-api";
+import { cronPingsRef, type CronPingService } from "../../plugins/cron/api";
 import type { Portal } from "./portal.server";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -152,7 +152,7 @@ export function createPortalHandler(portal: Portal, build: ServerBuild): http.Re
     };
     // A cross-origin browser request or a body over the cap: the app's edge refuses it (403, 413).
     if (isCrossOrigin(req, config.server.allowedOrigins, protocolOf) || (!SAFE_METHODS.has(req.method ?? "GET") && Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES)) return void app(req, res);
-    const service = portal.registry.services.get<CronPingService>("cron.pings") ?? null;
+    const service = portal.registry.services.get(cronPingsRef) ?? null;
     const rid = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get("rid");
     readCappedNodeBody(req, service?.maxBodyBytes ?? 0)
       .then((body) => answerPing(service, parts, { authorization: req.headers.authorization, rid, body }))

@@ -63,7 +63,7 @@ describe.skipIf(!hasRedisServer)("demo shop's private redis-server", () => {
     const demo = await redisPlugin.demo!({ dataDir: dir, log, world: world.world });
     const config = redisPlugin.config.parse(demo.config);
     expect(config.url).toBe(url);
-    const instance = await redisPlugin.setup({ config, log, services: { get: () => undefined }, demo: true, dataDir: dir, world: world.world });
+    const instance = await redisPlugin.setup({ config, log, deps: {}, demo: true, dataDir: dir, world: world.world });
     try {
       const count = instance.probes!.find((p) => p.id === "keys-analytics")!;
       const reading = await count.read({ signal: new AbortController().signal, log, now: () => new Date() });
@@ -128,7 +128,7 @@ describe("demo without redis-server", () => {
     const demo = await redisPlugin.demo!({ dataDir: "/tmp", log, world });
     const config = redisPlugin.config.parse(demo.config);
     expect(config.url).toContain(".invalid");
-    const instance = await redisPlugin.setup({ config, log, services: { get: () => undefined }, demo: true, dataDir: "/tmp", world });
+    const instance = await redisPlugin.setup({ config, log, deps: {}, demo: true, dataDir: "/tmp", world });
     expect(instance.probes!.map((p) => p.id)).toContain("ttl-rate-limit");
     for (const p of instance.probes!) {
       await expect(p.read({ signal: new AbortController().signal, log, now: () => new Date() })).rejects.toThrow(/apt-get install redis-server/);

@@ -6,7 +6,8 @@
 // shows as down there like any other job that missed its runs.
 import crypto from "node:crypto";
 import fs from "node:fs";
-import type { CronJobReporter, Logger } from "../plugin-api";
+import type { Logger } from "../plugin-api";
+import type { CronJobReporter } from "../cron/api";
 import type { Catalog } from "./catalog";
 import { takeBackup, verifyBackup, type Source } from "./engine";
 

@@ -5,7 +5,8 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import readline from "node:readline";
-import { ActionInputError, type ActionPreview, type ExportedDocument, type FirestoreCollections } from "../plugin-api";
+import { ActionInputError, type ActionPreview } from "../plugin-api";
+import type { ExportedDocument, FirestoreCollections } from "../firestore/api";
 import type { CatalogRow } from "./catalog";
 
 export interface FirestoreSource {

@@ -3,7 +3,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { z } from "zod";
-import { ActionInputError, action, definePlugin, formatAge, parseDuration, probe, type CronJobReporter, type CronPingService, type FirestoreCollections, type Logger, type PluginDatabase, type ProbeDefinition, type ServiceRegistry } from "../plugin-api";
+import { ActionInputError, action, definePlugin, formatAge, parseDuration, probe, provide, type Logger, type PluginDatabase, type ProbeDefinition } from "../plugin-api";
+import { cronPingsRef, type CronJobReporter } from "../cron/api";
+import { firestoreCollectionsRef, type FirestoreCollections } from "../firestore/api";
+import { backupsRef, type BackupsService } from "./api";
 import { Catalog, migrations, type CatalogRow } from "./catalog";
 import { BackupsConfigSchema, type BackupsConfig, type BackupTarget } from "./config";
 import { formatBytes, removeLeftovers, sha256File, takeBackup, verifyBackup, type Source } from "./engine";
@@ -18,10 +21,13 @@ export { migrations };
 
 
 /** Where a target's data lives; null + reason when the plugin cannot reach it in this setup. */
-async function sourceOf(target: BackupTarget, database: PluginDatabase | undefined, services: ServiceRegistry): Promise<Source | { unavailable: string }> {
+/** Firestore targets read through the firestore plugin; schedules are watched as cron jobs. Both optional. */
+const deps = { collections: firestoreCollectionsRef.optional(), cron: cronPingsRef.optional() };
+
+async function sourceOf(target: BackupTarget, database: PluginDatabase | undefined, collections: FirestoreCollections | undefined): Promise<Source | { unavailable: string }> {
   if (target.kind === "postgres") return { kind: "postgres", url: target.connection };
   if (target.kind === "firestore") {
-    const service = services.get<FirestoreCollections>(target.service);
+    const service = target.service === firestoreCollectionsRef.id ? collections : undefined;
     if (!service) return { unavailable: `no "${target.service}" service: enable the firestore plugin (plugins.firestore) to back up Firestore collections` };
     return { kind: "firestore", service, collections: target.collections, ...(target.verifyEmulatorHost ? { verifyEmulatorHost: target.verifyEmulatorHost } : {}) };
   }
@@ -36,19 +42,15 @@ async function sourceOf(target: BackupTarget, database: PluginDatabase | undefin
   return { kind: "sqlite", file: main.file };
 }
 
-export interface BackupsService {
-  catalog: Catalog;
-  backupNow(target: string, run?: { log(m: string): void; progress?(d: number, t?: number): void }, signal?: AbortSignal): Promise<CatalogRow>;
-  verify(target: string, backupId?: string, run?: { log(m: string): void }, signal?: AbortSignal): Promise<Awaited<ReturnType<typeof verifyBackup>> & { backupId: string }>;
-}
+export type { BackupsService };
 
-export default definePlugin<BackupsConfig>({
+export default definePlugin<BackupsConfig, typeof deps>({
   id: "backups",
   title: "Backups",
   description: "Backups proven restorable: catalog with manifests, verification by a real restore, GFS retention and guarded restore.",
   config: BackupsConfigSchema,
-  provides: ["backups"],
-  uses: ["firestore.collections", "cron.pings"],
+  provides: [backupsRef],
+  deps,
   migrations,
   async demo({ world }) {
     const targets: Record<string, unknown> = { portal: { kind: "portal", maxAge: "26h", schedule: "0 3 * * *", verifySchedule: "0 4 * * *" } };
@@ -69,7 +71,7 @@ export default definePlugin<BackupsConfig>({
     }
     return { config: { targets, ...(gcp ? { gcp } : {}) }, async stop() {} };
   },
-  async setup({ config, log, database, dataDir, demo, world, services, schedule, scrubber }) {
+  async setup({ config, log, database, dataDir, demo, world, deps: { collections, cron }, schedule, scrubber }) {
     if (!database) throw new Error("plugins.backups: needs the portal's store for its catalog (setup without a database)");
     const catalog = new Catalog(database.db);
     const dir = path.resolve(config.storage.dir ?? path.join(dataDir, "backups"));
@@ -92,7 +94,7 @@ export default definePlugin<BackupsConfig>({
       return t;
     };
     const sourceFor = async (name: string) => {
-      const s = await sourceOf(targetOf(name), database, services);
+      const s = await sourceOf(targetOf(name), database, collections);
       if ("unavailable" in s) throw new Error(`target ${name}: ${s.unavailable}`);
       return s;
     };
@@ -138,10 +140,8 @@ export default definePlugin<BackupsConfig>({
 
     // Schedules: the portal claims each tick in its store (once across instances) and runs the
     // action as system:scheduler (per-target lock, audit); the cron plugin watches each as a job.
-    const cron = services.get<CronPingService>("cron.pings");
     const reporters: Record<string, CronJobReporter> = {};
     for (const [name, target] of Object.entries(config.targets)) {
-      const secrets = secretsOf(target);
       const jobs = [
         { job: `backup-${name}`, expr: target.schedule, what: "backup", title: `Backup of ${name}`, action: "backup-now" },
         { job: `verify-${name}`, expr: target.verifySchedule, what: "verification", title: `Verification of ${name}'s newest backup`, action: "verify" },
@@ -158,10 +158,11 @@ export default definePlugin<BackupsConfig>({
             log.warn({ job: j.job, err: (e as Error).message }, "backups: the schedule runs but is not watched as a cron job");
           }
         } else log.warn({ job: j.job }, "backups: no cron plugin (cron.pings): the schedule runs but is not watched as a cron job");
-        if (!schedule) {
-          log.warn({ job: j.job }, "backups: set up without the portal's scheduler: the schedule does not run");
+        if (!schedule || !scrubber) {
+          log.warn({ job: j.job }, "backups: set up without the portal's scheduler and scrubber: the schedule does not run");
           continue;
         }
+        const scrub = scrubber;
         schedule({
           name: j.job,
           cron: j.expr,
@@ -169,7 +170,7 @@ export default definePlugin<BackupsConfig>({
           async run(tick) {
             const runId = await reporter?.start().catch(() => undefined);
             const r = await tick.runAction(j.action, { target: name });
-            const summary = scrubber ? scrubber.text(r.summary) : scrub(r.summary, secrets);
+            const summary = scrub.text(r.summary);
             const ok = r.status === "succeeded";
             if (runId) await reporter!.end(runId, ok ? "success" : "fail", summary.slice(-2000)).catch(() => {});
             if (!ok) {
@@ -259,7 +260,7 @@ export default definePlugin<BackupsConfig>({
     if (demo && world) {
       const sources: Record<string, Source> = {};
       for (const name of Object.keys(config.targets)) {
-        const s = await sourceOf(config.targets[name]!, database, services);
+        const s = await sourceOf(config.targets[name]!, database, collections);
         if (!("unavailable" in s)) sources[name] = s;
       }
       seeding = seedDemoBackups({ catalog, dir, sources, log, live, reporters });
@@ -268,7 +269,7 @@ export default definePlugin<BackupsConfig>({
 
     return {
       probes,
-      provides: { backups: service },
+      provides: provide(backupsRef, service),
       async stop() {
         await seeding.catch(() => {});
       },
@@ -396,24 +397,5 @@ export default definePlugin<BackupsConfig>({
 
 /** The shop's collections in the demo's Firestore emulator (see plugins/firestore/sandbox.ts). */
 const DEMO_FIRESTORE_COLLECTIONS = ["orders", "stripeEvents", "opsHealth", "adminRevenueAggregates", "adminRevenueAggState"] as const;
-
-/** A target's secret values (its connection URL, and that URL's password alone), for scrubbing run logs. */
-function secretsOf(target: BackupTarget): string[] {
-  if (target.kind === "firestore" || !target.connection) return [];
-  const out = [target.connection];
-  try {
-    const pw = decodeURIComponent(new URL(target.connection).password);
-    if (pw) out.push(pw);
-  } catch {
-    /* validated as a URL by the schema */
-  }
-  return out;
-}
-
-function scrub(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("[redacted]");
-  return out;
-}
 
 export type { Logger };

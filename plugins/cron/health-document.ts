@@ -1,6 +1,7 @@
 // Jobs that report through a health document (firestore `opsHealth/<job>`): each new `lastRunAt`
 // becomes one run; errorsCount > 0 or a lastError makes it a failed run.
-import type { DocumentReader, Logger, ServiceRegistry } from "../plugin-api";
+import type { Logger } from "../plugin-api";
+import type { DocumentReader } from "../firestore/api";
 import type { CronJob, HealthDocumentConfig } from "./config";
 import type { RunRecord } from "./state";
 import type { CronStore } from "./store";
@@ -49,13 +50,18 @@ export function runFromDocument(job: string, cfg: HealthDocumentConfig, data: Re
   return { job, rid: null, startedAt, endedAt, durationMs, outcome: failed ? "fail" : "success", exitStatus: null, excerpt, source: "health-document" };
 }
 
+/** The document readers a job's `healthDocument.service` names (the firestore plugin's `firestore.documents`). */
+export interface DocumentReaders {
+  get(service: string): DocumentReader | undefined;
+}
+
 /** Reads each job's document and records a run when its lastRunAt is newer than the last one recorded. */
 export class HealthDocumentWatcher {
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly jobs: Record<string, CronJob>,
-    private readonly services: ServiceRegistry,
+    private readonly services: DocumentReaders,
     private readonly store: CronStore,
     private readonly log: Logger,
     private readonly report: (job: string, problem: string | null) => void,
@@ -66,7 +72,7 @@ export class HealthDocumentWatcher {
   async check(name: string, signal?: AbortSignal): Promise<boolean> {
     const cfg = this.jobs[name]?.healthDocument;
     if (!cfg) return false;
-    const reader = this.services.get<DocumentReader>(cfg.service);
+    const reader = this.services.get(cfg.service);
     if (!reader) {
       this.report(name, `health document service "${cfg.service}" is not available (is its plugin configured?)`);
       return false;

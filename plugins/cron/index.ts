@@ -1,4 +1,6 @@
-import { parseDuration, definePlugin, type DemoWorld } from "../plugin-api";
+import { parseDuration, definePlugin, provide, type DemoWorld } from "../plugin-api";
+import { documentReaderRef } from "../firestore/api";
+import { cronPingsRef } from "./api";
 import { pauseActions, runNowAction } from "./actions";
 import { CronConfigSchema, type CronConfig } from "./config";
 import { HealthDocumentWatcher } from "./health-document";
@@ -14,25 +16,28 @@ export interface CronDemoHandle {
   history(now: number): Omit<RunRecord, "id">[];
 }
 
-export default definePlugin<CronConfig>({
+/** Health documents are read through the firestore plugin's reader, when configured. */
+const deps = { documents: documentReaderRef.optional() };
+
+export default definePlugin<CronConfig, typeof deps>({
   id: "cron",
   title: "Cron jobs",
   description: "Scheduled jobs watched through pings and health documents: late, down, failing, too fast, too often, running too long; guarded run-now and pause.",
   config: CronConfigSchema,
-  provides: ["cron.pings"],
-  uses: ["firestore.documents"],
+  provides: [cronPingsRef],
+  deps,
   migrations,
   async demo({ world }) {
     const handle = world ? await world.waitFor<CronDemoHandle>("cron.demo", 10_000) : undefined;
     return { config: handle?.config ?? { jobs: {} }, async stop() {} };
   },
-  async setup({ config, log, services, database, demo, world, scrubber }) {
+  async setup({ config, log, deps: { documents }, database, demo, world, scrubber }) {
     if (!database) throw new Error("plugins.cron: needs the portal's store for its runs (setup without a database)");
     if (!scrubber) throw new Error("plugins.cron: needs the portal's scrubber for the excerpts it stores (setup without one)");
     const store = new CronStore(database.db, database.dialect, scrubber.text);
     const now = () => Date.now();
     const reader = new JobReader(config, store, now);
-    const health = new HealthDocumentWatcher(config.jobs, services, store, log, (job, problem) => reader.setProblem(job, problem));
+    const health = new HealthDocumentWatcher(config.jobs, { get: (service) => (service === documentReaderRef.id ? documents : undefined) }, store, log, (job, problem) => reader.setProblem(job, problem));
 
     if (demo && world) await seedDemoHistory(world, store, config, log);
 
@@ -49,7 +54,7 @@ export default definePlugin<CronConfig>({
         runNowAction({ config, reader, store, health, scrubber, now, risk: config.runNowRisk, onRun: () => {} }),
         ...pauseActions({ config, store, now, onChange: () => {} }),
       ],
-      provides: { "cron.pings": pings },
+      provides: provide(cronPingsRef, pings),
       async stop() {
         health.stop();
       },

@@ -1,6 +1,7 @@
 // The ping intake (`cron.pings`): token check in constant time, input validation, run recording.
 import crypto from "node:crypto";
-import type { CronPingService, RegisteredCronJob, CronJobReporter, TextScrubber } from "../plugin-api";
+import type { TextScrubber } from "../plugin-api";
+import type { CronPingService, RegisteredCronJob, CronJobReporter } from "./api";
 import type { CronConfig } from "./config";
 import type { CronStore } from "./store";
 

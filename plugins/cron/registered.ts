@@ -1,7 +1,7 @@
 // Jobs that another plugin runs on its own schedule (`cron.pings`.register): watched like
 // configured jobs, their runs reported in-process (source "plugin"), never through HTTP pings.
 import crypto from "node:crypto";
-import type { CronJobReporter, RegisteredCronJob } from "../plugin-api";
+import type { CronJobReporter, RegisteredCronJob } from "./api";
 import { CronJobSchema, JobNameSchema, type CronConfig } from "./config";
 import { jobProbe, type JobReader } from "./jobs";
 import type { CronStore } from "./store";

@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
-import { action, ActionInputError, definePlugin, probe, secret } from "../plugin-api";
+import { action, ActionInputError, definePlugin, provide, probe, secret } from "../plugin-api";
+import { sandboxesRef, type SandboxService } from "./api";
 import { DemoConfigSchema, type DemoConfig } from "./config";
 import { syncShopWebhookSecret } from "./shop-secret";
 import { CACHES, DemoStore, fingerprint, INDEXES, KEYS, QUEUES } from "./state";
@@ -33,7 +34,7 @@ export default definePlugin<DemoConfig>({
   async demo({ dataDir }) {
     return { config: { stateFile: path.join(dataDir, "state.json") }, stop: async () => {} };
   },
-  provides: ["demo.sandboxes"],
+  provides: [sandboxesRef],
   setup({ config, world }) {
     const store = new DemoStore(config.stateFile);
 
@@ -175,7 +176,7 @@ export default definePlugin<DemoConfig>({
     return {
       probes: [cacheEntries, queueDepth],
       actions: [flushCache, rotateKey, purgeQueue, reindex, ...worldActions],
-      provides: sandboxes ? { "demo.sandboxes": { shopUrl: world!.shopUrl, list: () => sandboxes.list() } } : {},
+      provides: sandboxes ? provide(sandboxesRef, { shopUrl: world!.shopUrl, list: () => sandboxes.list() as ReturnType<SandboxService["list"]> }) : {},
     };
   },
 });

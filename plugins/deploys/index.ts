@@ -1,4 +1,5 @@
-import { definePlugin, type DeploymentInfo, type DeploysService } from "../plugin-api";
+import { definePlugin, provide } from "../plugin-api";
+import { deploysRef, type DeploymentInfo, type DeploysService } from "./api";
 import { deploysDoctor } from "./doctor";
 import { DeploysConfigSchema, type DeploysConfig } from "./config";
 import { siteProbes } from "./probes";
@@ -51,7 +52,7 @@ export default definePlugin<DeploysConfig>({
   description: "Deploy platforms (Vercel, Netlify, Render, Railway): what is in production, what changed, failed builds, and a guarded rollback.",
   config: DeploysConfigSchema,
   doctor: deploysDoctor,
-  provides: ["deploys"],
+  provides: [deploysRef],
   async demo({ world }) {
     const now = Date.now();
     const sandbox = await startDeploysSandbox({
@@ -69,7 +70,7 @@ export default definePlugin<DeploysConfig>({
     return {
       probes: Object.entries(config.sites).flatMap(([name, site]) => siteProbes(name, site, providers.get(name)!)),
       actions: Object.keys(config.sites).length ? [rollbackAction(config, providers)] : [],
-      provides: { deploys: deploysService(providers) },
+      provides: provide(deploysRef, deploysService(providers)),
     };
   },
 });

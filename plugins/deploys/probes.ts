@@ -1,4 +1,5 @@
-import { probe, type DeploymentInfo, type ProbeDefinition, type ProbeReading } from "../plugin-api";
+import { probe, type ProbeDefinition, type ProbeReading } from "../plugin-api";
+import type { DeploymentInfo } from "./api";
 import type { SiteConfig } from "./config";
 import { ProviderAuthError, everReady, type DeployProvider } from "./providers/provider";
 import { age, describeDeployment, shortSha } from "./sites";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { action, ActionInputError, parseDuration, type DeploymentInfo } from "../plugin-api";
+import { action, ActionInputError, parseDuration } from "../plugin-api";
+import type { DeploymentInfo } from "./api";
 import type { DeploysConfig } from "./config";
 import { everReady, ProviderError, sleep, type DeployProvider } from "./providers/provider";
 import { describeDeployment, describeDeploymentAt } from "./sites";

@@ -1,4 +1,4 @@
-import type { DeploymentInfo } from "../plugin-api";
+import type { DeploymentInfo } from "./api";
 import type { SiteConfig } from "./config";
 import { netlifyProvider } from "./providers/netlify";
 import type { DeployProvider } from "./providers/provider";

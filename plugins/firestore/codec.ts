@@ -1,7 +1,7 @@
 // Firestore values ⇄ type-tagged JSON (`TaggedValue`, see plugin-api), so a backup file restores
 // the same types it read: integers (read as BigInt) apart from doubles, timestamps to the
 // nanosecond, geo points, document references, bytes, nested maps and arrays.
-import type { TaggedValue } from "../plugin-api";
+import type { TaggedValue } from "./api";
 import { DocumentReference, FieldValue, GeoPoint, Timestamp, type Firestore } from "./client.server";
 
 const isTag = (o: object) => {

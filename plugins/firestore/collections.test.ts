@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExportedDocument } from "../plugin-api";
+import type { ExportedDocument } from "./api";
 import { createFirestoreClient, FieldValue, GeoPoint, Timestamp, type FirestoreClient } from "./client.server";
 import { decodeFields, encodeFields } from "./codec";
 import { createCollections } from "./collections";

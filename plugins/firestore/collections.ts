@@ -2,7 +2,7 @@
 // its own that reads integers as BigInt (so exports keep integers and doubles apart).
 import crypto from "node:crypto";
 import type { Readable } from "node:stream";
-import type { ExportedDocument, FirestoreCollections } from "../plugin-api";
+import type { ExportedDocument, FirestoreCollections } from "./api";
 import { createFirestoreClient, type FirestoreConnection, type QueryDocumentSnapshot } from "./client.server";
 import { decodeFields, encodeFields } from "./codec";
 import { abortable } from "./util";

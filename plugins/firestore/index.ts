@@ -1,4 +1,6 @@
-import { definePlugin, type ActionDefinition, type DocumentReader, type ProbeDefinition } from "../plugin-api";
+import { definePlugin, provide, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { ordersRef } from "../orders-api";
+import { documentReaderRef, firestoreCollectionsRef, type DocumentReader } from "./api";
 import { addInternalNote } from "./actions/add-internal-note";
 import { recordStripeEvent } from "./actions/record-stripe-event";
 import { setOrderStatus } from "./actions/set-order-status";
@@ -19,7 +21,7 @@ export default definePlugin<FirestoreConfig>({
   title: "Firestore",
   description: "Live queries, ops-health documents, the orders ledger and single-document fixes.",
   config: FirestoreConfigSchema,
-  provides: ["orders", "firestore.documents", "firestore.collections"],
+  provides: [ordersRef, documentReaderRef, firestoreCollectionsRef],
   async demo({ log, world }) {
     // Seeded with the shop's story the world hands over (no world: an empty emulator).
     const sandbox = await startFirestoreSandbox({ catalog: world?.catalog });
@@ -62,9 +64,9 @@ export default definePlugin<FirestoreConfig>({
     };
     // Backups read through a client of their own (integers as BigInt); it connects on first use.
     const collections = createCollections(config);
-    const provides: Record<string, unknown> = { "firestore.documents": documents, "firestore.collections": collections };
+    const provides: Record<string, unknown> = { ...provide(documentReaderRef, documents), ...provide(firestoreCollectionsRef, collections) };
     if (config.orders) {
-      provides.orders = createOrdersLedger(client, config.orders, log);
+      Object.assign(provides, provide(ordersRef, createOrdersLedger(client, config.orders, log)));
       actions.push(
         setOrderStatus(client, config.orders),
         setPaymentIntent(client, config.orders),

@@ -1,5 +1,5 @@
 // The `orders` service: the app's orders collection seen through a field mapping.
-import type { OrderRecord, OrdersLedger } from "../plugin-api";
+import type { OrderRecord, OrdersLedger } from "../orders-api";
 import type { DocumentSnapshot, FirestoreClient } from "./client.server";
 import type { OrdersLedgerConfig } from "./config";
 import { getPath, timeValue, toIso } from "./query";

@@ -1,5 +1,6 @@
-import { definePlugin } from "../plugin-api";
+import { definePlugin, provide } from "../plugin-api";
 import { httpDoctor } from "./doctor";
+import { httpCheckRef, type HttpCheckService } from "./api";
 import { httpCheckProbe } from "./check";
 import { HttpCheckSchema, HttpConfigSchema, type HttpConfig } from "./config";
 import { demoChecks, startHttpSandbox } from "./sandbox";
@@ -14,16 +15,16 @@ export default definePlugin<HttpConfig>({
     const sandbox = await startHttpSandbox();
     return { config: { checks: demoChecks(sandbox.url) }, stop: sandbox.stop };
   },
-  provides: ["http.check"],
+  provides: [httpCheckRef],
   setup({ config }) {
     // `http.check`: one GET of a URL the caller has already allowed (runbook health URLs on
     // `runbooks.liveHosts`), read the way a configured check reads it.
-    const adhoc = {
+    const adhoc: HttpCheckService = {
       async check(url: string, signal?: AbortSignal) {
         const probe = httpCheckProbe("adhoc", HttpCheckSchema.parse({ url }));
         return probe.read({ signal: signal ?? AbortSignal.timeout(10_000), log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() });
       },
     };
-    return { probes: Object.entries(config.checks).map(([name, check]) => httpCheckProbe(name, check)), actions: [], provides: { "http.check": adhoc } };
+    return { probes: Object.entries(config.checks).map(([name, check]) => httpCheckProbe(name, check)), actions: [], provides: provide(httpCheckRef, adhoc) };
   },
 });

@@ -1,4 +1,6 @@
-import { definePlugin, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { definePlugin, provide, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { ordersRef } from "../orders-api";
+import { mongoQueryRef } from "./api";
 import { fixDocument } from "./actions/fix-document";
 import { killOp } from "./actions/kill-op";
 import { queryAction } from "./actions/query";
@@ -21,7 +23,7 @@ export default definePlugin<MongoConfig>({
   title: "MongoDB",
   description: "mongosh-style order-health queries run read-only (parsed, never evaluated), server health and slow operations, single-document fixes with a precondition.",
   config: MongoConfigSchema,
-  provides: ["orders", "mongodb.orders", "mongodb.query"],
+  provides: [ordersRef, mongoQueryRef],
   async demo({ log, world }) {
     const seed = world?.get<ShopSeed>("mongodb.shop");
     if (!seed) log.warn({}, "mongodb demo: the world handed no shop data; the sandbox starts empty");
@@ -59,7 +61,7 @@ export default definePlugin<MongoConfig>({
     if (Object.keys(config.fixes).length) actions.push(fixDocument(db, config.fixes));
     const provides: Record<string, unknown> = {
       // Live blocks: the parser's verdict on a runbook's query (never run here), and the limits.
-      "mongodb.query": {
+      ...provide(mongoQueryRef, {
         pluginId: "mongodb",
         check(query: string) {
           try {
@@ -72,12 +74,11 @@ export default definePlugin<MongoConfig>({
         describe: () => ({ maxTimeMS: config.maxTimeMS, maxRows: config.maxRows }),
         queryOf: (localId: string) => config.queries[localId]?.query,
         sameQuery: sameMongoQuery,
-      },
+      }),
     };
     if (config.orders) {
       const ledger = createOrdersLedger(db, config.orders, { maxTimeMS: config.maxTimeMS, fixable: config.fixes[config.orders.collection]?.fields ?? [] });
-      provides.orders = ledger;
-      provides["mongodb.orders"] = ledger;
+      Object.assign(provides, provide(ordersRef, ledger));
     }
     return { probes, actions, provides, stop: () => mongo.close() };
   },

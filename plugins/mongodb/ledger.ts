@@ -1,6 +1,6 @@
 // The `orders` service: the orders collection seen through a field mapping, read through the driver.
 import type { Db, Document } from "mongodb";
-import type { OrderRecord, OrdersLedger } from "../plugin-api";
+import type { OrderRecord, OrdersLedger } from "../orders-api";
 import type { OrdersMapping } from "./config";
 import { plainValue } from "./run-query";
 

@@ -1,5 +1,6 @@
 import { definePlugin, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
 import { paddleDoctor } from "./doctor";
+import { sqlRef } from "../supabase/api";
 import { checkSignature } from "./actions/check-signature";
 import { replayNotification } from "./actions/replay-notification";
 import { createPaddle } from "./client.server";
@@ -12,15 +13,18 @@ import { notificationsByStatus } from "./probes/notifications";
 
 const windowMs = (w: string) => Number(w.slice(0, -1)) * (w.endsWith("d") ? 86_400_000 : 3_600_000);
 
-export default definePlugin<PaddleConfig>({
+/** The app's own webhook tables are read through the supabase plugin's sql service, when configured. */
+const deps = { sql: sqlRef.optional() };
+
+export default definePlugin<PaddleConfig, typeof deps>({
   id: "paddle",
   title: "Paddle",
   description: "Paddle Billing webhook delivery (failed and retrying notifications, destinations, replay, signature diagnosis), past-due subscriptions, and what the app did with the webhooks.",
   config: PaddleConfigSchema,
   doctor: paddleDoctor,
-  uses: ["sql"],
+  deps,
   demo: ({ log, world }) => startDemoPaddle({ log, world }),
-  setup({ config, services }) {
+  setup({ config, deps: { sql } }) {
     const paddle = createPaddle(config);
     const scope = { settingIds: config.notificationSettingIds, windowMs: windowMs(config.window) };
     const probes: ProbeDefinition[] = [
@@ -29,7 +33,7 @@ export default definePlugin<PaddleConfig>({
       destinationSettings(paddle, config.notificationSettingIds),
       pastDueSubscriptions(paddle),
     ];
-    if (config.appTables) probes.push(...appTableProbes(services, config.appTables));
+    if (config.appTables) probes.push(...appTableProbes(sql, config.appTables));
     if (config.appEnv) probes.push(configSafety(config.appEnv));
     const actions: ActionDefinition[] = [replayNotification(paddle)];
     if (config.webhookSecret) actions.push(checkSignature(paddle, config.webhookSecret));

@@ -1,12 +1,13 @@
 import path from "node:path";
 import { prometheusDoctor } from "./doctor";
-import { definePlugin, parseDuration, PROMQL_SERVICE, type ProbeDefinition, type PromqlService } from "../plugin-api";
+import { definePlugin, parseDuration, provide, type ProbeDefinition } from "../plugin-api";
+import { promqlRef, type PromqlService } from "./api";
 import { createPromClient, PrometheusError } from "./client";
 import { PRESET_NAMES, PrometheusConfigSchema, type PrometheusConfig, type PromQuery } from "./config";
-import { DEMO_RULES } from "./demo-rules";
+import { DEMO_ALERTMANAGER, demoRules } from "./demo-rules";
 import { queriesWithPresets } from "./presets";
 import { alertsProbe, queryProbe, unavailableProbe } from "./probes";
-import { findPrometheus, freePort, INSTALL_HINT, startPrometheus } from "./server";
+import { findPrometheus, freePort, INSTALL_HINT, startPrometheus, writeAlertmanagersFile } from "./server";
 import { promQueryAction } from "./query-action";
 import { rangeFor } from "./range";
 
@@ -35,7 +36,7 @@ export default definePlugin<PrometheusConfig>({
   description: "PromQL values and ranges, the seeds' panels as presets, firing and pending alerts.",
   config: PrometheusConfigSchema,
   doctor: prometheusDoctor,
-  provides: [PROMQL_SERVICE],
+  provides: [promqlRef],
   async demo({ dataDir, log, world }) {
     const bins = findPrometheus();
     if (!bins) {
@@ -53,17 +54,30 @@ export default definePlugin<PrometheusConfig>({
     // Loading the shop's day of history and starting take seconds: the portal does not wait for
     // them (the first reads say "connection refused" until Prometheus answers).
     const port = await freePort();
+    const dir = path.join(world?.dataDir ?? dataDir, "prometheus");
+    // The demo's Alertmanager starts after the plugins (the portal runs it): its address comes
+    // through the world later, into a file Prometheus watches.
+    const alertmanagersFile = path.join(dir, "alertmanagers.json");
     const started = startPrometheus({
-      dir: path.join(world?.dataDir ?? dataDir, "prometheus"),
+      dir,
       targets,
       scrapeInterval: "15s",
-      rules: DEMO_RULES,
+      rules: demoRules(world?.portalUrl),
       history: shop?.history,
       log,
       bins,
       port,
+      alertmanagersFile,
     });
     started.catch((err) => log.warn({ err: String(err) }, "demo: the private prometheus did not start"));
+    if (world) {
+      void Promise.all([started, world.waitFor<string>(DEMO_ALERTMANAGER, 10 * 60_000)])
+        .then(([, address]) => {
+          writeAlertmanagersFile(alertmanagersFile, [address]);
+          log.info({ alertmanager: address }, "demo: the private prometheus sends its alerts to the demo alertmanager");
+        })
+        .catch(() => log.warn({}, "demo: no alertmanager announced; the private prometheus keeps its alerts to itself"));
+    }
     world?.provide("prometheus.ready", started);
     return {
       config: {
@@ -124,7 +138,7 @@ export default definePlugin<PrometheusConfig>({
         }
       },
     };
-    return { probes, actions: [promQueryAction(client)], provides: { [PROMQL_SERVICE]: service } };
+    return { probes, actions: [promQueryAction(client)], provides: provide(promqlRef, service) };
   },
 });
 
@@ -141,6 +155,6 @@ function unavailableInstance(reason: string) {
   };
   return {
     probes: [unavailableProbe(reason)],
-    provides: { [PROMQL_SERVICE]: service },
+    provides: provide(promqlRef, service),
   };
 }

@@ -100,7 +100,7 @@ describe("prometheus plugin", () => {
       const log = { debug() {}, info() {}, warn() {}, error() {} };
       const demo = await plugin.demo!({ dataDir: "/tmp/unused", log });
       const config = PrometheusConfigSchema.parse(demo.config);
-      const instance = await plugin.setup({ config, log, services: { get: () => undefined }, demo: true, dataDir: "/tmp/unused" });
+      const instance = await plugin.setup({ config, log, deps: {}, demo: true, dataDir: "/tmp/unused" });
       expect(instance.probes!.map((p) => p.id)).toEqual(["setup"]);
       const reading = await instance.probes![0]!.read({ signal: AbortSignal.timeout(1000), log, now: () => new Date() });
       expect(reading.status).toBe("warn");

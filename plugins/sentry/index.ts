@@ -1,5 +1,6 @@
 import { definePlugin } from "../plugin-api";
 import { sentryDoctor } from "./doctor";
+import { deploysRef } from "../deploys/api";
 import { createSentryClient } from "./client";
 import { SentryConfigSchema, type SentryConfig } from "./config";
 import { sentryProbes } from "./probes";
@@ -10,13 +11,16 @@ interface DeploysDemoHandle {
   history(site: string): { faulty: boolean; from: number; to: number }[];
 }
 
-export default definePlugin<SentryConfig>({
+/** New issues since the current production deploy, when the deploys plugin is configured. */
+const deps = { deploys: deploysRef.optional() };
+
+export default definePlugin<SentryConfig, typeof deps>({
   id: "sentry",
   title: "Sentry",
   description: "Error events per minute, overall and per route; new issues since the current production deploy; top unresolved issues.",
   config: SentryConfigSchema,
   doctor: sentryDoctor,
-  uses: ["deploys"],
+  deps,
   async demo({ world }) {
     // Errors follow whatever serves the shop's production: the faulty release throws on the webhook route.
     const faultyAt = (t: number) => !!world?.get<DeploysDemoHandle>("deploys.current")?.history("shop").some((p) => p.faulty && t >= p.from && t < p.to);
@@ -26,8 +30,8 @@ export default definePlugin<SentryConfig>({
       stop: sandbox.stop,
     };
   },
-  setup({ config, services }) {
+  setup({ config, deps: { deploys } }) {
     const client = createSentryClient({ url: config.url, org: config.org, project: config.project, token: config.token, environment: config.environment });
-    return { probes: sentryProbes(config, client, services), actions: [] };
+    return { probes: sentryProbes(config, client, deploys), actions: [] };
   },
 });

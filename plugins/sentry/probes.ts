@@ -1,4 +1,5 @@
-import { parseDuration, probe, type DeploysService, type ProbeDefinition, type ProbeReading, type ServiceRegistry } from "../plugin-api";
+import { parseDuration, probe, type ProbeDefinition, type ProbeReading } from "../plugin-api";
+import type { DeploysService } from "../deploys/api";
 import { SentryAuthError, SentryRateLimited, type SentryClient, type SentryIssue } from "./client";
 import type { SentryConfig } from "./config";
 
@@ -20,7 +21,7 @@ function issueRows(issues: SentryIssue[]) {
   return issues.map((i) => ({ issue: i.shortId, title: i.title, culprit: i.culprit ?? "", events: i.count, users: i.userCount, firstSeen: i.firstSeen, lastSeen: i.lastSeen, link: i.permalink }));
 }
 
-export function sentryProbes(config: SentryConfig, client: SentryClient, services: ServiceRegistry): ProbeDefinition[] {
+export function sentryProbes(config: SentryConfig, client: SentryClient, deploys: DeploysService | undefined): ProbeDefinition[] {
   const windowMs = parseDuration(config.window);
   const rate = (transaction: string | undefined, label: string) => async (now: Date) =>
     guarded(async () => {
@@ -71,7 +72,6 @@ export function sentryProbes(config: SentryConfig, client: SentryClient, service
     }),
   ];
 
-  const deploys = services.get<DeploysService>("deploys");
   const site = config.deploySite ?? deploys?.sites()[0];
   if (deploys && site) {
     probes.push(

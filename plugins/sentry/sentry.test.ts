@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ProbeDefinition, ServiceRegistry } from "../plugin-api";
+import type { ProbeDefinition } from "../plugin-api";
 import { createSentryClient } from "./client";
 import { SentryConfigSchema } from "./config";
 import { sentryProbes } from "./probes";
@@ -21,7 +21,6 @@ function seeded(): SentryEvent[] {
 
 const read = (p: ProbeDefinition, now = NOW) => p.read({ signal: new AbortController().signal, log: silent, now: () => new Date(now) });
 const byId = (ps: ProbeDefinition[], id: string) => ps.find((p) => p.id === id)!;
-const noServices: ServiceRegistry = { get: () => undefined };
 
 describe("sentry probes against the sandbox", () => {
   let sandbox: SentrySandbox;
@@ -30,7 +29,7 @@ describe("sentry probes against the sandbox", () => {
     const events = seeded();
     sandbox = await startSentrySandbox({ issues: SHOP_ISSUES, events: () => events, now: () => NOW });
     const config = SentryConfigSchema.parse({ org: sandbox.org, project: sandbox.project, token: sandbox.token, url: sandbox.url });
-    probes = sentryProbes(config, createSentryClient(config), noServices);
+    probes = sentryProbes(config, createSentryClient(config), undefined);
   });
   afterAll(() => sandbox.stop());
 
@@ -63,7 +62,7 @@ describe("sentry probes against the sandbox", () => {
 
   it("a rejected token → unknown with authentication failed, never the token", async () => {
     const config = SentryConfigSchema.parse({ org: sandbox.org, project: sandbox.project, token: "sntrys_wrong_token_999", url: sandbox.url });
-    const r = await read(byId(sentryProbes(config, createSentryClient(config), noServices), "error-rate"));
+    const r = await read(byId(sentryProbes(config, createSentryClient(config), undefined), "error-rate"));
     expect(r).toMatchObject({ value: null, status: "unknown" });
     expect(r.summary).toMatch(/authentication failed/);
     expect(JSON.stringify(r)).not.toContain("sntrys_wrong_token_999");

@@ -1,6 +1,7 @@
 import util from "node:util";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serviceSet } from "../plugin-api";
 import plugin from "./index";
 import { describeStripeError, scrubSecrets, StripeGateway, verifyWebhookSignature, signWebhookPayload } from "./client.server";
 import { actionContext, memoryLedger, probeContext, seededOrders, silentLog, stripeFixture } from "./test-helpers";
@@ -17,7 +18,7 @@ describe("stripe client", () => {
     const instance = await plugin.setup({
       config: { ...fx.config, secretKey: WRONG_KEY },
       log: silentLog,
-      services: { get: <T>() => ledger as T },
+      deps: { ledgers: serviceSet([{ pluginId: "firestore", service: ledger }]) },
       demo: false,
       dataDir: "/tmp",
     });

@@ -1,5 +1,6 @@
-import { definePlugin, type OrdersLedger } from "../plugin-api";
+import { definePlugin } from "../plugin-api";
 import { stripeDoctor } from "./doctor";
+import { ordersRef } from "../orders-api";
 import { recheckPaymentAction } from "./actions/recheck-payment";
 import { reconcileAction } from "./actions/reconcile";
 import { refundAction } from "./actions/refund";
@@ -16,13 +17,16 @@ import { startStripeSandbox } from "./sandbox";
 /** Demo mode: Stripe's retry schedule (about 3 days) compressed to seconds. */
 const DEMO_RETRY_DELAYS_MS = [3_000, 6_000, 10_000];
 
-export default definePlugin<StripeConfig>({
+/** Reconciliation compares with an orders ledger (any of several plugins'); without one it says so. */
+const deps = { ledgers: ordersRef.optional() };
+
+export default definePlugin<StripeConfig, typeof deps>({
   id: "stripe",
   title: "Stripe",
   description: "Payments, webhooks, disputes and reconciliation against the orders ledger.",
   config: StripeConfigSchema,
   doctor: stripeDoctor,
-  uses: ["orders"],
+  deps,
   async demo({ log, world }) {
     // The shop's webhook receiver (a demo world module) is where the enabled endpoint points.
     const shop = world?.get<{ webhookUrl: string }>("shop.stripe");
@@ -54,12 +58,12 @@ export default definePlugin<StripeConfig>({
       stop: () => sandbox.stop(),
     };
   },
-  setup({ config, services }) {
+  setup({ config, deps: { ledgers } }) {
     const stripe = new StripeGateway(config);
-    const ledger = () => services.get<OrdersLedger>("orders");
+    const ledger = () => ledgers.get();
     return {
       probes: [webhookEndpoints(stripe), webhookBacklog(stripe), paymentFailureRate(stripe), openDisputes(stripe), refundVolume(stripe)],
-      actions: [reconcileAction(stripe, ledger), resendEventAction(stripe), refundAction(stripe, ledger), recheckPaymentAction(stripe, ledger)],
+      actions: [reconcileAction(stripe, ledgers), resendEventAction(stripe), refundAction(stripe, ledger), recheckPaymentAction(stripe, ledger)],
     };
   },
 });

@@ -1,6 +1,7 @@
 // Shared by this plugin's tests: a sandbox with the real SDK pointed at it, and an in-memory
 // orders ledger seeded with the orders a shop would hold next to the sandbox's payments.
-import type { ActionContext, OrderRecord, OrdersLedger, ProbeContext } from "../plugin-api";
+import type { ActionContext, ProbeContext } from "../plugin-api";
+import type { OrderRecord, OrdersLedger } from "../orders-api";
 import { StripeGateway } from "./client.server";
 import { StripeConfigSchema, type StripeConfig } from "./config";
 import { startStripeSandbox, type StripeSandbox } from "./sandbox";

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { definePlugin, type ActionDefinition, type Logger, type ProbeDefinition } from "../plugin-api";
+import { definePlugin, provide, type ActionDefinition, type Logger, type ProbeDefinition } from "../plugin-api";
+import { ordersRef } from "../orders-api";
+import { sqlRef } from "./api";
 import { expireCouponReservation } from "./actions/expire-coupon-reservation";
 import { confirmOrder, setPaymentIntent } from "./actions/order-fixes";
 import { queryAction } from "./actions/query";
@@ -75,7 +77,7 @@ export default definePlugin<SupabaseConfig>({
   title: "Supabase / Postgres",
   description: "Read-only SQL health checks, REST and Storage reachability, the orders ledger and single-row fixes.",
   config: SupabaseConfigSchema,
-  provides: ["orders", "sql"],
+  provides: [ordersRef, sqlRef],
   async demo({ dataDir, log, world }) {
     if (!world) throw new Error("supabase demo: needs the demo world (its shop Postgres)");
     const databaseUrl = await world.waitFor<string>("postgres.url", 120_000);
@@ -146,7 +148,7 @@ export default definePlugin<SupabaseConfig>({
       }
       // A role that can write or reach the OS: no sql service for other plugins and runbook blocks;
       // supabase.query refuses and the read-role probe tells the overview why and how to fix it.
-      if (!runner.withheld) provides.sql = runner;
+      if (!runner.withheld) Object.assign(provides, provide(sqlRef, runner));
       probes.push(readRoleProbe(runner));
       actions.push(queryAction(runner));
       for (const [name, q] of Object.entries(config.queries)) probes.push(sqlProbe(name, q, runner));
@@ -157,7 +159,7 @@ export default definePlugin<SupabaseConfig>({
       if (config.migrations) probes.push(migrationStatus(config.migrations, runner));
       if (config.webhookEvents) for (const [id, spec] of Object.entries(webhookEventChecks(config.webhookEvents))) probes.push(sqlProbe(id, spec, runner));
       if (config.orders) {
-        provides.orders = createOrdersLedger(runner, config.orders, log);
+        Object.assign(provides, provide(ordersRef, createOrdersLedger(runner, config.orders, log)));
         actions.push(confirmOrder(pool, statementTimeoutMs, config.orders), setPaymentIntent(pool, statementTimeoutMs, config.orders));
       }
       if (config.coupons) actions.push(expireCouponReservation(pool, statementTimeoutMs, config.coupons));

@@ -1,5 +1,5 @@
 // The `orders` service: the orders table seen through a column mapping, read in read-only transactions.
-import type { OrderRecord, OrdersLedger } from "../plugin-api";
+import type { OrderRecord, OrdersLedger } from "../orders-api";
 import type { OrdersMapping } from "./config";
 import { qi } from "./ident";
 import type { SqlRunner } from "./sql";

@@ -3,7 +3,8 @@
 // statement_timeout, a client-side timeout and a row cap enforced by the protocol (rows past the
 // cap are never sent); the connection is reset with DISCARD ALL before it returns to the pool.
 import pg from "pg";
-import type { Logger, SqlQueryOptions, SqlResult, SqlService } from "../plugin-api";
+import type { Logger } from "../plugin-api";
+import type { SqlQueryOptions, SqlResult, SqlService } from "./api";
 import { qi } from "./ident";
 import { inspectReadRole, withheldReason, type RoleInspection } from "./read-role";
 import { SqlError } from "./sql-error";

@@ -5,7 +5,8 @@ import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { z } from "zod";
-import { action, definePlugin, secret } from "../../plugins/plugin-api";
+import { action, definePlugin, provide, secret } from "../../plugins/plugin-api";
+import { ordersRef } from "../../plugins/orders-api";
 import stripe from "../../plugins/stripe";
 import { memoryLedger, seededOrders } from "../../plugins/stripe/test-helpers";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
@@ -26,12 +27,12 @@ const ledgerPlugin = definePlugin({
   id: "ledger",
   title: "Test orders ledger",
   config: z.object({}),
-  provides: ["orders"],
+  provides: [ordersRef],
   async demo() {
     return { config: {}, stop: async () => {} };
   },
   setup() {
-    return { provides: { orders: memoryLedger(seededOrders()) } };
+    return { provides: provide(ordersRef, memoryLedger(seededOrders())) };
   },
 });
 

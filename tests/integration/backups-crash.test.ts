@@ -76,7 +76,7 @@ describe("kill -9 during a backup", () => {
 
       // The next start of the plugin: the interrupted row is failed, the partial files removed.
       const config = backups.config.parse({ targets: { big: { kind: "postgres", connection: url } }, storage: { dir: storage } });
-      const instance = await backups.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: dir, database: { dialect: "sqlite", db } });
+      const instance = await backups.setup({ config, log: quiet, deps: { collections: undefined, cron: undefined }, demo: false, dataDir: dir, database: { dialect: "sqlite", db } });
       const after = (await catalog.get(row!.id))!;
       expect(after.status).toBe("failed");
       expect(after.error).toMatch(/interrupted/);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import backups, { type BackupsService } from "../../plugins/backups";
 import cron from "../../plugins/cron";
 import firestore from "../../plugins/firestore";
-import type { CronPingService } from "../../plugins/plugin-api";
+import { cronPingsRef, type CronPingService } from "../../plugins/cron/api";
 import { createFirestoreClient, Timestamp, type FirestoreClient } from "../../plugins/firestore/client.server";
 import { startFirestoreSandbox, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
@@ -15,6 +15,8 @@ import type { Portal } from "~/core/portal.server";
 import { startPluginSchedules } from "~/core/scheduler/scheduler.server";
 import { testPortal, settleRun } from "../helpers/portal";
 import { shopCatalog } from "../helpers/shop";
+import { backupsRef } from "../../plugins/backups/api";
+import { firestoreCollectionsRef } from "../../plugins/firestore/api";
 
 // Backups of Firestore collections against the emulator the firestore plugin's tests use
 // (@firestore-emulator/server, in-process: nothing to install, so nothing is skipped).
@@ -60,7 +62,7 @@ beforeAll(async () => {
       },
     },
   }));
-  service = portal.registry.services.get<BackupsService>("backups")!;
+  service = portal.registry.services.get(backupsRef)!;
   for (const u of ["admin", "admin2"]) await changeUserFromCli(portal, { intent: "add", username: u, password: "a-long-test-password-1", roles: ["admin"] });
 }, 60_000);
 
@@ -229,7 +231,7 @@ describe("backups of Firestore collections (emulator)", () => {
 
 describe("schedules are cron jobs", () => {
   it("each schedule is a cron job (in cron.jobs, its own probe, its API view) that takes no HTTP pings", async () => {
-    const pings = portal.registry.services.get<CronPingService>("cron.pings")!;
+    const pings = portal.registry.services.get(cronPingsRef)!;
     const jobs = await portal.registry.probes.get("cron.jobs")!.def.read(read());
     expect(jobs.rows).toEqual(
       expect.arrayContaining([
@@ -269,7 +271,7 @@ describe("scheduled runs", () => {
       },
     });
     try {
-      const pings = t.portal.registry.services.get<CronPingService>("cron.pings")!;
+      const pings = t.portal.registry.services.get(cronPingsRef)!;
       type View = { runs: { outcome: string; source: string; excerpt: string | null }[] };
       // Generous: a shared two-core machine can make the emulator slow.
       const deadline = Date.now() + 90_000;
@@ -283,7 +285,7 @@ describe("scheduled runs", () => {
       expect(views["backup-quick"]!.runs).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: "success", source: "plugin", excerpt: expect.stringMatching(/backup quick-.*B/) })]));
       expect(views["verify-quick"]!.runs).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: "success", excerpt: expect.stringMatching(/counts match the manifest/) })]));
       expect(views["backup-broken"]!.runs).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: "fail", excerpt: expect.stringMatching(/no "no.such-service" service: enable the firestore plugin/) })]));
-      const svc = t.portal.registry.services.get<BackupsService>("backups")!;
+      const svc = t.portal.registry.services.get(backupsRef)!;
       expect((await svc.catalog.list("quick")).some((r) => r.status === "good" && r.verifyStatus === "passed")).toBe(true);
       // Scheduled runs are runs of the actions by system:scheduler: audited from start to end, under the target's lock.
       const entries = await t.portal.store.db.selectFrom("audit_entries").select(["actor", "action", "target", "outcome"]).where("actor", "=", "system:scheduler").execute();
@@ -327,12 +329,12 @@ describe("demo", () => {
 
   it("seeds a healthy, verified shop-firestore backup and records it on the target's cron jobs", async () => {
     const { seedDemoBackups } = await import("../../plugins/backups/demo");
-    const pings = portal.registry.services.get<CronPingService>("cron.pings")!;
+    const pings = portal.registry.services.get(cronPingsRef)!;
     const reporters = {
       "backup-shop-firestore": pings.register({ name: "backup-shop-firestore", title: "Backup of shop-firestore", schedule: "45 3 * * *" }),
       "verify-shop-firestore": pings.register({ name: "verify-shop-firestore", title: "Verification", schedule: "45 4 * * *" }),
     };
-    const source = { kind: "firestore" as const, service: portal.registry.services.get("firestore.collections")!, collections: ["orders", "stripeEvents"] };
+    const source = { kind: "firestore" as const, service: portal.registry.services.get(firestoreCollectionsRef)!, collections: ["orders", "stripeEvents"] };
     const warnings: unknown[] = [];
     await seedDemoBackups({ catalog: service.catalog, dir: storage, sources: { "shop-firestore": source as never }, log: { ...console, warn: (...a: unknown[]) => warnings.push(a) } as never, live: new Set(), reporters });
     expect(warnings).toEqual([]);

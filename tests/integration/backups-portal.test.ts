@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import backups, { type BackupsService } from "../../plugins/backups";
 import type { Portal } from "~/core/portal.server";
 import { testPortal } from "../helpers/portal";
+import { backupsRef } from "../../plugins/backups/api";
 
 // The portal's own SQLite store as a target: online backup API, verification on a temp copy.
 let portal: Portal;
@@ -11,7 +12,7 @@ let service: BackupsService;
 
 beforeAll(async () => {
   ({ portal, cleanup } = await testPortal({ dialect: "sqlite", plugins: [backups], config: { app: { demo: false }, plugins: { backups: { targets: { portal: { kind: "portal" } } } } } }));
-  service = portal.registry.services.get<BackupsService>("backups")!;
+  service = portal.registry.services.get(backupsRef)!;
 });
 afterAll(async () => {
   await cleanup?.();

@@ -15,6 +15,7 @@ import type { User } from "~/core/auth.server";
 import { changeUserFromCli } from "~/core/users.server";
 import type { Portal } from "~/core/portal.server";
 import { freshDatabaseUrl, testPortal, settleRun } from "../helpers/portal";
+import { backupsRef } from "../../plugins/backups/api";
 
 // Backups on the real PostgreSQL (127.0.0.1:5432): a database of our own, dropped after.
 const user = (username: string): User => ({ id: `u_${username}`, username, displayName: null, roles: ["admin"], via: "session" });
@@ -56,7 +57,7 @@ beforeAll(async () => {
     plugins: [backups],
     config: { app: { demo: false }, plugins: { backups: { targets: { shop: { kind: "postgres", connection: "${SHOP_DB_URL}" } }, storage: { dir: storage } } } },
   }));
-  service = portal.registry.services.get<BackupsService>("backups")!;
+  service = portal.registry.services.get(backupsRef)!;
   for (const u of ["admin", "admin2"]) await changeUserFromCli(portal, { intent: "add", username: u, password: "a-long-test-password-1", roles: ["admin"] });
 }, 60_000);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import deploys from "../../plugins/deploys";
 import sentry from "../../plugins/sentry";
-import type { DeploysService } from "../../plugins/plugin-api";
+import { deploysRef, type DeploysService } from "../../plugins/deploys/api";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
@@ -52,7 +52,7 @@ describe("deploys.rollback through the action pipeline (demo shop on Vercel's sa
   });
 
   it("needs a second admin, then rolls back and follows it until live, with progress in the run log", async () => {
-    const svc = t.portal.registry.services.get<DeploysService>("deploys")!;
+    const svc = t.portal.registry.services.get(deploysRef)!;
     expect((await svc.current("shop"))!.id).toBe(BAD);
     const first = await submitAction(t.portal, admin, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD }, confirm: "deploys:shop", idempotencyKey: "rollback-good-0001" });
     expect(first.status).toBe(202);

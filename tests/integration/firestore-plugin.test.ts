@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import type { OrdersLedger } from "../../plugins/plugin-api";
+import { ordersRef, type OrdersLedger } from "../../plugins/orders-api";
 import firestore from "../../plugins/firestore";
 import { createFirestoreClient } from "../../plugins/firestore/client.server";
 import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } from "../../plugins/firestore/sandbox";
@@ -51,14 +51,14 @@ describe("firestore plugin in the portal", () => {
 
   it("never echoes an inline service-account secret in a start error", () => {
     const secretJson = '{"client_email":"x@y","private_key":"-----BEGIN PRIVATE KEY-----SECRETSECRET';
-    expect(() => firestore.setup({ config: firestore.config.parse({ projectId: "wx", serviceAccountJson: secretJson }), log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() })).toThrow(
+    expect(() => firestore.setup({ config: firestore.config.parse({ projectId: "wx", serviceAccountJson: secretJson }), log: quiet, deps: {}, demo: false, dataDir: os.tmpdir() })).toThrow(
       /^plugins\.firestore\.serviceAccountJson: not valid JSON$/,
     );
   });
 
   it("refuses to start on an unreadable service-account file, naming the key", () => {
     const config = firestore.config.parse({ projectId: "wx", serviceAccountFile: "/nonexistent/sa.json" });
-    expect(() => firestore.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() })).toThrow(
+    expect(() => firestore.setup({ config, log: quiet, deps: {}, demo: false, dataDir: os.tmpdir() })).toThrow(
       "plugins.firestore.serviceAccountFile: cannot read /nonexistent/sa.json: ENOENT",
     );
   });
@@ -87,7 +87,7 @@ describe("firestore plugin in the portal", () => {
         ["firestore.set-payment-intent", "high"],
         ["firestore.toggle-admin-hold", "high"],
       ]);
-      const ledger = registry.services.get<OrdersLedger>("orders")!;
+      const ledger = registry.services.get(ordersRef)!;
       expect(await ledger.findByPaymentIntent("pi_demo_wx1040")).toMatchObject({ id: "wx-1040", status: "delivered" });
       for (const fix of ledger.fixActions!((await ledger.findById("wx-1046"))!)) {
         const action = registry.actions.get(fix.actionId);
@@ -105,7 +105,7 @@ describe("firestore plugin in the portal", () => {
     const world = await createWorld({ dataDir: path.join(os.tmpdir(), `fs-demo-world-${process.pid}`), log: quiet, portalUrl: "http://127.0.0.1:9" });
     const demo = await firestore.demo!({ dataDir: os.tmpdir(), log: quiet, world: world.world });
     const config = firestore.config.parse(demo.config);
-    const instance = await firestore.setup({ config, log: quiet, services: { get: () => undefined }, demo: true, dataDir: os.tmpdir() });
+    const instance = await firestore.setup({ config, log: quiet, deps: {}, demo: true, dataDir: os.tmpdir() });
     try {
       const stuck = instance.probes!.find((p) => p.id === "stuck-paid-orders")!;
       expect((await stuck.read({ signal: new AbortController().signal, log: quiet, now: () => new Date() })).value).toBe(3);

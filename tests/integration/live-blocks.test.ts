@@ -7,7 +7,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shopMetrics } from "../../demo/shop/metrics";
 import { createWorld } from "../../demo/world";
-import { PROMQL_SERVICE, type PromqlService } from "../../plugins/plugin-api";
+
+import { promqlRef, type PromqlService } from "../../plugins/prometheus/api";
 import prometheus from "../../plugins/prometheus";
 import { findPrometheus } from "../../plugins/prometheus/server";
 import supabase from "../../plugins/supabase";
@@ -155,9 +156,9 @@ describe.skipIf(!bins)("PromQL in the demo world's Prometheus", () => {
   });
 
   it("caches the verdict per query text: the second view does not ask Prometheus again", async () => {
-    const service = t.portal.registry.services.get<PromqlService>(PROMQL_SERVICE)!;
+    const service = t.portal.registry.services.get(promqlRef)!;
     let checks = 0;
-    const counting = { services: { get: (n: string) => (n === PROMQL_SERVICE ? { ...service, check: (q: string, s?: AbortSignal) => (checks++, service.check(q, s)) } : undefined) } };
+    const counting = { services: { get: (ref: { id: string }) => (ref.id === promqlRef.id ? { ...service, check: (q: string, s?: AbortSignal) => (checks++, service.check(q, s)) } : undefined) } };
     const rendered = renderRunbook("- Query: sum(rate(webhook_events_total[7m]))\n- also `sum(rate(webhook_events_total[7m]))`\n", { file: "c.md" });
     await resolveLiveBlocks(rendered.live, counting as never);
     await resolveLiveBlocks(rendered.live, counting as never);

@@ -15,6 +15,7 @@ import { renderRunbook } from "~/core/runbooks/render.server";
 import { action as liveAction, loader as liveLoader } from "~/routes/api.runbooks.live.$";
 import { makeRequest, testPortal } from "../helpers/portal";
 import { shopCatalog } from "../helpers/shop";
+import { documentReaderRef } from "../../plugins/firestore/api";
 
 const REPO = path.resolve(__dirname, "../..");
 const AS_WRITTEN = fs.readFileSync(path.join(REPO, "runbooks/as-written/paid-orders-not-updating.md"), "utf8");
@@ -140,7 +141,7 @@ describe("Firestore paths and Stripe ids with both plugins configured", () => {
     const seed = fs.readdirSync(SEEDS).sort().map((f) => fs.readFileSync(path.join(SEEDS, f), "utf8")).find((text) => /opsHealth\/autoReleaseProtected/.test(text))!;
     const paths = [...new Set(renderRunbook(seed, { file: "seed.md" }).live.filter((c) => c.kind === "firestore").map((c) => c.query))];
     expect(paths).toEqual(expect.arrayContaining(["opsHealth/stripeWebhook", "opsHealth/autoReleaseProtected", "opsHealth/aggregateRevenue", "adminRevenueAggregates/global"]));
-    const reader = t.portal.registry.services.get<{ get(p: string): Promise<Record<string, unknown> | null> }>("firestore.documents")!;
+    const reader = t.portal.registry.services.get(documentReaderRef)!;
     for (const p of ["opsHealth/stripeWebhook", "opsHealth/autoReleaseProtected", "opsHealth/aggregateRevenue", "adminRevenueAggregates/global"]) {
       expect(Object.keys((await reader.get(p)) ?? {}).length, p).toBeGreaterThan(0);
     }

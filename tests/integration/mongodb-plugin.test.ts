@@ -5,7 +5,7 @@ import { MongoClient } from "mongodb";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mongoShopSeed, MONGO_STORY } from "../../demo/shop/mongo";
-import type { OrdersLedger } from "../../plugins/plugin-api";
+import { ordersRef, type OrdersLedger } from "../../plugins/orders-api";
 import mongodbPlugin from "../../plugins/mongodb";
 import { demoConfig } from "../../plugins/mongodb/demo-config";
 import { HOSTILE } from "../../plugins/mongodb/hostile-corpus";
@@ -186,7 +186,7 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
   });
 
   it("provides the orders ledger", async () => {
-    const ledger = t.portal.registry.services.get<OrdersLedger>("orders")!;
+    const ledger = t.portal.registry.services.get(ordersRef)!;
     const order = await ledger.findById("wx-1033");
     expect(order).toMatchObject({ id: "wx-1033", status: "paid", paymentIntentId: "pi_demo_wx1033", amount: 152_000, currency: "usd" });
     expect(await ledger.findByPaymentIntent("pi_demo_wx1035")).toBeNull();

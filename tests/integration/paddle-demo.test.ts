@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorld } from "../../demo/world";
 import { paddleWebhooksShop } from "../../demo/shop/paddle-webhooks";
-import { type ActionContext, type ActionDefinition, type PluginInstance, type ProbeDefinition, type SqlService } from "../../plugins/plugin-api";
+import { type ActionContext, type ActionDefinition, type PluginInstance, type ProbeDefinition } from "../../plugins/plugin-api";
+import type { SqlService } from "../../plugins/supabase/api";
 import paddle from "../../plugins/paddle";
 import { startDemoPaddle } from "../../plugins/paddle/demo";
 import supabase from "../../plugins/supabase";
@@ -23,7 +24,7 @@ function find<T extends { id: string }>(list: T[] | undefined, id: string): T {
 
 async function instance(config: Record<string, unknown>, sql?: SqlService): Promise<PluginInstance> {
   const parsed = paddle.config.parse(config);
-  return paddle.setup({ config: parsed, log: quiet, services: { get: <T,>(n: string) => (n === "sql" ? (sql as T) : undefined) }, demo: false, dataDir: os.tmpdir() });
+  return paddle.setup({ config: parsed, log: quiet, deps: { sql }, demo: false, dataDir: os.tmpdir() });
 }
 
 describe("demo mode: the shop's receivers record in Postgres, and a replay changes the app-side probe", () => {
@@ -45,7 +46,7 @@ describe("demo mode: the shop's receivers record in Postgres, and a replay chang
     await paddleWebhooksShop.start(started.world);
     const demo = await startDemoPaddle({ log: quiet, world: started.world });
     stopAll.push(() => demo.stop());
-    const sb = await supabase.setup({ config: supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: "sb_secret_test_0123456789abcdef", ...db.supabase }), log: quiet, services: { get: () => undefined }, demo: false, dataDir });
+    const sb = await supabase.setup({ config: supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: "sb_secret_test_0123456789abcdef", ...db.supabase }), log: quiet, deps: {}, demo: false, dataDir });
     stopAll.push(() => sb.stop!());
     const p = await instance(demo.config as Record<string, unknown>, sb.provides!.sql as SqlService);
 

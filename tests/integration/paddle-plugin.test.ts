@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActionInputError, type ActionContext, type ActionDefinition, type PluginInstance, type ProbeDefinition, type SqlService } from "../../plugins/plugin-api";
+import { ActionInputError, type ActionContext, type ActionDefinition, type PluginInstance, type ProbeDefinition } from "../../plugins/plugin-api";
+import type { SqlService } from "../../plugins/supabase/api";
 import paddle from "../../plugins/paddle";
 import { signPaddle, startPaddleSandbox, type PaddleSandbox } from "../../plugins/paddle/sandbox";
 
@@ -19,7 +20,7 @@ function find<T extends { id: string }>(list: T[] | undefined, id: string): T {
 
 async function instance(config: Record<string, unknown>, sql?: SqlService): Promise<PluginInstance> {
   const parsed = paddle.config.parse(config);
-  return paddle.setup({ config: parsed, log: quiet, services: { get: <T,>(n: string) => (n === "sql" ? (sql as T) : undefined) }, demo: false, dataDir: os.tmpdir() });
+  return paddle.setup({ config: parsed, log: quiet, deps: { sql }, demo: false, dataDir: os.tmpdir() });
 }
 
 describe("paddle plugin against the sandbox (SDK with environment = sandbox URL)", () => {

@@ -95,7 +95,7 @@ describe("redis plugin on the real Redis (db 13)", () => {
   it("says 'at least N' when the SCAN time box ends first", async () => {
     await writeKeys(r, "analytics:user_1:", 3000, 86_400);
     const config = RedisConfigSchema.parse({ url: URL_13, keyPatterns: PATTERNS, scanCount: 10, timeouts: { scan: "1ms" } });
-    const instance = await redisPlugin.setup({ config, log: pino({ level: "silent" }), services: { get: () => undefined }, demo: false, dataDir: "/tmp" });
+    const instance = await redisPlugin.setup({ config, log: pino({ level: "silent" }), deps: {}, demo: false, dataDir: "/tmp" });
     try {
       const probe = instance.probes!.find((p) => p.id === "keys-analytics")!;
       const reading = await probe.read({ signal: new AbortController().signal, log: pino({ level: "silent" }), now: () => new Date() });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { demoHandle, deploysService } from "../../plugins/deploys";
 import { shopDeployments, startDeploysSandbox } from "../../plugins/deploys/sandbox";
 import { providerFor } from "../../plugins/deploys/sites";
-import type { DeploysService, ProbeDefinition } from "../../plugins/plugin-api";
+import type { ProbeDefinition } from "../../plugins/plugin-api";
+import type { DeploysService } from "../../plugins/deploys/api";
 import { createSentryClient } from "../../plugins/sentry/client";
 import { SentryConfigSchema } from "../../plugins/sentry/config";
 import { sentryProbes } from "../../plugins/sentry/probes";
@@ -25,7 +26,7 @@ describe("the demo: the shop's errors follow its production deployment", () => {
       const provider = providerFor("shop", { provider: "vercel", projectId: "prj_shop", token: deploysBox.token, apiBase: deploysBox.url, recent: 10 });
       const svc: DeploysService = deploysService(new Map([["shop", provider]]));
       const config = SentryConfigSchema.parse({ org: sentryBox.org, project: sentryBox.project, token: sentryBox.token, url: sentryBox.url, deploySite: "shop" });
-      const probes = sentryProbes(config, createSentryClient(config), { get: <T>(n: string) => (n === "deploys" ? (svc as T) : undefined) });
+      const probes = sentryProbes(config, createSentryClient(config), svc);
 
       const before = await read(byId(probes, "route-stripe-webhook"), clock);
       expect(before.value).toBe(7);

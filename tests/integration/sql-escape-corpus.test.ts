@@ -14,6 +14,8 @@ import { probeEngine } from "~/core/probes/service.server";
 import { loader as overviewLoader } from "~/routes/_index";
 import { makeRequest, settleRun, testPortal } from "../helpers/portal";
 import { shopDatabase } from "../helpers/shop-postgres";
+import { sqlRef } from "../../plugins/supabase/api";
+import { ordersRef } from "../../plugins/orders-api";
 
 const KEY = "sb_secret_corpus_0123456789abcdef";
 const responder: User = { id: "u_responder", username: "responder", displayName: null, roles: ["responder"], via: "session" };
@@ -118,7 +120,7 @@ describe("the escape corpus through supabase.query, as the configured read-only 
   afterAll(async () => t?.cleanup());
 
   it("offers the sql service, and a plain read runs as the read-only role", async () => {
-    expect(t.portal.registry.services.get("sql")).toBeDefined();
+    expect(t.portal.registry.services.get(sqlRef)).toBeDefined();
     const res = await submitAction(t.portal, responder, "supabase.query", { input: { sql: "select current_user as who, count(*)::int as n from victim" }, idempotencyKey: `corpus-ok-${process.pid}` });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const run = await settleRun(t.portal, String(res.body.runId));
@@ -153,7 +155,7 @@ describe("the escape corpus through supabase.query, as the configured read-only 
 
   it("the role itself holds when a statement gets past the parser: an allowed function cannot write", async () => {
     // Allow-listed by mistake: the read-only role still cannot run the writer inside it.
-    const sql = t.portal.registry.services.get<import("../../plugins/plugin-api").SqlService>("sql")!;
+    const sql = t.portal.registry.services.get(sqlRef)!;
     await expect(sql.query("select count(*) from victim where v = 'nope' and pg_catalog.upper(v) is not null")).resolves.toMatchObject({ rowCount: 1 });
     const loose = await testPortal({ plugins: [supabase], config: { plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase, allowFunctions: ["evil_definer"] } } } });
     try {
@@ -197,7 +199,7 @@ describe("a superuser connection", () => {
   afterAll(async () => t?.cleanup());
 
   it("does not offer the sql service; supabase.query refuses and says why", async () => {
-    expect(t.portal.registry.services.get("sql")).toBeUndefined();
+    expect(t.portal.registry.services.get(sqlRef)).toBeUndefined();
     const res = await submitAction(t.portal, responder, "supabase.query", { input: { sql: "select 1" }, idempotencyKey: `corpus-su-${process.pid}` });
     expect(res.status).toBe(503);
     expect(JSON.stringify(res.body)).toMatch(/the sql service is not offered: its read role postgres is not read-only \(postgres is a superuser/);
@@ -207,7 +209,7 @@ describe("a superuser connection", () => {
     expect(fs.existsSync(`${TMP}-su`)).toBe(false);
     expect(await checksum()).toBe(before);
     // The ledger reads through the same path: refused too, rather than read as a superuser.
-    const ledger = t.portal.registry.services.get<import("../../plugins/plugin-api").OrdersLedger>("orders")!;
+    const ledger = t.portal.registry.services.get(ordersRef)!;
     await expect(ledger.findById("wx-1031")).rejects.toThrow(/the sql service is not offered/);
   });
 
@@ -231,7 +233,7 @@ describe("configured queries", () => {
   it("refuses at start a configured query the guard refuses, naming the key", async () => {
     const config = supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase, queries: { sneaky: { sql: "select pg_advisory_lock(1)" } } });
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-    await expect(supabase.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: "/tmp" })).rejects.toThrow(
+    await expect(supabase.setup({ config, log: quiet, deps: {}, demo: false, dataDir: "/tmp" })).rejects.toThrow(
       "plugins.supabase.queries.sneaky.sql: refused: function pg_advisory_lock is never allowed in a read-only query",
     );
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { definePlugin, type OrdersLedger } from "../../plugins/plugin-api";
+import { definePlugin, provide } from "../../plugins/plugin-api";
+import { ordersRef, type OrdersLedger } from "../../plugins/orders-api";
 import stripe from "../../plugins/stripe";
 import { startStripeSandbox, type StripeSandbox } from "../../plugins/stripe/sandbox";
 import { actionContext, memoryLedger, probeContext, seededOrders } from "../../plugins/stripe/test-helpers";
@@ -13,12 +14,12 @@ const ledgerPlugin = definePlugin({
   id: "ledger",
   title: "Test orders ledger",
   config: z.object({}),
-  provides: ["orders"],
+  provides: [ordersRef],
   async demo() {
     return { config: {}, stop: async () => {} };
   },
   setup() {
-    return { provides: { orders: memoryLedger(seededOrders()) satisfies OrdersLedger } };
+    return { provides: provide(ordersRef, memoryLedger(seededOrders()) satisfies OrdersLedger) };
   },
 });
 

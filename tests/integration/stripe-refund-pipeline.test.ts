@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { definePlugin } from "../../plugins/plugin-api";
+import { definePlugin, provide } from "../../plugins/plugin-api";
+import { ordersRef } from "../../plugins/orders-api";
 import stripe from "../../plugins/stripe";
 import { memoryLedger, seededOrders } from "../../plugins/stripe/test-helpers";
 import { decideApproval, previewAction, submitAction } from "~/core/actions/pipeline.server";
@@ -18,12 +19,12 @@ const ledgerPlugin = definePlugin({
   id: "ledger",
   title: "Test orders ledger",
   config: z.object({}),
-  provides: ["orders"],
+  provides: [ordersRef],
   async demo() {
     return { config: {}, stop: async () => {} };
   },
   setup() {
-    return { provides: { orders: memoryLedger(seededOrders()) } };
+    return { provides: provide(ordersRef, memoryLedger(seededOrders())) };
   },
 });
 

@@ -2,7 +2,8 @@ import os from "node:os";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { ActionDefinition, OrdersLedger, PluginInstance } from "../../plugins/plugin-api";
+import type { ActionDefinition, PluginInstance } from "../../plugins/plugin-api";
+import { ordersRef, type OrdersLedger } from "../../plugins/orders-api";
 import stripe from "../../plugins/stripe";
 import { actionContext, stripeFixture } from "../../plugins/stripe/test-helpers";
 import supabase from "../../plugins/supabase";
@@ -24,7 +25,7 @@ const run = (id: string, { precondition, ...input }: Record<string, unknown>) =>
 beforeAll(async () => {
   db = await shopDatabase();
   const config = supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase, orders: {}, coupons: {}, presets: ["order-health"] });
-  instance = await supabase.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() });
+  instance = await supabase.setup({ config, log: quiet, deps: {}, demo: false, dataDir: os.tmpdir() });
 });
 afterAll(async () => {
   await instance?.stop?.();
@@ -124,7 +125,7 @@ describe("orders ledger", () => {
     });
     try {
       const { registry } = t.portal;
-      const ledger = registry.services.get<OrdersLedger>("orders")!;
+      const ledger = registry.services.get(ordersRef)!;
       expect(await ledger.findByPaymentIntent("pi_demo_wx1040")).toMatchObject({ id: "wx-1040", status: "delivered", amount: 72_000, currency: "usd" });
       expect(await ledger.findById("wx-nope")).toBeNull();
       const reconcile = registry.actions.get("stripe.reconcile")!.def;

@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresModule } from "../../demo/shop/postgres";
 import { createWorld } from "../../demo/world";
-import type { ProbeDefinition, SqlService } from "../../plugins/plugin-api";
+import type { ProbeDefinition } from "../../plugins/plugin-api";
+import type { SqlService } from "../../plugins/supabase/api";
 import supabase from "../../plugins/supabase";
 import { createSupabase } from "../../plugins/supabase/client.server";
 import { seedDemoStorage, startSupabaseSandbox, type SupabaseSandbox } from "../../plugins/supabase/sandbox";
@@ -69,7 +70,7 @@ describe("supabase-js against the sandbox (PostgREST subset over the real Postgr
         },
       },
     });
-    const instance = await supabase.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() });
+    const instance = await supabase.setup({ config, log: quiet, deps: {}, demo: false, dataDir: os.tmpdir() });
     try {
       const byId = (id: string) => instance.probes!.find((p) => p.id === id)!;
       expect(instance.probes!.map((p) => p.id)).toEqual(["rest-orders", "storage-buckets", "storage-claims", "storage-invoices", "storage-nowhere-bucket"]);
@@ -125,7 +126,7 @@ describe("demo mode", () => {
       expect(url).not.toContain(":5432/");
       const demo = await supabase.demo!({ dataDir: path.join(dataDir, "supabase"), log: quiet, world: world.world });
       const config = supabase.config.parse(demo.config);
-      const instance = await supabase.setup({ config, log: quiet, services: { get: () => undefined }, demo: true, dataDir });
+      const instance = await supabase.setup({ config, log: quiet, deps: {}, demo: true, dataDir });
       try {
         const byId = (id: string) => instance.probes!.find((p) => p.id === id)!;
         expect((await read(byId("stuck-paid-orders"))).value).toBe(3);

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SHOP_SEEDED } from "../../demo/shop/postgres-seed";
-import type { PluginInstance, ProbeDefinition, SqlAuditEvent, SqlService } from "../../plugins/plugin-api";
+import type { PluginInstance, ProbeDefinition } from "../../plugins/plugin-api";
+import type { SqlAuditEvent, SqlService } from "../../plugins/supabase/api";
 import supabase from "../../plugins/supabase";
 import { testPortal } from "../helpers/portal";
 import { shopDatabase } from "../helpers/shop-postgres";
@@ -23,7 +24,7 @@ afterAll(async () => {
 async function plugin(section: Record<string, unknown>): Promise<PluginInstance & { probe(id: string): ProbeDefinition }> {
   // Writes by the superuser URL, reads as the database's read-only role.
   const config = supabase.config.parse({ url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase, ...section });
-  const instance = await supabase.setup({ config, log: quiet, services: { get: () => undefined }, demo: false, dataDir: os.tmpdir() });
+  const instance = await supabase.setup({ config, log: quiet, deps: {}, demo: false, dataDir: os.tmpdir() });
   return Object.assign(instance, {
     probe(id: string) {
       const p = instance.probes!.find((x) => x.id === id);

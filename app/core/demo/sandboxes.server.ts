@@ -1,4 +1,5 @@
 import { getPortal } from "../portal.server";
+import { sandboxesRef } from "../../../plugins/demo/api";
 
 export interface SandboxView {
   id: string;
@@ -9,12 +10,6 @@ export interface SandboxView {
   notes: string | null;
 }
 
-/** What the demo plugin offers as "demo.sandboxes" (the world's sandbox directory). */
-interface SandboxService {
-  shopUrl: string;
-  list(): { id: string; title: string; baseUrl: string; credentials?: { label: string; value: string }[]; examples?: string[]; notes?: string }[];
-}
-
 /**
  * The sandboxes running in demo mode with their base URLs and test keys; null outside demo mode.
  * Their keys are demo values that open only local sandboxes, so they are shown as they are.
@@ -22,7 +17,7 @@ interface SandboxService {
 export function demoSandboxes(): SandboxView[] | null {
   const portal = getPortal();
   if (!portal.demo.enabled) return null;
-  const service = portal.registry.services.get<SandboxService>("demo.sandboxes");
+  const service = portal.registry.services.get(sandboxesRef);
   if (!service) return [];
   return service.list().map((s) => ({
     id: s.id,

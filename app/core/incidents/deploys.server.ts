@@ -1,5 +1,5 @@
 import type { DeployMarker } from "~/lib/incidents";
-import type { DeploymentInfo, DeploysService } from "../../../plugins/plugin-api";
+import { deploysRef, type DeploymentInfo, type DeploysService } from "../../../plugins/deploys/api";
 import type { TimelineEntry } from "~/lib/incidents";
 import { getPortal } from "../portal.server";
 import { scrubText } from "../secrets/index.server";
@@ -27,7 +27,7 @@ const everReady = (d: DeploymentInfo) => d.state === "ready" || d.state === "sup
 export async function incidentDeploys(incident: Incident, options: { now?: number; secrets?: readonly string[]; service?: DeploysService | null } = {}): Promise<IncidentDeploys> {
   const none: IncidentDeploys = { marker: null, entries: [], error: null };
   if (!incident.plugins.includes("deploys")) return none;
-  const service = options.service === undefined ? getPortal().registry.services.get<DeploysService>("deploys") : options.service;
+  const service = options.service === undefined ? getPortal().registry.services.get(deploysRef) : options.service;
   if (!service) return none;
   const now = options.now ?? Date.now();
   const window = incidentWindow(incident, now);

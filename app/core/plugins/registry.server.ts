@@ -9,8 +9,10 @@ import type {
   ProbeDefinition,
   ScheduledJob,
   Risk,
-  ServiceRegistry,
+  ServiceDep,
+  ServiceRef,
 } from "../../../plugins/plugin-api";
+import { serviceSet } from "../../../plugins/plugin-api";
 import { ConfigError } from "../config.server";
 import type { PastIncident } from "../../../demo/index";
 import { liveScrubber, secretValuesOf } from "../secrets/index.server";
@@ -45,11 +47,18 @@ export interface EnabledPlugin {
   demo: boolean;
 }
 
+/** The services plugins provided, by typed ref; each provider named by its plugin. */
+export interface ServiceDirectory {
+  /** The service from `pluginId`, or from its first provider (setup order) without one. */
+  get<T>(ref: ServiceRef<T, boolean>, pluginId?: string): T | undefined;
+  all<T>(ref: ServiceRef<T, boolean>): { pluginId: string; service: T }[];
+}
+
 export interface PluginRegistry {
   plugins: EnabledPlugin[];
   probes: Map<string, RegisteredProbe>;
   actions: Map<string, RegisteredAction>;
-  services: ServiceRegistry;
+  services: ServiceDirectory;
   /** Secret values found in the configs that demo sandboxes generated (scrubbed like configured ones). */
   demoSecrets: string[];
   /** Demo mode: the shop's past incidents, handed over by the demo world for the core to write once. */
@@ -76,18 +85,15 @@ export interface SetupPluginsOptions {
   secrets?: readonly string[];
 }
 
-/** Providers before users, so `services.get()` answers during setup. */
+/** Providers before users, so each plugin's `deps` are resolved when its setup runs. */
 function setupOrder(plugins: PluginDefinition[]): PluginDefinition[] {
-  const provided = new Map<string, string>();
-  for (const p of plugins) for (const s of p.provides ?? []) if (!provided.has(s)) provided.set(s, p.id);
   const byId = new Map(plugins.map((p) => [p.id, p]));
   const done = new Set<string>();
   const out: PluginDefinition[] = [];
   const visit = (p: PluginDefinition, stack: string[]) => {
     if (done.has(p.id) || stack.includes(p.id)) return;
-    for (const s of p.uses ?? []) {
-      const provider = provided.get(s);
-      if (provider && provider !== p.id) visit(byId.get(provider)!, [...stack, p.id]);
+    for (const dep of depsOf(p)) {
+      for (const provider of providersOf(plugins, dep)) if (provider.id !== p.id) visit(byId.get(provider.id)!, [...stack, p.id]);
     }
     done.add(p.id);
     out.push(p);
@@ -96,9 +102,31 @@ function setupOrder(plugins: PluginDefinition[]): PluginDefinition[] {
   return out;
 }
 
+function depsOf(plugin: PluginDefinition): ServiceDep[] {
+  return Object.values((plugin.deps ?? {}) as Record<string, ServiceDep>);
+}
+
+function providersOf(plugins: readonly PluginDefinition[], dep: ServiceDep): PluginDefinition[] {
+  return plugins.filter((p) => (p.provides ?? []).some((r) => r.id === dep.id));
+}
+
+/** One line for a required service nobody provides: the plugin, the service, the config sections that would. */
+function missingService(plugin: PluginDefinition, dep: ServiceDep, installed: readonly PluginDefinition[], configured: readonly PluginDefinition[]): string {
+  const configuredProviders = providersOf(configured, dep).filter((p) => p.id !== plugin.id);
+  const why = configuredProviders.length
+    ? `${configuredProviders.map((p) => `plugins.${p.id}`).join(" and ")} ${configuredProviders.length === 1 ? "is" : "are"} configured but provide${configuredProviders.length === 1 ? "s" : ""} none with this config`
+    : providersOf(installed, dep).length
+      ? `configure ${providersOf(installed, dep).map((p) => `plugins.${p.id}`).join(" or ")}`
+      : "no installed plugin provides it";
+  return `plugins.${plugin.id} needs the "${dep.id}" service: ${why}`;
+}
+
 export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginRegistry> {
-  const services = new Map<string, unknown>();
-  const registry: ServiceRegistry = { get: <T>(name: string) => services.get(name) as T | undefined };
+  const services = new Map<string, { pluginId: string; service: unknown }[]>();
+  const registry: ServiceDirectory = {
+    get: <T>(ref: ServiceRef<T, boolean>, pluginId?: string) => serviceSet(registry.all(ref)).get(pluginId),
+    all: <T>(ref: ServiceRef<T, boolean>) => [...((services.get(ref.id) ?? []) as { pluginId: string; service: T }[])],
+  };
   const stops: (() => Promise<void>)[] = [];
   const enabled: EnabledPlugin[] = [];
   const probes = new Map<string, RegisteredProbe>();
@@ -139,14 +167,26 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
   }
   const scrubber = liveScrubber([opts.secrets ?? [], demoSecrets]);
 
-  const toSetup = setupOrder(opts.installed.filter((p) => p.id in configs));
+  const configured = opts.installed.filter((p) => p.id in configs);
+  const unprovided = configured.flatMap((p) => depsOf(p).filter((d) => d.required && !providersOf(configured, d).some((q) => q.id !== p.id)).map((d) => missingService(p, d, opts.installed, configured)));
+  if (unprovided.length) {
+    await Promise.allSettled(stops.map((s) => s()));
+    throw new ConfigError(unprovided);
+  }
+  const toSetup = setupOrder(configured);
   try {
     for (const plugin of toSetup) {
       const log = childLog(opts.log, plugin.id);
+      const deps: Record<string, unknown> = {};
+      for (const [key, dep] of Object.entries((plugin.deps ?? {}) as Record<string, ServiceDep>)) {
+        const provided = registry.all(dep as ServiceRef);
+        if (dep.required && !provided.length) throw new ConfigError([missingService(plugin, dep, opts.installed, configured)]);
+        deps[key] = dep.multiple ? serviceSet(provided) : provided[0]?.service;
+      }
       const instance = await plugin.setup({
         config: configs[plugin.id],
         log,
-        services: registry,
+        deps,
         demo: demoPlugins.has(plugin.id),
         dataDir: path.join(opts.dataDir, "plugins", plugin.id),
         database: opts.database,
@@ -164,9 +204,12 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
         },
       });
       if (instance.stop) stops.push(instance.stop);
-      for (const [name, service] of Object.entries(instance.provides ?? {})) {
-        if (services.has(name)) log.warn({ service: name }, `service "${name}" is already provided; keeping the first provider`);
-        else services.set(name, service);
+      for (const [id, service] of Object.entries(instance.provides ?? {})) {
+        const ref = plugin.provides?.find((r) => r.id === id);
+        if (!ref) throw new ConfigError([`plugins.${plugin.id}: provides the "${id}" service without declaring it (provides: [${id}Ref] in its definition)`]);
+        const providers = services.get(id) ?? [];
+        if (providers.length && !ref.multiple) log.warn({ service: id }, `service "${id}" is already provided by plugins.${providers[0]!.pluginId}; keeping the first provider`);
+        else services.set(id, [...providers, { pluginId: plugin.id, service }]);
       }
       for (const def of instance.probes ?? []) {
         const id = `${plugin.id}.${def.id}`;

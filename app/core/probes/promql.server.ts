@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
-import { PROMQL_SERVICE, type PromqlService, type Thresholds } from "../../../plugins/plugin-api";
+import { type Thresholds } from "../../../plugins/plugin-api";
+import { promqlRef, type PromqlService } from "../../../plugins/prometheus/api";
 import type { HistoryJson } from "~/lib/widgets";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { evaluate, parseThresholds } from "./thresholds.server";
@@ -8,7 +9,7 @@ import { evaluate, parseThresholds } from "./thresholds.server";
 const PROMQL_PLUGIN = "prometheus";
 
 export function promqlService(registry: PluginRegistry): PromqlService | undefined {
-  return registry.services.get<PromqlService>(PROMQL_SERVICE);
+  return registry.services.get(promqlRef);
 }
 
 /**

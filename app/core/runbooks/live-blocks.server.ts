@@ -3,7 +3,12 @@
 // part of rendering (a data attribute on the element); whether a candidate is runnable is decided
 // per request against the registry: the `sql` service for SQL, Prometheus' own check for PromQL.
 import { toString as hastToString } from "hast-util-to-string";
-import { PROMQL_SERVICE, type DocumentReader, type PromqlService, type SqlService } from "../../../plugins/plugin-api";
+
+import { documentReaderRef, type DocumentReader } from "../../../plugins/firestore/api";
+import { httpCheckRef, type HttpCheckService } from "../../../plugins/http/api";
+import { mongoQueryRef, type MongoQueryService } from "../../../plugins/mongodb/api";
+import { promqlRef, type PromqlService } from "../../../plugins/prometheus/api";
+import { sqlRef, type SqlService } from "../../../plugins/supabase/api";
 import type { PluginRegistry } from "../plugins/registry.server";
 
 /** A place in the rendered runbook that may be run: `promql?` still needs Prometheus' check. */
@@ -71,21 +76,6 @@ export function hostAllowed(url: string, liveHosts: readonly string[]): boolean 
   return allowed.has(u.host.toLowerCase()) || (!u.port && allowed.has(u.hostname.toLowerCase()));
 }
 
-/** The firestore plugin's read-only document reader. */
-export const FIRESTORE_DOCUMENTS = "firestore.documents";
-
-/** What the mongodb plugin offers as `mongodb.query`: its parser's verdict (null: runnable) and limits. */
-export interface MongoQueryService {
-  pluginId: string;
-  check(query: string): string | null;
-  describe(): { maxTimeMS: number; maxRows: number };
-  /** The query behind one of the plugin's configured probes, by local id. */
-  queryOf(localId: string): string | undefined;
-  /** True when two texts ask the same (quotes, spacing and bare or quoted keys aside). */
-  sameQuery(a: string, b: string): boolean;
-}
-export const MONGO_QUERY_SERVICE = "mongodb.query";
-
 /**
  * Cheap shape test for a mongosh query (`db.orders.countDocuments({ … })`): the plugin's parser
  * decides whether it runs. PromQL never starts with `db.` followed by a call chain.
@@ -94,11 +84,6 @@ export function mongoShape(text: string): boolean {
   const t = text.trim();
   if (t.length < 8 || t.length > 20_000) return false;
   return /^db\s*(?:\.\s*[A-Za-z_$][\w$]*|\.getCollection\(\s*["'][^"']+["']\s*\)|\[\s*["'][^"']+["']\s*\])\s*\.\s*[A-Za-z]+\s*\(/.test(t) && /\)\s*;?$/.test(t);
-}
-
-/** What the http plugin offers as `http.check`. */
-export interface HttpCheckService {
-  check(url: string, signal?: AbortSignal): Promise<{ status?: string; value: number | null; summary: string }>;
 }
 
 /**
@@ -327,13 +312,13 @@ export interface LiveVerdicts {
 
 /** Which candidates of a rendered runbook can run now, against this registry. */
 export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: PluginRegistry, options: { liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts> {
-  const http = registry.services.get<HttpCheckService>("http.check");
+  const http = registry.services.get(httpCheckRef);
   const liveHosts = options.liveHosts ?? [];
-  const sql = registry.services.get<SqlService>("sql");
-  const promql = registry.services.get<PromqlService>(PROMQL_SERVICE);
+  const sql = registry.services.get(sqlRef);
+  const promql = registry.services.get(promqlRef);
   const promqlUp = !!promql && !promql.unavailable;
-  const documents = registry.services.get<DocumentReader>(FIRESTORE_DOCUMENTS);
-  const mongo = registry.services.get<MongoQueryService>(MONGO_QUERY_SERVICE);
+  const documents = registry.services.get(documentReaderRef);
+  const mongo = registry.services.get(mongoQueryRef);
   const blocks: LiveBlock[] = [];
   const refused: LiveVerdicts["refused"] = [];
   // A resource named twice on a page gets its live reading once, at its first mention.

@@ -2,12 +2,13 @@
 // now" on an allow-listed health URL, "Show fields" on a Firestore document path. Each takes what
 // it reads from the runbook file (by block id), never from the request. Apart from live-blocks
 // (which the renderer uses to mark blocks) so that rendering never imports the runbook loader.
-import type { DocumentReader } from "../../../plugins/plugin-api";
+import { documentReaderRef, type DocumentReader } from "../../../plugins/firestore/api";
 import { PortalError } from "../../../plugins/errors";
 import type { PluginRegistry } from "../plugins/registry.server";
-import { FIRESTORE_DOCUMENTS, resolveLiveBlocks, type HttpCheckService, type LiveVerdicts } from "./live-blocks.server";
+import { resolveLiveBlocks, type LiveVerdicts } from "./live-blocks.server";
 import { loadRunbook, runbooksDir } from "./runbooks.server";
 import { findRunbookFile } from "./source.server";
+import { httpCheckRef, type HttpCheckService } from "../../../plugins/http/api";
 
 /** The live blocks of one runbook page (path without `.md`), or null when there is no such runbook. */
 export async function liveBlocksOf(pagePath: string, registry: PluginRegistry, options: { dir?: string; liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts | null> {
@@ -31,7 +32,7 @@ export async function checkHealthBlock(pagePath: string, id: number, registry: P
   if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
   const block = live.blocks.find((b) => b.id === id && b.kind === "health");
   if (!block) throw new LiveCheckRefused(`block ${id} is not a health URL on an allow-listed host (runbooks.liveHosts)`, 400);
-  const http = registry.services.get<HttpCheckService>("http.check")!;
+  const http = registry.services.get(httpCheckRef)!;
   const readAt = new Date().toISOString();
   try {
     const reading = await http.check(block.query, AbortSignal.timeout(10_000));
@@ -79,7 +80,7 @@ export async function readDocumentMention(
   if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
   const block = live.blocks.find((b) => b.id === id && b.kind === "firestore");
   if (!block) throw new LiveCheckRefused(`mention ${id} is not a Firestore document path the firestore plugin can read`, 400);
-  const reader = registry.services.get<DocumentReader>(FIRESTORE_DOCUMENTS)!;
+  const reader = registry.services.get(documentReaderRef)!;
   const readAt = new Date().toISOString();
   const data = await reader.get(block.query, AbortSignal.timeout(10_000));
   if (!data) return { path: block.query, exists: false, fields: [], truncated: false, readAt };

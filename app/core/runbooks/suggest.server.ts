@@ -3,11 +3,15 @@
 // permanent widget, matched against the probes and actions this portal really registers.
 import fs from "node:fs";
 import path from "node:path";
-import { PROMQL_SERVICE, type DocumentReader, type PromqlService, type SqlService } from "../../../plugins/plugin-api";
+
+import { documentReaderRef, type DocumentReader } from "../../../plugins/firestore/api";
+import { promqlRef, type PromqlService } from "../../../plugins/prometheus/api";
+import { sqlRef, type SqlService } from "../../../plugins/supabase/api";
 import type { PluginRegistry } from "../plugins/registry.server";
-import { FIRESTORE_DOCUMENTS, MONGO_QUERY_SERVICE, promqlVerdict, stripeMentionAction, type LiveCandidate, type MongoQueryService } from "./live-blocks.server";
+import { promqlVerdict, stripeMentionAction, type LiveCandidate } from "./live-blocks.server";
 import { probeTerms } from "./probe-terms.server";
 import { decodeRunbook, renderRunbook, type DirectiveRef } from "./render.server";
+import { mongoQueryRef, type MongoQueryService } from "../../../plugins/mongodb/api";
 
 export interface Suggestion {
   /** 1-based line of the mention. */
@@ -68,11 +72,11 @@ function present(directives: DirectiveRef[], name: string, attrs: Record<string,
  */
 export async function suggestForText(text: string, file: string, registry: PluginRegistry): Promise<Suggestion[]> {
   const rendered = renderRunbook(text, { file });
-  const promql = registry.services.get<PromqlService>(PROMQL_SERVICE);
+  const promql = registry.services.get(promqlRef);
   const promqlUp = !!promql && !promql.unavailable;
-  const hasDocuments = !!registry.services.get<DocumentReader>(FIRESTORE_DOCUMENTS);
-  const hasSql = !!registry.services.get<SqlService>("sql");
-  const mongo = registry.services.get<MongoQueryService>(MONGO_QUERY_SERVICE);
+  const hasDocuments = !!registry.services.get(documentReaderRef);
+  const hasSql = !!registry.services.get(sqlRef);
+  const mongo = registry.services.get(mongoQueryRef);
   const promProbes = promql ? [...registry.probes.values()].filter((p) => p.pluginId === promql.pluginId) : [];
   const out: Suggestion[] = [];
   const seen = new Set<string>();

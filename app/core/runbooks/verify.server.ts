@@ -2,7 +2,8 @@
 // resolved against the registry and their probes' latest readings; the result is stored, so a
 // runbook that was fully working within the last day shows as verified.
 import type { BrokenWidget } from "~/lib/freshness";
-import { PROMQL_SERVICE, type PromqlService } from "../../../plugins/plugin-api";
+
+import { promqlRef, type PromqlService } from "../../../plugins/prometheus/api";
 import { newId } from "../ids.server";
 import type { BootStep, Portal } from "../portal.server";
 import { claimTick, finishTick } from "../scheduler/scheduler.server";
@@ -51,6 +52,8 @@ export async function checkRunbook(loaded: LoadedRunbook, portal: Portal, proble
   const reads: Promise<void>[] = [];
   r.blocks.forEach((b, i) => {
     if (b.type !== "directive") return;
+    // A widget of a plugin not configured here is not broken, and is no widget of this install.
+    if (blocks[i].type === "unconfigured") return;
     widgets++;
     const d = r.directives[b.index];
     const kind = (d.name in DIRECTIVES ? d.name : "directive") as BrokenWidget["kind"];
@@ -71,7 +74,7 @@ export async function checkRunbook(loaded: LoadedRunbook, portal: Portal, proble
   });
 
   // Live blocks: a PromQL fence is a promise that the query runs; Prometheus' check runs it once.
-  const promql = portal.registry.services.get<PromqlService>(PROMQL_SERVICE);
+  const promql = portal.registry.services.get(promqlRef);
   for (const c of r.live) {
     if (c.kind !== "promql" || !promql) continue;
     widgets++;

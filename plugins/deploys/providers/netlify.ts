@@ -1,4 +1,4 @@
-import type { DeploymentInfo } from "../../plugin-api";
+import type { DeploymentInfo } from "../api";
 import { requestJson, type DeployProvider } from "./provider";
 
 // Netlify API: GET /api/v1/sites/{site_id} (published_deploy), GET /api/v1/sites/{site_id}/deploys,

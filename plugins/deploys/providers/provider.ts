@@ -1,4 +1,4 @@
-import type { DeploymentInfo } from "../../plugin-api";
+import type { DeploymentInfo } from "../api";
 
 /** A rejected token: said as "authentication failed", never with the token. */
 export class ProviderAuthError extends Error {

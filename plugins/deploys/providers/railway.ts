@@ -1,4 +1,4 @@
-import type { DeploymentInfo } from "../../plugin-api";
+import type { DeploymentInfo } from "../api";
 import { ProviderAuthError, ProviderError, requestJson, type DeployProvider } from "./provider";
 
 // Railway public GraphQL API (POST /graphql/v2): deployments(input: { projectId, serviceId, environmentId }, first),

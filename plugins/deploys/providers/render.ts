@@ -1,4 +1,4 @@
-import type { DeploymentInfo } from "../../plugin-api";
+import type { DeploymentInfo } from "../api";
 import { requestJson, type DeployProvider } from "./provider";
 
 // Render API: GET /v1/services/{serviceId}/deploys ([{ deploy, cursor }]), GET /v1/services/{serviceId}/deploys/{deployId},

@@ -1,4 +1,4 @@
-import type { DeploymentInfo } from "../../plugin-api";
+import type { DeploymentInfo } from "../api";
 import { requestJson, type DeployProvider } from "./provider";
 
 // Vercel REST API: GET /v6/deployments, GET /v13/deployments/{id}, GET /v9/projects/{id}

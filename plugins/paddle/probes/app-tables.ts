@@ -1,10 +1,10 @@
-import { probe, type ProbeDefinition, type ProbeReading, type ServiceRegistry, type SqlService } from "../../plugin-api";
+import { probe, type ProbeDefinition, type ProbeReading } from "../../plugin-api";
+import type { SqlService } from "../../supabase/api";
 import type { AppTables } from "../config";
 
 const qi = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-async function withSql(services: ServiceRegistry, signal: AbortSignal, run: (sql: SqlService) => Promise<ProbeReading>): Promise<ProbeReading> {
-  const sql = services.get<SqlService>("sql");
+async function withSql(sql: SqlService | undefined, signal: AbortSignal, run: (sql: SqlService) => Promise<ProbeReading>): Promise<ProbeReading> {
   if (!sql) return { value: null, status: "unknown", summary: "The app's tables are read through the supabase plugin's sql service, which is not configured" };
   try {
     return await run(sql);
@@ -18,7 +18,7 @@ async function withSql(services: ServiceRegistry, signal: AbortSignal, run: (sql
  * The app's record of what its Paddle webhook handler did: processing errors not yet put right
  * (no later `ok` for the same dedupe key), deliveries recognised as duplicates, and refused signatures.
  */
-export function appTableProbes(services: ServiceRegistry, t: AppTables): ProbeDefinition[] {
+export function appTableProbes(sqlService: SqlService | undefined, t: AppTables): ProbeDefinition[] {
   const ev = qi(t.webhookEvents);
   const audit = qi(t.auditLog);
   return [
@@ -29,7 +29,7 @@ export function appTableProbes(services: ServiceRegistry, t: AppTables): ProbeDe
       unit: "events",
       thresholds: { warn: "> 0", critical: "> 5" },
       read: ({ signal }) =>
-        withSql(services, signal, async (sql) => {
+        withSql(sqlService, signal, async (sql) => {
           const r = await sql.query(
             `select e.event_id, e.event_type, count(*) as attempts, max(e.received_at) as last_error_at, (array_agg(e.error order by e.received_at desc))[1] as error
 from ${ev} e
@@ -53,7 +53,7 @@ group by e.event_id, e.event_type order by last_error_at desc`,
       description: `Deliveries the app recognised as duplicates, and events applied more than once, in the last ${t.window}.`,
       unit: "deliveries",
       async read({ signal }) {
-        return withSql(services, signal, async (sql) => {
+        return withSql(sqlService, signal, async (sql) => {
           const r = await sql.query(
             `select dedupe_key, event_type, count(*) filter (where processing_result = 'duplicate') as recognised, count(*) filter (where processing_result = 'ok') as applied
 from ${ev} where provider = $1 and received_at > now() - $2::interval
@@ -83,7 +83,7 @@ group by dedupe_key, event_type having count(*) > 1 order by dedupe_key`,
       unit: "deliveries",
       thresholds: { warn: "> 0", critical: "> 10" },
       read: ({ signal }) =>
-        withSql(services, signal, async (sql) => {
+        withSql(sqlService, signal, async (sql) => {
           const r = await sql.query(
             `select subject, count(*) as refused, max(at) as last_at from ${audit}
 where action = 'webhook.invalid_signature' and at > now() - $1::interval group by subject order by last_at desc`,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { action, ActionInputError, type OrdersLedger } from "../../plugin-api";
+import { action, ActionInputError } from "../../plugin-api";
+import type { OrdersLedger } from "../../orders-api";
 import { StripeFailure, type StripeGateway } from "../client.server";
 import { formatAmount, isoFromSeconds } from "../format";
 import { reconcile, reportSummary } from "./reconcile";

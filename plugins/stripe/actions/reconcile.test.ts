@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ActionInputError, serviceSet } from "../../plugin-api";
 import { actionContext, memoryLedger, seededOrders, stripeFixture } from "../test-helpers";
 import { reconcile, reconcileAction, ReconcileInputSchema } from "./reconcile";
 
@@ -10,7 +11,7 @@ const now = () => new Date();
 describe("stripe.reconcile", () => {
   it("finds each of the seed's three classes over the last 7 days, and nothing else", async () => {
     const ledger = memoryLedger(seededOrders());
-    const def = reconcileAction(fx.gateway, () => ledger);
+    const def = reconcileAction(fx.gateway, serviceSet([{ pluginId: "firestore", service: ledger }]));
     expect(def.risk).toBe("low");
     const result = await def.run(def.input.parse({ window: "7d" }), actionContext());
     const rows = result.rows as any[];
@@ -73,7 +74,22 @@ describe("stripe.reconcile", () => {
     expect(ReconcileInputSchema.safeParse({ paymentIntentId: "ch_1" }).success).toBe(false);
     expect(ReconcileInputSchema.safeParse({ window: "90d" }).success).toBe(false);
     expect(ReconcileInputSchema.safeParse({ window: "6h" }).success).toBe(true);
-    const def = reconcileAction(fx.gateway, () => undefined);
+    const def = reconcileAction(fx.gateway, serviceSet([]));
     await expect(def.preview!({}, { signal: new AbortController().signal, actor: { username: "r", roles: ["responder"] } })).rejects.toThrow(/no orders ledger is configured/);
+  });
+
+  it("compares with the ledger the `ledger` input names, the first by default, and refuses an unknown one by name", async () => {
+    const full = memoryLedger(seededOrders());
+    const empty = memoryLedger([]);
+    const def = reconcileAction(fx.gateway, serviceSet([{ pluginId: "firestore", service: full }, { pluginId: "supabase", service: empty }]));
+    const first = await def.run(def.input.parse({ window: "7d" }), actionContext());
+    const chosen = await def.run(def.input.parse({ window: "7d", ledger: "supabase" }), actionContext());
+    expect(first.data).toMatchObject({ ledger: "firestore" });
+    expect((first.data as { checked: { orders: number } }).checked.orders).toBeGreaterThan(0);
+    expect(chosen.data).toMatchObject({ ledger: "supabase", checked: { orders: 0 } });
+    expect(chosen.summary).toContain("supabase's ledger");
+    const refused = await def.preview!(def.input.parse({ ledger: "mongodb" }), { signal: new AbortController().signal, actor: { username: "r", roles: ["responder"] } }).catch((e) => e);
+    expect(refused).toBeInstanceOf(ActionInputError);
+    expect(refused.fieldErrors).toEqual({ ledger: ["one of firestore, supabase"] });
   });
 });

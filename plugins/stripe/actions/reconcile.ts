@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { action, ActionInputError, DurationSchema, parseDuration, type OrderRecord, type OrdersLedger } from "../../plugin-api";
+import { action, ActionInputError, DurationSchema, parseDuration } from "../../plugin-api";
+import type { OrderRecord, OrdersLedger } from "../../orders-api";
+import type { ServiceSet } from "../../plugin-api";
 import { LIST_CAP, StripeFailure, type PaymentIntent, type StripeEvent, type StripeGateway, type Transfer, type WebhookEndpoint } from "../client.server";
 import { formatAmount, isoFromSeconds, nowSeconds } from "../format";
 
@@ -45,6 +47,7 @@ export const ReconcileInputSchema = z
     orderId: z.string().trim().min(1).max(200).optional(),
     paymentIntentId: z.string().trim().regex(/^pi_[A-Za-z0-9_]+$/, 'must be a payment intent id ("pi_…")').optional(),
     customerEmail: z.string().trim().toLowerCase().email().optional(),
+    ledger: z.string().trim().min(1).max(100).optional().meta({ description: "The plugin whose orders ledger to compare with (firestore, supabase, mongodb…); default the first configured" }),
   })
   .strict()
   .refine((v) => [v.orderId, v.paymentIntentId, v.customerEmail].filter(Boolean).length <= 1, {
@@ -266,14 +269,16 @@ export function reportSummary(r: ReconcileReport): string {
   return `${r.rows.length} mismatch${r.rows.length === 1 ? "" : "es"} (${bySeverity.map(([s, n]) => `${n} ${s}`).join(", ")}): ${checked}`;
 }
 
-export function requireLedger(getLedger: () => OrdersLedger | undefined): OrdersLedger {
-  const ledger = getLedger();
-  if (!ledger) throw new StripeFailure("no orders ledger is configured: enable the firestore or supabase plugin's orders mapping", { status: 400, code: "no_ledger" });
-  return ledger;
+export function requireLedger(ledgers: ServiceSet<OrdersLedger>, pluginId?: string): { pluginId: string; ledger: OrdersLedger } {
+  const all = ledgers.all();
+  if (!all.length) throw new StripeFailure("no orders ledger is configured: enable the firestore or supabase plugin's orders mapping", { status: 400, code: "no_ledger" });
+  const chosen = pluginId === undefined ? all[0]! : all.find((l) => l.pluginId === pluginId);
+  if (!chosen) throw new ActionInputError(`no orders ledger from plugin "${pluginId}": the configured ledgers are ${all.map((l) => l.pluginId).join(", ")}`, { ledger: [`one of ${all.map((l) => l.pluginId).join(", ")}`] });
+  return { pluginId: chosen.pluginId, ledger: chosen.service };
 }
 
-/** stripe.reconcile: read-only comparison of Stripe and the orders ledger. */
-export function reconcileAction(stripe: StripeGateway, getLedger: () => OrdersLedger | undefined) {
+/** stripe.reconcile: read-only comparison of Stripe and the orders ledger (the `ledger` input chooses among several). */
+export function reconcileAction(stripe: StripeGateway, ledgers: ServiceSet<OrdersLedger>) {
   return action({
     id: "reconcile",
     title: "Reconcile Stripe with orders",
@@ -282,17 +287,19 @@ export function reconcileAction(stripe: StripeGateway, getLedger: () => OrdersLe
     input: ReconcileInputSchema,
     risk: "low",
     timeout: "60s",
-    target: (input) => (input.orderId ? `order:${input.orderId}` : input.paymentIntentId ?? (input.customerEmail ? `customer:${input.customerEmail}` : `window:${input.window ?? "24h"}`)),
+    target: (input) => `${input.ledger ? `${input.ledger}:` : ""}${input.orderId ? `order:${input.orderId}` : input.paymentIntentId ?? (input.customerEmail ? `customer:${input.customerEmail}` : `window:${input.window ?? "24h"}`)}`,
     async preview(input) {
-      requireLedger(getLedger);
+      const { pluginId } = requireLedger(ledgers, input.ledger);
       const scope = input.paymentIntentId ?? input.orderId ?? input.customerEmail ?? `the last ${input.window ?? "24h"}`;
-      return { summary: `Read-only: compares Stripe payments and transfers with the orders ledger for ${scope}. Nothing is changed.`, count: 0 };
+      const which = ledgers.all().length > 1 ? ` (${pluginId}'s ledger)` : "";
+      return { summary: `Read-only: compares Stripe payments and transfers with the orders ledger${which} for ${scope}. Nothing is changed.`, count: 0 };
     },
     async run(input, ctx) {
-      const ledger = requireLedger(getLedger);
+      const { pluginId, ledger } = requireLedger(ledgers, input.ledger);
       const report = await reconcile(stripe, ledger, input, { now: new Date(), signal: ctx.signal, log: ctx.log });
+      if (ledgers.all().length > 1) report.scope = `${report.scope}, ${pluginId}'s ledger`;
       for (const r of report.rows) ctx.log(`${r.severity}: ${r.problem}: ${r.order || r.paymentIntent} (${r.detail})`);
-      return { summary: reportSummary(report), rows: report.rows as unknown as Record<string, unknown>[], data: { counts: report.counts, checked: report.checked, scope: report.scope } };
+      return { summary: reportSummary(report), rows: report.rows as unknown as Record<string, unknown>[], data: { counts: report.counts, checked: report.checked, scope: report.scope, ledger: pluginId } };
     },
   });
 }

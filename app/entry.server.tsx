@@ -9,7 +9,7 @@ import { NonceProvider } from "./lib/nonce";
 
 // The portal's server entry: the custom server (server/index.js) boots the portal through these,
 // so the server and the routes share one copy of the core services.
-export { startPortal } from "./core/http.server";
+export { startPortal } from "./core/express-server.server";
 export { ConfigError } from "./core/config.server";
 
 const ABORT_DELAY = 10_000;

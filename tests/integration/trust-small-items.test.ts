@@ -14,7 +14,7 @@ import { startFirestoreSandbox, wildlifeExchangeConfig, type FirestoreSandbox } 
 import redisPlugin from "../../plugins/redis";
 import { createApiToken, createOrUpdateUser, login, requireUser, sessionCookie } from "~/core/auth.server";
 import { flushRefusalSummaries, SIGNED_IN_REFUSALS } from "~/core/audit/refusal-budget.server";
-import { isCrossOrigin, requestProtocol } from "~/core/http.server";
+import { isCrossOrigin, requestProtocol } from "~/core/express-server.server";
 import type { Portal } from "~/core/portal.server";
 import { action as actionRoute } from "~/routes/api.actions.$actionId";
 import { action as approvalRoute } from "~/routes/api.runs.$runId.approval";

@@ -1,3 +1,7 @@
+// The portal's Express server: the middleware in front of the Remix routes (cross-origin refusal,
+// body caps, token-only identity routes, cron pings, metrics) and startPortal(), which boots the
+// portal and listens. server/index.js calls it through the build; the helpers routes use to read
+// requests and answer errors are app/core/http/.
 import http from "node:http";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";

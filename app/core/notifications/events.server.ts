@@ -100,6 +100,16 @@ export async function notifyRun(db: Db, r: { runId: string; actionId: string; ta
 
 /** A probe critical past its `for`, a cron job down, a backup verification failed. */
 export async function notifyProbe(db: Db, p: { probeId: string; title: string; summary: string; kind: "probe.critical" | "cron.down" | "backup.verification-failed"; runbooks?: readonly string[] }, at: number): Promise<void> {
+  // An open incident of its plugin already has people on it (silences are checked when routed).
+  const open = await db
+    .selectFrom("incidents")
+    .innerJoin("incident_links", "incident_links.incident_id", "incidents.id")
+    .select("incidents.id")
+    .where("incident_links.kind", "=", "plugin")
+    .where("incident_links.ref", "=", p.probeId.split(".")[0]!)
+    .where("incidents.status", "not in", ["resolved", "closed"])
+    .executeTakeFirst();
+  if (open) return;
   await recordNotification(db, {
     kind: p.kind,
     subject: p.probeId,
@@ -119,4 +129,11 @@ export function previewText(preview: unknown): string {
   if (typeof p.summary === "string") return p.summary.slice(0, 1000);
   if (typeof p.title === "string") return p.title.slice(0, 1000);
   return JSON.stringify(preview).slice(0, 1000);
+}
+
+/** A cron job's probe going critical is the job down; a backup target's last-restorable one is a failed verification. */
+export function probeEventKind(probeId: string): "probe.critical" | "cron.down" | "backup.verification-failed" {
+  if (probeId.startsWith("cron.")) return "cron.down";
+  if (/^backups\..+-last-restorable$/.test(probeId)) return "backup.verification-failed";
+  return "probe.critical";
 }

@@ -136,13 +136,19 @@ export function planDeliveries(event: NotificationEvent, config: NotificationsCo
 }
 
 /** Turns unrouted events into deliveries. Safe on many instances at once: the dedupe key is unique. */
-export async function routeEvents(store: Store, notifications: NotificationsConfig, onCallAt: (rotation: string, at: number) => string | null, now = Date.now(), limit = 500): Promise<number> {
+/** Why an event is held back when routed (an open incident or a silence covers a probe), or null. */
+export type HoldCheck = (event: NotificationEvent) => Promise<string | null>;
+
+export async function routeEvents(store: Store, notifications: NotificationsConfig, onCallAt: (rotation: string, at: number) => string | null, now = Date.now(), limit = 500, hold?: HoldCheck): Promise<number> {
   const rows = await store.db.selectFrom("notification_events").selectAll().where("routed_at", "is", null).orderBy("id").limit(limit).execute();
   if (!rows.length) return 0;
+  const held = new Set<string>();
+  if (hold) for (const row of rows) if (await hold(parseEvent(row))) held.add(row.id);
   let made = 0;
   await store.db.transaction().execute(async (trx) => {
     const values: Database["notification_deliveries"][] = [];
     for (const row of rows) {
+      if (held.has(row.id)) continue;
       const event = parseEvent(row);
       for (const d of planDeliveries(event, notifications, onCallAt)) {
         values.push({

@@ -12,7 +12,7 @@ import { sendSlack, type SlackRef } from "./channels/slack.server";
 import { sendPagerDuty, sendWebhook } from "./channels/webhook.server";
 import { renderMessage } from "./messages.server";
 import { onCallAt, listOverrides, oncallLine, oncallNow } from "./oncall.server";
-import { claimDeliveries, markFailedAttempt, markSent, onNotificationRecorded, parseEvent, routeEvents, type DeliveryRow } from "./outbox.server";
+import { claimDeliveries, markFailedAttempt, markSent, onNotificationRecorded, parseEvent, routeEvents, type DeliveryRow, type HoldCheck } from "./outbox.server";
 
 export type SenderConfig = Pick<PortalConfig, "notifications" | "oncall" | "secretValues" | "app" | "server">;
 
@@ -28,6 +28,8 @@ export interface SenderOptions {
   batch?: number;
   concurrency?: number;
   now?: () => number;
+  /** Holds back an event when routed (a probe's open incident or silence). */
+  hold?: HoldCheck;
   /** Extra work each round (escalation ticks). */
   onRound?: (now: number) => Promise<void>;
 }
@@ -102,7 +104,7 @@ export function startSender(options: SenderOptions): Sender {
   async function once(): Promise<number> {
     const t = now();
     const overrides = await listOverrides(store, t);
-    await routeEvents(store, config.notifications, (rotation, at) => onCallAt(config.oncall, overrides, rotation, at), t);
+    await routeEvents(store, config.notifications, (rotation, at) => onCallAt(config.oncall, overrides, rotation, at), t, 500, options.hold);
     if (options.onRound) await options.onRound(t);
     const claimed = await claimDeliveries(store, instance, t, leaseMs, batch);
     if (!claimed.length) return 0;

@@ -1,10 +1,21 @@
 // Boot step: the sender (and the escalation clock) of this instance. Every instance runs one; the
 // store's leases make each delivery and each escalation level go out once.
 import { newId } from "../ids.server";
-import type { BootStep } from "../portal.server";
+import type { BootStep, Portal } from "../portal.server";
 import { startNotificationsDemo } from "./demo.server";
 import { escalationTick } from "./escalation.server";
 import { startSender } from "./sender.server";
+import type { NotificationEvent } from "./outbox.server";
+
+const PROBE_KINDS = new Set(["probe.critical", "cron.down", "backup.verification-failed"]);
+
+/** A critical probe is held back when a silence covered it at that moment (an open incident is checked when it is written). */
+export async function probeHeldBack(portal: Portal, event: NotificationEvent): Promise<string | null> {
+  if (!PROBE_KINDS.has(event.kind)) return null;
+  const { silenceRules, silencing } = await import("../alerts/silences.server");
+  const silence = silencing(await silenceRules(portal, event.at), { alertname: event.subject, probe: event.subject, plugin: event.plugins[0] ?? "" }, event.at);
+  return silence ? `silenced (${silence.id})` : null;
+}
 
 export const notificationsBootStep: BootStep = async (portal) => {
   const stopDemo = await startNotificationsDemo(portal);
@@ -15,6 +26,7 @@ export const notificationsBootStep: BootStep = async (portal) => {
     log: portal.log,
     instance,
     pollMs: 250,
+    hold: (event) => probeHeldBack(portal, event),
     onRound: async (now) => {
       if (Object.keys(portal.config.oncall.escalation).length) await escalationTick(portal.store, portal.config.oncall, now, instance);
     },

@@ -5,6 +5,7 @@ import type { Store } from "../db/store.server";
 import type { Log } from "../log.server";
 import type { ProbeEngine } from "./engine.server";
 import { probeMetrics } from "./metrics.server";
+import { notifyProbe, probeEventKind } from "../notifications/events.server";
 
 export interface SampleResult {
   probeId: string;
@@ -91,6 +92,8 @@ export class ProbeSampler {
           .insertInto("probe_transitions")
           .values({ id: newId("pt_"), probe_id: probeId, plugin_id: probe.pluginId, at: outcome.at, from_status: from, to_status: status, value, summary: (outcome.error ? `${summary} (${outcome.error})` : summary).slice(0, 1000) })
           .execute();
+        // Critical only once past its threshold's `for`; an open incident or a silence holds it back when routed.
+        if (status === "critical") await notifyProbe(trx, { probeId, title: `${probe.def.title ?? probeId} is critical`, summary: summary.slice(0, 1000), kind: probeEventKind(probeId) }, outcome.at);
       }
     });
     this.lastStoredAt.set(probeId, outcome.at);

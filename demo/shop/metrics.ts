@@ -1,6 +1,7 @@
 import client from "prom-client";
 import type { DemoWorld } from "../../plugins/plugin-api";
 import type { DemoModule } from "../world";
+import { SHOP_STRIPE, type ShopStripeHandle } from "./stripe-webhooks";
 
 /** Rates per second of the shop's traffic; the trouble is in the webhook errors and refunds. */
 const RATES = {
@@ -111,6 +112,18 @@ export const shopMetrics: DemoModule = {
       registers: [registry],
     });
 
+    new client.Gauge({
+      name: "webhook_signing_secret_mismatch",
+      help: "1 while the shop's webhook signing secret differs from the provider endpoint's (every delivery fails verification)",
+      labelNames: ["provider"] as const,
+      registers: [registry],
+      collect() {
+        // Absent, not 0, while the Stripe sandbox has no endpoint to compare with.
+        this.reset();
+        const mismatch = secretMismatch();
+        if (mismatch !== null) this.set({ provider: "stripe" }, mismatch);
+      },
+    });
     const r = random(20261127);
     const now = Date.now();
     const instance = new URL(world.shopUrl).host;
@@ -144,9 +157,15 @@ export const shopMetrics: DemoModule = {
       for (let p = r(); p > limit; p *= r()) k++;
       return k;
     };
-    const simulate = (seconds: number, at: number) => {
+    // The webhook errors are the signing secret's: once the shop's secret is synced (the fix), live deliveries verify.
+    const secretMismatch = () => {
+      const stripe = world.get<ShopStripeHandle>(SHOP_STRIPE);
+      const endpoint = stripe?.stripeEndpoint();
+      return stripe && endpoint ? (stripe.secretFingerprint() === endpoint.fingerprint ? 0 : 1) : null;
+    };
+    const simulate = (seconds: number, at: number, live = false) => {
       const received = events(RATES.webhookReceived, seconds);
-      const errors = events(RATES.webhookReceived * RATES.webhookErrorShare, seconds);
+      const errors = live && secretMismatch() === 0 ? 0 : events(RATES.webhookReceived * RATES.webhookErrorShare, seconds);
       add("wh:received", received);
       add("wh:error", errors);
       add("wh:processed", Math.max(0, received - errors));
@@ -209,7 +228,7 @@ export const shopMetrics: DemoModule = {
     };
     sync();
     const tick = setInterval(() => {
-      const requests = simulate(1, Date.now());
+      const requests = simulate(1, Date.now(), true);
       for (let i = 0; i < requests; i++) duration.observe({ method: "GET", route: "/checkout", status: "200" }, latency(r));
       sync();
     }, 1000);

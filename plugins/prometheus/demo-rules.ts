@@ -1,4 +1,21 @@
-/** The seeds' alert rules, for the demo's private Prometheus (names follow the runbooks' headings). */
+/** The world's name for the demo Alertmanager's `host:port`, announced by the portal once it runs. */
+export const DEMO_ALERTMANAGER = "alertmanager.address";
+
+/**
+ * The demo's alert rules: the seed's thresholds (names follow the runbooks' headings) and the
+ * shop's webhook signing secret check, which clears as soon as the secret is synced. Its
+ * runbook_url points at the portal's page when the portal's address is known.
+ */
+export function demoRules(portalUrl?: string): string {
+  const summary = "The shop's STRIPE_WEBHOOK_SECRET is not the endpoint's signing secret: every Stripe delivery fails its signature check";
+  const runbookUrl = portalUrl ? `, runbook_url: ${JSON.stringify(`${portalUrl}/runbooks/stripe-webhook-failures#signature-verification-failed`)}` : "";
+  return `${DEMO_RULES}      - alert: StripeWebhookSecretMismatch
+        expr: max(webhook_signing_secret_mismatch{provider="stripe"}) > 0
+        labels: { severity: critical, team: payments, service: checkout }
+        annotations: { summary: ${JSON.stringify(summary)}${runbookUrl} }
+`;
+}
+
 export const DEMO_RULES = `groups:
   - name: shop
     rules:

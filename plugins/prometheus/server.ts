@@ -69,12 +69,26 @@ export interface StartOptions {
   port?: number;
   /** Alertmanagers (`host:port`) that firing rules are sent to (`alerting.alertmanagers`). */
   alertmanagers?: string[];
+  /**
+   * Alertmanagers known only later (one started after this Prometheus): a file_sd file in `dir`
+   * that Prometheus watches; fill it with writeAlertmanagersFile().
+   */
+  alertmanagersFile?: string;
 }
 
-function scrapeConfig(targets: ScrapeTarget[], interval: string, withRules: boolean, alertmanagers: string[] = []): string {
+/** Points a running Prometheus started with `alertmanagersFile` at these Alertmanagers (`host:port`); it notices within seconds. */
+export function writeAlertmanagersFile(file: string, alertmanagers: string[]): void {
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(alertmanagers.length ? [{ targets: alertmanagers }] : []));
+  fs.renameSync(tmp, file);
+}
+
+function scrapeConfig(targets: ScrapeTarget[], interval: string, withRules: boolean, alertmanagers: string[] = [], alertmanagersFile?: string): string {
   const lines = ["global:", `  scrape_interval: ${interval}`, `  evaluation_interval: ${interval}`, `  scrape_timeout: ${interval}`];
   if (withRules) lines.push("rule_files:", "  - rules.yml");
-  if (alertmanagers.length) lines.push("alerting:", "  alertmanagers:", "    - static_configs:", `        - targets: [${alertmanagers.map((a) => JSON.stringify(a)).join(", ")}]`);
+  if (alertmanagers.length || alertmanagersFile) lines.push("alerting:", "  alertmanagers:");
+  if (alertmanagers.length) lines.push("    - static_configs:", `        - targets: [${alertmanagers.map((a) => JSON.stringify(a)).join(", ")}]`);
+  if (alertmanagersFile) lines.push("    - file_sd_configs:", `        - files: [${JSON.stringify(alertmanagersFile)}]`, "          refresh_interval: 10s");
   lines.push("scrape_configs:");
   for (const t of targets) {
     const u = new URL(t.url);
@@ -114,7 +128,8 @@ export async function startPrometheus(o: StartOptions): Promise<PrivatePrometheu
   if (o.history) await loadHistory(bins.promtool, tsdb, o.history);
   if (o.rules) fs.writeFileSync(path.join(o.dir, "rules.yml"), o.rules);
   const configFile = path.join(o.dir, "prometheus.yml");
-  fs.writeFileSync(configFile, scrapeConfig(o.targets, o.scrapeInterval ?? "5s", !!o.rules, o.alertmanagers));
+  if (o.alertmanagersFile) writeAlertmanagersFile(o.alertmanagersFile, []);
+  fs.writeFileSync(configFile, scrapeConfig(o.targets, o.scrapeInterval ?? "5s", !!o.rules, o.alertmanagers, o.alertmanagersFile));
 
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {

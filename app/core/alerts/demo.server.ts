@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { DEMO_ALERTMANAGER } from "../../../plugins/prometheus/demo-rules";
 import type { Portal } from "../portal.server";
 import { ALERTMANAGER_INSTALL_HINT, findAlertmanager, startAlertmanager } from "./alertmanager-process.server";
 
@@ -62,6 +63,8 @@ export async function startAlertsDemo(portal: Portal): Promise<(() => Promise<vo
     });
     alerts.alertmanager ??= { url: am.url };
     states.set(portal, { alertmanager: "running" });
+    // The demo Prometheus sends its firing rules here from now on.
+    portal.registry.world?.provide(DEMO_ALERTMANAGER, `127.0.0.1:${am.port}`);
     portal.log.info({ url: am.url }, "demo: private alertmanager started");
     return am.stop;
   } catch (err) {

@@ -63,6 +63,8 @@ export interface PluginRegistry {
   demoSecrets: string[];
   /** Demo mode: the shop's past incidents, handed over by the demo world for the core to write once. */
   demoHistory?: PastIncident[];
+  /** Demo mode: the world, for the core's own demo pieces to announce themselves to the sandboxes (the demo Alertmanager). */
+  world?: DemoWorld;
   /** Jobs plugins scheduled during setup; the scheduler boot step runs them. */
   schedules: RegisteredSchedule[];
   /** Validated config of each set-up plugin, demo sandboxes' included (for the doctor; never shown). */
@@ -232,6 +234,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
     plugins: enabled,
     demoSecrets,
     demoHistory,
+    world,
     probes,
     actions,
     services: registry,

@@ -8,6 +8,7 @@ import { stripeWebhooks } from "./shop/stripe-webhooks";
 import { redisShop } from "./shop/redis";
 import { shopMetrics } from "./shop/metrics";
 import { mongoShop } from "./shop/mongo";
+import { shopEnvironmentModule } from "./shop/environment";
 import { createWorld, type DemoModule } from "./world";
 import { pastIncidents, type PastIncident } from "./history";
 
@@ -15,7 +16,7 @@ export type { DemoModule, PastIncident };
 
 
 /** The shop's modules, in start order. Add a module here (demo/shop/<name>.ts) to extend the shop. */
-const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, paddleWebhooksShop, shopMetrics, mongoShop];
+const modules: DemoModule[] = [postgresModule, redisShop, stripeWebhooks, cronShop, paddleWebhooksShop, shopMetrics, mongoShop, shopEnvironmentModule];
 
 /**
  * Demo mode only: starts the simulated shop that every plugin's sandbox talks about. Besides the

@@ -7,6 +7,7 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { DemoWorld } from "./plugin-api/demo-world";
+import type { PluginDoctor } from "./plugin-api/doctor";
 import type { ScheduledJob } from "./plugin-api/schedule";
 import type { ResolvedDeps, ServiceDeps, ServiceRef } from "./plugin-api/services";
 
@@ -194,6 +195,7 @@ export function action<I>(def: ActionDefinition<I>): ActionDefinition<I> {
 export * from "./plugin-api/services";
 export * from "./plugin-api/schedule";
 export * from "./plugin-api/demo-world";
+export * from "./plugin-api/doctor";
 
 /**
  * The portal's own store, for plugins that keep state (cron runs, backup catalog). A plugin's
@@ -233,6 +235,19 @@ export interface PluginSetupContext<C, D extends ServiceDeps = {}> {
    * instance that claimed it. Always set by the portal; unit tests may leave it out.
    */
   schedule?(job: ScheduledJob): void;
+  /** Keyed fingerprints of values (appenv): equality and change without keeping a value. Always set by the portal. */
+  fingerprints?: ValueFingerprints;
+}
+
+export interface ValueFingerprints {
+  /** HMAC-SHA256 of a value with the portal's fingerprint key (a file in the data folder, never in the database). */
+  of(value: string): string;
+  /**
+   * The fingerprint of a configured secret named "<plugin>.<key path>" (e.g. "stripe.webhookSecret"),
+   * made by the portal with the same key; null when no such secret is configured. The value itself
+   * is never handed to the caller.
+   */
+  secret(ref: string): string | null;
 }
 
 export interface TextScrubber {
@@ -272,6 +287,8 @@ export interface PluginDefinition<C = any, D extends ServiceDeps = any> {
   /** Schema changes for the plugin's own tables (`<id>_…`), by name; names sort in run order. */
   migrations?: Record<string, PluginMigration>;
   setup(ctx: PluginSetupContext<C, D>): PluginInstance | Promise<PluginInstance>;
+  /** `npm run doctor` and the Setup page: one real, read-only call per credential, each a check with its fix. */
+  doctor?: PluginDoctor<C>;
 }
 
 export function definePlugin<C, D extends ServiceDeps = {}>(def: PluginDefinition<C, D>): PluginDefinition<C, D> {

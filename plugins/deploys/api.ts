@@ -22,6 +22,23 @@ export interface DeploymentInfo {
   errorMessage?: string | null;
 }
 
+/** One environment variable of a deploy site as its platform returns it. The value is for a check to read and drop. */
+export interface SiteEnvVar {
+  name: string;
+  /** null when the platform never returns it (Vercel's sensitive type, Netlify secrets). */
+  value: string | null;
+  /** When the platform says the variable last changed (Vercel, Netlify); null when it does not say. */
+  updatedAt: number | null;
+  /** Why the value could not be read, in the operator's words. */
+  unreadable?: string;
+}
+
+export interface SiteEnvironment {
+  vars: SiteEnvVar[];
+  /** The platform's settings page for the site's variables. */
+  settingsUrl: string;
+}
+
 /** The deploys plugin's service: what changed, for the sentry plugin and incident pages. */
 export interface DeploysService {
   sites(): string[];
@@ -29,6 +46,11 @@ export interface DeploysService {
   current(site: string, signal?: AbortSignal): Promise<DeploymentInfo | null>;
   /** Production deployments created in [from, to), every site, newest first (a site that fails is left out; when every site fails, the first error is thrown). */
   inWindow(range: { from: Date; to: Date }, signal?: AbortSignal): Promise<DeploymentInfo[]>;
+  /**
+   * The site's environment variables for one environment (default production), read with the
+   * site's token through the platform's env API. Values must not be shown, logged or stored.
+   */
+  envVars?(site: string, opts?: { environment?: string; signal?: AbortSignal }): Promise<SiteEnvironment>;
   /** Portal id of the rollback action, with its input for one target. */
   rollbackAction(site: string, deploymentId: string): { actionId: string; input: { site: string; deploymentId: string } };
 }

@@ -1,11 +1,12 @@
 import { definePlugin, provide } from "../plugin-api";
-import { deploysRef, type DeploymentInfo, type DeploysService } from "./api";
 import { deploysDoctor } from "./doctor";
-import { DeploysConfigSchema, type DeploysConfig } from "./config";
+import { deploysRef, type DeploymentInfo, type DeploysService } from "./api";
+import { DeploysConfigSchema, type DeploysConfig, type SiteConfig } from "./config";
+import { readSiteEnv } from "./env-vars";
 import { siteProbes } from "./probes";
 import type { DeployProvider } from "./providers/provider";
 import { rollbackAction } from "./rollback";
-import { shopDeployments, startDeploysSandbox, type DeploysSandbox } from "./sandbox";
+import { shopDeployments, startDeploysSandbox, type DeploysSandbox, type SandboxEnvVar } from "./sandbox";
 import { providerFor } from "./sites";
 
 /** What the demo's deploys sandbox offers the other sandboxes (the Sentry one reads who served production when). */
@@ -26,8 +27,15 @@ export function demoHandle(sandbox: DeploysSandbox): DeploysDemoHandle {
   };
 }
 
-export function deploysService(providers: Map<string, DeployProvider>): DeploysService {
+export function deploysService(providers: Map<string, DeployProvider>, siteConfigs?: Record<string, SiteConfig>): DeploysService {
   return {
+    ...(siteConfigs && {
+      async envVars(site: string, opts: { environment?: string; signal?: AbortSignal } = {}) {
+        const cfg = siteConfigs[site];
+        if (!cfg) throw new Error(`unknown deploy site "${site}"`);
+        return readSiteEnv(site, cfg, opts.environment ?? "production", opts.signal);
+      },
+    }),
     sites: () => [...providers.keys()],
     async current(site, signal) {
       const p = providers.get(site);
@@ -55,13 +63,23 @@ export default definePlugin<DeploysConfig>({
   provides: [deploysRef],
   async demo({ world }) {
     const now = Date.now();
+    // The shop's production variables (frontend on Vercel, backend on Render), handed over by the world.
+    const shopEnv = world?.get<{ frontend: SandboxEnvVar[]; backend: SandboxEnvVar[] }>("shop.environment");
     const sandbox = await startDeploysSandbox({
       settleMs: 3000,
-      sites: [{ name: "shop", provider: "vercel", key: "prj_shop", deployments: shopDeployments("vercel", now), currentId: "dpl_shop4xxxx" }],
+      sites: [
+        { name: "shop", provider: "vercel", key: "prj_shop", deployments: shopDeployments("vercel", now), currentId: "dpl_shop4xxxx", env: shopEnv?.frontend },
+        ...(shopEnv ? [{ name: "shop-api", provider: "render" as const, key: "srv-shopapi", deployments: shopDeployments("render", now).map((d) => ({ ...d, faulty: false })), currentId: "dep-shop4", env: shopEnv.backend }] : []),
+      ],
     });
     world?.provide("deploys.current", demoHandle(sandbox));
     return {
-      config: { sites: { shop: { title: "Shop (Vercel)", provider: "vercel", projectId: "prj_shop", token: sandbox.token, apiBase: sandbox.url } } },
+      config: {
+        sites: {
+          shop: { title: "Shop (Vercel)", provider: "vercel", projectId: "prj_shop", token: sandbox.token, apiBase: sandbox.url },
+          ...(shopEnv ? { "shop-api": { title: "Shop API (Render)", provider: "render", serviceId: "srv-shopapi", token: sandbox.token, apiBase: sandbox.url } } : {}),
+        },
+      },
       stop: sandbox.stop,
     };
   },
@@ -70,7 +88,7 @@ export default definePlugin<DeploysConfig>({
     return {
       probes: Object.entries(config.sites).flatMap(([name, site]) => siteProbes(name, site, providers.get(name)!)),
       actions: Object.keys(config.sites).length ? [rollbackAction(config, providers)] : [],
-      provides: provide(deploysRef, deploysService(providers)),
+      provides: provide(deploysRef, deploysService(providers, config.sites)),
     };
   },
 });

@@ -22,8 +22,17 @@ export interface SandboxDeployment {
   faulty?: boolean;
 }
 
+/** One environment variable of a sandbox site; `type` follows Vercel's words (sensitive: never returned). */
+export interface SandboxEnvVar {
+  key: string;
+  value: string;
+  updatedAt: number;
+  type?: "encrypted" | "plain" | "sensitive";
+}
+
 export interface SandboxSite {
   name: string;
+  env: SandboxEnvVar[];
   provider: Provider;
   /** projectId (vercel, railway), siteId (netlify) or serviceId (render). */
   key: string;
@@ -39,6 +48,8 @@ export interface DeploysSandbox {
   url: string;
   token: string;
   sites: Map<string, SandboxSite>;
+  /** Sets (or, with null, removes) a site's variable as the platform's dashboard would: updatedAt is now. */
+  setEnv(site: string, key: string, value: string | null): void;
   /** The deployment serving production on a site now. */
   current(site: string): SandboxDeployment | undefined;
   /** [from, to) periods of production per deployment, oldest first. */
@@ -52,6 +63,8 @@ export interface SiteSeed {
   key: string;
   deployments: SandboxDeployment[];
   currentId: string;
+  /** The site's environment variables (production). */
+  env?: SandboxEnvVar[];
   /** When the current one went live (default: its createdAt). */
   refuse?: Record<string, string>;
 }
@@ -64,7 +77,7 @@ export async function startDeploysSandbox(opts: { token?: string; sites: SiteSee
   for (const s of opts.sites) {
     const ready = s.deployments.filter((d) => d.build === "ready").sort((a, b) => a.createdAt - b.createdAt);
     const production = ready.filter((d) => d.createdAt <= s.deployments.find((x) => x.id === s.currentId)!.createdAt).map((d) => ({ id: d.id, from: d.createdAt }));
-    sites.set(s.name, { name: s.name, provider: s.provider, key: s.key, deployments: [...s.deployments].sort((a, b) => b.createdAt - a.createdAt), production, refuse: new Map(Object.entries(s.refuse ?? {})) });
+    sites.set(s.name, { name: s.name, env: (s.env ?? []).map((e) => ({ ...e })), provider: s.provider, key: s.key, deployments: [...s.deployments].sort((a, b) => b.createdAt - a.createdAt), production, refuse: new Map(Object.entries(s.refuse ?? {})) });
   }
   const byKey = (provider: Provider, key: string) => [...sites.values()].find((s) => s.provider === provider && s.key === key);
   const currentId = (s: SandboxSite) => s.production[s.production.length - 1]?.id;
@@ -134,6 +147,22 @@ export async function startDeploysSandbox(opts: { token?: string; sites: SiteSee
     return { id: d.id, status, createdAt: new Date(d.createdAt).toISOString(), canRollback: d.build === "ready" && (wasLive || status === "REMOVED") && currentId(s) !== d.id, serviceId: s.key, meta: { commitHash: d.commit, commitMessage: d.message, commitAuthor: d.author, branch: "main" } };
   }
 
+  const envId = (i: number) => `env_${(i + 1).toString(36).padStart(6, "0")}`;
+  function vercelEnvShape(e: SandboxEnvVar, i: number, decrypt: boolean) {
+    const type = e.type ?? "encrypted";
+    const readable = type === "plain" || (decrypt && type !== "sensitive");
+    return {
+      id: envId(i),
+      key: e.key,
+      type,
+      target: ["production"],
+      createdAt: e.updatedAt,
+      updatedAt: e.updatedAt,
+      decrypted: readable && type !== "plain",
+      ...(type === "sensitive" ? {} : { value: readable ? e.value : Buffer.from(`enc:${e.key}:${e.updatedAt}`).toString("base64") }),
+    };
+  }
+
   type Answer = { status: number; body?: unknown };
   const vercelError = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): Answer => ({ status, body: { error: { code, message, ...extra } } });
 
@@ -151,6 +180,17 @@ export async function startDeploysSandbox(opts: { token?: string; sites: SiteSee
         if (d) return { status: 200, body: vercelShape(s, d) };
       }
       return vercelError(404, "not_found", "Deployment not found");
+    }
+    if (method === "GET" && (m = /^\/v10\/projects\/([^/]+)\/env$/.exec(path))) {
+      const s = byKey("vercel", decodeURIComponent(m[1]!));
+      if (!s) return vercelError(404, "not_found", "Project not found");
+      return { status: 200, body: { envs: s.env.map((e, i) => vercelEnvShape(e, i, q.get("decrypt") === "true")) } };
+    }
+    if (method === "GET" && (m = /^\/v1\/projects\/([^/]+)\/env\/([^/]+)$/.exec(path))) {
+      const s = byKey("vercel", decodeURIComponent(m[1]!));
+      const i = s ? s.env.findIndex((_, n) => envId(n) === decodeURIComponent(m![2]!)) : -1;
+      if (!s || i < 0) return vercelError(404, "not_found", "Environment Variable not found");
+      return { status: 200, body: vercelEnvShape(s.env[i]!, i, true) };
     }
     if (method === "GET" && (m = /^\/v9\/projects\/([^/]+)$/.exec(path))) {
       const s = byKey("vercel", decodeURIComponent(m[1]!));
@@ -187,12 +227,21 @@ export async function startDeploysSandbox(opts: { token?: string; sites: SiteSee
       const s = byKey("netlify", decodeURIComponent(m[1]!));
       if (!s) return err(404, "Not Found");
       const cur = find(s, currentId(s) ?? "");
-      return { status: 200, body: { id: s.key, name: s.name, state: "current", published_deploy: cur ? netlifyShape(s, cur) : null } };
+      return { status: 200, body: { id: s.key, name: s.name, account_id: "acct-sandbox", state: "current", published_deploy: cur ? netlifyShape(s, cur) : null } };
     }
     if ((m = /^\/api\/v1\/sites\/([^/]+)\/deploys$/.exec(path)) && method === "GET") {
       const s = byKey("netlify", decodeURIComponent(m[1]!));
       if (!s) return err(404, "Not Found");
       return { status: 200, body: s.deployments.slice(0, Number(q.get("per_page") ?? 100)).map((d) => netlifyShape(s, d)) };
+    }
+    if ((m = /^\/api\/v1\/accounts\/([^/]+)\/env$/.exec(path)) && method === "GET") {
+      if (decodeURIComponent(m[1]!) !== "acct-sandbox") return err(404, "Not Found");
+      const s = byKey("netlify", q.get("site_id") ?? "");
+      if (!s) return err(404, "Not Found");
+      return {
+        status: 200,
+        body: s.env.map((e) => ({ key: e.key, scopes: ["builds", "functions", "runtime", "post-processing"], values: [{ id: `val-${e.key.toLowerCase()}`, value: e.value, context: "production" }], is_secret: false, updated_at: new Date(e.updatedAt).toISOString(), updated_by: { id: "u1", full_name: "Sandbox", email: "ops@example.com" } })),
+      };
     }
     if ((m = /^\/api\/v1\/deploys\/([^/]+)$/.exec(path)) && method === "GET") {
       for (const s of sites.values()) {
@@ -221,6 +270,14 @@ export async function startDeploysSandbox(opts: { token?: string; sites: SiteSee
       const s = byKey("render", decodeURIComponent(m[1]!));
       if (!s) return err(404, "service not found");
       return { status: 200, body: s.deployments.slice(0, Number(q.get("limit") ?? 20)).map((d) => ({ deploy: renderShape(s, d), cursor: d.id })) };
+    }
+    if ((m = /^\/v1\/services\/([^/]+)\/env-vars$/.exec(path)) && method === "GET") {
+      const s = byKey("render", decodeURIComponent(m[1]!));
+      if (!s) return err(404, "service not found");
+      const limit = Math.min(100, Math.max(1, Number(q.get("limit") ?? 20)));
+      const after = q.get("cursor");
+      const start = after ? s.env.findIndex((e) => e.key === after) + 1 : 0;
+      return { status: 200, body: s.env.slice(start, start + limit).map((e) => ({ envVar: { key: e.key, value: e.value }, cursor: e.key })) };
     }
     if ((m = /^\/v1\/services\/([^/]+)\/deploys\/([^/]+)$/.exec(path)) && method === "GET") {
       const s = byKey("render", decodeURIComponent(m[1]!));
@@ -257,6 +314,11 @@ export async function startDeploysSandbox(opts: { token?: string; sites: SiteSee
         return { status: 200, body: { data: { deploymentRollback: true } } };
       }
       return gqlError("Deployment not found");
+    }
+    if (/\bvariables\s*\(/.test(query)) {
+      const site = byKey("railway", String(v.serviceId ?? ""));
+      if (!site) return gqlError("Service not found");
+      return { status: 200, body: { data: { variables: Object.fromEntries(site.env.map((e) => [e.key, e.value])) } } };
     }
     if (/deployments\s*\(/.test(query)) {
       const site = byKey("railway", String(v.input?.serviceId ?? ""));
@@ -308,6 +370,15 @@ export async function startDeploysSandbox(opts: { token?: string; sites: SiteSee
     url: `http://127.0.0.1:${port}`,
     token,
     sites,
+    setEnv(site, key, value) {
+      const s = sites.get(site);
+      if (!s) throw new Error(`no sandbox site "${site}"`);
+      const i = s.env.findIndex((e) => e.key === key);
+      if (value === null) {
+        if (i >= 0) s.env.splice(i, 1);
+      } else if (i >= 0) s.env[i] = { ...s.env[i]!, value, updatedAt: now() };
+      else s.env.push({ key, value, updatedAt: now() });
+    },
     current(site) {
       const s = sites.get(site);
       return s ? find(s, currentId(s) ?? "") : undefined;

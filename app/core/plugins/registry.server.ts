@@ -16,6 +16,7 @@ import { serviceSet } from "../../../plugins/plugin-api";
 import { ConfigError } from "../config.server";
 import type { PastIncident } from "../../../demo/index";
 import { liveScrubber, secretValuesOf } from "../secrets/index.server";
+import { loadFingerprintKey, valueFingerprints } from "../secrets/fingerprints.server";
 
 export interface RegisteredProbe {
   /** `<plugin>.<name>` */
@@ -176,6 +177,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
     throw new ConfigError(unprovided);
   }
   const toSetup = setupOrder(configured);
+  const fingerprints = valueFingerprints(loadFingerprintKey(opts.dataDir), configs, opts.installed);
   try {
     for (const plugin of toSetup) {
       const log = childLog(opts.log, plugin.id);
@@ -194,6 +196,7 @@ export async function setupPlugins(opts: SetupPluginsOptions): Promise<PluginReg
         database: opts.database,
         world,
         scrubber,
+        fingerprints,
         schedule(job) {
           const id = `${plugin.id}.${job.name}`;
           if (schedules.some((s) => s.id === id)) throw new ConfigError([`plugins.${plugin.id}: schedule "${id}" declared twice`]);

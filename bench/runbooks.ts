@@ -92,9 +92,9 @@ export async function run(): Promise<Record<string, number>> {
           background: false,
           log: pino({ level: "error" }),
         }));
-    const dir = path.join(ROOT, "runbooks");
+    const dir = path.join(ROOT, "runbooks", "examples");
     const files = scanRunbooks(dir);
-    if (!files.length) throw new Error("no runbooks in ./runbooks");
+    if (!files.length) throw new Error("no runbooks in ./runbooks/examples");
     const largest = files.reduce((a, b) => (b.size > a.size ? b : a));
 
     // 60 KB+ from the seed runbooks, as teams actually write them

@@ -26,7 +26,14 @@ describe("loadConfig", () => {
     const cfg = loadConfig({ cwd: withConfig({}), env: {} });
     expect(cfg.demo).toBe(true);
     expect(cfg.server.port).toBe(3000);
-    expect(cfg.runbooks.dir).toBe("./runbooks");
+    expect(cfg.runbooks.dir).toBe("./runbooks/examples");
+  });
+
+  it("serves the team's ./runbooks outside demo mode, and a named folder in demo mode", () => {
+    const cwd = withConfig({ "app-config.yaml": "plugins:\n  http:\n    checks: {}\n" });
+    expect(loadConfig({ cwd, env: { SESSION_SECRET: "x".repeat(32) } }).runbooks.dir).toBe("./runbooks");
+    expect(loadConfig({ cwd: withConfig({ "app-config.yaml": "runbooks:\n  dir: ./ours\n" }), env: {} }).runbooks.dir).toBe("./ours");
+    expect(loadConfig({ cwd: withConfig({}), env: { OPSDECK_RUNBOOKS_DIR: "/srv/runbooks" } }).runbooks.dir).toBe("/srv/runbooks");
   });
 
   it("names the key of a bad plugin value", () => {

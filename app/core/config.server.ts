@@ -8,6 +8,7 @@ import { derivedSecrets, MIN_SECRET_LENGTH, secretValuesOf } from "./secrets/ind
 import { AlertsConfigSchema } from "./alerts/config";
 import { NotificationsConfigSchema, OncallConfigSchema } from "./notifications/config";
 import { OidcConfigSchema } from "./auth/oidc-config.server";
+import { SlosConfigSchema } from "./slo/config";
 
 /** A start-time problem with one readable line per issue, each naming the key path. */
 export class ConfigError extends Error {
@@ -126,6 +127,7 @@ export const CoreConfigSchema = z
     alerts: AlertsConfigSchema,
     notifications: NotificationsConfigSchema,
     oncall: OncallConfigSchema,
+    slos: SlosConfigSchema,
     plugins: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -176,6 +178,9 @@ function substituteEnv(value: unknown, at: string[], env: Env, problems: string[
   }
   return value;
 }
+
+/** The runbooks demo mode serves when no folder is named: the ones that exist to show the demo. */
+export const DEMO_RUNBOOKS_DIR = "./runbooks/examples";
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === "object" && !Array.isArray(v);
@@ -271,6 +276,10 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   if (problems.length) throw new ConfigError(problems);
 
   const demo = core.app.demo === "auto" ? Object.keys(pluginConfigs).length === 0 : core.app.demo;
+  // Demo mode shows the demo's runbooks; a team's own folder (runbooks.dir, OPSDECK_RUNBOOKS_DIR) wins.
+  const rawRunbooks = isPlainObject(raw) ? raw.runbooks : undefined;
+  const runbooksNamed = !!env.OPSDECK_RUNBOOKS_DIR || (isPlainObject(rawRunbooks) && rawRunbooks.dir !== undefined);
+  if (demo && !runbooksNamed) core.runbooks.dir = DEMO_RUNBOOKS_DIR;
   if (!demo && !env.SESSION_SECRET) {
     throw new ConfigError(["SESSION_SECRET: required outside demo mode (a long random string)"]);
   }

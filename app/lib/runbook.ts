@@ -5,7 +5,21 @@ import type { WidgetSlot } from "~/lib/widgets";
 export type RunbookBlock =
   | { type: "html"; key: string; html: string }
   | { type: "slot"; key: string; slot: WidgetSlot }
-  | { type: "warning"; key: string; message: string; line: number };
+  | { type: "warning"; key: string; message: string; line: number }
+  | { type: "unconfigured"; key: string; widget: UnconfiguredWidget; line: number };
+
+/** A probe or action of an installed plugin that this install has not configured: shown with the YAML that would. */
+export interface UnconfiguredWidget {
+  id: string;
+  kind: "probe" | "action";
+  plugin: string;
+  pluginTitle: string;
+  /** The plugin is configured, but not with this id (a config-declared probe, an optional section). */
+  pluginConfigured: boolean;
+  reason: string;
+  snippet: string;
+  docs: string;
+}
 
 export interface TocEntry {
   depth: number;
@@ -39,4 +53,6 @@ export interface LintProblem {
   file: string;
   line: number;
   message: string;
+  /** A probe or action of an installed plugin this install has not configured: reported apart, not a failure. */
+  notConfigured?: boolean;
 }

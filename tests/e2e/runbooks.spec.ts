@@ -4,7 +4,7 @@ import url from "node:url";
 import type { Page } from "@playwright/test";
 import { expect, hydrated, test } from "./fixtures";
 
-const RUNBOOKS = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "../../runbooks");
+const RUNBOOKS = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "../../runbooks/examples");
 const WORD = "gsutil";
 
 /** The heading was scrolled to: at the top of the window, or fully shown with the page scrolled to its end. */

@@ -54,7 +54,7 @@ export async function startServer(options: {
       ...process.env,
       NODE_ENV: "production",
       OPSDECK_CWD: dir,
-      OPSDECK_RUNBOOKS_DIR: options.runbooksDir ?? path.join(ROOT, "runbooks"),
+      OPSDECK_RUNBOOKS_DIR: options.runbooksDir ?? path.join(ROOT, "runbooks", "examples"),
       OPSDECK_DEMO_PASSWORD: "test-password",
       PORT: String(port),
       LOG_LEVEL: "warn",

@@ -18,7 +18,7 @@ import { shopCatalog } from "../helpers/shop";
 import { documentReaderRef } from "../../plugins/firestore/api";
 
 const REPO = path.resolve(__dirname, "../..");
-const AS_WRITTEN = fs.readFileSync(path.join(REPO, "runbooks/as-written/paid-orders-not-updating.md"), "utf8");
+const AS_WRITTEN = fs.readFileSync(path.join(REPO, "runbooks/examples/as-written/paid-orders-not-updating.md"), "utf8");
 // `../shared/seeds` beside the repository (a worktree one level deeper looks one level further up).
 const SEEDS = process.env.OPSDECK_SEEDS_DIR ?? [path.resolve(REPO, "../shared/seeds"), path.resolve(REPO, "../../shared/seeds")].find((d) => fs.existsSync(d)) ?? path.resolve(REPO, "../shared/seeds");
 const seedsPresent = fs.existsSync(SEEDS) && fs.readdirSync(SEEDS).length > 0;

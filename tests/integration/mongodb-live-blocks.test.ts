@@ -89,7 +89,7 @@ describe("MongoDB live blocks", () => {
   });
 
   it("the order-health-mongo runbook's queries are all live and each runs", async () => {
-    const text = fs.readFileSync(path.resolve(__dirname, "../../runbooks/order-health-mongo.md"), "utf8");
+    const text = fs.readFileSync(path.resolve(__dirname, "../../runbooks/examples/order-health-mongo.md"), "utf8");
     const v = await resolveLiveBlocks(renderRunbook(text, { file: "order-health-mongo.md" }).live, t.portal.registry);
     expect(v.refused).toEqual([]);
     const mongo = v.blocks.filter((b) => b.kind === "mongo");

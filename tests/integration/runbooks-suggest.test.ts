@@ -17,7 +17,7 @@ const REPO = path.resolve(__dirname, "../..");
 const SEEDS = process.env.OPSDECK_SEEDS_DIR ?? [path.resolve(REPO, "../shared/seeds"), path.resolve(REPO, "../../shared/seeds")].find((d) => fs.existsSync(d)) ?? path.resolve(REPO, "../shared/seeds");
 const seedsPresent = fs.existsSync(SEEDS) && fs.readdirSync(SEEDS).length > 0;
 if (!seedsPresent) console.warn(`runbooks-suggest: no seed runbooks at ${SEEDS} (set OPSDECK_SEEDS_DIR): the seed test is skipped`);
-const AS_WRITTEN = path.join(REPO, "runbooks/as-written");
+const AS_WRITTEN = path.join(REPO, "runbooks/examples/as-written");
 
 /** The original's lines, in order, are all still there: only lines were added. */
 function onlyAdded(original: string, fixed: string): string[] {

@@ -1,5 +1,6 @@
 import type { RunbookBlock } from "~/lib/runbook";
 import { formatDuration } from "~/lib/incidents";
+import { NotConfigured } from "../runbook/not-configured";
 
 export interface AsOfReadingView {
   id: string;
@@ -50,6 +51,10 @@ export function AsOfRunbook({ blocks, readings }: { blocks: RunbookBlock[]; read
             ) : (
               <AsOfCard reading={readings[b.slot.id]} />
             )}
+          </div>
+        ) : b.type === "unconfigured" ? (
+          <div key={b.key} className="runbook-widget">
+            <NotConfigured widget={b.widget} />
           </div>
         ) : (
           <div key={b.key} className="directive-warning">

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type MouseEvent as ReactMouseEvent } from "react";
 import { Widget } from "~/components/widgets/widget";
 import type { RunbookBlock, TocEntry } from "~/lib/runbook";
+import { NotConfigured } from "./not-configured";
 
 /**
  * Follows an in-page link ourselves: a native fragment navigation fires popstate, and the
@@ -112,6 +113,10 @@ export function RunbookBody({ blocks }: { blocks: RunbookBlock[] }) {
         ) : b.type === "slot" ? (
           <div key={b.key} id={`slot-${b.slot.key}`} className="runbook-widget" data-slot-key={b.slot.key}>
             <Widget slot={b.slot} />
+          </div>
+        ) : b.type === "unconfigured" ? (
+          <div key={b.key} className="runbook-widget">
+            <NotConfigured widget={b.widget} />
           </div>
         ) : (
           <div key={b.key} className="directive-warning" role="alert">

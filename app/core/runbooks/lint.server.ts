@@ -9,6 +9,7 @@ import { DIRECTIVES, resolveRelative, type DirectiveName } from "./render.server
 import { loadRunbook, type LoadedRunbook } from "./runbooks.server";
 import { fileInside, scanRunbooks } from "./source.server";
 import type { LintProblem } from "~/lib/runbook";
+import { unconfiguredWidget } from "./unconfigured.server";
 
 export type { LintProblem };
 
@@ -97,6 +98,7 @@ function anchorExists(ids: Set<string>, fragment: string): boolean {
 /** Lints every runbook in the folder against the plugin registry. */
 export function lintRunbooks(dir: string, registry: PluginRegistry): LintProblem[] {
   const problems: LintProblem[] = [];
+  const configured = new Set(registry.plugins.map((p) => p.id));
   const files = scanRunbooks(dir);
   const loaded = new Map<string, LoadedRunbook>();
   for (const f of files) loaded.set(f.file, loadRunbook(f));
@@ -121,13 +123,19 @@ export function lintRunbooks(dir: string, registry: PluginRegistry): LintProblem
       if (d.name === "action") {
         const action = registry.actions.get(id);
         if (!action) {
-          add(d.line, `unknown action id "${id}" in ::action`);
+          const missing = unconfiguredWidget(id, "action", configured);
+          if (missing) problems.push({ file, line: d.line, message: `not configured here: action "${id}" in ::action — ${missing.reason}`, notConfigured: true });
+          else add(d.line, `unknown action id "${id}" in ::action`);
           continue;
         }
         for (const p of checkPresetInput(rest, action.def.input)) add(d.line, `::action{id="${id}"}: ${p}`);
       } else {
         if (isPromqlDirective(d.name, d.attributes)) for (const p of promqlDirectiveProblems(d.name, rest, registry)) add(d.line, p);
-        else if (!registry.probes.has(id)) add(d.line, `unknown probe id "${id}" in ::${d.name}`);
+        else if (!registry.probes.has(id)) {
+          const missing = unconfiguredWidget(id, "probe", configured);
+          if (missing) problems.push({ file, line: d.line, message: `not configured here: probe "${id}" in ::${d.name} — ${missing.reason}`, notConfigured: true });
+          else add(d.line, `unknown probe id "${id}" in ::${d.name}`);
+        }
         if (d.name === "chart" && rest.range !== undefined) {
           try {
             parseDuration(rest.range);

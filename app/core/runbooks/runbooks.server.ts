@@ -7,6 +7,7 @@ import { getPortal, hasPortal } from "../portal.server";
 import { ensurePromqlProbe, promqlProbeId } from "../probes/promql.server";
 import { DIRECTIVES, decodeRunbook, renderRunbook, type DirectiveName, type RenderedRunbook } from "./render.server";
 import { findRunbookFile, scanRunbooks, type RunbookFile } from "./source.server";
+import { unconfiguredWidget } from "./unconfigured.server";
 
 export interface LoadedRunbook {
   file: RunbookFile;
@@ -63,6 +64,8 @@ function parsedSlots(r: RenderedRunbook): WidgetSlot[] {
  * Turns directive places into widget slots checked against the registry; an unknown directive or
  * id becomes a visible warning block instead.
  */
+const configuredPlugins = (registry: PluginRegistry) => new Set(registry.plugins.map((p) => p.id));
+
 export function resolveBlocks(r: RenderedRunbook, registry: PluginRegistry): { blocks: RunbookBlock[]; slots: WidgetSlot[] } {
   const byIndex = new Map(parsedSlots(r).map((s) => [Number(s.key.slice(s.key.lastIndexOf("-") + 1)), s]));
   const slots: WidgetSlot[] = [];
@@ -76,7 +79,9 @@ export function resolveBlocks(r: RenderedRunbook, registry: PluginRegistry): { b
     if (slot.kind === "action") {
       const action = registry.actions.get(slot.id);
       if (!action) {
-        return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown action "${slot.id}" in ::action — no enabled plugin provides it` };
+        const widget = unconfiguredWidget(slot.id, "action", configuredPlugins(registry));
+        if (widget) return { type: "unconfigured", key: `unconfigured-${i}`, line: d.line, widget };
+        return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown action "${slot.id}" in ::action — no installed plugin provides it` };
       }
       resolved = { ...slot, title: action.def.title, risk: action.risk };
     } else {
@@ -85,7 +90,11 @@ export function resolveBlocks(r: RenderedRunbook, registry: PluginRegistry): { b
         if (problem) return { type: "warning", key: `warning-${i}`, line: d.line, message: `::${slot.kind}{promql}: ${problem}` };
       }
       const probe = registry.probes.get(slot.id);
-      if (!probe) return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown probe "${slot.id}" in ::${slot.kind} — no enabled plugin provides it` };
+      if (!probe) {
+        const widget = unconfiguredWidget(slot.id, "probe", configuredPlugins(registry));
+        if (widget) return { type: "unconfigured", key: `unconfigured-${i}`, line: d.line, widget };
+        return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown probe "${slot.id}" in ::${slot.kind} — no installed plugin provides it` };
+      }
       resolved = { ...slot, title: probe.def.title };
     }
     slots.push(resolved);

@@ -13,6 +13,10 @@ export interface RunbookFile {
 
 const IGNORED_DIRS = new Set(["node_modules", ".git"]);
 
+/** The demo's runbooks (runbooks/examples) are served only as a folder of their own, never inside the team's. */
+export const EXAMPLES_MARKER = ".opsdeck-examples";
+const isExamplesFolder = (abs: string) => fs.existsSync(path.join(abs, EXAMPLES_MARKER));
+
 /** Every `*.md` under the folder (subfolders included; dot files and symlinks skipped). */
 export function scanRunbooks(dir: string): RunbookFile[] {
   const out: RunbookFile[] = [];
@@ -27,7 +31,7 @@ export function scanRunbooks(dir: string): RunbookFile[] {
       if (e.name.startsWith(".")) continue;
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!IGNORED_DIRS.has(e.name)) walk(childRel);
+        if (!IGNORED_DIRS.has(e.name) && !isExamplesFolder(path.join(dir, childRel))) walk(childRel);
       } else if (e.isFile() && /\.md$/i.test(e.name)) {
         const abs = path.join(dir, childRel);
         const st = fs.statSync(abs);
@@ -74,6 +78,8 @@ export function findRunbookFile(dir: string, pagePath: string): RunbookFile | nu
   const file = `${clean}.md`;
   const abs = fileInside(dir, file);
   if (!abs) return null;
+  const segments = clean.split("/").slice(0, -1);
+  for (let i = 1; i <= segments.length; i++) if (isExamplesFolder(path.join(dir, ...segments.slice(0, i)))) return null;
   const st = fs.statSync(abs);
   return { file, path: clean, abs, mtimeMs: st.mtimeMs, size: st.size };
 }

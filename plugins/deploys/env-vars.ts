@@ -35,7 +35,7 @@ async function vercelEnv(cfg: Extract<SiteConfig, { provider: "vercel" }>, envir
   const vars = await mapLimit(envs, 8, async (e): Promise<SiteEnvVar> => {
     const updatedAt = typeof e.updatedAt === "number" ? e.updatedAt : null;
     if (e.type === "sensitive") return { name: String(e.key), value: null, updatedAt, unreadable: "a sensitive variable: Vercel never returns its value" };
-    if (e.type === "plain" && typeof e.value === "string" && e.decrypted !== false) return { name: String(e.key), value: e.value, updatedAt };
+    if (e.type === "plain" && typeof e.value === "string") return { name: String(e.key), value: e.value, updatedAt };
     const one = await call(`/v1/projects/${pid}/env/${encodeURIComponent(String(e.id))}`);
     if (one.body?.decrypted === false || typeof one.body?.value !== "string") return { name: String(e.key), value: null, updatedAt, unreadable: "Vercel did not decrypt it for this token" };
     return { name: String(e.key), value: one.body.value, updatedAt };

@@ -10,7 +10,16 @@ import { NodeRuntime, Webhooks } from "@paddle/paddle-node-sdk";
 import pg from "pg";
 import type { DemoModule } from "../world";
 import type { DemoRequest, DemoResponse, DemoWorld } from "../../plugins/plugin-api";
-import type { ShopPaddleReceivers } from "../../plugins/paddle/demo";
+
+/** What this module offers on the world as `paddle.shop` (the paddle plugin's demo reads it by shape). */
+export interface ShopPaddleReceivers {
+  /** The app's environment file (names checked by config-safety). */
+  envFile: string;
+  /** Main receiver, verifying with the app's PADDLE_WEBHOOK_SECRET_KEY. */
+  main: { url: string; secret: string };
+  /** Commissions worker, still verifying with the secret from before the rotation. */
+  commissions: { url: string; secret: string };
+}
 
 // The SDK finds Node's crypto only once a `Paddle` client was made; the shop verifies without one.
 NodeRuntime.initialize();

@@ -4,8 +4,8 @@ import type { DemoSetup, DemoWorld, Logger } from "../plugin-api";
 import type { PaddleConfig } from "./config";
 import { startPaddleSandbox } from "./sandbox";
 
-/** What the shop's Paddle module offers on the world as `paddle.shop`. */
-export interface ShopPaddleReceivers {
+/** What the shop's Paddle module offers on the world as `paddle.shop`; structural, no import of demo/. */
+interface ShopPaddleReceivers {
   /** The app's environment file (names checked by config-safety). */
   envFile: string;
   /** Main receiver, verifying with the app's PADDLE_WEBHOOK_SECRET_KEY. */

@@ -1,3 +1,4 @@
+import type { ProbeStatus } from "../../plugins/plugin-api";
 /** Contracts between the runbook page and its widgets. No server imports: shared with the browser. */
 
 export type WidgetKind = "status" | "chart" | "table" | "action";
@@ -19,7 +20,8 @@ export interface WidgetSlot {
   risk?: "low" | "high" | "critical";
 }
 
-export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";
+// One ProbeStatus: the plugin API's (a type only, erased from the browser bundle).
+export type { ProbeStatus };
 
 /** What `GET /api/probes/:probeId` answers, and what widgets draw. */
 export interface ProbeReadingJson {

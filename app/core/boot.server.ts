@@ -14,6 +14,7 @@ import { createLogger, type Log } from "./log.server";
 import { setupPlugins } from "./plugins/registry.server";
 import { MIN_SECRET_LENGTH, urlPasswords } from "./secrets/index.server";
 import { setPortal, type BootStep, type Portal } from "./portal.server";
+import { registerSloProbes } from "./slo/service.server";
 
 export const DEMO_USERS = [
   { username: "viewer", roles: ["viewer"] },
@@ -56,6 +57,8 @@ async function builtInSteps(): Promise<BootStep[]> {
   steps.push((await import("./runbooks/runbooks.server")).warmRunbooks);
   // After the first probe round: is every runbook's widget resolving and reading? Then hourly.
   steps.push((await import("./runbooks/verify.server")).startRunbookVerification);
+  // Burn-rate conditions of the configured SLOs: each start or stop an inbox alert (source slo).
+  steps.push((await import("./slo/service.server")).sloBootStep);
   // Alerts whose endsAt has passed resolve even when the source never says so.
   steps.push((await import("./alerts/service.server")).alertsBootStep);
   // Notifications: the outbox's sender and the escalation clock (each delivery and level claimed in the store).
@@ -154,6 +157,8 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
       },
     };
     setPortal(portal);
+    // Core probes beside the plugins': slo.<name> for each configured SLO, before anything reads probes.
+    registerSloProbes(portal);
     // Keys kept outside the database, read (or generated) now with the environment given to boot.
     initRequestKey(portal, env);
     // Not background work: pages must show a plugin's fresh readings after its run, CLIs and tests included.

@@ -12,8 +12,8 @@ export interface IncomingAlert {
   generatorURL: string | null;
 }
 
-/** `statuspage`: an internal source (providers' status pages), raised through raiseInternalAlerts(). */
-export type AlertSource = "alertmanager" | "grafana" | "sentry" | "webhook" | "probe" | "statuspage";
+/** `statuspage`, `slo`: internal sources (providers' status pages, burn rates), raised through raiseInternalAlerts(). */
+export type AlertSource = "alertmanager" | "grafana" | "sentry" | "webhook" | "probe" | "statuspage" | "slo";
 
 /** Bounds on what one request may carry; past them the request is refused (400), never cut silently. */
 export const LIMITS = {

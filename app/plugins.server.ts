@@ -1,6 +1,7 @@
 // The one explicit list of installed plugins, and the only importer of plugins/*.
 // Server-only (*.server.ts): no SDK or secret can reach browser code.
 import type { PluginDefinition } from "../plugins/plugin-api";
+import appenv from "../plugins/appenv";
 import backups from "../plugins/backups";
 import cron from "../plugins/cron";
 import demo from "../plugins/demo";
@@ -16,4 +17,4 @@ import statuspage from "../plugins/statuspage";
 import stripe from "../plugins/stripe";
 import supabase from "../plugins/supabase";
 
-export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, mongodb, deploys, sentry, statuspage, demo];
+export const installedPlugins: readonly PluginDefinition[] = [http, stripe, firestore, supabase, paddle, cron, backups, prometheus, redis, mongodb, deploys, sentry, statuspage, appenv, demo];

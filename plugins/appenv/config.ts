@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DurationSchema } from "../plugin-api";
 import { PRESET_NAMES } from "./preset-names";
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -69,8 +70,8 @@ export const AppenvConfigSchema = z
       .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "service names are kebab-case"), ServiceSchema)
       .default({})
       .describe("Services whose environment is checked, by kebab-case name; each gives the appenv.<service> probe."),
-    every: z.string().default("5m").describe("How often the variables are read and checked, e.g. 5m."),
-    timeout: z.string().default("20s").describe("How long one service's read may take, e.g. 20s."),
+    every: DurationSchema.default("5m").describe("How often the variables are read and checked, e.g. 5m."),
+    timeout: DurationSchema.default("20s").describe("How long one service's read may take, e.g. 20s."),
   })
   .strict();
 

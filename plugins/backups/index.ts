@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { backupsDoctor } from "./doctor";
 import fs from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
@@ -49,6 +50,7 @@ export default definePlugin<BackupsConfig, typeof deps>({
   title: "Backups",
   description: "Backups proven restorable: catalog with manifests, verification by a real restore, GFS retention and guarded restore.",
   config: BackupsConfigSchema,
+  doctor: backupsDoctor,
   provides: [backupsRef],
   deps,
   migrations,

@@ -53,6 +53,11 @@ export const CronJobSchema = z
       .optional()
       .describe("Sent by cron.run-now as Authorization: Bearer …, e.g. ${CRON_SECRET}; without it run-now refuses."),
     runNowTimeout: DurationSchema.default("60s").describe("How long cron.run-now waits for the endpoint's answer."),
+    dryRun: z
+      .string()
+      .regex(/^[\w.~-]+=[\w.~-]*(&[\w.~-]+=[\w.~-]*)*$/, 'must be a query string such as "dryRun=1"')
+      .optional()
+      .describe('A query string that makes the endpoint answer without running the job, e.g. dryRun=1: the doctor then sends method with it and the secret; without it the doctor sends HEAD without the secret.'),
   })
   .strict()
   .superRefine((job, ctx) => {

@@ -1,4 +1,5 @@
 import { parseDuration, definePlugin, provide, type DemoWorld } from "../plugin-api";
+import { cronDoctor } from "./doctor";
 import { documentReaderRef } from "../firestore/api";
 import { cronPingsRef } from "./api";
 import { pauseActions, runNowAction } from "./actions";
@@ -24,6 +25,7 @@ export default definePlugin<CronConfig, typeof deps>({
   title: "Cron jobs",
   description: "Scheduled jobs watched through pings and health documents: late, down, failing, too fast, too often, running too long; guarded run-now and pause.",
   config: CronConfigSchema,
+  doctor: cronDoctor,
   provides: [cronPingsRef],
   deps,
   migrations,

@@ -1,4 +1,5 @@
 import { definePlugin, provide, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { firestoreDoctor } from "./doctor";
 import { ordersRef } from "../orders-api";
 import { documentReaderRef, firestoreCollectionsRef, type DocumentReader } from "./api";
 import { addInternalNote } from "./actions/add-internal-note";
@@ -21,6 +22,7 @@ export default definePlugin<FirestoreConfig>({
   title: "Firestore",
   description: "Live queries, ops-health documents, the orders ledger and single-document fixes.",
   config: FirestoreConfigSchema,
+  doctor: firestoreDoctor,
   provides: [ordersRef, documentReaderRef, firestoreCollectionsRef],
   async demo({ log, world }) {
     // Seeded with the shop's story the world hands over (no world: an empty emulator).

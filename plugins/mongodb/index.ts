@@ -1,4 +1,5 @@
 import { definePlugin, provide, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { mongodbDoctor } from "./doctor";
 import { ordersRef } from "../orders-api";
 import { mongoQueryRef } from "./api";
 import { fixDocument } from "./actions/fix-document";
@@ -23,6 +24,7 @@ export default definePlugin<MongoConfig>({
   title: "MongoDB",
   description: "mongosh-style order-health queries run read-only (parsed, never evaluated), server health and slow operations, single-document fixes with a precondition.",
   config: MongoConfigSchema,
+  doctor: mongodbDoctor,
   provides: [ordersRef, mongoQueryRef],
   async demo({ log, world }) {
     const seed = world?.get<ShopSeed>("mongodb.shop");

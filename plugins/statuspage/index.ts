@@ -1,4 +1,5 @@
 import { definePlugin, parseDuration, provide } from "../plugin-api";
+import { statuspageDoctor } from "./doctor";
 import { providerStatusRef, type ComponentState, type ProviderStatusService } from "./api";
 import { resolveProviders, StatuspageConfigSchema, type StatuspageConfig } from "./config";
 import { ProviderPoller } from "./poller";
@@ -10,6 +11,7 @@ export default definePlugin<StatuspageConfig>({
   title: "Provider status pages",
   description: "Providers' public status pages (Atlassian Statuspage, Google Cloud's incidents feed, RSS/Atom): watched components, open incidents, on widgets, the alerts inbox and incident timelines.",
   config: StatuspageConfigSchema,
+  doctor: statuspageDoctor,
   provides: [providerStatusRef],
   async demo({ world }) {
     const demo = await startDemoStatusPages(world);

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { supabaseDoctor } from "./doctor";
 import path from "node:path";
 import { definePlugin, provide, type ActionDefinition, type Logger, type ProbeDefinition } from "../plugin-api";
 import { ordersRef } from "../orders-api";
@@ -77,6 +78,7 @@ export default definePlugin<SupabaseConfig>({
   title: "Supabase / Postgres",
   description: "Read-only SQL health checks, REST and Storage reachability, the orders ledger and single-row fixes.",
   config: SupabaseConfigSchema,
+  doctor: supabaseDoctor,
   provides: [ordersRef, sqlRef],
   async demo({ dataDir, log, world }) {
     if (!world) throw new Error("supabase demo: needs the demo world (its shop Postgres)");

@@ -216,12 +216,12 @@ export async function claimDeliveries(store: Store, instance: string, now: numbe
   return res.rows.map((r) => ({ ...r, attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at), created_at: Number(r.created_at) }));
 }
 
-/** Marks a claimed delivery sent — only while this instance still holds it. */
-export async function markSent(store: Store, d: DeliveryRow, instance: string, now: number): Promise<void> {
+/** Marks claimed deliveries sent — only those this instance still holds. */
+export async function markSent(store: Store, ids: readonly string[], instance: string, now: number): Promise<void> {
   await store.db
     .updateTable("notification_deliveries")
     .set({ status: "sent", sent_at: now, claimed_until: null, last_error: null })
-    .where("id", "=", d.id)
+    .where("id", "in", ids)
     .where("claimed_by", "=", instance)
     .execute();
 }

@@ -12,7 +12,7 @@ import { sendSlack, type SlackRef } from "./channels/slack.server";
 import { sendPagerDuty, sendWebhook } from "./channels/webhook.server";
 import { renderMessage } from "./messages.server";
 import { onCallAt, listOverrides, oncallLine, oncallNow } from "./oncall.server";
-import { claimDeliveries, markFailedAttempt, markSent, onNotificationRecorded, parseEvent, routeEvents, type DeliveryRow, type HoldCheck } from "./outbox.server";
+import { claimDeliveries, markFailedAttempt, markSent, onNotificationRecorded, parseEvent, routeEvents, type DeliveryRow, type HoldCheck, type NotificationEvent } from "./outbox.server";
 
 export type SenderConfig = Pick<PortalConfig, "notifications" | "oncall" | "secretValues" | "app" | "server">;
 
@@ -27,6 +27,8 @@ export interface SenderOptions {
   backoffBaseMs?: number;
   batch?: number;
   concurrency?: number;
+  /** Sent deliveries are marked in groups of this many (1: each at once). */
+  markEvery?: number;
   now?: () => number;
   /** Holds back an event when routed (a probe's open incident or silence). */
   hold?: HoldCheck;
@@ -48,11 +50,10 @@ export function nextAttemptAt(now: number, attempts: number, baseMs: number, ret
 const THREADED = /^(inc_|run_)/;
 
 /** Sends one claimed delivery. Throws DeliveryError with the provider's words. */
-export async function deliver(store: Store, config: SenderConfig, d: DeliveryRow, oncall: string | null): Promise<void> {
+export async function deliver(store: Store, config: SenderConfig, d: DeliveryRow, oncall: string | null, known?: NotificationEvent): Promise<void> {
   const channel = config.notifications.channels[d.channel];
   if (!channel) throw new DeliveryError(`no channel "${d.channel}" in notifications.channels any more`, undefined, true);
-  const row = await store.db.selectFrom("notification_events").selectAll().where("id", "=", d.event_id).executeTakeFirstOrThrow();
-  const event = parseEvent(row);
+  const event = known ?? parseEvent(await store.db.selectFrom("notification_events").selectAll().where("id", "=", d.event_id).executeTakeFirstOrThrow());
   const message = renderMessage(event, { baseUrl: portalBaseUrl(config), oncall, secrets: config.secretValues });
   const email = d.recipient ? config.oncall.people[d.recipient]?.email : undefined;
   if (d.recipient && !email && (channel.kind === "email" || channel.kind === "slack")) {
@@ -95,6 +96,7 @@ export function startSender(options: SenderOptions): Sender {
   const base = options.backoffBaseMs ?? 5_000;
   const batch = options.batch ?? 200;
   const concurrency = options.concurrency ?? 32;
+  const markEvery = options.markEvery ?? 8;
   const now = options.now ?? Date.now;
   let stopped = false;
   let running: Promise<number> | null = null;
@@ -109,14 +111,26 @@ export function startSender(options: SenderOptions): Sender {
     const claimed = await claimDeliveries(store, instance, t, leaseMs, batch);
     if (!claimed.length) return 0;
     const line = oncallLine(await oncallNow(store, config.oncall, t));
+    const events = new Map<string, NotificationEvent>();
+    const ids = [...new Set(claimed.map((d) => d.event_id))];
+    for (let i = 0; i < ids.length; i += 500) for (const row of await store.db.selectFrom("notification_events").selectAll().where("id", "in", ids.slice(i, i + 500)).execute()) events.set(row.id, parseEvent(row));
     let next = 0;
+    let sent: string[] = [];
+    const flushSent = async () => {
+      if (!sent.length) return;
+      const ids = sent;
+      sent = [];
+      await markSent(store, ids, instance, now());
+    };
     const worker = async () => {
       while (next < claimed.length) {
         const d = claimed[next++]!;
         try {
-          await deliver(store, config, d, line);
-          // At once, not at the batch's end: a kill -9 re-sends at most what was in flight.
-          await markSent(store, d, instance, now());
+          await deliver(store, config, d, line, events.get(d.event_id));
+          // Marked in small groups as sends finish, never at the batch's end: a kill -9 re-sends
+          // at most what was in flight and the few not yet marked.
+          sent.push(d.id);
+          if (sent.length >= markEvery) await flushSent();
         } catch (err) {
           const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message ?? String(err));
           const words = scrubText(e.message, config.secretValues);
@@ -127,6 +141,7 @@ export function startSender(options: SenderOptions): Sender {
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    await flushSent();
     return claimed.length;
   }
 

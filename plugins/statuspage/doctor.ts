@@ -20,7 +20,8 @@ export async function statuspageDoctor({ config }: DoctorContext<StatuspageConfi
           if (answer.notModified) throw new Error(`${new URL(url).host} answered 304 Not Modified to a first request`);
           const now = Date.now();
           const page = p.kind === "statuspage" ? parseStatuspage(answer.text, now) : p.kind === "google-cloud" ? parseGoogleCloud(answer.text, p.url, now) : parseFeed(answer.text, now, parseDuration(config.feedWindow));
-          if (p.components && p.kind !== "feed") {
+          // Only a Statuspage summary lists every component; Google Cloud's incidents.json names only products that had incidents.
+          if (p.components && p.kind === "statuspage") {
             const listed = new Set(page.components.map((c) => c.name.toLowerCase()));
             missing = p.components.filter((c) => !listed.has(c.toLowerCase()));
             if (missing.length) throw new Error(`${p.title}'s page lists no component ${missing.map((m) => `"${m}"`).join(", ")} (it lists ${page.components.slice(0, 8).map((c) => c.name).join(", ")}${page.components.length > 8 ? ", …" : ""})`);

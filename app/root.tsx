@@ -68,7 +68,7 @@ function Shell({ children }: { children: React.ReactNode }) {
           <>
             <nav aria-label="Main">
               <ul>
-                {[...NAV, ...(hasRole(data.user.roles, "admin") ? [{ to: "/admin/users", label: "Users", end: false }] : [])].map((n) => (
+                {[...NAV, ...(hasRole(data.user.roles, "admin") ? [{ to: "/admin/users", label: "Users", end: false }, { to: "/admin/setup", label: "Setup", end: false }] : [])].map((n) => (
                   <li key={n.to}>
                     <NavLink to={n.to} end={n.end} prefetch="intent">
                       {n.label}

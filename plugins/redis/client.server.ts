@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
-import { parseDuration, type Logger } from "../plugin-api";
+import { parseDuration, type Logger, type TextScrubber } from "../plugin-api";
 import type { RedisConfig } from "./config";
-import { describeServer, urlScrubber } from "./scrub";
+import { connectionScrubber, describeServer } from "./scrub";
 
 /**
  * The only holder of ioredis and the connection URL. A command never waits on a dead or hung
@@ -32,8 +32,9 @@ export class RedisUnavailableError extends Error {
 
 const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid password|invalid username-password|user is disabled|NOPERM/i;
 
-export function createRedisClient(config: RedisConfig, log: Logger, options: { unavailable?: string } = {}): RedisClient {
-  const scrub = urlScrubber(config.url);
+/** `options.scrubber`: the portal's (the setup and doctor contexts hand it over); unit tests may leave it out. */
+export function createRedisClient(config: RedisConfig, log: Logger, options: { unavailable?: string; scrubber?: TextScrubber } = {}): RedisClient {
+  const scrub = connectionScrubber(options.scrubber);
   const dbFromUrl = Number(new URL(config.url).pathname.replace(/^\//, "")) || 0;
   const db = config.db ?? dbFromUrl;
   const server = describeServer(config.url, db);

@@ -12,8 +12,8 @@ function redisFix(err: unknown): string {
 }
 
 /** PING, INFO (version, memory) and, for each key pattern, a time-boxed SCAN in the configured database. */
-export async function redisDoctor({ config, log, signal }: DoctorContext<RedisConfig>): Promise<DoctorCheck[]> {
-  const client = createRedisClient(config, log);
+export async function redisDoctor({ config, log, signal, scrubber }: DoctorContext<RedisConfig>): Promise<DoctorCheck[]> {
+  const client = createRedisClient(config, log, { scrubber });
   try {
     const ping = await doctorCheck("PING", redisFix, async () => {
       const redis = await client.use(signal);

@@ -42,9 +42,9 @@ export default definePlugin<RedisConfig>({
     };
   },
 
-  setup({ config, log, demo, world, database }) {
+  setup({ config, log, demo, world, database, scrubber }) {
     const unavailable = demo && world && !world.get<string>(WORLD_URL) ? (world.get<string>(WORLD_UNAVAILABLE) ?? "the demo Redis is not running") : undefined;
-    const client = createRedisClient(config, log, { unavailable });
+    const client = createRedisClient(config, log, { unavailable, scrubber });
     const store = database ? databasePreviewStore(database) : memoryPreviewStore();
     // Bumped by every action run, so the probes read afresh after a fix instead of a shared older walk.
     let generation = 0;

@@ -1,15 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { describeServer, scrubValue, urlScrubber } from "./scrub";
+import { createScrubber } from "../../app/core/secrets/scrub.server";
+import { secretValuesOf } from "../../app/core/secrets/walk.server";
+import { RedisConfigSchema } from "./config";
+import { connectionScrubber, describeServer, scrubValue } from "./scrub";
 
-describe("urlScrubber", () => {
+describe("connectionScrubber", () => {
   const url = "rediss://default:s3cr3t%2Fpw@eu1-xyz.upstash.io:6379/2";
-  const scrub = urlScrubber(url);
+  // The portal's scrubber as the registry builds it from the plugin's config section.
+  const portal = createScrubber(secretValuesOf(RedisConfigSchema, RedisConfigSchema.parse({ url })));
+  const scrub = connectionScrubber(portal);
 
-  it("removes the URL, the password in both encodings and any user:pass@ form", () => {
+  it("removes the URL, the password in both encodings (the portal's scrubber) and any user:pass@ form (by shape)", () => {
     expect(scrub(`connect to ${url} failed`)).toBe("connect to [redacted] failed");
     expect(scrub("AUTH s3cr3t/pw rejected")).toBe("AUTH [redacted] rejected");
     expect(scrub("AUTH s3cr3t%2Fpw rejected")).toBe("AUTH [redacted] rejected");
     expect(scrub("redis://other:hunter22@h:1")).toBe("redis://other:[redacted]@h:1");
+    // Without the portal's scrubber only the shape is caught.
+    expect(connectionScrubber()(`connect to ${url} failed`)).toBe("connect to rediss://default:[redacted]@eu1-xyz.upstash.io:6379/2 failed");
   });
 
   it("describes a server without user or password", () => {

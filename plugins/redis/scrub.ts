@@ -1,8 +1,9 @@
 /**
- * Keeps the connection URL's password out of every message, and secrets out of value excerpts.
- * The portal scrubs configured secrets too; this covers what it cannot know (a password echoed in
- * a differently encoded URL, tokens stored as cache values).
+ * Keeps the connection URL's password out of every message (through the portal's scrubber), and
+ * secrets out of value excerpts: what the portal cannot know (a password in another URL, tokens
+ * stored as cache values) is caught by shape.
  */
+import type { TextScrubber } from "../plugin-api";
 
 export const REDACTED = "[redacted]";
 
@@ -17,28 +18,13 @@ export function describeServer(url: string, db?: number): string {
   }
 }
 
-/** A scrubber for one connection URL: the URL itself, its password (raw and decoded) and any `user:pass@`. */
-export function urlScrubber(url: string): (text: string) => string {
-  const secrets = new Set<string>([url]);
-  try {
-    const u = new URL(url);
-    if (u.password) {
-      secrets.add(u.password);
-      try {
-        secrets.add(decodeURIComponent(u.password));
-      } catch {
-        /* keep the raw form only */
-      }
-    }
-  } catch {
-    /* not a URL: the whole string is the secret */
-  }
-  const list = [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-  return (text: string) => {
-    let out = String(text);
-    for (const s of list) if (out.includes(s)) out = out.split(s).join(REDACTED);
-    return out.replace(/(rediss?:\/\/[^:/@\s]*:)[^@\s]+@/gi, `$1${REDACTED}@`);
-  };
+/**
+ * How the client scrubs a message: the portal's scrubber (the configured URL, its password raw and
+ * decoded, every other secret of the portal), then any `user:pass@` of a URL the portal was never
+ * given (a replica's address in an error). Unit tests may have no portal scrubber.
+ */
+export function connectionScrubber(scrubber?: TextScrubber): (text: string) => string {
+  return (text: string) => (scrubber ? scrubber.text(String(text)) : String(text)).replace(/(rediss?:\/\/[^:/@\s]*:)[^@\s]+@/gi, `$1${REDACTED}@`);
 }
 
 const SECRET_FIELD = /pass(word)?|secret|token|api[_-]?key|auth(orization)?|credential|private[_-]?key|signature|session|cookie|card|cvc|iban/i;

@@ -2,6 +2,7 @@
 // StripeGateway: the calls they need, with Stripe's errors mapped to readable messages that
 // never carry the key.
 import Stripe from "stripe";
+import type { TextScrubber } from "../plugin-api";
 import type { StripeConfig } from "./config";
 
 export type PaymentIntent = Stripe.PaymentIntent;
@@ -32,18 +33,21 @@ export class StripeFailure extends Error {
 const KEY_PATTERN = /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9*_]+/g;
 const WHSEC_PATTERN = /\bwhsec_[A-Za-z0-9*_]+/g;
 
-/** Removes anything that looks like a Stripe key or signing secret from a message. */
-export function scrubSecrets(text: string, ...secrets: (string | undefined)[]): string {
-  let out = text.replace(KEY_PATTERN, "[redacted]").replace(WHSEC_PATTERN, "[redacted]");
-  for (const s of secrets) if (s && s.length >= 6) out = out.split(s).join("[redacted]");
-  return out;
+/**
+ * Text from Stripe or a webhook endpoint goes through the portal's scrubber (every configured
+ * secret and its derived forms), then through Stripe's key shapes: the portal cannot know a key
+ * it was never given (Stripe echoes a wrong or foreign key in "Invalid API Key provided: sk_…").
+ */
+export function scrubStripeText(text: string, scrubber?: TextScrubber): string {
+  const out = scrubber ? scrubber.text(text) : text;
+  return out.replace(KEY_PATTERN, "[redacted]").replace(WHSEC_PATTERN, "[redacted]");
 }
 
 /** Maps anything thrown by the SDK to a StripeFailure with a readable, key-free message. */
-export function describeStripeError(err: unknown, ...secrets: (string | undefined)[]): StripeFailure {
+export function describeStripeError(err: unknown, scrubber?: TextScrubber): StripeFailure {
   if (err instanceof StripeFailure) return err;
   if (err instanceof Stripe.errors.StripeError) {
-    const raw = scrubSecrets(err.message ?? "", ...secrets);
+    const raw = scrubStripeText(err.message ?? "", scrubber);
     const opts = { status: err.statusCode ?? 502, code: err.code, param: err.param };
     switch (err.type) {
       case "StripeAuthenticationError":
@@ -71,7 +75,7 @@ export function describeStripeError(err: unknown, ...secrets: (string | undefine
   }
   if (err instanceof Error && err.name === "AbortError") return new StripeFailure("request to Stripe was cancelled", { status: 499 });
   const text = err instanceof Error ? err.message : String(err);
-  return new StripeFailure(`Stripe request failed: ${scrubSecrets(text, ...secrets)}`);
+  return new StripeFailure(`Stripe request failed: ${scrubStripeText(text, scrubber)}`);
 }
 
 export interface ListWindow {
@@ -91,9 +95,12 @@ export class StripeGateway {
   readonly #stripe: Stripe;
   readonly #key: string;
   readonly #config: StripeConfig;
+  readonly #scrubber?: TextScrubber;
 
-  constructor(config: StripeConfig) {
+  /** `scrubber`: the portal's (the setup and doctor contexts hand it over); unit tests may leave it out. */
+  constructor(config: StripeConfig, scrubber?: TextScrubber) {
     this.#config = config;
+    this.#scrubber = scrubber;
     this.#key = config.secretKey;
     this.account = config.account;
     this.livemode = config.secretKey.includes("_live_");
@@ -118,7 +125,7 @@ export class StripeGateway {
         fn(this.#stripe).then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
       });
     } catch (err) {
-      throw describeStripeError(err, this.#key, this.#config.webhookSecret);
+      throw describeStripeError(err, this.#scrubber);
     }
   }
 
@@ -259,9 +266,9 @@ export class StripeGateway {
       });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new StripeFailure(`could not reach ${endpoint.url}: ${scrubSecrets(why, secret, this.#key)}`, { status: 502 });
+      throw new StripeFailure(`could not reach ${endpoint.url}: ${scrubStripeText(why, this.#scrubber)}`, { status: 502 });
     }
-    const body = scrubSecrets((await res.text()).slice(0, 500), secret, this.#key);
+    const body = scrubStripeText((await res.text()).slice(0, 500), this.#scrubber);
     return { status: res.status, ok: res.ok, body, ms: Date.now() - started };
   }
 

@@ -25,8 +25,8 @@ function stripeFix(needed: string) {
 }
 
 /** The account the key belongs to and the webhook endpoints the probes watch; signing secrets named for endpoints that exist. */
-export async function stripeDoctor({ config, signal }: DoctorContext<StripeConfig>): Promise<DoctorCheck[]> {
-  const stripe = new StripeGateway(config);
+export async function stripeDoctor({ config, signal, scrubber }: DoctorContext<StripeConfig>): Promise<DoctorCheck[]> {
+  const stripe = new StripeGateway(config, scrubber);
   const account = await doctorCheck("account", stripeFix('"Account: Read"'), async () => {
     const a = await stripe.retrieveAccount(signal);
     return `${a.id}${a.settings?.dashboard?.display_name ? ` (${a.settings.dashboard.display_name})` : ""}, ${stripe.livemode ? "live" : "test"} mode`;

@@ -58,8 +58,8 @@ export default definePlugin<StripeConfig, typeof deps>({
       stop: () => sandbox.stop(),
     };
   },
-  setup({ config, deps: { ledgers } }) {
-    const stripe = new StripeGateway(config);
+  setup({ config, deps: { ledgers }, scrubber }) {
+    const stripe = new StripeGateway(config, scrubber);
     const ledger = () => ledgers.get();
     return {
       probes: [webhookEndpoints(stripe), webhookBacklog(stripe), paymentFailureRate(stripe), openDisputes(stripe), refundVolume(stripe)],

@@ -113,3 +113,27 @@ describe("on-call rotations", () => {
     expect(views).toEqual([{ name: "primary", now: expect.any(String), next: { user: expect.any(String), at: "2026-12-07T08:00:00.000Z" } }]);
   });
 });
+
+describe("status-update reminders", () => {
+  it("remind the commander once per cadence of the severity, counted from the last update", async () => {
+    const { remindCommanders } = await import("./reminders.server");
+    const s = await store();
+    const notifications = NotificationsConfigSchema.parse({});
+    expect(notifications.reminders).toEqual({ P1: 15, P2: 30 });
+    const t0 = Date.parse("2026-12-02T09:00:00Z");
+    const p1 = await declareIncident(s, { username: "amy", roles: ["responder"] }, { title: "Checkout is down", severity: "P1" }, { now: t0 });
+    await declareIncident(s, { username: "ben", roles: ["responder"] }, { title: "Slow search", severity: "P2" }, { now: t0 });
+    expect(await remindCommanders(s, notifications, t0 + 14 * MIN, "i1")).toBe(0);
+    expect(await remindCommanders(s, notifications, t0 + 15 * MIN, "i1")).toBe(1);
+    expect(await remindCommanders(s, notifications, t0 + 16 * MIN, "i2")).toBe(0); // the same reminder, another instance
+    await addEvent(s, { username: "amy", roles: ["responder"] }, p1.id, { type: "note", text: "Stripe answers again, watching." }, { now: t0 + 20 * MIN });
+    expect(await remindCommanders(s, notifications, t0 + 30 * MIN, "i1")).toBe(1); // P2 at 30 min; P1 next at 35
+    expect(await remindCommanders(s, notifications, t0 + 35 * MIN, "i1")).toBe(1);
+    const rows = await s.db.selectFrom("notification_events").selectAll().where("kind", "=", "incident.reminder").orderBy("id").execute();
+    expect(rows.map((r) => parseEvent(r)).map((e) => [e.payload.recipients, e.at])).toEqual([
+      [["amy"], t0 + 15 * MIN],
+      [["ben"], t0 + 30 * MIN],
+      [["amy"], t0 + 35 * MIN],
+    ]);
+  });
+});

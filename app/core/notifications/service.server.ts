@@ -4,6 +4,7 @@ import { newId } from "../ids.server";
 import type { BootStep, Portal } from "../portal.server";
 import { startNotificationsDemo } from "./demo.server";
 import { escalationTick } from "./escalation.server";
+import { remindCommanders } from "./reminders.server";
 import { startSender } from "./sender.server";
 import type { NotificationEvent } from "./outbox.server";
 
@@ -20,6 +21,7 @@ export async function probeHeldBack(portal: Portal, event: NotificationEvent): P
 export const notificationsBootStep: BootStep = async (portal) => {
   const stopDemo = await startNotificationsDemo(portal);
   const instance = newId("snd_");
+  let lastReminders = 0;
   const sender = startSender({
     store: portal.store,
     config: portal.config,
@@ -29,6 +31,10 @@ export const notificationsBootStep: BootStep = async (portal) => {
     hold: (event) => probeHeldBack(portal, event),
     onRound: async (now) => {
       if (Object.keys(portal.config.oncall.escalation).length) await escalationTick(portal.store, portal.config.oncall, now, instance);
+      if (now - lastReminders >= 30_000) {
+        lastReminders = now;
+        await remindCommanders(portal.store, portal.config.notifications, now, instance);
+      }
     },
   });
   return async () => {

@@ -105,11 +105,17 @@ describe("managed Firestore exports (Admin API operations and the bucket)", () =
     expect((e2 as Error).message).toMatch(/HTTP 404 — The specified bucket does not exist/);
   });
 
-  it("config: the token is required and project and bucket are checked; without a gcp section nothing is watched", () => {
+  it("config: a credential is required and project and bucket are checked; without a gcp section nothing is watched", () => {
     const bad = BackupsConfigSchema.safeParse({ gcp: { project: "X", bucket: "gs://b", token: "" } });
     expect(bad.success).toBe(false);
     const paths = bad.error!.issues.map((i) => i.path.join("."));
     expect(paths).toEqual(expect.arrayContaining(["gcp.project", "gcp.bucket", "gcp.token"]));
+    const none = BackupsConfigSchema.safeParse({ gcp: { project: "shop-prod", bucket: "b-exports" } });
+    expect(none.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual([expect.stringMatching(/^gcp\.clientEmail: set a service account .* or a static token$/)]);
+    const two = BackupsConfigSchema.safeParse({ gcp: { project: "shop-prod", bucket: "b-exports", token: "t", applicationDefault: true } });
+    expect(two.error!.issues.map((i) => i.message)).toEqual(["set only one credential, not applicationDefault and token"]);
+    const half = BackupsConfigSchema.safeParse({ gcp: { project: "shop-prod", bucket: "b-exports", clientEmail: "x@shop-prod.iam.gserviceaccount.com" } });
+    expect(half.error!.issues.map((i) => i.path.join("."))).toEqual(["gcp.privateKey"]);
     expect(BackupsConfigSchema.parse({}).gcp).toBeUndefined();
   });
 

@@ -6,6 +6,12 @@
 //
 // An export the Admin API calls SUCCESSFUL is trusted only when its folder is still in the bucket
 // with its `.overall_export_metadata` file: a lifecycle rule or a person may have deleted it since.
+//
+// Access tokens are minted from a service account (google-auth-library's JWT: an RS256 assertion
+// POSTed to the key's token_uri) and minted again before they expire; a static token is a fallback.
+import fs from "node:fs";
+import crypto from "node:crypto";
+import { GoogleAuth, JWT } from "google-auth-library";
 import { z } from "zod";
 import { DurationSchema, formatAge, parseDuration, probe, secret, type ProbeDefinition } from "../plugin-api";
 import { formatBytes } from "./engine";
@@ -22,13 +28,140 @@ export const GcpExportsSchema = z
       .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, "a Cloud Storage bucket name, without gs://")
       .describe("The Cloud Storage bucket the exports go to, without gs://."),
     prefix: z.string().default("").describe("The folder inside the bucket the exports are written under, e.g. exports/."),
-    token: secret(z.string().min(1).describe("An OAuth access token with read access to both APIs, e.g. ${GCP_ACCESS_TOKEN}.")),
+    clientEmail: z.string().email().optional().describe("The service account's e-mail, e.g. ${GCP_CLIENT_EMAIL}; with privateKey. Its tokens are minted and refreshed by the portal."),
+    privateKey: secret(z.string().min(1))
+      .optional()
+      .describe("The service account's PEM private key, e.g. ${GCP_PRIVATE_KEY}, with real newlines or \\n escapes; with clientEmail."),
+    serviceAccountFile: z.string().min(1).optional().describe("Path to the service account's JSON key file (its client_email, private_key and token_uri are used)."),
+    serviceAccountJson: secret(z.string().min(1)).optional().describe("The service account's JSON key itself, e.g. ${GCP_SERVICE_ACCOUNT}."),
+    applicationDefault: z.boolean().optional().describe("true: Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, or the metadata server on Google Cloud)."),
+    tokenUri: z
+      .string()
+      .url()
+      .optional()
+      .describe("Where service-account tokens are minted; default the key's token_uri, else https://oauth2.googleapis.com/token."),
+    token: secret(z.string().min(1))
+      .optional()
+      .describe("Fallback only: a static OAuth access token, e.g. ${GCP_ACCESS_TOKEN}. It expires within the hour and is not refreshed; prefer a service account."),
     adminUrl: z.string().url().default("https://firestore.googleapis.com").describe("Base URL of the Firestore Admin API (a sandbox or a private endpoint)."),
     storageUrl: z.string().url().default("https://storage.googleapis.com").describe("Base URL of the Cloud Storage JSON API (a sandbox or a private endpoint)."),
     maxAge: DurationSchema.default("26h").describe("Older than this, the newest successful export counts as stale (warn; twice as old is critical)."),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const sources = [
+      (c.clientEmail || c.privateKey) && "clientEmail + privateKey",
+      c.serviceAccountFile && "serviceAccountFile",
+      c.serviceAccountJson && "serviceAccountJson",
+      c.applicationDefault && "applicationDefault",
+      c.token && "token",
+    ].filter(Boolean);
+    if (sources.length === 0) ctx.addIssue({ code: "custom", path: ["clientEmail"], message: "set a service account (clientEmail + privateKey, serviceAccountFile or serviceAccountJson), applicationDefault: true, or a static token" });
+    if (sources.length > 1) ctx.addIssue({ code: "custom", message: `set only one credential, not ${sources.join(" and ")}` });
+    if (c.clientEmail && !c.privateKey) ctx.addIssue({ code: "custom", path: ["privateKey"], message: "clientEmail needs privateKey" });
+    if (c.privateKey && !c.clientEmail) ctx.addIssue({ code: "custom", path: ["clientEmail"], message: "privateKey needs clientEmail" });
+  });
 export type GcpExportsConfig = z.infer<typeof GcpExportsSchema>;
+
+export const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
+/** Read-only: the Admin API's operations list and the bucket's listing. */
+export const GCP_SCOPES = ["https://www.googleapis.com/auth/datastore", "https://www.googleapis.com/auth/devstorage.read_only"];
+
+/** A PEM key as it arrives from an environment variable: `\n` escapes, quotes or CRLF around it. */
+function normalizePem(key: string): string {
+  let k = key.trim();
+  if ((k.startsWith('"') && k.endsWith('"')) || (k.startsWith("'") && k.endsWith("'"))) k = k.slice(1, -1);
+  return `${k.replace(/\\r\\n|\\n/g, "\n").replace(/\r\n/g, "\n").trim()}\n`;
+}
+
+export interface GcpServiceAccount {
+  email: string;
+  key: string;
+  tokenUri: string;
+  source: string;
+}
+
+/** The service account a config names, its key checked (never echoed), or null when it names none. */
+export function gcpServiceAccount(c: GcpExportsConfig): GcpServiceAccount | null {
+  let sa: GcpServiceAccount | null = null;
+  if (c.clientEmail && c.privateKey) sa = { email: c.clientEmail, key: normalizePem(c.privateKey), tokenUri: GOOGLE_TOKEN_URI, source: "gcp.privateKey" };
+  const json = c.serviceAccountJson ?? (c.serviceAccountFile ? fs.readFileSync(c.serviceAccountFile, "utf8") : undefined);
+  if (json !== undefined) {
+    const source = c.serviceAccountFile ? `gcp.serviceAccountFile (${c.serviceAccountFile})` : "gcp.serviceAccountJson";
+    let parsed: { client_email?: unknown; private_key?: unknown; token_uri?: unknown };
+    try {
+      // A key pasted with its private_key's real newlines is not strict JSON; escape them inside strings.
+      parsed = JSON.parse(json.replace(/"(?:[^"\\]|\\.)*"/gs, (str) => str.replace(/\r?\n/g, "\\n")));
+    } catch {
+      throw new GcpApiError(`${source}: not valid JSON (a service account key file from the Cloud console)`);
+    }
+    if (typeof parsed.client_email !== "string" || typeof parsed.private_key !== "string") throw new GcpApiError(`${source}: has no client_email and private_key (is it a service account key?)`);
+    sa = { email: parsed.client_email, key: normalizePem(parsed.private_key), tokenUri: typeof parsed.token_uri === "string" ? parsed.token_uri : GOOGLE_TOKEN_URI, source };
+  }
+  if (!sa) return null;
+  try {
+    crypto.createPrivateKey(sa.key);
+  } catch {
+    throw new GcpApiError(`${sa.source}: the private key is not a PEM private key (it should start with -----BEGIN PRIVATE KEY-----)`);
+  }
+  return c.tokenUri ? { ...sa, tokenUri: c.tokenUri } : sa;
+}
+
+export interface GcpAuth {
+  /** How the token is had: "service account <email>", "application default credentials" or "static token". */
+  kind: string;
+  /** An Authorization header value with a currently valid token. */
+  authorization(): Promise<string>;
+}
+
+/**
+ * The token source a config names. A service account's tokens are minted by google-auth-library
+ * and cached until `eagerRefreshMs` before they expire (5 minutes unless a test says otherwise).
+ */
+export function gcpAuth(c: GcpExportsConfig, opts: { eagerRefreshMs?: number } = {}): GcpAuth {
+  const sa = gcpServiceAccount(c);
+  if (sa) {
+    // The token endpoint's address is fixed in the library; the assertion's aud names the one used.
+    const jwt = new JWT({ email: sa.email, key: sa.key, scopes: GCP_SCOPES, additionalClaims: { aud: sa.tokenUri }, ...(opts.eagerRefreshMs ? { eagerRefreshThresholdMillis: opts.eagerRefreshMs } : {}) });
+    if (sa.tokenUri !== GOOGLE_TOKEN_URI) {
+      jwt.transporter.interceptors.request.add({
+        resolved: async (o) => {
+          if (String(o.url) === GOOGLE_TOKEN_URI) o.url = new URL(sa.tokenUri);
+          return o;
+        },
+      });
+    }
+    return {
+      kind: `service account ${sa.email}`,
+      async authorization() {
+        try {
+          const { token } = await jwt.getAccessToken();
+          if (!token) throw new Error("the token endpoint answered no access_token");
+          return `Bearer ${token}`;
+        } catch (err) {
+          throw new GcpApiError(`minting an access token for ${sa.email} at ${sa.tokenUri}: ${(err as Error).message}`);
+        }
+      },
+    };
+  }
+  if (c.applicationDefault) {
+    const auth = new GoogleAuth({ scopes: GCP_SCOPES });
+    return {
+      kind: "application default credentials",
+      async authorization() {
+        try {
+          const token = await auth.getAccessToken();
+          if (!token) throw new Error("no access token");
+          return `Bearer ${token}`;
+        } catch (err) {
+          throw new GcpApiError(`Application Default Credentials: ${(err as Error).message}`);
+        }
+      },
+    };
+  }
+  const token = c.token ?? "";
+  return { kind: "static token", authorization: async () => `Bearer ${token}` };
+}
 
 const METADATA_TYPE = "type.googleapis.com/google.firestore.admin.v1.ExportDocumentsMetadata";
 
@@ -61,10 +194,11 @@ export interface ExportFolder {
 
 export class GcpApiError extends Error {}
 
-export function createGcpClient(c: GcpExportsConfig, opts: { fetch?: typeof fetch } = {}) {
+export function createGcpClient(c: GcpExportsConfig, opts: { fetch?: typeof fetch; auth?: GcpAuth } = {}) {
   const doFetch = opts.fetch ?? fetch;
+  const auth = opts.auth ?? gcpAuth(c);
   const get = async <T>(url: string, signal: AbortSignal, what: string): Promise<T> => {
-    const res = await doFetch(url, { headers: { authorization: `Bearer ${c.token}`, accept: "application/json" }, signal });
+    const res = await doFetch(url, { headers: { authorization: await auth.authorization(), accept: "application/json" }, signal });
     const text = await res.text();
     if (!res.ok) {
       let message = text.slice(0, 200);
@@ -83,6 +217,7 @@ export function createGcpClient(c: GcpExportsConfig, opts: { fetch?: typeof fetc
   };
   const base = (u: string) => u.replace(/\/+$/, "");
   return {
+    auth,
     /** Export operations, newest first (at most `max`, following page tokens). */
     async exportOperations(signal: AbortSignal, max = 100): Promise<ExportOperation[]> {
       const out: ExportOperation[] = [];

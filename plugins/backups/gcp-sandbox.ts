@@ -4,6 +4,12 @@
 // page tokens). It holds the demo shop's daily exports at 02:00 UTC for the last 45 days, as its
 // bucket's lifecycle left them: dailies kept 30 days, Sundays and firsts of the month longer. One
 // export three days ago FAILED, and one folder nine days ago lost its overall_export_metadata.
+//
+// It also mints access tokens as Google's OAuth 2.0 token endpoint does for a service account
+// (RFC 7523 JWT-bearer grant): the RS256 assertion is verified with the account's public key, its
+// iss, aud, iat/exp and scope are checked, and only tokens it minted and that have not expired (or
+// the static token, when one is set) open the APIs, each API only with its scope.
+import crypto from "node:crypto";
 import type { DemoRequest, DemoResponse } from "../plugin-api";
 import type { ExportOperation } from "./gcp-exports";
 
@@ -14,7 +20,10 @@ export interface GcpSandboxData {
   database: string;
   bucket: string;
   prefix: string;
-  token: string;
+  /** A static access token the APIs accept; none: only minted tokens. */
+  token?: string;
+  /** The service account whose assertions the token endpoint accepts. */
+  serviceAccount?: { email: string; publicKey: crypto.KeyObject | string; tokenUri: string; expiresIn?: number };
   operations: ExportOperation[];
   objects: { name: string; size: number; timeCreated: string }[];
 }
@@ -68,13 +77,70 @@ export function demoExports(now: number, o: { project: string; bucket: string; p
 }
 
 const googleError = (status: number, code: string, message: string): DemoResponse => ({ status, headers: { "content-type": "application/json; charset=UTF-8" }, body: { error: { code: status, message, status: code } } });
+const oauthError = (error: string, description: string, status = 400): DemoResponse => ({ status, headers: { "content-type": "application/json; charset=utf-8" }, body: { error, error_description: description } });
 
-/** Answers `GET …/v1/projects/{p}/databases/{d}/operations` and `GET …/storage/v1/b/{bucket}/o`. */
+const SCOPE_DATASTORE = ["https://www.googleapis.com/auth/datastore", "https://www.googleapis.com/auth/cloud-platform"];
+const SCOPE_STORAGE = [
+  "https://www.googleapis.com/auth/devstorage.read_only",
+  "https://www.googleapis.com/auth/devstorage.read_write",
+  "https://www.googleapis.com/auth/devstorage.full_control",
+  "https://www.googleapis.com/auth/cloud-platform",
+];
+
+/** The JWT-bearer grant: a verified assertion gets a token valid for `expiresIn` seconds. */
+function mintToken(req: DemoRequest, sa: NonNullable<GcpSandboxData["serviceAccount"]>, minted: Map<string, { expires: number; scopes: string[] }>): DemoResponse {
+  if (req.method !== "POST") return oauthError("invalid_request", "Method not allowed: POST the grant as a form.", 405);
+  if (!/^application\/x-www-form-urlencoded/i.test(req.headers["content-type"] ?? "")) return oauthError("invalid_request", "The grant must be sent as application/x-www-form-urlencoded.");
+  const form = new URLSearchParams(req.body.toString("utf8"));
+  const grant = form.get("grant_type");
+  if (grant !== "urn:ietf:params:oauth:grant-type:jwt-bearer") return oauthError("unsupported_grant_type", `Invalid grant_type: ${grant ?? ""}`);
+  const assertion = form.get("assertion") ?? "";
+  const parts = assertion.split(".");
+  if (parts.length !== 3) return oauthError("invalid_request", "Invalid JWT: the assertion is not a signed JWT (header.payload.signature).");
+  let header: { alg?: string };
+  let claims: { iss?: string; aud?: string; scope?: string; iat?: number; exp?: number };
+  try {
+    header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8"));
+    claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
+  } catch {
+    return oauthError("invalid_request", "Invalid JWT: the header or claim set is not JSON.");
+  }
+  if (header.alg !== "RS256") return oauthError("invalid_grant", `Invalid JWT: alg ${header.alg ?? "none"} is not RS256.`);
+  if (claims.iss !== sa.email) return oauthError("invalid_grant", "Invalid grant: account not found");
+  const signed = crypto.verify("RSA-SHA256", Buffer.from(`${parts[0]}.${parts[1]}`), sa.publicKey, Buffer.from(parts[2]!, "base64url"));
+  if (!signed) return oauthError("invalid_grant", "Invalid JWT Signature.");
+  if (claims.aud !== sa.tokenUri) return oauthError("invalid_grant", `Invalid JWT: aud must be ${sa.tokenUri}.`);
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof claims.iat !== "number" || typeof claims.exp !== "number" || claims.exp <= now || claims.iat > now + 60 || claims.exp - claims.iat > 3600) {
+    return oauthError("invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.");
+  }
+  const scopes = (claims.scope ?? "").split(/\s+/).filter(Boolean);
+  if (!scopes.length) return oauthError("invalid_scope", "Invalid OAuth scope or ID token audience provided.");
+  const expiresIn = sa.expiresIn ?? 3599;
+  const token = `ya29.sandbox-${crypto.randomBytes(24).toString("base64url")}`;
+  for (const [t, m] of minted) if (m.expires <= Date.now() - 3_600_000) minted.delete(t);
+  minted.set(token, { expires: Date.now() + expiresIn * 1000, scopes });
+  return { status: 200, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }, body: { access_token: token, expires_in: expiresIn, token_type: "Bearer" } };
+}
+
+/**
+ * Answers `GET …/v1/projects/{p}/databases/{d}/operations` and `GET …/storage/v1/b/{bucket}/o`,
+ * and, with a service account, `POST <its tokenUri's path>`.
+ */
 export function gcpSandboxHandler(data: () => GcpSandboxData) {
+  const minted = new Map<string, { expires: number; scopes: string[] }>();
   return (req: DemoRequest): DemoResponse => {
     const d = data();
-    if (req.headers.authorization !== `Bearer ${d.token}`) return googleError(401, "UNAUTHENTICATED", "Request is missing required authentication credential. Expected OAuth 2 access token.");
     const url = new URL(req.url, "http://sandbox");
+    const sa = d.serviceAccount;
+    if (sa && url.pathname === new URL(sa.tokenUri).pathname) return mintToken(req, sa, minted);
+    const auth = req.headers.authorization ?? "";
+    const bearer = /^Bearer (.+)$/.exec(auth)?.[1];
+    const grant = bearer ? minted.get(bearer) : undefined;
+    const isStatic = d.token !== undefined && bearer === d.token;
+    if (!bearer || (!isStatic && !grant)) return googleError(401, "UNAUTHENTICATED", "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.");
+    if (grant && grant.expires <= Date.now()) return googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.");
+    const scoped = (needed: string[]) => isStatic || grant!.scopes.some((s) => needed.includes(s));
     const page = (list: unknown[], size: number) => {
       const offset = Number(url.searchParams.get("pageToken") ?? 0) || 0;
       const slice = list.slice(offset, offset + size);
@@ -82,6 +148,7 @@ export function gcpSandboxHandler(data: () => GcpSandboxData) {
     };
     const ops = /\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/operations$/.exec(url.pathname);
     if (ops) {
+      if (!scoped(SCOPE_DATASTORE)) return googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.");
       if (decodeURIComponent(ops[1]!) !== d.project) return googleError(403, "PERMISSION_DENIED", `The caller does not have permission on project ${decodeURIComponent(ops[1]!)}.`);
       if (decodeURIComponent(ops[2]!) !== d.database) return googleError(404, "NOT_FOUND", `Database ${decodeURIComponent(ops[2]!)} not found.`);
       const size = Math.min(Math.max(Number(url.searchParams.get("pageSize") ?? 100) || 100, 1), 100);
@@ -91,6 +158,7 @@ export function gcpSandboxHandler(data: () => GcpSandboxData) {
     }
     const objs = /\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
     if (objs) {
+      if (!scoped(SCOPE_STORAGE)) return googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.");
       if (decodeURIComponent(objs[1]!) !== d.bucket) return googleError(404, "notFound", "The specified bucket does not exist.");
       const prefix = url.searchParams.get("prefix") ?? "";
       const delimiter = url.searchParams.get("delimiter");

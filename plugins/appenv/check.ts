@@ -87,19 +87,11 @@ export async function checkServices(
   deps: { fingerprints: ValueFingerprints; history: FingerprintHistory; scrubber?: TextScrubber; now(): number; signal: AbortSignal },
 ): Promise<CheckResult> {
   const at = deps.now();
-  const reads = await Promise.allSettled(services.map((s) => s.source(deps.signal)));
   const fps = new Map<string, Map<string, string | null>>();
-  const perService: ServiceVerdicts[] = [];
 
-  services.forEach((s, i) => {
-    const r = reads[i]!;
-    const title = s.config.title ?? s.name;
-    if (r.status === "rejected") {
-      const msg = r.reason instanceof Error ? r.reason.message : String(r.reason);
-      perService.push({ service: s.name, title, error: deps.scrubber ? deps.scrubber.text(msg) : msg, verdicts: [], settingsUrl: null, problems: 0 });
-      return;
-    }
-    const read: EnvRead = r.value;
+  // Each service is checked as soon as its own read arrives, so the rules of the fast services run
+  // while the slow one (Vercel's one decrypt call per variable) is still fetching.
+  const judge = (s: CheckedService, read: EnvRead): ServiceVerdicts => {
     const verdicts: Verdict[] = [];
     const present = [...read.vars.keys()];
     const serviceFps = new Map<string, string | null>();
@@ -118,9 +110,20 @@ export async function checkServices(
     // Every read variable's fingerprint is remembered (change over time), not only the ruled ones'.
     for (const [name, fp] of serviceFps) if (fp && !s.rules[name]?.redeployAfterChange) deps.history.observe(s.name, name, fp, at);
     fps.set(s.name, serviceFps);
-    perService.push({ service: s.name, title, error: null, verdicts, settingsUrl: read.settingsUrl, problems: 0 });
     read.vars.clear();
-  });
+    return { service: s.name, title: s.config.title ?? s.name, error: null, verdicts, settingsUrl: read.settingsUrl, problems: 0 };
+  };
+  const perService: ServiceVerdicts[] = await Promise.all(
+    services.map((s) =>
+      s.source(deps.signal).then(
+        (read) => judge(s, read),
+        (reason: unknown): ServiceVerdicts => {
+          const msg = reason instanceof Error ? reason.message : String(reason);
+          return { service: s.name, title: s.config.title ?? s.name, error: deps.scrubber ? deps.scrubber.text(msg) : msg, verdicts: [], settingsUrl: null, problems: 0 };
+        },
+      ),
+    ),
+  );
 
   const consistency: CheckResult["consistency"] = [];
   for (const s of services) {

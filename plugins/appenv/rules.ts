@@ -49,6 +49,10 @@ export const RULE_WORDS: Record<RuleName, string> = {
 
 const q = (s: string) => `"${s}"`;
 
+// A pattern is compiled once, not once per variable per check (4 services × 60 variables every few minutes).
+const patterns = new Map<string, RegExp>();
+const compiled = (p: string) => patterns.get(p) ?? patterns.set(p, new RegExp(p)).get(p)!;
+
 /** The rules about the value alone (not cross-service, not time): one verdict per declared rule. */
 export function checkValueRules(name: string, rule: Rule, v: ReadVariable | undefined, environment: string): Verdict[] {
   const out: Verdict[] = [];
@@ -74,7 +78,7 @@ export function checkValueRules(name: string, rule: Rule, v: ReadVariable | unde
     say("startsWith", okay ? "ok" : "problem", okay ? `${name} starts as expected` : `${name} does not start with ${prefixes.map(q).join(" or ")}`);
   }
   if (rule.pattern !== undefined) {
-    const okay = new RegExp(rule.pattern).test(value);
+    const okay = compiled(rule.pattern).test(value);
     say("pattern", okay ? "ok" : "problem", okay ? `${name} has the expected form` : `${name} does not match /${rule.pattern}/`);
   }
   if (rule.notContains) {

@@ -4,7 +4,7 @@
 import path from "node:path";
 import url from "node:url";
 
-const AREAS = ["runbooks", "probes", "audit", "timeline", "sse", "cron", "sql", "redis", "promql", "live-blocks", "backups", "mongo", "alerts", "notifications", "appenv", "slo"] as const;
+const AREAS = ["runbooks", "probes", "audit", "timeline", "sse", "cron", "sql", "redis", "promql", "live-blocks", "backups", "mongo", "alerts", "notifications", "appenv", "slo", "runbooks-2k"] as const;
 
 const args = process.argv.slice(2);
 const asJson = args.includes("--json");

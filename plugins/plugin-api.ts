@@ -7,6 +7,7 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { DemoWorld } from "./plugin-api/demo-world";
+import type { Logger } from "./plugin-api/logger";
 import type { PluginDoctor } from "./plugin-api/doctor";
 import type { ScheduledJob } from "./plugin-api/schedule";
 import type { ResolvedDeps, ServiceDeps, ServiceRef } from "./plugin-api/services";
@@ -14,12 +15,7 @@ import type { ResolvedDeps, ServiceDeps, ServiceRef } from "./plugin-api/service
 export type Risk = "low" | "high" | "critical";
 export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";
 
-export interface Logger {
-  debug(obj: unknown, msg?: string): void;
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
+export type { Logger } from "./plugin-api/logger";
 
 /* ------------------------------------------------------------------ secrets */
 

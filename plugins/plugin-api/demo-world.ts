@@ -1,6 +1,6 @@
 // Part of the plugin API (re-exported by plugins/plugin-api.ts, which plugins import): the demo world
 // every sandbox talks about. No side effects.
-import type { Logger } from "../plugin-api";
+import type { Logger } from "./logger";
 import type { ShopCatalog } from "./demo-shop";
 
 export type { ShopCatalog, ShopOrder, ShopStory } from "./demo-shop";

@@ -1,7 +1,7 @@
 import type { ProbeStatus } from "../../plugins/plugin-api";
 /** Contracts between the runbook page and its widgets. No server imports: shared with the browser. */
 
-export type WidgetKind = "status" | "chart" | "table" | "action";
+export type WidgetKind = "status" | "chart" | "table" | "action" | "slo";
 
 /** One `::status{…}` / `::chart{…}` / `::table{…}` / `::action{…}` directive, resolved on the server. */
 export interface WidgetSlot {

@@ -199,3 +199,19 @@ describe.skipIf(!bins)("SLO math over series loaded with promtool", () => {
     expect(after!.status).toBe("resolved");
   }, 60_000);
 });
+
+describe.skipIf(!bins)("the ::slo widget", () => {
+  it("::slo{id} on a runbook is the slo.<name> widget; its reads hold the figures, the budget over the window and the conditions", async () => {
+    const { getRunbook } = await import("~/core/runbooks/runbooks.server");
+    const { sloWidget } = await import("~/core/slo/widget.server");
+    const page = getRunbook("checkout", { dir: path.join(env!.dir, "runbooks"), registry: env!.portal.registry })!;
+    expect(page.slots).toEqual([expect.objectContaining({ kind: "slo", id: "slo.checkout", title: expect.stringContaining("SLO") })]);
+    const w = await sloWidget(env!.portal, "checkout", { at: (I0 + 5 * MIN) * 1000, points: 28 });
+    expect(w.firing).toBe("page");
+    expect(w.burn["5m"]).toBeCloseTo(200, 9);
+    expect(w.sentence).toMatch(/^Over the last 1h the burn rate is 17×: at this rate the month's budget is gone in \d+ (hours|days)\.$/);
+    expect(w.budget.length).toBeGreaterThan(20);
+    expect(w.budget.at(-1)!.remainingPct!).toBeCloseTo(w.remainingPct!, 3);
+    expect(w.chartError).toBeUndefined();
+  }, 60_000);
+});

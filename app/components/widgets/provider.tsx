@@ -18,7 +18,7 @@ interface ReadingsState {
 
 const ReadingsContext = createContext<ReadingsState>({ readings: {}, invalid: {}, live: false });
 
-const PROBE_KINDS = new Set(["status", "chart", "table"]);
+const PROBE_KINDS = new Set(["status", "chart", "table", "slo"]);
 
 /** The stream key of a widget: its probe id, plus its own thresholds when the directive sets them. */
 export function viewKey(slot: WidgetSlot): string {

@@ -1,6 +1,7 @@
 import { ActionWidget } from "~/components/widgets/action-widget";
 import { ChartWidget } from "./chart-widget";
 import { RunHistoryChart } from "./run-history";
+import { SloWidget } from "./slo-widget";
 import { StatusWidget } from "./status-widget";
 import { TableWidget } from "./table-widget";
 import type { WidgetSlot } from "~/lib/widgets";
@@ -16,6 +17,8 @@ export function Widget({ slot }: { slot: WidgetSlot }) {
       return <TableWidget slot={slot} />;
     case "action":
       return <ActionWidget slot={slot} />;
+    case "slo":
+      return <SloWidget slot={slot} />;
     default:
       return null;
   }

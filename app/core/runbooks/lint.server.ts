@@ -131,7 +131,9 @@ export function lintRunbooks(dir: string, registry: PluginRegistry): LintProblem
         for (const p of checkPresetInput(rest, action.def.input)) add(d.line, `::action{id="${id}"}: ${p}`);
       } else {
         if (isPromqlDirective(d.name, d.attributes)) for (const p of promqlDirectiveProblems(d.name, rest, registry)) add(d.line, p);
-        else if (!registry.probes.has(id)) {
+        else if (d.name === "slo") {
+          if (!registry.probes.has(`slo.${id}`)) add(d.line, `unknown SLO "${id}" in ::slo — declare it under slos.${id} in the config`);
+        } else if (!registry.probes.has(id)) {
           const missing = unconfiguredWidget(id, "probe", configured);
           if (missing) problems.push({ file, line: d.line, message: `not configured here: probe "${id}" in ::${d.name} — ${missing.reason}`, notConfigured: true });
           else add(d.line, `unknown probe id "${id}" in ::${d.name}`);

@@ -33,7 +33,7 @@ type MdastNode = { type: string; [key: string]: any };
 type MdastRoot = { type: "root"; children: MdastNode[] };
 
 /** Directive names a runbook may use, and the attribute that names the probe or action. */
-export const DIRECTIVES = { status: "probe", chart: "probe", table: "probe", action: "id" } as const;
+export const DIRECTIVES = { status: "probe", chart: "probe", table: "probe", action: "id", slo: "id" } as const;
 export type DirectiveName = keyof typeof DIRECTIVES;
 
 /** A leaf directive as written (`::name{…}`), before it is checked against the registry. */

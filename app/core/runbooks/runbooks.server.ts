@@ -54,7 +54,8 @@ function parsedSlots(r: RenderedRunbook): WidgetSlot[] {
     if (d.problem || !(d.name in DIRECTIVES)) return;
     const attr = DIRECTIVES[d.name as DirectiveName];
     const { [attr]: probeOrAction, ...attrs } = d.attributes;
-    const id = probeOrAction ?? promqlProbeId(attrs.promql ?? "", attrs.unit);
+    // `::slo{id="x"}` shows the core probe slo.x.
+    const id = d.name === "slo" ? `slo.${probeOrAction}` : (probeOrAction ?? promqlProbeId(attrs.promql ?? "", attrs.unit));
     slots.push({ kind: d.name as WidgetKind, id, attrs, line: d.line, key: `${d.name}-${i}` });
   });
   return slots;

@@ -1,0 +1,90 @@
+import { useSlotReading } from "./provider";
+import { WidgetHead, WidgetNotReady } from "./status";
+import { useWidgetJson } from "./use-json";
+import type { SloWidgetJson } from "~/lib/slo";
+import type { WidgetSlot } from "~/lib/widgets";
+
+const W = 640;
+const H = 140;
+const WINDOWS = ["5m", "30m", "1h", "6h", "3d"] as const;
+
+const burnText = (v: number | null) => (v === null ? "no events" : `${v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2)}×`);
+
+/** The budget left over the window as a line from 100 % down, deploys as marks. */
+function BudgetChart({ data }: { data: SloWidgetJson }) {
+  const points = data.budget.filter((p) => p.remainingPct !== null) as { at: number; remainingPct: number }[];
+  if (!points.length) return <p className="muted">{data.chartError ?? "No events in the window yet: nothing to draw."}</p>;
+  const from = data.budget[0]!.at;
+  const to = Math.max(data.at, data.budget.at(-1)!.at);
+  const lo = Math.min(0, ...points.map((p) => p.remainingPct));
+  const x = (t: number) => ((t - from) / Math.max(1, to - from)) * (W - 40) + 30;
+  const y = (v: number) => 10 + ((100 - v) / (100 - lo || 1)) * (H - 30);
+  const line = points.map((p) => `${x(p.at).toFixed(1)},${y(p.remainingPct).toFixed(1)}`).join(" ");
+  return (
+    <svg className="slo-chart" viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`Error budget left over the last ${data.window}`}>
+      <line x1={30} x2={W - 10} y1={y(0)} y2={y(0)} className="slo-zero" stroke="currentColor" strokeOpacity={0.3} />
+      <text x={0} y={y(100) + 4} fontSize={10}>100%</text>
+      <text x={0} y={y(0) + 4} fontSize={10}>0%</text>
+      {data.deploys
+        .filter((d) => d.at >= from && d.at <= to)
+        .map((d) => (
+          <g key={`${d.at}-${d.label}`} className="slo-deploy" data-testid="slo-deploy">
+            <line x1={x(d.at)} x2={x(d.at)} y1={8} y2={H - 18} stroke="#8250df" strokeDasharray="3 3" />
+            <title>{`Deploy ${new Date(d.at).toISOString().slice(0, 16).replace("T", " ")}: ${d.label}`}</title>
+          </g>
+        ))}
+      <polyline points={line} fill="none" stroke="#0969da" strokeWidth={2} />
+      <text x={30} y={H - 2} fontSize={10}>{`−${data.window}`}</text>
+      <text x={W - 30} y={H - 2} fontSize={10}>now</text>
+    </svg>
+  );
+}
+
+/** `::slo{id="…"}`: objective, budget left with a bar, burn rates in a sentence, the budget over the window with deploys. */
+export function SloWidget({ slot }: { slot: WidgetSlot }) {
+  const { reading, error } = useSlotReading(slot);
+  const name = slot.id.slice(slot.id.indexOf(".") + 1);
+  const { data, failed } = useWidgetJson<SloWidgetJson>(`/api/slo/${encodeURIComponent(name)}`, reading?.observedAt);
+  const titleId = `widget-${slot.key}-title`;
+  const status = reading?.status ?? "unknown";
+  const left = data?.remainingPct ?? null;
+  return (
+    <section className={`widget widget-slo status-card is-${reading ? status : "pending"}`} data-widget="slo" data-id={slot.id} data-status={reading ? status : "pending"} aria-labelledby={titleId}>
+      <WidgetHead titleId={titleId} title={slot.attrs.title || data?.title || reading?.title || slot.id} status={status} pending={!reading && !error} />
+      {!data ? (
+        failed ? <p className="widget-error" role="alert">{failed}</p> : <WidgetNotReady error={error} probeId={slot.id} />
+      ) : (
+        <>
+          <p className="slo-objective">
+            Objective <strong>{data.objective} %</strong> over {data.window}
+            {data.owner ? <span className="muted"> · owner {data.owner}</span> : null}
+          </p>
+          <p className="slo-budget" data-testid="slo-budget">
+            Budget left: <strong>{left === null ? "no events yet" : `${left.toFixed(1)} %`}</strong>
+            <span className="muted"> of {Math.round(data.windowEvents).toLocaleString("en")} events</span>
+          </p>
+          <meter className="slo-bar" min={0} max={100} low={25} high={50} optimum={100} value={Math.max(0, Math.min(100, left ?? 0))} aria-label="Error budget left" />
+          <p className="slo-sentence" data-testid="slo-sentence">{data.sentence}</p>
+          <table className="slo-burns">
+            <caption className="muted">Burn rate (1× spends the budget exactly over the window)</caption>
+            <thead>
+              <tr>{WINDOWS.map((w) => <th key={w} scope="col">{w}</th>)}</tr>
+            </thead>
+            <tbody>
+              <tr>{WINDOWS.map((w) => <td key={w} data-window={w}>{burnText(data.burn[w])}</td>)}</tr>
+            </tbody>
+          </table>
+          <ul className="slo-conditions">
+            {data.conditions.map((c) => (
+              <li key={c.rule} data-kind={c.kind} data-firing={c.firing ? "yes" : "no"}>
+                {c.firing ? "⚠ " : ""}
+                {c.kind}: {c.rule} — {c.firing ? "firing" : c.suppressed ? `would fire, but only ${Math.round(c.events)} events in the long window (fewer than ${data.minEvents}): quiet on low traffic` : "quiet"}
+              </li>
+            ))}
+          </ul>
+          <BudgetChart data={data} />
+        </>
+      )}
+    </section>
+  );
+}

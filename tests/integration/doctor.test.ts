@@ -52,7 +52,7 @@ function doctor(config: object, env: Record<string, string>, dir: string): Promi
     execFile(
       "npm",
       ["run", "--silent", "doctor", "--", "--json"],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OPSDECK_CONFIG: file, OPSDECK_DATA_DIR: path.join(dir, "data"), SESSION_SECRET: "doctor-test-session-secret-0123456789", ...env } as NodeJS.ProcessEnv, timeout: 90_000 },
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OPSDECK_CONFIG: file, OPSDECK_DATA_DIR: path.join(dir, "data"), SESSION_SECRET: "doctor-test-session-secret-0123456789", ...env } as unknown as NodeJS.ProcessEnv, timeout: 90_000 },
       (err: Error | null, stdout: string, stderr: string) => {
         const code = err ? ((err as { code?: number }).code ?? -1) : 0;
         try {

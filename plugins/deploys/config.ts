@@ -31,6 +31,12 @@ export const SiteSchema = z.discriminatedUnion("provider", [
       projectId: z.string().min(1),
       serviceId: z.string().min(1),
       environmentId: z.string().min(1).describe("Railway: the environment id (production's)."),
+      tokenKind: z
+        .enum(["account", "workspace", "team", "project"])
+        .default("account")
+        .describe(
+          "Railway: which kind of token `token` is. account, workspace (team is its former name): sent as Authorization: Bearer; project (Project settings → Tokens, one environment): sent as Project-Access-Token.",
+        ),
       ...common,
     })
     .strict(),

@@ -1,6 +1,7 @@
 import type { SiteEnvVar, SiteEnvironment } from "./api";
 import type { SiteConfig } from "./config";
 import { ProviderAuthError, ProviderError, requestJson } from "./providers/provider";
+import { railwayAuthHeaders } from "./providers/railway";
 
 // Each platform's documented env-var read, with the site's own token:
 // Vercel  GET /v10/projects/{idOrName}/env (values encrypted) + GET /v1/projects/{idOrName}/env/{id} (decrypted; never for `sensitive`)
@@ -80,7 +81,7 @@ async function renderEnv(cfg: Extract<SiteConfig, { provider: "render" }>, signa
 async function railwayEnv(cfg: Extract<SiteConfig, { provider: "railway" }>, signal?: AbortSignal): Promise<SiteEnvironment> {
   const url = `${(cfg.apiBase ?? "https://backboard.railway.com").replace(/\/$/, "")}/graphql/v2`;
   const query = "query variables($projectId: String!, $environmentId: String!, $serviceId: String) { variables(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId) }";
-  const { status, body } = await requestJson("Railway", url, { method: "POST", token: cfg.token, signal, body: { query, variables: { projectId: cfg.projectId, environmentId: cfg.environmentId, serviceId: cfg.serviceId } } }, (b) => b?.errors?.[0]?.message);
+  const { status, body } = await requestJson("Railway", url, { method: "POST", token: cfg.token, auth: railwayAuthHeaders(cfg), signal, body: { query, variables: { projectId: cfg.projectId, environmentId: cfg.environmentId, serviceId: cfg.serviceId } } }, (b) => b?.errors?.[0]?.message);
   const errors = body?.errors as { message: string }[] | undefined;
   if (errors?.length) {
     if (errors.some((e) => /not authori[sz]ed|unauthenticated|invalid token/i.test(e.message))) throw new ProviderAuthError("Railway", status);

@@ -15,7 +15,7 @@ function siteConfig(provider: Provider, apiBase: string, token: string): SiteCon
   if (provider === "vercel") return { provider, projectId: key.vercel, ...common };
   if (provider === "netlify") return { provider, siteId: key.netlify, ...common };
   if (provider === "render") return { provider, serviceId: key.render, ...common };
-  return { provider, projectId: "prj-railway", serviceId: key.railway, environmentId: "env-production", ...common };
+  return { provider, projectId: "prj-railway", serviceId: key.railway, environmentId: "env-production", tokenKind: "account", ...common };
 }
 
 async function followToEnd(p: DeployProvider, targetId: string) {

@@ -69,7 +69,14 @@ export interface SiteSeed {
   refuse?: Record<string, string>;
 }
 
-export async function startDeploysSandbox(opts: { token?: string; sites: SiteSeed[]; settleMs?: number; now?: () => number }): Promise<DeploysSandbox> {
+export async function startDeploysSandbox(opts: {
+  token?: string;
+  sites: SiteSeed[];
+  settleMs?: number;
+  now?: () => number;
+  /** Which kind of Railway token `token` is: a project token is accepted only as Project-Access-Token, the others only as Bearer. */
+  railwayTokenKind?: "account" | "workspace" | "team" | "project";
+}): Promise<DeploysSandbox> {
   const token = opts.token ?? "sandbox-deploys-token";
   const settleMs = opts.settleMs ?? 400;
   const now = opts.now ?? Date.now;
@@ -344,7 +351,10 @@ export async function startDeploysSandbox(opts: { token?: string; sites: SiteSee
       const send = (a: Answer) => res.writeHead(a.status, { "content-type": "application/json" }).end(a.body === undefined ? "" : JSON.stringify(a.body));
       const provider: Provider = path.startsWith("/api/v1/") ? "netlify" : path.startsWith("/graphql/") ? "railway" : /^\/v1\/services\//.test(path) ? "render" : "vercel";
       const auth = req.headers.authorization ?? "";
-      if (auth !== `Bearer ${token}`) {
+      const railwayProject = provider === "railway" && opts.railwayTokenKind === "project";
+      // Railway reads a project token from its own header; sent as Bearer it is not a token Railway knows.
+      const authorized = railwayProject ? req.headers["project-access-token"] === token : auth === `Bearer ${token}`;
+      if (!authorized) {
         if (provider === "vercel") return send(vercelError(403, "forbidden", "Not authorized", { invalidToken: true }));
         if (provider === "netlify") return send({ status: 401, body: { code: 401, message: "Access Denied: your token is not valid" } });
         if (provider === "render") return send({ status: 401, body: { id: "unauthorized", message: "unauthorized" } });

@@ -33,12 +33,12 @@ export interface DeployProvider {
 export async function requestJson(
   provider: string,
   url: string,
-  init: { method?: string; token: string; body?: unknown; signal?: AbortSignal; authHeader?: "bearer" },
+  init: { method?: string; token: string; body?: unknown; signal?: AbortSignal; authHeader?: "bearer"; auth?: Record<string, string> },
   messageOf: (body: any) => string | undefined,
 ): Promise<{ status: number; body: any }> {
   const res = await fetch(url, {
     method: init.method ?? "GET",
-    headers: { authorization: `Bearer ${init.token}`, accept: "application/json", ...(init.body !== undefined ? { "content-type": "application/json" } : {}) },
+    headers: { ...(init.auth ?? { authorization: `Bearer ${init.token}` }), accept: "application/json", ...(init.body !== undefined ? { "content-type": "application/json" } : {}) },
     body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
     signal: init.signal,
   });

@@ -6,10 +6,21 @@ import { ProviderAuthError, ProviderError, requestJson, type DeployProvider } fr
 const STATE: Record<string, DeploymentInfo["state"]> = { SUCCESS: "ready", SLEEPING: "ready", REMOVED: "superseded", REMOVING: "superseded", FAILED: "failed", CRASHED: "failed", SKIPPED: "canceled", BUILDING: "building", DEPLOYING: "building", INITIALIZING: "building", WAITING: "queued", QUEUED: "queued" };
 const FIELDS = "id status createdAt canRollback meta";
 
-export function railwayProvider(site: string, cfg: { projectId: string; serviceId: string; environmentId: string; token: string; apiBase?: string }): DeployProvider {
+export type RailwayTokenKind = "account" | "workspace" | "team" | "project";
+
+/**
+ * The header each kind of Railway token goes in (docs.railway.com, Public API): account and
+ * workspace (formerly team) tokens as `Authorization: Bearer`, a project token as
+ * `Project-Access-Token`. The tokens look alike, so the kind is configured, not guessed.
+ */
+export function railwayAuthHeaders(cfg: { token: string; tokenKind?: RailwayTokenKind }): Record<string, string> {
+  return cfg.tokenKind === "project" ? { "project-access-token": cfg.token } : { authorization: `Bearer ${cfg.token}` };
+}
+
+export function railwayProvider(site: string, cfg: { projectId: string; serviceId: string; environmentId: string; token: string; tokenKind?: RailwayTokenKind; apiBase?: string }): DeployProvider {
   const url = `${(cfg.apiBase ?? "https://backboard.railway.com").replace(/\/$/, "")}/graphql/v2`;
   async function gql(query: string, variables: Record<string, unknown>, signal?: AbortSignal) {
-    const { status, body } = await requestJson("Railway", url, { method: "POST", token: cfg.token, body: { query, variables }, signal }, (b) => b?.errors?.[0]?.message);
+    const { status, body } = await requestJson("Railway", url, { method: "POST", token: cfg.token, auth: railwayAuthHeaders(cfg), body: { query, variables }, signal }, (b) => b?.errors?.[0]?.message);
     const errors = body?.errors as { message: string }[] | undefined;
     if (errors?.length) {
       if (errors.some((e) => /not authori[sz]ed|unauthenticated|invalid token/i.test(e.message))) throw new ProviderAuthError("Railway", status);

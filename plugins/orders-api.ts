@@ -1,6 +1,6 @@
 // The `orders` ledger: one contract several plugins provide (firestore, supabase, mongodb) and
 // stripe consumes to reconcile against. Not a plugin: a shared contract beside plugin-api.ts, so
-// no provider imports another provider (docs/decisions/0025-typed-service-refs.md).
+// no provider imports another provider (docs/decisions/0026-typed-service-refs.md).
 // No side effects and no SDKs.
 import { createServiceRef, type Link } from "./plugin-api";
 

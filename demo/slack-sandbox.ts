@@ -53,6 +53,20 @@ export interface SlackSandbox {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
+/** Slack's mrkdwn as HTML: <url|label> links, *bold*, line breaks; &amp; &lt; &gt; are Slack's own escapes. */
+function mrkdwn(text: string): string {
+  const decode = (t: string) => t.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(/<([^|>]+)\|([^>]*)>/g)) {
+    out += esc(decode(text.slice(last, m.index)));
+    out += /^https?:\/\//.test(m[1]!) ? `<a href="${esc(m[1]!)}">${esc(decode(m[2]!))}</a>` : esc(decode(m[2]!));
+    last = m.index! + m[0].length;
+  }
+  out += esc(decode(text.slice(last)));
+  return out.replace(/\*([^*\n]+)\*/g, "<b>$1</b>").replace(/\n/g, "<br>");
+}
+
 export function signSlack(signingSecret: string, timestamp: number, body: string): string {
   return `v0=${crypto.createHmac("sha256", signingSecret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
 }
@@ -155,8 +169,8 @@ export async function startSlackSandbox(options: SlackSandboxOptions): Promise<S
     const render = (m: SandboxMessage) => {
       const blocks = ((m.attachments[0] as { blocks?: unknown[] } | undefined)?.blocks ?? m.blocks) as { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text?: { text: string } | string; action_id?: string; value?: string }[] }[];
       const parts = blocks.map((b) => {
-        if (b.type === "section") return `<div class="sec">${esc(b.text?.text ?? "")}${(b.fields ?? []).map((f) => `<div class="field">${esc(f.text)}</div>`).join("")}</div>`;
-        if (b.type === "context") return `<div class="ctx">${(b.elements ?? []).map((e) => esc(typeof e.text === "string" ? e.text : "")).join(" ")}</div>`;
+        if (b.type === "section") return `<div class="sec">${mrkdwn(b.text?.text ?? "")}${(b.fields ?? []).map((f) => `<div class="field">${mrkdwn(f.text)}</div>`).join("")}</div>`;
+        if (b.type === "context") return `<div class="ctx">${(b.elements ?? []).map((e) => mrkdwn(typeof e.text === "string" ? e.text : "")).join(" ")}</div>`;
         if (b.type === "actions")
           return `<form method="post" action="/sandbox/press" class="actions"><input type="hidden" name="ts" value="${esc(m.ts)}"><input type="hidden" name="user" value="${esc(actAs)}">${(b.elements ?? []).map((e) => `<button name="action" value="${esc(e.action_id ?? "")}">${esc(typeof e.text === "object" ? e.text.text : "")}</button>`).join(" ")}</form>`;
         return "";

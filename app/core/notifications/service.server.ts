@@ -20,6 +20,8 @@ export async function probeHeldBack(portal: Portal, event: NotificationEvent): P
 
 export const notificationsBootStep: BootStep = async (portal) => {
   const stopDemo = await startNotificationsDemo(portal);
+  // Demo mode writes a history of past incidents at start: their events are not news to send.
+  if (portal.demo.enabled) await portal.store.db.updateTable("notification_events").set({ routed_at: Date.now() }).where("routed_at", "is", null).where("at", "<", portal.startedAt.getTime() - 10 * 60_000).execute();
   const instance = newId("snd_");
   let lastReminders = 0;
   const sender = startSender({

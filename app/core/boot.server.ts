@@ -14,6 +14,7 @@ import { createLogger, type Log } from "./log.server";
 import { setupPlugins } from "./plugins/registry.server";
 import { MIN_SECRET_LENGTH, urlPasswords } from "./secrets/index.server";
 import { setPortal, type BootStep, type Portal } from "./portal.server";
+import { applyDemoSlos } from "./slo/demo.server";
 import { registerSloProbes } from "./slo/service.server";
 
 export const DEMO_USERS = [
@@ -157,6 +158,8 @@ export async function bootPortal(options: BootOptions = {}): Promise<Portal> {
       },
     };
     setPortal(portal);
+    // Demo mode without slos: the seeds' SLOs over the demo shop's series.
+    applyDemoSlos(portal);
     // Core probes beside the plugins': slo.<name> for each configured SLO, before anything reads probes.
     registerSloProbes(portal);
     // Keys kept outside the database, read (or generated) now with the environment given to boot.

@@ -145,3 +145,25 @@ export async function probeRatioSeries(store: Store, probeId: string, slo: SloCo
   }
   return out;
 }
+
+/** Bad and total events in [from, to] from Prometheus: one instant query at `to` over the span. */
+export async function prometheusCountBetween(promql: PromqlService, slo: SloConfig, from: number, to: number, signal?: AbortSignal): Promise<WindowCount> {
+  const seconds = Math.max(1, Math.round((to - from) / 1000));
+  const range = `${seconds}s`;
+  const t = new Date(Math.floor(to / 1000) * 1000);
+  const result = await promql.range(combinedQuery(slo.sli, [range]), { from: t, to: t, points: 1, signal });
+  const parts = new Map<string, number>();
+  for (const s of result.series) {
+    const part = s.labels.slo_part;
+    const value = s.points.at(-1)?.value;
+    if (!part || value === null || value === undefined || !Number.isFinite(value)) continue;
+    parts.set(part, (parts.get(part) ?? 0) + events(slo.sli, part, range, value));
+  }
+  return toCount(parts);
+}
+
+/** Bad and total events in (from, to] from a probe's stored samples. */
+export async function probeCountBetween(store: Store, probeId: string, from: number, to: number): Promise<WindowCount> {
+  const rows = await store.db.selectFrom("probe_samples").select(["status", "error"]).where("probe_id", "=", probeId).where("at", ">", from).where("at", "<=", to).execute();
+  return { bad: rows.filter((r) => BAD_SAMPLE(r.status, r.error)).length, total: rows.length };
+}

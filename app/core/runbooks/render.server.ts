@@ -93,6 +93,11 @@ export interface RenderOptions {
   file: string;
   /** Deepest heading level in the contents list (config `runbooks.tocDepth`, 1–6; default 4). */
   tocDepth?: number;
+  /**
+   * Whether a runbook exists (posix path under the folder, with `.md`): a link to one that does
+   * not is marked like a link out of the folder instead of staying a live link to a 404.
+   */
+  exists?: (file: string) => boolean;
 }
 
 const stringList = z
@@ -100,7 +105,7 @@ const stringList = z
   .transform((v) => (Array.isArray(v) ? v : String(v).split(",")).map((s) => String(s).trim()).filter(Boolean));
 const scalar = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
 
-const FrontMatterSchema = z.object({
+export const FrontMatterSchema = z.object({
   title: scalar.optional(),
   owner: scalar.optional(),
   service: scalar.optional(),
@@ -153,6 +158,12 @@ const HTML_ELEMENTS = new Set([
   ...(defaultSchema.tagNames ?? []),
   ..."a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map mark math menu meta meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby s samp script section select slot small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr".split(" "),
 ]);
+/**
+ * Legacy elements GitHub renders by their content (its sanitizer drops the tags, keeps the text;
+ * `tt` and `strike` it keeps): never placeholders, and sanitize unwraps them the same way.
+ */
+const LEGACY_ELEMENTS = "acronym applet basefont big blink center dir font frame image isindex keygen marquee menuitem multicol nextid nobr rb rtc spacer strike tt".split(" ");
+for (const t of LEGACY_ELEMENTS) HTML_ELEMENTS.add(t);
 const LONE_TAG = /^<\/?([A-Za-z][A-Za-z0-9-]*)\s*\/?>$/;
 /** C0/C1 control characters other than tab and line breaks. */
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
@@ -284,7 +295,7 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
 
   const hast = toHast(rawHtml, math).runSync(mdast as never) as unknown as HastRoot;
   slugsAndHighlight(hast);
-  const ids = finishTree(hast, options.file);
+  const ids = finishTree(hast, options.file, options.exists);
   const tocDepth = frontMatter.tocDepth ?? options.tocDepth ?? 4;
   const toc = tableOfContents(hast, tocDepth);
   const live = markLiveBlocks(hast);
@@ -464,7 +475,7 @@ function classList(el: Element): string[] {
  * to other runbooks and images from the runbooks folder, live task checkboxes, copy buttons.
  * Returns the final set of element ids.
  */
-function finishTree(tree: HastRoot, file: string): Set<string> {
+function finishTree(tree: HastRoot, file: string, exists?: (file: string) => boolean): Set<string> {
   const ids = new Set<string>();
   eachElement(tree, (el: Element) => {
     const id = el.properties?.id;
@@ -480,6 +491,14 @@ function finishTree(tree: HastRoot, file: string): Set<string> {
   eachElement(tree, (el, index, parent) => {
     if (el.tagName === "a" && typeof el.properties.href === "string") {
       const href = rewriteHref(el.properties.href, dir, ids);
+      const sibling = exists && href !== null ? siblingRunbook(el.properties.href, dir) : null;
+      if (sibling && !exists!(sibling)) {
+        const target = el.properties.href;
+        el.tagName = "span";
+        el.properties = { className: ["link-outside", "link-missing"], title: `Links to ${target}: there is no such runbook in the folder` };
+        el.children.push({ type: "element", tagName: "small", properties: { className: ["link-outside-hint"] }, children: [{ type: "text", value: " (no such runbook)" }] });
+        return "skip";
+      }
       if (href !== null) el.properties.href = href;
       else {
         // Not served here: the words stay, with a hint instead of a dead link.
@@ -632,6 +651,14 @@ function rewriteHref(href: string, dir: string, ids: Set<string>): string | null
   if (resolved === null) return null;
   if (/\.md$/i.test(resolved)) return `/runbooks/${encodePath(resolved.replace(/\.md$/i, ""))}${hash}`;
   return `/runbook-assets/${encodePath(resolved)}${query}${hash}`;
+}
+
+/** The runbook a relative `.md` link names (posix path under the folder), or null for anything else. */
+function siblingRunbook(href: string, dir: string): string | null {
+  if (href.startsWith("#") || EXTERNAL.test(href) || href.startsWith("/")) return null;
+  const { pathPart } = splitUrl(href);
+  const resolved = pathPart ? resolveRelative(dir, pathPart) : null;
+  return resolved && /\.md$/i.test(resolved) ? resolved : null;
 }
 
 function rewriteAsset(src: string, dir: string): string | null {

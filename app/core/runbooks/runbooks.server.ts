@@ -1,11 +1,12 @@
 import fs from "node:fs";
-import MiniSearch from "minisearch";
+import type MiniSearch from "minisearch";
 import type { RunbookBlock, RunbookPageData, RunbookSummary } from "~/lib/runbook";
 import type { WidgetKind, WidgetSlot } from "~/lib/widgets";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { getPortal, hasPortal } from "../portal.server";
 import { ensurePromqlProbe, promqlProbeId } from "../probes/promql.server";
 import { DIRECTIVES, decodeRunbook, renderRunbook, type DirectiveName, type RenderedRunbook } from "./render.server";
+import { extractRunbook, newSearchIndex, rankedSearch, searchDoc, type RunbookExtract, type SearchDoc } from "./search.server";
 import { findRunbookFile, scanRunbooks, type RunbookFile } from "./source.server";
 import { unconfiguredWidget } from "./unconfigured.server";
 
@@ -15,8 +16,10 @@ export interface LoadedRunbook {
   invalidUtf8: boolean;
 }
 
-/** Parsed runbooks by absolute file, kept until the file's mtime or size changes. */
+/** Rendered runbooks by absolute file, least recently used first; kept until the file changes. */
 const cache = new Map<string, { mtimeMs: number; size: number; tocDepth: number | undefined; loaded: LoadedRunbook }>();
+/** Enough for every page an incident touches; 2,000 rendered runbooks would hold ~1 GB. */
+const RENDER_CACHE_MAX = 150;
 
 export function runbooksDir(): string {
   return getPortal().runbooksDir;
@@ -26,29 +29,37 @@ export function runbooksDir(): string {
 export function loadRunbook(file: RunbookFile): LoadedRunbook {
   const tocDepth = hasPortal() ? getPortal().config.runbooks.tocDepth : undefined;
   const hit = cache.get(file.abs);
-  if (hit && hit.mtimeMs === file.mtimeMs && hit.size === file.size && hit.tocDepth === tocDepth) return hit.loaded;
+  if (hit && hit.mtimeMs === file.mtimeMs && hit.size === file.size && hit.tocDepth === tocDepth) {
+    cache.delete(file.abs);
+    cache.set(file.abs, hit);
+    return hit.loaded;
+  }
+  // A file seen changed here is looked at again by the next search, not after the rescan interval.
+  if (hit) for (const state of indexes.values()) state.scannedAt = 0;
   const { text, invalidUtf8 } = decodeRunbook(fs.readFileSync(file.abs));
   const loaded: LoadedRunbook = { file, rendered: renderRunbook(text, { file: file.file, tocDepth }), invalidUtf8 };
+  cache.delete(file.abs);
   cache.set(file.abs, { mtimeMs: file.mtimeMs, size: file.size, tocDepth, loaded });
+  while (cache.size > RENDER_CACHE_MAX) cache.delete(cache.keys().next().value!);
   return loaded;
 }
 
-function summary(l: LoadedRunbook): RunbookSummary {
-  const fm = l.rendered.frontMatter;
+function summary(file: RunbookFile, r: { frontMatter: RenderedRunbook["frontMatter"]; title: string }): RunbookSummary {
+  const fm = r.frontMatter;
   return {
-    path: l.file.path,
-    title: l.rendered.title,
+    path: file.path,
+    title: r.title,
     owner: fm.owner ?? null,
     service: fm.service ?? null,
     severity: fm.severity ?? null,
     tags: fm.tags,
     plugins: fm.plugins,
-    updatedAt: new Date(l.file.mtimeMs).toISOString(),
+    updatedAt: new Date(file.mtimeMs).toISOString(),
   };
 }
 
 /** The directives of a runbook as widget slots, before checking the registry. */
-function parsedSlots(r: RenderedRunbook): WidgetSlot[] {
+function parsedSlots(r: Pick<RenderedRunbook, "directives">): WidgetSlot[] {
   const slots: WidgetSlot[] = [];
   r.directives.forEach((d, i) => {
     if (d.problem || !(d.name in DIRECTIVES)) return;
@@ -119,73 +130,69 @@ export function getRunbook(pagePath: string, options: RunbookLookupOptions = {})
   const warnings: string[] = [];
   if (loaded.invalidUtf8) warnings.push("This file is not valid UTF-8: the bytes that could not be read are shown as �. Save it as UTF-8 to fix this.");
   for (const w of loaded.rendered.warnings) warnings.push(`Line ${w.line}: ${w.message}`);
-  return { ...summary(loaded), blocks, toc: loaded.rendered.toc, warnings, slots };
+  return { ...summary(loaded.file, loaded.rendered), blocks, toc: loaded.rendered.toc, warnings, slots };
 }
 
 export type RunbookListEntry = RunbookSummary & { slots: WidgetSlot[] };
 
+/* ------------------------------------------------------------------ index and search */
+
+/**
+ * One folder's runbooks as search and the index see them: each file read once with the light
+ * extractor (search.server), kept until its mtime or size changes, and updated in the MiniSearch
+ * index one file at a time. The folder is walked again at most every RESCAN_MS.
+ */
+interface IndexState {
+  dir: string;
+  scannedAt: number;
+  mini: MiniSearch<SearchDoc>;
+  files: Map<string, { mtimeMs: number; size: number }>;
+  docs: Map<string, { entry: RunbookListEntry; text: string }>;
+}
+
+const indexes = new Map<string, IndexState>();
+const RESCAN_MS = 2_000;
+
+function indexFile(state: IndexState, file: RunbookFile): void {
+  let x: RunbookExtract;
+  try {
+    x = extractRunbook(decodeRunbook(fs.readFileSync(file.abs)).text, file.file);
+  } catch {
+    return; // removed between scan and read
+  }
+  if (state.docs.has(file.path)) state.mini.discard(file.path);
+  state.mini.add(searchDoc(file.path, x));
+  state.files.set(file.path, { mtimeMs: file.mtimeMs, size: file.size });
+  state.docs.set(file.path, { entry: { ...summary(file, x), slots: parsedSlots(x) }, text: x.text });
+}
+
+function indexFor(dir: string, now = Date.now()): IndexState {
+  let state = indexes.get(dir);
+  if (state && now - state.scannedAt < RESCAN_MS) return state;
+  if (!state) {
+    state = { dir, scannedAt: 0, mini: newSearchIndex(), files: new Map(), docs: new Map() };
+    indexes.set(dir, state);
+  }
+  const seen = new Set<string>();
+  for (const file of scanRunbooks(dir)) {
+    seen.add(file.path);
+    const known = state.files.get(file.path);
+    if (!known || known.mtimeMs !== file.mtimeMs || known.size !== file.size) indexFile(state, file);
+  }
+  for (const p of [...state.docs.keys()]) {
+    if (seen.has(p)) continue;
+    state.mini.discard(p);
+    state.docs.delete(p);
+    state.files.delete(p);
+  }
+  state.scannedAt = Date.now();
+  return state;
+}
+
 /** Every runbook with its parsed directive slots (probes helper builds "probe → runbooks" from it). */
 export function listRunbooks(options: { dir?: string } = {}): RunbookListEntry[] {
-  const dir = options.dir ?? runbooksDir();
-  const out: RunbookListEntry[] = [];
-  for (const file of scanRunbooks(dir)) {
-    try {
-      const loaded = loadRunbook(file);
-      out.push({ ...summary(loaded), slots: parsedSlots(loaded.rendered) });
-    } catch {
-      // A file removed between scan and read: skip it.
-    }
-  }
-  return out.sort((a, b) => a.title.localeCompare(b.title));
-}
-
-/* ------------------------------------------------------------------ search */
-
-interface SearchDoc {
-  id: string;
-  title: string;
-  headings: string;
-  tags: string;
-  plugins: string;
-  owner: string;
-  service: string;
-  text: string;
-}
-
-let searchIndex: { signature: string; mini: MiniSearch<SearchDoc>; docs: Map<string, { entry: RunbookListEntry; text: string }> } | null = null;
-
-function indexFor(dir: string) {
-  const files = scanRunbooks(dir);
-  const signature = `${dir}\n${files.map((f) => `${f.abs}:${f.mtimeMs}:${f.size}`).join("\n")}`;
-  if (searchIndex?.signature === signature) return searchIndex;
-  const mini = new MiniSearch<SearchDoc>({
-    fields: ["title", "headings", "tags", "plugins", "owner", "service", "text"],
-    searchOptions: { boost: { title: 4, headings: 2, tags: 2, plugins: 2 }, prefix: true, combineWith: "AND" },
-  });
-  const docs = new Map<string, { entry: RunbookListEntry; text: string }>();
-  for (const file of files) {
-    let loaded: LoadedRunbook;
-    try {
-      loaded = loadRunbook(file);
-    } catch {
-      continue;
-    }
-    const entry = { ...summary(loaded), slots: parsedSlots(loaded.rendered) };
-    const r = loaded.rendered;
-    docs.set(file.path, { entry, text: r.text });
-    mini.add({
-      id: file.path,
-      title: r.title,
-      headings: r.headings.join("\n"),
-      tags: entry.tags.join(" "),
-      plugins: entry.plugins.join(" "),
-      owner: entry.owner ?? "",
-      service: entry.service ?? "",
-      text: r.text,
-    });
-  }
-  searchIndex = { signature, mini, docs };
-  return searchIndex;
+  const index = indexFor(options.dir ?? runbooksDir());
+  return [...index.docs.values()].map((d) => d.entry).sort((a, b) => a.title.localeCompare(b.title));
 }
 
 export interface RunbookSearchResult extends RunbookListEntry {
@@ -206,10 +213,13 @@ function snippet(text: string, terms: string[]): string {
   return `${start > 0 ? "…" : ""}${text.slice(start, end).replace(/\s+/g, " ").trim()}${end < text.length ? "…" : ""}`;
 }
 
-/** Full-text search (MiniSearch) with optional plugin and tag filters. Exact/prefix first, fuzzy if nothing. */
+/**
+ * Full-text search (MiniSearch: stems, prefixes, close spellings, whole ids) with optional plugin
+ * and tag filters; `troubled` names probes in warn or critical now, whose runbooks rank higher.
+ */
 export function searchRunbooks(
   query: string,
-  filters: { plugin?: string; tag?: string; dir?: string } = {},
+  filters: { plugin?: string; tag?: string; dir?: string; troubled?: ReadonlySet<string> } = {},
 ): { results: RunbookSearchResult[]; tookMs: number; fuzzy: boolean } {
   const started = performance.now();
   const index = indexFor(filters.dir ?? runbooksDir());
@@ -221,13 +231,12 @@ export function searchRunbooks(
     results = [...index.docs.values()].filter((d) => keep(d.entry)).map((d) => ({ ...d.entry, score: 0, snippet: "" }));
     results.sort((a, b) => a.title.localeCompare(b.title));
   } else {
-    let hits = index.mini.search(q);
-    if (!hits.length) {
-      fuzzy = true;
-      hits = index.mini.search(q, { fuzzy: 0.2 });
-    }
+    const troubled = filters.troubled;
+    const inTrouble = troubled?.size ? (p: string) => !!index.docs.get(p)?.entry.slots.some((s) => s.kind !== "action" && troubled.has(s.id)) : undefined;
+    const ranked = rankedSearch(index.mini, q, inTrouble);
+    fuzzy = ranked.fuzzy;
     results = [];
-    for (const h of hits) {
+    for (const h of ranked.hits) {
       const doc = index.docs.get(String(h.id));
       if (!doc || !keep(doc.entry)) continue;
       results.push({ ...doc.entry, score: h.score, snippet: snippet(doc.text, h.terms.length ? h.terms : q.split(/\s+/)) });
@@ -236,23 +245,47 @@ export function searchRunbooks(
   return { results, tookMs: performance.now() - started, fuzzy };
 }
 
+/** Probes whose latest reading on this instance is warn or critical (never reads a probe). */
+export async function troubledProbes(portal = getPortal()): Promise<Set<string>> {
+  const { probeEngine } = await import("../probes/service.server");
+  const engine = probeEngine(portal);
+  const out = new Set<string>();
+  await Promise.all(
+    [...portal.registry.probes.keys()].map(async (id) => {
+      const outcome = engine.peek(id);
+      if (!outcome) return;
+      const status = await engine.statusOf(id, outcome).catch(() => "unknown");
+      if (status === "warn" || status === "critical") out.add(id);
+    }),
+  );
+  return out;
+}
+
 /**
- * Boot step: parses every runbook and builds the search index in the background, one file per
- * turn of the event loop, so the first responder to open a long runbook does not wait for it.
+ * Boot step: reads every runbook for search and the index in the background (front matter,
+ * headings, directives, text — no rendering; pages render when opened), a batch per turn of the
+ * event loop so requests are answered meanwhile.
  */
 export async function warmRunbooks(portal: { runbooksDir: string; log: { warn(obj: unknown, msg?: string): void } }): Promise<() => Promise<void>> {
   let stopped = false;
   const dir = portal.runbooksDir;
   const timer = setTimeout(async () => {
     try {
-      for (const file of scanRunbooks(dir)) {
+      if (indexes.has(dir)) return;
+      const state: IndexState = { dir, scannedAt: 0, mini: newSearchIndex(), files: new Map(), docs: new Map() };
+      const files = scanRunbooks(dir);
+      for (let i = 0; i < files.length; i++) {
         if (stopped) return;
-        await new Promise((r) => setImmediate(r));
-        loadRunbook(file);
+        if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+        if (indexes.has(dir)) return; // a request built it meanwhile
+        indexFile(state, files[i]);
       }
-      if (!stopped) indexFor(dir);
+      if (!indexes.has(dir)) {
+        state.scannedAt = Date.now();
+        indexes.set(dir, state);
+      }
     } catch (err) {
-      portal.log.warn({ err }, "runbooks: warming the cache failed; pages will parse on first view");
+      portal.log.warn({ err }, "runbooks: building the search index failed; the first search builds it");
     }
   }, 50);
   timer.unref();

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
 import { deploysRef } from "../deploys/api";
-import { action, definePlugin, parseDuration } from "../plugin-api";
+import { action, definePlugin, parseDuration, provide } from "../plugin-api";
+import { appenvRef, type AppenvService } from "./api";
 import { checkedServices, checkServices, FingerprintHistory, localFingerprints, type CheckResult } from "./check";
 import { AppenvConfigSchema, type AppenvConfig } from "./config";
 import { demoAppenvConfig } from "./demo";
@@ -16,6 +17,7 @@ export default definePlugin<AppenvConfig, typeof deps>({
   description: "The deployed services' environment variables checked against the runbooks' rules (required, production-only values, typos, whitespace, placeholders, equal across services, rotated but not redeployed); a value is read, checked and dropped, never shown or kept.",
   config: AppenvConfigSchema,
   deps,
+  provides: [appenvRef],
   async demo({ world }) {
     return { config: await demoAppenvConfig(world), stop: async () => {} };
   },
@@ -35,6 +37,12 @@ export default definePlugin<AppenvConfig, typeof deps>({
         .finally(() => (running = null)));
     const fresh = async () => (last && Date.now() - last.at < everyMs / 2 ? last : check());
     const probeTimeout = `${Math.ceil(timeoutMs / 1000) + 2}s`;
+    const service: AppenvService = {
+      async verdicts(names) {
+        const r = await fresh();
+        return r.services.map((s) => ({ service: s.service, title: s.title, error: s.error, settingsUrl: s.settingsUrl, verdicts: s.verdicts.filter((v) => names(v.name)) }));
+      },
+    };
 
     return {
       probes: [
@@ -65,6 +73,8 @@ export default definePlugin<AppenvConfig, typeof deps>({
             }),
           ]
         : [],
+      // Only a configured appenv is a source for others; with no services the paddle plugin keeps its dotenv path.
+      ...(services.length ? { provides: provide(appenvRef, service) } : {}),
     };
   },
 });

@@ -7,14 +7,15 @@ import { createPaddle } from "./client.server";
 import { PaddleConfigSchema, type PaddleConfig } from "./config";
 import { startDemoPaddle } from "./demo";
 import { appTableProbes } from "./probes/app-tables";
-import { configSafety } from "./probes/config-safety";
+import { appenvRef } from "../appenv/api";
+import { configSafety, configSafetyThroughAppenv } from "./probes/config-safety";
 import { destinationSettings, pastDueSubscriptions } from "./probes/destinations";
 import { notificationsByStatus } from "./probes/notifications";
 
 const windowMs = (w: string) => Number(w.slice(0, -1)) * (w.endsWith("d") ? 86_400_000 : 3_600_000);
 
 /** The app's own webhook tables are read through the supabase plugin's sql service, when configured. */
-const deps = { sql: sqlRef.optional() };
+const deps = { sql: sqlRef.optional(), appenv: appenvRef.optional() };
 
 export default definePlugin<PaddleConfig, typeof deps>({
   id: "paddle",
@@ -24,7 +25,7 @@ export default definePlugin<PaddleConfig, typeof deps>({
   doctor: paddleDoctor,
   deps,
   demo: ({ log, world }) => startDemoPaddle({ log, world }),
-  setup({ config, deps: { sql } }) {
+  setup({ config, deps: { sql, appenv } }) {
     const paddle = createPaddle(config);
     const scope = { settingIds: config.notificationSettingIds, windowMs: windowMs(config.window) };
     const probes: ProbeDefinition[] = [
@@ -34,7 +35,9 @@ export default definePlugin<PaddleConfig, typeof deps>({
       pastDueSubscriptions(paddle),
     ];
     if (config.appTables) probes.push(...appTableProbes(sql, config.appTables));
-    if (config.appEnv) probes.push(configSafety(config.appEnv));
+    // The deployed app's variables through appenv when it is configured; the dotenv file on this host only without it.
+    if (appenv) probes.push(configSafetyThroughAppenv(appenv));
+    else if (config.appEnv) probes.push(configSafety(config.appEnv));
     const actions: ActionDefinition[] = [replayNotification(paddle)];
     if (config.webhookSecret) actions.push(checkSignature(paddle, config.webhookSecret));
     return { probes, actions };

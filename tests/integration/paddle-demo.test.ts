@@ -24,7 +24,7 @@ function find<T extends { id: string }>(list: T[] | undefined, id: string): T {
 
 async function instance(config: Record<string, unknown>, sql?: SqlService): Promise<PluginInstance> {
   const parsed = paddle.config.parse(config);
-  return paddle.setup({ config: parsed, log: quiet, deps: { sql }, demo: false, dataDir: os.tmpdir() });
+  return paddle.setup({ config: parsed, log: quiet, deps: { sql, appenv: undefined }, demo: false, dataDir: os.tmpdir() });
 }
 
 describe("demo mode: the shop's receivers record in Postgres, and a replay changes the app-side probe", () => {

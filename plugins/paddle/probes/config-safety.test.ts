@@ -44,3 +44,32 @@ describe("plugins.paddle config", () => {
     expect(bad.error!.issues.map((i) => i.path.join("."))).toEqual(["environment", "notificationSettingIds.0"]);
   });
 });
+
+describe("with the appenv plugin, config-safety reads its verdicts", () => {
+  it("the deployed app's Paddle rules come from appenv (names and verdicts, no value); the dotenv file is not read", async () => {
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { default: appenv } = await import("../../appenv/index");
+    const { default: paddle } = await import("../index");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "paddle-appenv-"));
+    const file = path.join(dir, ".env");
+    fs.writeFileSync(file, "PADDLE_API_KEY=pdl_live_apikey_valuenevershown1\nNEXT_PUBLIC_PADDLE_ENV=production\nPADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV=true\nOTHER=x\n");
+    const log = { info() {}, warn() {}, error() {}, debug() {} } as never;
+    const env = await appenv.setup({ config: appenv.config.parse({ services: { app: { title: "Shop app", source: { dotenv: file }, presets: ["paddle"] } } }), log, deps: { deploys: undefined }, demo: false, dataDir: dir });
+    const service = env.provides!.appenv as import("../../appenv/api").AppenvService;
+    const p = await paddle.setup({ config: paddle.config.parse({ apiKey: "pdl_live_apikey_x000000000", environment: "http://127.0.0.1:1", appEnv: { envFile: "/nonexistent/.env" } }), log, deps: { sql: undefined, appenv: service }, demo: false, dataDir: dir });
+    const probe = p.probes!.find((x) => x.id === "config-safety")!;
+    const r = await probe.read({ signal: new AbortController().signal, log, now: () => new Date() });
+    expect(r.value).toBe(2);
+    expect(r.summary).toContain("Shop app: PADDLE_WEBHOOK_SECRET_KEY is not set");
+    expect(r.summary).toContain("Shop app: PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV is switched on in production; it must be unset or false there");
+    expect(JSON.stringify(r)).not.toContain("valuenevershown1");
+    expect(JSON.stringify(r)).not.toContain("OTHER");
+
+    fs.writeFileSync(file, "PADDLE_API_KEY=pdl_live_apikey_valuenevershown1\nPADDLE_WEBHOOK_SECRET_KEY=pdl_ntfset_abc\nNEXT_PUBLIC_PADDLE_ENV=production\n");
+    await env.actions!.find((a) => a.id === "recheck")!.run!({}, { signal: new AbortController().signal } as never);
+    expect((await probe.read({ signal: new AbortController().signal, log, now: () => new Date() })).value).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

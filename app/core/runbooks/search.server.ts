@@ -250,7 +250,7 @@ export function newSearchIndex(): MiniSearch<SearchDoc> {
 /**
  * Ranked hits: every query word matched counts most (a runbook naming all of "paddle notifications
  * failing" beats one saying "paddle" often), then MiniSearch's BM25 score, then trouble: a runbook
- * whose probes are in warn or critical now is lifted by half.
+ * whose probes are in warn or critical now counts double.
  */
 export function rankedSearch(index: MiniSearch<SearchDoc>, query: string, troubled: (id: string) => boolean = () => false): { hits: SearchResult[]; fuzzy: boolean } {
   const words = tokenizeQuery(query).map(processTerm).filter((t): t is string => !!t);
@@ -266,7 +266,7 @@ export function rankedSearch(index: MiniSearch<SearchDoc>, query: string, troubl
   const score = (h: SearchResult) => {
     const matched = new Set(h.queryTerms.filter((t) => wanted.has(t))).size;
     const coverage = Math.min(1, matched / words.length);
-    return h.score * (0.25 + coverage * coverage) * (troubled(String(h.id)) ? 1.5 : 1);
+    return h.score * (0.25 + coverage * coverage) * (troubled(String(h.id)) ? 2 : 1);
   };
   const scored = hits.map((h) => ({ ...h, score: score(h) }));
   scored.sort((a, b) => b.score - a.score);

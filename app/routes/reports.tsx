@@ -5,6 +5,9 @@ import { HorizontalCountChart, IncidentsPerWeekChart, MeanTimesChart } from "~/c
 import { requireUser } from "~/core/auth.server";
 import { dashboardFigures } from "~/core/incidents/dashboard.server";
 import { incidentContext } from "~/core/incidents/service.server";
+import { getPortal } from "~/core/portal.server";
+import { createScrubber } from "~/core/secrets/index.server";
+import { sloReport } from "~/core/slo/report.server";
 import { formatDuration, SEVERITIES } from "~/lib/incidents";
 
 export const meta: MetaFunction = () => [{ title: "Reports · Opsdeck" }];
@@ -13,14 +16,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request);
   const raw = new URL(request.url).searchParams.get("weeks");
   const weeks = raw && /^\d{1,3}$/.test(raw) ? Math.min(Math.max(Number(raw), 1), 104) : 12;
-  const figures = await dashboardFigures(incidentContext().store, { weeks });
-  return json({ figures });
+  const portal = getPortal();
+  const [figures, slos] = await Promise.all([
+    dashboardFigures(incidentContext().store, { weeks }),
+    sloReport(portal, { months: 3, signal: AbortSignal.any([request.signal, AbortSignal.timeout(15_000)]) }),
+  ]);
+  return json({ figures, slos: createScrubber(portal.config.secretValues).deep(slos) });
 }
 
 const minutes = (m: number | null) => (m == null ? "—" : formatDuration(m * 60_000));
 
 export default function Reports() {
-  const { figures } = useLoaderData<typeof loader>();
+  const { figures, slos } = useLoaderData<typeof loader>();
   const { range, perWeek, mtta, mttr, actionsPerIncident, averageActionsPerIncident, topRunbooks, overduePrevention } = figures;
   const total = perWeek.reduce((a, w) => a + w.total, 0);
   const means = SEVERITIES.map((s, i) => ({ severity: s, mtta: mtta[i].minutes, mttr: mttr[i].minutes }));
@@ -145,6 +152,8 @@ export default function Reports() {
           )}
         </section>
 
+        {slos.length ? <SloBudgets slos={slos} /> : null}
+
         <section className="card dash-card wide" aria-labelledby="overdue-title">
           <h2 id="overdue-title">Open prevention items past due</h2>
           {overduePrevention.length ? (
@@ -177,6 +186,79 @@ export default function Reports() {
           )}
         </section>
       </div>
+    </section>
+  );
+}
+
+const pct = (v: number | null) => (v === null ? "—" : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} %`);
+const count = (v: number) => Math.round(v).toLocaleString("en");
+
+/** Each SLO's error budget per calendar month and the incidents (linking its runbook) that spent it. */
+function SloBudgets({ slos }: { slos: ReturnType<typeof useLoaderData<typeof loader>>["slos"] }) {
+  return (
+    <section className="card dash-card wide" aria-labelledby="slo-budgets-title" data-testid="slo-budgets">
+      <h2 id="slo-budgets-title">Error budgets by month</h2>
+      <p className="muted">
+        Budget spent: the month&apos;s failed events against those its objective allows (over 100 % the month missed the objective). Incidents: those linking the SLO&apos;s runbook, with the
+        failures counted while each lasted. Months in UTC, the current one up to now.
+      </p>
+      <table className="dash-table">
+        <thead>
+          <tr>
+            <th>SLO</th>
+            <th>Month</th>
+            <th>Events</th>
+            <th>Failed</th>
+            <th>Budget spent</th>
+            <th>Spent by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {slos.map((slo) =>
+            slo.error ? (
+              <tr key={slo.name} data-slo={slo.name}>
+                <th scope="row">{slo.title}</th>
+                <td colSpan={5} className="widget-error">
+                  Could not be read: {slo.error}
+                </td>
+              </tr>
+            ) : (
+              slo.months.map((m, i) => (
+                <tr key={`${slo.name}-${m.month}`} data-slo={slo.name} data-month={m.month}>
+                  {i === 0 ? (
+                    <th scope="row" rowSpan={slo.months.length}>
+                      {slo.runbook ? <a href={`/runbooks/${slo.runbook}`}>{slo.title}</a> : slo.title}
+                      <div className="muted">{slo.objective} %{slo.owner ? ` · ${slo.owner}` : ""}</div>
+                    </th>
+                  ) : null}
+                  <td>{m.month}</td>
+                  <td>{count(m.total)}</td>
+                  <td>{count(m.bad)}</td>
+                  <td data-testid="slo-spent">
+                    {pct(m.spentPct)}
+                    {m.spentPct !== null ? <meter min={0} max={100} high={75} optimum={0} value={Math.min(100, m.spentPct)} aria-label="Budget spent" /> : null}
+                  </td>
+                  <td>
+                    {m.incidents.length ? (
+                      <ul className="dash-list">
+                        {m.incidents.map((inc) => (
+                          <li key={inc.id}>
+                            <Link to={`/incidents/${inc.id}`}>{inc.title}</Link> ({inc.severity}): {count(inc.bad)} failed{inc.sharePct !== null ? `, ${pct(inc.sharePct)} of the month's` : ""}
+                          </li>
+                        ))}
+                      </ul>
+                    ) : m.bad > 0 ? (
+                      <span className="muted">no incident linking the runbook</span>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                </tr>
+              ))
+            ),
+          )}
+        </tbody>
+      </table>
     </section>
   );
 }

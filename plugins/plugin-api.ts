@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { DemoWorld } from "./plugin-api/demo-world";
 import type { Logger } from "./plugin-api/logger";
+import type { TextScrubber } from "./plugin-api/scrubber";
 import type { PluginDoctor } from "./plugin-api/doctor";
 import type { ScheduledJob } from "./plugin-api/schedule";
 import type { ResolvedDeps, ServiceDeps, ServiceRef } from "./plugin-api/services";
@@ -16,6 +17,7 @@ export type Risk = "low" | "high" | "critical";
 export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";
 
 export type { Logger } from "./plugin-api/logger";
+export type { TextScrubber } from "./plugin-api/scrubber";
 
 /* ------------------------------------------------------------------ secrets */
 
@@ -246,11 +248,6 @@ export interface ValueFingerprints {
   secret(ref: string): string | null;
 }
 
-export interface TextScrubber {
-  text(text: string): string;
-  /** `text` for text cut at its end (a capped excerpt): a trailing start of a secret goes too. */
-  cut(text: string): string;
-}
 
 export interface PluginInstance {
   probes?: ProbeDefinition[];

@@ -1,4 +1,5 @@
-import type { Logger, TextScrubber } from "../plugin-api";
+import type { Logger } from "./logger";
+import type { TextScrubber } from "./scrubber";
 
 /**
  * One thing `npm run doctor` (and the Setup page) proved or could not prove about a configured

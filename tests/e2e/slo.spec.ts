@@ -1,0 +1,42 @@
+// The demo's fast-burning SLO on its runbook: objective, budget left with a bar, the sentence and
+// the burn table, at desktop width and on a 390 px phone; and the managers' monthly budgets in /reports.
+import { expect, hydrated, test } from "./fixtures";
+
+for (const width of [1280, 390]) {
+  test(`the ::slo widget on the Stripe webhook runbook at ${width} px`, async ({ asViewer: page }) => {
+    test.setTimeout(200_000);
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto("/runbooks/stripe-webhook-failures");
+    await hydrated(page);
+    const widget = page.locator('[data-widget="slo"][data-id="slo.webhook-processing"]');
+    await expect(widget).toBeVisible();
+    // The demo Prometheus loads the shop's day and scrapes it: the figures come once it answers.
+    await expect(widget.locator(".slo-objective")).toContainText("Objective 99.9 % over 30d", { timeout: 150_000 });
+    await expect(widget.getByTestId("slo-budget")).toContainText(/Budget left: -?[\d,.]+ %/);
+    await expect(widget.locator("meter.slo-bar")).toBeVisible();
+    // 4 % of deliveries fail against a 0.1 % budget: overspent, and a page condition fires.
+    await expect(widget.getByTestId("slo-sentence")).toContainText(/budget is spent; over the last 1h it burns at \d+(\.\d+)?×/);
+    for (const w of ["5m", "30m", "1h", "6h", "3d"]) {
+      await expect(widget.locator("table.slo-burns th", { hasText: new RegExp(`^${w}$`) })).toBeVisible();
+      await expect(widget.locator(`table.slo-burns td[data-window="${w}"]`)).toHaveText(/^\d+(\.\d+)?×$|^no events$/);
+    }
+    await expect(widget.locator('li[data-kind="page"][data-firing="yes"]').first()).toBeVisible({ timeout: 90_000 });
+    await expect(widget).toHaveAttribute("data-status", "critical", { timeout: 90_000 });
+    await expect(widget.locator("svg.slo-chart polyline")).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    await widget.scrollIntoViewIfNeeded();
+    await widget.screenshot({ path: `tests/.tmp/slo-widget-${width}.png` });
+  });
+}
+
+test("a manager sees each SLO's budget spent this month in /reports", async ({ asManager: page }) => {
+  test.setTimeout(200_000);
+  await expect(async () => {
+    await page.goto("/reports");
+    await expect(page.locator('[data-slo="webhook-processing"] [data-testid="slo-spent"]').last()).toContainText(/\d %/, { timeout: 2_000 });
+  }).toPass({ timeout: 150_000 });
+  const budgets = page.getByTestId("slo-budgets");
+  await expect(budgets.getByRole("link", { name: "Webhook processing success" })).toHaveAttribute("href", "/runbooks/stripe-webhook-failures");
+  await expect(budgets.locator('[data-slo="refund-success"]').first()).toBeVisible();
+  await budgets.screenshot({ path: "tests/.tmp/slo-report.png" });
+});

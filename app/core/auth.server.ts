@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
 import { promisify } from "node:util";
-import { json, redirect } from "@remix-run/node";
 import * as cookie from "cookie";
 import { parseDuration } from "../../plugins/plugin-api";
 import { hasRole, isRole, parseRoles, ROLES, type Role } from "~/lib/roles";
@@ -9,7 +8,7 @@ import type { PortalConfig } from "./config.server";
 import type { Store } from "./db/store.server";
 import { newId } from "./ids.server";
 import { errorResponse, ForbiddenError, InputError } from "./http/errors.server";
-import { safeRedirect } from "./http/redirect.server";
+import { roleRequired, signInRequired } from "./http/require.server";
 import { getPortal } from "./portal.server";
 
 export { safeRedirect } from "./http/redirect.server";
@@ -474,27 +473,20 @@ async function proxyUser(
   return toUser(row, "proxy", list);
 }
 
-function wantsJson(request: Request): boolean {
-  const url = new URL(request.url);
-  return url.pathname.startsWith("/api/") || (request.headers.get("accept") ?? "").includes("application/json") || request.headers.has("authorization");
-}
-
-/** The signed-in user, or throws: a redirect to sign-in for pages, 401 JSON for the API. */
+/**
+ * The signed-in user, or throws the edge's answer (app/core/http): a redirect to sign-in for
+ * pages, 401 JSON for the API. Remix answers a thrown Response from any loader or action as is.
+ */
 export async function requireUser(request: Request): Promise<User> {
   const user = await getUser(request);
   if (user) return user;
-  if (wantsJson(request)) throw json({ error: "authentication required" }, { status: 401 });
-  const url = new URL(request.url);
-  const back = safeRedirect(url.pathname + url.search, "");
-  throw redirect(back ? `/login?redirectTo=${encodeURIComponent(back)}` : "/login");
+  throw signInRequired(request);
 }
 
 /** The signed-in user holding `role` (or a role that implies it), or throws 403. */
 export async function requireRole(request: Request, role: Role): Promise<User> {
   const user = await requireUser(request);
-  if (!hasRole(user.roles, role)) {
-    throw json({ error: `forbidden: this needs the ${role} role` }, { status: 403, statusText: "Forbidden" });
-  }
+  if (!hasRole(user.roles, role)) throw roleRequired(role);
   return user;
 }
 

@@ -1,14 +1,14 @@
 // The HTTP edge of cron pings: both ping routes hand the request here, and this hands it to the
 // cron plugin's `cron.pings` service (the routes never import the plugin).
-import { json } from "@remix-run/node";
 import { cronPingsRef, type CronPingService } from "../../plugins/cron/api";
+import { NotFoundError } from "./http/errors.server";
 import { getPortal } from "./portal.server";
 
 export function cronPings(): CronPingService | null {
   return getPortal().registry.services.get(cronPingsRef) ?? null;
 }
 
-const notEnabled = () => json({ error: "cron pings are not enabled: configure plugins.cron" }, { status: 404 });
+const NOT_ENABLED = "cron pings are not enabled: configure plugins.cron";
 
 /** Reads at most `max` bytes of the body (the rest is dropped unread: the excerpt is capped anyway). */
 export async function readCappedBody(request: Request, max: number): Promise<string | null> {
@@ -51,7 +51,7 @@ export async function answerPing(
   parts: { job: string; kind: string; token?: string | null },
   request: { authorization: string | null | undefined; rid: string | null; body: string | null },
 ): Promise<PingAnswer> {
-  if (!service) return { status: 404, body: { error: "cron pings are not enabled: configure plugins.cron" }, headers: { "Cache-Control": "no-store" } };
+  if (!service) return { status: 404, body: { error: NOT_ENABLED }, headers: { "Cache-Control": "no-store" } };
   const token = parts.token !== undefined ? parts.token : bearerOf(request.authorization);
   const out = await service.ping({ job: parts.job, kind: parts.kind, token, rid: request.rid === "" ? null : request.rid, body: request.body });
   return { status: out.status, body: out.body, headers: { "Cache-Control": "no-store", ...(out.status === 401 ? { "WWW-Authenticate": 'Bearer realm="cron pings"' } : {}) } };
@@ -75,19 +75,19 @@ export function pingPath(method: string, pathname: string): { job: string; kind:
   return null;
 }
 
-/** `/api/cron/<job>/<kind>` (token in Authorization: Bearer) or `/ping/<token>/<job>[/<kind>]`. */
-export async function handlePing(request: Request, parts: { job: string; kind: string; token?: string | null }): Promise<Response> {
+/** `/api/cron/<job>/<kind>` (token in Authorization: Bearer) or `/ping/<token>/<job>[/<kind>]`: the answer for the route to send. */
+export async function handlePing(request: Request, parts: { job: string; kind: string; token?: string | null }): Promise<PingAnswer> {
   const service = cronPings();
   const body = service ? await readCappedBody(request, service.maxBodyBytes) : null;
   const rid = new URL(request.url).searchParams.get("rid");
-  const out = await answerPing(service, parts, { authorization: request.headers.get("authorization"), rid, body });
-  return json(out.body, { status: out.status, headers: out.headers });
+  return answerPing(service, parts, { authorization: request.headers.get("authorization"), rid, body });
 }
 
-export async function describeCronJob(job: string): Promise<Response> {
+/** A job's state and recent runs; a `NotFoundError` when pings are off or there is no such job. */
+export async function describeCronJob(job: string) {
   const service = cronPings();
-  if (!service) return notEnabled();
+  if (!service) throw new NotFoundError(NOT_ENABLED);
   const view = await service.describe(job);
-  if (!view) return json({ error: `no cron job named "${job.slice(0, 80)}"` }, { status: 404 });
-  return json(view, { headers: { "Cache-Control": "no-store" } });
+  if (!view) throw new NotFoundError(`no cron job named "${job.slice(0, 80)}"`);
+  return view;
 }

@@ -2,9 +2,10 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { parseDuration } from "../../plugins/plugin-api";
 import { requireUser } from "~/core/auth.server";
+import { handle } from "~/core/http/errors.server";
 import { promqlChart } from "~/core/probes/promql-chart.server";
 import { getPortal } from "~/core/portal.server";
-import { rangeFromQuery, unknownProbe } from "~/core/probes/api.server";
+import { rangeFromQuery } from "~/core/probes/api.server";
 import { probeEngine, probeHistory } from "~/core/probes/service.server";
 
 /**
@@ -14,9 +15,10 @@ import { probeEngine, probeHistory } from "~/core/probes/service.server";
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
   const id = params.probeId ?? "";
-  if (!probeEngine().has(id)) return unknownProbe(id);
-  const rangeMs = rangeFromQuery(new URL(request.url).searchParams, parseDuration(getPortal().config.probes.retention));
-  const promql = await promqlChart(request, id, rangeMs, probeEngine().now());
-  if (promql) return promql;
-  return json(await probeHistory(id, rangeMs), { headers: { "Cache-Control": "no-store" } });
+  if (!probeEngine().has(id)) return json({ error: `unknown probe "${id}"` }, { status: 404 });
+  return handle(async () => {
+    const rangeMs = rangeFromQuery(new URL(request.url).searchParams, parseDuration(getPortal().config.probes.retention));
+    const history = (await promqlChart(request, id, rangeMs, probeEngine().now())) ?? (await probeHistory(id, rangeMs));
+    return json(history, { headers: { "Cache-Control": "no-store" } });
+  });
 }

@@ -1,9 +1,8 @@
-import { json } from "@remix-run/node";
 import { requireUser, type User } from "../auth.server";
 import type { Store } from "../db/store.server";
 import { getPortal } from "../portal.server";
 import { getRunbook, listRunbooks } from "../runbooks/runbooks.server";
-import { errorResponse, InputError, readBody } from "../http/index.server";
+import { answerJson, errorResponse, InputError, readBody } from "../http/index.server";
 import { scrub } from "../secrets/index.server";
 import {
   requireIncident,
@@ -63,7 +62,7 @@ export async function handleIncidentIntent(request: Request, id: string | undefi
     const handler = Object.hasOwn(handlers, intent) ? handlers[intent] : undefined;
     if (!handler) throw new InputError({ intent: ["unknown intent"] }, "unknown intent");
     await handler({ user, incident, store, body });
-    return json({ intent, ok: true as const });
+    return answerJson({ intent, ok: true as const });
   } catch (err) {
     return errorResponse(err, { intent });
   }

@@ -1,8 +1,8 @@
-import { json } from "@remix-run/node";
 import { parseDuration, type Thresholds } from "../../../plugins/plugin-api";
+import { InputError } from "../http/errors.server";
 import { parseThreshold, ThresholdError } from "./thresholds.server";
 
-/** Directive thresholds from a query (`?warn=> 5&critical=> 10 for 5m`); a bad one answers 400. */
+/** Directive thresholds from a query (`?warn=> 5&critical=> 10 for 5m`); a bad one is an `InputError` (400). */
 export function thresholdsFromQuery(params: URLSearchParams): Thresholds | undefined {
   const warn = params.get("warn") ?? undefined;
   const critical = params.get("critical") ?? undefined;
@@ -16,12 +16,8 @@ export function thresholdsFromQuery(params: URLSearchParams): Thresholds | undef
       fieldErrors[k] = [err instanceof ThresholdError ? err.message : String(err)];
     }
   }
-  if (Object.keys(fieldErrors).length) throw json({ error: "invalid thresholds", fieldErrors }, { status: 400 });
+  if (Object.keys(fieldErrors).length) throw new InputError("invalid thresholds", fieldErrors);
   return { warn, critical };
-}
-
-export function unknownProbe(id: string): Response {
-  return json({ error: `unknown probe "${id}"` }, { status: 404 });
 }
 
 const RANGE_MAX_MS = 90 * 86_400_000;
@@ -32,8 +28,8 @@ export function rangeFromQuery(params: URLSearchParams, retentionMs: number): nu
   try {
     ms = parseDuration(raw);
   } catch {
-    throw json({ error: "invalid range", fieldErrors: { range: [`not a duration: "${raw}" (use e.g. 1h, 24h, 7d)`] } }, { status: 400 });
+    throw new InputError("invalid range", { range: [`not a duration: "${raw}" (use e.g. 1h, 24h, 7d)`] });
   }
-  if (ms <= 0 || ms > RANGE_MAX_MS) throw json({ error: "invalid range", fieldErrors: { range: ["must be between 1s and 90d"] } }, { status: 400 });
+  if (ms <= 0 || ms > RANGE_MAX_MS) throw new InputError("invalid range", { range: ["must be between 1s and 90d"] });
   return Math.min(ms, retentionMs);
 }

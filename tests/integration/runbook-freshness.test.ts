@@ -78,8 +78,9 @@ describe.each(DIALECTS)("runbook freshness on %s", (dialect) => {
     expect(broken.broken[1].reason).toMatch(/Unknown probe "fz.gone"/);
     expect(broken.broken[2].reason).toMatch(/Unknown action "fz.vanished"/);
 
-    // No widgets: nothing to break, verified.
-    expect(fresh.get("plain")).toMatchObject({ verified: true, widgets: 0, broken: [] });
+    // No widgets: nothing to break and nothing to verify, so never "Verified" (#33).
+    expect(fresh.get("plain")).toMatchObject({ verified: false, widgets: 0, broken: [] });
+    expect(fresh.get("plain")!.checkedAt).not.toBeNull();
   });
 
   it("a later pass that finds a failure keeps the last verified time and lists the new broken widget", async () => {

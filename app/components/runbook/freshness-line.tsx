@@ -27,6 +27,8 @@ export function FreshnessLine({ freshness }: { freshness: RunbookFreshness }) {
         <span data-testid="freshness-verified" data-verified={f.verified ? "yes" : "no"}>
           {f.verified && f.verifiedAt ? (
             <>Verified <time dateTime={f.verifiedAt} title={f.verifiedAt}>{ago(f.verifiedAt, now)}</time></>
+          ) : f.checkedAt && f.widgets === 0 ? (
+            <>Nothing to verify (no widgets or live blocks)</>
           ) : f.checkedAt ? (
             <>Not verified in the last day (checked <time dateTime={f.checkedAt}>{ago(f.checkedAt, now)}</time>)</>
           ) : (

@@ -30,7 +30,8 @@ export async function runbookFreshness(portal: Portal = getPortal(), options: { 
     const use = uses.get(f.path);
     out.set(f.path, {
       verifiedAt: verifiedAt === null ? null : new Date(verifiedAt).toISOString(),
-      verified: verifiedAt !== null && now - verifiedAt <= VERIFIED_FOR_MS,
+      // Verified means something was checked: a runbook with no widget or live block has nothing to verify.
+      verified: verifiedAt !== null && Number(v?.widgets ?? 0) > 0 && now - verifiedAt <= VERIFIED_FOR_MS,
       checkedAt: v ? new Date(Number(v.checked_at)).toISOString() : null,
       widgets: v ? Number(v.widgets) : 0,
       broken: v ? parseBroken(v.broken) : [],
@@ -74,8 +75,10 @@ export async function withFreshness<T extends { path: string; title: string }>(
   sort: string | null,
   portal: Portal = getPortal(),
 ): Promise<{ rows: (T & { freshness: RunbookFreshness | null })[]; sort: FreshnessSort | null }> {
-  const freshness = await runbookFreshness(portal);
   const chosen = isFreshnessSort(sort) ? sort : null;
+  // Sorting needs every runbook's freshness; a page of rows only its own (2,000 `git log`s otherwise).
+  const files = chosen ? undefined : rows.map((r) => findRunbookFile(portal.runbooksDir, r.path)).filter((f): f is RunbookFile => !!f);
+  const freshness = await runbookFreshness(portal, { files });
   const ordered = chosen ? sortByFreshness(rows, freshness, chosen) : [...rows];
   return { rows: ordered.map((r) => ({ ...r, freshness: freshness.get(r.path) ?? null })), sort: chosen };
 }

@@ -158,7 +158,8 @@ function listItemText(li: El): string {
   if (!/[({[]/.test(raw)) return "";
   let text = raw.replace(/\s+/g, " ").trim();
   text = text.replace(/^\[[ xX]\]\s*/, "");
-  return text.replace(LABEL, "").trim();
+  // A sentence's full stop is prose: Prometheus is asked about the query without it.
+  return text.replace(LABEL, "").trim().replace(/(?<!\.)\.$/, "");
 }
 
 /**
@@ -217,7 +218,8 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
     if (!isEl(node)) return;
     const outer = block;
     if (node.tagName === "li" || node.tagName === "table") block = node;
-    else if (!block && /^(p|pre|h[1-6]|blockquote|dl|div)$/.test(node.tagName)) block = node;
+    // A wrapper the renderer made (a top-level fence's `div.code-block`) has no source position: the fence inside is the block.
+    else if (!block?.position?.start && /^(p|pre|h[1-6]|blockquote|dl|div)$/.test(node.tagName)) block = node;
     try {
       visit(node, inPre);
     } finally {
@@ -310,6 +312,22 @@ export interface LiveVerdicts {
   refused: { id: number; query: string; error: string }[];
 }
 
+/**
+ * The top-level collections the firestore plugin is configured to read (queries, health
+ * documents, orders, Stripe events), lower-cased first segments. A path in prose is offered only
+ * when it starts with one of them: "auth/rate-limit" in a sentence is no document.
+ */
+export function knownFirestoreCollections(config: unknown): Set<string> {
+  const out = new Set<string>();
+  const c = (config ?? {}) as Record<string, any>;
+  const first = (p: unknown) => typeof p === "string" && p.trim() && out.add(p.trim().split("/")[0]!);
+  for (const q of Object.values(c.queries ?? {})) first((q as any)?.collection);
+  for (const h of Object.values(c.opsHealth ?? {})) first((h as any)?.document);
+  first(c.orders?.collection);
+  first(c.stripeEvents?.collection);
+  return out;
+}
+
 /** Which candidates of a rendered runbook can run now, against this registry. */
 export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: PluginRegistry, options: { liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts> {
   const http = registry.services.get(httpCheckRef);
@@ -319,6 +337,8 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
   const promqlUp = !!promql && !promql.unavailable;
   const documents = registry.services.get(documentReaderRef);
   const mongo = registry.services.get(mongoQueryRef);
+  let collections: Set<string> | undefined;
+  const knownCollection = (path: string) => (collections ??= knownFirestoreCollections(registry.configs?.firestore)).has(path.split("/")[0]!);
   const blocks: LiveBlock[] = [];
   const refused: LiveVerdicts["refused"] = [];
   // A resource named twice on a page gets its live reading once, at its first mention.
@@ -327,7 +347,8 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
   await Promise.all(
     candidates.map(async (c) => {
       if (c.kind === "firestore") {
-        if (documents && first(c)) blocks.push({ id: c.id, kind: "firestore", query: c.query, at: c.at });
+        // Inside code a path is meant as one; in prose only when it starts with a known collection.
+        if (documents && (c.at !== "text" || knownCollection(c.query)) && first(c)) blocks.push({ id: c.id, kind: "firestore", query: c.query, at: c.at });
         return;
       }
       if (c.kind === "stripe") {

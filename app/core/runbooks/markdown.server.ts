@@ -396,6 +396,11 @@ function parseBlocks(source: string): MdastNode[] {
         return { type: "break", position };
       case "link": {
         const x = t as Tokens.Link;
+        // GFM's e-mail autolink: the domain ends in a letter and the address is not cut out of a
+        // longer word, so a package spec (`some-cli@1.2.3`) stays text; marked links both.
+        if (x.href === `mailto:${x.raw}` && (!/[A-Za-z]$/.test(x.raw) || /[\w-]/.test(source[at + x.raw.length] ?? ""))) {
+          return { type: "text", value: x.raw, position };
+        }
         return { type: "link", url: x.href, title: x.title ?? null, children: inline(x.tokens, at + 1), position };
       }
       case "image": {

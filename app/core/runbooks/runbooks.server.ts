@@ -37,7 +37,10 @@ export function loadRunbook(file: RunbookFile): LoadedRunbook {
   // A file seen changed here is looked at again by the next search, not after the rescan interval.
   if (hit) for (const state of indexes.values()) state.scannedAt = 0;
   const { text, invalidUtf8 } = decodeRunbook(fs.readFileSync(file.abs));
-  const loaded: LoadedRunbook = { file, rendered: renderRunbook(text, { file: file.file, tocDepth }), invalidUtf8 };
+  // Links to sibling runbooks that do not exist are marked, not left as links to a 404 (#33).
+  const root = file.abs.replace(/\\/g, "/").endsWith(`/${file.file}`) ? file.abs.slice(0, file.abs.length - file.file.length) : null;
+  const exists = root === null ? undefined : (f: string) => findRunbookFile(root, f.replace(/\.md$/i, "")) !== null;
+  const loaded: LoadedRunbook = { file, rendered: renderRunbook(text, { file: file.file, tocDepth, exists }), invalidUtf8 };
   cache.delete(file.abs);
   cache.set(file.abs, { mtimeMs: file.mtimeMs, size: file.size, tocDepth, loaded });
   while (cache.size > RENDER_CACHE_MAX) cache.delete(cache.keys().next().value!);

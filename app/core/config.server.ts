@@ -279,7 +279,8 @@ export function loadConfig(options: LoadConfigOptions = {}): PortalConfig {
   // Demo mode shows the demo's runbooks; a team's own folder (runbooks.dir, OPSDECK_RUNBOOKS_DIR) wins.
   const rawRunbooks = isPlainObject(raw) ? raw.runbooks : undefined;
   const runbooksNamed = !!env.OPSDECK_RUNBOOKS_DIR || (isPlainObject(rawRunbooks) && rawRunbooks.dir !== undefined);
-  if (demo && !runbooksNamed) core.runbooks.dir = DEMO_RUNBOOKS_DIR;
+  // (a checkout without the examples folder, such as a test's temporary folder, keeps its own ./runbooks)
+  if (demo && !runbooksNamed && fs.existsSync(path.resolve(cwd, DEMO_RUNBOOKS_DIR))) core.runbooks.dir = DEMO_RUNBOOKS_DIR;
   if (!demo && !env.SESSION_SECRET) {
     throw new ConfigError(["SESSION_SECRET: required outside demo mode (a long random string)"]);
   }

@@ -4,10 +4,12 @@ import { Form, Link, useLoaderData, useNavigation, useSubmit } from "@remix-run/
 import { useEffect, useRef } from "react";
 import { requireUser } from "~/core/auth.server";
 import { withFreshness } from "~/core/runbooks/freshness.server";
-import { listRunbooks, searchRunbooks } from "~/core/runbooks/runbooks.server";
+import { listRunbooks, searchRunbooks, troubledProbes } from "~/core/runbooks/runbooks.server";
 import { ago, brokenLabel } from "~/components/runbook/freshness-line";
 import { useNow } from "~/components/widgets/provider";
-import { FRESHNESS_SORTS, FRESHNESS_SORT_LABELS } from "~/lib/freshness";
+import { FRESHNESS_SORTS, FRESHNESS_SORT_LABELS, isFreshnessSort } from "~/lib/freshness";
+
+const PAGE_SIZE = 50;
 
 export const meta: MetaFunction = () => [{ title: "Runbooks · Opsdeck" }];
 
@@ -18,9 +20,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const plugin = url.searchParams.get("plugin") ?? "";
   const tag = url.searchParams.get("tag") ?? "";
   const all = listRunbooks();
-  const { results, tookMs, fuzzy } = searchRunbooks(q, { plugin: plugin || undefined, tag: tag || undefined });
+  const troubled = q.trim() ? await troubledProbes() : undefined;
+  const { results, tookMs, fuzzy } = searchRunbooks(q, { plugin: plugin || undefined, tag: tag || undefined, troubled });
   // An unknown sort is ignored: the search order stays.
-  const sorted = await withFreshness(results.map(({ slots: _slots, ...r }) => r), url.searchParams.get("sort"));
+  const sort = url.searchParams.get("sort");
+  const page = Math.max(1, Math.floor(Number(url.searchParams.get("page")) || 1));
+  const pages = Math.max(1, Math.ceil(results.length / PAGE_SIZE));
+  // A freshness sort orders every match before the page is cut; otherwise only the page is looked up.
+  const rows = results.map(({ slots: _slots, ...r }) => r);
+  const sorted = isFreshnessSort(sort)
+    ? await withFreshness(rows, sort).then((s) => ({ ...s, rows: s.rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE) }))
+    : await withFreshness(rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), sort);
   return json({
     q,
     plugin,
@@ -31,6 +41,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     tags: [...new Set(all.flatMap((r) => r.tags))].sort(),
     tookMs: Math.round(tookMs * 100) / 100,
     fuzzy,
+    matched: results.length,
+    page: Math.min(page, pages),
+    pages,
     results: sorted.rows,
   });
 }
@@ -45,6 +58,12 @@ export default function RunbookIndex() {
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/runbooks";
   const filtered = !!(data.q || data.plugin || data.tag);
   const now = useNow(60_000);
+  const pageLink = (n: number) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries({ q: data.q, plugin: data.plugin, tag: data.tag, sort: data.sort })) if (v) params.set(k, v);
+    params.set("page", String(n));
+    return `/runbooks?${params}`;
+  };
 
   const submitSoon = (delay: number) => {
     window.clearTimeout(timer.current);
@@ -100,7 +119,7 @@ export default function RunbookIndex() {
         {searching
           ? "Searching…"
           : filtered
-            ? `${data.results.length} of ${data.total} runbooks match${data.fuzzy ? " (close spellings)" : ""} · ${data.tookMs} ms`
+            ? `${data.matched} of ${data.total} runbooks match${data.fuzzy ? " (close spellings)" : ""} · ${data.tookMs} ms`
             : `${data.total} runbooks`}
       </p>
       {data.results.length === 0 ? (
@@ -182,6 +201,15 @@ export default function RunbookIndex() {
           </tbody>
         </table>
       )}
+      {data.pages > 1 ? (
+        <nav className="runbook-pages" aria-label="Pages" data-testid="runbook-pages">
+          {data.page > 1 ? <Link to={pageLink(data.page - 1)} rel="prev">Previous</Link> : null}
+          <span className="muted">
+            Page {data.page} of {data.pages}
+          </span>
+          {data.page < data.pages ? <Link to={pageLink(data.page + 1)} rel="next">Next</Link> : null}
+        </nav>
+      ) : null}
     </section>
   );
 }

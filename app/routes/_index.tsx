@@ -14,6 +14,8 @@ import { probeRowStates } from "~/core/alerts/probe-rows.server";
 import { listSilences } from "~/core/alerts/silences.server";
 import { ProbeRowControls } from "~/components/alerts/probe-row-controls";
 import { canRespond } from "~/lib/incidents";
+import { oncallNow } from "~/core/notifications/oncall.server";
+import { OncallNow } from "~/components/oncall-now";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Opsdeck" }];
 
@@ -38,6 +40,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       me: user.username,
       rowStates,
       silences,
+      oncall: await oncallNow(portal.store, portal.config.oncall),
       canAct: canRespond(user.roles),
       unknown: probes.filter((p) => p.status === "unknown").map((p) => ({ id: p.id, title: p.title, error: p.error ?? null })),
       total: probes.length,
@@ -47,7 +50,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function Overview() {
-  const { plugins, problems, unshown, unknown, total, incidents, pending, me, rowStates, silences, canAct } = useLoaderData<typeof loader>();
+  const { plugins, problems, unshown, unknown, total, incidents, pending, me, rowStates, silences, canAct, oncall } = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
   const now = useNow(5000);
   useEffect(() => {
@@ -71,6 +74,7 @@ export default function Overview() {
         <p className="overview-declare">
           <Link to="/incidents/new">Declare an incident</Link>
         </p>
+        <OncallNow rotations={oncall} />
       </div>
       <div className="overview-now">
         <section aria-labelledby="open-incidents-title" data-testid="open-incidents">

@@ -19,7 +19,10 @@ test("a refund asked for in the portal is approved from the Slack sandbox", asyn
   await expect(page.getByTestId("run-status")).toHaveText("requested");
 
   const admin2 = await browser.newPage();
-  await signInAs(admin2, "admin2", "/admin/notifications");
+  await signInAs(admin2, "admin2", "/");
+  // The overview says who is on call now and next (the demo's rotations of the admins).
+  await expect(admin2.getByTestId("oncall-now")).toContainText(/admin2? \(primary; next admin2? at/);
+  await admin2.goto("/admin/notifications");
   const sandbox = await admin2.getByRole("link", { name: "Slack sandbox" }).getAttribute("href");
   expect(sandbox).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   await admin2.goto(`${sandbox}/?as=U0ADMIN2`);

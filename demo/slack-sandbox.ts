@@ -269,6 +269,16 @@ ${[...byChannel.keys()].map((c) => `<div># ${esc(channelName(c))}</div>`).join("
         res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(answer));
         return;
       }
+      // Incoming webhooks (https://hooks.slack.com/services/T…/B…/…): JSON { text, attachments, blocks }, answered "ok".
+      if (url.pathname.startsWith("/services/") && req.method === "POST") {
+        calls.push({ method: "incoming-webhook", at: Date.now() });
+        const args = parseArgs(await readBody(req), "application/json");
+        const m: SandboxMessage = { ts: `${Math.floor(Date.now() / 1000)}.${String(++tsCounter).padStart(6, "0")}`, channel: channelId("#webhook"), text: String(args.text ?? ""), attachments: (args.attachments as unknown[]) ?? [], blocks: (args.blocks as unknown[]) ?? [], edited: 0, receivedAt: Date.now() };
+        messages.push(m);
+        listeners.forEach((l) => l(m));
+        res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+        return;
+      }
       if (url.pathname === "/sandbox/press" && req.method === "POST") {
         const form = new URLSearchParams(await readBody(req));
         const r = await press(form.get("ts") ?? "", form.get("action") === "decline" ? "decline" : "approve", form.get("user") ?? "");

@@ -141,6 +141,22 @@ describe("notification sender", () => {
       expect(slack.calls.map((c) => c.method)).toEqual(["chat.postMessage", "chat.update", "chat.update"]);
     });
 
+    it("posts through an incoming-webhook URL (no token: no updates, no buttons)", async () => {
+      slack = await startSlackSandbox({ token, signingSecret, users: [] });
+      cleanups.push(() => slack.close());
+      const s = await store();
+      const webhookUrl = `${slack.url}/services/T0SANDBOX/B0HOOK/incoming-webhook-secret-123`;
+      const config = senderConfig({ channels: { ops: { kind: "slack", webhookUrl } }, routes: [{ channels: ["ops"] }] }, {}, [webhookUrl]);
+      const sender = startSender({ store: s, config, log, pollMs: 50 });
+      cleanups.push(() => sender.stop());
+      await recordNotification(s.db, { kind: "incident.declared", subject: "inc_9", severity: "P2", payload: { title: "Search is slow" } });
+      await recordNotification(s.db, { kind: "incident.resolved", subject: "inc_9", severity: "P2", payload: { title: "Search is slow" } });
+      await until(async () => (await listDeliveries(s)).filter((d) => d.status === "sent").length === 2);
+      expect(slack.calls.map((c) => c.method)).toEqual(["incoming-webhook", "incoming-webhook"]);
+      expect(slack.messages).toHaveLength(2);
+      expect(JSON.stringify(slack.messages)).not.toContain('"action_id"');
+    });
+
     it("waits out a 429 with Retry-After: 2 and then sends", async () => {
       const s = await slackSetup();
       slack.failNext("chat.postMessage", { status: 429, retryAfter: 2 });

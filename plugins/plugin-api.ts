@@ -107,6 +107,8 @@ export interface ActionContext {
   progress(done: number, total?: number): void;
   /** Set when the operator pressed with break-glass: the written reason (the run is reviewed later). */
   breakGlassReason?: string;
+  /** Re-reads these probes (`<plugin>.<name>`; unknown ids skipped) into the portal's cache now. Always set by the portal. */
+  refreshProbes?(ids: readonly string[]): Promise<void>;
 }
 
 export interface PreviewContext {

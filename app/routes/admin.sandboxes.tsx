@@ -1,8 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireRole } from "~/core/auth.server";
-import { demoSandboxes } from "~/core/demo/sandboxes.server";
+import { applyShopEnvFix, demoSandboxes, shopEnvControls } from "~/core/demo/sandboxes.server";
+import { handle, isPortalError, readBody } from "~/core/http/index.server";
 
 export const meta: MetaFunction = () => [{ title: "Sandboxes · Opsdeck" }];
 
@@ -10,11 +11,31 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
   const sandboxes = demoSandboxes();
   if (!sandboxes) throw json({ error: "Sandboxes run in demo mode only." }, { status: 404 });
-  return json({ sandboxes }, { headers: { "Cache-Control": "no-store" } });
+  return json({ sandboxes, shopEnv: shopEnvControls() }, { headers: { "Cache-Control": "no-store" } });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  await requireRole(request, "admin");
+  if (!demoSandboxes()) throw json({ error: "Sandboxes run in demo mode only." }, { status: 404 });
+  return handle(
+    async () => {
+      const form = await readBody(request, { accept: "form" });
+      try {
+        const done = applyShopEnvFix(String(form.fix ?? ""));
+        return json({ ok: true, message: `${done}. Re-check with appenv.recheck to see the verdict change.` });
+      } catch (err) {
+        if (isPortalError(err)) return json({ ok: false, message: err.message }, { status: err.status });
+        throw err;
+      }
+    },
+    { ok: false, message: "The request could not be read." },
+  );
 }
 
 export default function SandboxesPage() {
-  const { sandboxes } = useLoaderData<typeof loader>();
+  const { sandboxes, shopEnv } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
   return (
     <section aria-labelledby="sandboxes-title" className="sandboxes-page">
       <h1 id="sandboxes-title">Sandboxes</h1>
@@ -48,6 +69,42 @@ export default function SandboxesPage() {
           ) : null}
         </article>
       ))}
+      {shopEnv ? (
+        <article data-sandbox="shop-env" className="card">
+          <h2>The shop&apos;s deployed variables</h2>
+          <p className="muted">Names only; the values stay in the sandbox. Each fix sets a freshly generated correct value, as the platform&apos;s dashboard would.</p>
+          {result ? (
+            <p role="status" className={result.ok ? "notice" : "error"}>
+              {result.message}
+            </p>
+          ) : null}
+          {shopEnv.sites.map((s) => (
+            <div key={s.site} data-site={s.site}>
+              <h3>{s.site}</h3>
+              <p>
+                {s.names.map((n) => (
+                  <code key={n} data-testid="env-name">
+                    {n}{" "}
+                  </code>
+                ))}
+              </p>
+            </div>
+          ))}
+          <ul>
+            {shopEnv.fixes.map((f) => (
+              <li key={f.id} data-fix={f.id}>
+                {f.site}: {f.problem}.{" "}
+                <Form method="post" style={{ display: "inline" }}>
+                  <input type="hidden" name="fix" value={f.id} />
+                  <button type="submit" disabled={busy}>
+                    {f.fix}
+                  </button>
+                </Form>
+              </li>
+            ))}
+          </ul>
+        </article>
+      ) : null}
     </section>
   );
 }

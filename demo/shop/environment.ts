@@ -61,3 +61,60 @@ export const shopEnvironmentModule: DemoModule = {
     world.provide(SHOP_ENVIRONMENT, shopEnvironment(Date.now()));
   },
 };
+
+/** One seeded problem and the dashboard edit that fixes it: variables set (or, with null, removed) per site. */
+export interface ShopEnvFix {
+  id: string;
+  site: "shop" | "shop-api";
+  problem: string;
+  fix: string;
+  changes(): { site: "shop" | "shop-api"; key: string; value: string | null }[];
+}
+
+/** The fixes of the seeded trouble; each value is generated afresh and never shown. */
+export const SHOP_ENV_FIXES: ShopEnvFix[] = [
+  {
+    id: "paddle-bypass",
+    site: "shop",
+    problem: "PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV is true in production",
+    fix: "Set PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV to false",
+    changes: () => [{ site: "shop", key: "PADDLE_WEBHOOK_BYPASS_SIGNATURE_IN_DEV", value: "false" }],
+  },
+  {
+    id: "sentry-dsn",
+    site: "shop-api",
+    problem: "SENTRY_DNS is set where SENTRY_DSN is expected",
+    fix: "Set SENTRY_DSN and remove SENTRY_DNS",
+    changes: () => [
+      { site: "shop-api", key: "SENTRY_DSN", value: `https://${crypto.randomBytes(16).toString("hex")}@o4506.ingest.sentry.io/4506001` },
+      { site: "shop-api", key: "SENTRY_DNS", value: null },
+    ],
+  },
+  {
+    id: "mongo-uri",
+    site: "shop-api",
+    problem: "MONGO_URI ends with a space",
+    fix: "Set MONGO_URI without surrounding whitespace",
+    changes: () => [{ site: "shop-api", key: "MONGO_URI", value: `mongodb+srv://shop:${crypto.randomBytes(12).toString("hex")}@cluster0.a1b2c.mongodb.net/shop?retryWrites=true` }],
+  },
+  {
+    id: "hmrc-env",
+    site: "shop-api",
+    problem: "HMRC_ENV is not production",
+    fix: "Set HMRC_ENV to production",
+    changes: () => [{ site: "shop-api", key: "HMRC_ENV", value: "production" }],
+  },
+  {
+    id: "webhook-secret",
+    site: "shop",
+    problem: "STRIPE_WEBHOOK_SECRET differs between the frontend and the backend",
+    fix: "Set one new STRIPE_WEBHOOK_SECRET on both (the frontend still needs a redeploy after it)",
+    changes: () => {
+      const value = `whsec_${crypto.randomBytes(16).toString("hex")}`;
+      return [
+        { site: "shop", key: "STRIPE_WEBHOOK_SECRET", value },
+        { site: "shop-api", key: "STRIPE_WEBHOOK_SECRET", value },
+      ];
+    },
+  },
+];

@@ -10,6 +10,8 @@ import { consistencyProbe, serviceProbe } from "./probes";
 import { sourceFor } from "./sources";
 
 const deps = { deploys: deploysRef.optional() };
+/** Other plugins' probes that read through appenvRef. */
+const READERS = ["paddle.config-safety"];
 
 export default definePlugin<AppenvConfig, typeof deps>({
   id: "appenv",
@@ -61,8 +63,10 @@ export default definePlugin<AppenvConfig, typeof deps>({
               async preview() {
                 return { summary: `Read and check the variables of ${services.length} service${services.length === 1 ? "" : "s"} now; nothing is changed.` };
               },
-              async run() {
+              async run(_input, ctx) {
                 const r = await check();
+                // The probes reading through this check (its own and paddle's config-safety) show the new verdicts when the run ends.
+                await ctx.refreshProbes?.([...services.map((s) => `appenv.${s.name}`), "appenv.consistency", ...READERS]);
                 const problems = r.services.reduce((n, s) => n + s.problems, 0);
                 const failed = r.services.filter((s) => s.error);
                 return {

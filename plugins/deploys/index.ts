@@ -27,6 +27,19 @@ export function demoHandle(sandbox: DeploysSandbox): DeploysDemoHandle {
   };
 }
 
+/** The sandbox's variable editor for the demo's sandboxes page: names only out, values only in. */
+export interface DeploysEnvHandle {
+  names(site: string): string[];
+  setEnv(site: string, key: string, value: string | null): void;
+}
+
+export function envHandle(sandbox: DeploysSandbox): DeploysEnvHandle {
+  return {
+    names: (site) => (sandbox.sites.get(site)?.env ?? []).map((e) => e.key),
+    setEnv: (site, key, value) => sandbox.setEnv(site, key, value),
+  };
+}
+
 export function deploysService(providers: Map<string, DeployProvider>, siteConfigs?: Record<string, SiteConfig>): DeploysService {
   return {
     ...(siteConfigs && {
@@ -73,6 +86,7 @@ export default definePlugin<DeploysConfig>({
       ],
     });
     world?.provide("deploys.current", demoHandle(sandbox));
+    if (shopEnv) world?.provide("deploys.env", envHandle(sandbox));
     return {
       config: {
         sites: {

@@ -140,6 +140,11 @@ export async function executeRun(portal: Portal, reg: RegisteredAction, run: Run
       signal: controller.signal,
       ...(run.break_glass && run.break_glass_reason ? { breakGlassReason: run.break_glass_reason } : {}),
       log: appendLog,
+      async refreshProbes(ids: readonly string[]) {
+        const { probeEngine } = await import("../probes/service.server");
+        const engine = probeEngine(portal);
+        await Promise.all([...new Set(ids)].filter((id) => engine.has(id)).map((id) => engine.refresh(id)));
+      },
       progress(doneUnits: number, total?: number) {
         if (!Number.isFinite(doneUnits)) return;
         progress = { done: doneUnits, total: total !== undefined && Number.isFinite(total) ? total : null };

@@ -24,3 +24,8 @@ export function parseRoles(text: string): Role[] {
     .map((r) => r.trim())
     .filter(isRole);
 }
+
+/** The role an action of this risk needs: low → responder, high and critical → admin (the pipeline's rule). */
+export function requiredRoleFor(risk: "low" | "high" | "critical"): Role {
+  return risk === "low" ? "responder" : "admin";
+}

@@ -134,6 +134,11 @@ describe.skipIf(!bins)("PromQL against the demo world's Prometheus", () => {
     expect(live.blocks).toEqual([]);
   });
 
+  it("a runnable block names the action it files and that action's risk (the page shows the role it needs)", async () => {
+    const live = await resolveLiveBlocks(renderRunbook("```promql\nsum(rate(http_requests_total[5m]))\n```\n", { file: "r.md" }).live, t.portal.registry);
+    expect(live.blocks).toEqual([expect.objectContaining({ kind: "promql", runs: { action: "prometheus.query", risk: t.portal.registry.actions.get("prometheus.query")!.risk } })]);
+  });
+
   it("--suggest sees a top-level ```promql fence and PromQL ending a sentence", async () => {
     const text = "# Latency\n\nThe rate:\n\n```promql\nsum(rate(http_requests_total[5m])) by (code)\n```\n\n- Errors: sum(rate(http_requests_total{code=~\"5..\"}[5m])).\n";
     const s = await suggestForText(text, "lat.md", t.portal.registry);

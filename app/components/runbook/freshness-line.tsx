@@ -28,7 +28,7 @@ export function FreshnessLine({ freshness }: { freshness: RunbookFreshness }) {
           {f.verified && f.verifiedAt ? (
             <>Verified <time dateTime={f.verifiedAt} title={f.verifiedAt}>{ago(f.verifiedAt, now)}</time></>
           ) : f.checkedAt && f.widgets === 0 ? (
-            <>Nothing to verify (no widgets or live blocks)</>
+            <>Nothing to verify (no widgets or PromQL fences)</>
           ) : f.checkedAt ? (
             <>Not verified in the last day (checked <time dateTime={f.checkedAt}>{ago(f.checkedAt, now)}</time>)</>
           ) : (

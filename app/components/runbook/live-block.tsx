@@ -1,6 +1,8 @@
 import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
+import { useRouteLoaderData } from "@remix-run/react";
 import { ActionWidget } from "~/components/widgets/action-widget";
+import { hasRole, requiredRoleFor, type Role } from "~/lib/roles";
 
 /** A block or mention of the runbook the portal can read now (from /api/runbooks/live/<path>). */
 interface LiveBlockInfo {
@@ -9,6 +11,8 @@ interface LiveBlockInfo {
   query: string;
   at: "pre" | "li" | "code" | "a" | "text";
   action?: { id: string; input: Record<string, string>; label: string; risk: "low" | "high" | "critical" };
+  /** The pipeline action the block's button files, with its risk (sql, mongo, promql). */
+  runs?: { action: string; risk: "low" | "high" | "critical" };
 }
 
 interface Verdicts {
@@ -193,10 +197,16 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
       (err) => setRun({ state: "failed", label, error: err instanceof Error ? err.message : String(err) }),
     );
   };
-  const busy = run.state === "running";
+  const root = useRouteLoaderData("root") as { user?: { roles: string[] } | null } | undefined;
+  const roles = root?.user?.roles ?? [];
+  // A button the signed-in person may not press is shown disabled with the role it needs, never enabled to answer 403.
+  const needs: Role | null = block.runs ? requiredRoleFor(block.runs.risk) : null;
+  const refused = !!needs && !hasRole(roles, needs);
+  const busy = run.state === "running" || refused;
+  const why = refused ? `Only ${needs}s can run this (${block.runs!.action}); you are signed in as ${roles.join(", ") || "no role"}.` : undefined;
   return (
-    <div className={`live-block live-${block.kind}`} data-live-block={block.id}>
-      <div className="live-buttons">
+    <div className={`live-block live-${block.kind}`} data-live-block={block.id} data-needs-role={refused ? needs! : undefined}>
+      <div className="live-buttons" title={why}>
         {block.kind === "health" ? (
           <button type="button" disabled={busy} onClick={() => go("Check now", "health", {})}>
             Check now
@@ -229,7 +239,12 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
             </button>
           </>
         )}
-        {busy ? <span className="live-status">Running…</span> : null}
+        {run.state === "running" ? <span className="live-status">Running…</span> : null}
+        {refused ? (
+          <span className="live-needs" data-testid="live-needs-role">
+            {needs}s only{hasRole(roles, "responder") && needs === "admin" ? " — ask an admin" : needs === "responder" ? " — ask a responder to run it" : ""}
+          </span>
+        ) : null}
       </div>
       {run.state === "failed" ? (
         <p className="live-error" role="alert">

@@ -41,7 +41,16 @@ export interface LiveBlock {
   at: LiveCandidate["at"];
   /** Stripe ids: the action the mention opens (never run from here). */
   action?: MentionAction;
+  /**
+   * Blocks run through the action pipeline (sql, mongo, promql): which action and its risk, so
+   * the page shows a viewer who may not run it the role it needs instead of a button that answers 403.
+   * Health checks and document reads go through the page's own read and are open to every signed-in person.
+   */
+  runs?: { action: string; risk: "low" | "high" | "critical" };
 }
+
+/** The pipeline action a runnable block's button files. */
+const RUNS_THROUGH: Partial<Record<LiveBlock["kind"], string>> = { sql: "supabase.query", mongo: "mongodb.query", promql: "prometheus.query" };
 
 interface El {
   type: "element";
@@ -387,6 +396,11 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
     }),
   );
   blocks.sort((a, b) => a.id - b.id);
+  for (const b of blocks) {
+    const action = RUNS_THROUGH[b.kind];
+    const reg = action ? registry.actions?.get(action) : undefined;
+    if (action && reg) b.runs = { action, risk: reg.risk };
+  }
   const described = sql?.describe();
   const mongoLimits = mongo?.describe();
   return {

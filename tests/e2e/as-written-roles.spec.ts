@@ -1,0 +1,62 @@
+import { expect, test } from "./fixtures";
+
+// Every viewer knows what they may press (#33): on runbooks as written, a live block whose action
+// the signed-in person may not run is shown disabled with the role it needs, a guarded action
+// they may only ask for says so — never an enabled button that answers 403.
+const LATENCY = "/runbooks/as-written/checkout-latency";
+const PAID = "/runbooks/as-written/paid-orders-not-updating";
+
+test("viewer: PromQL and SQL blocks disabled with the role they need; document reads open; the resend says admins only", async ({ asViewer: page }) => {
+  await page.goto(LATENCY);
+  const values = page.getByRole("button", { name: "Show value" });
+  await expect(values.first()).toBeVisible();
+  const n = await values.count();
+  expect(n).toBeGreaterThan(0);
+  for (let i = 0; i < n; i++) await expect(values.nth(i)).toBeDisabled();
+  const promBlock = page.locator('.live-block.live-promql').first();
+  await expect(promBlock).toHaveAttribute("data-needs-role", "responder");
+  await expect(promBlock.getByTestId("live-needs-role")).toHaveText("responders only — ask a responder to run it");
+  for (const b of await page.getByRole("button", { name: "Run read-only" }).all()) await expect(b).toBeDisabled();
+  // What the disabled button would have filed is indeed refused for a viewer.
+  const res = await page.request.post("/api/actions/prometheus.query", { data: { input: { promql: "up" }, idempotencyKey: `roles-viewer-${Date.now()}` } });
+  expect(res.status()).toBe(403);
+  expect((await res.json()).error).toBe("forbidden: low-risk actions need the responder role");
+  await page.screenshot({ path: "tests/.tmp/as-written-roles-viewer.png", fullPage: true });
+
+  await page.goto(PAID);
+  await expect(page.getByRole("button", { name: "Show fields of opsHealth/stripeWebhook" })).toBeEnabled();
+  const resend = page.getByRole("button", { name: /Delivery of evt_demo_paid_wx1035/ });
+  await expect(resend).toContainText("admins only");
+  await expect(resend).not.toContainText("ask one"); // viewers cannot ask for actions
+});
+
+test("responder: reads run; the high-risk resend is 'Ask an admin'", async ({ asResponder: page }) => {
+  await page.goto(LATENCY);
+  const promBlock = page.locator(".live-block.live-promql").first();
+  await expect(promBlock.getByRole("button", { name: "Show value" })).toBeEnabled();
+  await expect(promBlock.getByTestId("live-needs-role")).toHaveCount(0);
+  await promBlock.getByRole("button", { name: "Show value" }).click();
+  await expect(promBlock.locator(".live-result")).toContainText("Read at");
+  await expect(promBlock.locator(".live-error")).toHaveCount(0);
+
+  await page.goto(PAID);
+  const resend = page.getByRole("button", { name: /Delivery of evt_demo_paid_wx1035/ });
+  await expect(resend).toContainText("admins only — ask one");
+  await resend.click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("action-needs-role")).toContainText("Only admins can run this.");
+  await expect(dialog.getByRole("button", { name: "Ask an admin" })).toBeVisible();
+  await page.screenshot({ path: "tests/.tmp/as-written-roles-responder.png", fullPage: true });
+});
+
+test("admin: every button enabled, no role notes", async ({ asAdmin: page }) => {
+  await page.goto(LATENCY);
+  const values = page.getByRole("button", { name: "Show value" });
+  await expect(values.first()).toBeVisible();
+  for (const b of await values.all()) await expect(b).toBeEnabled();
+  await expect(page.getByTestId("live-needs-role")).toHaveCount(0);
+  await page.goto(PAID);
+  const resend = page.getByRole("button", { name: /Delivery of evt_demo_paid_wx1035/ });
+  await expect(resend).toBeVisible();
+  await expect(resend).not.toContainText("only");
+});

@@ -62,6 +62,7 @@ export default definePlugin<PrometheusConfig>({
       dir,
       targets,
       scrapeInterval: "15s",
+      evaluationInterval: "5s",
       rules: demoRules(world?.portalUrl),
       history: shop?.history,
       log,

@@ -59,6 +59,8 @@ export interface StartOptions {
   dir: string;
   targets: ScrapeTarget[];
   scrapeInterval?: string;
+  /** How often rules are evaluated; the scrape interval unless given (the demo's alerts turn faster). */
+  evaluationInterval?: string;
   /** Alerting rules file content (YAML), optional. */
   rules?: string;
   /** OpenMetrics text loaded with `promtool tsdb create-blocks-from openmetrics` before start. */
@@ -83,8 +85,8 @@ export function writeAlertmanagersFile(file: string, alertmanagers: string[]): v
   fs.renameSync(tmp, file);
 }
 
-function scrapeConfig(targets: ScrapeTarget[], interval: string, withRules: boolean, alertmanagers: string[] = [], alertmanagersFile?: string): string {
-  const lines = ["global:", `  scrape_interval: ${interval}`, `  evaluation_interval: ${interval}`, `  scrape_timeout: ${interval}`];
+function scrapeConfig(targets: ScrapeTarget[], interval: string, withRules: boolean, alertmanagers: string[] = [], alertmanagersFile?: string, evaluationInterval = interval): string {
+  const lines = ["global:", `  scrape_interval: ${interval}`, `  evaluation_interval: ${evaluationInterval}`, `  scrape_timeout: ${interval}`];
   if (withRules) lines.push("rule_files:", "  - rules.yml");
   if (alertmanagers.length || alertmanagersFile) lines.push("alerting:", "  alertmanagers:");
   if (alertmanagers.length) lines.push("    - static_configs:", `        - targets: [${alertmanagers.map((a) => JSON.stringify(a)).join(", ")}]`);
@@ -129,7 +131,7 @@ export async function startPrometheus(o: StartOptions): Promise<PrivatePrometheu
   if (o.rules) fs.writeFileSync(path.join(o.dir, "rules.yml"), o.rules);
   const configFile = path.join(o.dir, "prometheus.yml");
   if (o.alertmanagersFile) writeAlertmanagersFile(o.alertmanagersFile, []);
-  fs.writeFileSync(configFile, scrapeConfig(o.targets, o.scrapeInterval ?? "5s", !!o.rules, o.alertmanagers, o.alertmanagersFile));
+  fs.writeFileSync(configFile, scrapeConfig(o.targets, o.scrapeInterval ?? "5s", !!o.rules, o.alertmanagers, o.alertmanagersFile, o.evaluationInterval));
 
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -57,8 +57,9 @@ export async function startAlertsDemo(portal: Portal): Promise<(() => Promise<vo
       dir: path.join(portal.dataDir, "alertmanager"),
       webhookUrl: `http://127.0.0.1:${portal.config.server.port}/api/alerts/${DEMO_RECEIVER}`,
       token,
-      groupWait: "10s",
-      groupInterval: "1m",
+      // Short, so the inbox fills within seconds of a rule firing and a fix's resolution follows soon.
+      groupWait: "5s",
+      groupInterval: "10s",
       repeatInterval: "4h",
     });
     alerts.alertmanager ??= { url: am.url };

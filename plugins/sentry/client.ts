@@ -1,4 +1,5 @@
-/** Sentry's web API (/api/0/…) with plain fetch: events-stats, project issues, the project itself. */
+/** Sentry's web API (/api/0/…) with plain fetch: events-stats, the Discover events query, project issues, the project itself. */
+import type { SentryTransactionQuery } from "./api";
 
 export class SentryAuthError extends Error {
   constructor(status: number) {
@@ -54,7 +55,7 @@ export function retryAfterOf(headers: Headers, now = Date.now()): number | null 
 
 export function createSentryClient(opts: SentryClientOptions) {
   const base = `${opts.url.replace(/\/$/, "")}/api/0`;
-  let projectId: string | null = null;
+  const projectIds = new Map<string, string>();
 
   async function get(path: string, params: [string, string][] = [], signal?: AbortSignal): Promise<any> {
     const qs = params.length ? `?${new URLSearchParams(params).toString()}` : "";
@@ -72,11 +73,12 @@ export function createSentryClient(opts: SentryClientOptions) {
     return body;
   }
 
-  async function project(signal?: AbortSignal): Promise<string> {
-    if (projectId) return projectId;
-    const p = await get(`/projects/${encodeURIComponent(opts.org)}/${encodeURIComponent(opts.project)}/`, [], signal);
-    projectId = String(p.id);
-    return projectId;
+  async function project(signal?: AbortSignal, slug = opts.project): Promise<string> {
+    const known = projectIds.get(slug);
+    if (known) return known;
+    const p = await get(`/projects/${encodeURIComponent(opts.org)}/${encodeURIComponent(slug)}/`, [], signal);
+    projectIds.set(slug, String(p.id));
+    return String(p.id);
   }
 
   const env = (): [string, string][] => (opts.environment ? [["environment", opts.environment]] : []);
@@ -93,6 +95,27 @@ export function createSentryClient(opts: SentryClientOptions) {
       );
       const buckets: [number, number][] = (body?.data ?? []).map((b: [number, { count: number }[]]) => [Number(b[0]), (b[1] ?? []).reduce((s, x) => s + Number(x.count ?? 0), 0)]);
       return { total: buckets.reduce((s, b) => s + b[1], 0), buckets };
+    },
+    /**
+     * Transactions in [from, to) from the Discover query (`/organizations/{org}/events/`): all of them, and the
+     * bad ones: failure_count() (status other than ok, cancelled, unknown) or, for p95, those slower than thresholdMs.
+     */
+    async transactionCounts(q: SentryTransactionQuery, range: { from: Date; to: Date }, signal?: AbortSignal): Promise<{ bad: number; total: number }> {
+      if (q.metric === "p95" && !(q.thresholdMs !== undefined && q.thresholdMs > 0)) throw new SentryError(400, "a p95 count needs thresholdMs");
+      const pid = await project(signal, q.project ?? opts.project);
+      const query = `event.type:transaction${q.transaction ? ` transaction:"${q.transaction.replace(/"/g, '\\"')}"` : ""}`;
+      const goodField = q.metric === "p95" ? `count_if(transaction.duration,lessOrEquals,${q.thresholdMs})` : null;
+      const fields = ["count()", goodField ?? "failure_count()"];
+      const body = await get(
+        `/organizations/${encodeURIComponent(opts.org)}/events/`,
+        [...fields.map((f): [string, string] => ["field", f]), ["project", pid], ["query", query], ["start", range.from.toISOString()], ["end", range.to.toISOString()], ...env()],
+        signal,
+      );
+      const row = body?.data?.[0] ?? {};
+      const total = Number(row["count()"] ?? 0);
+      const other = Number(row[fields[1]!] ?? 0);
+      if (!Number.isFinite(total) || !Number.isFinite(other)) throw new SentryError(502, `the events query answered no numbers for ${fields.join(", ")}`);
+      return { total, bad: goodField ? Math.max(0, total - other) : other };
     },
     /** The project's issues matching `query` (e.g. `is:unresolved firstSeen:>…`), most frequent first. */
     async issues(query: string, limit: number, signal?: AbortSignal): Promise<SentryIssue[]> {

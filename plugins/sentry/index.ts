@@ -1,4 +1,5 @@
-import { definePlugin } from "../plugin-api";
+import { definePlugin, provide } from "../plugin-api";
+import { sentryEventsRef } from "./api";
 import { sentryDoctor } from "./doctor";
 import { deploysRef } from "../deploys/api";
 import { createSentryClient } from "./client";
@@ -21,6 +22,7 @@ export default definePlugin<SentryConfig, typeof deps>({
   config: SentryConfigSchema,
   doctor: sentryDoctor,
   deps,
+  provides: [sentryEventsRef],
   async demo({ world }) {
     // Errors follow whatever serves the shop's production: the faulty release throws on the webhook route.
     const faultyAt = (t: number) => !!world?.get<DeploysDemoHandle>("deploys.current")?.history("shop").some((p) => p.faulty && t >= p.from && t < p.to);
@@ -32,6 +34,10 @@ export default definePlugin<SentryConfig, typeof deps>({
   },
   setup({ config, deps: { deploys } }) {
     const client = createSentryClient({ url: config.url, org: config.org, project: config.project, token: config.token, environment: config.environment });
-    return { probes: sentryProbes(config, client, deploys), actions: [] };
+    return {
+      probes: sentryProbes(config, client, deploys),
+      actions: [],
+      provides: provide(sentryEventsRef, { pluginId: "sentry", transactionCounts: client.transactionCounts }),
+    };
   },
 });

@@ -4,13 +4,23 @@ import type { AddressInfo } from "node:net";
 /**
  * A local server answering like Sentry's web API for one org and project: GET /api/0/projects/{org}/{project}/,
  * /api/0/organizations/{org}/events-stats/ (count() in 1-minute buckets, `event.type:` and `transaction:` in the
- * query), /api/0/projects/{org}/{project}/issues/ (`is:unresolved`, `firstSeen:>`). Errors in Sentry's shape
+ * query), /api/0/organizations/{org}/events/ over seeded transactions (count(), failure_count(), p95(),
+ * count_if(transaction.duration,…,ms); `transaction:` in the query; start/end or statsPeriod),
+ * /api/0/projects/{org}/{project}/issues/ (`is:unresolved`, `firstSeen:>`). Errors in Sentry's shape
  * (`{"detail": …}`); `rateLimit(n, s)` answers the next n requests 429 with Retry-After and X-Sentry-Rate-Limit-Reset.
  */
 export interface SentryEvent {
   at: number;
   transaction: string;
   issueId: string;
+}
+
+/** A transaction (one request to a route): `status` as Sentry's span status, e.g. ok, internal_error. */
+export interface SentryTransaction {
+  at: number;
+  transaction: string;
+  durationMs: number;
+  status: string;
 }
 
 export interface IssueSeed {
@@ -41,6 +51,8 @@ export async function startSentrySandbox(opts: {
   issues: IssueSeed[];
   /** The events in a time range (seeded list, or the demo shop's generator). */
   events: (from: number, to: number) => SentryEvent[];
+  /** The transactions in a time range, for the Discover query; default none. */
+  transactions?: (from: number, to: number) => SentryTransaction[];
   now?: () => number;
   /** The token's scopes, as the API root reports them (default: what the plugin needs). */
   scopes?: string[];
@@ -90,6 +102,37 @@ export async function startSentrySandbox(opts: {
       const events = opts.events(start, Math.min(end, now())).filter((e) => e.at >= start && e.at < end && (!tx || matches(tx, e.transaction)));
       for (let b = bucket0; b < end; b += 60_000) data.push([b / 1000, [{ count: events.filter((e) => e.at >= b && e.at < b + 60_000).length }]]);
       return send(res, 200, { data, start: bucket0 / 1000, end: Math.ceil(end / 60_000) * 60, isMetricsData: false });
+    }
+    if (p === `/api/0/organizations/${org}/events/`) {
+      if (q.get("project") && q.get("project") !== projectId) return send(res, 403, { detail: "You do not have permission to perform this action." });
+      const period = q.get("statsPeriod");
+      const periodMs = period ? /^(\d+)([mhdw])$/.exec(period) : null;
+      if (period && !periodMs) return send(res, 400, { detail: `Invalid statsPeriod: ${period}` });
+      const end = periodMs ? now() : Date.parse(q.get("end") ?? "");
+      const start = periodMs ? end - Number(periodMs[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[periodMs[2] as "m"] : Date.parse(q.get("start") ?? "");
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) return send(res, 400, { detail: "either statsPeriod or start and end are required" });
+      const query = q.get("query") ?? "";
+      if (!/event\.type:transaction/.test(query)) return send(res, 400, { detail: "the sandbox answers event.type:transaction queries only" });
+      const tx = /transaction:"((?:[^"\\]|\\.)*)"/.exec(query)?.[1]?.replace(/\\"/g, '"') ?? /transaction:(\S+)/.exec(query)?.[1];
+      const rows = (opts.transactions?.(start, Math.min(end, now())) ?? []).filter((t) => t.at >= start && t.at < end && (!tx || matches(tx, t.transaction)));
+      const fields = q.getAll("field");
+      if (!fields.length) return send(res, 400, { detail: "No columns selected" });
+      const row: Record<string, number | null> = {};
+      for (const f of fields) {
+        const ci = /^count_if\(transaction\.duration,(less|lessOrEquals|greater|greaterOrEquals|equals|notEquals),(\d+(?:\.\d+)?)\)$/.exec(f);
+        if (f === "count()") row[f] = rows.length;
+        // Sentry counts a transaction as failed unless its status is ok, cancelled or unknown.
+        else if (f === "failure_count()") row[f] = rows.filter((t) => !["ok", "cancelled", "unknown"].includes(t.status)).length;
+        else if (f === "p95()") {
+          const d = rows.map((t) => t.durationMs).sort((a, b) => a - b);
+          row[f] = d.length ? d[Math.min(d.length - 1, Math.ceil(0.95 * d.length) - 1)]! : null;
+        } else if (ci) {
+          const v = Number(ci[2]);
+          const test = { less: (x: number) => x < v, lessOrEquals: (x: number) => x <= v, greater: (x: number) => x > v, greaterOrEquals: (x: number) => x >= v, equals: (x: number) => x === v, notEquals: (x: number) => x !== v }[ci[1] as "less"];
+          row[f] = rows.filter((t) => test(t.durationMs)).length;
+        } else return send(res, 400, { detail: `Unknown field: ${f}` });
+      }
+      return send(res, 200, { data: [row], meta: { fields: Object.fromEntries(fields.map((f) => [f, f === "p95()" ? "duration" : "integer"])), isMetricsData: false } });
     }
     if (p === `/api/0/projects/${org}/${project}/issues/`) {
       const query = q.get("query") ?? "";

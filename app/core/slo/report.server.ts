@@ -2,8 +2,8 @@ import type { Portal } from "../portal.server";
 import { promqlService } from "../probes/promql.server";
 import type { WindowCount } from "./burn";
 import type { SloConfig } from "./config";
-import { sloConfigs, sloTitle, SloUnavailable } from "./service.server";
-import { probeCountBetween, prometheusCountBetween } from "./sources.server";
+import { sentryService, sloConfigs, sloTitle, SloUnavailable } from "./service.server";
+import { probeCountBetween, prometheusCountBetween, sentryCountBetween } from "./sources.server";
 
 export interface SloMonthIncident {
   id: string;
@@ -49,6 +49,7 @@ export function monthStart(ms: number, delta = 0): number {
 
 async function countBetween(portal: Portal, slo: SloConfig, from: number, to: number, signal?: AbortSignal): Promise<WindowCount> {
   if (slo.sli.probe) return probeCountBetween(portal.store, slo.sli.probe, from, to);
+  if (slo.sli.sentry) return sentryCountBetween(sentryService(portal), slo, from, to, signal);
   const promql = promqlService(portal.registry);
   if (!promql || promql.unavailable) throw new SloUnavailable(promql?.unavailable ?? "this SLO reads Prometheus: configure plugins.prometheus.url");
   return prometheusCountBetween(promql, slo, from, to, signal);

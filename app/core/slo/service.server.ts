@@ -1,11 +1,12 @@
 import { parseDuration, type ProbeDefinition, type ProbeStatus } from "../../../plugins/plugin-api";
 import { deploysRef } from "../../../plugins/deploys/api";
+import { sentryEventsRef, type SentryEventsService } from "../../../plugins/sentry/api";
 import type { IncomingAlert } from "../alerts/incoming";
 import type { Portal } from "../portal.server";
 import { promqlService } from "../probes/promql.server";
 import { assess, burnSentence, type Assessment } from "./burn";
 import type { SloConfig } from "./config";
-import { probeCounts, probeRatioSeries, prometheusCounts, prometheusRatioSeries, type Counts } from "./sources.server";
+import { probeCounts, probeRatioSeries, prometheusCounts, prometheusRatioSeries, sentryCounts, sentryRatioSeries, type Counts } from "./sources.server";
 
 /** The pseudo-plugin that owns `slo.<name>` probes. */
 export const SLO_PLUGIN = "slo";
@@ -19,7 +20,7 @@ export interface SloStatus {
   window: string;
   owner: string | null;
   runbook: string | null;
-  source: "prometheus" | "probe";
+  source: "prometheus" | "sentry" | "probe";
   minEvents: number;
   at: number;
   assessment: Assessment;
@@ -36,9 +37,17 @@ export function sloConfig(portal: Portal, name: string): SloConfig | undefined {
 
 export const sloTitle = (name: string, slo: SloConfig) => slo.title ?? `${name} (${slo.objective} %)`;
 
+/** The sentry plugin's transaction counts, for an SLO with a `sentry` SLI. */
+export function sentryService(portal: Portal): SentryEventsService {
+  const service = portal.registry.services.get(sentryEventsRef);
+  if (!service) throw new SloUnavailable("this SLO reads Sentry: configure plugins.sentry");
+  return service;
+}
+
 /** Bad and total events over each window at `at`, from the SLI's source. */
 export async function sloCounts(portal: Portal, slo: SloConfig, at: number, signal?: AbortSignal): Promise<Counts> {
   if (slo.sli.probe) return probeCounts(portal.store, slo.sli.probe, slo, at);
+  if (slo.sli.sentry) return sentryCounts(sentryService(portal), slo, at, signal);
   const promql = promqlService(portal.registry);
   if (!promql) throw new SloUnavailable("this SLO reads Prometheus: configure plugins.prometheus.url");
   if (promql.unavailable) throw new SloUnavailable(promql.unavailable);
@@ -57,7 +66,7 @@ export async function sloStatus(portal: Portal, name: string, at = Date.now(), s
     window: slo.window,
     owner: slo.owner ?? null,
     runbook: slo.runbook ?? null,
-    source: slo.sli.probe ? "probe" : "prometheus",
+    source: slo.sli.probe ? "probe" : slo.sli.sentry ? "sentry" : "prometheus",
     minEvents: slo.minEvents,
     at,
     assessment,
@@ -72,6 +81,7 @@ export async function budgetSeries(portal: Portal, name: string, opts: { from: n
   const budget = 1 - slo.objective / 100;
   let rows: { at: number; bad: number; total: number }[];
   if (slo.sli.probe) rows = await probeRatioSeries(portal.store, slo.sli.probe, slo, opts);
+  else if (slo.sli.sentry) rows = await sentryRatioSeries(sentryService(portal), slo, opts);
   else {
     const promql = promqlService(portal.registry);
     if (!promql || promql.unavailable) throw new SloUnavailable(promql?.unavailable ?? "this SLO reads Prometheus: configure plugins.prometheus.url");

@@ -1,5 +1,6 @@
 import { parseDuration } from "../../../plugins/plugin-api";
 import type { PromqlService } from "../../../plugins/prometheus/api";
+import type { SentryEventsService, SentryTransactionQuery } from "../../../plugins/sentry/api";
 import type { Store } from "../db/store.server";
 import { BURN_WINDOWS, type BurnWindow, type WindowCount } from "./burn";
 import type { Sli, SloConfig } from "./config";
@@ -166,4 +167,43 @@ export async function prometheusCountBetween(promql: PromqlService, slo: SloConf
 export async function probeCountBetween(store: Store, probeId: string, from: number, to: number): Promise<WindowCount> {
   const rows = await store.db.selectFrom("probe_samples").select(["status", "error"]).where("probe_id", "=", probeId).where("at", ">", from).where("at", "<=", to).execute();
   return { bad: rows.filter((r) => BAD_SAMPLE(r.status, r.error)).length, total: rows.length };
+}
+
+function sentryQuery(slo: SloConfig): SentryTransactionQuery {
+  const s = slo.sli.sentry!;
+  return { project: s.project, transaction: s.transaction, metric: s.metric, thresholdMs: s.threshold };
+}
+
+/** Counts at time `at` from Sentry's transactions: one Discover query per window, at once. */
+export async function sentryCounts(sentry: SentryEventsService, slo: SloConfig, at: number, signal?: AbortSignal): Promise<Counts> {
+  const q = sentryQuery(slo);
+  const to = new Date(at);
+  const over = (ms: number) => sentry.transactionCounts(q, { from: new Date(at - ms), to }, signal);
+  const [window, ...each] = await Promise.all([over(parseDuration(slo.window)), ...RANGES.map((r) => over(BURN_WINDOWS[r] * 1000))]);
+  const windows = {} as Record<BurnWindow, WindowCount>;
+  RANGES.forEach((r, i) => (windows[r] = each[i]!));
+  return { window: window!, windows };
+}
+
+/** Bad and total transactions in [from, to) from Sentry. */
+export async function sentryCountBetween(sentry: SentryEventsService, slo: SloConfig, from: number, to: number, signal?: AbortSignal): Promise<WindowCount> {
+  return sentry.transactionCounts(sentryQuery(slo), { from: new Date(from), to: new Date(to) }, signal);
+}
+
+/** At most this many Discover queries for one budget chart: Sentry rate-limits its API per token. */
+const SENTRY_CHART_POINTS = 24;
+
+/** The Sentry budget over time: the SLO window's counts at up to SENTRY_CHART_POINTS times, four queries at a time. */
+export async function sentryRatioSeries(sentry: SentryEventsService, slo: SloConfig, opts: { from: number; to: number; points: number; signal?: AbortSignal }): Promise<{ at: number; bad: number; total: number }[]> {
+  const n = Math.max(1, Math.min(opts.points, SENTRY_CHART_POINTS));
+  const step = Math.max(1, Math.floor((opts.to - opts.from) / n));
+  const times: number[] = [];
+  for (let t = opts.from + step; t <= opts.to; t += step) times.push(t);
+  const longest = parseDuration(slo.window);
+  const out: { at: number; bad: number; total: number }[] = [];
+  for (let i = 0; i < times.length; i += 4) {
+    const batch = await Promise.all(times.slice(i, i + 4).map(async (t) => ({ at: t, ...(await sentryCountBetween(sentry, slo, t - longest, t, opts.signal)) })));
+    out.push(...batch.filter((r) => r.total > 0));
+  }
+  return out;
 }

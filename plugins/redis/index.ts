@@ -2,6 +2,7 @@ import { definePlugin, type ProbeDefinition } from "../plugin-api";
 import { redisDoctor } from "./doctor";
 import { deleteKeyAction } from "./actions/delete-key";
 import { deleteKeysAction } from "./actions/delete-keys";
+import { readAction } from "./actions/read";
 import { setTtlAction } from "./actions/set-ttl";
 import { createRedisClient } from "./client.server";
 import { RedisConfigSchema, type RedisConfig } from "./config";
@@ -55,12 +56,14 @@ export default definePlugin<RedisConfig>({
       probes.push(keyCountProbe(name, spec, config, survey));
       if (spec.ttl) probes.push(missingTtlProbe(name, spec, config, survey));
     }
+    const read = readAction(client, config);
     return {
       probes,
-      actions: [deleteKeyAction(client, config), deleteKeysAction(client, config, store), setTtlAction(client, config)].map((a) => ({
+      // A read changes nothing: the probes' shared walk is not invalidated by it.
+      actions: [read, ...[deleteKeyAction(client, config), deleteKeysAction(client, config, store), setTtlAction(client, config)].map((a) => ({
         ...a,
         run: (input: never, ctx: Parameters<typeof a.run>[1]) => a.run(input, ctx).finally(changes.changed),
-      })),
+      }))],
       stop: () => client.close(),
     };
   },

@@ -7,8 +7,12 @@ import { hasRole, requiredRoleFor, type Role } from "~/lib/roles";
 /** A block or mention of the runbook the portal can read now (from /api/runbooks/live/<path>). */
 interface LiveBlockInfo {
   id: number;
-  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe";
+  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis";
   query: string;
+  /** redis-cli reads: the prefilled input and label; commands the portal refuses: why (no button). */
+  input?: Record<string, string>;
+  label?: string;
+  refused?: string;
   at: "pre" | "li" | "code" | "a" | "text";
   action?: { id: string; input: Record<string, string>; label: string; risk: "low" | "high" | "critical" };
   /** The pipeline action the block's button files, with its risk (sql, mongo, promql). */
@@ -165,7 +169,7 @@ function DocumentFields({ data }: { data: any }) {
 function StripeMention({ block }: { block: LiveBlockInfo }) {
   const a = block.action!;
   return (
-    <div className="live-block live-stripe" data-live-block={block.id} data-stripe-id={block.query}>
+    <div className={`live-block live-${block.kind}`} data-live-block={block.id} data-stripe-id={block.kind === "stripe" ? block.query : undefined}>
       <ActionWidget slot={{ kind: "action", id: a.id, attrs: { ...a.input, label: a.label }, line: 0, key: `mention-${block.id}`, risk: a.risk }} />
     </div>
   );
@@ -185,6 +189,17 @@ async function checkNow(runbookPath: string, id: number) {
 
 export function LiveBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPath: string }) {
   if (block.kind === "stripe") return block.action ? <StripeMention block={block} /> : null;
+  if (block.kind === "redis" && block.refused) {
+    return (
+      <div className="live-block live-redis live-refused" data-live-block={block.id}>
+        <p className="live-note" data-testid="live-refused">
+          No button for <code>{block.query}</code>: {block.refused}
+        </p>
+      </div>
+    );
+  }
+  // A redis-cli DEL or KEYS … | xargs DEL: the guarded action dialog, prefilled (its preview shows what would go).
+  if (block.kind === "redis" && block.action) return <StripeMention block={block} />;
   return <ReadableBlock block={block} runbookPath={runbookPath} />;
 }
 
@@ -221,6 +236,10 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
               Show fields of {block.query}
             </button>
           )
+        ) : block.kind === "redis" ? (
+          <button type="button" disabled={busy} onClick={() => go(block.label ?? "Run", "redis.read", block.input ?? {})}>
+            Run {block.label}
+          </button>
         ) : block.kind === "mongo" ? (
           <button type="button" disabled={busy} onClick={() => go("Run read-only", "mongodb.query", { query: block.query })}>
             Run read-only
@@ -259,6 +278,11 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
             <p className={`live-health live-${run.result.data.status}`}>
               <strong>{run.result.data.status}</strong> · {run.result.data.summary}
             </p>
+          ) : run.result?.data?.kind === "redis" ? (
+            <>
+              <p className="live-redis-summary">{run.result.summary}</p>
+              {run.result.rows?.length ? <SqlTable result={run.result} /> : null}
+            </>
           ) : run.result?.data?.kind === "sql" || run.result?.data?.kind === "mongo" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromChart result={run.result} /> : <PromValue result={run.result} />}
           <p className="live-note">
             Read at {new Date(run.result?.data?.readAt ?? run.finishedAt ?? Date.now()).toLocaleString()}
@@ -305,7 +329,13 @@ export function LiveBlocks({ runbookPath }: { runbookPath: string }) {
             else around.insertAdjacentElement(el.closest("li") || around.tagName === "TD" ? "beforeend" : "afterend", host);
             lastHost.set(around, host);
           }
-          else (el.closest(".code-block") ?? el).insertAdjacentElement("afterend", host);
+          else {
+            // Several redis-cli lines in one fence keep their order below it.
+            const around = el.closest(".code-block") ?? el;
+            const previous = lastHost.get(around);
+            (previous ?? around).insertAdjacentElement("afterend", host);
+            lastHost.set(around, host);
+          }
           hosts.push(host);
           next.push({ host, block });
         }

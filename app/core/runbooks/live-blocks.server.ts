@@ -10,12 +10,13 @@ import { mongoQueryRef, type MongoQueryService } from "../../../plugins/mongodb/
 import { promqlRef, type PromqlService } from "../../../plugins/prometheus/api";
 import { sqlRef, type SqlService } from "../../../plugins/supabase/api";
 import type { PluginRegistry } from "../plugins/registry.server";
+import { parseRedisCli, redisCliLine } from "./redis-cli.server";
 
 /** A place in the rendered runbook that may be run: `promql?` still needs Prometheus' check. */
 export interface LiveCandidate {
   id: number;
   /** Runnable blocks (sql, promql, health) and live mentions (a Firestore document path, a Stripe id). */
-  kind: "sql" | "promql" | "promql?" | "mongo" | "health" | "firestore" | "stripe";
+  kind: "sql" | "promql" | "promql?" | "mongo" | "health" | "firestore" | "stripe" | "redis";
   query: string;
   /** Where it sits: a fence (`pre`), a list item (`li`), inline code (`code`), a link, or a span cut out of prose (`text`). */
   at: "pre" | "li" | "code" | "a" | "text";
@@ -36,9 +37,14 @@ export interface MentionAction {
 /** A candidate the portal can run now. */
 export interface LiveBlock {
   id: number;
-  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe";
+  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis";
   query: string;
   at: LiveCandidate["at"];
+  /** redis-cli reads: the prefilled input of the read and its label (`PING`, `List keys rate_limit:* (by SCAN)`). */
+  input?: Record<string, string>;
+  label?: string;
+  /** redis-cli commands the portal will not run (FLUSHDB, CONFIG SET): why, and what to use instead. No button. */
+  refused?: string;
   /** Stripe ids: the action the mention opens (never run from here). */
   action?: MentionAction;
   /**
@@ -50,7 +56,7 @@ export interface LiveBlock {
 }
 
 /** The pipeline action a runnable block's button files. */
-const RUNS_THROUGH: Partial<Record<LiveBlock["kind"], string>> = { sql: "supabase.query", mongo: "mongodb.query", promql: "prometheus.query" };
+const RUNS_THROUGH: Partial<Record<LiveBlock["kind"], string>> = { sql: "supabase.query", mongo: "mongodb.query", promql: "prometheus.query", redis: "redis.read" };
 
 interface El {
   type: "element";
@@ -244,7 +250,15 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
         if (text.trim() && (lang === "sql" || lang === "postgresql" || lang === "psql")) add(node, "sql", text, "pre");
         else if (text.trim() && (lang === "promql" || lang === "prometheus")) add(node, "promql", text.trim(), "pre");
         else if ((lang === "js" || lang === "javascript" || lang === "mongodb" || lang === "mongo" || lang === "mongosh") && mongoShape(text)) add(node, "mongo", text.trim(), "pre");
-        else urls(node, text, "pre");
+        else {
+          if (!lang || /^(sh|bash|shell|console|zsh|shell-session|terminal|text|plaintext|redis)$/.test(lang)) {
+            for (const line of text.split("\n")) {
+              const cli = redisCliLine(line);
+              if (cli) add(node, "redis", cli, "pre");
+            }
+          }
+          urls(node, text, "pre");
+        }
       }
       return; // nothing inside a fence is a mention
     }
@@ -260,6 +274,7 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
       else if (firestorePathShape(text)) add(node, "firestore", text, "code");
       else if (mongoShape(text)) add(node, "mongo", text, "code");
       else if (promqlShape(text)) add(node, "promql?", text, "code");
+      else if (redisCliLine(text)) add(node, "redis", redisCliLine(text)!, "code");
       else urls(node, text, "code");
       return;
     }
@@ -366,6 +381,22 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
         if (reg && first(c)) blocks.push({ id: c.id, kind: "stripe", query: c.query, at: c.at, action: { id: a.actionId, input: a.input, label: a.label, risk: reg.risk } });
         return;
       }
+      if (c.kind === "redis") {
+        const meaning = parseRedisCli(c.query);
+        if (!meaning) return;
+        if (meaning.kind === "refused") {
+          // Said once per command: "no button, and why", where the runbook writes it.
+          if (first({ ...c, query: meaning.command })) blocks.push({ id: c.id, kind: "redis", query: c.query, at: c.at, refused: meaning.why });
+          return;
+        }
+        if (meaning.kind === "read") {
+          if (registry.actions?.has("redis.read") && first({ ...c, query: JSON.stringify(meaning.input) })) blocks.push({ id: c.id, kind: "redis", query: c.query, at: c.at, input: meaning.input, label: meaning.label });
+          return;
+        }
+        const reg = registry.actions?.get(meaning.actionId);
+        if (reg && first({ ...c, query: `${meaning.actionId}:${JSON.stringify(meaning.input)}` })) blocks.push({ id: c.id, kind: "redis", query: c.query, at: c.at, action: { id: meaning.actionId, input: meaning.input, label: meaning.label, risk: reg.risk } });
+        return;
+      }
       if (c.kind === "health") {
         if (http && hostAllowed(c.query, liveHosts)) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at });
         return;
@@ -399,7 +430,7 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
   for (const b of blocks) {
     const action = RUNS_THROUGH[b.kind];
     const reg = action ? registry.actions?.get(action) : undefined;
-    if (action && reg) b.runs = { action, risk: reg.risk };
+    if (action && reg && !(b.kind === "redis" && !b.input)) b.runs = { action, risk: reg.risk };
   }
   const described = sql?.describe();
   const mongoLimits = mongo?.describe();

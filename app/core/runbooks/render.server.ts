@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { TocEntry } from "~/lib/runbook";
 import { CLOBBER_PREFIX, isDangerousId } from "./dom-names.server";
 import { markLiveBlocks, type LiveCandidate } from "./live-blocks.server";
+import { maskRedisPasswords } from "./redis-cli.server";
 import { parseMarkdown } from "./markdown.server";
 
 // Local shapes of the trees: the root @types/hast and @types/mdast are older than the unified
@@ -187,7 +188,8 @@ export function renderRunbook(rawSource: string, options: RenderOptions): Render
   const warnings: RenderedRunbook["warnings"] = [];
   // One character for one, so offsets and lines stay right.
   let controls = 0;
-  const source = rawSource.replace(/\r\n?/g, "\n").replace(CONTROL, () => (controls++, "\uFFFD"));
+  // A password written after `redis-cli -a` never reaches the page or the search text (#33).
+  const source = maskRedisPasswords(rawSource.replace(/\r\n?/g, "\n").replace(CONTROL, () => (controls++, "\uFFFD")));
   if (controls) warnings.push({ message: `${controls} control character${controls === 1 ? " was" : "s were"} replaced by \uFFFD`, line: lineOf(rawSource, rawSource.search(CONTROL)) });
   const mdast = parseMarkdown(source) as MdastRoot;
 

@@ -7,10 +7,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shopMetrics } from "../../demo/shop/metrics";
 import { createWorld } from "../../demo/world";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import firestore from "../../plugins/firestore";
+import httpPlugin from "../../plugins/http";
 import prometheus from "../../plugins/prometheus";
 import { findPrometheus } from "../../plugins/prometheus/server";
 import { resolveLiveBlocks } from "~/core/runbooks/live-blocks.server";
+import { httpCheckRef } from "../../plugins/http/api";
 import { renderRunbook } from "~/core/runbooks/render.server";
 import { loadRunbook } from "~/core/runbooks/runbooks.server";
 import { findRunbookFile } from "~/core/runbooks/source.server";
@@ -146,5 +150,33 @@ describe.skipIf(!bins)("PromQL against the demo world's Prometheus", () => {
       '5/7: ::chart{promql="sum(rate(http_requests_total[5m])) by (code)" range="24h"}',
       "9/9: ::chart{promql='sum(rate(http_requests_total{code=~\"5..\"}[5m]))' range=\"24h\"}",
     ]);
+  });
+});
+
+describe("health curls on the host of a configured http check", () => {
+  let server: http.Server;
+  let base: string;
+  let t: Awaited<ReturnType<typeof testPortal>>;
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      res.writeHead(req.url === "/api/health" ? 200 : 404, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ status: "ok" }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    t = await testPortal({ plugins: [httpPlugin], config: { plugins: { http: { checks: { shop: { url: `${base}/api/health` } } } } } });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.cleanup();
+    server?.close();
+  });
+
+  it("a curl of that host is live without runbooks.liveHosts, another host is not, and the check answers", async () => {
+    const text = ["```bash", `curl -X GET ${base}/api/health`, "curl https://elsewhere.example.com/api/health", "```", ""].join("\n");
+    const live = await resolveLiveBlocks(renderRunbook(text, { file: "h.md" }).live, t.portal.registry, { liveHosts: [] });
+    expect(live.blocks.map((b) => `${b.kind} ${b.query}`)).toEqual([`health ${base}/api/health`]);
+    const reading = await t.portal.registry.services.get(httpCheckRef)!.check(live.blocks[0]!.query, AbortSignal.timeout(5_000));
+    expect(reading.status ?? "ok").toBe("ok"); // the page shows no status as ok (checkHealthBlock)
+    expect(reading.value).not.toBeNull();
   });
 });

@@ -352,10 +352,27 @@ export function knownFirestoreCollections(config: unknown): Set<string> {
   return out;
 }
 
+/**
+ * Hosts a health URL may be read on: `runbooks.liveHosts`, and the host of each configured http
+ * check (its owner already allowed the portal to request it). The ad-hoc read sends no headers.
+ */
+export function healthHosts(registry: Pick<PluginRegistry, "configs">, liveHosts: readonly string[]): string[] {
+  const out = new Set(liveHosts);
+  const checks = ((registry.configs?.http ?? {}) as { checks?: Record<string, { url?: unknown }> }).checks ?? {};
+  for (const c of Object.values(checks)) {
+    try {
+      if (typeof c?.url === "string") out.add(new URL(c.url).host);
+    } catch {
+      // an unparsable URL was refused by the http plugin's config already
+    }
+  }
+  return [...out];
+}
+
 /** Which candidates of a rendered runbook can run now, against this registry. */
 export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: PluginRegistry, options: { liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts> {
   const http = registry.services.get(httpCheckRef);
-  const liveHosts = options.liveHosts ?? [];
+  const liveHosts = healthHosts(registry, options.liveHosts ?? []);
   const sql = registry.services.get(sqlRef);
   const promql = registry.services.get(promqlRef);
   const promqlUp = !!promql && !promql.unavailable;

@@ -31,7 +31,7 @@ export async function checkHealthBlock(pagePath: string, id: number, registry: P
   const live = await liveBlocksOf(pagePath, registry, { ...options });
   if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
   const block = live.blocks.find((b) => b.id === id && b.kind === "health");
-  if (!block) throw new LiveCheckRefused(`block ${id} is not a health URL on an allow-listed host (runbooks.liveHosts)`, 400);
+  if (!block) throw new LiveCheckRefused(`block ${id} is not a health URL on an allow-listed host (runbooks.liveHosts, or the host of a configured http check)`, 400);
   const http = registry.services.get(httpCheckRef)!;
   const readAt = new Date().toISOString();
   try {

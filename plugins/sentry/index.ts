@@ -6,6 +6,7 @@ import { createSentryClient } from "./client";
 import { SentryConfigSchema, type SentryConfig } from "./config";
 import { sentryProbes } from "./probes";
 import { SHOP_ISSUES, shopEvents, startSentrySandbox } from "./sandbox";
+import { DEMO_SENTRY_RECEIVER, startSentryAlerts, type SentryAlerter, type SentryReceiverTarget } from "./sandbox-webhooks";
 
 /** The demo deploys sandbox's handle (plugins/deploys: `deploys.current`), read through the world, not imported. */
 interface DeploysDemoHandle {
@@ -23,13 +24,28 @@ export default definePlugin<SentryConfig, typeof deps>({
   doctor: sentryDoctor,
   deps,
   provides: [sentryEventsRef],
-  async demo({ world }) {
+  async demo({ world, log }) {
     // Errors follow whatever serves the shop's production: the faulty release throws on the webhook route.
     const faultyAt = (t: number) => !!world?.get<DeploysDemoHandle>("deploys.current")?.history("shop").some((p) => p.faulty && t >= p.from && t < p.to);
-    const sandbox = await startSentrySandbox({ issues: SHOP_ISSUES, events: shopEvents(faultyAt) });
+    const events = shopEvents(faultyAt);
+    const sandbox = await startSentrySandbox({ issues: SHOP_ISSUES, events });
+    // The portal announces its Sentry receiver once its alerts start (after the plugins): from then on
+    // the sandbox's project sends its issue and metric alerts there, signed.
+    let alerter: SentryAlerter | null = null;
+    let stopped = false;
+    world
+      ?.waitFor<SentryReceiverTarget>(DEMO_SENTRY_RECEIVER, 10 * 60_000)
+      .then((target) => {
+        if (!stopped) alerter = startSentryAlerts({ target, issues: SHOP_ISSUES, events, org: sandbox.org, project: sandbox.project, sandboxUrl: sandbox.url, log });
+      })
+      .catch(() => log.info({}, "sentry demo: no receiver announced; the sandbox sends no alerts"));
     return {
       config: { org: sandbox.org, project: sandbox.project, token: sandbox.token, url: sandbox.url, deploySite: "shop" },
-      stop: sandbox.stop,
+      stop: async () => {
+        stopped = true;
+        alerter?.stop();
+        await sandbox.stop();
+      },
     };
   },
   setup({ config, deps: { deploys } }) {

@@ -1,5 +1,7 @@
 // Demo mode fills the inbox by itself: the demo Prometheus' rule reaches the portal through the demo
 // Alertmanager, and the fix through the button (syncing the shop's webhook secret) resolves it.
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPrometheus } from "../../plugins/prometheus/server";
 import { findAlertmanager } from "~/core/alerts/alertmanager-process.server";
@@ -77,4 +79,18 @@ describe.skipIf(!haveBinaries)("alerts in demo mode", () => {
     );
     expect(resolved.status).toBe("resolved");
   }, 240_000);
+
+  it("the Sentry sandbox's signed issue and metric alerts reach the inbox while the faulty release serves", async () => {
+    const sentry = await until(
+      "Sentry's issue and metric alerts",
+      async () => {
+        const got = (await inbox("firing")).filter((a) => a.source === "sentry");
+        return got.some((a) => a.name === "Webhook route errors") && got.some((a) => a.name.startsWith("TypeError")) ? got : undefined;
+      },
+      60_000,
+    );
+    expect(sentry.map((a) => a.status)).not.toContain("resolved");
+    const audit = await fetch(`${server.baseUrl}/api/alerts?status=all`, { headers: { cookie: admin } });
+    expect(await audit.text()).not.toContain(fs.readFileSync(path.join(server.dir, "data", "alerts-demo-sentry-secret"), "utf8").trim());
+  }, 90_000);
 });

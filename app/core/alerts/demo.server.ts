@@ -2,12 +2,16 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { DEMO_ALERTMANAGER } from "../../../plugins/prometheus/demo-rules";
+import { DEMO_SENTRY_RECEIVER, type SentryReceiverTarget } from "../../../plugins/sentry/sandbox-webhooks";
 import type { Portal } from "../portal.server";
 import { ALERTMANAGER_INSTALL_HINT, findAlertmanager, startAlertmanager } from "./alertmanager-process.server";
 
 /** The demo's receiver: what a private Alertmanager (or anything holding the token) posts to. */
 export const DEMO_RECEIVER = "alertmanager";
 export const DEMO_TOKEN_FILE = "alerts-demo-token";
+/** The demo's Sentry receiver: the Sentry sandbox signs its webhooks with this client secret. */
+export const DEMO_SENTRY = "sentry";
+export const DEMO_SENTRY_SECRET_FILE = "alerts-demo-sentry-secret";
 
 /** Where the demo stands: shown on the inbox when Alertmanager is missing. */
 export interface AlertsDemoState {
@@ -21,8 +25,8 @@ export function alertsDemoState(portal: Portal): AlertsDemoState | null {
   return states.get(portal) ?? null;
 }
 
-function demoToken(dataDir: string): string {
-  const file = path.join(dataDir, DEMO_TOKEN_FILE);
+function demoToken(dataDir: string, name = DEMO_TOKEN_FILE): string {
+  const file = path.join(dataDir, name);
   try {
     const t = fs.readFileSync(file, "utf8").trim();
     if (t.length >= 16) return t;
@@ -46,6 +50,13 @@ export async function startAlertsDemo(portal: Portal): Promise<(() => Promise<vo
   const token = demoToken(portal.dataDir);
   alerts.receivers[DEMO_RECEIVER] = { kind: "alertmanager", token };
   if (!portal.config.secretValues.includes(token)) portal.config.secretValues.push(token);
+  const world = portal.registry.world;
+  if (world) {
+    const clientSecret = demoToken(portal.dataDir, DEMO_SENTRY_SECRET_FILE);
+    alerts.receivers[DEMO_SENTRY] = { kind: "sentry", clientSecret };
+    if (!portal.config.secretValues.includes(clientSecret)) portal.config.secretValues.push(clientSecret);
+    world.provide(DEMO_SENTRY_RECEIVER, { url: `http://127.0.0.1:${portal.config.server.port}/api/alerts/${DEMO_SENTRY}`, clientSecret } satisfies SentryReceiverTarget);
+  }
   const bin = findAlertmanager();
   if (!bin) {
     states.set(portal, { alertmanager: "missing", hint: `Alertmanager is not installed: ${ALERTMANAGER_INSTALL_HINT}, then restart; demo mode runs a private one routed to this inbox.` });

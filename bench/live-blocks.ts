@@ -40,7 +40,7 @@ export async function run(): Promise<Record<string, number>> {
   await client.connect();
   fs.writeFileSync(
     path.join(dir, "app-config.yaml"),
-    YAML.stringify({ app: { demo: false }, probes: { sampling: false }, plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: "sb_secret_bench_0123456789abcdef", databaseUrl: db.url } } }),
+    YAML.stringify({ app: { demo: false }, probes: { sampling: false }, plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: "sb_secret_bench_0123456789abcdef", ...db.supabase } } }),
   );
   fs.mkdirSync(path.join(dir, "runbooks"));
   const portal = await bootPortal({

@@ -27,7 +27,7 @@ export async function run(): Promise<Record<string, number>> {
     const sites: Record<string, SiteConfig> = {
       a: { provider: "vercel", projectId: "prj_a", ...common },
       b: { provider: "render", serviceId: "srv-b", ...common },
-      c: { provider: "railway", projectId: "p", serviceId: "svc-c", environmentId: "e", ...common },
+      c: { provider: "railway", tokenKind: "account", projectId: "p", serviceId: "svc-c", environmentId: "e", ...common },
       d: { provider: "netlify", siteId: "site-d", ...common },
     };
     const deploys = deploysService(new Map(Object.entries(sites).map(([n, s]) => [n, providerFor(n, s)])), sites);

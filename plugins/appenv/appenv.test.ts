@@ -39,7 +39,7 @@ beforeAll(async () => {
   sites = {
     web: { provider: "vercel", projectId: "prj_web", ...common },
     api: { provider: "render", serviceId: "srv-api", ...common },
-    jobs: { provider: "railway", projectId: "prj-jobs", serviceId: "svc-jobs", environmentId: "env-prod", ...common },
+    jobs: { provider: "railway", tokenKind: "account", projectId: "prj-jobs", serviceId: "svc-jobs", environmentId: "env-prod", ...common },
     blog: { provider: "netlify", siteId: "site-blog", ...common },
   };
 });

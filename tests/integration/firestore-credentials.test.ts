@@ -104,9 +104,9 @@ describe("firestore credentials", () => {
     expect(credentialProjectId({ serviceAccountFile: file })).toBe("from-the-file");
     expect(credentialProjectId({ clientEmail, privateKey: pem })).toBe("wildlife-exchange-prod");
     expect(credentialProjectId({ projectId: "named", clientEmail, privateKey: pem })).toBe("named");
-    expect(credentialProjectId({ applicationDefault: true }, { GOOGLE_APPLICATION_CREDENTIALS: file })).toBe("from-the-file");
-    expect(credentialProjectId({ applicationDefault: true }, { GOOGLE_CLOUD_PROJECT: "from-env", GOOGLE_APPLICATION_CREDENTIALS: file })).toBe("from-env");
-    expect(credentialProjectId({ applicationDefault: true }, {})).toBeUndefined();
+    expect(credentialProjectId({ applicationDefault: true }, { GOOGLE_APPLICATION_CREDENTIALS: file } as Partial<NodeJS.ProcessEnv> as NodeJS.ProcessEnv)).toBe("from-the-file");
+    expect(credentialProjectId({ applicationDefault: true }, { GOOGLE_CLOUD_PROJECT: "from-env", GOOGLE_APPLICATION_CREDENTIALS: file } as Partial<NodeJS.ProcessEnv> as NodeJS.ProcessEnv)).toBe("from-env");
+    expect(credentialProjectId({ applicationDefault: true }, {} as NodeJS.ProcessEnv)).toBeUndefined();
   });
 
   it("says which credential keys it accepts and refuses two at once", () => {

@@ -153,8 +153,8 @@ export async function login(
   const valid = await verifyPassword(input.password, row?.password_hash ?? null);
   if (!row || !valid || row.disabled || (!config.auth.local && !row.break_glass)) {
     await store.db.insertInto("login_failures").values({ id: newId(), username, address: input.address, at: now }).execute();
-    return { ok: false, reason: "invalid", message: "Wrong username or password." };
     if (!config.auth.local) return { ok: false, reason: "local-off", message: LOCAL_SIGN_IN_OFF };
+    return { ok: false, reason: "invalid", message: "Wrong username or password." };
   }
   await store.db.deleteFrom("login_failures").where("username", "=", username).execute();
   const token = crypto.randomBytes(32).toString("base64url");
@@ -204,13 +204,13 @@ export function sessionCookie(request: Request, token: string, maxAgeSeconds: nu
   });
 }
 
-/** Ends the session this browser holds (if any) on the server; returns whether there was one. */
 /** The stored id of the session this browser holds (its token's hash), or null. */
 export function browserSessionHash(request: Request): string | null {
   const token = sessionToken(request);
   return token ? sha256(token) : null;
 }
 
+/** Ends the session this browser holds (if any) on the server; returns whether there was one. */
 export async function endBrowserSession(request: Request): Promise<boolean> {
   const token = sessionToken(request);
   if (!token) return false;
@@ -233,7 +233,6 @@ export async function signIn(request: Request, input: { username: string; passwo
   const { store, config } = getPortal();
   const result = await login(store, config, { ...input, address: requestAddress(request) });
   if (!result.ok) return result;
-  await endBrowserSession(request);
   if (result.breakGlass) {
     try {
       await audit(getPortal(), { actor: result.user.username, roles: result.user.roles, action: "auth.break-glass-sign-in", target: `user:${result.user.username}`, outcome: "succeeded", details: { via: "password", address: requestAddress(request), localPasswords: config.auth.local } });
@@ -243,6 +242,7 @@ export async function signIn(request: Request, input: { username: string; passwo
       return { ok: false, reason: "unavailable", message: "The audit log cannot be written, so break-glass sign-in is refused. Try again shortly." };
     }
   }
+  await endBrowserSession(request);
   return { ...result, cookie: sessionCookie(request, result.token, result.maxAgeSeconds) };
 }
 

@@ -1,4 +1,4 @@
-import { definePlugin, provide, type ActionDefinition, type ProbeDefinition } from "../plugin-api";
+import { definePlugin, provide, type ActionDefinition, type Logger, type PluginInstance, type ProbeDefinition } from "../plugin-api";
 import { firestoreDoctor } from "./doctor";
 import { ordersRef } from "../orders-api";
 import { documentReaderRef, firestoreCollectionsRef, type DocumentReader } from "./api";
@@ -7,7 +7,7 @@ import { recordStripeEvent } from "./actions/record-stripe-event";
 import { setOrderStatus } from "./actions/set-order-status";
 import { setPaymentIntent } from "./actions/set-payment-intent";
 import { toggleAdminHold } from "./actions/toggle-admin-hold";
-import { createFirestoreClient } from "./client.server";
+import { createFirestoreClient, credentialProjectId, detectApplicationDefaultProject } from "./client.server";
 import { createCollections } from "./collections";
 import { FirestoreConfigSchema, type FirestoreConfig } from "./config";
 import { createOrdersLedger } from "./ledger";
@@ -46,11 +46,33 @@ export default definePlugin<FirestoreConfig>({
     return { config: wildlifeExchangeConfig(sandbox), stop: sandbox.stop };
   },
   setup({ config, log }) {
+    // Start refused, naming the key (the message never holds the key material itself).
+    const refuse = (err: unknown) => new Error(`plugins.firestore.${(err as Error).message}`);
+    let projectId: string | undefined;
+    try {
+      projectId = credentialProjectId(config);
+    } catch (err) {
+      throw refuse(err);
+    }
+    if (!projectId) {
+      // Application-default credentials with nothing local: the metadata server names the project.
+      return detectApplicationDefaultProject().then(
+        (id) => connect(config, id, log),
+        (err: Error) => {
+          throw new Error(`plugins.firestore.projectId: not set, and application-default credentials name no project (${err.message})`);
+        },
+      );
+    }
+    return connect(config, projectId, log);
+  },
+});
+
+function connect(settings: FirestoreConfig, projectId: string, log: Logger): PluginInstance {
+    const config = { ...settings, projectId };
     let client: ReturnType<typeof createFirestoreClient>;
     try {
       client = createFirestoreClient(config);
     } catch (err) {
-      // Start refused, naming the key (the message never holds the key material itself).
       throw new Error(`plugins.firestore.${(err as Error).message}`);
     }
     const probes: ProbeDefinition[] = [
@@ -85,5 +107,4 @@ export default definePlugin<FirestoreConfig>({
         await Promise.all([client.close(), collections.close()]);
       },
     };
-  },
-});
+}

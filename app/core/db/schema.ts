@@ -6,21 +6,21 @@ import type { Tables as ApprovalRequests } from "./migrations/005-approval-reque
 import type { Tables as RunOrigins } from "./migrations/006-run-origins";
 import type { Tables as RunRequests } from "./migrations/007-run-requests";
 import type { Tables as RunbookFreshness } from "./migrations/008-runbook-freshness";
-import type { SessionSsoColumns, Tables as SsoUsers, UserSsoColumns } from "./migrations/011-sso-users";
 import type { AuditMacColumns } from "./migrations/009-audit-mac";
 import type { Tables as SchedulerTicks } from "./migrations/010-scheduler-ticks";
+import type { SessionSsoColumns, Tables as SsoUsers, UserSsoColumns } from "./migrations/011-sso-users";
 import type { Tables as Alerts } from "./migrations/012-alerts";
 import type { Tables as Notifications } from "./migrations/013-notifications";
-
-/** 009 adds the per-entry MAC to the audit log of 003. */
-interface ActionsAuditWithMac extends Omit<ActionsAudit, "audit_entries"> {
-  audit_entries: ActionsAudit["audit_entries"] & AuditMacColumns;
-}
 
 /** 011 adds single sign-on columns to two tables of 001. */
 interface FoundationWithSso extends Omit<Foundation, "users" | "sessions"> {
   users: Foundation["users"] & UserSsoColumns;
   sessions: Foundation["sessions"] & SessionSsoColumns;
+}
+
+/** 009 adds the per-entry MAC to the audit log of 003. */
+interface ActionsAuditWithMac extends Omit<ActionsAudit, "audit_entries"> {
+  audit_entries: ActionsAudit["audit_entries"] & AuditMacColumns;
 }
 
 /** The whole store: each migration file declares the tables it creates. */

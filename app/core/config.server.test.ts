@@ -23,10 +23,16 @@ function problemsOf(fn: () => unknown): string[] {
 
 describe("loadConfig", () => {
   it("starts in demo mode with no config file at all", () => {
-    const cfg = loadConfig({ cwd: withConfig({}), env: {} });
+    const cwd = withConfig({});
+    fs.mkdirSync(path.join(cwd, "runbooks", "examples"), { recursive: true });
+    const cfg = loadConfig({ cwd, env: {} });
     expect(cfg.demo).toBe(true);
     expect(cfg.server.port).toBe(3000);
     expect(cfg.runbooks.dir).toBe("./runbooks/examples");
+  });
+
+  it("keeps ./runbooks in demo mode where the checkout has no examples folder", () => {
+    expect(loadConfig({ cwd: withConfig({}), env: {} }).runbooks.dir).toBe("./runbooks");
   });
 
   it("serves the team's ./runbooks outside demo mode, and a named folder in demo mode", () => {

@@ -45,7 +45,7 @@ describe("demo world on a fresh start", () => {
   it("default reconcile lists exactly one row of each of the three classes", async () => {
     const run = await runAction("stripe.reconcile", {});
     expect(run.status).toBe("succeeded");
-    expect(run.result.summary).toMatch(/^3 mismatches \(1 critical, 1 high, 1 medium\): .*\(last 24h\)$/);
+    expect(run.result.summary).toMatch(/^3 mismatches \(1 critical, 1 high, 1 medium\): .*\(last 24h, firestore's ledger\)$/);
     expect(run.result.rows.map((r: any) => [r.class, r.order])).toEqual([
       ["paid_no_order", "wx-1035"],
       ["order_paid_no_payment", "wx-1030"],

@@ -26,6 +26,17 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   fi
 fi
 
+# The alerts tests run Debian's prometheus-alertmanager as a private process.
+if ! command -v prometheus-alertmanager >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "The alerts tests need Debian's prometheus-alertmanager; installing it (apt-get install -y --no-install-recommends prometheus-alertmanager)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null || { echo "Could not install prometheus-alertmanager."; exit 1; }
+  else
+    echo "The alerts tests need Debian's prometheus-alertmanager package. Install it with: sudo apt-get install -y --no-install-recommends prometheus-alertmanager" >&2
+    exit 1
+  fi
+fi
+
 if ! node -e "
 const pg=require('pg');const os=require('os');
 const url=process.env.OPSDECK_TEST_PG||'postgres://127.0.0.1:5432/test';

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticate, parseReceived } from "~/core/alerts/receivers.server";
 import type { ReceiverConfig } from "~/core/alerts/config";
 import type { IncomingAlert } from "~/core/alerts/incoming";
-import { SHOP_ISSUES, shopEvents } from "./sandbox";
-import { startSentryAlerts } from "./sandbox-webhooks";
+import { SHOP_ISSUES, shopEvents } from "../../plugins/sentry/sandbox";
+import { startSentryAlerts } from "../../plugins/sentry/sandbox-webhooks";
 
 const SECRET = "demo-sentry-client-secret-0001";
 const receiver: ReceiverConfig = { kind: "sentry", clientSecret: SECRET };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createScrubber } from "../../app/core/secrets/scrub.server";
-import { secretValuesOf } from "../../app/core/secrets/walk.server";
-import { RedisConfigSchema } from "./config";
-import { connectionScrubber, describeServer, scrubValue } from "./scrub";
+import { createScrubber } from "~/core/secrets/scrub.server";
+import { secretValuesOf } from "~/core/secrets/walk.server";
+import { RedisConfigSchema } from "../../plugins/redis/config";
+import { connectionScrubber, describeServer, scrubValue } from "../../plugins/redis/scrub";
 
 describe("connectionScrubber", () => {
   const url = "rediss://default:s3cr3t%2Fpw@eu1-xyz.upstash.io:6379/2";

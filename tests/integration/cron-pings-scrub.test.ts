@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createScrubber } from "../../app/core/secrets/scrub.server";
-import { capBytes, excerptOf, parsePingKind, tokenMatches } from "./pings";
+import { createScrubber } from "~/core/secrets/scrub.server";
+import { capBytes, excerptOf, parsePingKind, tokenMatches } from "../../plugins/cron/pings";
 
 describe("ping parsing", () => {
   it("reads start, success, fail and exit statuses 0–255; refuses the rest", () => {

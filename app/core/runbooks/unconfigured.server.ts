@@ -1,21 +1,9 @@
 // A widget or button that names a probe or action of an installed plugin this install has not
 // configured (or configured without that probe) is "not configured here", not broken: the page
 // shows the YAML that would configure it, and freshness does not count it.
-import type { z } from "zod";
 import { installedPlugins } from "~/plugins.server";
 import type { UnconfiguredWidget } from "~/lib/runbook";
 import { configKeys } from "../plugins/config-docs.server";
-
-type Def = { type: string; [k: string]: any };
-const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
-
-function innerDef(s: z.ZodType): Def {
-  let d = defOf(s);
-  for (let i = 0; i < 20 && ["optional", "default", "prefault", "nullable", "readonly", "pipe", "catch"].includes(d.type); i++) {
-    d = defOf(d.type === "pipe" ? d.in : d.innerType);
-  }
-  return d;
-}
 
 const envName = (plugin: string, key: string) => `${plugin}_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2")}`.replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
 
@@ -38,15 +26,29 @@ export function configSnippet(pluginId: string): string {
   return ["plugins:", `  ${pluginId}:`, ...(lines.length ? lines : ["    {}"])].join("\n");
 }
 
-/** Where a config-declared probe's name would go: the plugin's map sections (queries, checks, jobs…). */
+/**
+ * Where a config-declared probe's name would go: the plugin's map sections whose text says each
+ * entry becomes a probe (`…; each becomes the probe cron.<name>`), the one whose probe prefix the
+ * name carries first. Other maps (stripe's endpointSecrets, http's headers) declare no probe, so a
+ * probe a configured plugin lacks is then an unknown id, not a missing entry.
+ */
 function declaredSnippet(pluginId: string, name: string): string | null {
   const plugin = installedPlugins.find((p) => p.id === pluginId);
   if (!plugin) return null;
-  const top = innerDef(plugin.config);
-  if (top.type !== "object") return null;
-  const maps = Object.entries(top.shape as Record<string, z.ZodType>).filter(([, s]) => innerDef(s).type === "record").map(([k]) => k);
-  if (!maps.length) return null;
-  return ["plugins:", `  ${pluginId}:`, `    ${maps[0]}:`, `      ${name}: …   # or under ${maps.slice(1).join(", ") || maps[0]}; see docs/plugins/${pluginId}.md`].join("\n");
+  const maps: { key: string; prefix: string }[] = [];
+  for (const k of configKeys(plugin.config)) {
+    if (/[<[]/.test(k.key) || !k.type.startsWith("map of")) continue;
+    // Every probe an entry becomes: redis's patterns give redis.keys-<name> and redis.ttl-<name>.
+    for (const m of (k.description ?? "").matchAll(new RegExp(`\\b${pluginId}\\.([a-z0-9-]*)<name>`, "g"))) maps.push({ key: k.key, prefix: m[1]! });
+  }
+  const fits = maps.filter((m) => name.startsWith(m.prefix) && name.length > m.prefix.length).sort((a, b) => b.prefix.length - a.prefix.length);
+  const best = fits[0];
+  if (!best) return null;
+  const others = [...new Set(maps.map((m) => m.key))].filter((k) => k !== best.key);
+  const hint = others.length ? `# or under ${others.join(", ")}; see docs/plugins/${pluginId}.md` : `# see docs/plugins/${pluginId}.md`;
+  const path = best.key.split(".");
+  const nested = path.map((seg, i) => `${"  ".repeat(i + 2)}${seg}:`);
+  return ["plugins:", `  ${pluginId}:`, ...nested, `${"  ".repeat(path.length + 2)}${name.slice(best.prefix.length)}: …   ${hint}`].join("\n");
 }
 
 /**

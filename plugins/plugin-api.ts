@@ -6,18 +6,18 @@
  */
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import type { DemoWorld } from "./plugin-api/demo-world";
-import type { Logger } from "./plugin-api/logger";
-import type { TextScrubber } from "./plugin-api/scrubber";
-import type { PluginDoctor } from "./plugin-api/doctor";
-import type { ScheduledJob } from "./plugin-api/schedule";
-import type { ResolvedDeps, ServiceDeps, ServiceRef } from "./plugin-api/services";
+import type { DemoWorld } from "./plugin-api-demo-world";
+import type { Logger } from "./plugin-api-logger";
+import type { TextScrubber } from "./plugin-api-scrubber";
+import type { PluginDoctor } from "./plugin-api-doctor";
+import type { ScheduledJob } from "./plugin-api-schedule";
+import type { ResolvedDeps, ServiceDeps, ServiceRef } from "./plugin-api-services";
 
 export type Risk = "low" | "high" | "critical";
 export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";
 
-export type { Logger } from "./plugin-api/logger";
-export type { TextScrubber } from "./plugin-api/scrubber";
+export type { Logger } from "./plugin-api-logger";
+export type { TextScrubber } from "./plugin-api-scrubber";
 
 /* ------------------------------------------------------------------ secrets */
 
@@ -36,8 +36,8 @@ export function isSecretSchema(schema: z.ZodType): boolean {
   return secretDefs.has(defOf(schema));
 }
 
-export * from "./plugin-api/durations";
-export * from "./plugin-api/format";
+export * from "./plugin-api-durations";
+export * from "./plugin-api-format";
 
 /* ------------------------------------------------------------------- probes */
 
@@ -192,10 +192,10 @@ export function action<I>(def: ActionDefinition<I>): ActionDefinition<I> {
 
 /* ------------------------------------------------------------------ plugins */
 
-export * from "./plugin-api/services";
-export * from "./plugin-api/schedule";
-export * from "./plugin-api/demo-world";
-export * from "./plugin-api/doctor";
+export * from "./plugin-api-services";
+export * from "./plugin-api-schedule";
+export * from "./plugin-api-demo-world";
+export * from "./plugin-api-doctor";
 
 /**
  * The portal's own store, for plugins that keep state (cron runs, backup catalog). A plugin's

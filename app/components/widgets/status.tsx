@@ -1,4 +1,4 @@
-import { formatAge } from "../../../plugins/plugin-api/format";
+import { formatAge } from "../../../plugins/plugin-api-format";
 import { readableName } from "./labels";
 import type { ProbeReadingJson, ProbeStatus } from "~/lib/widgets";
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { DoctorCheck, Logger, PluginDefinition } from "../../../plugins/plugin-api";
-import { doctorMessage } from "../../../plugins/plugin-api/doctor";
+import { doctorMessage } from "../../../plugins/plugin-api-doctor";
 import { createScrubber } from "../secrets/index.server";
 
 export type { DoctorCheck };

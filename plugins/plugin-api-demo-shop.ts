@@ -1,4 +1,4 @@
-// Part of the plugin API (re-exported through plugins/plugin-api/demo-world.ts): the shape of the
+// Part of the plugin API (re-exported through plugins/plugin-api-demo-world.ts): the shape of the
 // demo shop's story, which the world hands to sandboxes (`world.catalog`). The facts themselves
 // live in demo/shop/catalog.ts; a plugin never imports them. No side effects.
 

@@ -1,5 +1,5 @@
-import type { Logger } from "./logger";
-import type { TextScrubber } from "./scrubber";
+import type { Logger } from "./plugin-api-logger";
+import type { TextScrubber } from "./plugin-api-scrubber";
 
 /**
  * One thing `npm run doctor` (and the Setup page) proved or could not prove about a configured

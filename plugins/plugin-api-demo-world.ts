@@ -1,9 +1,9 @@
 // Part of the plugin API (re-exported by plugins/plugin-api.ts, which plugins import): the demo world
 // every sandbox talks about. No side effects.
-import type { Logger } from "./logger";
-import type { ShopCatalog } from "./demo-shop";
+import type { Logger } from "./plugin-api-logger";
+import type { ShopCatalog } from "./plugin-api-demo-shop";
 
-export type { ShopCatalog, ShopOrder, ShopStory } from "./demo-shop";
+export type { ShopCatalog, ShopOrder, ShopStory } from "./plugin-api-demo-shop";
 
 export interface DemoRequest {
   method: string;

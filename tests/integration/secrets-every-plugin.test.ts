@@ -78,6 +78,8 @@ function plant(what: string, shape: (v: string) => string = (v) => v): string {
 const EXCLUSIVE: Record<string, string> = {
   "prometheus.bearerToken": "prometheus takes either bearerToken or basicAuth; basicAuth.password is planted (its Basic form is the harder case)",
   "firestore.privateKey": "firestore takes one credential; serviceAccountJson is planted (its private_key inside the JSON is the harder case)",
+  "backups.gcp.privateKey": "backups.gcp takes one credential; serviceAccountJson is planted (a real key the portal parses, checks and signs with, inside JSON: the harder case)",
+  "backups.gcp.token": "backups.gcp takes one credential; the static token is only a fallback to the planted serviceAccountJson",
 };
 
 /** An upstream for every HTTP plugin: answers with everything it was sent, headers and body. */
@@ -168,6 +170,11 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
     env = { SESSION_SECRET: plant("session"), LOG_LEVEL: "info" };
     const serviceAccount = JSON.stringify({ type: "service_account", project_id: "shop-project", private_key_id: plant("firestorekeyid"), private_key: plant("firestorepk", (v) => `-----BEGIN PRIVATE KEY-----\n${v}\n-----END PRIVATE KEY-----\n`), client_email: "ops@shop-project.iam.gserviceaccount.com" });
     planted.push(serviceAccount);
+    // backups.gcp checks its key is a real PEM private key and signs its token requests with it.
+    const gcpKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    planted.push(gcpKey);
+    const gcpServiceAccount = JSON.stringify({ type: "service_account", project_id: "shop-project", private_key_id: plant("gcpkeyid"), private_key: gcpKey, client_email: "exports@shop-project.iam.gserviceaccount.com", token_uri: `${echo.url}/token` });
+    planted.push(gcpServiceAccount);
     config = {
       app: { demo: true },
       actions: { requestKey: plant("requestkey") },
@@ -191,7 +198,7 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
         cron: { pingToken: plant("cronping"), excerptBytes: 20_000, jobs: { nightly: { schedule: "0 2 * * *", pingToken: plant("cronjobping"), secret: plant("cronsecret"), endpoint: `${echo.url}/cron/nightly`, method: "GET" } } },
         backups: {
           targets: { portal: { kind: "portal", ...(dialect === "postgres" ? { connection: databaseUrl } : {}) }, shop: { kind: "postgres", connection: pgUrl("backupsshop") } },
-          gcp: { project: "shop-project", bucket: "shop-exports", token: plant("gcptoken"), adminUrl: echo.url, storageUrl: echo.url },
+          gcp: { project: "shop-project", bucket: "shop-exports", serviceAccountJson: gcpServiceAccount, adminUrl: echo.url, storageUrl: echo.url },
         },
         prometheus: { url: echo.url, basicAuth: { username: "grafana-reader", password: plant("prompw") }, alerts: false, queries: { echo: { title: "Echo", promql: "up", every: "2s" } } },
         redis: { url: `redis://default:${plant("redispw")}@127.0.0.1:1/0` },
@@ -279,6 +286,10 @@ describe.each(DIALECTS)("planted secrets of every plugin never leave the portal 
     await get(`/api/probes/http.echo/history?range=1h`);
     // The Basic header did come back from the upstream (the test is not vacuous).
     expect(echo.seen.some((s) => s.includes(`Basic ${basic}`))).toBe(true);
+    // backups.gcp signed a token request with the planted key (its JSON was read, not refused).
+    const grant = echo.seen.find((s) => s.startsWith("POST /token "))?.match(/assertion=([\w-]+\.[\w-]+)\.([\w-]+)/);
+    expect(grant, "a JWT-bearer grant at the planted token_uri").toBeTruthy();
+    expect(crypto.verify("sha256", Buffer.from(grant![1]!), crypto.createPublicKey(JSON.parse(config.plugins.backups.gcp.serviceAccountJson).private_key), Buffer.from(grant![2]!, "base64url"))).toBe(true);
 
     const controller = new AbortController();
     const stream = await fetch(`${srv.baseUrl}/api/probes/stream?${ids.slice(0, 40).map((id) => `v=${encodeURIComponent(id)}`).join("&")}`, { headers: { cookie: admin }, signal: controller.signal });

@@ -11,6 +11,7 @@ import { demoConfig } from "../../plugins/mongodb/demo-config";
 import { HOSTILE } from "../../plugins/mongodb/hostile-corpus";
 import { startMongoSandbox, WRITE_COMMANDS, type MongoSandbox } from "../../plugins/mongodb/sandbox";
 import { previewAction, submitAction } from "~/core/actions/pipeline.server";
+import { localRuns } from "~/core/actions/runner.server";
 import { createOrUpdateUser, type User } from "~/core/auth.server";
 import { probeEngine } from "~/core/probes/service.server";
 import { settleRun, testPortal } from "../helpers/portal";
@@ -120,6 +121,12 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
   });
 
   it("refuses the hostile corpus with a 400 naming the construct; nothing reaches the server", async () => {
+    // Earlier runs re-read the plugin's probes when they finish (boot's refreshProbesAfterRuns):
+    // currentOp, serverStatus and the configured queries' counts, which may still be on their way.
+    // Settle them first; a refused input starts no run, so from here nothing else reads.
+    await Promise.all([...localRuns().values()].map((r) => r.done));
+    const engine = probeEngine(t.portal);
+    await Promise.all(engine.ids().filter((id) => engine.probe(id).pluginId === "mongodb").map((id) => engine.refresh(id)));
     const before = target.sandbox?.commands.length ?? 0;
     for (const [query] of HOSTILE) {
       const res = await submitAction(t.portal, responder, "mongodb.query", { input: { query }, idempotencyKey: crypto.randomUUID() });

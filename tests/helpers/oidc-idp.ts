@@ -135,7 +135,25 @@ export async function startRealIdp(options: {
       server = null;
     });
 
+  /** Until the provider serves its discovery document (a socket the pool still held may fail once). */
+  const answering = async () => {
+    let last: unknown;
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+      try {
+        const res = await fetch(`${issuer}/.well-known/openid-configuration`);
+        const body = (await res.json()) as { issuer?: string };
+        if (res.ok && body.issuer === issuer) return;
+        last = new Error(`discovery answered ${res.status}`);
+      } catch (err) {
+        last = err;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`the restarted IdP at ${issuer} did not answer: ${String(last)}`);
+  };
+
   await listen(options.keys ?? [newSigningKey()]);
+  await answering();
   return {
     get issuer() {
       return issuer;
@@ -146,7 +164,11 @@ export async function startRealIdp(options: {
     accounts,
     async rotate(keys) {
       await close();
+      // The old server's sockets were destroyed; let this process's fetch pool see them close
+      // before anything reuses one (a kept-alive socket to the old server fails with "fetch failed").
+      await new Promise((r) => setTimeout(r, 20));
       await listen(keys);
+      await answering();
     },
     close,
   };

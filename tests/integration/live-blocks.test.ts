@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shopMetrics } from "../../demo/shop/metrics";
 import { createWorld } from "../../demo/world";
 
+import type { ServiceRef } from "../../plugins/plugin-api-services";
 import { promqlRef, type PromqlService } from "../../plugins/prometheus/api";
 import prometheus from "../../plugins/prometheus";
 import { findPrometheus } from "../../plugins/prometheus/server";
 import supabase from "../../plugins/supabase";
 import { submitAction } from "~/core/actions/pipeline.server";
 import type { User } from "~/core/auth.server";
+import type { PluginRegistry } from "~/core/plugins/registry.server";
 import type { Portal } from "~/core/portal.server";
 import { resolveLiveBlocks } from "~/core/runbooks/live-blocks.server";
 import { renderRunbook } from "~/core/runbooks/render.server";
@@ -156,13 +158,29 @@ describe.skipIf(!bins)("PromQL in the demo world's Prometheus", () => {
   });
 
   it("caches the verdict per query text: the second view does not ask Prometheus again", async () => {
-    const service = t.portal.registry.services.get(promqlRef)!;
+    // The portal's own registry (actions, configs, every service) with only Prometheus' check counted.
+    const real = t.portal.registry;
+    const service = real.services.get(promqlRef)!;
     let checks = 0;
-    const counting = { services: { get: (ref: { id: string }) => (ref.id === promqlRef.id ? { ...service, check: (q: string, s?: AbortSignal) => (checks++, service.check(q, s)) } : undefined) } };
+    const countingPromql: PromqlService = { ...service, check: (q, s) => (checks++, service.check(q, s)) };
+    const counting: PluginRegistry = {
+      ...real,
+      services: {
+        get: <T,>(ref: ServiceRef<T, boolean>, pluginId?: string) => (ref.id === promqlRef.id ? (countingPromql as T) : real.services.get(ref, pluginId)),
+        all: (ref) => real.services.all(ref),
+      },
+    };
     const rendered = renderRunbook("- Query: sum(rate(webhook_events_total[7m]))\n- also `sum(rate(webhook_events_total[7m]))`\n", { file: "c.md" });
-    await resolveLiveBlocks(rendered.live, counting as never);
-    await resolveLiveBlocks(rendered.live, counting as never);
+    const first = await resolveLiveBlocks(rendered.live, counting);
+    const second = await resolveLiveBlocks(rendered.live, counting);
     expect(checks).toBeLessThanOrEqual(1);
+    // Both views offer both mentions, each run through prometheus.query (the registry's actions read too).
+    for (const view of [first, second]) {
+      expect(view.blocks.map((b) => [b.kind, b.query, b.runs?.action])).toEqual([
+        ["promql", "sum(rate(webhook_events_total[7m]))", "prometheus.query"],
+        ["promql", "sum(rate(webhook_events_total[7m]))", "prometheus.query"],
+      ]);
+    }
   });
 
   it.skipIf(!panels)("every PromQL query in the Prometheus-panels seed is runnable and returns a value", async () => {

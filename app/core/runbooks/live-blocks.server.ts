@@ -407,10 +407,10 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
           return;
         }
         if (meaning.kind === "read") {
-          if (registry.actions?.has("redis.read") && first({ ...c, query: JSON.stringify(meaning.input) })) blocks.push({ id: c.id, kind: "redis", query: c.query, at: c.at, input: meaning.input, label: meaning.label });
+          if (registry.actions.has("redis.read") && first({ ...c, query: JSON.stringify(meaning.input) })) blocks.push({ id: c.id, kind: "redis", query: c.query, at: c.at, input: meaning.input, label: meaning.label });
           return;
         }
-        const reg = registry.actions?.get(meaning.actionId);
+        const reg = registry.actions.get(meaning.actionId);
         if (reg && first({ ...c, query: `${meaning.actionId}:${JSON.stringify(meaning.input)}` })) blocks.push({ id: c.id, kind: "redis", query: c.query, at: c.at, action: { id: meaning.actionId, input: meaning.input, label: meaning.label, risk: reg.risk } });
         return;
       }
@@ -446,7 +446,7 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
   blocks.sort((a, b) => a.id - b.id);
   for (const b of blocks) {
     const action = RUNS_THROUGH[b.kind];
-    const reg = action ? registry.actions?.get(action) : undefined;
+    const reg = action ? registry.actions.get(action) : undefined;
     if (action && reg && !(b.kind === "redis" && !b.input)) b.runs = { action, risk: reg.risk };
   }
   const described = sql?.describe();

@@ -92,11 +92,20 @@ describe("scheduled work runs once across instances", () => {
   it(
     `two instances, one store: each scheduled backup and verify ran exactly once per tick (${LONG ? `${MINUTES} min of one-minute schedules` : "20 s schedules for a minute"})`,
     async () => {
+      const db = portals[0]!.store.db;
+      // A verify tick verifies the newest finished backup, and with none it fails ("no finished
+      // backup to verify"): the window opens once the schedule has taken one, else a window
+      // opening between a backup tick and the next verify tick starts with a verify of nothing.
+      for (const deadline = Date.now() + 60_000; ; ) {
+        const good = await db.selectFrom("backups_catalog" as never).select("id" as never).where("target" as never, "=", "shop" as never).where("status" as never, "=", "good" as never).execute();
+        if (good.length) break;
+        if (Date.now() > deadline) throw new Error("the schedule took no backup of shop within a minute");
+        await new Promise((r) => setTimeout(r, 250));
+      }
       const from = Date.now();
       await new Promise((r) => setTimeout(r, RUN_MS));
       const to = Date.now() - 1_000; // a tick in the last second may still be being claimed
       // Let runs of the last ticks finish.
-      const db = portals[0]!.store.db;
       for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
         const open = await db.selectFrom("action_runs").select("id").where("status", "in", ["pending", "started"]).execute();
         if (!open.length) break;
@@ -104,7 +113,7 @@ describe("scheduled work runs once across instances", () => {
       }
 
       const jobs = { "backups.backup-shop": { cron: BACKUP_CRON, action: "backups.backup-now" }, "backups.verify-shop": { cron: VERIFY_CRON, action: "backups.verify" } };
-      const runs = await db.selectFrom("action_runs").select(["id", "action_id", "actor", "status", "idempotency_key", "owner"]).where("actor", "=", SCHEDULER_ACTOR).execute();
+      const runs = await db.selectFrom("action_runs").select(["id", "action_id", "actor", "status", "idempotency_key", "owner", "error", "log"]).where("actor", "=", SCHEDULER_ACTOR).execute();
       const audit = await db.selectFrom("audit_entries").select(["actor", "action", "target", "outcome", "run_id"]).where("actor", "=", SCHEDULER_ACTOR).execute();
       const ticks = await db.selectFrom("scheduler_ticks").selectAll().execute();
       const report: Record<string, unknown> = {};
@@ -117,7 +126,7 @@ describe("scheduled work runs once across instances", () => {
           const ofTick = runs.filter((r) => r.idempotency_key === key);
           // Exactly one run of the action for this tick, and it succeeded…
           expect(ofTick, `${job} at ${new Date(at).toISOString()}`).toHaveLength(1);
-          expect(ofTick[0]!.status).toBe("succeeded");
+          expect(ofTick[0]!.status, `${job} at ${new Date(at).toISOString()}: ${ofTick[0]!.error ?? ""}\n${ofTick[0]!.log.slice(-2000)}`).toBe("succeeded");
           // …audited once as started and once as succeeded, by the scheduler, on the target.
           const entries = audit.filter((e) => e.run_id === ofTick[0]!.id);
           expect(entries.map((e) => e.outcome).sort()).toEqual(["started", "succeeded"]);
@@ -145,6 +154,6 @@ describe("scheduled work runs once across instances", () => {
       expect(passes.every((t) => t.outcome === "succeeded")).toBe(true);
       console.info(JSON.stringify({ minutes: (to - from) / 60_000, ...report, runbookPasses: passes.length }));
     },
-    RUN_MS + 150_000,
+    RUN_MS + 210_000,
   );
 });

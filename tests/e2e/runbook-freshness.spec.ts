@@ -15,7 +15,10 @@ test("sort the runbook index by broken widgets, open the first and read its fres
   await page.getByLabel("Sort by").selectOption("broken");
   await expect(page).toHaveURL(/[?&]sort=broken/);
   await expect(rows).toHaveCount(total);
-  const counts = await rows.locator('td[data-col="broken"]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute("data-broken"))));
+  const brokenCounts = () => rows.locator('td[data-col="broken"]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute("data-broken"))));
+  // The URL changes as the navigation lands; the sorted rows render right after it.
+  await expect.poll(async () => { const c = await brokenCounts(); return c.join() === [...c].sort((a, b) => b - a).join(); }, { timeout: 10_000 }).toBe(true);
+  const counts = await brokenCounts();
   expect(counts).toEqual([...counts].sort((a, b) => b - a));
   await page.screenshot({ path: "tests/.tmp/runbook-freshness-index.png", fullPage: false });
 

@@ -1,5 +1,6 @@
 // appenv bench: one check of 4 services × 60 variables (Vercel, Render, Railway, Netlify) against the
 // deploys sandbox, and the same check's cost beside the bare env-API fetches it makes.
+import crypto from "node:crypto";
 import { deploysService } from "../plugins/deploys/index";
 import type { SiteConfig } from "../plugins/deploys/config";
 import { shopDeployments, startDeploysSandbox, type SandboxEnvVar } from "../plugins/deploys/sandbox";
@@ -13,7 +14,7 @@ const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 export async function run(): Promise<Record<string, number>> {
   const now = Date.now();
   const vars = (svc: string): SandboxEnvVar[] =>
-    Array.from({ length: 60 }, (_, i) => ({ key: i === 0 ? "MONGO_URI" : `${svc.toUpperCase()}_VAR_${i}`, value: i === 0 ? "mongodb+srv://u:p@h/db" : `v_${svc}_${i}_${Math.random().toString(36).slice(2)}`, updatedAt: now - 3_600_000 }));
+    Array.from({ length: 60 }, (_, i) => ({ key: i === 0 ? "MONGO_URI" : `${svc.toUpperCase()}_VAR_${i}`, value: i === 0 ? "mongodb+srv://u:p@h/db" : `v_${svc}_${i}_${crypto.randomBytes(8).toString("hex")}`, updatedAt: now - 3_600_000 }));
   const sandbox = await startDeploysSandbox({
     sites: [
       { name: "a", provider: "vercel", key: "prj_a", deployments: shopDeployments("vercel", now), currentId: "dpl_shop4xxxx", env: vars("a") },

@@ -38,6 +38,7 @@ export function isSecretSchema(schema: z.ZodType): boolean {
 
 export * from "./plugin-api-durations";
 export * from "./plugin-api-format";
+export * from "./plugin-api-process";
 
 /* ------------------------------------------------------------------- probes */
 

@@ -9,9 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import type { DemoWorld } from "../../plugins/plugin-api";
+import { freePort, type DemoWorld } from "../../plugins/plugin-api";
 import type { DemoModule } from "../world";
-import { freePort } from "../free-port";
 import { FRESH_ORDER_CONFIRM_SQL, FRESH_ORDER_CONFIRMED_AFTER_MS, MIGRATION_FILES, shopSeedSql, SHOP_SCHEMA_SQL } from "./postgres-seed";
 
 const run = promisify(execFile);

@@ -2,9 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
-import type { DemoWorld } from "../../plugins/plugin-api";
+import { freePort, type DemoWorld } from "../../plugins/plugin-api";
 import type { DemoModule } from "../world";
-import { freePort } from "../free-port";
 
 /**
  * The shop's Redis: a PRIVATE redis-server (free loopback port, no persistence, in the world's

@@ -1,13 +1,13 @@
 import path from "node:path";
 import { prometheusDoctor } from "./doctor";
-import { definePlugin, parseDuration, provide, type ProbeDefinition } from "../plugin-api";
+import { definePlugin, freePort, parseDuration, provide, type ProbeDefinition } from "../plugin-api";
 import { promqlRef, type PromqlService } from "./api";
 import { createPromClient, PrometheusError } from "./client";
 import { PRESET_NAMES, PrometheusConfigSchema, type PrometheusConfig, type PromQuery } from "./config";
 import { DEMO_ALERTMANAGER, demoRules } from "./demo-rules";
 import { queriesWithPresets } from "./presets";
 import { alertsProbe, queryProbe, unavailableProbe } from "./probes";
-import { findPrometheus, freePort, INSTALL_HINT, startPrometheus, writeAlertmanagersFile } from "./server";
+import { findPrometheus, INSTALL_HINT, startPrometheus, writeAlertmanagersFile } from "./server";
 import { promQueryAction } from "./query-action";
 import { rangeFor } from "./range";
 

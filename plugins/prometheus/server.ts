@@ -1,9 +1,9 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { Logger } from "../plugin-api";
+import { freePort, stopChild, waitReady, type Logger } from "../plugin-api";
+
 
 const run = promisify(execFile);
 
@@ -30,16 +30,6 @@ export function findPrometheus(env: NodeJS.ProcessEnv = process.env): { promethe
   return prometheus && promtool ? { prometheus, promtool } : null;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ScrapeTarget {
   job: string;
@@ -168,33 +158,7 @@ export async function startPrometheus(o: StartOptions): Promise<PrivatePrometheu
   throw new Error(`prometheus did not start: ${lastError || "not ready in time"}`);
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) return false;
-    try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return true;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  return false;
-}
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    // Closing stdin makes the shell stop prometheus (SIGTERM) and wait for it.
-    child.stdin?.end();
-  });
-}
 
 /* ------------------------------------------------------------- OpenMetrics */
 

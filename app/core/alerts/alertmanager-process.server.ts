@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import YAML from "yaml";
+import { freePort, stopChild, waitReady } from "../../../plugins/plugin-api";
 
 /** The apt command that installs what the demo and the tests need. */
 export const ALERTMANAGER_INSTALL_HINT = "apt-get install -y --no-install-recommends prometheus-alertmanager";
@@ -24,16 +24,6 @@ export function findAlertmanager(env: NodeJS.ProcessEnv = process.env): string |
   return null;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PrivateAlertmanager {
   url: string;
@@ -102,29 +92,4 @@ export async function startAlertmanager(o: AlertmanagerOptions): Promise<Private
   throw new Error(`alertmanager did not start: ${lastError || "not ready in time"}`);
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) return false;
-    try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return true;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  return false;
-}
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.stdin?.end();
-  });
-}

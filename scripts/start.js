@@ -5,7 +5,7 @@ import path from "node:path";
 import url from "node:url";
 
 const root = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), "..");
-const buildFile = path.join(root, "build/index.js");
+const buildFile = path.join(process.env.OPSDECK_BUILD_DIR ? path.resolve(root, process.env.OPSDECK_BUILD_DIR) : path.join(root, "build"), "index.js");
 
 function newestMtime(p) {
   let newest = 0;

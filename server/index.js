@@ -8,7 +8,9 @@ process.env.OPSDECK_ROOT ??= root;
 process.chdir(process.env.OPSDECK_CWD ?? root);
 process.env.NODE_ENV ??= "production";
 
-const build = await import(url.pathToFileURL(path.join(root, "build/index.js")).href);
+// OPSDECK_BUILD_DIR: a build made with the same variable (remix.config.js), else build/.
+const buildDir = process.env.OPSDECK_BUILD_DIR ? path.resolve(root, process.env.OPSDECK_BUILD_DIR) : path.join(root, "build");
+const build = await import(url.pathToFileURL(path.join(buildDir, "index.js")).href);
 const { startPortal, ConfigError } = build.entry.module;
 
 try {

@@ -251,7 +251,11 @@ export function createPortalApp(portal: Portal, build: ServerBuild): express.Exp
   app.use(compression({ filter: (req, res) => !String(res.getHeader("content-type") ?? "").includes("text/event-stream") && compression.filter(req, res) }));
   // The checkout's public/ folder, not the start folder's (OPSDECK_CWD may point elsewhere).
   const publicDir = path.join(process.env.OPSDECK_ROOT ?? process.cwd(), "public");
-  app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y" }));
+  // A build made with OPSDECK_BUILD_DIR keeps its browser assets beside it (remix.config.js).
+  const assetsDir = process.env.OPSDECK_BUILD_DIR
+    ? path.join(path.resolve(process.env.OPSDECK_ROOT ?? process.cwd(), process.env.OPSDECK_BUILD_DIR), "assets")
+    : path.join(publicDir, "build");
+  app.use("/build", express.static(assetsDir, { immutable: true, maxAge: "1y" }));
   app.use(express.static(publicDir, { maxAge: "1h" }));
   app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV }));
   return app;

@@ -65,9 +65,12 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
   const incidentId = typeof body.incidentId === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(body.incidentId) ? body.incidentId : null;
   const precondition = typeof body.precondition === "string" && body.precondition.length <= 500 ? body.precondition : null;
   // A request its run would refuse never reaches an admin: the action's dry run, as a press.
+  // The admin sees the preview the requester saw (and what changed since).
+  let preview: unknown = null;
   if (reg.def.preview) {
     const dry = await runPreview(portal, reg, parsed.data, user, [...portal.config.secretValues, ...secretValuesOf(reg.def.input, parsed.data)], undefined, { precondition });
     if (dry.kind === "invalid") return { status: 400, body: { error: dry.error, fieldErrors: dry.fieldErrors } };
+    if (dry.kind === "ok") preview = dry.preview;
   }
 
   const now = Date.now();
@@ -114,7 +117,7 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
       async (db) => {
         await db.insertInto("action_runs").values(row).execute();
         await db.insertInto("run_requests").values({ run_id: id, requested_by: user.username, reason, decided_by: null, decided_at: null, started_run_id: null, created_at: now }).execute();
-        await storeRequest(db, portal, id, { input: parsed.data, precondition, preview: null, hasSecrets: secrets.length > 0 });
+        await storeRequest(db, portal, id, { input: parsed.data, precondition, preview, hasSecrets: secrets.length > 0 });
         await notifyDecisionWaiting(db, { kind: "request.waiting", runId: id, actionId: reg.id, title: reg.def.title, target: t.target, requester: user.username, reason, risk: reg.risk, plugin: reg.pluginId }, now);
         if (options.origin) await recordRunOrigin(db, id, options.origin);
       },

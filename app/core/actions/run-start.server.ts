@@ -1,4 +1,4 @@
-import { parseDuration, type Risk } from "../../../plugins/plugin-api";
+import { ConflictError, ForbiddenError, NotFoundError, parseDuration, RateLimitedError, UnauthenticatedError, UnavailableError, type Risk } from "../../../plugins/plugin-api";
 import { hasRole, parseRoles } from "~/lib/roles";
 import { CheckpointFailure, errorText } from "../audit/audit.server";
 import type { Db } from "../audit/chain.server";
@@ -6,12 +6,12 @@ import type { User } from "../auth.server";
 import type { RegisteredAction } from "../plugins/registry.server";
 import type { Portal } from "../portal.server";
 import { acquireLock, lockKey, releaseLock } from "./locks.server";
-import { actorOf, refuse, requiredRole, type PipelineResponse } from "./policy.server";
+import { actorOf, refuse, requiredRole, type RunAnswer } from "./policy.server";
 import { deleteStoredRequest } from "./requests.server";
 import { executeRun, INSTANCE_ID, localRuns, type RunRow } from "./runner.server";
 import { loadRun, markRefused, transitionRun } from "./transitions.server";
 
-/** Steps 7–10 for a run row in status `pending`: lock, rate limit, audit "started", run. */
+/** Steps 7–10 for a run row in status `pending`: lock, rate limit, audit "started", run. A refusal is audited and thrown. */
 export async function startRun(
   portal: Portal,
   reg: RegisteredAction,
@@ -21,7 +21,7 @@ export async function startRun(
   startDetails: Record<string, unknown>,
   /** More work in the "started" entry's transaction (the press's origin). */
   also?: (db: Db) => Promise<void>,
-): Promise<PipelineResponse> {
+): Promise<RunAnswer> {
   const { store } = portal;
   const requester = { actor: run.actor, roles: parseRoles(run.roles) };
   const entry = { action: reg.id, target: run.target, ...requester, incidentId: run.incident_id, runId: run.id };
@@ -31,12 +31,11 @@ export async function startRun(
   const holder = await acquireLock(store, key, run.id, INSTANCE_ID);
   if (holder) {
     await markRefused(portal, run.id, `another run (${holder}) is already acting on ${run.target}`);
-    return refuse(portal, { ...entry, outcome: "locked", details: { reason: "another run holds this target", blockingRunId: holder } }, 409, {
-      error: `another run is already acting on "${run.target}"`,
-      runId: run.id,
-      status: "refused",
-      blockingRunId: holder,
-    });
+    return refuse(
+      portal,
+      { ...entry, outcome: "locked", details: { reason: "another run holds this target", blockingRunId: holder } },
+      new ConflictError(`another run is already acting on "${run.target}"`, { body: { runId: run.id, status: "refused", blockingRunId: holder } }),
+    );
   }
 
   try {
@@ -54,11 +53,11 @@ export async function startRun(
       if (Number(row?.n ?? 0) >= reg.def.rateLimit.max) {
         await markRefused(portal, run.id, `rate limit: at most ${reg.def.rateLimit.max} per ${reg.def.rateLimit.per} on ${run.target}`);
         await releaseLock(store, key, run.id);
-        return refuse(portal, { ...entry, outcome: "rate_limited", details: { reason: `at most ${reg.def.rateLimit.max} per ${reg.def.rateLimit.per}` } }, 429, {
-          error: `rate limit: at most ${reg.def.rateLimit.max} run(s) per ${reg.def.rateLimit.per} on "${run.target}"`,
-          runId: run.id,
-          status: "refused",
-        });
+        return refuse(
+          portal,
+          { ...entry, outcome: "rate_limited", details: { reason: `at most ${reg.def.rateLimit.max} per ${reg.def.rateLimit.per}` } },
+          new RateLimitedError(`rate limit: at most ${reg.def.rateLimit.max} run(s) per ${reg.def.rateLimit.per} on "${run.target}"`, { body: { runId: run.id, status: "refused" } }),
+        );
       }
     }
 
@@ -79,22 +78,23 @@ export async function startRun(
       if (err instanceof CheckpointFailure) {
         // The entry and the status are committed but not covered: do not run; recovery closes it.
         await releaseLock(store, key, run.id);
-        return { status: 503, body: { error: "the audit checkpoint could not be written, so the action was not run (fail closed)", runId: run.id, status: "refused" } };
+        throw new UnavailableError("the audit checkpoint could not be written, so the action was not run (fail closed)", { body: { runId: run.id, status: "refused" } });
       }
       await markRefused(portal, run.id, "the audit log could not be written; nothing was run");
       await releaseLock(store, key, run.id);
-      return { status: 503, body: { error: "the audit log cannot be written, so the action was not run (fail closed)", runId: run.id, status: "refused" } };
+      throw new UnavailableError("the audit log cannot be written, so the action was not run (fail closed)", { body: { runId: run.id, status: "refused" } });
     }
     if (moved === "conflict") {
       await markRefused(portal, run.id, "the run changed state before it could start");
       await releaseLock(store, key, run.id);
-      return { status: 409, body: { error: "the run changed state before it could start", runId: run.id } };
+      throw new ConflictError("the run changed state before it could start", { body: { runId: run.id } });
     }
 
     // 10. run, in the background; the caller follows /api/runs/:runId
     void executeRun(portal, reg, { ...run, status: "started", started_at: startedAt }, input, inputSecrets);
-    return { status: 202, body: { runId: run.id, status: "started" } };
+    return { runId: run.id, status: "started" };
   } catch (err) {
+    if (err instanceof UnavailableError || err instanceof ConflictError || err instanceof RateLimitedError) throw err; // refused above: released and marked already
     await releaseLock(store, key, run.id).catch(() => {});
     await markRefused(portal, run.id, errorText(err, portal.config.secretValues));
     throw err;
@@ -102,17 +102,23 @@ export async function startRun(
 }
 
 /** Cancels a running run (if the action honours abort) or withdraws a request waiting for approval. */
-export async function cancelRun(portal: Portal, user: User | null, runId: string): Promise<PipelineResponse> {
-  if (!user) return { status: 401, body: { error: "authentication required" } };
+export async function cancelRun(portal: Portal, user: User | null, runId: string): Promise<RunAnswer> {
+  if (!user) throw new UnauthenticatedError();
   const run = await loadRun(portal, runId);
-  if (!run) return { status: 404, body: { error: "no such run" } };
+  if (!run) throw new NotFoundError("no such run");
   const by = actorOf(user);
   const entry = { action: run.action_id, target: run.target, ...by, incidentId: run.incident_id, runId: run.id };
   const own = user.username === run.actor;
   if (!(own && hasRole(user.roles, requiredRole(run.risk as Risk))) && !hasRole(user.roles, "admin")) {
-    return refuse(portal, { ...entry, outcome: "denied", details: { reason: "only the operator or an admin may cancel" } }, 403, { error: "forbidden: only the operator or an admin may cancel this run" });
+    return refuse(portal, { ...entry, outcome: "denied", details: { reason: "only the operator or an admin may cancel" } }, new ForbiddenError("only the operator or an admin may cancel this run"));
   }
   if (run.status === "awaiting_approval") {
+    // Only the requester withdraws a request; another admin declines it (the decision is theirs, and audited as such).
+    if (!own) {
+      return refuse(portal, { ...entry, outcome: "denied", details: { reason: "only the requester may withdraw a request" } }, 403, {
+        error: `forbidden: only ${run.actor}, who asked, may withdraw this request; decline it instead`,
+      });
+    }
     try {
       const moved = await transitionRun(portal, run, {
         outcome: "cancelled",
@@ -122,15 +128,16 @@ export async function cancelRun(portal: Portal, user: User | null, runId: string
         details: { reason: "request withdrawn" },
         also: (db) => deleteStoredRequest(db, run.id),
       });
-      if (moved === "conflict") return { status: 409, body: { error: "this request was decided meanwhile" } };
-    } catch {
-      return { status: 503, body: { error: "the audit log cannot be written" } };
+      if (moved === "conflict") throw new ConflictError("this request was decided meanwhile");
+    } catch (err) {
+      if (err instanceof ConflictError) throw err;
+      throw new UnavailableError("the audit log cannot be written");
     }
-    return { status: 200, body: { runId, status: "cancelled" } };
+    return { runId, status: "cancelled" };
   }
   const reg = portal.registry.actions.get(run.action_id);
-  if (!reg?.def.cancellable) return { status: 409, body: { error: "this action cannot be cancelled once started" } };
-  if (run.status !== "started" && run.status !== "pending") return { status: 409, body: { error: `this run is already ${run.status}`, status: run.status } };
+  if (!reg?.def.cancellable) throw new ConflictError("this action cannot be cancelled once started");
+  if (run.status !== "started" && run.status !== "pending") throw new ConflictError(`this run is already ${run.status}`, { body: { status: run.status } });
   try {
     const moved = await transitionRun(portal, run, {
       outcome: "cancel_requested",
@@ -138,11 +145,12 @@ export async function cancelRun(portal: Portal, user: User | null, runId: string
       from: ["started", "pending"],
       set: { cancel_requested: 1, cancelled_by: user.username },
     });
-    if (moved === "conflict") return { status: 409, body: { error: "this run finished meanwhile" } };
-  } catch {
-    return { status: 503, body: { error: "the audit log cannot be written" } };
+    if (moved === "conflict") throw new ConflictError("this run finished meanwhile");
+  } catch (err) {
+    if (err instanceof ConflictError) throw err;
+    throw new UnavailableError("the audit log cannot be written");
   }
   // The owner instance aborts at once if it is this one, or at its next heartbeat.
   localRuns().get(run.id)?.cancel(user.username);
-  return { status: 202, body: { runId, status: "cancelling" } };
+  return { runId, status: "cancelling" };
 }

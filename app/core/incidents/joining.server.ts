@@ -7,44 +7,70 @@ export interface JoinableIncident {
   title: string;
   severity: string;
   status: string;
-  /** Why it is offered: it links the runbook the action was pressed on, or the action's plugin. */
-  via: "runbook" | "plugin";
+  /**
+   * Why it is offered: it links the runbook the action was pressed on, the action's plugin, or the
+   * target (it already holds a run on that target, or links the plugin a `plugin:…` target names);
+   * `open` is any other open incident, offered to choose but never joined by default.
+   */
+  via: "runbook" | "plugin" | "target" | "open";
 }
+
+export interface RunPlace {
+  actionId: string;
+  runbook?: string | null;
+  /** The run's target (from its input), when known. */
+  target?: string | null;
+}
+
+const VIA_RANK: Record<JoinableIncident["via"], number> = { runbook: 0, plugin: 1, target: 2, open: 3 };
 
 /**
  * Open incidents an action run belongs to: those linking the runbook it was pressed on first, then
- * those linking its plugin; newest activity first. The first one is where a run lands by default.
+ * those linking its plugin, then those already working on its target; newest activity first. The
+ * first one is where a run lands by default.
  */
-export async function joinableIncidents(store: Store, where: { actionId: string; runbook?: string | null }): Promise<JoinableIncident[]> {
+export async function joinableIncidents(store: Store, where: RunPlace): Promise<JoinableIncident[]> {
+  return (await recordableIncidents(store, where)).filter((i) => i.via !== "open");
+}
+
+/** Every open incident a run may be recorded on: the joinable ones first (as `joinableIncidents`), then the other open ones. */
+export async function recordableIncidents(store: Store, where: RunPlace): Promise<JoinableIncident[]> {
   const plugin = where.actionId.split(".")[0];
-  const refs = [{ kind: "plugin", ref: plugin }, ...(where.runbook ? [{ kind: "runbook", ref: where.runbook }] : [])];
-  const rows = await store.db
+  const targetPlugin = where.target && /^[a-z0-9-]+:/.test(where.target) ? where.target.slice(0, where.target.indexOf(":")) : null;
+  const open = await store.db
     .selectFrom("incidents")
-    .innerJoin("incident_links", "incident_links.incident_id", "incidents.id")
-    .select(["incidents.id", "incidents.title", "incidents.severity", "incidents.status", "incidents.updated_at", "incident_links.kind"])
-    .where("incidents.status", "in", [...OPEN_STATUSES])
-    .where((eb) => eb.or(refs.map((r) => eb.and([eb("incident_links.kind", "=", r.kind), eb("incident_links.ref", "=", r.ref)]))))
+    .select(["id", "title", "severity", "status", "updated_at"])
+    .where("status", "in", [...OPEN_STATUSES])
+    .orderBy("updated_at", "desc")
+    .limit(200)
     .execute();
-  const byId = new Map<string, JoinableIncident & { updatedAt: number }>();
-  for (const r of rows) {
-    const via = r.kind === "runbook" ? "runbook" : "plugin";
-    const seen = byId.get(r.id);
-    if (seen && (seen.via === "runbook" || via === "plugin")) continue;
-    byId.set(r.id, { id: r.id, title: r.title, severity: r.severity, status: r.status, via, updatedAt: Number(r.updated_at) });
-  }
-  return [...byId.values()]
-    .sort((a, b) => (a.via === b.via ? b.updatedAt - a.updatedAt : a.via === "runbook" ? -1 : 1))
+  if (!open.length) return [];
+  const ids = open.map((i) => i.id);
+  const links = await store.db.selectFrom("incident_links").select(["incident_id", "kind", "ref"]).where("incident_id", "in", ids).execute();
+  const onTarget = where.target
+    ? new Set((await store.db.selectFrom("action_runs").select("incident_id").where("target", "=", where.target).where("incident_id", "in", ids).execute()).map((r) => r.incident_id))
+    : new Set<string | null>();
+  const viaOf = (id: string): JoinableIncident["via"] => {
+    const mine = links.filter((l) => l.incident_id === id);
+    if (where.runbook && mine.some((l) => l.kind === "runbook" && l.ref === where.runbook)) return "runbook";
+    if (mine.some((l) => l.kind === "plugin" && l.ref === plugin)) return "plugin";
+    if (onTarget.has(id) || (targetPlugin && mine.some((l) => l.kind === "plugin" && l.ref === targetPlugin))) return "target";
+    return "open";
+  };
+  return open
+    .map((r) => ({ id: r.id, title: r.title, severity: r.severity, status: r.status, via: viaOf(r.id), updatedAt: Number(r.updated_at) }))
+    .sort((a, b) => VIA_RANK[a.via] - VIA_RANK[b.via] || b.updatedAt - a.updatedAt)
     .map(({ updatedAt: _u, ...i }) => i);
 }
 
 /**
  * The incident a run joins. An explicit choice wins (`null` means the operator cleared it);
- * without one, the first open incident linking the runbook or the plugin.
+ * without one, the first open incident linking the runbook, the plugin or the target.
  */
-export async function incidentForRun(store: Store, body: { incidentId?: unknown; runbook?: unknown }, actionId: string): Promise<string | null | undefined> {
+export async function incidentForRun(store: Store, body: { incidentId?: unknown; runbook?: unknown }, actionId: string, target?: string | null): Promise<string | null | undefined> {
   if (body.incidentId !== undefined) return body.incidentId as string | null;
   const runbook = typeof body.runbook === "string" ? body.runbook : null;
-  const [first] = await joinableIncidents(store, { actionId, runbook });
+  const [first] = await joinableIncidents(store, { actionId, runbook, target });
   return first?.id ?? null;
 }
 

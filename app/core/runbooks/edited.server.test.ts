@@ -27,5 +27,14 @@ describe("a runbook's last edit", () => {
     const edited = await lastEdited(file("committed.md"));
     expect(edited.from).toBe("mtime");
     expect(await lastEdited(file("outside.md"))).toMatchObject({ from: "mtime" }); // untracked
+
+    // One reading per folder: a subfolder's files are answered from their own folder's log.
+    fs.mkdirSync(path.join(dir, "team"));
+    for (const n of ["one", "two"]) fs.writeFileSync(path.join(dir, "team", `${n}.md`), `# ${n}\n`);
+    git("add", "team");
+    git("commit", "-qm", "team");
+    expect(await lastEdited(file("team/one.md"))).toEqual({ at: Date.parse("2026-01-02T03:04:05Z"), from: "git" });
+    expect(await lastEdited(file("team/two.md"))).toEqual({ at: Date.parse("2026-01-02T03:04:05Z"), from: "git" });
+    expect(await lastEdited(file("committed.md"))).toMatchObject({ from: "mtime" }); // still edited since
   });
 });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DemoRequest, DemoResponse, DemoWorld, Logger, ShopCatalog } from "../plugins/plugin-api";
+import type { DemoRequest, DemoResponse, DemoServedRequest, DemoWorld, Logger, ShopCatalog } from "../plugins/plugin-api";
 import { SHOP_CATALOG } from "./shop/catalog";
 
 type Handler = (req: DemoRequest) => Promise<DemoResponse> | DemoResponse;
@@ -19,6 +19,16 @@ export async function createWorld(opts: { dataDir: string; log: Logger; portalUr
   const handles = new Map<string, unknown>();
   const waiters = new Map<string, ((v: unknown) => void)[]>();
   const stops: (() => Promise<void> | void)[] = [];
+  const served: ((r: DemoServedRequest) => void)[] = [];
+  const tellServed = (r: DemoServedRequest) => {
+    for (const fn of served) {
+      try {
+        fn(r);
+      } catch (err) {
+        opts.log.warn({ err: String(err) }, "demo shop: a request observer failed");
+      }
+    }
+  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -37,10 +47,11 @@ export async function createWorld(opts: { dataDir: string; log: Logger; portalUr
       const method = (req.method ?? "GET").toUpperCase();
       const url = req.url ?? "/";
       const pathname = url.split("?")[0]!;
-      const handler =
-        exact.get(`${method} ${pathname}`) ??
-        prefixes.find((p) => (p.method === method || p.method === "*") && pathname.startsWith(p.prefix))?.handler ??
-        exact.get(`* ${pathname}`);
+      const prefix = exact.has(`${method} ${pathname}`) ? undefined : prefixes.find((p) => (p.method === method || p.method === "*") && pathname.startsWith(p.prefix));
+      const handler = exact.get(`${method} ${pathname}`) ?? prefix?.handler ?? exact.get(`* ${pathname}`);
+      const route = prefix ? `${prefix.prefix}*` : pathname;
+      const started = Date.now();
+      if (handler) res.on("finish", () => tellServed({ method, route, status: res.statusCode, at: started, durationMs: Date.now() - started }));
       if (!handler) {
         res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route for ${method} ${pathname}` }));
         return;
@@ -97,6 +108,9 @@ export async function createWorld(opts: { dataDir: string; log: Logger; portalUr
     },
     onStop(fn) {
       stops.push(fn);
+    },
+    onServed(fn) {
+      served.push(fn);
     },
   };
 

@@ -20,6 +20,17 @@ export interface DemoResponse {
   body?: string | Buffer | object;
 }
 
+/** One request the shop's server answered, as an APM agent in the shop would see it. */
+export interface DemoServedRequest {
+  method: string;
+  /** The route that answered: the exact path, or a prefix route as registered (e.g. "/api/account/*"). */
+  route: string;
+  status: number;
+  /** When the request started (epoch ms) and how long the handler took. */
+  at: number;
+  durationMs: number;
+}
+
 /**
  * The demo world (demo mode only): one simulated shop that every sandbox talks about. It runs an
  * HTTP server (webhook receivers, cron endpoints, metrics) and holds named handles shared between
@@ -42,5 +53,7 @@ export interface DemoWorld {
   waitFor<T>(name: string, timeoutMs?: number): Promise<T>;
   /** Runs on shutdown, in reverse order. */
   onStop(fn: () => Promise<void> | void): void;
+  /** Calls `fn` after each request the shop's server answered (e.g. the Sentry sandbox's transactions). */
+  onServed(fn: (r: DemoServedRequest) => void): void;
   log: Logger;
 }

@@ -44,7 +44,7 @@ let env: Awaited<ReturnType<typeof testPortal>> | undefined;
 
 beforeAll(async () => {
   const all = seeded();
-  sandbox = await startSentrySandbox({ issues: SHOP_ISSUES, events: () => [], transactions: (from, to) => all.filter((t) => t.at >= from && t.at < to), now: () => NOW });
+  sandbox = await startSentrySandbox({ issues: SHOP_ISSUES, events: () => [], transactions: all, now: () => NOW });
   env = await testPortal({
     config: { app: { demo: false }, plugins: { sentry: { org: sandbox.org, project: sandbox.project, token: sandbox.token, url: sandbox.url } }, slos: SLOS },
   });

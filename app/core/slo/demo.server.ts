@@ -1,3 +1,4 @@
+import { sentryEventsRef } from "../../../plugins/sentry/api";
 import type { Portal } from "../portal.server";
 import { promqlService } from "../probes/promql.server";
 import { SlosConfigSchema, type SloConfig } from "./config";
@@ -39,10 +40,31 @@ export const DEMO_SLOS = {
   },
 } as const;
 
-/** Demo mode with no `slos` configured and the prometheus plugin present: the demo's SLOs. Returns their names. */
+/** Over the Sentry sandbox: p95 of the shop's API transactions under 500 ms (seed 002), as 95 % within 500 ms. */
+export const DEMO_SENTRY_SLOS = {
+  "core-api-latency": {
+    title: "Core API latency (Sentry: p95 under 500 ms)",
+    objective: 95,
+    window: "30d",
+    owner: "platform",
+    runbook: "sentry-triage",
+    minEvents: 100,
+    sli: { sentry: { project: "shop-web", transaction: "/api/*", metric: "p95", threshold: 500 } },
+  },
+} as const;
+
+/**
+ * Demo mode with no `slos` configured: the demo's SLOs over the plugins that serve them (Prometheus' series,
+ * Sentry's transactions). Returns their names.
+ */
 export function applyDemoSlos(portal: Portal): string[] {
   const config = portal.config as { slos?: Record<string, SloConfig> };
-  if (!portal.demo.enabled || Object.keys(config.slos ?? {}).length || !promqlService(portal.registry)) return [];
-  config.slos = SlosConfigSchema.parse(DEMO_SLOS);
+  if (!portal.demo.enabled || Object.keys(config.slos ?? {}).length) return [];
+  const slos = {
+    ...(promqlService(portal.registry) ? DEMO_SLOS : {}),
+    ...(portal.registry.services.get(sentryEventsRef) ? DEMO_SENTRY_SLOS : {}),
+  };
+  if (!Object.keys(slos).length) return [];
+  config.slos = SlosConfigSchema.parse(slos);
   return Object.keys(config.slos);
 }

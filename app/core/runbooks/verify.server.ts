@@ -24,10 +24,10 @@ export interface RunbookCheck {
 /** Why a probe's latest reading is not usable, or null when it read fine (one read per pass per probe). */
 type ProbeProblems = Map<string, Promise<string | null>>;
 
-async function probeProblem(engine: ProbeEngine, id: string): Promise<string | null> {
+async function probeProblem(engine: ProbeEngine, id: string, fresh = false): Promise<string | null> {
   try {
     let outcome = engine.peek(id);
-    if (!outcome || engine.isStale(id)) outcome = await engine.refresh(id);
+    if (!outcome || fresh || engine.isStale(id)) outcome = await engine.refresh(id);
     if (outcome.kind !== "ok") return `latest reading failed: ${outcome.error ?? outcome.kind}`;
     const status = await engine.statusOf(id, outcome);
     if (status === "unknown") return `latest reading is unknown${outcome.reading?.summary ? `: ${outcome.reading.summary}` : ""}`;
@@ -43,7 +43,7 @@ function directiveName(d: { name: string; attributes: Record<string, string> }):
 }
 
 /** Checks one runbook: each directive resolves and its probe reads; each ```promql fence is accepted by Prometheus. */
-export async function checkRunbook(loaded: LoadedRunbook, portal: Portal, problems: ProbeProblems = new Map()): Promise<RunbookCheck> {
+export async function checkRunbook(loaded: LoadedRunbook, portal: Portal, problems: ProbeProblems = new Map(), options: { fresh?: boolean } = {}): Promise<RunbookCheck> {
   const r = loaded.rendered;
   const engine = probeEngine(portal);
   const { blocks } = resolveBlocks(r, portal.registry);
@@ -65,7 +65,7 @@ export async function checkRunbook(loaded: LoadedRunbook, portal: Portal, proble
     if (out.type !== "slot" || out.slot.kind === "action") return;
     const id = out.slot.id;
     let p = problems.get(id);
-    if (!p) problems.set(id, (p = probeProblem(engine, id)));
+    if (!p) problems.set(id, (p = probeProblem(engine, id, options.fresh)));
     reads.push(
       p.then((reason) => {
         if (reason) broken.push({ name: id, kind, reason, line: d.line });
@@ -100,21 +100,24 @@ export async function checkRunbook(loaded: LoadedRunbook, portal: Portal, proble
 }
 
 /**
- * One verification pass over every runbook: stores each result; `verified_at` moves only when
- * nothing was broken. Rows of runbooks that no longer exist are removed.
+ * One verification pass over every runbook (or only the runbooks named in `only`): stores each
+ * result; `verified_at` moves only when nothing was broken. After a full pass, rows of runbooks
+ * that no longer exist are removed.
  */
-export async function verifyRunbooks(portal: Portal, options: { now?: () => number } = {}): Promise<RunbookCheck[]> {
+export async function verifyRunbooks(portal: Portal, options: { now?: () => number; only?: ReadonlySet<string> } = {}): Promise<RunbookCheck[]> {
   const now = options.now ?? Date.now;
   const problems: ProbeProblems = new Map();
   const checks: RunbookCheck[] = [];
   for (const file of scanRunbooks(portal.runbooksDir)) {
+    if (options.only && !options.only.has(file.path)) continue;
     let loaded: LoadedRunbook;
     try {
       loaded = loadRunbook(file);
     } catch {
       continue; // removed between scan and read
     }
-    checks.push(await checkRunbook(loaded, portal, problems));
+    // A re-check reads its few probes anew: the cached reading is the one that was not usable.
+    checks.push(await checkRunbook(loaded, portal, problems, { fresh: !!options.only }));
   }
   const at = now();
   for (const c of checks) {
@@ -126,6 +129,7 @@ export async function verifyRunbooks(portal: Portal, options: { now?: () => numb
       .onConflict((oc) => oc.column("runbook").doUpdateSet(ok ? { ...row, verified_at: at } : row))
       .execute();
   }
+  if (options.only) return checks;
   const present = checks.map((c) => c.runbook);
   let gone = portal.store.db.deleteFrom("runbook_verifications");
   if (present.length) gone = gone.where("runbook", "not in", present);
@@ -133,9 +137,21 @@ export async function verifyRunbooks(portal: Portal, options: { now?: () => numb
   return checks;
 }
 
+/** A widget broken by its probe's reading (not by its directive): it may read fine once the source settles. */
+export function unsettled(check: RunbookCheck): boolean {
+  return check.broken.some((b) => /^(latest reading|could not be read)/.test(b.reason));
+}
+
 export interface VerificationSchedule {
   /** Between passes (default hourly). */
   everyMs?: number;
+  /**
+   * A runbook whose widgets were broken by their readings (a demo still seeding its history, a
+   * source still starting) is checked again this much later (default 30 s), up to `recheckTimes`
+   * times (default 10), so its flag does not wait an hour once the readings are fine.
+   */
+  recheckMs?: number;
+  recheckTimes?: number;
   /** The first pass waits for the first probe round (every probe read once), at most this long. */
   firstRoundTimeoutMs?: number;
 }
@@ -151,11 +167,14 @@ export const RUNBOOK_VERIFICATION_JOB = "core.runbook-verification";
 export function runbookVerificationStep(schedule: VerificationSchedule = {}): BootStep {
   const everyMs = schedule.everyMs ?? 3_600_000;
   const firstRoundTimeoutMs = schedule.firstRoundTimeoutMs ?? 120_000;
+  const recheckMs = schedule.recheckMs ?? 30_000;
+  const recheckTimes = schedule.recheckTimes ?? 10;
   return async (portal) => {
     const engine = probeEngine(portal);
     const instance = newId("verify_");
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
+    let recheckTimer: NodeJS.Timeout | undefined;
     let running: Promise<unknown> = Promise.resolve();
     const started = Date.now();
     const firstRoundIn = () => engine.ids().every((id) => engine.peek(id)) || Date.now() - started >= firstRoundTimeoutMs;
@@ -170,6 +189,7 @@ export function runbookVerificationStep(schedule: VerificationSchedule = {}): Bo
           const checks = await verifyRunbooks(portal);
           await edited;
           const broken = checks.filter((c) => c.broken.length).length;
+          recheck(checks, recheckTimes);
           await finishTick(portal.store, RUNBOOK_VERIFICATION_JOB, period, "succeeded", `${checks.length} runbooks, ${broken} with broken widgets`);
           portal.log.info({ runbooks: checks.length, broken }, "runbooks verified");
         })
@@ -178,6 +198,21 @@ export function runbookVerificationStep(schedule: VerificationSchedule = {}): Bo
           return finishTick(portal.store, RUNBOOK_VERIFICATION_JOB, period, "failed", err instanceof Error ? err.message : String(err)).catch(() => {});
         })
         .finally(() => schedule_(period + everyMs - Date.now(), pass));
+    };
+    // Re-checks only the runbooks whose readings were not usable, until they are or the tries run out.
+    const recheck = (checks: RunbookCheck[], left: number) => {
+      const only = new Set(checks.filter(unsettled).map((c) => c.runbook));
+      clearTimeout(recheckTimer);
+      if (stopped || !only.size || left <= 0) return;
+      recheckTimer = setTimeout(() => {
+        running = verifyRunbooks(portal, { only })
+          .then((again) => {
+            portal.log.info({ runbooks: again.length, broken: again.filter((c) => c.broken.length).length }, "runbooks re-checked");
+            recheck(again, left - 1);
+          })
+          .catch((err) => portal.log.warn({ err }, "runbook re-check failed"));
+      }, recheckMs);
+      recheckTimer.unref();
     };
     const waitFirstRound = () => (firstRoundIn() ? pass() : schedule_(1000, waitFirstRound));
     function schedule_(ms: number, fn: () => void) {
@@ -189,6 +224,7 @@ export function runbookVerificationStep(schedule: VerificationSchedule = {}): Bo
     return async () => {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(recheckTimer);
       await Promise.race([running, new Promise((r) => setTimeout(r, 1000).unref())]);
     };
   };

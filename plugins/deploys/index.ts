@@ -5,6 +5,9 @@ import { DeploysConfigSchema, type DeploysConfig, type SiteConfig } from "./conf
 import { readSiteEnv } from "./env-vars";
 import { siteProbes } from "./probes";
 import type { DeployProvider } from "./providers/provider";
+import { logsAction } from "./logs";
+import { redeployAction } from "./redeploy";
+import { restartAction } from "./restart";
 import { rollbackAction } from "./rollback";
 import { shopDeployments, startDeploysSandbox, type DeploysSandbox, type SandboxEnvVar } from "./sandbox";
 import { providerFor } from "./sites";
@@ -70,7 +73,7 @@ export function deploysService(providers: Map<string, DeployProvider>, siteConfi
 export default definePlugin<DeploysConfig>({
   id: "deploys",
   title: "Deploys",
-  description: "Deploy platforms (Vercel, Netlify, Render, Railway): what is in production, what changed, failed builds, and a guarded rollback.",
+  description: "Deploy platforms (Vercel, Netlify, Render, Railway): what is in production, what changed, failed builds, recent logs, and guarded rollback, redeploy and restart.",
   config: DeploysConfigSchema,
   doctor: deploysDoctor,
   provides: [deploysRef],
@@ -97,11 +100,20 @@ export default definePlugin<DeploysConfig>({
       stop: sandbox.stop,
     };
   },
-  setup({ config }) {
+  setup({ config, scrubber }) {
     const providers = new Map(Object.entries(config.sites).map(([name, site]) => [name, providerFor(name, site)] as const));
+    const all = [...providers.values()];
     return {
       probes: Object.entries(config.sites).flatMap(([name, site]) => siteProbes(name, site, providers.get(name)!)),
-      actions: Object.keys(config.sites).length ? [rollbackAction(config, providers)] : [],
+      // Restart and logs only where some configured provider offers them (Render, Railway; Netlify has no logs).
+      actions: all.length
+        ? [
+            rollbackAction(config, providers),
+            redeployAction(config, providers),
+            ...(all.some((p) => p.can.restart) ? [restartAction(config, providers)] : []),
+            ...(all.some((p) => p.can.logs.length) ? [logsAction(providers, scrubber)] : []),
+          ]
+        : [],
       provides: provide(deploysRef, deploysService(providers, config.sites)),
     };
   },

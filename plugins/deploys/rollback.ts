@@ -3,18 +3,23 @@ import { action, ActionInputError, parseDuration } from "../plugin-api";
 import type { DeploymentInfo } from "./api";
 import type { DeploysConfig } from "./config";
 import { everReady, ProviderError, sleep, type DeployProvider } from "./providers/provider";
+import { previousDeployment } from "./redeploy";
 import { describeDeployment, describeDeploymentAt } from "./sites";
 
 const RollbackInput = z.object({
   site: z.string().min(1, "the deploy site, as named in plugins.deploys.sites"),
-  deploymentId: z.string().min(1, "the deployment to roll back to").max(200),
+  deploymentId: z.string().min(1, "the deployment to roll back to").max(200).describe('The deployment to roll back to: its id, or "previous" (the last one that served before the current).'),
 });
 
 /** Looks up current and target, refusing what cannot be rolled back to (ActionInputError: the input is wrong). */
 async function resolve(providers: Map<string, DeployProvider>, input: z.infer<typeof RollbackInput>, signal?: AbortSignal) {
   const provider = providers.get(input.site);
   if (!provider) throw new ActionInputError(`unknown deploy site "${input.site}"`, { site: [`not a configured site (known: ${[...providers.keys()].join(", ") || "none"})`] });
-  const [current, target] = await Promise.all([provider.current(signal), provider.get(input.deploymentId, signal)]);
+  // "previous": the deployment that served before the current one, as a runbook's "find the last working deployment" says.
+  const previous = input.deploymentId.trim().toLowerCase() === "previous";
+  const current = await provider.current(signal);
+  const target = previous ? await previousDeployment(provider, current, signal) : await provider.get(input.deploymentId, signal);
+  if (!target && previous) throw new ActionInputError(`${input.site} has no earlier deployment that served production`, { deploymentId: ["no earlier ready deployment to roll back to"] });
   if (!target) throw new ActionInputError(`${input.site} has no deployment ${input.deploymentId}`, { deploymentId: [`no such deployment on ${input.site} (${provider.name})`] });
   if (!everReady(target))
     throw new ActionInputError(`${target.id} never reached ready/live (${target.providerState}); refusing to roll back to it`, {

@@ -1,14 +1,16 @@
 import type { DeploymentInfo } from "../api";
-import { requestJson, type DeployProvider } from "./provider";
+import { followDeployment, ProviderError, requestJson, type DeployProvider } from "./provider";
 
 // Netlify API: GET /api/v1/sites/{site_id} (published_deploy), GET /api/v1/sites/{site_id}/deploys,
-// GET /api/v1/deploys/{deploy_id}, POST /api/v1/sites/{site_id}/deploys/{deploy_id}/restore.
+// GET /api/v1/deploys/{deploy_id}, POST /api/v1/sites/{site_id}/deploys/{deploy_id}/restore,
+// POST /api/v1/sites/{site_id}/builds (a new build of the production branch → { id, deploy_id }).
+// No logs: Netlify's build log has no documented REST endpoint and function logs are a live stream.
 const STATE: Record<string, DeploymentInfo["state"]> = { ready: "ready", error: "failed", rejected: "failed", new: "queued", enqueued: "queued", building: "building", uploading: "building", uploaded: "building", preparing: "building", prepared: "building", processing: "building", processed: "building" };
 
 export function netlifyProvider(site: string, cfg: { siteId: string; token: string; apiBase?: string }): DeployProvider {
   const base = (cfg.apiBase ?? "https://api.netlify.com").replace(/\/$/, "");
   const sid = encodeURIComponent(cfg.siteId);
-  const call = (path: string, init: { method?: string; signal?: AbortSignal } = {}) =>
+  const call = (path: string, init: { method?: string; signal?: AbortSignal; body?: unknown } = {}) =>
     requestJson("Netlify", `${base}/api/v1${path}`, { ...init, token: cfg.token }, (b) => b?.message);
   const publishedId = async (signal?: AbortSignal) => ((await call(`/sites/${sid}`, { signal })).body?.published_deploy?.id as string | undefined) ?? null;
 
@@ -30,6 +32,7 @@ export function netlifyProvider(site: string, cfg: { siteId: string; token: stri
 
   const provider: DeployProvider = {
     name: "Netlify",
+    can: { latestCommit: true, restart: false, logs: [] },
     async list(limit, signal) {
       const [current, list] = await Promise.all([publishedId(signal), call(`/sites/${sid}/deploys?per_page=${limit}`, { signal })]);
       return (list.body ?? []).map((d: any) => toInfo(d, current));
@@ -57,6 +60,17 @@ export function netlifyProvider(site: string, cfg: { siteId: string; token: stri
           return { phase: "pending", detail: `published deploy is still ${current ?? "none"}` };
         },
       };
+    },
+    async redeploy(from, signal) {
+      if (from !== "latest") {
+        // Netlify publishes an earlier deploy again (restore) rather than rebuilding it.
+        await call(`/sites/${sid}/deploys/${encodeURIComponent(from.id)}/restore`, { method: "POST", signal });
+        return followDeployment(provider, from.id, "published again");
+      }
+      const r = await call(`/sites/${sid}/builds`, { method: "POST", body: {}, signal });
+      const id = r.body?.deploy_id;
+      if (!id) throw new ProviderError("Netlify", r.status, "the build's deploy_id is missing from the answer");
+      return followDeployment(provider, String(id), "latest commit of the production branch");
     },
   };
   return provider;

@@ -18,15 +18,59 @@ export class ProviderError extends Error {
 
 export type RollbackProgress = { phase: "pending" | "live" | "failed"; detail: string; deploymentId?: string };
 
+/** One line of a site's build or runtime log, as the provider returned it (scrubbed before it is shown). */
+export interface LogLine {
+  at: number;
+  stream: "build" | "runtime";
+  /** The provider's level word (info, error…) where it gives one. */
+  level: string | null;
+  text: string;
+}
+
+/** A redeploy or restart the provider accepted: the deployment it made (if any) and a way to follow it. */
+export interface ProviderJob {
+  deploymentId: string | null;
+  follow(signal?: AbortSignal): Promise<RollbackProgress>;
+}
+
 /** One deploy site at one provider, through the provider's documented API with plain fetch. */
 export interface DeployProvider {
   readonly name: string;
+  /**
+   * What the provider's public API offers beyond reading and rolling back: a deploy of the
+   * branch's latest commit (Render, Netlify), a restart without a build (Render, Railway), and
+   * which log streams it returns.
+   */
+  readonly can: { latestCommit: boolean; restart: boolean; logs: readonly ("build" | "runtime")[] };
   /** Newest first; `current` marks the one serving production. */
   list(limit: number, signal?: AbortSignal): Promise<DeploymentInfo[]>;
   current(signal?: AbortSignal): Promise<DeploymentInfo | null>;
   get(id: string, signal?: AbortSignal): Promise<DeploymentInfo | null>;
   /** Starts the provider's own rollback / restore / promote to `targetId`; returns a handle to follow. */
   rollback(target: DeploymentInfo, signal?: AbortSignal): Promise<{ follow(signal?: AbortSignal): Promise<RollbackProgress> }>;
+  /** A new production deployment built from `from` (its commit), or from the branch's latest commit (`can.latestCommit`). */
+  redeploy(from: DeploymentInfo | "latest", signal?: AbortSignal): Promise<ProviderJob>;
+  /** Restarts the running deployment without a build (`can.restart`). */
+  restart?(current: DeploymentInfo, signal?: AbortSignal): Promise<ProviderJob>;
+  /** Recent log lines of a deployment, newest last (`can.logs`). */
+  logs?(deployment: DeploymentInfo, opts: { streams: readonly ("build" | "runtime")[]; limit: number }, signal?: AbortSignal): Promise<LogLine[]>;
+}
+
+/**
+ * Follows a new deployment until it serves production (`current`), or ended failed/canceled. Used
+ * for redeploys on every provider: each marks its current deployment in its own words.
+ */
+export function followDeployment(provider: Pick<DeployProvider, "name" | "get">, id: string, from: string): ProviderJob {
+  return {
+    deploymentId: id,
+    async follow(signal) {
+      const d = await provider.get(id, signal);
+      if (!d) return { phase: "pending", detail: `deployment ${id} not visible yet` };
+      if (d.current) return { phase: "live", detail: `deployment ${id} (${from}) serves production`, deploymentId: id };
+      if (d.state === "failed" || d.state === "canceled") return { phase: "failed", detail: `${provider.name}: deployment ${id} ended ${d.providerState}${d.errorMessage ? `: ${d.errorMessage}` : ""}` };
+      return { phase: "pending", detail: `deployment ${id} ${d.providerState}` };
+    },
+  };
 }
 
 /** One JSON request; auth failures and error bodies become typed errors in the provider's words. */

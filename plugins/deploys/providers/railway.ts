@@ -1,8 +1,10 @@
 import type { DeploymentInfo } from "../api";
-import { ProviderAuthError, ProviderError, requestJson, type DeployProvider } from "./provider";
+import { followDeployment, ProviderAuthError, ProviderError, requestJson, type DeployProvider, type LogLine } from "./provider";
 
 // Railway public GraphQL API (POST /graphql/v2): deployments(input: { projectId, serviceId, environmentId }, first),
-// deployment(id), mutation deploymentRollback(id). Errors come back as 200 with `errors[]`.
+// deployment(id), mutations deploymentRollback(id), deploymentRedeploy(id) → Deployment, deploymentRestart(id) → Boolean,
+// queries buildLogs(deploymentId, limit) and deploymentLogs(deploymentId, limit) → [Log { timestamp message severity }].
+// Errors come back as 200 with `errors[]`.
 const STATE: Record<string, DeploymentInfo["state"]> = { SUCCESS: "ready", SLEEPING: "ready", REMOVED: "superseded", REMOVING: "superseded", FAILED: "failed", CRASHED: "failed", SKIPPED: "canceled", BUILDING: "building", DEPLOYING: "building", INITIALIZING: "building", WAITING: "queued", QUEUED: "queued" };
 const FIELDS = "id status createdAt canRollback meta";
 
@@ -38,7 +40,8 @@ export function railwayProvider(site: string, cfg: { projectId: string; serviceI
       site,
       provider: "railway",
       state,
-      current: d.status === "SUCCESS" || d.status === "SLEEPING",
+      // A crashed deployment is still the service's active one (what a restart brings back).
+      current: d.status === "SUCCESS" || d.status === "SLEEPING" || d.status === "CRASHED",
       production: true,
       commit: meta.commitHash ?? null,
       commitMessage: meta.commitMessage ?? null,
@@ -59,6 +62,7 @@ export function railwayProvider(site: string, cfg: { projectId: string; serviceI
 
   const provider: DeployProvider = {
     name: "Railway",
+    can: { latestCommit: false, restart: true, logs: ["build", "runtime"] },
     list,
     async current(signal) {
       return (await list(20, signal)).find((d) => d.current) ?? null;
@@ -85,6 +89,34 @@ export function railwayProvider(site: string, cfg: { projectId: string; serviceI
           return { phase: "pending", detail: `deployment ${fresh.id} ${fresh.providerState}` };
         },
       };
+    },
+    async redeploy(from, signal) {
+      if (from === "latest") throw new Error("Railway redeploys an existing deployment; name one");
+      const data = await gql(`mutation deploymentRedeploy($id: String!) { deploymentRedeploy(id: $id) { id status } }`, { id: from.id }, signal);
+      const id = data?.deploymentRedeploy?.id;
+      if (!id) throw new ProviderError("Railway", 200, "the new deployment's id is missing from the answer");
+      return followDeployment(provider, String(id), `redeployed from ${from.id}`);
+    },
+    async restart(current, signal) {
+      await gql(`mutation deploymentRestart($id: String!) { deploymentRestart(id: $id) }`, { id: current.id }, signal);
+      return {
+        deploymentId: current.id,
+        async follow(s) {
+          const d = await provider.get(current.id, s);
+          if (d?.providerState === "SUCCESS") return { phase: "live", detail: `deployment ${current.id} restarted and is SUCCESS`, deploymentId: current.id };
+          if (d && (d.providerState === "FAILED" || d.providerState === "REMOVED")) return { phase: "failed", detail: `Railway: deployment ${current.id} is ${d.providerState} after the restart` };
+          return { phase: "pending", detail: `deployment ${current.id} ${d?.providerState ?? "not visible"}` };
+        },
+      };
+    },
+    async logs(deployment, { streams, limit }, signal) {
+      const lines: LogLine[] = [];
+      for (const stream of streams) {
+        const field = stream === "build" ? "buildLogs" : "deploymentLogs";
+        const data = await gql(`query ${field}($deploymentId: String!, $limit: Int) { ${field}(deploymentId: $deploymentId, limit: $limit) { timestamp message severity } }`, { deploymentId: deployment.id, limit }, signal);
+        for (const l of data?.[field] ?? []) lines.push({ at: Date.parse(l.timestamp), stream, level: l.severity ?? null, text: String(l.message ?? "") });
+      }
+      return lines.sort((a, b) => a.at - b.at).slice(-limit);
     },
   };
   return provider;

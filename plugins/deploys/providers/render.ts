@@ -1,8 +1,11 @@
 import type { DeploymentInfo } from "../api";
-import { requestJson, type DeployProvider } from "./provider";
+import { followDeployment, ProviderError, requestJson, type DeployProvider, type LogLine } from "./provider";
 
 // Render API: GET /v1/services/{serviceId}/deploys ([{ deploy, cursor }]), GET /v1/services/{serviceId}/deploys/{deployId},
-// POST /v1/services/{serviceId}/rollback { deployId } → the new deploy, followed until live or *_failed.
+// POST /v1/services/{serviceId}/rollback { deployId } → the new deploy, followed until live or *_failed;
+// POST /v1/services/{serviceId}/deploys { clearCache, commitId? } (deploy the latest commit, or one commit);
+// POST /v1/services/{serviceId}/restart; GET /v1/services/{serviceId} (ownerId) and
+// GET /v1/logs?ownerId&resource&type&direction=backward&limit → { logs: [{ id, message, timestamp, labels }], hasMore }.
 const STATE: Record<string, DeploymentInfo["state"]> = {
   live: "ready",
   deactivated: "superseded",
@@ -40,6 +43,7 @@ export function renderProvider(site: string, cfg: { serviceId: string; token: st
 
   const provider: DeployProvider = {
     name: "Render",
+    can: { latestCommit: true, restart: true, logs: ["build", "runtime"] },
     async list(limit, signal) {
       const r = await call(`/services/${svc}/deploys?limit=${limit}`, { signal });
       return (r.body ?? []).map((row: any) => toInfo(row.deploy ?? row));
@@ -66,6 +70,39 @@ export function renderProvider(site: string, cfg: { serviceId: string; token: st
           return { phase: "pending", detail: `deploy ${d.id} ${d.providerState}` };
         },
       };
+    },
+    async redeploy(from, signal) {
+      const before = new Set((await provider.list(20, signal)).map((d) => d.id));
+      const body = { clearCache: "do_not_clear", ...(from !== "latest" && from.commit ? { commitId: from.commit } : {}) };
+      const r = await call(`/services/${svc}/deploys`, { method: "POST", body, signal });
+      // Render answers 201 with the deploy, or 202 without one when it queued the deploy behind another.
+      let id = r.body?.id ? String(r.body.id) : null;
+      if (!id) id = (await provider.list(20, signal)).find((d) => !before.has(d.id))?.id ?? null;
+      if (!id) throw new ProviderError("Render", r.status, "Render accepted the deploy but lists no new deploy yet; see the service's Events");
+      return followDeployment(provider, id, from === "latest" ? "latest commit" : `commit ${from.commit?.slice(0, 7) ?? "?"} of ${from.id}`);
+    },
+    async restart(current, signal) {
+      await call(`/services/${svc}/restart`, { method: "POST", signal });
+      return {
+        deploymentId: null,
+        async follow(s) {
+          // A restart makes no deploy: the same deploy stays live, its instances start again.
+          const now = await provider.current(s);
+          if (now?.id === current.id) return { phase: "live", detail: `Render restarted the instances of deploy ${current.id}; it is still the live deploy` };
+          return { phase: "failed", detail: `the live deploy changed to ${now?.id ?? "none"} during the restart` };
+        },
+      };
+    },
+    async logs(_deployment, { streams, limit }, signal) {
+      const owner = (await call(`/services/${svc}`, { signal })).body?.ownerId;
+      if (!owner) throw new ProviderError("Render", 200, "the service's ownerId is missing, so its logs cannot be listed");
+      const types = streams.map((s) => `&type=${s === "build" ? "build" : "app"}`).join("");
+      const r = await call(`/logs?ownerId=${encodeURIComponent(owner)}&resource=${svc}${types}&direction=backward&limit=${limit}`, { signal });
+      const lines: LogLine[] = (r.body?.logs ?? []).map((l: any) => {
+        const label = (name: string) => (Array.isArray(l.labels) ? l.labels.find((x: any) => x?.name === name)?.value : undefined) ?? null;
+        return { at: Date.parse(l.timestamp), stream: label("type") === "build" ? "build" : "runtime", level: label("level"), text: String(l.message ?? "") };
+      });
+      return lines.sort((a, b) => a.at - b.at);
     },
   };
   return provider;

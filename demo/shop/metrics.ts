@@ -67,6 +67,85 @@ function minuteOfRequests(n: number, r: () => number): { buckets: number[]; sum:
 type Counts = Record<string, number>;
 
 /**
+ * The shop's traffic as counters: `simulate(seconds, at, mismatched)` adds a stretch of it (webhooks
+ * fail at 4 % while the shop's webhook signing secret is not the endpoint's, refunds spike from
+ * `spikeFrom` on) and returns the requests for the latency histogram. Deterministic from the seed.
+ */
+export function shopTrafficModel(opts: { spikeFrom: number; seed?: number }) {
+  const r = random(opts.seed ?? 20261127);
+  const counts: Counts = {};
+  const add = (key: string, n: number) => (counts[key] = (counts[key] ?? 0) + n);
+  /** Whole events for a rate over seconds: Poisson (Knuth) for small means, normal beyond. */
+  const events = (rate: number, seconds: number) => {
+    const mean = rate * seconds;
+    if (mean > 30) return Math.max(0, Math.round(mean + (r() - 0.5) * 2 * Math.sqrt(3 * mean)));
+    const limit = Math.exp(-mean);
+    let k = 0;
+    for (let p = r(); p > limit; p *= r()) k++;
+    return k;
+  };
+  const simulate = (seconds: number, at: number, mismatched: boolean) => {
+    const received = events(RATES.webhookReceived, seconds);
+    const errors = mismatched ? events(RATES.webhookReceived * RATES.webhookErrorShare, seconds) : 0;
+    add("wh:received", received);
+    add("wh:error", errors);
+    add("wh:processed", Math.max(0, received - errors));
+    add("wh:retry", events(RATES.webhookReceived * RATES.webhookRetryShare, seconds));
+    add("co:requests", events(RATES.checkoutRequests, seconds));
+    add("co:failures", events(RATES.checkoutRequests * RATES.checkoutFailureShare, seconds));
+    add("inv:success", events(RATES.invoiceIssued, seconds));
+    add("inv:failure", events(RATES.invoiceIssued * RATES.invoiceFailureShare, seconds));
+    const spiking = at > opts.spikeFrom;
+    add("ref:success", events(RATES.refundsBaseline * (spiking ? RATES.refundSpikeFactor : 1), seconds));
+    add("ref:failure", events(RATES.refundsBaseline * 0.05, seconds));
+    return events(RATES.requests, seconds);
+  };
+  return { r, counts, simulate };
+}
+export type ShopTrafficModel = ReturnType<typeof shopTrafficModel>;
+
+/**
+ * The shop's past as OpenMetrics history, one point a minute over [from, to] (to included): the series
+ * the demo's Prometheus loads with promtool. `mismatchedAt(t)` says whether the webhook secret was wrong
+ * at t (in the demo: all the past day; a test can fix it part-way).
+ */
+export function shopHistory(model: ShopTrafficModel, opts: { from: number; to: number; labels: Record<string, string>; mismatchedAt: (t: number) => boolean }): string {
+  const { counts, r } = model;
+  const hist = { buckets: BUCKETS.map(() => 0), count: 0, sum: 0 };
+  const series = new Map<string, { name: string; labels: Record<string, string>; points: [number, number][] }>();
+  const point = (name: string, labels: Record<string, string>, t: number, v: number) => {
+    const key = `${name}${JSON.stringify(labels)}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { name, labels: { ...opts.labels, ...labels }, points: [] }));
+    s.points.push([t, Number(v.toFixed(6))]);
+  };
+  for (let t = opts.from; t <= opts.to; t += 60_000) {
+    const ts = Math.floor(t / 1000);
+    const requests = model.simulate(60, t, opts.mismatchedAt(t));
+    const minute = minuteOfRequests(requests, r);
+    hist.count += requests;
+    hist.sum += minute.sum;
+    minute.buckets.forEach((n, k) => (hist.buckets[k] += n));
+    point("webhook_events_total", { provider: "stripe", status: "received" }, ts, counts["wh:received"] ?? 0);
+    point("webhook_events_total", { provider: "stripe", status: "processed" }, ts, counts["wh:processed"] ?? 0);
+    point("webhook_events_total", { provider: "stripe", status: "error" }, ts, counts["wh:error"] ?? 0);
+    point("webhook_events_total", { provider: "stripe", status: "retry" }, ts, counts["wh:retry"] ?? 0);
+    point("checkout_requests_total", {}, ts, counts["co:requests"] ?? 0);
+    point("checkout_failures_total", {}, ts, counts["co:failures"] ?? 0);
+    point("invoice_issue_total", { status: "success" }, ts, counts["inv:success"] ?? 0);
+    point("invoice_issue_total", { status: "failure" }, ts, counts["inv:failure"] ?? 0);
+    point("refund_operations_total", { status: "success" }, ts, counts["ref:success"] ?? 0);
+    point("refund_operations_total", { status: "failure" }, ts, counts["ref:failure"] ?? 0);
+    const hl = { method: "GET", route: "/checkout", status: "200" };
+    BUCKETS.forEach((b, i) => point("http_request_duration_seconds_bucket", { ...hl, le: String(b) }, ts, hist.buckets[i]!));
+    point("http_request_duration_seconds_bucket", { ...hl, le: "+Inf" }, ts, hist.count);
+    point("http_request_duration_seconds_sum", hl, ts, hist.sum);
+    point("http_request_duration_seconds_count", hl, ts, hist.count);
+  }
+  return openMetricsText([...series.values()]);
+}
+
+/**
  * The shop's Prometheus metrics with the seed's series (`http_request_duration_seconds`,
  * `webhook_events_total`, `checkout_failures_total`, `invoice_issue_total`,
  * `refund_operations_total`) on `GET /metrics`, from a registry of its own. Traffic ticks every
@@ -124,85 +203,19 @@ export const shopMetrics: DemoModule = {
         if (mismatch !== null) this.set({ provider: "stripe" }, mismatch);
       },
     });
-    const r = random(20261127);
     const now = Date.now();
     const instance = new URL(world.shopUrl).host;
     const job = "shop";
-    const base = { job, instance };
-
-    // The past day, one point a minute, ending now: counters carry on from there when live.
-    const counts: Counts = {};
-    const hist = { buckets: BUCKETS.map(() => 0), inf: 0, sum: 0, count: 0 };
-    const series = new Map<
-      string,
-      {
-        name: string;
-        labels: Record<string, string>;
-        points: [number, number][];
-      }
-    >();
-    const point = (name: string, labels: Record<string, string>, t: number, v: number) => {
-      const key = `${name}${JSON.stringify(labels)}`;
-      let s = series.get(key);
-      if (!s) series.set(key, (s = { name, labels: { ...base, ...labels }, points: [] }));
-      s.points.push([t, Number(v.toFixed(6))]);
-    };
-    const add = (key: string, n: number) => (counts[key] = (counts[key] ?? 0) + n);
-    /** Whole events for a rate over seconds: Poisson (Knuth) for small means, normal beyond. */
-    const events = (rate: number, seconds: number) => {
-      const mean = rate * seconds;
-      if (mean > 30) return Math.max(0, Math.round(mean + (r() - 0.5) * 2 * Math.sqrt(3 * mean)));
-      const limit = Math.exp(-mean);
-      let k = 0;
-      for (let p = r(); p > limit; p *= r()) k++;
-      return k;
-    };
+    const model = shopTrafficModel({ spikeFrom: now - SPIKE_MS });
+    const { r, counts } = model;
     // The webhook errors are the signing secret's: once the shop's secret is synced (the fix), live deliveries verify.
     const secretMismatch = () => {
       const stripe = world.get<ShopStripeHandle>(SHOP_STRIPE);
       const endpoint = stripe?.stripeEndpoint();
       return stripe && endpoint ? (stripe.secretFingerprint() === endpoint.fingerprint ? 0 : 1) : null;
     };
-    const simulate = (seconds: number, at: number, live = false) => {
-      const received = events(RATES.webhookReceived, seconds);
-      const errors = live && secretMismatch() === 0 ? 0 : events(RATES.webhookReceived * RATES.webhookErrorShare, seconds);
-      add("wh:received", received);
-      add("wh:error", errors);
-      add("wh:processed", Math.max(0, received - errors));
-      add("wh:retry", events(RATES.webhookReceived * RATES.webhookRetryShare, seconds));
-      add("co:requests", events(RATES.checkoutRequests, seconds));
-      add("co:failures", events(RATES.checkoutRequests * RATES.checkoutFailureShare, seconds));
-      add("inv:success", events(RATES.invoiceIssued, seconds));
-      add("inv:failure", events(RATES.invoiceIssued * RATES.invoiceFailureShare, seconds));
-      const spiking = at > now - SPIKE_MS;
-      add("ref:success", events(RATES.refundsBaseline * (spiking ? RATES.refundSpikeFactor : 1), seconds));
-      add("ref:failure", events(RATES.refundsBaseline * 0.05, seconds));
-      return events(RATES.requests, seconds);
-    };
-
-    for (let t = now - HISTORY_MS; t <= now; t += 60_000) {
-      const ts = Math.floor(t / 1000);
-      const requests = simulate(60, t);
-      const minute = minuteOfRequests(requests, r);
-      hist.count += requests;
-      hist.sum += minute.sum;
-      minute.buckets.forEach((n, k) => (hist.buckets[k] += n));
-      point("webhook_events_total", { provider: "stripe", status: "received" }, ts, counts["wh:received"] ?? 0);
-      point("webhook_events_total", { provider: "stripe", status: "processed" }, ts, counts["wh:processed"] ?? 0);
-      point("webhook_events_total", { provider: "stripe", status: "error" }, ts, counts["wh:error"] ?? 0);
-      point("webhook_events_total", { provider: "stripe", status: "retry" }, ts, counts["wh:retry"] ?? 0);
-      point("checkout_requests_total", {}, ts, counts["co:requests"] ?? 0);
-      point("checkout_failures_total", {}, ts, counts["co:failures"] ?? 0);
-      point("invoice_issue_total", { status: "success" }, ts, counts["inv:success"] ?? 0);
-      point("invoice_issue_total", { status: "failure" }, ts, counts["inv:failure"] ?? 0);
-      point("refund_operations_total", { status: "success" }, ts, counts["ref:success"] ?? 0);
-      point("refund_operations_total", { status: "failure" }, ts, counts["ref:failure"] ?? 0);
-      const hl = { method: "GET", route: "/checkout", status: "200" };
-      BUCKETS.forEach((b, i) => point("http_request_duration_seconds_bucket", { ...hl, le: String(b) }, ts, hist.buckets[i]!));
-      point("http_request_duration_seconds_bucket", { ...hl, le: "+Inf" }, ts, hist.count);
-      point("http_request_duration_seconds_sum", hl, ts, hist.sum);
-      point("http_request_duration_seconds_count", hl, ts, hist.count);
-    }
+    // The past day, one point a minute, ending now: counters carry on from there when live.
+    const history = shopHistory(model, { from: now - HISTORY_MS, to: now, labels: { job, instance }, mismatchedAt: () => true });
 
     // Live counters start where the history ends, so Prometheus sees one continuous series.
     // (The histogram starts again from zero: Prometheus' rate() reads that as a counter reset.)
@@ -228,7 +241,7 @@ export const shopMetrics: DemoModule = {
     };
     sync();
     const tick = setInterval(() => {
-      const requests = simulate(1, Date.now(), true);
+      const requests = model.simulate(1, Date.now(), secretMismatch() !== 0);
       for (let i = 0; i < requests; i++) duration.observe({ method: "GET", route: "/checkout", status: "200" }, latency(r));
       sync();
     }, 1000);
@@ -243,7 +256,7 @@ export const shopMetrics: DemoModule = {
     world.provide("shop.metrics", {
       job,
       path: "/metrics",
-      history: openMetricsText([...series.values()]),
+      history,
     });
   },
 };

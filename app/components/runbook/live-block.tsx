@@ -7,7 +7,7 @@ import { hasRole, requiredRoleFor, type Role } from "~/lib/roles";
 /** A block or mention of the runbook the portal can read now (from /api/runbooks/live/<path>). */
 interface LiveBlockInfo {
   id: number;
-  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis";
+  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "platform";
   query: string;
   /** redis-cli reads: the prefilled input and label; commands the portal refuses: why (no button). */
   input?: Record<string, string>;
@@ -200,6 +200,8 @@ export function LiveBlock({ block, runbookPath }: { block: LiveBlockInfo; runboo
   }
   // A redis-cli DEL or KEYS … | xargs DEL: the guarded action dialog, prefilled (its preview shows what would go).
   if (block.kind === "redis" && block.action) return <StripeMention block={block} />;
+  // A deploy-platform command or dashboard step (vercel --prod, Click "Redeploy", gcloud firestore export): the guarded dialog, prefilled.
+  if (block.kind === "platform" && block.action) return <StripeMention block={block} />;
   return <ReadableBlock block={block} runbookPath={runbookPath} />;
 }
 
@@ -240,6 +242,10 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
           <button type="button" disabled={busy} onClick={() => go(block.label ?? "Run", "redis.read", block.input ?? {})}>
             Run {block.label}
           </button>
+        ) : block.kind === "platform" ? (
+          <button type="button" disabled={busy} onClick={() => go(block.label ?? "Show logs", "deploys.logs", block.input ?? {})}>
+            {block.label}
+          </button>
         ) : block.kind === "mongo" ? (
           <button type="button" disabled={busy} onClick={() => go("Run read-only", "mongodb.query", { query: block.query })}>
             Run read-only
@@ -278,7 +284,7 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
             <p className={`live-health live-${run.result.data.status}`}>
               <strong>{run.result.data.status}</strong> · {run.result.data.summary}
             </p>
-          ) : run.result?.data?.kind === "redis" ? (
+          ) : run.result?.data?.kind === "redis" || run.result?.data?.kind === "deploy-logs" ? (
             <>
               <p className="live-redis-summary">{run.result.summary}</p>
               {run.result.rows?.length ? <SqlTable result={run.result} /> : null}

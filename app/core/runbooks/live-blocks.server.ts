@@ -11,12 +11,13 @@ import { promqlRef, type PromqlService } from "../../../plugins/prometheus/api";
 import { sqlRef, type SqlService } from "../../../plugins/supabase/api";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { parseRedisCli, redisCliLine } from "./redis-cli.server";
+import { markPlatformCommands, resolvePlatformCandidate, type PlatformIntent } from "./platform-commands.server";
 
 /** A place in the rendered runbook that may be run: `promql?` still needs Prometheus' check. */
 export interface LiveCandidate {
   id: number;
   /** Runnable blocks (sql, promql, health) and live mentions (a Firestore document path, a Stripe id). */
-  kind: "sql" | "promql" | "promql?" | "mongo" | "health" | "firestore" | "stripe" | "redis";
+  kind: "sql" | "promql" | "promql?" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "platform";
   query: string;
   /** Where it sits: a fence (`pre`), a list item (`li`), inline code (`code`), a link, or a span cut out of prose (`text`). */
   at: "pre" | "li" | "code" | "a" | "text";
@@ -24,6 +25,8 @@ export interface LiveCandidate {
   line?: number;
   /** The block a permanent widget would follow (the paragraph, list item, fence or table): its first and last source line. */
   block?: { start: number; end: number; tag: string };
+  /** Platform commands and dashboard steps (`vercel --prod`, Click "Redeploy"): what they ask for (see platform-commands.server). */
+  platform?: PlatformIntent;
 }
 
 /** What a live mention of a Stripe id opens: the guarded action dialog, prefilled. */
@@ -37,7 +40,7 @@ export interface MentionAction {
 /** A candidate the portal can run now. */
 export interface LiveBlock {
   id: number;
-  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis";
+  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "platform";
   query: string;
   at: LiveCandidate["at"];
   /** redis-cli reads: the prefilled input of the read and its label (`PING`, `List keys rate_limit:* (by SCAN)`). */
@@ -298,6 +301,7 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
     }
   };
   for (const c of tree.children) walk(c, false);
+  markPlatformCommands(tree, out);
   return out;
 }
 
@@ -370,7 +374,7 @@ export function healthHosts(registry: Pick<PluginRegistry, "configs">, liveHosts
 }
 
 /** Which candidates of a rendered runbook can run now, against this registry. */
-export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: PluginRegistry, options: { liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts> {
+export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: PluginRegistry, options: { liveHosts?: readonly string[]; service?: string } = {}): Promise<LiveVerdicts> {
   const http = registry.services.get(httpCheckRef);
   const liveHosts = healthHosts(registry, options.liveHosts ?? []);
   const sql = registry.services.get(sqlRef);
@@ -396,6 +400,12 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
         const a = stripeMentionAction(c.query);
         const reg = registry.actions.get(a.actionId);
         if (reg && first(c)) blocks.push({ id: c.id, kind: "stripe", query: c.query, at: c.at, action: { id: a.actionId, input: a.input, label: a.label, risk: reg.risk } });
+        return;
+      }
+      if (c.kind === "platform") {
+        // A deploy or backup action prefilled for the site or target the runbook means; none when nothing configured fits.
+        const b = resolvePlatformCandidate(c, registry, options.service);
+        if (b && first({ ...c, query: JSON.stringify(b.action ?? b.input) })) blocks.push(b);
         return;
       }
       if (c.kind === "redis") {

@@ -14,7 +14,8 @@ import { httpCheckRef, type HttpCheckService } from "../../../plugins/http/api";
 export async function liveBlocksOf(pagePath: string, registry: PluginRegistry, options: { dir?: string; liveHosts?: readonly string[] } = {}): Promise<LiveVerdicts | null> {
   const file = findRunbookFile(options.dir ?? runbooksDir(), pagePath);
   if (!file) return null;
-  return resolveLiveBlocks(loadRunbook(file).rendered.live, registry, options);
+  const { rendered } = loadRunbook(file);
+  return resolveLiveBlocks(rendered.live, registry, { ...options, service: rendered.frontMatter.service });
 }
 
 export class LiveCheckRefused extends PortalError {

@@ -52,3 +52,13 @@ export interface HistoryJson {
   series?: number;
   shownSeries?: string;
 }
+
+/** A mark on a probe chart (Grafana's annotations): what `/api/probes/:id/annotations` answers. */
+export interface ChartAnnotation {
+  kind: "deploy" | "action" | "alert";
+  at: number;
+  /** Alerts: when it resolved (absent while firing). */
+  until?: number;
+  label: string;
+  href?: string;
+}

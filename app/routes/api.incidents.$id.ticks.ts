@@ -2,13 +2,16 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireUser } from "~/core/auth.server";
 import { incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
-import { userTicks } from "~/core/incidents/ticks.server";
+import { incidentTicks } from "~/core/incidents/ticks.server";
 
-/** GET /api/incidents/:id/ticks?runbook=<path> → `{ ticks: [{ task, checked, text }] }`, the signed-in user's. */
+/**
+ * GET /api/incidents/:id/ticks?runbook=<path> → `{ ticks: [{ task, checked, text, by, at }], latestAt }`:
+ * the runbook's checklist as everyone on the incident has ticked it (the page polls this).
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request);
+  await requireUser(request);
   const incident = await loadIncidentOr404(params.id);
   const runbook = new URL(request.url).searchParams.get("runbook") ?? "";
   if (!runbook || runbook.length > 300) return json({ error: "invalid input", fieldErrors: { runbook: ["name the runbook path"] } }, { status: 400 });
-  return json({ ticks: await userTicks(incidentContext().store, incident.id, runbook, user.username) }, { headers: { "Cache-Control": "no-store" } });
+  return json(await incidentTicks(incidentContext().store, incident.id, runbook), { headers: { "Cache-Control": "no-store" } });
 }

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { HorizontalCountChart, IncidentsPerWeekChart, MeanTimesChart } from "~/components/incidents/dashboard-charts";
+import { HorizontalCountChart, IncidentsPerWeekChart, MeanTimesChart, MeanTimesTrendChart } from "~/components/incidents/dashboard-charts";
 import { requireUser } from "~/core/auth.server";
 import { dashboardFigures } from "~/core/incidents/dashboard.server";
 import { incidentContext } from "~/core/incidents/service.server";
@@ -28,7 +28,7 @@ const minutes = (m: number | null) => (m == null ? "—" : formatDuration(m * 60
 
 export default function Reports() {
   const { figures, slos } = useLoaderData<typeof loader>();
-  const { range, perWeek, mtta, mttr, actionsPerIncident, averageActionsPerIncident, topRunbooks, overduePrevention } = figures;
+  const { range, perWeek, mtta, mttr, meanTimesPerWeek, actionsPerIncident, averageActionsPerIncident, topRunbooks, overduePrevention } = figures;
   const total = perWeek.reduce((a, w) => a + w.total, 0);
   const means = SEVERITIES.map((s, i) => ({ severity: s, mtta: mtta[i].minutes, mttr: mttr[i].minutes }));
   return (
@@ -59,7 +59,7 @@ export default function Reports() {
       <div className="dash-grid">
         <section className="card dash-card" aria-labelledby="per-week-title">
           <h2 id="per-week-title">Incidents per week by severity</h2>
-          <div className="chart-box" style={{ width: 680, height: 260 }}>
+          <div className="chart-box">
             <IncidentsPerWeekChart data={perWeek} />
           </div>
           <table className="dash-table" data-testid="per-week">
@@ -90,7 +90,7 @@ export default function Reports() {
 
         <section className="card dash-card" aria-labelledby="mean-title">
           <h2 id="mean-title">MTTA and MTTR by severity</h2>
-          <div className="chart-box" style={{ width: 440, height: 240 }}>
+          <div className="chart-box">
             <MeanTimesChart data={means} />
           </div>
           <table className="dash-table" data-testid="mean-times">
@@ -111,6 +111,37 @@ export default function Reports() {
                   <td>{mttr[i].incidents}</td>
                 </tr>
               ))}
+            </tbody>
+          </table>
+        </section>
+
+        <section className="card dash-card wide" aria-labelledby="trend-title" data-testid="mean-times-trend">
+          <h2 id="trend-title">MTTA and MTTR per week</h2>
+          <div className="chart-box">
+            <MeanTimesTrendChart data={meanTimesPerWeek} />
+          </div>
+          <table className="dash-table">
+            <thead>
+              <tr>
+                <th>Week of</th>
+                <th>MTTA</th>
+                <th>MTTR</th>
+                <th>Incidents</th>
+              </tr>
+            </thead>
+            <tbody>
+              {meanTimesPerWeek
+                .filter((w) => w.acknowledged || w.resolved)
+                .map((w) => (
+                  <tr key={w.week}>
+                    <td>{w.week}</td>
+                    <td>{minutes(w.mtta)}</td>
+                    <td>{minutes(w.mttr)}</td>
+                    <td>
+                      {w.acknowledged} acknowledged, {w.resolved} resolved
+                    </td>
+                  </tr>
+                ))}
             </tbody>
           </table>
         </section>

@@ -1,9 +1,9 @@
 // Reading jobs: state from the stored runs, the probes `cron.<job>` and `cron.jobs`, and the
 // JSON the run-history chart draws.
 import cronstrue from "cronstrue";
-import { probe, type ProbeDefinition, type ProbeStatus } from "../plugin-api";
+import { parseDuration, probe, type ProbeDefinition, type ProbeStatus } from "../plugin-api";
 import type { CronConfig, CronJob } from "./config";
-import { formatDuration, formatInZone, jobState, STATE_LABEL, type JobState, type RunRecord } from "./state";
+import { formatDuration, formatInZone, jobState, scheduledStarts, scheduleOf, STATE_LABEL, type JobState, type RunRecord } from "./state";
 import type { CronStore } from "./store";
 
 /** "At 09:00", "Every 10 minutes"… in English; the raw expression when cronstrue cannot read it. */
@@ -13,6 +13,12 @@ export function humanSchedule(schedule: string): string {
   } catch {
     return schedule;
   }
+}
+
+/** "late: due 4 min ago …": the state's word once, whether or not its condition's text begins with it. */
+export function stateLine(state: JobState): string {
+  const label = STATE_LABEL[state.state];
+  return state.summary.startsWith(`${label}:`) ? state.summary : `${label}: ${state.summary}`;
 }
 
 export interface JobView {
@@ -48,10 +54,11 @@ export class JobReader {
   }
 }
 
-export function runRow(r: RunRecord, timezone: string): Record<string, unknown> {
+/** A run as a probe row; its start as an ISO time, which pages show in the reader's zone. */
+export function runRow(r: RunRecord): Record<string, unknown> {
   const at = r.startedAt ?? r.endedAt;
   return {
-    started: at !== null ? formatInZone(at, timezone) : null,
+    started: at !== null ? new Date(at).toISOString() : null,
     duration: r.durationMs !== null ? formatDuration(r.durationMs) : r.outcome === "running" ? "running" : "unknown",
     outcome: r.outcome,
     exit: r.exitStatus,
@@ -75,12 +82,12 @@ export function jobProbe(name: string, job: CronJob, reader: JobReader): ProbeDe
     async read() {
       const v = await reader.view(name, 200);
       const problem = reader.problem(name);
-      const summary = `${STATE_LABEL[v.state.state]}: ${v.state.summary}${problem ? ` · ${problem}` : ""}`;
+      const summary = `${stateLine(v.state)}${problem ? ` · ${problem}` : ""}`;
       return {
         value: v.state.minutesSinceSuccess,
         status: problem && v.state.status === "ok" ? "warn" : v.state.status,
         summary,
-        rows: v.runs.slice(0, 20).map((r) => runRow(r, job.timezone)),
+        rows: v.runs.slice(0, 20).map((r) => runRow(r)),
       };
     },
   });
@@ -109,11 +116,10 @@ export function jobsProbe(config: CronConfig, reader: JobReader): ProbeDefinitio
         job: v.name,
         state: STATE_LABEL[v.state.state],
         status: v.state.status,
-        schedule: `${humanSchedule(v.job.schedule)} (${v.job.schedule})`,
-        timezone: v.job.timezone,
-        "last success": v.state.lastSuccessAt !== null ? formatInZone(v.state.lastSuccessAt, v.job.timezone) : "never",
-        "next run": v.state.nextRunAt !== null ? formatInZone(v.state.nextRunAt, v.job.timezone) : null,
-        "next run (UTC)": v.state.nextRunAt !== null ? formatInZone(v.state.nextRunAt, "UTC") : null,
+        // The job's own zone once, beside the schedule it applies to; instants as ISO times, shown in the reader's zone.
+        schedule: `${humanSchedule(v.job.schedule)} (${v.job.schedule}, ${v.job.timezone})`,
+        "last success": v.state.lastSuccessAt !== null ? new Date(v.state.lastSuccessAt).toISOString() : "never",
+        "next run": v.state.nextRunAt !== null ? new Date(v.state.nextRunAt).toISOString() : null,
         failures: v.state.consecutiveFailures,
         note: v.state.pause ? `paused by ${v.state.pause.pausedBy}: ${v.state.pause.reason}` : v.state.conditions[0]?.text ?? "",
       }));
@@ -130,6 +136,9 @@ export async function describeJob(config: CronConfig, reader: JobReader, name: s
   if (!config.jobs[name]) return null;
   const v = await reader.view(name, 50);
   const j = v.job;
+  // The schedule over the span of the runs shown (at least a day), so a stop shows as missed starts.
+  const now = Date.now();
+  const oldest = v.runs.reduce((min, r) => Math.min(min, r.startedAt ?? r.endedAt ?? min), now - 86_400_000);
   return {
     job: name,
     title: jobTitle(name, j),
@@ -137,6 +146,8 @@ export async function describeJob(config: CronConfig, reader: JobReader, name: s
     human: humanSchedule(j.schedule),
     timezone: j.timezone,
     grace: j.grace,
+    graceMs: parseDuration(j.grace),
+    scheduled: scheduledStarts(scheduleOf(j), oldest, now),
     maxRuntime: j.maxRuntime ?? null,
     minRuntime: j.minRuntime ?? null,
     failuresBeforeCritical: j.failuresBeforeCritical,

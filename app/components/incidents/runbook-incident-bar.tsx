@@ -25,12 +25,44 @@ function readPending(key: string): Pending {
   }
 }
 
-/** Puts ticks on the page's task boxes (the page renders them unticked, as written). */
-function applyTicks(ticks: { task: number; checked: boolean }[]): void {
-  for (const t of ticks) {
-    const box = document.querySelector<HTMLInputElement>(`.runbook-body input[data-task="${t.task}"]`);
-    if (box) box.checked = t.checked;
-  }
+/** How often the page asks for the incident's ticks: others' ticks show within this. */
+export const TICK_POLL_MS = 3000;
+
+interface SharedTick {
+  task: number;
+  checked: boolean;
+  by?: string;
+  at?: number;
+}
+
+function tickTime(at: number): string {
+  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
+}
+
+/**
+ * Puts ticks on the page's task boxes (the page renders them unticked, as written), each with who
+ * ticked it and when when it came from the incident.
+ */
+function applyTicks(ticks: SharedTick[]): void {
+  const byTask = new Map(ticks.map((t) => [t.task, t]));
+  document.querySelectorAll<HTMLInputElement>(".runbook-body input[data-task]").forEach((box) => {
+    const t = byTask.get(Number(box.dataset.task));
+    box.checked = t ? t.checked : box.defaultChecked;
+    let note = box.parentElement?.querySelector<HTMLElement>(`.tick-by[data-tick-for="${box.dataset.task}"]`) ?? null;
+    if (!t?.by || t.at === undefined) {
+      note?.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "tick-by";
+      note.dataset.tickFor = String(box.dataset.task);
+      note.setAttribute("data-testid", "tick-by");
+      box.parentElement?.appendChild(note);
+    }
+    const text = `${t.checked ? "ticked" : "unticked"} by ${t.by} at ${tickTime(t.at)}`;
+    if (note.textContent !== text) note.textContent = text;
+  });
 }
 
 async function postJson(url: string, body: unknown): Promise<{ ok: boolean; status: number; data: any }> {
@@ -86,22 +118,40 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
     return () => setActiveIncidentId(undefined);
   }, [selected, runbookPath]);
 
-  // The ticks shown are this user's: on the chosen incident (from its timeline), else the ones
-  // kept on this device until an incident is declared.
+  // The ticks shown are everyone's on the chosen incident (from its timeline, asked again every
+  // few seconds so a colleague's tick shows up live), else this user's kept on this device until
+  // an incident is declared.
+  const [shared, setShared] = useState<{ ticked: number; latest: SharedTick | null } | null>(null);
+  const refreshTicks = useRef<() => void>(() => undefined);
   useEffect(() => {
     if (incidents === null || !username) return;
     let live = true;
-    document.querySelectorAll<HTMLInputElement>(".runbook-body input[data-task]").forEach((b) => (b.checked = b.defaultChecked));
+    setShared(null);
     if (!selected) {
       applyTicks(Object.entries(readPending(pendingKey(username, runbookPath))).map(([task, t]) => ({ task: Number(task), checked: t.checked })));
       return;
     }
-    fetch(`/api/incidents/${encodeURIComponent(selected)}/ticks?runbook=${encodeURIComponent(runbookPath)}`, { headers: { Accept: "application/json" } })
-      .then((res) => (res.ok ? res.json() : { ticks: [] }))
-      .then((data: { ticks: { task: number; checked: boolean }[] }) => live && applyTicks(data.ticks))
-      .catch(() => undefined);
+    let seen = -1;
+    const poll = () =>
+      fetch(`/api/incidents/${encodeURIComponent(selected)}/ticks?runbook=${encodeURIComponent(runbookPath)}`, { headers: { Accept: "application/json" } })
+        .then((res) => (res.ok ? res.json() : null))
+        .then((data: { ticks: (SharedTick & { by: string; at: number })[]; latestAt: number } | null) => {
+          if (!live || !data || data.latestAt === seen) return;
+          seen = data.latestAt;
+          applyTicks(data.ticks);
+          const latest = data.ticks.reduce<SharedTick | null>((a, t) => (!a || (t.at ?? 0) > (a.at ?? 0) ? t : a), null);
+          setShared({ ticked: data.ticks.filter((t) => t.checked).length, latest });
+        })
+        .catch(() => undefined);
+    refreshTicks.current = () => void poll();
+    void poll();
+    const timer = setInterval(() => {
+      if (document.visibilityState !== "hidden") void poll();
+    }, TICK_POLL_MS);
     return () => {
       live = false;
+      clearInterval(timer);
+      refreshTicks.current = () => undefined;
     };
   }, [selected, incidents, runbookPath, username]);
 
@@ -129,6 +179,7 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
         runbook: runbookPath,
       }).catch(() => ({ ok: false, status: 0, data: null }));
       setMessage(res.ok ? { kind: "ok", text: `${input.checked ? "Ticked" : "Unticked"} “${text}” on the incident timeline.` } : { kind: "error", text: `Tick not recorded: ${errorText(res.data, "network error")}` });
+      refreshTicks.current();
     };
     document.addEventListener("change", onChange);
     return () => document.removeEventListener("change", onChange);
@@ -181,6 +232,12 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
           <span className="muted">No open incident links this runbook.</span>
         )}
         {current ? <a href={`/incidents/${current.id}`}>Open incident</a> : null}
+        {current && shared ? (
+          <span className="muted" data-testid="shared-ticks" aria-live="polite">
+            Checklist shared with everyone on this incident: {shared.ticked} ticked
+            {shared.latest?.by && shared.latest.at ? ` · last by ${shared.latest.by} at ${tickTime(shared.latest.at)}` : ""}
+          </span>
+        ) : null}
         {mayWrite && !declaring ? (
           <button type="button" className="secondary" onClick={() => setDeclaring(true)}>
             Declare incident

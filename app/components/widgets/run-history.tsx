@@ -1,12 +1,12 @@
-import { lazy, Suspense } from "react";
+import { MarkerList, TimeChart, type ChartMarker } from "~/components/charts/time-chart";
+import { useBoxWidth } from "~/components/charts/use-box-width";
+import { formatDurationTick } from "~/lib/chart-scale";
+import { matchSchedule } from "~/lib/cron-runs";
 import { CHART_HEIGHT, CHART_WIDTH } from "./chart-widget";
 import { useSlotReading } from "./provider";
 import { StatusBadge } from "./status";
 import { useWidgetJson } from "./use-json";
 import type { WidgetSlot } from "~/lib/widgets";
-import type { RunPoint } from "./run-history-view";
-
-const RunHistoryView = lazy(() => import("./run-history-view"));
 
 interface CronJobJson {
   job: string;
@@ -17,6 +17,8 @@ interface CronJobJson {
   stateLabel: string;
   summary: string;
   nextRunAt: number | null;
+  graceMs?: number;
+  scheduled?: number[];
   band: { n: number; p5: number; p95: number } | null;
   pause: { pausedBy: string; reason: string; until: number | null } | null;
   runs: { startedAt: number | null; endedAt: number | null; durationMs: number | null; outcome: string; exitStatus: number | null; source: string }[];
@@ -34,8 +36,10 @@ function inZone(at: number, timeZone?: string): string {
 }
 
 /**
- * `::chart{probe="cron.<job>" view="runs"}`: one bar per run (duration), failures marked, the
- * learned p5–p95 band, and the next expected run in the job's time zone and in the viewer's.
+ * `::chart{probe="cron.<job>" view="runs"}`: scheduled versus actual starts on a time axis — each
+ * run a dot at how late it started after its scheduled time (failures in red), scheduled starts
+ * along the zero line, and starts no run answered shaded as missed (a 6-hour stop is one red span);
+ * with the learned duration band and the next expected run in the job's time zone and the viewer's.
  */
 export function RunHistoryChart({ slot }: { slot: WidgetSlot }) {
   const { reading, error } = useSlotReading(slot);
@@ -43,17 +47,24 @@ export function RunHistoryChart({ slot }: { slot: WidgetSlot }) {
   const titleId = `widget-${slot.key}-title`;
   const { data, failed, mounted } = useWidgetJson<CronJobJson>(`/api/cron/${encodeURIComponent(job)}`, reading?.observedAt);
 
-  const finished = (data?.runs ?? []).filter((r) => r.outcome !== "running").slice().reverse();
-  const points: RunPoint[] = finished.map((r) => {
-    const at = r.startedAt ?? r.endedAt ?? 0;
-    return {
-      at,
-      seconds: r.durationMs === null ? null : Math.round(r.durationMs / 100) / 10,
-      failed: r.outcome === "fail",
-      label: `${inZone(at)} · ${r.outcome}${r.exitStatus !== null && r.exitStatus !== 0 ? ` (exit ${r.exitStatus})` : ""} · ${r.source}`,
-    };
-  });
-  const failures = points.filter((p) => p.failed).length;
+  const { ref: boxRef, width } = useBoxWidth<HTMLDivElement>(CHART_WIDTH);
+  const now = mounted ? Date.now() : 0;
+  const starts = (data?.runs ?? []).filter((r) => r.startedAt !== null || r.endedAt !== null).map((r) => ({ at: (r.startedAt ?? r.endedAt)!, outcome: r.outcome, durationMs: r.durationMs, source: r.source }));
+  const scheduled = data?.scheduled ?? [];
+  const match = matchSchedule(scheduled, starts, data?.graceMs ?? 300_000, now);
+  const from = Math.min(...(scheduled.length ? [scheduled[0]!] : []), ...starts.map((s) => s.at), now - 3_600_000);
+  const late = (r: (typeof match.runs)[number]) => (r.delayMs ?? 0) / 1000;
+  const points = match.runs;
+  const failures = points.filter((p) => p.outcome === "fail").length;
+  const unscheduled = points.filter((p) => p.scheduledAt === null).length;
+  const missedCount = match.missed.reduce((n, m) => n + m.missed, 0);
+  const markers: ChartMarker[] = match.missed.map((m) => ({ at: m.from, until: m.until, kind: "gap", label: `no run for ${formatDurationTick(m.until - m.from)} (${m.missed} scheduled start${m.missed === 1 ? "" : "s"} missed)` }));
+  const series = [
+    { name: "scheduled", color: "#9aa4b1", dotsOnly: true, points: scheduled.filter((t) => t <= now).map((t) => ({ at: t, value: 0 })) },
+    { name: "started (ok)", color: "#1f5fbf", dotsOnly: true, points: points.filter((p) => p.scheduledAt !== null && p.outcome !== "fail").map((p) => ({ at: p.at, value: late(p) })) },
+    { name: "started (failed)", color: "#c62828", dotsOnly: true, points: points.filter((p) => p.scheduledAt !== null && p.outcome === "fail").map((p) => ({ at: p.at, value: late(p) })) },
+    { name: "outside the schedule", color: "#6f42c1", dotsOnly: true, points: points.filter((p) => p.scheduledAt === null).map((p) => ({ at: p.at, value: 0 })) },
+  ];
   const viewerZone = mounted ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
   return (
     <figure className="widget widget-chart widget-run-history" data-widget="chart" data-view="runs" data-id={slot.id} data-status={reading?.status ?? "pending"} aria-labelledby={titleId}>
@@ -75,18 +86,38 @@ export function RunHistoryChart({ slot }: { slot: WidgetSlot }) {
           {data.pause ? <span> · paused by {data.pause.pausedBy}: {data.pause.reason}</span> : null}
         </p>
       ) : null}
-      <div className="chart-box" style={{ width: CHART_WIDTH, maxWidth: "100%", height: CHART_HEIGHT }}>
+      <div className="chart-box" ref={boxRef} style={{ width: "100%", maxWidth: CHART_WIDTH, minHeight: CHART_HEIGHT }}>
         {error || failed ? (
           <p className="widget-error" role="alert">
             {error ?? failed}
           </p>
         ) : mounted && data ? (
-          points.length ? (
-            <Suspense fallback={<p className="muted">Loading chart…</p>}>
-              <RunHistoryView points={points} band={data.band ? { p5: data.band.p5 / 1000, p95: data.band.p95 / 1000 } : null} width={CHART_WIDTH} height={CHART_HEIGHT} />
-            </Suspense>
+          points.length || scheduled.length ? (
+            <>
+              <TimeChart
+                width={width}
+                height={CHART_HEIGHT}
+                from={from}
+                to={now}
+                series={series}
+                unit="s"
+                markers={markers}
+                label={`${data.title}: scheduled versus actual starts, and how late each run started`}
+                valueLabel={(v, step) => (v === 0 ? "on time" : `+${formatDurationTick(v * 1000, step * 1000)}`)}
+              />
+              <p className="chart-legend muted" data-testid="cron-legend">
+                <span className="legend-dot" style={{ background: "#9aa4b1" }} /> scheduled start · <span className="legend-dot" style={{ background: "#1f5fbf" }} /> run started (height: how late) ·{" "}
+                <span className="legend-dot" style={{ background: "#c62828" }} /> failed run ·{" "}
+                {unscheduled ? (
+                  <>
+                    <span className="legend-dot" style={{ background: "#6f42c1" }} /> run outside the schedule ·{" "}
+                  </>
+                ) : null}
+                <span className="legend-swatch" /> missed starts
+              </p>
+            </>
           ) : (
-            <p className="muted">No finished runs yet.</p>
+            <p className="muted">No runs and no scheduled starts yet.</p>
           )
         ) : (
           <p className="muted" aria-busy="true">
@@ -94,9 +125,10 @@ export function RunHistoryChart({ slot }: { slot: WidgetSlot }) {
           </p>
         )}
       </div>
+      <MarkerList markers={markers} limit={4} />
       <figcaption className="muted" data-testid="cron-run-caption">
         {data
-          ? `${points.length} runs · ${failures} failed${data.band ? ` · usual duration ${(data.band.p5 / 1000).toFixed(1)}–${(data.band.p95 / 1000).toFixed(1)} s (p5–p95 of ${data.band.n})` : " · duration band learned after 10 runs"}`
+          ? `${points.length} runs · ${failures} failed · ${missedCount} scheduled start${missedCount === 1 ? "" : "s"} missed${unscheduled ? ` · ${unscheduled} outside the schedule` : ""}${data.band ? ` · usual duration ${(data.band.p5 / 1000).toFixed(1)}–${(data.band.p95 / 1000).toFixed(1)} s (p5–p95 of ${data.band.n})` : " · duration band learned after 10 runs"}`
           : null}
       </figcaption>
     </figure>

@@ -76,6 +76,13 @@ describe.each(DIALECTS)("dashboard figures on %s", (dialect) => {
       { severity: "P3", incidents: 0, minutes: null },
       { severity: "P4", incidents: 1, minutes: 1440 },
     ]);
+    // The weekly trend: A (10, 100); B and C (20 and 0, 120 and 45); none; D and F (30 and 0, F's day).
+    expect(f.meanTimesPerWeek).toEqual([
+      { week: "2026-11-02", start: at("2026-11-02T00:00"), mtta: 10, mttr: 100, acknowledged: 1, resolved: 1 },
+      { week: "2026-11-09", start: at("2026-11-09T00:00"), mtta: 10, mttr: 82.5, acknowledged: 2, resolved: 2 },
+      { week: "2026-11-16", start: at("2026-11-16T00:00"), mtta: null, mttr: null, acknowledged: 0, resolved: 0 },
+      { week: "2026-11-23", start: at("2026-11-23T00:00"), mtta: 15, mttr: 1440, acknowledged: 2, resolved: 1 },
+    ]);
     expect(f.actionsPerIncident.map((a) => [a.title, a.actions])).toEqual([["Inc A", 3], ["Inc B", 1], ["Inc C", 0], ["Inc D", 0], ["Inc F", 0]]);
     expect(f.averageActionsPerIncident).toBe(0.8);
     expect(f.topRunbooks).toEqual([

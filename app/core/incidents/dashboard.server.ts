@@ -21,6 +21,8 @@ export interface DashboardFigures {
   mtta: { severity: Severity; incidents: number; minutes: number | null }[];
   /** Mean minutes from detection to resolution, per severity (resolved incidents only). */
   mttr: { severity: Severity; incidents: number; minutes: number | null }[];
+  /** MTTA and MTTR of the incidents declared in each week (all severities), oldest first: the trend. */
+  meanTimesPerWeek: { week: string; start: number; mtta: number | null; mttr: number | null; acknowledged: number; resolved: number }[];
   /** Action runs started on each incident in the range (from the audit log), most first. */
   actionsPerIncident: { id: string; title: string; severity: string; actions: number }[];
   averageActionsPerIncident: number | null;
@@ -67,6 +69,14 @@ export async function dashboardFigures(store: Store, options: { now?: number; we
   const mttr = SEVERITIES.map((severity) => {
     const v = incidents.filter((i) => i.severity === severity && i.resolved_at != null).map((i) => Number(i.resolved_at) - Number(i.detected_at));
     return { severity, incidents: v.length, minutes: mean(v) };
+  });
+
+  const meanTimesPerWeek = perWeek.map((w, idx) => {
+    const start = from + idx * WEEK;
+    const inWeek = incidents.filter((i) => Math.floor((weekStart(Number(i.declared_at)) - from) / WEEK) === idx);
+    const acked = inWeek.filter((i) => i.acknowledged_at != null).map((i) => Number(i.acknowledged_at) - Number(i.detected_at));
+    const resolved = inWeek.filter((i) => i.resolved_at != null).map((i) => Number(i.resolved_at) - Number(i.detected_at));
+    return { week: w.week, start, mtta: mean(acked), mttr: mean(resolved), acknowledged: acked.length, resolved: resolved.length };
   });
 
   const actionCounts = new Map<string, number>();
@@ -127,6 +137,7 @@ export async function dashboardFigures(store: Store, options: { now?: number; we
     perWeek,
     mtta,
     mttr,
+    meanTimesPerWeek,
     actionsPerIncident,
     averageActionsPerIncident,
     topRunbooks,

@@ -33,3 +33,15 @@ export function rangeFromQuery(params: URLSearchParams, retentionMs: number): nu
   if (ms <= 0 || ms > RANGE_MAX_MS) throw new InputError("invalid range", { range: ["must be between 1s and 90d"] });
   return Math.min(ms, retentionMs);
 }
+
+/**
+ * A chart's window end (`?end=<ms since epoch>`, for a zoomed or scrolled chart); now when absent.
+ * An end in the future is now; a malformed one is an `InputError` (400).
+ */
+export function endFromQuery(params: URLSearchParams, now: number): number {
+  const raw = params.get("end");
+  if (raw === null || raw === "") return now;
+  const end = Number(raw);
+  if (!Number.isInteger(end) || end <= 0) throw new InputError("invalid end", { end: ["must be a time in milliseconds since 1970"] });
+  return Math.min(end, now);
+}

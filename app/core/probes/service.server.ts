@@ -47,16 +47,17 @@ export interface ProbeHistory {
 }
 
 /** Stored samples of one probe over `rangeMs` up to now, thinned evenly to at most `maxPoints`. */
-export async function probeHistory(id: string, rangeMs: number, portal: Portal = getPortal(), maxPoints = 360): Promise<ProbeHistory> {
+export async function probeHistory(id: string, rangeMs: number, portal: Portal = getPortal(), maxPoints = 360, end?: number): Promise<ProbeHistory> {
   const engine = probeEngine(portal);
   const probe = engine.probe(id);
-  const to = engine.now();
+  const to = end ?? engine.now();
   const from = to - rangeMs;
   const rows = await portal.store.db
     .selectFrom("probe_samples")
     .select(["at", "value", "status"])
     .where("probe_id", "=", id)
     .where("at", ">=", from)
+    .where("at", "<=", to)
     .orderBy("at", "asc")
     .execute();
   // Even thinning keeps the shape of long ranges without shipping every sample.

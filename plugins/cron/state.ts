@@ -182,6 +182,20 @@ export function ticksBetween(cron: Cron, from: number, to: number, cap = 100_000
   return Math.min(cap, firstAfter(c.ticks, to) - firstAfter(c.ticks, from));
 }
 
+/**
+ * The schedule's start times in [from, to], newest last, at most `max` (the newest ones): what the
+ * run-history chart draws as "scheduled" beside the actual starts.
+ */
+export function scheduledStarts(cron: Cron, from: number, to: number, max = 500): number[] {
+  const ticks: number[] = [];
+  let t = cron.nextRun(new Date(from - 1));
+  while (t && t.getTime() <= to && ticks.length < 20_000) {
+    ticks.push(t.getTime());
+    t = cron.nextRun(t);
+  }
+  return ticks.slice(-max);
+}
+
 const tickCache = new WeakMap<Cron, { from: number; to: number; ticks: number[]; cap: number }>();
 
 /** Index of the first value greater than `x` in ascending `values`. */

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
 import { useRouteLoaderData } from "@remix-run/react";
 import { ActionWidget } from "~/components/widgets/action-widget";
+import { PromRangeChart } from "./prom-range-chart";
 import { hasRole, requiredRoleFor, type Role } from "~/lib/roles";
 
 /** A block or mention of the runbook the portal can read now (from /api/runbooks/live/<path>). */
@@ -99,40 +100,6 @@ function PromValue({ result }: { result: any }) {
         </li>
       ))}
     </ul>
-  );
-}
-
-const W = 560;
-const H = 140;
-
-function PromChart({ result }: { result: any }) {
-  const data = result?.data ?? {};
-  const series: { labels: Record<string, string>; points: { at: number; value: number | null }[] }[] = data.series ?? [];
-  if (!series.length) return <p className="live-empty">No series over this span.</p>;
-  const threshold: number | undefined = data.condition?.threshold;
-  const values = series.flatMap((s) => s.points.map((p) => p.value).filter((v): v is number => v !== null));
-  if (threshold !== undefined) values.push(threshold);
-  const lo = Math.min(0, ...values);
-  const hi = Math.max(lo + 1e-9, ...values);
-  const x = (t: number) => ((t - data.from) / Math.max(1, data.to - data.from)) * W;
-  const y = (v: number) => H - ((v - lo) / (hi - lo)) * H;
-  return (
-    <figure className="live-chart">
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" height={H} role="img" aria-label={`chart of ${series.length} series`}>
-        {series.slice(0, 10).map((s, i) => {
-          const d = s.points
-            .filter((p) => p.value !== null)
-            .map((p, j) => `${j ? "L" : "M"}${x(p.at).toFixed(1)},${y(p.value as number).toFixed(1)}`)
-            .join(" ");
-          return <path key={i} d={d} fill="none" stroke={`hsl(${(i * 67) % 360} 70% 45%)`} strokeWidth={1.5} />;
-        })}
-        {threshold !== undefined ? <line x1={0} x2={W} y1={y(threshold)} y2={y(threshold)} stroke="currentColor" strokeDasharray="4 3" strokeWidth={1} /> : null}
-      </svg>
-      <figcaption>
-        {threshold !== undefined ? `alert condition ${data.condition.op} ${threshold} (dashed) · ` : ""}
-        {series.length} series · max {Number(hi.toPrecision(4))} · min {Number(lo.toPrecision(4))} · step {data.stepSeconds}s
-      </figcaption>
-    </figure>
   );
 }
 
@@ -289,7 +256,7 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
               <p className="live-redis-summary">{run.result.summary}</p>
               {run.result.rows?.length ? <SqlTable result={run.result} /> : null}
             </>
-          ) : run.result?.data?.kind === "sql" || run.result?.data?.kind === "mongo" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromChart result={run.result} /> : <PromValue result={run.result} />}
+          ) : run.result?.data?.kind === "sql" || run.result?.data?.kind === "mongo" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromRangeChart data={run.result.data} promql={block.query} onRange={(range) => go(`Chart ${range}`, "prometheus.query", { promql: block.query, range })} /> : <PromValue result={run.result} />}
           <p className="live-note">
             Read at {new Date(run.result?.data?.readAt ?? run.finishedAt ?? Date.now()).toLocaleString()}
             {run.result?.data?.kind === "sql" ? ` · ${run.result.data.rowCount} row(s) · ${run.result.data.durationMs} ms · read-only transaction` : ""}

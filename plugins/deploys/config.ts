@@ -48,7 +48,7 @@ export const DeploysConfigSchema = z
       .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "site names are kebab-case"), SiteSchema)
       .default({})
       .describe("Deployed sites by kebab-case name, one provider each; each gives the deploys.<site>-… probes."),
-    followFor: z.string().default("10m").describe("How long a rollback run follows the provider before giving up waiting, e.g. 10m."),
+    followFor: z.string().default("10m").describe("How long a rollback, redeploy or restart run follows the provider before giving up waiting, e.g. 10m."),
   })
   .strict();
 

@@ -62,10 +62,11 @@ export async function run(): Promise<Record<string, number>> {
       const started = performance.now();
       let finished!: () => void;
       const done = new Promise<void>((r) => (finished = r));
+      // A refusal throws (the error family); a press answers its run.
       const res = await submitAction(portal, user as never, "supabase.query", { input: { sql: SQL }, idempotencyKey: `bench-live-${process.pid}-${++n}` });
-      const runId = String(res.body.runId);
+      const runId = res.runId;
       waiting.set(runId, finished);
-      if (res.status !== 202) throw new Error(`inline run answered ${res.status}: ${JSON.stringify(res.body)}`);
+      if (res.status !== "started") throw new Error(`inline run answered ${JSON.stringify(res)}`);
       const now = await getRun(portal, runId);
       if (now && ["pending", "started"].includes(now.status)) await done;
       waiting.delete(runId);

@@ -66,10 +66,10 @@ export class UnauthenticatedError extends PortalError {
   }
 }
 
-/** 403: signed in, but not allowed. */
+/** 403: signed in, but not allowed. The message reads "forbidden: …" unless `asWritten` keeps it as given (a rule of two people, not a role). */
 export class ForbiddenError extends PortalError {
-  constructor(message: string, o: PortalErrorOptions = {}) {
-    super(403, message.startsWith("forbidden") ? message : `forbidden: ${message}`, o.fieldErrors, o.headers, o.body);
+  constructor(message: string, o: PortalErrorOptions & { asWritten?: boolean } = {}) {
+    super(403, o.asWritten || message.startsWith("forbidden") ? message : `forbidden: ${message}`, o.fieldErrors, o.headers, o.body);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { previewAction } from "~/core/actions/pipeline.server";
 import { getUser } from "~/core/auth.server";
-import { errorResponse, handle, MethodNotAllowedError, readBody, respond } from "~/core/http/index.server";
+import { answerData, errorResponse, handle, MethodNotAllowedError, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 
 export async function loader() {
@@ -12,6 +12,6 @@ export async function loader() {
 export async function action({ request, params }: ActionFunctionArgs) {
   return handle(async () => {
     const body = await readBody(request, { accept: "json" });
-    return respond(await previewAction(getPortal(), await getUser(request), params.actionId ?? "", body));
+    return answerData(await previewAction(getPortal(), await getUser(request), params.actionId ?? "", body));
   });
 }

@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { describeAction } from "~/core/actions/pipeline.server";
 import { pressAction } from "~/core/actions/press.server";
 import { getUser, requestAddress, requireUser } from "~/core/auth.server";
-import { errorResponse, MethodNotAllowedError, NotFoundError, respond, tryReadBody } from "~/core/http/index.server";
+import { answerRun, errorResponse, handle, MethodNotAllowedError, NotFoundError, tryReadBody } from "~/core/http/index.server";
 import { joinableIncidents } from "~/core/incidents/joining.server";
 import { getPortal } from "~/core/portal.server";
 
@@ -26,5 +26,5 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (request.method !== "POST") return errorResponse(new MethodNotAllowedError("GET, POST"));
   // A refused body (too large, too deep, not JSON) is still audited by the pipeline as invalid.
   const body = await tryReadBody(request, { accept: "json" });
-  return respond(await pressAction(getPortal(), { user: await getUser(request), actionId: params.actionId ?? "", body, address: requestAddress(request) }));
+  return handle(async () => answerRun(await pressAction(getPortal(), { user: await getUser(request), actionId: params.actionId ?? "", body, address: requestAddress(request) })));
 }

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { cancelOrWithdraw } from "~/core/actions/ask-admin.server";
 import { getUser } from "~/core/auth.server";
-import { errorResponse, handle, MethodNotAllowedError, readBody, respond } from "~/core/http/index.server";
+import { answerRun, errorResponse, handle, MethodNotAllowedError, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 
 export async function loader() {
@@ -12,6 +12,6 @@ export async function loader() {
 export async function action({ request, params }: ActionFunctionArgs) {
   return handle(async () => {
     await readBody(request, { accept: "json" });
-    return respond(await cancelOrWithdraw(getPortal(), await getUser(request), params.runId ?? ""));
+    return answerRun(await cancelOrWithdraw(getPortal(), await getUser(request), params.runId ?? ""));
   });
 }

@@ -7,7 +7,7 @@ import { pendingApprovals, reviewQueue } from "~/core/actions/runs.server";
 import { checkpointSettings, verifyAudit, type VerifyReport } from "~/core/audit/checkpoints.server";
 import { listAudit, parseAuditFilter } from "~/core/audit/query.server";
 import { getUser, publicUser, requestAddress, requireUser } from "~/core/auth.server";
-import { handle, readBody } from "~/core/http/index.server";
+import { handle, isPortalError, readBody, type HttpError } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";
 
@@ -57,14 +57,19 @@ async function decide(request: Request) {
   const runId = String(form.get("runId") ?? "").slice(0, 64);
   const note = String(form.get("note") ?? "").slice(0, 1000) || undefined;
   const options = { address: requestAddress(request) };
-  let res;
-  if (intent === "approve" || intent === "deny") res = await decideRun(portal, user, runId, { decision: intent, note, ...options });
-  else if (intent === "review") res = await reviewBreakGlass(portal, user, runId, note, options);
-  else return json({ intent, report: null, message: "Unknown request.", changes: null }, { status: 400 });
+  if (intent !== "approve" && intent !== "deny" && intent !== "review") return json({ intent, report: null, message: "Unknown request.", changes: null }, { status: 400 });
+  let refused: HttpError | null = null;
+  try {
+    if (intent === "review") await reviewBreakGlass(portal, user, runId, note, options);
+    else await decideRun(portal, user, runId, { decision: intent, note, ...options });
+  } catch (err) {
+    if (!isPortalError(err)) throw err;
+    refused = err;
+  }
   if (!user) await requireUser(request); // sends the browser to sign in
-  const message = res.status < 300 ? (intent === "approve" ? `Approved: run ${runId} is starting.` : intent === "deny" ? `Denied run ${runId}.` : `Marked ${runId} as reviewed.`) : String(res.body.error ?? "That did not work.");
-  const changes = Array.isArray(res.body.changes) ? (res.body.changes as { field: string; was: unknown; now: unknown }[]) : null;
-  return json({ intent, report: null, message, changes }, { status: res.status < 300 ? 200 : res.status });
+  const message = refused ? refused.message : intent === "approve" ? `Approved: run ${runId} is starting.` : intent === "deny" ? `Denied run ${runId}.` : `Marked ${runId} as reviewed.`;
+  const changes = refused && Array.isArray(refused.body.changes) ? (refused.body.changes as { field: string; was: unknown; now: unknown }[]) : null;
+  return json({ intent, report: null, message, changes }, { status: refused ? refused.status : 200 });
 }
 
 /** What the approver must see to approve what the requester saw: amount, currency, reason, blast radius… */

@@ -13,6 +13,7 @@ import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import type { Role } from "~/lib/roles";
 import { DIALECTS, testPortal, settleRun } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
 
 const user = (username: string, roles: Role[]): User => ({ id: `u_${username}`, username, displayName: null, roles, via: "session" });
 const responder = user("responder", ["responder"]);
@@ -80,7 +81,7 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
 
   it("runs a low-risk action for a responder: started, succeeded, evidence kept, side effect visible", async () => {
     const evidence = { "demo.cache-entries": { status: "ok", value: 10361, summary: "10361 entries" } };
-    const res = await submitAction(portal, responder, "demo.flush-cache", { input: { cache: "pricing" }, idempotencyKey: "flush-pricing-1", evidence });
+    const res = await answerOf(submitAction(portal, responder, "demo.flush-cache", { input: { cache: "pricing" }, idempotencyKey: "flush-pricing-1", evidence }));
     expect(res.status).toBe(202);
     const run = await settle(portal, String(res.body.runId));
     expect(run.status).toBe("succeeded");
@@ -93,40 +94,40 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
   });
 
   it("denies a viewer and audits it; high needs admin; undeclared risk counts as critical", async () => {
-    const a = await submitAction(portal, viewer, "demo.flush-cache", { input: { cache: "search" }, idempotencyKey: "viewer-try-1" });
+    const a = await answerOf(submitAction(portal, viewer, "demo.flush-cache", { input: { cache: "search" }, idempotencyKey: "viewer-try-1" }));
     expect(a.status).toBe(403);
     expect((await lastEntry(portal)).outcome).toBe("denied");
-    const b = await submitAction(portal, responder, "demo.rotate-key", { input: { keyName: "api-signing" }, confirm: "api-signing", idempotencyKey: "resp-rotate-1" });
+    const b = await answerOf(submitAction(portal, responder, "demo.rotate-key", { input: { keyName: "api-signing" }, confirm: "api-signing", idempotencyKey: "resp-rotate-1" }));
     expect(b.status).toBe(403);
-    const c = await submitAction(portal, admin, "fx.undeclared", { input: {}, confirm: "fx.undeclared", idempotencyKey: "undeclared-1" });
+    const c = await answerOf(submitAction(portal, admin, "fx.undeclared", { input: {}, confirm: "fx.undeclared", idempotencyKey: "undeclared-1" }));
     expect(c.status).toBe(202);
     expect(c.body.status).toBe("awaiting_approval");
     expect(demoState(portal).caches.search.entries).toBe(8821);
   });
 
   it("rejects invalid input with field errors and an `invalid` entry", async () => {
-    const res = await submitAction(portal, responder, "demo.flush-cache", { input: { cache: "nope" }, idempotencyKey: "invalid-1" });
+    const res = await answerOf(submitAction(portal, responder, "demo.flush-cache", { input: { cache: "nope" }, idempotencyKey: "invalid-1" }));
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.fieldErrors as object)).toContain("cache");
     const e = await lastEntry(portal);
     expect(e.outcome).toBe("invalid");
-    const bad = await submitAction(portal, responder, "demo.flush-cache", { input: { cache: "search" }, idempotencyKey: "x" });
+    const bad = await answerOf(submitAction(portal, responder, "demo.flush-cache", { input: { cache: "search" }, idempotencyKey: "x" }));
     expect(bad.status).toBe(400);
     expect(bad.body.fieldErrors).toHaveProperty("idempotencyKey");
   });
 
   it("needs the typed target for high risk", async () => {
-    const none = await submitAction(portal, admin, "demo.rotate-key", { input: { keyName: "api-signing" }, idempotencyKey: "rotate-noconfirm" });
+    const none = await answerOf(submitAction(portal, admin, "demo.rotate-key", { input: { keyName: "api-signing" }, idempotencyKey: "rotate-noconfirm" }));
     expect(none.status).toBe(400);
     expect(none.body.fieldErrors).toHaveProperty("confirm");
-    const wrong = await submitAction(portal, admin, "demo.rotate-key", { input: { keyName: "api-signing" }, confirm: "webhook-signing", idempotencyKey: "rotate-wrong" });
+    const wrong = await answerOf(submitAction(portal, admin, "demo.rotate-key", { input: { keyName: "api-signing" }, confirm: "webhook-signing", idempotencyKey: "rotate-wrong" }));
     expect(wrong.status).toBe(400);
     expect(demoState(portal).keys["api-signing"].version).toBe(3);
   });
 
   it("double submit with one idempotency key executes once", async () => {
     const body = { input: { cache: "sessions" }, idempotencyKey: "double-click-7f3a" };
-    const results = await Promise.all(Array.from({ length: 6 }, () => submitAction(portal, responder, "demo.flush-cache", body)));
+    const results = await Promise.all(Array.from({ length: 6 }, () => answerOf(submitAction(portal, responder, "demo.flush-cache", body))));
     const ids = new Set(results.map((r) => r.body.runId));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.status === 202)).toHaveLength(1);
@@ -136,13 +137,13 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
     const dupes = await portal.store.db.selectFrom("audit_entries").select("outcome").where("run_id", "=", String(results[0].body.runId)).where("outcome", "=", "duplicate").execute();
     expect(dupes).toHaveLength(5);
     // Same key, different input: refused, never a second run.
-    const other = await submitAction(portal, responder, "demo.flush-cache", { ...body, input: { cache: "search" } });
+    const other = await answerOf(submitAction(portal, responder, "demo.flush-cache", { ...body, input: { cache: "search" } }));
     expect(other.status).toBe(409);
     expect(demoState(portal).caches.search.flushes).toBe(0);
   });
 
   it("two parallel runs on one target: one runs, the other is refused", async () => {
-    const mk = (k: string) => submitAction(portal, responder, "demo.reindex", { input: { index: "customers", batches: 5, delayMs: 50 }, idempotencyKey: k });
+    const mk = (k: string) => answerOf(submitAction(portal, responder, "demo.reindex", { input: { index: "customers", batches: 5, delayMs: 50 }, idempotencyKey: k }));
     const [a, b] = await Promise.all([mk("parallel-a-1"), mk("parallel-b-1")]);
     const statuses = [a.status, b.status].sort();
     expect(statuses).toEqual([202, 409]);
@@ -160,7 +161,7 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
   it("enforces the per-target rate limit", async () => {
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await submitAction(portal, admin, "demo.rotate-key", { input: { keyName: "webhook-signing" }, confirm: "webhook-signing", idempotencyKey: `rl-rotate-${i}` });
+      const res = await answerOf(submitAction(portal, admin, "demo.rotate-key", { input: { keyName: "webhook-signing" }, confirm: "webhook-signing", idempotencyKey: `rl-rotate-${i}` }));
       codes.push(res.status);
       if (res.status === 202) await settle(portal, String(res.body.runId));
     }
@@ -171,7 +172,7 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
 
   it("keeps secret input out of the audit log, the stored run and the run log", async () => {
     const secretValue = "correct-horse-battery-staple-42";
-    const res = await submitAction(portal, admin, "demo.rotate-key", { input: { keyName: "api-signing", newSecret: secretValue }, confirm: "api-signing", idempotencyKey: "secret-rotate-1" });
+    const res = await answerOf(submitAction(portal, admin, "demo.rotate-key", { input: { keyName: "api-signing", newSecret: secretValue }, confirm: "api-signing", idempotencyKey: "secret-rotate-1" }));
     expect(res.status).toBe(202);
     const run = await settle(portal, String(res.body.runId));
     expect(run.status).toBe("succeeded");
@@ -183,18 +184,18 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
   });
 
   it("critical: the requester cannot approve; a second admin can; double approval runs once", async () => {
-    const req = await submitAction(portal, admin, "demo.purge-queue", { input: { queue: "dead-letter" }, confirm: "dead-letter", idempotencyKey: "purge-dl-1" });
+    const req = await answerOf(submitAction(portal, admin, "demo.purge-queue", { input: { queue: "dead-letter" }, confirm: "dead-letter", idempotencyKey: "purge-dl-1" }));
     expect(req.status).toBe(202);
     expect(req.body.status).toBe("awaiting_approval");
     const runId = String(req.body.runId);
     expect((await pendingApprovals(portal)).map((r) => r.id)).toContain(runId);
-    const self = await decideApproval(portal, admin, runId, "approve");
+    const self = await answerOf(decideApproval(portal, admin, runId, "approve"));
     expect(self.status).toBe(403);
     expect((await lastEntry(portal)).outcome).toBe("denied");
-    const byResponder = await decideApproval(portal, responder, runId, "approve");
+    const byResponder = await answerOf(decideApproval(portal, responder, runId, "approve"));
     expect(byResponder.status).toBe(403);
     expect(demoState(portal).queues["dead-letter"].messages).toBe(12);
-    const [ok, late] = await Promise.all([decideApproval(portal, admin2, runId, "approve"), decideApproval(portal, user("admin3", ["admin"]), runId, "approve")]);
+    const [ok, late] = await Promise.all([answerOf(decideApproval(portal, admin2, runId, "approve")), answerOf(decideApproval(portal, user("admin3", ["admin"]), runId, "approve"))]);
     expect([ok.status, late.status].sort()).toEqual([202, 409]);
     const run = await settle(portal, runId);
     expect(run.status).toBe("succeeded");
@@ -204,21 +205,21 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
   });
 
   it("critical: a denied or expired request never runs", async () => {
-    const req = await submitAction(portal, admin, "demo.purge-queue", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "purge-eo-1" });
+    const req = await answerOf(submitAction(portal, admin, "demo.purge-queue", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "purge-eo-1" }));
     const runId = String(req.body.runId);
-    const denied = await decideApproval(portal, admin2, runId, "deny", "not during business hours");
+    const denied = await answerOf(decideApproval(portal, admin2, runId, "deny", "not during business hours"));
     expect(denied.status).toBe(200);
     expect((await getRun(portal, runId))!.status).toBe("rejected");
 
-    const req2 = await submitAction(portal, admin, "demo.purge-queue", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "purge-eo-2" });
+    const req2 = await answerOf(submitAction(portal, admin, "demo.purge-queue", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "purge-eo-2" }));
     const runId2 = String(req2.body.runId);
     await portal.store.db.updateTable("action_runs").set({ expires_at: Date.now() - 1 }).where("id", "=", runId2).execute();
-    const late = await decideApproval(portal, admin2, runId2, "approve");
+    const late = await answerOf(decideApproval(portal, admin2, runId2, "approve"));
     expect(late.status).toBe(409);
     expect((await getRun(portal, runId2))!.status).toBe("expired");
     expect(await outcomes(portal, runId2)).toEqual(["requested", "expired"]);
 
-    const req3 = await submitAction(portal, admin, "demo.purge-queue", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "purge-eo-3" });
+    const req3 = await answerOf(submitAction(portal, admin, "demo.purge-queue", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "purge-eo-3" }));
     await portal.store.db.updateTable("action_runs").set({ expires_at: Date.now() - 1 }).where("id", "=", String(req3.body.runId)).execute();
     expect(await expireApprovals(portal)).toBeGreaterThanOrEqual(1);
     expect((await getRun(portal, String(req3.body.runId)))!.status).toBe("expired");
@@ -226,34 +227,34 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
   });
 
   it("break-glass needs a reason, runs at once, and waits in the review queue for a second admin", async () => {
-    const noReason = await submitAction(portal, admin, "demo.purge-queue", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "break-glass-1", breakGlassReason: "  " });
+    const noReason = await answerOf(submitAction(portal, admin, "demo.purge-queue", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "break-glass-1", breakGlassReason: "  " }));
     expect(noReason.status).toBe(400);
     expect(noReason.body.fieldErrors).toHaveProperty("breakGlassReason");
-    const res = await submitAction(portal, admin, "demo.purge-queue", {
+    const res = await answerOf(submitAction(portal, admin, "demo.purge-queue", {
       input: { queue: "email-outbox" },
       confirm: "email-outbox",
       idempotencyKey: "break-glass-2",
       breakGlassReason: "outbox is mailing customers in a loop; admin2 unreachable",
-    });
+    }));
     expect(res.status).toBe(202);
     const runId = String(res.body.runId);
     const run = await settle(portal, runId);
     expect(run.status).toBe("succeeded");
     expect(run.breakGlass).toBe(true);
     expect((await reviewQueue(portal)).map((r) => r.id)).toContain(runId);
-    expect((await reviewBreakGlass(portal, admin, runId)).status).toBe(403);
-    expect((await reviewBreakGlass(portal, admin2, runId, "checked with on-call")).status).toBe(200);
+    expect((await answerOf(reviewBreakGlass(portal, admin, runId))).status).toBe(403);
+    expect((await answerOf(reviewBreakGlass(portal, admin2, runId, "checked with on-call"))).status).toBe(200);
     expect((await reviewQueue(portal)).map((r) => r.id)).not.toContain(runId);
     const started = await portal.store.db.selectFrom("audit_entries").select("details").where("run_id", "=", runId).where("outcome", "=", "started").executeTakeFirstOrThrow();
     expect(JSON.parse(started.details)).toMatchObject({ breakGlass: true });
   });
 
   it("cancels a long run that honours abort", async () => {
-    const res = await submitAction(portal, responder, "demo.reindex", { input: { index: "orders", batches: 200, delayMs: 50 }, idempotencyKey: "cancel-me-1" });
+    const res = await answerOf(submitAction(portal, responder, "demo.reindex", { input: { index: "orders", batches: 200, delayMs: 50 }, idempotencyKey: "cancel-me-1" }));
     const runId = String(res.body.runId);
     await new Promise((r) => setTimeout(r, 300));
-    expect((await cancelRun(portal, viewer, runId)).status).toBe(403);
-    expect((await cancelRun(portal, responder, runId)).status).toBe(202);
+    expect((await answerOf(cancelRun(portal, viewer, runId))).status).toBe(403);
+    expect((await answerOf(cancelRun(portal, responder, runId))).status).toBe(202);
     const run = await settle(portal, runId);
     expect(run.status).toBe("cancelled");
     expect(run.progress!.done).toBeLessThan(200);
@@ -261,7 +262,7 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
   });
 
   it("fails a run that overruns its timeout", async () => {
-    const res = await submitAction(portal, responder, "fx.hang", { input: {}, idempotencyKey: "hang-run-1" });
+    const res = await answerOf(submitAction(portal, responder, "fx.hang", { input: {}, idempotencyKey: "hang-run-1" }));
     const run = await settle(portal, String(res.body.runId));
     expect(run.status).toBe("failed");
     expect(run.error).toMatch(/timed out/);
@@ -277,7 +278,7 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
     }
     const before = demoState(portal).caches.search;
     try {
-      const res = await submitAction(portal, responder, "demo.flush-cache", { input: { cache: "search" }, idempotencyKey: "audit-down-1" });
+      const res = await answerOf(submitAction(portal, responder, "demo.flush-cache", { input: { cache: "search" }, idempotencyKey: "audit-down-1" }));
       expect(res.status).toBe(503);
       expect(String(res.body.error)).toMatch(/audit/);
       await new Promise((r) => setTimeout(r, 200));
@@ -305,7 +306,7 @@ describe.each(DIALECTS)("guard pipeline on %s", (dialect) => {
     expect(await recoverRuns(portal, { all: false })).toBe(1);
     expect((await getRun(portal, "run_dead1"))!.status).toBe("interrupted");
     expect(await outcomes(portal, "run_dead1")).toEqual(["interrupted"]);
-    const res = await submitAction(portal, responder, "demo.reindex", { input: { index: "orders", batches: 1, delayMs: 10 }, idempotencyKey: "after-dead-1" });
+    const res = await answerOf(submitAction(portal, responder, "demo.reindex", { input: { index: "orders", batches: 1, delayMs: 10 }, idempotencyKey: "after-dead-1" }));
     expect(res.status).toBe(202);
     await settle(portal, String(res.body.runId));
   });

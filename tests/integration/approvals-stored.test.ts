@@ -15,6 +15,8 @@ import type { User } from "~/core/auth.server";
 import { bootPortal } from "~/core/boot.server";
 import type { Portal } from "~/core/portal.server";
 import { freshDatabaseUrl, type TestDialect, settleRun } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // Defect 3: a critical request waiting for approval keeps its input in the store (secret fields
 // sealed), so any instance approves it, after restarts too, and the approver approves what the
@@ -102,10 +104,10 @@ const settle = (portal: Portal, runId: string) => settleRun(portal, runId, { tim
 /** What the browser's dialog sends: the input, the typed target, and the preview's precondition. */
 async function browserRefundRequest(portal: Portal, key: string) {
   const input = { paymentIntentId: "pi_demo_wx1045", amount: 2_500, reason: "requested_by_customer" };
-  const preview = await previewAction(portal, admin, "stripe.refund", { input });
+  const preview = await answerOf(previewAction(portal, admin, "stripe.refund", { input }), answerData);
   expect(preview.status).toBe(200);
   const precondition = (preview.body.preview as { precondition: string }).precondition;
-  const res = await submitAction(portal, admin, "stripe.refund", { input, confirm: "pi_demo_wx1045", idempotencyKey: key, precondition });
+  const res = await answerOf(submitAction(portal, admin, "stripe.refund", { input, confirm: "pi_demo_wx1045", idempotencyKey: key, precondition }));
   expect(res.status).toBe(202);
   return String(res.body.runId);
 }
@@ -116,7 +118,7 @@ describe("stored approval requests", () => {
     const { portal } = await instance(url);
     cleanups.push(() => portal.shutdown());
     const runId = await browserRefundRequest(portal, "browser-refund-0001");
-    const approved = await decideApproval(portal, admin2, runId, "approve");
+    const approved = await answerOf(decideApproval(portal, admin2, runId, "approve"));
     expect(approved.body.error).toBeUndefined();
     expect(approved.status).toBe(202);
     const run = await settle(portal, runId);
@@ -144,7 +146,7 @@ describe("stored approval requests", () => {
     await first.portal.shutdown();
     const second = await instance(url, { dir: first.dir });
     cleanups.push(() => second.portal.shutdown());
-    const approved = await decideApproval(second.portal, admin2, runId, "approve");
+    const approved = await answerOf(decideApproval(second.portal, admin2, runId, "approve"));
     expect(approved.body.error).toBeUndefined();
     expect(approved.status).toBe(202);
     expect((await settle(second.portal, runId)).status).toBe("succeeded");
@@ -154,7 +156,7 @@ describe("stored approval requests", () => {
     const url = await database("sqlite");
     const first = await instance(url);
     const password = "correct-horse-battery-staple-42";
-    const req = await submitAction(first.portal, admin, "vault.set-password", { input: { account: "billing", newPassword: password }, confirm: "account:billing" });
+    const req = await answerOf(submitAction(first.portal, admin, "vault.set-password", { input: { account: "billing", newPassword: password }, confirm: "account:billing" }));
     expect(req.status).toBe(202);
     const runId = String(req.body.runId);
     const stored = await first.portal.store.db.selectFrom("action_requests").selectAll().where("run_id", "=", runId).executeTakeFirstOrThrow();
@@ -168,7 +170,7 @@ describe("stored approval requests", () => {
 
     const second = await instance(url, { dir: first.dir });
     cleanups.push(() => second.portal.shutdown());
-    expect((await decideApproval(second.portal, admin2, runId, "approve")).status).toBe(202);
+    expect((await answerOf(decideApproval(second.portal, admin2, runId, "approve"))).status).toBe(202);
     expect((await settle(second.portal, runId)).status).toBe("succeeded");
     expect(vaultState.received.at(-1)).toBe(password);
     expect(await second.portal.store.db.selectFrom("action_requests").select("run_id").where("run_id", "=", runId).executeTakeFirst()).toBeUndefined();
@@ -182,10 +184,10 @@ describe("stored approval requests", () => {
     const b = await instance(url, { env });
     cleanups.push(() => b.portal.shutdown());
     const password = "another-long-secret-value-77";
-    const req = await submitAction(a.portal, admin, "vault.set-password", { input: { account: "payroll", newPassword: password }, confirm: "account:payroll" });
+    const req = await answerOf(submitAction(a.portal, admin, "vault.set-password", { input: { account: "payroll", newPassword: password }, confirm: "account:payroll" }));
     expect(req.status).toBe(202);
     const runId = String(req.body.runId);
-    const approved = await decideApproval(b.portal, admin2, runId, "approve");
+    const approved = await answerOf(decideApproval(b.portal, admin2, runId, "approve"));
     expect(approved.body.error).toBeUndefined();
     expect(approved.status).toBe(202);
     expect((await settle(b.portal, runId)).status).toBe("succeeded");
@@ -196,8 +198,8 @@ describe("stored approval requests", () => {
     // accepted (audited) gap.
     const other = await instance(url, { env: { OPSDECK_REQUEST_KEY: "a-different-request-key-000000", OPSDECK_ACCEPT_AUDIT_GAP: "a third instance joins the shared store" } });
     cleanups.push(() => other.portal.shutdown());
-    const again = await submitAction(a.portal, admin, "vault.set-password", { input: { account: "payroll", newPassword: "yet-another-secret-1234" }, confirm: "account:payroll" });
-    const refused = await decideApproval(other.portal, admin2, String(again.body.runId), "approve");
+    const again = await answerOf(submitAction(a.portal, admin, "vault.set-password", { input: { account: "payroll", newPassword: "yet-another-secret-1234" }, confirm: "account:payroll" }));
+    const refused = await answerOf(decideApproval(other.portal, admin2, String(again.body.runId), "approve"));
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatch(/sealed with key [0-9a-f]{16}, but this instance holds key [0-9a-f]{16}/);
   });
@@ -206,10 +208,10 @@ describe("stored approval requests", () => {
     const url = await database("sqlite");
     const { portal } = await instance(url);
     cleanups.push(() => portal.shutdown());
-    const req = await submitAction(portal, admin, "vault.set-password", { input: { account: "search", newPassword: "search-secret-value-123" }, confirm: "account:search" });
+    const req = await answerOf(submitAction(portal, admin, "vault.set-password", { input: { account: "search", newPassword: "search-secret-value-123" }, confirm: "account:search" }));
     const runId = String(req.body.runId);
     vaultState.version += 5; // someone changed the account meanwhile
-    const res = await decideApproval(portal, admin2, runId, "approve");
+    const res = await answerOf(decideApproval(portal, admin2, runId, "approve"));
     expect(res.status).toBe(409);
     expect(res.body.status).toBe("superseded");
     expect(res.body.error).toMatch(/changed since the request .*request again/);

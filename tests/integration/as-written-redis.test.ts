@@ -11,6 +11,8 @@ import type { User } from "~/core/auth.server";
 import { resolveLiveBlocks } from "~/core/runbooks/live-blocks.server";
 import { renderRunbook } from "~/core/runbooks/render.server";
 import { settleRun, testPortal } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 const DB = 9;
 const URL_9 = `redis://127.0.0.1:6379/${DB}`;
@@ -60,13 +62,13 @@ describe("redis-cli lines against the redis plugin (db 9)", () => {
       }
       if (b.input) {
         expect(b.runs).toEqual({ action: "redis.read", risk: "low" });
-        const res = await submitAction(t.portal, responder, "redis.read", { input: b.input, idempotencyKey: `as-written-redis-${process.pid}-${++key}` });
+        const res = await answerOf(submitAction(t.portal, responder, "redis.read", { input: b.input, idempotencyKey: `as-written-redis-${process.pid}-${++key}` }));
         expect(res.status, JSON.stringify(res.body)).toBe(202);
         const run = await settleRun(t.portal, String(res.body.runId), { timeoutMs: 20_000 });
         expect(run.status, `${b.query}: ${run.error ?? ""}`).toBe("succeeded");
         continue;
       }
-      const p = await previewAction(t.portal, admin, b.action!.id, { input: b.action!.input });
+      const p = await answerOf(previewAction(t.portal, admin, b.action!.id, { input: b.action!.input }), answerData);
       expect(p.status, `${b.query}: ${JSON.stringify(p.body)}`).toBe(200);
     }
     expect(await r.dbsize()).toBe(11);
@@ -75,7 +77,7 @@ describe("redis-cli lines against the redis plugin (db 9)", () => {
   it("a listing is a SCAN that names the count and the keys; GET and TTL read the key", async () => {
     let n = 0;
     const run = async (input: Record<string, string>) => {
-      const res = await submitAction(t.portal, responder, "redis.read", { input, idempotencyKey: `as-written-redis-read-${process.pid}-${++n}` });
+      const res = await answerOf(submitAction(t.portal, responder, "redis.read", { input, idempotencyKey: `as-written-redis-read-${process.pid}-${++n}` }));
       expect(res.status, JSON.stringify(res.body)).toBe(202);
       const settled = await settleRun(t.portal, String(res.body.runId), { timeoutMs: 20_000 });
       expect(settled.status).toBe("succeeded");
@@ -89,7 +91,7 @@ describe("redis-cli lines against the redis plugin (db 9)", () => {
     const ttl = await run({ command: "TTL", key: "nope:1" });
     expect(ttl.result.summary).toBe("nope:1 does not exist in redis://127.0.0.1:6379 db 9");
     // A viewer may not run it: the page shows the button disabled for them (as-written-roles.spec.ts).
-    const viewer = await submitAction(t.portal, { ...responder, roles: ["viewer"] }, "redis.read", { input: { command: "PING" }, idempotencyKey: `as-written-redis-viewer-${process.pid}` });
+    const viewer = await answerOf(submitAction(t.portal, { ...responder, roles: ["viewer"] }, "redis.read", { input: { command: "PING" }, idempotencyKey: `as-written-redis-viewer-${process.pid}` }));
     expect(viewer.status).toBe(403);
   });
 

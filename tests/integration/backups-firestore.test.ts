@@ -17,6 +17,8 @@ import { testPortal, settleRun } from "../helpers/portal";
 import { shopCatalog } from "../helpers/shop";
 import { backupsRef } from "../../plugins/backups/api";
 import { firestoreCollectionsRef } from "../../plugins/firestore/api";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // Backups of Firestore collections against the emulator the firestore plugin's tests use
 // (@firestore-emulator/server, in-process: nothing to install, so nothing is skipped).
@@ -128,18 +130,18 @@ describe("backups of Firestore collections (emulator)", () => {
     const healthNow = await collection("opsHealth");
 
     const input = { target: "shop-fs", backupId: backup.id, collections: ["stripeEvents"] };
-    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    const preview = await answerOf(previewAction(portal, admin, "backups.restore", { input }), answerData);
     expect(preview.status).toBe(200);
     const p = preview.body.preview as { summary: string; rows: Record<string, unknown>[]; precondition?: string };
     expect(p.summary).toMatch(/^Partial restore: partial restores may cause data inconsistencies\./);
     expect(p.rows).toEqual([{ collection: "stripeEvents", "documents now": 1, "documents in backup": Object.keys(events).length, change: Object.keys(events).length - 1 }]);
 
-    const req = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop-fs", idempotencyKey: "restore-fs-0001", precondition: p.precondition });
+    const req = await answerOf(submitAction(portal, admin, "backups.restore", { input, confirm: "shop-fs", idempotencyKey: "restore-fs-0001", precondition: p.precondition }));
     expect(req.body.error).toBeUndefined();
     expect(req.status).toBe(202);
     const runId = String(req.body.runId);
-    expect((await decideApproval(portal, admin, runId, "approve")).status).toBeGreaterThanOrEqual(400);
-    expect((await decideApproval(portal, admin2, runId, "approve")).body.error).toBeUndefined();
+    expect((await answerOf(decideApproval(portal, admin, runId, "approve"))).status).toBeGreaterThanOrEqual(400);
+    expect((await answerOf(decideApproval(portal, admin2, runId, "approve"))).body.error).toBeUndefined();
     const run = await settle(runId);
     expect(run.status).toBe("succeeded");
     expect(JSON.stringify(run.result)).toMatch(/restored 1 collection\(s\) .*counts match the backup; safety backup shop-fs-/);
@@ -159,10 +161,10 @@ describe("backups of Firestore collections (emulator)", () => {
     await client.db.doc("orders/typed").delete();
     await client.db.doc("opsHealth/extra").set({ lastRunAt: Timestamp.now() });
     const input = { target: "shop-fs", backupId: backup.id };
-    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    const preview = await answerOf(previewAction(portal, admin, "backups.restore", { input }), answerData);
     expect((preview.body.preview as { summary: string }).summary).not.toMatch(/Partial restore/);
-    const req = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop-fs", idempotencyKey: "restore-fs-0002", precondition: (preview.body.preview as { precondition?: string }).precondition });
-    expect((await decideApproval(portal, admin2, String(req.body.runId), "approve")).body.error).toBeUndefined();
+    const req = await answerOf(submitAction(portal, admin, "backups.restore", { input, confirm: "shop-fs", idempotencyKey: "restore-fs-0002", precondition: (preview.body.preview as { precondition?: string }).precondition }));
+    expect((await answerOf(decideApproval(portal, admin2, String(req.body.runId), "approve"))).body.error).toBeUndefined();
     expect((await settle(String(req.body.runId))).status).toBe("succeeded");
     const typed = (await client.db.doc("orders/typed").get()).data()!;
     expect(typed.at).toBeInstanceOf(Timestamp);
@@ -177,11 +179,11 @@ describe("backups of Firestore collections (emulator)", () => {
 
   it("bad input is a 400 naming the field", async () => {
     const backup = (await service.catalog.list("shop-fs")).find((r) => r.status === "good")!;
-    const unknown = await previewAction(portal, admin, "backups.restore", { input: { target: "shop-fs", backupId: backup.id, collections: ["nope"] } });
+    const unknown = await answerOf(previewAction(portal, admin, "backups.restore", { input: { target: "shop-fs", backupId: backup.id, collections: ["nope"] } }), answerData);
     expect(unknown.body).toMatchObject({ previewInvalid: true, fieldErrors: { collections: [expect.stringMatching(/must be among the backup's collections/)] } });
-    const tables = await submitAction(portal, admin, "backups.restore", { input: { target: "shop-fs", backupId: backup.id, tables: ["orders"] }, confirm: "shop-fs", idempotencyKey: "restore-fs-bad-1" });
+    const tables = await answerOf(submitAction(portal, admin, "backups.restore", { input: { target: "shop-fs", backupId: backup.id, tables: ["orders"] }, confirm: "shop-fs", idempotencyKey: "restore-fs-bad-1" }));
     expect(tables.status).toBe(400);
-    const both = await submitAction(portal, admin, "backups.restore", { input: { target: "shop-fs", backupId: backup.id, tables: ["a"], collections: ["orders"] }, confirm: "shop-fs", idempotencyKey: "restore-fs-bad-2" });
+    const both = await answerOf(submitAction(portal, admin, "backups.restore", { input: { target: "shop-fs", backupId: backup.id, tables: ["a"], collections: ["orders"] }, confirm: "shop-fs", idempotencyKey: "restore-fs-bad-2" }));
     expect(both.status).toBe(400);
   });
 
@@ -197,19 +199,19 @@ describe("backups of Firestore collections (emulator)", () => {
     expect(r.status).toBe("failed");
     expect(r.detail).toMatch(/checksum mismatch/);
     const input = { target: "shop-fs", backupId: backup.id, collections: ["orders"] };
-    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    const preview = await answerOf(previewAction(portal, admin, "backups.restore", { input }), answerData);
     expect(preview.body).toMatchObject({ previewInvalid: true, previewError: expect.stringMatching(/failed its verification \(checksum mismatch/) });
-    const refused = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop-fs", idempotencyKey: "restore-fs-0003" });
+    const refused = await answerOf(submitAction(portal, admin, "backups.restore", { input, confirm: "shop-fs", idempotencyKey: "restore-fs-0003" }));
     expect(refused.status).toBe(400);
     expect(refused.body.runId).toBeUndefined();
 
     // Not verified since it was altered: only the run's own checksum check can tell.
     const later = await service.backupNow("shop-fs");
     const laterInput = { target: "shop-fs", backupId: later.id, collections: ["orders"] };
-    const ok = await previewAction(portal, admin, "backups.restore", { input: laterInput });
+    const ok = await answerOf(previewAction(portal, admin, "backups.restore", { input: laterInput }), answerData);
     flip(later.file!);
-    const req = await submitAction(portal, admin, "backups.restore", { input: laterInput, confirm: "shop-fs", idempotencyKey: "restore-fs-0004", precondition: (ok.body.preview as { precondition?: string }).precondition });
-    await decideApproval(portal, admin2, String(req.body.runId), "approve");
+    const req = await answerOf(submitAction(portal, admin, "backups.restore", { input: laterInput, confirm: "shop-fs", idempotencyKey: "restore-fs-0004", precondition: (ok.body.preview as { precondition?: string }).precondition }));
+    await answerOf(decideApproval(portal, admin2, String(req.body.runId), "approve"));
     const run = await settle(String(req.body.runId));
     expect(run.status).toBe("failed");
     expect(JSON.stringify(run.result ?? run)).toMatch(/no longer matches its manifest's checksum/);

@@ -4,6 +4,8 @@ import backups, { type BackupsService } from "../../plugins/backups";
 import type { Portal } from "~/core/portal.server";
 import { testPortal } from "../helpers/portal";
 import { backupsRef } from "../../plugins/backups/api";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // The portal's own SQLite store as a target: online backup API, verification on a temp copy.
 let portal: Portal;
@@ -46,7 +48,7 @@ describe("backups of the portal's own SQLite store", () => {
   it("restore of the portal's own store is refused with a clear reason", async () => {
     const { previewAction } = await import("~/core/actions/pipeline.server");
     const row = (await service.catalog.list("portal")).find((r) => r.status === "good" && r.verifyStatus !== "failed")!;
-    const res = await previewAction(portal, { id: "u_admin", username: "admin", displayName: null, roles: ["admin"], via: "session" }, "backups.restore", { input: { target: "portal", backupId: row.id } });
+    const res = await answerOf(previewAction(portal, { id: "u_admin", username: "admin", displayName: null, roles: ["admin"], via: "session" }, "backups.restore", { input: { target: "portal", backupId: row.id } }), answerData);
     expect(res.body).toMatchObject({ previewInvalid: true, previewError: expect.stringMatching(/restore is built for PostgreSQL targets only/) });
   });
 });

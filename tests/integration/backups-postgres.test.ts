@@ -16,6 +16,8 @@ import { changeUserFromCli } from "~/core/users.server";
 import type { Portal } from "~/core/portal.server";
 import { freshDatabaseUrl, testPortal, settleRun } from "../helpers/portal";
 import { backupsRef } from "../../plugins/backups/api";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // Backups on the real PostgreSQL (127.0.0.1:5432): a database of our own, dropped after.
 const user = (username: string): User => ({ id: `u_${username}`, username, displayName: null, roles: ["admin"], via: "session" });
@@ -86,19 +88,19 @@ describe("backups of a PostgreSQL target", () => {
     await client.query("insert into customers values (999, 'new@example.com')");
 
     const input = { target: "shop", backupId: backup.id };
-    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    const preview = await answerOf(previewAction(portal, admin, "backups.restore", { input }), answerData);
     expect(preview.status).toBe(200);
     const p = preview.body.preview as { summary: string; rows: Record<string, unknown>[]; precondition?: string };
     expect(p.summary).not.toMatch(/Partial restore/);
     expect(p.rows).toEqual(expect.arrayContaining([expect.objectContaining({ table: "public.orders", "rows now": 900, "rows in backup": 1000 }), expect.objectContaining({ table: "public.customers", "rows now": 201, "rows in backup": 200 })]));
-    const req = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-shop-0001", precondition: p.precondition });
+    const req = await answerOf(submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-shop-0001", precondition: p.precondition }));
     expect(req.body.error).toBeUndefined();
     expect(req.status).toBe(202);
     const runId = String(req.body.runId);
     expect((await getRun(portal, runId))!.status).toBe("awaiting_approval");
-    const selfApprove = await decideApproval(portal, admin, runId, "approve");
+    const selfApprove = await answerOf(decideApproval(portal, admin, runId, "approve"));
     expect(selfApprove.status).toBeGreaterThanOrEqual(400);
-    const approved = await decideApproval(portal, admin2, runId, "approve");
+    const approved = await answerOf(decideApproval(portal, admin2, runId, "approve"));
     expect(approved.body.error).toBeUndefined();
     const run = await settle(runId);
     expect(run.status).toBe("succeeded");
@@ -115,12 +117,12 @@ describe("backups of a PostgreSQL target", () => {
     await client.query("delete from orders where id > 500");
     await client.query("update customers set email = 'kept@example.com' where id = 1");
     const input = { target: "shop", backupId: backup.id, tables: ["orders"] };
-    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    const preview = await answerOf(previewAction(portal, admin, "backups.restore", { input }), answerData);
     expect(preview.status).toBe(200);
     expect((preview.body.preview as { summary: string }).summary).toMatch(/^Partial restore: only the chosen tables/);
-    const req = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-shop-0002", precondition: (preview.body.preview as { precondition?: string }).precondition });
+    const req = await answerOf(submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-shop-0002", precondition: (preview.body.preview as { precondition?: string }).precondition }));
     expect(req.status).toBe(202);
-    const ok = await decideApproval(portal, admin2, String(req.body.runId), "approve");
+    const ok = await answerOf(decideApproval(portal, admin2, String(req.body.runId), "approve"));
     expect(ok.body.error).toBeUndefined();
     expect((await settle(String(req.body.runId))).status).toBe("succeeded");
     expect(Number((await client.query("select count(*) n from orders")).rows[0].n)).toBe(1000);
@@ -129,11 +131,11 @@ describe("backups of a PostgreSQL target", () => {
 
   it("an unknown table or target is a 400 naming it", async () => {
     const backup = (await service.catalog.list("shop")).find((r) => r.status === "good")!;
-    const bad = await previewAction(portal, admin, "backups.restore", { input: { target: "shop", backupId: backup.id, tables: ["nope"] } });
+    const bad = await answerOf(previewAction(portal, admin, "backups.restore", { input: { target: "shop", backupId: backup.id, tables: ["nope"] } }), answerData);
     expect(bad.body).toMatchObject({ previewInvalid: true, fieldErrors: { tables: [expect.stringMatching(/"nope" is not one table of the backup/)] } });
-    const refused = await submitAction(portal, admin, "backups.restore", { input: { target: "shop", backupId: backup.id, tables: ["nope"] }, confirm: "shop", idempotencyKey: "restore-bad-0001" });
+    const refused = await answerOf(submitAction(portal, admin, "backups.restore", { input: { target: "shop", backupId: backup.id, tables: ["nope"] }, confirm: "shop", idempotencyKey: "restore-bad-0001" }));
     expect(refused.status).toBe(400);
-    const noTarget = await submitAction(portal, admin, "backups.backup-now", { input: { target: "elsewhere" }, idempotencyKey: "backup-bad-0001" });
+    const noTarget = await answerOf(submitAction(portal, admin, "backups.backup-now", { input: { target: "elsewhere" }, idempotencyKey: "backup-bad-0001" }));
     expect(noTarget.status).toBe(400);
     expect(noTarget.body.error).toBe('unknown backup target "elsewhere"');
   });
@@ -195,7 +197,7 @@ describe("prune through the pipeline keeps what a restore needs", () => {
     const restorable = () => portal.registry.probes.get("backups.shop-last-restorable")!.def.read({ signal: new AbortController().signal, log: console, now: () => new Date() });
     const probeBefore = await restorable();
 
-    const preview = await previewAction(portal, admin, "backups.prune", { input: { target: "shop" } });
+    const preview = await answerOf(previewAction(portal, admin, "backups.prune", { input: { target: "shop" } }), answerData);
     expect(preview.status).toBe(200);
     const p = preview.body.preview as { summary: string; count: number; rows: { backup: string; decision: string; why: string; verification: string }[]; precondition?: string };
     // All taken today: the newest is today's keep-daily (and this week's, this month's); the newest verified stays; the rest go.
@@ -207,7 +209,7 @@ describe("prune through the pipeline keeps what a restore needs", () => {
     expect(gone).toHaveLength(before.length - 2);
     expect(gone.every((r) => r.why === "not kept by keep-daily 30, keep-weekly 12, keep-monthly 12; not the newest verified")).toBe(true);
 
-    const req = await submitAction(portal, admin, "backups.prune", { input: { target: "shop" }, confirm: "shop", idempotencyKey: "prune-shop-0001", precondition: p.precondition });
+    const req = await answerOf(submitAction(portal, admin, "backups.prune", { input: { target: "shop" }, confirm: "shop", idempotencyKey: "prune-shop-0001", precondition: p.precondition }));
     expect(req.body.error).toBeUndefined();
     const run = await settle(String(req.body.runId));
     expect(run.status).toBe("succeeded");
@@ -231,12 +233,12 @@ describe("a restore that must fail is refused at the press", () => {
     expect((await service.verify("shop", backup.id)).status).toBe("failed");
 
     const input = { target: "shop", backupId: backup.id };
-    const preview = await previewAction(portal, admin, "backups.restore", { input });
+    const preview = await answerOf(previewAction(portal, admin, "backups.restore", { input }), answerData);
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({ previewInvalid: true, previewError: expect.stringMatching(new RegExp(`^backup ${backup.id} failed its verification \\(checksum mismatch`)) });
     expect(preview.body.fieldErrors).toEqual({ backupId: ["failed verification: choose a backup that passed"] });
 
-    const press = await submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-unverified-0001" });
+    const press = await answerOf(submitAction(portal, admin, "backups.restore", { input, confirm: "shop", idempotencyKey: "restore-unverified-0001" }));
     expect(press.status).toBe(400);
     expect(press.body.error).toMatch(/failed its verification/);
     expect(press.body.runId).toBeUndefined();

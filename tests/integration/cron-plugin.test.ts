@@ -14,6 +14,7 @@ import { action as apiCronAction, loader as apiCronLoader } from "~/routes/api.c
 import { action as pingAction } from "~/routes/ping.$";
 import { DIALECTS, makeRequest, testPortal, settleRun } from "../helpers/portal";
 import { shopCatalog } from "../helpers/shop";
+import { answerOf } from "../helpers/answer";
 
 const PING_TOKEN = "ping-token-0123456789abcdef";
 const CRON_SECRET = "cron-secret-fedcba9876543210";
@@ -188,7 +189,7 @@ describe.each(DIALECTS)("cron plugin on %s", (dialect) => {
 
   it("run-now without a secret: a clear 400 and no request sent", async () => {
     const before = endpoint.seen.length;
-    const res = await submitAction(portal, responder, "cron.run-now", { input: { job: "no-secret" }, idempotencyKey: `ns-${dialect}` });
+    const res = await answerOf(submitAction(portal, responder, "cron.run-now", { input: { job: "no-secret" }, idempotencyKey: `ns-${dialect}` }));
     expect(res.status).toBe(400);
     expect((res.body as { error: string }).error).toContain('job "no-secret" has no secret configured');
     expect(endpoint.seen.length).toBe(before);
@@ -196,7 +197,7 @@ describe.each(DIALECTS)("cron plugin on %s", (dialect) => {
 
   it("run-now sends the bearer secret; the audit entry holds the status code and duration, never the secret", async () => {
     endpoint.setDelay(120);
-    const res = await submitAction(portal, responder, "cron.run-now", { input: { job: "engagement" }, idempotencyKey: `rn-${dialect}` });
+    const res = await answerOf(submitAction(portal, responder, "cron.run-now", { input: { job: "engagement" }, idempotencyKey: `rn-${dialect}` }));
     expect(res.status).toBe(202);
     const run = await settle(portal, (res.body as { runId: string }).runId);
     expect(run.status).toBe("succeeded");
@@ -221,7 +222,7 @@ describe.each(DIALECTS)("cron plugin on %s", (dialect) => {
     const rid = crypto.randomUUID();
     await ping("POST", `/api/cron/engagement/start?rid=${rid}`);
     const before = endpoint.seen.length;
-    const res = await submitAction(portal, responder, "cron.run-now", { input: { job: "engagement" }, idempotencyKey: `busy-${dialect}` });
+    const res = await answerOf(submitAction(portal, responder, "cron.run-now", { input: { job: "engagement" }, idempotencyKey: `busy-${dialect}` }));
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toContain("is running");
     expect(endpoint.seen.length).toBe(before);
@@ -229,15 +230,15 @@ describe.each(DIALECTS)("cron plugin on %s", (dialect) => {
   });
 
   it("pause and resume are audited; a paused job says who paused it, why and until when", async () => {
-    const p = await submitAction(portal, responder, "cron.pause", { input: { job: "backup", reason: "restore drill tonight", until: "2h" }, idempotencyKey: `pause-${dialect}` });
+    const p = await answerOf(submitAction(portal, responder, "cron.pause", { input: { job: "backup", reason: "restore drill tonight", until: "2h" }, idempotencyKey: `pause-${dialect}` }));
     expect((await settle(portal, (p.body as { runId: string }).runId)).status).toBe("succeeded");
     const paused = await fresh("cron.backup");
     expect(paused.status).toBe("ok");
     expect(paused.summary).toMatch(/^paused: paused by responder: restore drill tonight \(until \d{4}-\d\d-\d\d \d\d:\d\d CES?T\)/);
-    const r = await submitAction(portal, responder, "cron.resume", { input: { job: "backup", reason: "drill done" }, idempotencyKey: `resume-${dialect}` });
+    const r = await answerOf(submitAction(portal, responder, "cron.resume", { input: { job: "backup", reason: "drill done" }, idempotencyKey: `resume-${dialect}` }));
     expect((await settle(portal, (r.body as { runId: string }).runId)).status).toBe("succeeded");
     expect((await fresh("cron.backup")).status).toBe("critical");
-    const again = await submitAction(portal, responder, "cron.resume", { input: { job: "backup", reason: "twice" }, idempotencyKey: `resume2-${dialect}` });
+    const again = await answerOf(submitAction(portal, responder, "cron.resume", { input: { job: "backup", reason: "twice" }, idempotencyKey: `resume2-${dialect}` }));
     expect(again.status).toBe(400);
     const audit = await portal.store.db.selectFrom("audit_entries").select(["action", "target", "actor", "outcome"]).where("action", "in", ["cron.pause", "cron.resume"]).orderBy("seq").execute();
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: "cron.pause", target: "backup", actor: "responder", outcome: "succeeded" }), expect.objectContaining({ action: "cron.resume", target: "backup", outcome: "succeeded" })]));

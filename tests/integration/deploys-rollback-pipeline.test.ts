@@ -6,6 +6,8 @@ import { decideApproval, previewAction, submitAction } from "~/core/actions/pipe
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { testPortal, settleRun } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // deploys.rollback through the portal's guard pipeline, against the demo shop's Vercel sandbox.
 const user = (username: string, roles: ("admin" | "responder")[]): User => ({ id: `u_${username}`, username, displayName: null, roles, via: "session" });
@@ -26,8 +28,8 @@ describe("deploys.rollback through the action pipeline (demo shop on Vercel's sa
   afterAll(() => t.cleanup());
 
   it("is critical, refused to a responder, and the preview names current and target with commits and creation times", async () => {
-    expect((await submitAction(t.portal, responder, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD } })).status).toBe(403);
-    const preview = await previewAction(t.portal, admin, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD } });
+    expect((await answerOf(submitAction(t.portal, responder, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD } }))).status).toBe(403);
+    const preview = await answerOf(previewAction(t.portal, admin, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD } }), answerData);
     expect(preview.body).toMatchObject({ risk: "critical", approval: true, target: "deploys:shop" });
     const summary = String((preview.body.preview as { summary: string }).summary);
     const at = (ms: number) => new Date(Date.now() - ms).toISOString().slice(0, 16).replace("T", " ");
@@ -40,13 +42,13 @@ describe("deploys.rollback through the action pipeline (demo shop on Vercel's sa
   });
 
   it("refuses a deployment that never reached ready (400, audited invalid, nothing run)", async () => {
-    const res = await submitAction(t.portal, admin, "deploys.rollback", { input: { site: "shop", deploymentId: NEVER_READY }, confirm: "deploys:shop", idempotencyKey: "rollback-never-ready-1" });
+    const res = await answerOf(submitAction(t.portal, admin, "deploys.rollback", { input: { site: "shop", deploymentId: NEVER_READY }, confirm: "deploys:shop", idempotencyKey: "rollback-never-ready-1" }));
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/never reached ready\/live \(ERROR\)/);
     expect(res.body.fieldErrors).toHaveProperty("deploymentId");
     const entry = await t.portal.store.db.selectFrom("audit_entries").selectAll().where("action", "=", "deploys.rollback").orderBy("seq", "desc").executeTakeFirstOrThrow();
     expect(entry.outcome).toBe("invalid");
-    const unknownSite = await submitAction(t.portal, admin, "deploys.rollback", { input: { site: "nope", deploymentId: GOOD }, confirm: "deploys:nope", idempotencyKey: "rollback-unknown-site-1" });
+    const unknownSite = await answerOf(submitAction(t.portal, admin, "deploys.rollback", { input: { site: "nope", deploymentId: GOOD }, confirm: "deploys:nope", idempotencyKey: "rollback-unknown-site-1" }));
     expect(unknownSite.status).toBe(400);
     expect(unknownSite.body.fieldErrors).toHaveProperty("site");
   });
@@ -54,12 +56,12 @@ describe("deploys.rollback through the action pipeline (demo shop on Vercel's sa
   it("needs a second admin, then rolls back and follows it until live, with progress in the run log", async () => {
     const svc = t.portal.registry.services.get(deploysRef)!;
     expect((await svc.current("shop"))!.id).toBe(BAD);
-    const first = await submitAction(t.portal, admin, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD }, confirm: "deploys:shop", idempotencyKey: "rollback-good-0001" });
+    const first = await answerOf(submitAction(t.portal, admin, "deploys.rollback", { input: { site: "shop", deploymentId: GOOD }, confirm: "deploys:shop", idempotencyKey: "rollback-good-0001" }));
     expect(first.status).toBe(202);
     expect(first.body.status).toBe("awaiting_approval");
     const runId = String(first.body.runId);
-    expect((await decideApproval(t.portal, admin, runId, "approve")).status).toBe(403);
-    expect((await decideApproval(t.portal, admin2, runId, "approve")).status).toBeLessThan(300);
+    expect((await answerOf(decideApproval(t.portal, admin, runId, "approve"))).status).toBe(403);
+    expect((await answerOf(decideApproval(t.portal, admin2, runId, "approve"))).status).toBeLessThan(300);
     const run = await settle(t.portal, runId);
     expect(run.status).toBe("succeeded");
     expect(JSON.stringify(run.result)).toMatch(/shop rolled back: Vercel serves dpl_shop2xxxx/);

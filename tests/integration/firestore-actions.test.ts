@@ -9,6 +9,8 @@ import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { testPortal } from "../helpers/portal";
 import { shopCatalog } from "../helpers/shop";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 let sandbox: FirestoreSandbox;
 let client: FirestoreClient;
@@ -50,7 +52,7 @@ describe("firestore fixes through the guard pipeline", () => {
   });
 
   it("previews, then toggles adminHold on one order as admin, with audit entries naming the document", async () => {
-    const preview = await previewAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1040" } });
+    const preview = await answerOf(previewAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1040" } }), answerData);
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({
       target: "orders/wx-1040",
@@ -59,10 +61,10 @@ describe("firestore fixes through the guard pipeline", () => {
       preview: { count: 1, before: { adminHold: false }, after: { adminHold: true }, precondition: expect.stringMatching(/^\d+\.\d{9}$/) },
     });
 
-    const wrong = await submitAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1040" }, confirm: "wx-1040", idempotencyKey: "fs-hold-wx1040-a" });
+    const wrong = await answerOf(submitAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1040" }, confirm: "wx-1040", idempotencyKey: "fs-hold-wx1040-a" }));
     expect(wrong.status).toBe(400);
 
-    const res = await submitAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1040" }, confirm: "orders/wx-1040", idempotencyKey: "fs-hold-wx1040-b" });
+    const res = await answerOf(submitAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1040" }, confirm: "orders/wx-1040", idempotencyKey: "fs-hold-wx1040-b" }));
     expect(res.status).toBeLessThan(300);
     const run = await finished((res.body as { runId: string }).runId);
     expect(run.status).toBe("succeeded");
@@ -77,28 +79,28 @@ describe("firestore fixes through the guard pipeline", () => {
   });
 
   it("passes the preview's precondition to the run, which refuses when the document changed since the preview", async () => {
-    const preview = await previewAction(portal, admin, "firestore.add-internal-note", { input: { orderId: "wx-1041", note: "checked with the buyer" } });
+    const preview = await answerOf(previewAction(portal, admin, "firestore.add-internal-note", { input: { orderId: "wx-1041", note: "checked with the buyer" } }), answerData);
     const precondition = (preview.body.preview as { precondition: string }).precondition;
     expect(precondition).toMatch(/^\d+\.\d{9}$/);
     await client.db.doc("orders/wx-1041").update({ touchedBy: "someone else" }); // a write between preview and run
-    const res = await submitAction(portal, admin, "firestore.add-internal-note", {
+    const res = await answerOf(submitAction(portal, admin, "firestore.add-internal-note", {
       input: { orderId: "wx-1041", note: "checked with the buyer" },
       confirm: "orders/wx-1041",
       idempotencyKey: "fs-note-wx1041-stale",
       precondition,
-    });
+    }));
     expect(res.status).toBeLessThan(300);
     const run = await finished((res.body as { runId: string }).runId);
     expect(run.status).toBe("failed");
     expect(JSON.stringify(run)).toMatch(/changed since preview/);
 
-    const fresh = await previewAction(portal, admin, "firestore.add-internal-note", { input: { orderId: "wx-1041", note: "checked with the buyer" } });
-    const ok = await submitAction(portal, admin, "firestore.add-internal-note", {
+    const fresh = await answerOf(previewAction(portal, admin, "firestore.add-internal-note", { input: { orderId: "wx-1041", note: "checked with the buyer" } }), answerData);
+    const ok = await answerOf(submitAction(portal, admin, "firestore.add-internal-note", {
       input: { orderId: "wx-1041", note: "checked with the buyer" },
       confirm: "orders/wx-1041",
       idempotencyKey: "fs-note-wx1041-fresh",
       precondition: (fresh.body.preview as { precondition: string }).precondition,
-    });
+    }));
     expect((await finished((ok.body as { runId: string }).runId)).status).toBe("succeeded");
   });
 
@@ -106,9 +108,9 @@ describe("firestore fixes through the guard pipeline", () => {
     const engine = probeEngine(portal);
     const before = (await engine.refresh("firestore.held-orders")).reading?.value;
     expect(typeof before).toBe("number");
-    const preview = await previewAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1042" } });
+    const preview = await answerOf(previewAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1042" } }), answerData);
     const after = (preview.body.preview as { after: { adminHold: boolean } }).after.adminHold;
-    const res = await submitAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1042" }, confirm: "orders/wx-1042", idempotencyKey: "fs-hold-wx1042" });
+    const res = await answerOf(submitAction(portal, admin, "firestore.toggle-admin-hold", { input: { orderId: "wx-1042" }, confirm: "orders/wx-1042", idempotencyKey: "fs-hold-wx1042" }));
     expect((await finished((res.body as { runId: string }).runId)).status).toBe("succeeded");
     const expected = (before as number) + (after ? 1 : -1);
     for (let i = 0; i < 100 && engine.peek("firestore.held-orders")?.reading?.value !== expected; i++) await new Promise((r) => setTimeout(r, 50));
@@ -116,13 +118,13 @@ describe("firestore fixes through the guard pipeline", () => {
   });
 
   it("denies a responder: single-document fixes are high risk", async () => {
-    const res = await submitAction(portal, responder, "firestore.set-order-status", { input: { orderId: "wx-1030", status: "cancelled" }, confirm: "orders/wx-1030", idempotencyKey: "fs-status-wx1030" });
+    const res = await answerOf(submitAction(portal, responder, "firestore.set-order-status", { input: { orderId: "wx-1030", status: "cancelled" }, confirm: "orders/wx-1030", idempotencyKey: "fs-status-wx1030" }));
     expect(res.status).toBe(403);
     expect((await client.db.doc("orders/wx-1030").get()).get("status")).toBe("paid");
   });
 
   it("answers 400 with field errors for a completed status without a transfer id", async () => {
-    const res = await submitAction(portal, admin, "firestore.set-order-status", { input: { orderId: "wx-1046", status: "completed" }, confirm: "orders/wx-1046", idempotencyKey: "fs-status-wx1046" });
+    const res = await answerOf(submitAction(portal, admin, "firestore.set-order-status", { input: { orderId: "wx-1046", status: "completed" }, confirm: "orders/wx-1046", idempotencyKey: "fs-status-wx1046" }));
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ fieldErrors: { transferId: ["completed needs the Stripe transfer id (tr_…)"] } });
   });

@@ -11,6 +11,7 @@ import { loader as incidentJson } from "~/routes/api.incidents.$id._index";
 import { action as eventsRoute } from "~/routes/api.incidents.$id.events";
 import { loader as reportMd } from "~/routes/incidents.$id_.report[.]md";
 import { DIALECTS, makeRequest, testPortal } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
 
 const ACTION_SECRET = "shp_tok_9f8e7d6c5b4a3210";
 
@@ -109,7 +110,7 @@ describe.each(DIALECTS)("a whole incident on %s", (dialect) => {
 
     // An action run on the incident, through the real guard pipeline.
     const admin = (await getUser(get("/")))!;
-    const submitted = await submitAction(portal, admin, "shop.requeue", { input: { orderId: "ord_42", apiToken: ACTION_SECRET }, idempotencyKey: "incident-flow-1", incidentId: id });
+    const submitted = await answerOf(submitAction(portal, admin, "shop.requeue", { input: { orderId: "ord_42", apiToken: ACTION_SECRET }, idempotencyKey: "incident-flow-1", incidentId: id }));
     expect(submitted.status).toBe(202);
     const runId = submitted.body.runId as string;
     for (let i = 0; i < 200; i++) {

@@ -21,6 +21,7 @@ import { resolveLiveBlocks } from "~/core/runbooks/live-blocks.server";
 import { renderRunbook } from "~/core/runbooks/render.server";
 import { testPortal, settleRun } from "../helpers/portal";
 import { shopDatabase } from "../helpers/shop-postgres";
+import { answerOf } from "../helpers/answer";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const KEY = "sb_secret_live_0123456789abcdef";
@@ -42,7 +43,7 @@ const settle = (portal: Portal, runId: string, timeoutMs = 30_000) => settleRun(
 
 let key = 0;
 async function press(portal: Portal, actionId: string, input: Record<string, unknown>) {
-  const res = await submitAction(portal, responder, actionId, { input, idempotencyKey: `live-test-${process.pid}-${++key}` });
+  const res = await answerOf(submitAction(portal, responder, actionId, { input, idempotencyKey: `live-test-${process.pid}-${++key}` }));
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return settle(portal, String(res.body.runId));
 }
@@ -108,7 +109,7 @@ describe("```sql blocks through supabase.query", () => {
 
   it("refuses a delete before it reaches the database, says so with a 400, and changes nothing", async () => {
     const before = db.psql("select count(*) from orders");
-    const res = await submitAction(t.portal, responder, "supabase.query", { input: { sql: "delete from orders where status = 'paid'" }, idempotencyKey: `live-delete-${process.pid}` });
+    const res = await answerOf(submitAction(t.portal, responder, "supabase.query", { input: { sql: "delete from orders where status = 'paid'" }, idempotencyKey: `live-delete-${process.pid}` }));
     expect(res.status).toBe(400);
     expect(res.body.error).toBe("refused: DELETE is not allowed in a read-only query (only SELECT, VALUES, SHOW and EXPLAIN)");
     expect(db.psql("select count(*) from orders")).toBe(before);
@@ -116,7 +117,7 @@ describe("```sql blocks through supabase.query", () => {
   });
 
   it("refuses an empty statement with a 400 naming the field", async () => {
-    const res = await submitAction(t.portal, responder, "supabase.query", { input: { sql: "  " }, idempotencyKey: "live-empty-sql-1" });
+    const res = await answerOf(submitAction(t.portal, responder, "supabase.query", { input: { sql: "  " }, idempotencyKey: "live-empty-sql-1" }));
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toContain("the statement is empty");
   });

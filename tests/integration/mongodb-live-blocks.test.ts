@@ -12,6 +12,7 @@ import { resolveLiveBlocks } from "~/core/runbooks/live-blocks.server";
 import { renderRunbook } from "~/core/runbooks/render.server";
 import { suggestForText } from "~/core/runbooks/suggest.server";
 import { settleRun, testPortal } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
 
 // Runbooks as they are: seed 001's Mongo queries (list items, "Query (Mongo): …"), ```js and
 // ```mongodb fences and inline code become "Run read-only" blocks through mongodb.query.
@@ -65,7 +66,7 @@ describe("MongoDB live blocks", () => {
     expect(v.refused.map((r) => r.error)).toEqual([expect.stringMatching(/deleteMany\(\) writes/)]);
     expect(v.mongo).toMatchObject({ available: true, maxTimeMS: 5000, maxRows: 200 });
     for (const b of mongo) {
-      const res = await submitAction(t.portal, responder, "mongodb.query", { input: { query: b.query }, idempotencyKey: crypto.randomUUID() });
+      const res = await answerOf(submitAction(t.portal, responder, "mongodb.query", { input: { query: b.query }, idempotencyKey: crypto.randomUUID() }));
       expect(res.status).toBe(202);
       expect((await settleRun(t.portal, String(res.body.runId))).status).toBe("succeeded");
     }
@@ -80,7 +81,7 @@ describe("MongoDB live blocks", () => {
     expect(mongo.every((b) => b.at === "li")).toBe(true);
     expect(sandbox.commands.length).toBe(before); // offering a block runs nothing
     for (const b of mongo) {
-      const res = await submitAction(t.portal, responder, "mongodb.query", { input: { query: b.query }, idempotencyKey: crypto.randomUUID() });
+      const res = await answerOf(submitAction(t.portal, responder, "mongodb.query", { input: { query: b.query }, idempotencyKey: crypto.randomUUID() }));
       const run = await settleRun(t.portal, String(res.body.runId));
       expect(run.status, b.query).toBe("succeeded");
       expect((run.result as { data: { count: number } }).data.count, b.query).toBeGreaterThan(0);
@@ -95,7 +96,7 @@ describe("MongoDB live blocks", () => {
     const mongo = v.blocks.filter((b) => b.kind === "mongo");
     expect(mongo.map((b) => b.at)).toEqual(["pre", "li", "pre", "code", "pre"]);
     for (const b of mongo) {
-      const res = await submitAction(t.portal, responder, "mongodb.query", { input: { query: b.query }, idempotencyKey: crypto.randomUUID() });
+      const res = await answerOf(submitAction(t.portal, responder, "mongodb.query", { input: { query: b.query }, idempotencyKey: crypto.randomUUID() }));
       const run = await settleRun(t.portal, String(res.body.runId));
       expect(run.status, b.query).toBe("succeeded");
       expect((run.result as { data: { count: number } }).data.count, b.query).toBeGreaterThan(0);

@@ -15,6 +15,8 @@ import { localRuns } from "~/core/actions/runner.server";
 import { createOrUpdateUser, type User } from "~/core/auth.server";
 import { probeEngine } from "~/core/probes/service.server";
 import { settleRun, testPortal } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // The mongodb plugin through the portal, against the wire-protocol sandbox seeded with the demo
 // shop (and, when OPSDECK_TEST_MONGO_URI is set, against a real mongod in a database of its own).
@@ -74,7 +76,7 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
   let direct: MongoClient;
 
   const run = async (user: User, actionId: string, input: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
-    const res = await submitAction(t.portal, user, actionId, { input, idempotencyKey: crypto.randomUUID(), ...extra });
+    const res = await answerOf(submitAction(t.portal, user, actionId, { input, idempotencyKey: crypto.randomUUID(), ...extra }));
     if (res.status !== 202) return { res, run: null };
     return { res, run: await settleRun(t.portal, res.body.runId as string, { timeoutMs: 20_000 }) };
   };
@@ -129,7 +131,7 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
     await Promise.all(engine.ids().filter((id) => engine.probe(id).pluginId === "mongodb").map((id) => engine.refresh(id)));
     const before = target.sandbox?.commands.length ?? 0;
     for (const [query] of HOSTILE) {
-      const res = await submitAction(t.portal, responder, "mongodb.query", { input: { query }, idempotencyKey: crypto.randomUUID() });
+      const res = await answerOf(submitAction(t.portal, responder, "mongodb.query", { input: { query }, idempotencyKey: crypto.randomUUID() }));
       expect(res.status, query.slice(0, 80)).toBe(400);
       expect(res.body.error, query.slice(0, 80)).not.toBe("the request is not valid");
     }
@@ -137,7 +139,7 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
       const sent = target.sandbox.commands.slice(before).filter((c) => !/^(hello|isMaster|ismaster|ping|endSessions)$/.test(c.name));
       expect(sent).toEqual([]);
     }
-    const refused = await submitAction(t.portal, responder, "mongodb.query", { input: { query: `db.orders.find({ $where: "sleep(10000)" })` }, idempotencyKey: crypto.randomUUID() });
+    const refused = await answerOf(submitAction(t.portal, responder, "mongodb.query", { input: { query: `db.orders.find({ $where: "sleep(10000)" })` }, idempotencyKey: crypto.randomUUID() }));
     expect(refused.body.error).toMatch(/\$where is refused/);
   });
 
@@ -154,13 +156,13 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
   it("fix-document: a stale precondition is refused and nothing is written; a fresh one changes the counts", async () => {
     const id = MONGO_STORY.paidUnconfirmed[0];
     const input = { collection: "orders", id, set: { status: "confirmed", "webhook.processedAt": { $date: "now" } } };
-    const notAllowed = await previewAction(t.portal, admin, "mongodb.fix-document", { input: { ...input, set: { amount: 1 } } });
+    const notAllowed = await answerOf(previewAction(t.portal, admin, "mongodb.fix-document", { input: { ...input, set: { amount: 1 } } }), answerData);
     expect(notAllowed.body.previewInvalid).toBe(true);
     expect(notAllowed.body.previewError).toMatch(/not allow-listed/);
-    const operatorKey = await previewAction(t.portal, admin, "mongodb.fix-document", { input: { ...input, expect: { $where: "sleep(100)" } } });
+    const operatorKey = await answerOf(previewAction(t.portal, admin, "mongodb.fix-document", { input: { ...input, expect: { $where: "sleep(100)" } } }), answerData);
     expect(operatorKey.body.previewError).toMatch(/expect names fields that are not allow-listed/);
 
-    const preview = await previewAction(t.portal, admin, "mongodb.fix-document", { input });
+    const preview = await answerOf(previewAction(t.portal, admin, "mongodb.fix-document", { input }), answerData);
     expect(preview.status).toBe(200);
     const p = preview.body.preview as { before: Record<string, unknown>; after: Record<string, unknown>; precondition: string };
     expect(p.before).toEqual({ status: "paid", "webhook.processedAt": null });
@@ -175,7 +177,7 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
     expect((await orders.findOne({ _id: id }))?.status).toBe("on_hold");
     await orders.updateOne({ _id: id }, { $set: { status: "paid" } });
 
-    const fresh = await previewAction(t.portal, admin, "mongodb.fix-document", { input });
+    const fresh = await answerOf(previewAction(t.portal, admin, "mongodb.fix-document", { input }), answerData);
     const done = await run(admin, "mongodb.fix-document", input, { confirm: `orders/${id}`, precondition: (fresh.body.preview as { precondition: string }).precondition });
     expect(done.run?.status, JSON.stringify(done.res.body)).toBe("succeeded");
     expect((await probe("mongodb.paid-unconfirmed")).value).toBe(MONGO_STORY.paidUnconfirmed.length - 1);
@@ -184,7 +186,7 @@ describe.each(targets)("mongodb plugin through the portal (%s)", (_name, start) 
   it.runIf(_name === "sandbox")("kill-op ends only an operation the slow-operations probe shows", async () => {
     const slow = await probe("mongodb.slow-operations");
     expect(slow.value).toBe(1);
-    const bogus = await previewAction(t.portal, admin, "mongodb.kill-op", { input: { opid: 999_999 } });
+    const bogus = await answerOf(previewAction(t.portal, admin, "mongodb.kill-op", { input: { opid: 999_999 } }), answerData);
     expect(bogus.body.previewInvalid).toBe(true);
     expect(bogus.body.previewError).toMatch(/not running longer than 30 s/);
     const killed = await run(admin, "mongodb.kill-op", { opid: MONGO_STORY.slowOpid }, { confirm: `op:${MONGO_STORY.slowOpid}` });

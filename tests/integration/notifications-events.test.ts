@@ -24,6 +24,7 @@ import { ProbeSampler } from "~/core/probes/sampler.server";
 import type { Portal } from "~/core/portal.server";
 import { fixturePlugin } from "../helpers/probe-fixture";
 import { testPortal } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
 
 const HOOK_SECRET = "events-hook-secret-0123456789";
 
@@ -108,9 +109,9 @@ describe("events written with their change", () => {
   });
 
   it("a responder's request and a failed run go out", async () => {
-    const asked = await submitRequest(portal, users.responder!, "shop.rotate", { input: { key: "signing" }, request: { reason: "the key leaked into a log line" } });
+    const asked = await answerOf(submitRequest(portal, users.responder!, "shop.rotate", { input: { key: "signing" }, request: { reason: "the key leaked into a log line" } }));
     expect(asked.status).toBe(202);
-    const failed = await submitAction(portal, users.responder!, "shop.break", { input: { what: "cart" } });
+    const failed = await answerOf(submitAction(portal, users.responder!, "shop.break", { input: { what: "cart" } }));
     await until(() => kindsOf(String(asked.body.runId)).length === 1 && kindsOf(String(failed.body.runId)).length === 1);
     expect(got.find((g) => g.subject === asked.body.runId)).toMatchObject({ kind: "request.waiting", title: "responder asks an admin to run shop.rotate on key:signing" });
     expect(got.find((g) => g.subject === failed.body.runId)).toMatchObject({ kind: "action.failed", title: "shop.break on thing:cart failed" });

@@ -16,6 +16,7 @@ import { notificationsBootStep } from "~/core/notifications/service.server";
 import type { Portal } from "~/core/portal.server";
 import { action as interactivityRoute } from "~/routes/api.slack.interactivity";
 import { makeRequest, testPortal } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
 
 const TOKEN = "xoxb-slack-test-token-0123456789";
 const SIGNING = "slack-signing-secret-abcdef0123456789";
@@ -110,7 +111,7 @@ describe("approvals answered from Slack", () => {
   const auditOf = async (runId: string) => portal.store.db.selectFrom("audit_entries").selectAll().where("action", "=", "slack.interactivity").where("target", "=", runId).orderBy("seq").execute();
 
   it("a responder's request: admin2 approves in Slack, types the target in the modal, and the run is filed through the pipeline", async () => {
-    const asked = await submitRequest(portal, users.responder!, "shop.refund", { input: { order: "ord_1001", apiKey: CARD }, request: { reason: "customer charged twice for order 1001" } });
+    const asked = await answerOf(submitRequest(portal, users.responder!, "shop.refund", { input: { order: "ord_1001", apiKey: CARD }, request: { reason: "customer charged twice for order 1001" } }));
     expect(asked.status).toBe(202);
     const requestId = String(asked.body.runId);
     const msg = await messageFor(requestId);
@@ -151,7 +152,7 @@ describe("approvals answered from Slack", () => {
   });
 
   it("refuses and audits the requester's own press and a viewer's", async () => {
-    const filed = await submitAction(portal, users.admin!, "shop.refund", { input: { order: "ord_2002", apiKey: CARD }, confirm: "order:ord_2002" });
+    const filed = await answerOf(submitAction(portal, users.admin!, "shop.refund", { input: { order: "ord_2002", apiKey: CARD }, confirm: "order:ord_2002" }));
     expect(filed.status).toBe(202);
     const runId = String(filed.body.runId);
     const msg = await messageFor(runId);
@@ -168,7 +169,7 @@ describe("approvals answered from Slack", () => {
   });
 
   it("refuses and audits a wrong signature, a stale timestamp and a replay", async () => {
-    const filed = await submitAction(portal, users.admin!, "shop.refund", { input: { order: "ord_3003", apiKey: CARD }, confirm: "order:ord_3003" });
+    const filed = await answerOf(submitAction(portal, users.admin!, "shop.refund", { input: { order: "ord_3003", apiKey: CARD }, confirm: "order:ord_3003" }));
     const runId = String(filed.body.runId);
     const msg = await messageFor(runId);
     const payload = { type: "block_actions", user: { id: "U0ADMIN2" }, trigger_id: "t1", container: { channel_id: msg.channel, message_ts: msg.ts }, actions: [{ action_id: "approve", value: runId }] };

@@ -9,6 +9,8 @@ import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { testPortal } from "../helpers/portal";
 import { shopCatalog } from "../helpers/shop";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // Defect 9: a preview that refuses stops the press as `invalid`; a provider failure during a
 // preview is an upstream failure (502/503 with the provider's words), never "invalid input".
@@ -32,12 +34,12 @@ describe("a preview that refuses stops the press", () => {
 
   it("firestore.set-payment-intent with a payment intent of another order is previewInvalid and refused as invalid before it starts", async () => {
     const input = { orderId: "wx-1045", paymentIntentId: "pi_demo_wx1001" };
-    const preview = await previewAction(t.portal, admin, "firestore.set-payment-intent", { input });
+    const preview = await answerOf(previewAction(t.portal, admin, "firestore.set-payment-intent", { input }), answerData);
     expect(preview.status).toBe(200);
     expect(preview.body.previewInvalid).toBe(true);
     expect(preview.body.previewError).toMatch(/already belongs to orders\/wx-1001: refusing/);
 
-    const press = await submitAction(t.portal, admin, "firestore.set-payment-intent", { input, confirm: "orders/wx-1045", idempotencyKey: "foreign-pi-0001" });
+    const press = await answerOf(submitAction(t.portal, admin, "firestore.set-payment-intent", { input, confirm: "orders/wx-1045", idempotencyKey: "foreign-pi-0001" }));
     expect(press.status).toBe(400);
     expect(press.body.runId).toBeUndefined();
     const entry = await lastEntry(t.portal, "firestore.set-payment-intent");
@@ -76,12 +78,12 @@ describe("an upstream failure during a preview is not bad input", () => {
       const t = await testPortal({ plugins: [stripe], config: { app: { demo: false }, plugins: { stripe: c.config() } } });
       try {
         const input = { paymentIntentId: "pi_demo_wx1045", amount: 100 };
-        const preview = await previewAction(t.portal, admin, "stripe.refund", { input });
+        const preview = await answerOf(previewAction(t.portal, admin, "stripe.refund", { input }), answerData);
         expect(preview.status).toBe(c.status);
         expect(preview.body).toMatchObject({ previewInvalid: false, upstream: true, providerStatus: c.providerStatus });
         expect(String(preview.body.error)).toMatch(c.words);
 
-        const press = await submitAction(t.portal, admin, "stripe.refund", { input, confirm: "pi_demo_wx1045", idempotencyKey: `upstream-${c.providerStatus}-01` });
+        const press = await answerOf(submitAction(t.portal, admin, "stripe.refund", { input, confirm: "pi_demo_wx1045", idempotencyKey: `upstream-${c.providerStatus}-01` }));
         expect(press.status).toBe(c.status);
         expect(String(press.body.error)).toMatch(c.words);
         const entry = await lastEntry(t.portal, "stripe.refund");

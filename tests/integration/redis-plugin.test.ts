@@ -9,6 +9,8 @@ import { createOrUpdateUser, type User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { probeEngine } from "~/core/probes/service.server";
 import { testPortal, settleRun } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // The redis plugin against the real Redis on 127.0.0.1:6379, in a database of its own (13),
 // flushed before and after. SCAN only: the tests never call KEYS either.
@@ -110,13 +112,13 @@ describe("redis plugin on the real Redis (db 13)", () => {
   it("delete-key refuses a key outside the configured patterns, unless break-glass; its preview scrubs secrets", async () => {
     await r.set("session:abc", "x");
     await r.set("user_tier:user_9", JSON.stringify({ tier: "pro", apiToken: "tok_live_abcdef", note: "key sk_live_51Hsecretvalue" }), "EX", 300);
-    const refused = await submitAction(t.portal, admin, "redis.delete-key", { input: { key: "session:abc" }, confirm: "session:abc", idempotencyKey: "redis-del-out-1" });
+    const refused = await answerOf(submitAction(t.portal, admin, "redis.delete-key", { input: { key: "session:abc" }, confirm: "session:abc", idempotencyKey: "redis-del-out-1" }));
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatch(/"session:abc" is outside the configured key patterns \(rate_limit:\*, user_tier:\*, analytics:\*\); refused unless pressed with break-glass/);
     expect(refused.body.fieldErrors).toHaveProperty("key");
     expect(await r.exists("session:abc")).toBe(1);
 
-    const preview = await previewAction(t.portal, admin, "redis.delete-key", { input: { key: "user_tier:user_9" } });
+    const preview = await answerOf(previewAction(t.portal, admin, "redis.delete-key", { input: { key: "user_tier:user_9" } }), answerData);
     expect(preview.status).toBe(200);
     const p = preview.body.preview as { summary: string; before: { type: string; ttl: string; value: string } };
     expect(p.before.type).toBe("string");
@@ -124,18 +126,18 @@ describe("redis plugin on the real Redis (db 13)", () => {
     expect(p.before.value).toContain('"tier":"pro"');
     expect(p.before.value).not.toMatch(/tok_live_abcdef|sk_live_51Hsecretvalue/);
 
-    const glassPreview = await previewAction(t.portal, admin, "redis.delete-key", { input: { key: "session:abc" }, breakGlassReason: "stale session blocks the support account" });
+    const glassPreview = await answerOf(previewAction(t.portal, admin, "redis.delete-key", { input: { key: "session:abc" }, breakGlassReason: "stale session blocks the support account" }), answerData);
     expect(glassPreview.body.previewInvalid).toBe(false);
     expect((glassPreview.body.preview as { summary: string }).summary).toMatch(/outside the configured patterns; allowed by break-glass/);
-    const shortReason = await submitAction(t.portal, admin, "redis.delete-key", { input: { key: "session:abc" }, confirm: "session:abc", breakGlassReason: "because" });
+    const shortReason = await answerOf(submitAction(t.portal, admin, "redis.delete-key", { input: { key: "session:abc" }, confirm: "session:abc", breakGlassReason: "because" }));
     expect(shortReason.status).toBe(400);
     expect(shortReason.body.fieldErrors).toHaveProperty("breakGlassReason");
-    const glass = await submitAction(t.portal, admin, "redis.delete-key", {
+    const glass = await answerOf(submitAction(t.portal, admin, "redis.delete-key", {
       input: { key: "session:abc" },
       confirm: "session:abc",
       idempotencyKey: "redis-del-out-2",
       breakGlassReason: "stale session blocks the support account",
-    });
+    }));
     expect(glass.status).toBe(202);
     const run = await settle(t.portal, glass.body.runId as string);
     expect(run.status).toBe("succeeded");
@@ -145,7 +147,7 @@ describe("redis plugin on the real Redis (db 13)", () => {
 
   it("delete-keys deletes exactly the previewed set: keys added after the preview and during the run survive", async () => {
     await writeKeys(r, "analytics:user_1:2026-11-27:", 300, 86_400);
-    const previewed = await previewAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" } });
+    const previewed = await answerOf(previewAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" } }), answerData);
     const p = previewed.body.preview as { count: number; rows: { key: string }[]; precondition: string; summary: string };
     expect(p.count).toBe(300);
     expect(p.rows).toHaveLength(20);
@@ -153,21 +155,21 @@ describe("redis plugin on the real Redis (db 13)", () => {
 
     // Critical: filed for approval with the preview's precondition. More keys arriving before the
     // approval change what the approver would approve: the request is superseded (approve what you saw).
-    const stale = await submitAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" }, confirm: "analytics:*", idempotencyKey: "redis-delkeys-0", precondition: p.precondition });
+    const stale = await answerOf(submitAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" }, confirm: "analytics:*", idempotencyKey: "redis-delkeys-0", precondition: p.precondition }));
     expect(stale.status).toBe(202);
     await writeKeys(r, "analytics:user_9:2026-11-27:", 5, 86_400);
-    const refused = await decideApproval(t.portal, admin2, stale.body.runId as string, "approve");
+    const refused = await answerOf(decideApproval(t.portal, admin2, stale.body.runId as string, "approve"));
     expect(refused.body).toMatchObject({ status: "superseded" });
     for (let i = 0; i < 5; i++) await r.del(`analytics:user_9:2026-11-27:${i}`);
 
     // Filed again and approved as previewed; keys that arrive after the approval are not in the set.
-    const fresh = await previewAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" } });
+    const fresh = await answerOf(previewAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" } }), answerData);
     const p2 = fresh.body.preview as { count: number; precondition: string };
     expect(p2.count).toBe(300);
-    const filed = await submitAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" }, confirm: "analytics:*", idempotencyKey: "redis-delkeys-1", precondition: p2.precondition });
+    const filed = await answerOf(submitAction(t.portal, admin, "redis.delete-keys", { input: { pattern: "analytics:*" }, confirm: "analytics:*", idempotencyKey: "redis-delkeys-1", precondition: p2.precondition }));
     expect(filed.status).toBe(202);
     expect(filed.body.status).toBe("awaiting_approval");
-    const approved = await decideApproval(t.portal, admin2, filed.body.runId as string, "approve");
+    const approved = await answerOf(decideApproval(t.portal, admin2, filed.body.runId as string, "approve"));
     expect(approved.body).toMatchObject({ status: "started" });
     await writeKeys(r, "analytics:user_2:2026-11-27:", 50, 86_400);
     const run = await settle(t.portal, filed.body.runId as string);
@@ -222,14 +224,14 @@ describe("redis plugin on the real Redis (db 13)", () => {
 
   it("set-ttl gives the stuck rate-limit key an expiry", async () => {
     await r.set("rate_limit:user_123:daily", "1000");
-    const res = await submitAction(t.portal, admin, "redis.set-ttl", { input: { key: "rate_limit:user_123:daily", ttl: "1h" }, confirm: "rate_limit:user_123:daily", idempotencyKey: "redis-ttl-1" });
+    const res = await answerOf(submitAction(t.portal, admin, "redis.set-ttl", { input: { key: "rate_limit:user_123:daily", ttl: "1h" }, confirm: "rate_limit:user_123:daily", idempotencyKey: "redis-ttl-1" }));
     expect(res.status).toBe(202);
     const run = await settle(t.portal, res.body.runId as string);
     expect(run.status).toBe("succeeded");
     const ttl = await r.ttl("rate_limit:user_123:daily");
     expect(ttl).toBeGreaterThan(3590);
     expect(ttl).toBeLessThanOrEqual(3600);
-    const bad = await submitAction(t.portal, admin, "redis.set-ttl", { input: { key: "rate_limit:user_123:daily", ttl: "soon" }, confirm: "rate_limit:user_123:daily" });
+    const bad = await answerOf(submitAction(t.portal, admin, "redis.set-ttl", { input: { key: "rate_limit:user_123:daily", ttl: "soon" }, confirm: "rate_limit:user_123:daily" }));
     expect(bad.status).toBe(400);
     expect(bad.body.fieldErrors).toHaveProperty("ttl");
   });
@@ -254,7 +256,7 @@ describe("redis plugin with a wrong password", () => {
       expect(view.error).toMatch(/^authentication failed at redis:\/\/127\.0\.0\.1:6379 db 13: WRONGPASS/);
       expect(JSON.stringify(view)).not.toContain(PASSWORD);
     }
-    const preview = await previewAction(t.portal, admin, "redis.delete-key", { input: { key: "rate_limit:user_1:daily" } });
+    const preview = await answerOf(previewAction(t.portal, admin, "redis.delete-key", { input: { key: "rate_limit:user_1:daily" } }), answerData);
     expect(String(preview.body.previewError)).toMatch(/authentication failed/);
     expect(JSON.stringify(preview.body)).not.toContain(PASSWORD);
   });

@@ -16,6 +16,7 @@ import type { Portal } from "~/core/portal.server";
 import { probeEngine } from "~/core/probes/service.server";
 import { action as apiCronAction, loader as apiCronLoader } from "~/routes/api.cron.$";
 import { DIALECTS, makeRequest, settleRun, testPortal } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
 
 const PING_TOKEN = "ping-token-SEEDED-7a1c9e55";
 const STRIPE_KEY = "sk_test_SEEDED_stripe_51HxQ2";
@@ -125,7 +126,7 @@ describe.each(DIALECTS)("the one scrubber on %s", (dialect) => {
     expect(text).toContain(`Basic [redacted]`);
     expect(leaks(text)).toEqual([]);
 
-    const res = await submitAction(portal, responder, "prometheus.query", { input: { promql: "up" }, idempotencyKey: `pq-${dialect}` });
+    const res = await answerOf(submitAction(portal, responder, "prometheus.query", { input: { promql: "up" }, idempotencyKey: `pq-${dialect}` }));
     expect(res.status).toBe(202);
     const run = await settleRun(portal, (res.body as { runId: string }).runId);
     expect(run.status).toBe("succeeded");

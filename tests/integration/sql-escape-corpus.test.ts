@@ -16,6 +16,7 @@ import { makeRequest, settleRun, testPortal } from "../helpers/portal";
 import { shopDatabase } from "../helpers/shop-postgres";
 import { sqlRef } from "../../plugins/supabase/api";
 import { ordersRef } from "../../plugins/orders-api";
+import { answerOf } from "../helpers/answer";
 
 const KEY = "sb_secret_corpus_0123456789abcdef";
 const responder: User = { id: "u_responder", username: "responder", displayName: null, roles: ["responder"], via: "session" };
@@ -121,7 +122,7 @@ describe("the escape corpus through supabase.query, as the configured read-only 
 
   it("offers the sql service, and a plain read runs as the read-only role", async () => {
     expect(t.portal.registry.services.get(sqlRef)).toBeDefined();
-    const res = await submitAction(t.portal, responder, "supabase.query", { input: { sql: "select current_user as who, count(*)::int as n from victim" }, idempotencyKey: `corpus-ok-${process.pid}` });
+    const res = await answerOf(submitAction(t.portal, responder, "supabase.query", { input: { sql: "select current_user as who, count(*)::int as n from victim" }, idempotencyKey: `corpus-ok-${process.pid}` }));
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const run = await settleRun(t.portal, String(res.body.runId));
     expect(run.status).toBe("succeeded");
@@ -134,7 +135,7 @@ describe("the escape corpus through supabase.query, as the configured read-only 
     expect(statements.length).toBeGreaterThanOrEqual(40);
     const answers: string[] = [];
     for (const [i, [sql, names]] of statements.entries()) {
-      const res = await submitAction(t.portal, responder, "supabase.query", { input: { sql }, idempotencyKey: `corpus-${process.pid}-${i}` });
+      const res = await answerOf(submitAction(t.portal, responder, "supabase.query", { input: { sql }, idempotencyKey: `corpus-${process.pid}-${i}` }));
       const body = res.body as { error?: string; fieldErrors?: Record<string, string[]> };
       answers.push(`${res.status} ${sql} → ${body.error}`);
       expect(res.status, sql).toBe(400);
@@ -159,7 +160,7 @@ describe("the escape corpus through supabase.query, as the configured read-only 
     await expect(sql.query("select count(*) from victim where v = 'nope' and pg_catalog.upper(v) is not null")).resolves.toMatchObject({ rowCount: 1 });
     const loose = await testPortal({ plugins: [supabase], config: { plugins: { supabase: { url: "http://127.0.0.1:1", serviceRoleKey: KEY, ...db.supabase, allowFunctions: ["evil_definer"] } } } });
     try {
-      const res = await submitAction(loose.portal, responder, "supabase.query", { input: { sql: "select evil_definer()" }, idempotencyKey: `corpus-loose-${process.pid}` });
+      const res = await answerOf(submitAction(loose.portal, responder, "supabase.query", { input: { sql: "select evil_definer()" }, idempotencyKey: `corpus-loose-${process.pid}` }));
       expect(res.status).toBe(202);
       const run = await settleRun(loose.portal, String(res.body.runId));
       expect(run.status).toBe("failed");
@@ -200,11 +201,11 @@ describe("a superuser connection", () => {
 
   it("does not offer the sql service; supabase.query refuses and says why", async () => {
     expect(t.portal.registry.services.get(sqlRef)).toBeUndefined();
-    const res = await submitAction(t.portal, responder, "supabase.query", { input: { sql: "select 1" }, idempotencyKey: `corpus-su-${process.pid}` });
+    const res = await answerOf(submitAction(t.portal, responder, "supabase.query", { input: { sql: "select 1" }, idempotencyKey: `corpus-su-${process.pid}` }));
     expect(res.status).toBe(503);
     expect(JSON.stringify(res.body)).toMatch(/the sql service is not offered: its read role postgres is not read-only \(postgres is a superuser/);
     const before = await checksum();
-    const escape = await submitAction(t.portal, responder, "supabase.query", { input: { sql: `copy (select 1) to program 'id > ${TMP}-su'` }, idempotencyKey: `corpus-su2-${process.pid}` });
+    const escape = await answerOf(submitAction(t.portal, responder, "supabase.query", { input: { sql: `copy (select 1) to program 'id > ${TMP}-su'` }, idempotencyKey: `corpus-su2-${process.pid}` }));
     expect(escape.status).toBe(503);
     expect(fs.existsSync(`${TMP}-su`)).toBe(false);
     expect(await checksum()).toBe(before);
@@ -220,8 +221,8 @@ describe("a superuser connection", () => {
     if (!r.ok) throw new Error("sign-in failed");
     const cookie = sessionCookie(makeRequest("/"), r.token, 60).split(";")[0]!;
     const res = (await overviewLoader({ request: makeRequest("/", { cookie }), params: {}, context: {} } as any)) as Response;
-    const body = (await res.json()) as { problems: { id: string; status: string; summary: string }[] };
-    const problem = body.problems.find((p) => p.id === "supabase.read-role");
+    const body = (await res.json()) as { systems: { rows: { id: string; status: string; summary: string }[] }[] };
+    const problem = body.systems.flatMap((s) => s.rows).find((p) => p.id === "supabase.read-role");
     expect(problem?.status).toBe("critical");
     expect(problem?.summary).toContain("postgres is a superuser");
     expect(problem?.summary).toContain("create role opsdeck_ro nologin; grant pg_read_all_data to opsdeck_ro;");

@@ -8,6 +8,8 @@ import { decideApproval, previewAction, submitAction } from "~/core/actions/pipe
 import type { User } from "~/core/auth.server";
 import type { Portal } from "~/core/portal.server";
 import { testPortal, settleRun } from "../helpers/portal";
+import { answerOf } from "../helpers/answer";
+import { answerData } from "~/core/http/index.server";
 
 // stripe.refund through the portal's guard pipeline, against the demo sandbox.
 const user = (username: string, roles: ("admin" | "responder")[]): User => ({ id: `u_${username}`, username, displayName: null, roles, via: "session" });
@@ -46,18 +48,18 @@ describe("stripe.refund through the action pipeline", () => {
   afterAll(() => t.cleanup());
 
   it("is refused to a responder, and the preview names an over-refund", async () => {
-    const denied = await submitAction(t.portal, responder, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034" } });
+    const denied = await answerOf(submitAction(t.portal, responder, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034" } }));
     expect(denied.status).toBe(403);
-    const preview = await previewAction(t.portal, admin, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034", amount: 10_000 } });
+    const preview = await answerOf(previewAction(t.portal, admin, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034", amount: 10_000 } }), answerData);
     expect(preview.body).toMatchObject({ risk: "critical", approval: true, target: "pi_demo_wx1034", preview: null });
     expect(preview.body.previewError).toMatch(/amount 100\.00 USD exceeds what is refundable on pi_demo_wx1034: 99\.00 USD/);
-    const bad = await submitAction(t.portal, admin, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034", amount: -1 }, confirm: "pi_demo_wx1034" });
+    const bad = await answerOf(submitAction(t.portal, admin, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034", amount: -1 }, confirm: "pi_demo_wx1034" }));
     expect(bad.status).toBe(400);
     expect(bad.body.fieldErrors).toHaveProperty("amount");
   });
 
   it("an over-refund is refused with 400 before anything is filed, and audited as invalid", async () => {
-    const over = await submitAction(t.portal, admin, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034", amount: 10_000 }, confirm: "pi_demo_wx1034", idempotencyKey: "refund-over-0001" });
+    const over = await answerOf(submitAction(t.portal, admin, "stripe.refund", { input: { paymentIntentId: "pi_demo_wx1034", amount: 10_000 }, confirm: "pi_demo_wx1034", idempotencyKey: "refund-over-0001" }));
     expect(over.status).toBe(400);
     expect(over.body.error).toMatch(/exceeds what is refundable/);
     expect(over.body.fieldErrors).toHaveProperty("amount");
@@ -71,25 +73,25 @@ describe("stripe.refund through the action pipeline", () => {
 
   it("a second admin approves; the same idempotency key twice is one run and one refund; then the rate limit holds", async () => {
     const body = { input: { paymentIntentId: "pi_demo_wx1034", amount: 2_500 }, confirm: "pi_demo_wx1034", idempotencyKey: "refund-wx1034-0001" };
-    const first = await submitAction(t.portal, admin, "stripe.refund", body);
+    const first = await answerOf(submitAction(t.portal, admin, "stripe.refund", body));
     expect(first.status).toBe(202);
     expect(first.body.status).toBe("awaiting_approval");
     const runId = String(first.body.runId);
-    expect((await decideApproval(t.portal, admin, runId, "approve")).status).toBe(403);
-    const approved = await decideApproval(t.portal, admin2, runId, "approve");
+    expect((await answerOf(decideApproval(t.portal, admin, runId, "approve"))).status).toBe(403);
+    const approved = await answerOf(decideApproval(t.portal, admin2, runId, "approve"));
     expect(approved.status).toBeLessThan(300);
     const run = await settle(t.portal, runId);
     expect(run.status).toBe("succeeded");
     expect(JSON.stringify(run.result)).toMatch(/Refunded 25\.00 USD on pi_demo_wx1034/);
 
-    const again = await submitAction(t.portal, admin, "stripe.refund", body);
+    const again = await answerOf(submitAction(t.portal, admin, "stripe.refund", body));
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ runId, duplicate: true });
     expect(await refundsInSandbox(t.portal, "pi_demo_wx1034")).toHaveLength(1);
 
-    const other = await submitAction(t.portal, admin, "stripe.refund", { ...body, idempotencyKey: "refund-wx1034-0002" });
+    const other = await answerOf(submitAction(t.portal, admin, "stripe.refund", { ...body, idempotencyKey: "refund-wx1034-0002" }));
     const otherRunId = String(other.body.runId);
-    await decideApproval(t.portal, admin2, otherRunId, "approve");
+    await answerOf(decideApproval(t.portal, admin2, otherRunId, "approve"));
     const limited = await settle(t.portal, otherRunId);
     expect(limited.status).not.toBe("succeeded");
     const outcomes = await t.portal.store.db.selectFrom("audit_entries").select("outcome").where("run_id", "=", otherRunId).execute();

@@ -1,11 +1,12 @@
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, UnavailableError } from "../../../plugins/plugin-api";
 import { hasRole, parseRoles } from "~/lib/roles";
 import { auditAnonymousDenial } from "../audit/anonymous-denials.server";
 import { errorText } from "../audit/audit.server";
 import type { User } from "../auth.server";
 import type { Portal } from "../portal.server";
 import { secretValuesOf } from "../secrets/index.server";
-import { runPreview } from "./dry-run.server";
-import { actorOf, inputHash, mayRun, refuse, type PipelineResponse } from "./policy.server";
+import { runPreview, upstreamRefusal } from "./dry-run.server";
+import { actorOf, inputHash, mayRun, refuse, type RunAnswer } from "./policy.server";
 import { deleteStoredRequest, loadStoredRequest, previewChanges, type PreviewChange } from "./requests.server";
 import type { RunRow } from "./runner.server";
 import { INSTANCE_ID } from "./runner.server";
@@ -20,7 +21,8 @@ export interface DecideOptions {
 /**
  * A second admin approves or denies a critical request; approval starts the run as the requester.
  * The request is approved as the requester saw it: if the live preview differs from the stored
- * one, the request is superseded (answer 409 with the changes) and must be made again.
+ * one, the request is superseded (a `ConflictError` with the changes) and must be made again.
+ * Refusals are audited and thrown.
  */
 export async function decideApproval(
   portal: Portal,
@@ -29,38 +31,41 @@ export async function decideApproval(
   decision: "approve" | "deny",
   note?: string,
   options: DecideOptions = {},
-): Promise<PipelineResponse> {
+): Promise<RunAnswer> {
   const run = await loadRun(portal, runId);
   if (!user) {
     const label = run ? { action: run.action_id, target: run.target, runId: run.id } : { action: "portal.approval", target: String(runId).slice(0, 64) };
     try {
       await auditAnonymousDenial(portal, options.address ?? "unknown", { ...label, outcome: "denied", details: { reason: "not signed in", decision } });
     } catch {
-      return { status: 401, body: { error: "authentication required", auditError: "the refusal could not be written to the audit log" } };
+      throw new UnauthenticatedError("authentication required", { body: { auditError: "the refusal could not be written to the audit log" } });
     }
-    return { status: 401, body: { error: "authentication required" } };
+    throw new UnauthenticatedError();
   }
-  if (!run) return { status: 404, body: { error: "no such run" } };
+  if (!run) throw new NotFoundError("no such run");
   const by = actorOf(user);
   const entry = { action: run.action_id, target: run.target, ...by, incidentId: run.incident_id, runId: run.id };
   const reason = (note ?? "").trim().slice(0, 1000) || undefined;
   if (!hasRole(user.roles, "admin")) {
-    return refuse(portal, { ...entry, outcome: "denied", details: { reason: "approving needs the admin role", decision } }, 403, { error: "forbidden: approving needs the admin role" });
+    return refuse(portal, { ...entry, outcome: "denied", details: { reason: "approving needs the admin role", decision } }, new ForbiddenError("approving needs the admin role"));
   }
   if (user.username === run.actor) {
-    return refuse(portal, { ...entry, outcome: "denied", details: { reason: "the requester cannot approve their own request", decision } }, 403, {
-      error: "you cannot approve or deny your own request: another admin must decide",
-    });
+    return refuse(
+      portal,
+      { ...entry, outcome: "denied", details: { reason: "the requester cannot approve their own request", decision } },
+      new ForbiddenError("you cannot approve or deny your own request: another admin must decide", { asWritten: true }),
+    );
   }
-  if (run.status !== "awaiting_approval") return { status: 409, body: { error: `this run is ${run.status}, not awaiting approval`, runId, status: run.status } };
+  if (run.status !== "awaiting_approval") throw new ConflictError(`this run is ${run.status}, not awaiting approval`, { body: { runId, status: run.status } });
   if (Date.now() >= Number(run.expires_at)) {
     await expireRequest(portal, run).catch(() => {});
-    return { status: 409, body: { error: "this request expired: an expired approval counts as denied; request again", runId, status: "expired" } };
+    throw new ConflictError("this request expired: an expired approval counts as denied; request again", { body: { runId, status: "expired" } });
   }
 
   if (decision === "deny") {
+    let moved: "done" | "conflict";
     try {
-      const moved = await transitionRun(portal, run, {
+      moved = await transitionRun(portal, run, {
         outcome: "rejected",
         by,
         from: "awaiting_approval",
@@ -68,30 +73,30 @@ export async function decideApproval(
         details: { reason: reason ?? "denied by approver", requester: run.actor },
         also: (db) => deleteStoredRequest(db, run.id),
       });
-      if (moved === "conflict") return { status: 409, body: { error: "someone else decided this request first", runId } };
     } catch {
-      return { status: 503, body: { error: "the audit log cannot be written; nothing was decided" } };
+      throw new UnavailableError("the audit log cannot be written; nothing was decided");
     }
-    return { status: 200, body: { runId, status: "rejected" } };
+    if (moved === "conflict") throw new ConflictError("someone else decided this request first", { body: { runId } });
+    return { runId, status: "rejected" };
   }
 
   const reg = portal.registry.actions.get(run.action_id);
-  if (!reg) return { status: 409, body: { error: `the action ${run.action_id} is no longer installed` } };
+  if (!reg) throw new ConflictError(`the action ${run.action_id} is no longer installed`);
   // The requester must still be allowed to run it.
   const requester = await portal.store.db.selectFrom("users").select(["roles", "disabled"]).where("username", "=", run.actor).executeTakeFirst();
   if (!requester || requester.disabled || !mayRun(parseRoles(requester.roles), reg.risk)) {
-    return { status: 409, body: { error: `${run.actor} may no longer run this action; the request cannot be approved` } };
+    throw new ConflictError(`${run.actor} may no longer run this action; the request cannot be approved`);
   }
 
   // The stored input (secret fields unsealed) must still validate and be the input that was requested.
   const stored = await loadStoredRequest(portal, run.id);
-  if (!stored) return { status: 409, body: { error: "this request's input is not in the store (filed before approvals were stored); deny it and request again" } };
-  if (!stored.ok) return { status: 409, body: { error: stored.error } };
+  if (!stored) throw new ConflictError("this request's input is not in the store (filed before approvals were stored); deny it and request again");
+  if (!stored.ok) throw new ConflictError(stored.error);
   const parsed = reg.def.input.safeParse(stored.request.input);
   const precondition = stored.request.precondition;
   const input = parsed.success ? (precondition ? { ...(parsed.data as object), precondition } : parsed.data) : null;
   if (!parsed.success || inputHash(input) !== run.input_hash) {
-    return { status: 409, body: { error: "this request's stored input no longer validates or does not match the request; deny it and request again" } };
+    throw new ConflictError("this request's stored input no longer validates or does not match the request; deny it and request again");
   }
   const inputSecrets = secretValuesOf(reg.def.input, input);
   const secrets = [...portal.config.secretValues, ...inputSecrets];
@@ -101,11 +106,11 @@ export async function decideApproval(
     const requesterActor = { username: run.actor, roles: parseRoles(requester.roles) };
     const dry = await runPreview(portal, reg, parsed.data, requesterActor, secrets);
     if (dry.kind === "upstream") {
-      return refuse(portal, { ...entry, outcome: "upstream_failed", details: { reason: `the dry run could not complete: ${dry.error}`, providerStatus: dry.providerStatus, decision } }, dry.status, {
-        error: `the provider failed during the dry run, so nothing was approved: ${dry.error}`,
-        upstream: true,
-        providerStatus: dry.providerStatus,
-      });
+      return refuse(
+        portal,
+        { ...entry, outcome: "upstream_failed", details: { reason: `the dry run could not complete: ${dry.error}`, providerStatus: dry.providerStatus, decision } },
+        upstreamRefusal(dry, "the provider failed during the dry run, so nothing was approved: "),
+      );
     }
     const now = dry.kind === "ok" ? dry.preview : { refused: dry.kind === "invalid" ? dry.error : null };
     const changes = previewChanges(stored.request.preview, now);
@@ -113,8 +118,9 @@ export async function decideApproval(
   }
 
   const now = Date.now();
+  let moved: "done" | "conflict";
   try {
-    const moved = await transitionRun(portal, run, {
+    moved = await transitionRun(portal, run, {
       outcome: "approved",
       by,
       from: "awaiting_approval",
@@ -123,10 +129,10 @@ export async function decideApproval(
       details: { requester: run.actor, note: reason, preview: stored.request.preview },
       also: (db) => deleteStoredRequest(db, run.id),
     });
-    if (moved === "conflict") return { status: 409, body: { error: "this request was already decided, or expired", runId } };
   } catch {
-    return { status: 503, body: { error: "the audit log cannot be written; nothing was approved" } };
+    throw new UnavailableError("the audit log cannot be written; nothing was approved");
   }
+  if (moved === "conflict") throw new ConflictError("this request was already decided, or expired", { body: { runId } });
   return startRun(portal, reg, { ...run, status: "pending", approved_by: user.username }, input, inputSecrets, {
     input: JSON.parse(run.input),
     evidence: run.evidence ? JSON.parse(run.evidence) : null,
@@ -136,13 +142,14 @@ export async function decideApproval(
   });
 }
 
-async function supersede(portal: Portal, run: RunRow, by: ReturnType<typeof actorOf>, changes: PreviewChange[], refusal: string | null): Promise<PipelineResponse> {
+async function supersede(portal: Portal, run: RunRow, by: ReturnType<typeof actorOf>, changes: PreviewChange[], refusal: string | null): Promise<never> {
   const what = changes.map((c) => c.field).join(", ");
   const error = refusal
     ? `the dry run now refuses this request (${refusal}); it was not approved: request again`
     : `the live preview changed since the request (${what}); it was not approved: request again with the current preview`;
+  let moved: "done" | "conflict";
   try {
-    const moved = await transitionRun(portal, run, {
+    moved = await transitionRun(portal, run, {
       outcome: "superseded",
       by,
       from: "awaiting_approval",
@@ -150,11 +157,11 @@ async function supersede(portal: Portal, run: RunRow, by: ReturnType<typeof acto
       details: { requester: run.actor, changes },
       also: (db) => deleteStoredRequest(db, run.id),
     });
-    if (moved === "conflict") return { status: 409, body: { error: "this request was already decided, or expired", runId: run.id } };
   } catch {
-    return { status: 503, body: { error: "the audit log cannot be written; nothing was decided" } };
+    throw new UnavailableError("the audit log cannot be written; nothing was decided");
   }
-  return { status: 409, body: { error, runId: run.id, status: "superseded", changes } };
+  if (moved === "conflict") throw new ConflictError("this request was already decided, or expired", { body: { runId: run.id } });
+  throw new ConflictError(error, { body: { runId: run.id, status: "superseded", changes } });
 }
 
 export async function expireRequest(portal: Portal, run: Pick<RunRow, "id" | "action_id" | "target" | "actor" | "roles" | "incident_id" | "expires_at">): Promise<void> {
@@ -169,34 +176,35 @@ export async function expireRequest(portal: Portal, run: Pick<RunRow, "id" | "ac
 }
 
 /** A second admin marks a break-glass run as reviewed; it leaves the review queue. */
-export async function reviewBreakGlass(portal: Portal, user: User | null, runId: string, note?: string, options: DecideOptions = {}): Promise<PipelineResponse> {
+export async function reviewBreakGlass(portal: Portal, user: User | null, runId: string, note?: string, options: DecideOptions = {}): Promise<{ runId: string; reviewedBy: string }> {
   const run = await loadRun(portal, runId);
   if (!user) {
     const label = run ? { action: run.action_id, target: run.target, runId: run.id } : { action: "portal.review", target: String(runId).slice(0, 64) };
     await auditAnonymousDenial(portal, options.address ?? "unknown", { ...label, outcome: "denied", details: { reason: "not signed in" } }).catch(() => {});
-    return { status: 401, body: { error: "authentication required" } };
+    throw new UnauthenticatedError();
   }
-  if (!run) return { status: 404, body: { error: "no such run" } };
+  if (!run) throw new NotFoundError("no such run");
   const by = actorOf(user);
   const entry = { action: run.action_id, target: run.target, ...by, incidentId: run.incident_id, runId: run.id };
-  if (!hasRole(user.roles, "admin")) return refuse(portal, { ...entry, outcome: "denied", details: { reason: "reviewing needs the admin role" } }, 403, { error: "forbidden: reviewing needs the admin role" });
-  if (!run.break_glass) return { status: 409, body: { error: "this run did not use break-glass" } };
-  if (run.reviewed_at) return { status: 409, body: { error: `already reviewed by ${run.reviewed_by}` } };
+  if (!hasRole(user.roles, "admin")) return refuse(portal, { ...entry, outcome: "denied", details: { reason: "reviewing needs the admin role" } }, new ForbiddenError("reviewing needs the admin role"));
+  if (!run.break_glass) throw new ConflictError("this run did not use break-glass");
+  if (run.reviewed_at) throw new ConflictError(`already reviewed by ${run.reviewed_by}`);
   if (user.username === run.actor) {
-    return refuse(portal, { ...entry, outcome: "denied", details: { reason: "the operator cannot review their own break-glass run" } }, 403, { error: "another admin must review your break-glass run" });
+    return refuse(portal, { ...entry, outcome: "denied", details: { reason: "the operator cannot review their own break-glass run" } }, new ForbiddenError("another admin must review your break-glass run", { asWritten: true }));
   }
+  let moved: "done" | "conflict";
   try {
-    const moved = await transitionRun(portal, run, {
+    moved = await transitionRun(portal, run, {
       outcome: "reviewed",
       by,
       guards: [["reviewed_at", "is", null]],
       set: { reviewed_by: user.username, reviewed_at: Date.now() },
       details: { operator: run.actor, breakGlassReason: run.break_glass_reason, note: (note ?? "").trim().slice(0, 1000) || undefined },
     });
-    if (moved === "conflict") return { status: 409, body: { error: "already reviewed" } };
   } catch (err) {
     portal.log.warn({ err: errorText(err) }, "review could not be audited");
-    return { status: 503, body: { error: "the audit log cannot be written" } };
+    throw new UnavailableError("the audit log cannot be written");
   }
-  return { status: 200, body: { runId, reviewedBy: user.username } };
+  if (moved === "conflict") throw new ConflictError("already reviewed");
+  return { runId, reviewedBy: user.username };
 }

@@ -6,7 +6,7 @@
 // sealed with the request key, outside the database), so a request survives restarts and works
 // on any instance.
 import crypto from "node:crypto";
-import { parseDuration } from "../../../plugins/plugin-api";
+import { ConflictError, ForbiddenError, InputError, NotFoundError, parseDuration, UnauthenticatedError, UnavailableError } from "../../../plugins/plugin-api";
 import { hasRole } from "~/lib/roles";
 import { canonicalJson } from "../audit/chain.server";
 import { redactBySchema, secretValuesOf } from "../secrets/walk.server";
@@ -16,10 +16,10 @@ import type { Portal } from "../portal.server";
 import { audit, Conflict } from "../audit/audit.server";
 import { recordRunOrigin } from "../incidents/joining.server";
 import { deleteStoredRequest, loadStoredRequest, storeRequest } from "./requests.server";
-import { cancelRun, describeTarget, mayRun, submitAction, transitionRun, type PipelineResponse } from "./pipeline.server";
+import { cancelRun, describeTarget, mayRun, submitAction, transitionRun } from "./pipeline.server";
 import { loadRun } from "./transitions.server";
 import { runPreview } from "./dry-run.server";
-import { refuse } from "./policy.server";
+import { refuse, type RunAnswer } from "./policy.server";
 import type { RunRow } from "./runner.server";
 import { notifyDecisionWaiting } from "../notifications/events.server";
 
@@ -39,29 +39,29 @@ export function isRequest(body: unknown): boolean {
 }
 
 /**
- * `POST /api/actions/:id` with `request: { reason }`: stores the request (202 `{ runId, status:
+ * `POST /api/actions/:id` with `request: { reason }`: stores the request (`{ runId, status:
  * "requested" }`). Only for users who may not run the action themselves; viewers cannot ask.
  */
-export async function submitRequest(portal: Portal, user: User | null, actionId: string, body: Record<string, unknown>, options: { origin?: string | null } = {}): Promise<PipelineResponse> {
-  if (!user) return { status: 401, body: { error: "authentication required" } };
+export async function submitRequest(portal: Portal, user: User | null, actionId: string, body: Record<string, unknown>, options: { origin?: string | null } = {}): Promise<RunAnswer> {
+  if (!user) throw new UnauthenticatedError();
   const reg = portal.registry.actions.get(actionId);
-  if (!reg) return { status: 404, body: { error: `no action "${String(actionId).slice(0, 200)}"` } };
+  if (!reg) throw new NotFoundError(`no action "${String(actionId).slice(0, 200)}"`);
   const who = { actor: user.username, roles: user.roles };
   if (mayRun(user.roles, reg.risk)) {
-    return { status: 400, body: { error: "you may run this action yourself: send it without `request`", fieldErrors: { request: ["not needed: you may run this action"] } } };
+    throw new InputError("you may run this action yourself: send it without `request`", { fieldErrors: { request: ["not needed: you may run this action"] } });
   }
   if (!hasRole(user.roles, "responder")) {
-    return refuse(portal, { action: reg.id, target: reg.id, ...who, via: user.via, outcome: "denied", details: { reason: "asking for an action needs the responder role" } }, 403, { error: "forbidden: asking an admin needs the responder role" });
+    return refuse(portal, { action: reg.id, target: reg.id, ...who, via: user.via, outcome: "denied", details: { reason: "asking for an action needs the responder role" } }, new ForbiddenError("asking an admin needs the responder role"));
   }
   const request = body.request as { reason?: unknown } | null;
   const reason = request && typeof request === "object" && typeof request.reason === "string" ? request.reason.trim() : "";
   if (reason.length < 10 || reason.length > 2000) {
-    return { status: 400, body: { error: "say why this is needed", fieldErrors: { "request.reason": ["say why (10 to 2000 characters)"] } } };
+    throw new InputError("say why this is needed", { fieldErrors: { "request.reason": ["say why (10 to 2000 characters)"] } });
   }
   const parsed = reg.def.input.safeParse(body.input ?? {});
-  if (!parsed.success) return { status: 400, body: { error: "the input is not valid", fieldErrors: fieldErrors(parsed.error.issues) } };
+  if (!parsed.success) throw new InputError("the input is not valid", { fieldErrors: fieldErrors(parsed.error.issues) });
   const t = describeTarget(reg, parsed.data);
-  if ("error" in t) return { status: 400, body: { error: "the input names no valid target", fieldErrors: { input: [t.error] } } };
+  if ("error" in t) throw new InputError("the input names no valid target", { fieldErrors: { input: [t.error] } });
   const incidentId = typeof body.incidentId === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(body.incidentId) ? body.incidentId : null;
   const precondition = typeof body.precondition === "string" && body.precondition.length <= 500 ? body.precondition : null;
   // A request its run would refuse never reaches an admin: the action's dry run, as a press.
@@ -69,7 +69,7 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
   let preview: unknown = null;
   if (reg.def.preview) {
     const dry = await runPreview(portal, reg, parsed.data, user, [...portal.config.secretValues, ...secretValuesOf(reg.def.input, parsed.data)], undefined, { precondition });
-    if (dry.kind === "invalid") return { status: 400, body: { error: dry.error, fieldErrors: dry.fieldErrors } };
+    if (dry.kind === "invalid") throw new InputError(dry.error, { fieldErrors: dry.fieldErrors });
     if (dry.kind === "ok") preview = dry.preview;
   }
 
@@ -124,9 +124,9 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
       secrets,
     );
   } catch {
-    return { status: 503, body: { error: "the audit log cannot be written, so the request was not stored" } };
+    throw new UnavailableError("the audit log cannot be written, so the request was not stored");
   }
-  return { status: 202, body: { runId: id, status: "requested" } };
+  return { runId: id, status: "requested" };
 }
 
 /**
@@ -134,16 +134,16 @@ export async function submitRequest(portal: Portal, user: User | null, actionId:
  * declines it; `approve` runs the action as the admin's own run through the whole pipeline
  * (typed `confirm` where the risk asks for it; a critical one still needs a second admin).
  */
-export async function decideRequest(portal: Portal, user: User | null, runId: string, decision: "approve" | "deny", options: { confirm?: string; note?: string } = {}): Promise<PipelineResponse> {
-  if (!user) return { status: 401, body: { error: "authentication required" } };
+export async function decideRequest(portal: Portal, user: User | null, runId: string, decision: "approve" | "deny", options: { confirm?: string; note?: string } = {}): Promise<RunAnswer> {
+  if (!user) throw new UnauthenticatedError();
   const run = (await portal.store.db.selectFrom("action_runs").selectAll().where("id", "=", runId).executeTakeFirst()) as RunRow | undefined;
-  if (!run || run.status !== "requested") return { status: 409, body: { error: run ? `this run is ${run.status}, not a request` : "no such request", runId } };
+  if (!run || run.status !== "requested") throw new ConflictError(run ? `this run is ${run.status}, not a request` : "no such request", { body: { runId } });
   const reg = portal.registry.actions.get(run.action_id);
   const entry = { action: run.action_id, target: run.target, actor: user.username, roles: user.roles, incidentId: run.incident_id, runId: run.id };
   if (!hasRole(user.roles, "admin")) {
-    return refuse(portal, { ...entry, via: user.via, outcome: "denied", details: { reason: "deciding a request needs the admin role", decision } }, 403, { error: "forbidden: deciding a request needs the admin role" });
+    return refuse(portal, { ...entry, via: user.via, outcome: "denied", details: { reason: "deciding a request needs the admin role", decision } }, new ForbiddenError("deciding a request needs the admin role"));
   }
-  if (user.username === run.actor) return { status: 403, body: { error: "you cannot decide your own request: another admin must" } };
+  if (user.username === run.actor) throw new ForbiddenError("you cannot decide your own request: another admin must", { asWritten: true });
   const note = (options.note ?? "").trim().slice(0, 1000) || undefined;
 
   const close = async (status: "rejected" | "expired" | "accepted", details: Record<string, unknown>, startedRunId: string | null = null) => {
@@ -160,32 +160,35 @@ export async function decideRequest(portal: Portal, user: User | null, runId: st
     });
   };
 
-  try {
-    if (Date.now() >= Number(run.expires_at)) {
-      await close("expired", { reason: "no admin decided in time" });
-      return { status: 409, body: { error: "this request expired; ask again", runId, status: "expired" } };
+  const closing = async (status: "rejected" | "expired", details: Record<string, unknown>) => {
+    try {
+      await close(status, details);
+    } catch (err) {
+      if (err instanceof Conflict) throw new ConflictError("someone else decided this request first", { body: { runId } });
+      throw new UnavailableError("the audit log cannot be written; nothing was decided");
     }
-    if (decision === "deny") {
-      await close("rejected", { reason: note ?? "declined" });
-      return { status: 200, body: { runId, status: "rejected" } };
-    }
-  } catch (err) {
-    if (err instanceof Conflict) return { status: 409, body: { error: "someone else decided this request first", runId } };
-    return { status: 503, body: { error: "the audit log cannot be written; nothing was decided" } };
+  };
+  if (Date.now() >= Number(run.expires_at)) {
+    await closing("expired", { reason: "no admin decided in time" });
+    throw new ConflictError("this request expired; ask again", { body: { runId, status: "expired" } });
+  }
+  if (decision === "deny") {
+    await closing("rejected", { reason: note ?? "declined" });
+    return { runId, status: "rejected" };
   }
 
-  if (!reg) return { status: 409, body: { error: `the action ${run.action_id} is no longer installed` } };
+  if (!reg) throw new ConflictError(`the action ${run.action_id} is no longer installed`);
   const stored = await loadStoredRequest(portal, run.id);
-  if (!stored) return { status: 409, body: { error: "this request's input is not stored; decline it and ask again" } };
-  if (!stored.ok) return { status: 409, body: { error: stored.error } };
+  if (!stored) throw new ConflictError("this request's input is not stored; decline it and ask again");
+  if (!stored.ok) throw new ConflictError(stored.error);
   const checked = reg.def.input.safeParse(stored.request.input);
-  if (!checked.success || inputHash(checked.data) !== run.input_hash) return { status: 409, body: { error: "this request's stored input no longer fits the action; decline it and ask again" } };
+  if (!checked.success || inputHash(checked.data) !== run.input_hash) throw new ConflictError("this request's stored input no longer fits the action; decline it and ask again");
   const input = checked.data;
   // Withdrawn (or decided) while the input was checked: nothing is started for it.
   const still = await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", run.id).executeTakeFirst();
-  if (still?.status !== "requested") return { status: 409, body: { error: `this request is ${still?.status ?? "gone"}: nothing was run`, runId } };
+  if (still?.status !== "requested") throw new ConflictError(`this request is ${still?.status ?? "gone"}: nothing was run`, { body: { runId } });
   // The admin's own run: every guard applies to the admin (role, dry run, typed confirmation,
-  // second admin for critical, lock, rate limit). The request stays open if the pipeline refuses.
+  // second admin for critical, lock, rate limit). The request stays open if the pipeline refuses (it throws).
   const started = await submitAction(portal, user, reg.id, {
     input,
     confirm: options.confirm,
@@ -193,14 +196,12 @@ export async function decideRequest(portal: Portal, user: User | null, runId: st
     incidentId: run.incident_id,
     precondition: stored.request.precondition,
   });
-  const newRunId = typeof started.body.runId === "string" ? started.body.runId : null;
-  if (started.status >= 400 || !newRunId) return started;
   try {
-    await close("accepted", { run: newRunId, note }, newRunId);
+    await close("accepted", { run: started.runId, note }, started.runId);
   } catch (err) {
     if (!(err instanceof Conflict)) throw err;
   }
-  return { status: started.status, body: { ...started.body, requestId: run.id, requestedBy: run.actor } };
+  return { ...started, requestId: run.id, requestedBy: run.actor };
 }
 
 /**
@@ -208,17 +209,20 @@ export async function decideRequest(portal: Portal, user: User | null, runId: st
  * run): it ends `cancelled`, its stored input is deleted, and an approval afterwards answers 409.
  * Only the requester may: an admin who did not ask declines it instead (the decision is theirs).
  */
-export async function withdrawRequest(portal: Portal, user: User, run: RunRow): Promise<PipelineResponse> {
+export async function withdrawRequest(portal: Portal, user: User, run: RunRow): Promise<RunAnswer> {
   const by = { actor: user.username, roles: user.roles, via: user.via };
   if (user.username !== run.actor) {
-    return refuse(portal, { action: run.action_id, target: run.target, ...by, incidentId: run.incident_id, runId: run.id, outcome: "denied", details: { reason: "only the requester may withdraw a request", request: true } }, 403, {
-      error: `forbidden: only ${run.actor}, who asked, may withdraw this request${hasRole(user.roles, "admin") ? "; decline it instead" : ""}`,
-    });
+    return refuse(
+      portal,
+      { action: run.action_id, target: run.target, ...by, incidentId: run.incident_id, runId: run.id, outcome: "denied", details: { reason: "only the requester may withdraw a request", request: true } },
+      new ForbiddenError(`only ${run.actor}, who asked, may withdraw this request${hasRole(user.roles, "admin") ? "; decline it instead" : ""}`),
+    );
   }
-  if (run.status !== "requested") return { status: 409, body: { error: `this request is already ${run.status}`, runId: run.id, status: run.status } };
+  if (run.status !== "requested") throw new ConflictError(`this request is already ${run.status}`, { body: { runId: run.id, status: run.status } });
   const now = Date.now();
+  let moved: "done" | "conflict";
   try {
-    const moved = await transitionRun(portal, run, {
+    moved = await transitionRun(portal, run, {
       outcome: "cancelled",
       by,
       from: "requested",
@@ -229,11 +233,11 @@ export async function withdrawRequest(portal: Portal, user: User, run: RunRow): 
         await deleteStoredRequest(db, run.id);
       },
     });
-    if (moved === "conflict") return { status: 409, body: { error: "this request was decided meanwhile", runId: run.id } };
   } catch {
-    return { status: 503, body: { error: "the audit log cannot be written; the request was not withdrawn", runId: run.id } };
+    throw new UnavailableError("the audit log cannot be written; the request was not withdrawn", { body: { runId: run.id } });
   }
-  return { status: 200, body: { runId: run.id, status: "cancelled" } };
+  if (moved === "conflict") throw new ConflictError("this request was decided meanwhile", { body: { runId: run.id } });
+  return { runId: run.id, status: "cancelled" };
 }
 
 /**
@@ -241,7 +245,7 @@ export async function withdrawRequest(portal: Portal, user: User, run: RunRow): 
  * requester; anything else is cancelled (a running run) or withdrawn (a critical run waiting for
  * its second admin) by the run's rules.
  */
-export async function cancelOrWithdraw(portal: Portal, user: User | null, runId: string): Promise<PipelineResponse> {
+export async function cancelOrWithdraw(portal: Portal, user: User | null, runId: string): Promise<RunAnswer> {
   const run = user ? await loadRun(portal, runId) : undefined;
   const isRequest = run ? run.status === "requested" || !!(await portal.store.db.selectFrom("run_requests").select("run_id").where("run_id", "=", run.id).executeTakeFirst()) : false;
   if (user && run && isRequest) return withdrawRequest(portal, user, run);

@@ -11,7 +11,7 @@ export type DryRun =
   /** The plugin refused the input (`InputError`, or its older name `ActionInputError`): the press stops as `invalid`, 400. */
   | { kind: "invalid"; error: string; fieldErrors: Record<string, string[]> }
   /** The provider failed or refused us (401, 429, 5xx, timeout): 502/503 with its words; nothing about the input. */
-  | { kind: "upstream"; error: string; status: 502 | 503; providerStatus: number | null };
+  | { kind: "upstream"; error: string; providerStatus: number | null; timedOut: boolean };
 
 const PREVIEW_TIMEOUT_MS = 10_000;
 
@@ -19,11 +19,13 @@ export function isActionInputError(err: unknown): err is InputError {
   return err instanceof InputError || (err instanceof Error && (err.name === "ActionInputError" || err.name === "InputError"));
 }
 
-/** The provider's status: an `UpstreamError` says it; a plugin's own error class may still carry it as `.status`. */
-function providerStatusOf(err: unknown): number | null {
-  if (err instanceof UpstreamError) return err.providerStatus;
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : null;
+/**
+ * A dry run the provider failed, as the error the press is refused with: `UpstreamError` (502, or
+ * 503 when the provider rate-limits, is down or the dry run timed out) with the provider's words
+ * after `prefix`, `upstream: true` and its status.
+ */
+export function upstreamRefusal(dry: Extract<DryRun, { kind: "upstream" }>, prefix: string, body: Record<string, unknown> = {}): UpstreamError {
+  return new UpstreamError(`${prefix}${dry.error}`, { providerStatus: dry.providerStatus, timedOut: dry.timedOut, body: { ...body, upstream: true, providerStatus: dry.providerStatus } });
 }
 
 /** Runs the action's preview (no side effects) with a timeout, and sorts its failure into input vs upstream. */
@@ -52,10 +54,10 @@ export async function runPreview(
       const fieldErrors = given && Object.keys(given).length ? scrub(given, secrets) : { input: [error] };
       return { kind: "invalid", error, fieldErrors };
     }
-    const providerStatus = providerStatusOf(err);
-    const unavailable = controller.signal.aborted || providerStatus === 429 || providerStatus === 503;
+    // The provider's status is what an `UpstreamError` says it is; anything else thrown has none.
+    const providerStatus = err instanceof UpstreamError ? err.providerStatus : null;
     portal.log.warn({ action: reg.id, error, providerStatus }, "preview failed upstream");
-    return { kind: "upstream", error, status: unavailable ? 503 : 502, providerStatus };
+    return { kind: "upstream", error, providerStatus, timedOut: controller.signal.aborted };
   } finally {
     clearTimeout(timer);
   }

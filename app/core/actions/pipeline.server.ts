@@ -4,4 +4,4 @@ export { describeAction, previewAction, submitAction, type SubmitOptions } from 
 export { decideApproval, expireRequest, reviewBreakGlass } from "./approvals.server";
 export { cancelRun, startRun } from "./run-start.server";
 export { transitionRun } from "./transitions.server";
-export { describeTarget, mayRun, requiredRole, viaOf, type Actorish, type PipelineResponse } from "./policy.server";
+export { describeTarget, mayRun, requiredRole, viaOf, type Actorish, type RunAnswer } from "./policy.server";

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { z } from "zod";
-import type { Risk } from "../../../plugins/plugin-api";
+import { RateLimitedError, type PortalError, type Risk } from "../../../plugins/plugin-api";
 import { hasRole, type Role } from "~/lib/roles";
 import { audit } from "../audit/audit.server";
 import { auditRefusal, principalKey, refusalRetryAfter, SIGNED_IN_REFUSALS } from "../audit/refusal-budget.server";
@@ -10,10 +10,17 @@ import type { RegisteredAction } from "../plugins/registry.server";
 import type { Portal } from "../portal.server";
 import { errorText } from "../audit/audit.server";
 
-/** What a pipeline call answers: an HTTP status and a JSON body. */
-export interface PipelineResponse {
-  status: number;
-  body: Record<string, unknown>;
+/**
+ * What a press or a decision answers on success: the run it concerns and that run's status (the
+ * edge answers 202 while the run is accepted but not done, else 200). Refusals are thrown as the
+ * error family (plugins/errors.ts), with the same `runId`/`status` fields where they name a run.
+ */
+export interface RunAnswer {
+  runId: string;
+  status: string;
+  /** The same idempotency key already made this run: it is returned, nothing new was started. */
+  duplicate?: true;
+  [field: string]: unknown;
 }
 
 export type Actorish = Pick<User, "username" | "roles">;
@@ -36,26 +43,48 @@ export function actorOf(user: User): Pick<AuditInput, "actor" | "roles"> & { via
   return { actor: user.username, roles: user.roles, via: viaOf(user) };
 }
 
-/**
- * Audits a refusal; a refusal stands even when the audit store is down. Denied and invalid
- * requests count against the principal's refusal budget: past it they are answered 429 and
- * counted in a summary entry instead of written one by one.
- */
-export async function refuse(portal: Portal, entry: AuditInput & { via?: string }, status: number, body: Record<string, unknown>): Promise<PipelineResponse> {
+/** The audit entry as written: the request's `via` goes into its details. */
+function entryOf(entry: AuditInput & { via?: string }): AuditInput {
   const { via, ...rest } = entry;
-  const input = { ...rest, details: { ...(rest.details ?? {}), ...(via ? { via } : {}) } };
+  return { ...rest, details: { ...(rest.details ?? {}), ...(via ? { via } : {}) } };
+}
+
+/** The JSON body a refusal answers with, as the edge writes it (field errors only when there are some). */
+function refusalBody(err: PortalError): Record<string, unknown> {
+  return { ...err.body, error: err.message, ...(Object.keys(err.fieldErrors).length ? { fieldErrors: err.fieldErrors } : {}) };
+}
+
+/**
+ * Audits a refusal and throws it; a refusal stands even when the audit store is down (it then
+ * says so in `auditError`). Denied and invalid requests count against the principal's refusal
+ * budget: past it they are thrown as 429 and counted in a summary entry instead of written one by one.
+ */
+export async function refuse(portal: Portal, entry: AuditInput & { via?: string }, err: PortalError): Promise<never> {
+  const input = entryOf(entry);
+  let suppressed: RateLimitedError | null = null;
   try {
-    if (status >= 400 && (entry.outcome === "denied" || entry.outcome === "invalid")) {
-      const key = principalKey({ username: entry.actor, via: via ?? "session" });
+    if (entry.outcome === "denied" || entry.outcome === "invalid") {
+      const key = principalKey({ username: entry.actor, via: entry.via ?? "session" });
       if ((await auditRefusal(portal, key, SIGNED_IN_REFUSALS, input)) === "suppressed") {
         const retryAfter = refusalRetryAfter(portal, key, SIGNED_IN_REFUSALS);
-        return { status: 429, body: { error: `too many refused requests: ${String(body.error ?? "refused")} (slow down; try again in ${retryAfter} s)`, refused: body, retryAfter } };
+        suppressed = new RateLimitedError(`too many refused requests: ${err.message} (slow down; try again in ${retryAfter} s)`, { retryAfter, body: { refused: refusalBody(err), retryAfter } });
       }
     } else await audit(portal, input);
   } catch {
-    return { status, body: { ...body, auditError: "the refusal could not be written to the audit log" } };
+    err.body.auditError = "the refusal could not be written to the audit log";
+    throw err;
   }
-  return { status, body };
+  throw suppressed ?? err;
+}
+
+/** Audits a request answered without acting (the same idempotency key again); says so in `auditError` if the entry could not be written. */
+export async function auditAnswered<T extends Record<string, unknown>>(portal: Portal, entry: AuditInput & { via?: string }, answer: T): Promise<T> {
+  try {
+    await audit(portal, entryOf(entry));
+  } catch {
+    return { ...answer, auditError: "the refusal could not be written to the audit log" };
+  }
+  return answer;
 }
 
 export function fieldErrorsOf(err: z.ZodError): Record<string, string[]> {

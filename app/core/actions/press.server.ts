@@ -2,7 +2,8 @@ import type { User } from "../auth.server";
 import { incidentForRun, runOriginOf } from "../incidents/joining.server";
 import type { Portal } from "../portal.server";
 import { isRequest, submitRequest } from "./ask-admin.server";
-import { describeTarget, type PipelineResponse } from "./policy.server";
+import type { PortalError } from "../../../plugins/plugin-api";
+import { describeTarget, type RunAnswer } from "./policy.server";
 import { approvalReasonOf } from "./request-reason.server";
 import { submitAction } from "./submit.server";
 
@@ -10,7 +11,7 @@ export interface Press {
   user: User | null;
   actionId: string;
   /** The request body as read, or why it could not be read (too large, too deep, not JSON): refused and audited as invalid. */
-  body: { ok: true; value: Record<string, unknown> } | { ok: false; status: number; error: string };
+  body: { ok: true; value: Record<string, unknown> } | { ok: false; error: PortalError };
   /** The client's address: anonymous refusals are rate-limited per address. */
   address?: string;
 }
@@ -22,10 +23,12 @@ export interface Press {
  * - a critical press filed for a second admin carries `reason` (required: the approver reads it);
  * - `request: { reason }` asks an admin (a user who may not run it), anything else goes through the guard pipeline;
  * - the runbook it was pressed on is recorded with the run, in the transaction that files or starts it.
+ * Answers the run (`started`, `awaiting_approval`, `requested`, or the existing one for a repeated
+ * idempotency key); every refusal is audited and thrown as a member of the error family.
  */
-export async function pressAction(portal: Portal, press: Press): Promise<PipelineResponse> {
+export async function pressAction(portal: Portal, press: Press): Promise<RunAnswer> {
   const { user, actionId } = press;
-  if (!press.body.ok) return submitAction(portal, user, actionId, undefined, { address: press.address, bodyError: press.body });
+  if (!press.body.ok) return submitAction(portal, user, actionId, undefined, { address: press.address, bodyError: press.body.error });
   const body = { ...press.body.value };
   const reg = portal.registry.actions.get(actionId);
   if (user && reg) {

@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, NotFoundError, parseDuration, RateLimitedError, UnauthenticatedError, UnavailableError, type Risk } from "../../../plugins/plugin-api";
+import { ConflictError, ForbiddenError, NotFoundError, parseDuration, PortalError, RateLimitedError, UnauthenticatedError, UnavailableError, type Risk } from "../../../plugins/plugin-api";
 import { hasRole, parseRoles } from "~/lib/roles";
 import { CheckpointFailure, errorText } from "../audit/audit.server";
 import type { Db } from "../audit/chain.server";
@@ -94,7 +94,7 @@ export async function startRun(
     void executeRun(portal, reg, { ...run, status: "started", started_at: startedAt }, input, inputSecrets);
     return { runId: run.id, status: "started" };
   } catch (err) {
-    if (err instanceof UnavailableError || err instanceof ConflictError || err instanceof RateLimitedError) throw err; // refused above: released and marked already
+    if (err instanceof PortalError) throw err; // refused above: the lock released and the run marked already
     await releaseLock(store, key, run.id).catch(() => {});
     await markRefused(portal, run.id, errorText(err, portal.config.secretValues));
     throw err;
@@ -115,9 +115,7 @@ export async function cancelRun(portal: Portal, user: User | null, runId: string
   if (run.status === "awaiting_approval") {
     // Only the requester withdraws a request; another admin declines it (the decision is theirs, and audited as such).
     if (!own) {
-      return refuse(portal, { ...entry, outcome: "denied", details: { reason: "only the requester may withdraw a request" } }, 403, {
-        error: `forbidden: only ${run.actor}, who asked, may withdraw this request; decline it instead`,
-      });
+      return refuse(portal, { ...entry, outcome: "denied", details: { reason: "only the requester may withdraw a request" } }, new ForbiddenError(`only ${run.actor}, who asked, may withdraw this request; decline it instead`));
     }
     try {
       const moved = await transitionRun(portal, run, {

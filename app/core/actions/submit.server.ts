@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { parseDuration } from "../../../plugins/plugin-api";
+import { hasRole } from "~/lib/roles";
+import { ConflictError, ForbiddenError, InputError, NotFoundError, parseDuration, PortalError, UnauthenticatedError, UnavailableError } from "../../../plugins/plugin-api";
 import { audit } from "../audit/audit.server";
 import { auditAnonymousDenial } from "../audit/anonymous-denials.server";
 import { canonicalJson, JsonTooDeepError } from "../audit/chain.server";
@@ -9,8 +10,8 @@ import type { RegisteredAction } from "../plugins/registry.server";
 import type { Portal } from "../portal.server";
 import { redactBySchema, scrub, secretValuesOf } from "../secrets/index.server";
 import { recordRunOrigin } from "../incidents/joining.server";
-import { runPreview } from "./dry-run.server";
-import { actorOf, describeTarget, fieldErrorsOf, inputHash, mayRun, refuse, requiredRole, type PipelineResponse } from "./policy.server";
+import { runPreview, upstreamRefusal } from "./dry-run.server";
+import { actorOf, auditAnswered, describeTarget, fieldErrorsOf, inputHash, mayRun, refuse, requiredRole, type RunAnswer } from "./policy.server";
 import { storeRequest } from "./requests.server";
 import { INSTANCE_ID, type RunRow } from "./runner.server";
 import { startRun } from "./run-start.server";
@@ -32,13 +33,15 @@ const BodySchema = z.object({
   incidentId: z.string().max(64).regex(/^[A-Za-z0-9_-]+$/).optional().nullable(),
   evidence: z.unknown().optional(),
   breakGlassReason: z.string().max(2000).optional().nullable(),
+  /** Why a request for a second admin is made (checked by the front door, request-reason.server): the approver reads it. */
+  reason: z.string().max(2000).optional().nullable(),
   /** The preview's precondition (e.g. a document's update time): the run refuses if it changed since. */
   precondition: z.string().max(500).optional().nullable(),
 });
 
 export interface SubmitOptions {
   /** The body could not be read (too large, not JSON…): refused and audited as invalid. */
-  bodyError?: { status: number; error: string };
+  bodyError?: PortalError;
   /** The client's address: anonymous refusals are rate-limited per address. */
   address?: string;
   /** The runbook page it was pressed on: recorded with the run, in the transaction that files or starts it. */
@@ -48,9 +51,10 @@ export interface SubmitOptions {
 /**
  * The guard pipeline, in DESIGN.md order: authenticate → authorize → validate (zod, then the
  * action's dry run) → confirm → approval → idempotency → lock → rate limit → audit "started" → run.
- * Each stop is audited.
+ * Each stop is audited and thrown as a member of the error family; the answer is the run
+ * (`started` or `awaiting_approval`, or the existing run for a repeated idempotency key).
  */
-export async function submitAction(portal: Portal, user: User | null, actionId: string, rawBody: unknown, options: SubmitOptions = {}): Promise<PipelineResponse> {
+export async function submitAction(portal: Portal, user: User | null, actionId: string, rawBody: unknown, options: SubmitOptions = {}): Promise<RunAnswer> {
   const reg = portal.registry.actions.get(actionId);
   const actionLabel = String(actionId).slice(0, 200);
   const base = { action: actionLabel, target: reg ? reg.id : actionLabel };
@@ -60,40 +64,35 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
     try {
       await auditAnonymousDenial(portal, options.address ?? "unknown", { ...base, outcome: "denied", details: { reason: "not signed in" } });
     } catch {
-      return { status: 401, body: { error: "authentication required", auditError: "the refusal could not be written to the audit log" } };
+      throw new UnauthenticatedError("authentication required", { body: { auditError: "the refusal could not be written to the audit log" } });
     }
-    return { status: 401, body: { error: "authentication required" } };
+    throw new UnauthenticatedError("authentication required");
   }
   const who = actorOf(user);
   if (!reg) {
-    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: "unknown action" } }, 404, { error: `no action "${actionLabel}"` });
+    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: "unknown action" } }, new NotFoundError(`no action "${actionLabel}"`));
   }
 
   // 2. authorize (default deny: undeclared risk is critical, unknown roles hold nothing)
   const role = requiredRole(reg.risk);
   if (!mayRun(user.roles, reg.risk)) {
-    return refuse(portal, { ...base, ...who, outcome: "denied", details: { reason: `needs the ${role} role`, risk: reg.risk } }, 403, {
-      error: `forbidden: ${reg.risk}-risk actions need the ${role} role`,
-    });
+    return refuse(portal, { ...base, ...who, outcome: "denied", details: { reason: `needs the ${role} role`, risk: reg.risk } }, new ForbiddenError(`${reg.risk}-risk actions need the ${role} role`));
   }
 
   // 3. validate
   if (options.bodyError) {
-    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: options.bodyError.error } }, options.bodyError.status, { error: options.bodyError.error });
+    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: options.bodyError.message } }, options.bodyError);
   }
   const body = BodySchema.safeParse(rawBody ?? {});
   if (!body.success) {
     const fieldErrors = fieldErrorsOf(body.error);
-    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: "malformed request", fieldErrors } }, 400, { error: "the request is not valid", fieldErrors });
+    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: "malformed request", fieldErrors } }, new InputError("the request is not valid", { fieldErrors }));
   }
   const req = body.data;
   const parsed = reg.def.input.safeParse(req.input ?? {});
   if (!parsed.success) {
     const fieldErrors = fieldErrorsOf(parsed.error);
-    return refuse(portal, { ...base, ...who, outcome: "invalid", incidentId: req.incidentId, details: { reason: "input failed validation", fieldErrors } }, 400, {
-      error: "the input is not valid",
-      fieldErrors,
-    });
+    return refuse(portal, { ...base, ...who, outcome: "invalid", incidentId: req.incidentId, details: { reason: "input failed validation", fieldErrors } }, new InputError("the input is not valid", { fieldErrors }));
   }
   const precondition = req.precondition ?? null;
   const input = precondition ? { ...(parsed.data as object), precondition } : parsed.data;
@@ -102,7 +101,7 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
   const secrets = [...portal.config.secretValues, ...inputSecrets];
   const t = describeTarget(reg, input);
   if ("error" in t) {
-    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: `target: ${t.error}` } }, 400, { error: "the input names no valid target", fieldErrors: { input: [t.error] } });
+    return refuse(portal, { ...base, ...who, outcome: "invalid", details: { reason: `target: ${t.error}` } }, new InputError("the input names no valid target", { fieldErrors: { input: [t.error] } }));
   }
   const target = t.target;
   const entry = { action: reg.id, target, ...who, incidentId: req.incidentId ?? null };
@@ -116,10 +115,10 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
       evidenceJson = canonicalJson(evidence);
     } catch (err) {
       if (!(err instanceof JsonTooDeepError)) throw err;
-      return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "evidence nested too deep" } }, 400, { error: "the evidence is nested too deep", fieldErrors: { evidence: [err.message] } });
+      return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "evidence nested too deep" } }, new InputError("the evidence is nested too deep", { fieldErrors: { evidence: [err.message] } }));
     }
     if (evidenceJson.length > MAX_EVIDENCE) {
-      return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "evidence too large" } }, 400, { error: "the evidence is too large", fieldErrors: { evidence: [`at most ${MAX_EVIDENCE} bytes`] } });
+      return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "evidence too large" } }, new InputError("the evidence is too large", { fieldErrors: { evidence: [`at most ${MAX_EVIDENCE} bytes`] } }));
     }
   }
 
@@ -134,17 +133,13 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
     if (!known) {
       const dry = await runPreview(portal, reg, parsed.data, user, secrets, breakGlassAsked ?? undefined, { precondition });
       if (dry.kind === "invalid") {
-        return refuse(portal, { ...entry, outcome: "invalid", details: { reason: `the dry run refused the input: ${dry.error}`, input: redacted } }, 400, {
-          error: dry.error,
-          fieldErrors: dry.fieldErrors,
-        });
+        return refuse(portal, { ...entry, outcome: "invalid", details: { reason: `the dry run refused the input: ${dry.error}`, input: redacted } }, new InputError(dry.error, { fieldErrors: dry.fieldErrors }));
       }
       if (dry.kind === "upstream") {
         return refuse(
           portal,
           { ...entry, outcome: "upstream_failed", details: { reason: `the dry run could not complete: ${dry.error}`, providerStatus: dry.providerStatus, input: redacted } },
-          dry.status,
-          { error: `the provider failed during the dry run: ${dry.error}`, upstream: true, providerStatus: dry.providerStatus },
+          upstreamRefusal(dry, "the provider failed during the dry run: "),
         );
       }
       if (dry.kind === "ok") preview = dry.preview;
@@ -153,11 +148,11 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
 
   // 4. typed confirmation
   if (reg.risk !== "low" && (req.confirm ?? "").trim() !== target) {
-    return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "typed confirmation does not match the target", input: redacted } }, 400, {
-      error: `type the target "${target}" to confirm`,
-      fieldErrors: { confirm: [`type "${target}" to confirm`] },
-      target,
-    });
+    return refuse(
+      portal,
+      { ...entry, outcome: "invalid", details: { reason: "typed confirmation does not match the target", input: redacted } },
+      new InputError(`type the target "${target}" to confirm`, { fieldErrors: { confirm: [`type "${target}" to confirm`] }, body: { target } }),
+    );
   }
 
   // 5. approval (critical): a second admin, or break-glass with a reason (also accepted on high risk, reviewed alike)
@@ -165,10 +160,11 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
   if (breakGlassAsked !== null) {
     breakGlass = breakGlassAsked;
     if (breakGlass.length < 10) {
-      return refuse(portal, { ...entry, outcome: "invalid", details: { reason: "break-glass without a reason" } }, 400, {
-        error: "break-glass needs a reason",
-        fieldErrors: { breakGlassReason: ["say why this cannot wait for a second admin (at least 10 characters)"] },
-      });
+      return refuse(
+        portal,
+        { ...entry, outcome: "invalid", details: { reason: "break-glass without a reason" } },
+        new InputError("break-glass needs a reason", { fieldErrors: { breakGlassReason: ["say why this cannot wait for a second admin (at least 10 characters)"] } }),
+      );
     }
   }
   const needsApproval = reg.risk === "critical" && !breakGlass;
@@ -216,18 +212,18 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
     const existing = await portal.store.db.selectFrom("action_runs").select(["id", "status", "input_hash"]).where("idempotency_key", "=", run.idempotency_key).executeTakeFirst();
-    if (!existing) return { status: 409, body: { error: "conflicting request; retry" } };
+    if (!existing) throw new ConflictError("conflicting request; retry");
     if (existing.input_hash !== run.input_hash) {
-      return refuse(portal, { ...entry, runId: existing.id, outcome: "duplicate", details: { reason: "idempotency key reused with different input" } }, 409, {
-        error: "this idempotency key was already used with different input",
-        runId: existing.id,
-        status: existing.status,
-      });
+      return refuse(
+        portal,
+        { ...entry, runId: existing.id, outcome: "duplicate", details: { reason: "idempotency key reused with different input" } },
+        new ConflictError("this idempotency key was already used with different input", { body: { runId: existing.id, status: existing.status } }),
+      );
     }
-    return refuse(portal, { ...entry, runId: existing.id, outcome: "duplicate", details: { reason: "same idempotency key: returning the existing run" } }, 200, {
+    return auditAnswered(portal, { ...entry, runId: existing.id, outcome: "duplicate", details: { reason: "same idempotency key: returning the existing run" } }, {
       runId: existing.id,
       status: existing.status,
-      duplicate: true,
+      duplicate: true as const,
     });
   }
 
@@ -238,7 +234,7 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
     try {
       await audit(
         portal,
-        { ...entry, runId: run.id, outcome: "requested", details: { ...startDetails, preview, expiresAt: new Date(run.expires_at!).toISOString() } },
+        { ...entry, runId: run.id, outcome: "requested", details: { ...startDetails, preview, ...(req.reason ? { reason: req.reason } : {}), expiresAt: new Date(run.expires_at!).toISOString() } },
         async (db) => {
           await storeRequest(db, portal, run.id, { input: parsed.data, precondition, preview, hasSecrets: canonicalJson(redacted) !== canonicalJson(input) });
           await notifyDecisionWaiting(db, { kind: "approval.requested", runId: run.id, actionId: reg.id, title: reg.def.title, target, requester: user.username, risk: reg.risk, preview: previewText(preview), plugin: reg.pluginId }, now);
@@ -248,9 +244,9 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
       );
     } catch {
       await markRefused(portal, run.id, "the audit log could not be written; the request was not filed");
-      return { status: 503, body: { error: "the audit log cannot be written, so the request was not filed", runId: run.id, status: "refused" } };
+      throw new UnavailableError("the audit log cannot be written, so the request was not filed", { body: { runId: run.id, status: "refused" } });
     }
-    return { status: 202, body: { runId: run.id, status: "awaiting_approval", expiresAt: new Date(run.expires_at!).toISOString() } };
+    return { runId: run.id, status: "awaiting_approval", expiresAt: new Date(run.expires_at!).toISOString() };
   }
 
   const origin = options.origin;
@@ -261,34 +257,29 @@ export async function submitAction(portal: Portal, user: User | null, actionId: 
   return startRun(portal, reg, run, input, inputSecrets, startDetails, origin || breakGlass ? also : undefined);
 }
 
-/** Dry run for the dialog: validated input, target, and the action's preview (no side effects). */
-export async function previewAction(portal: Portal, user: User | null, actionId: string, rawBody: unknown): Promise<PipelineResponse> {
-  if (!user) return { status: 401, body: { error: "authentication required" } };
+/** Dry run for the dialog: validated input, target, and the action's preview (no side effects, not audited); a refused input is an answer (`previewInvalid`), a failed provider is thrown. */
+export async function previewAction(portal: Portal, user: User | null, actionId: string, rawBody: unknown) {
+  if (!user) throw new UnauthenticatedError();
   const reg = portal.registry.actions.get(actionId);
-  if (!reg) return { status: 404, body: { error: "no such action" } };
-  if (!mayRun(user.roles, reg.risk)) return { status: 403, body: { error: `forbidden: ${reg.risk}-risk actions need the ${requiredRole(reg.risk)} role` } };
+  if (!reg) throw new NotFoundError("no such action");
+  if (!mayRun(user.roles, reg.risk)) throw new ForbiddenError(`${reg.risk}-risk actions need the ${requiredRole(reg.risk)} role`);
   const raw = rawBody && typeof rawBody === "object" ? (rawBody as { input?: unknown }).input : undefined;
   const reason = rawBody && typeof rawBody === "object" ? (rawBody as { breakGlassReason?: unknown }).breakGlassReason : undefined;
   const breakGlassReason = reg.risk !== "low" && typeof reason === "string" && reason.trim() ? reason.trim().slice(0, 2000) : undefined;
   const parsed = reg.def.input.safeParse(raw ?? {});
-  if (!parsed.success) return { status: 400, body: { error: "the input is not valid", fieldErrors: fieldErrorsOf(parsed.error) } };
+  if (!parsed.success) throw new InputError("the input is not valid", { fieldErrors: fieldErrorsOf(parsed.error) });
   const t = describeTarget(reg, parsed.data);
-  if ("error" in t) return { status: 400, body: { error: "the input names no valid target", fieldErrors: { input: [t.error] } } };
+  if ("error" in t) throw new InputError("the input names no valid target", { fieldErrors: { input: [t.error] } });
   const secrets = [...portal.config.secretValues, ...secretValuesOf(reg.def.input, parsed.data)];
   const dry = await runPreview(portal, reg, parsed.data, user, secrets, breakGlassReason);
   const shape = { actionId: reg.id, target: t.target, risk: reg.risk, confirm: reg.risk !== "low", approval: reg.risk === "critical" };
-  if (dry.kind === "upstream") {
-    return { status: dry.status, body: { ...shape, error: `the provider failed during the dry run: ${dry.error}`, previewError: dry.error, previewInvalid: false, upstream: true, providerStatus: dry.providerStatus } };
-  }
+  if (dry.kind === "upstream") throw upstreamRefusal(dry, "the provider failed during the dry run: ", { ...shape, previewError: dry.error, previewInvalid: false });
   return {
-    status: 200,
-    body: {
-      ...shape,
-      preview: dry.kind === "ok" ? dry.preview : null,
-      previewError: dry.kind === "invalid" ? dry.error : null,
-      previewInvalid: dry.kind === "invalid",
-      ...(dry.kind === "invalid" ? { fieldErrors: dry.fieldErrors } : {}),
-    },
+    ...shape,
+    preview: dry.kind === "ok" ? dry.preview : null,
+    previewError: dry.kind === "invalid" ? dry.error : null,
+    previewInvalid: dry.kind === "invalid",
+    ...(dry.kind === "invalid" ? { fieldErrors: dry.fieldErrors } : {}),
   };
 }
 

@@ -1,8 +1,26 @@
 import { json } from "@remix-run/node";
 
-/** A service's answer (an HTTP status and a JSON body) as the route's Response; never cached. */
-export function respond(res: { status: number; body: Record<string, unknown> }): Response {
-  return json(res.body, { status: res.status, headers: { "Cache-Control": "no-store" } });
+/** A run's statuses that mean "accepted, not done yet": the caller follows `/api/runs/:runId`. */
+const ACCEPTED = new Set(["started", "awaiting_approval", "requested", "cancelling"]);
+
+/**
+ * The answer to a press or a decision that a core service returned (its refusals are thrown and
+ * answered by `errorResponse`): 202 while the run it names is accepted but not done, 200 for
+ * anything else (decided, cancelled, reviewed, or the existing run of a repeated idempotency key).
+ * Never cached.
+ */
+export function answerRun(data: Record<string, unknown>): Response {
+  return json(data, { status: runAnswerStatus(data), headers: { "Cache-Control": "no-store" } });
+}
+
+/** The HTTP status of a press's or decision's answer: 202 while its run is accepted but not done, else 200. */
+export function runAnswerStatus(data: Record<string, unknown>): 200 | 202 {
+  return data.duplicate !== true && typeof data.status === "string" && ACCEPTED.has(data.status) ? 202 : 200;
+}
+
+/** A service's plain data as the route's JSON answer (200); never cached. */
+export function answerData(data: Record<string, unknown>): Response {
+  return json(data, { headers: { "Cache-Control": "no-store" } });
 }
 
 /**

@@ -150,11 +150,11 @@ export function queryParam(url: URL, name: string, maxLength = 500): string | un
 }
 
 /** `readBody` for services that audit a refused body themselves: the error as a value instead of a throw. */
-export async function tryReadBody(request: Request, options: ReadBodyOptions): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; status: number; error: string; fieldErrors: Record<string, string[]> }> {
+export async function tryReadBody(request: Request, options: ReadBodyOptions): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; error: HttpError }> {
   try {
     return { ok: true, value: await readBody(request, options) };
   } catch (err) {
-    if (err instanceof HttpError) return { ok: false, status: err.status, error: err.message, fieldErrors: err.fieldErrors };
+    if (err instanceof HttpError) return { ok: false, error: err };
     throw err;
   }
 }

@@ -10,6 +10,8 @@ import { audit } from "../audit/audit.server";
 import { auditAnonymousDenial } from "../audit/anonymous-denials.server";
 import type { User } from "../auth.server";
 import { decideRun } from "../actions/decide.server";
+import type { RunAnswer } from "../actions/policy.server";
+import { isPortalError, runAnswerStatus, type HttpError } from "../http/index.server";
 import type { Portal } from "../portal.server";
 import { errorText } from "../audit/audit.server";
 import type { SlackChannelSchema } from "./config";
@@ -172,14 +174,20 @@ export async function handleSlackInteraction(portal: Portal, raw: { body: string
     return { status: 200, body: {} };
   }
 
-  const res = await decideRun(portal, user, press.runId, { decision: press.decision, confirm: press.confirm, note: "decided in Slack", address: raw.address });
-  const ok = res.status < 400;
-  const status = String(res.body.status ?? "");
-  const outcome = ok
-    ? `${press.decision === "approve" ? "Approved" : "Declined"} by ${user.username} in Slack${status ? ` — ${status}` : ""}${typeof res.body.runId === "string" && res.body.runId !== press.runId ? ` (run ${res.body.runId})` : ""}`
-    : `Refused for ${user.username}: ${String(res.body.error ?? `HTTP ${res.status}`)}`;
-  await record(ok ? (press.decision === "approve" ? "approved" : "rejected") : "denied", { status: res.status, answer: String(res.body.error ?? status) });
-  if (ok) await showOutcome(portal, cfg, press, outcome);
-  if (press.confirm !== undefined && !ok) return { status: 200, body: { response_action: "errors", errors: { confirm: String(res.body.error ?? "refused") } } };
-  return { status: 200, body: ok ? {} : { response_type: "ephemeral", replace_original: false, text: outcome } };
+  let done: RunAnswer | null = null;
+  let refused: HttpError | null = null;
+  try {
+    done = await decideRun(portal, user, press.runId, { decision: press.decision, confirm: press.confirm, note: "decided in Slack", address: raw.address });
+  } catch (err) {
+    if (!isPortalError(err)) throw err;
+    refused = err;
+  }
+  const status = done ? done.status : "";
+  const outcome = done
+    ? `${press.decision === "approve" ? "Approved" : "Declined"} by ${user.username} in Slack${status ? ` — ${status}` : ""}${done.runId !== press.runId ? ` (run ${done.runId})` : ""}`
+    : `Refused for ${user.username}: ${refused!.message}`;
+  await record(done ? (press.decision === "approve" ? "approved" : "rejected") : "denied", { status: done ? runAnswerStatus(done) : refused!.status, answer: refused ? refused.message : status });
+  if (done) await showOutcome(portal, cfg, press, outcome);
+  if (press.confirm !== undefined && refused) return { status: 200, body: { response_action: "errors", errors: { confirm: refused.message } } };
+  return { status: 200, body: done ? {} : { response_type: "ephemeral", replace_original: false, text: outcome } };
 }

@@ -3,7 +3,7 @@
 // and only that instance does the work. Ticks are the planned instants of the cron pattern, so
 // every instance names the same tick the same way however late its timer fires.
 import { Cron } from "croner";
-import type { ScheduledActionOutcome, ScheduledJob } from "../../../plugins/plugin-api";
+import { isPortalError, type ScheduledActionOutcome, type ScheduledJob } from "../../../plugins/plugin-api";
 import { errorText } from "../audit/audit.server";
 import type { User } from "../auth.server";
 import type { Store } from "../db/store.server";
@@ -79,10 +79,13 @@ export async function runAsScheduler(portal: Portal, actionId: string, input: Re
   if (!reg) throw new Error(`no action "${actionId}" to run on a schedule`);
   if (reg.risk !== "low") throw new Error(`${actionId} is a ${reg.risk}-risk action: only low-risk actions run on a schedule`);
   const { submitAction } = await import("../actions/pipeline.server");
-  const res = await submitAction(portal, schedulerUser(), actionId, { input, idempotencyKey: tickKey });
-  const runId = typeof res.body.runId === "string" ? res.body.runId : null;
-  const started = (res.status === 202 || res.body.duplicate === true) && runId;
-  if (!started) return { runId, status: "refused", summary: String(res.body.error ?? `refused (HTTP ${res.status})`) };
+  let runId: string;
+  try {
+    ({ runId } = await submitAction(portal, schedulerUser(), actionId, { input, idempotencyKey: tickKey }));
+  } catch (err) {
+    if (!isPortalError(err)) throw err;
+    return { runId: typeof err.body.runId === "string" ? err.body.runId : null, status: "refused", summary: err.message };
+  }
   for (;;) {
     const row = await portal.store.db.selectFrom("action_runs").select(["status", "result", "error"]).where("id", "=", runId).executeTakeFirst();
     if (row && TERMINAL.includes(row.status)) {

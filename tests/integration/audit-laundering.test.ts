@@ -131,6 +131,27 @@ describe.each(DIALECTS)("an audit log that cannot be laundered, on %s", (dialect
     await expect(inst.boot()).rejects.toThrow(/entry 6 has an invalid MAC/);
   });
 
+  it("rewrite an entry before the newest checkpoint with recomputed hashes: verify names the forged entry by its MAC", async () => {
+    const inst = await install(dialect);
+    await withEntries(inst, 8);
+    await onStore(inst.url, async (s) => {
+      const rows = (await s.db.selectFrom("audit_entries").selectAll().orderBy("seq", "asc").execute()).map((r) => ({ ...r, seq: Number(r.seq), at: Number(r.at) }) as AuditEntry);
+      // Entry 3 says someone else did it; every later hash is recomputed so the chain links, MACs kept.
+      let prev = rows.find((r) => r.seq === 2)!.hash;
+      for (const r of rows.filter((r) => r.seq >= 3)) {
+        const changed = { ...r, prev_hash: prev, ...(r.seq === 3 ? { actor: "mallory" } : {}) };
+        const hash = entryHash(changed);
+        await s.db.updateTable("audit_entries").set({ actor: changed.actor, prev_hash: prev, hash }).where("seq", "=", r.seq).execute();
+        prev = hash;
+      }
+      const report = await verifyAudit(s, settingsOf(inst));
+      expect(report.ok).toBe(false);
+      expect(report.checkpointProblems.join("\n")).toMatch(/history was rewritten/);
+      expect(report.problem?.seq).toBe(3);
+      expect(report.problem?.problem).toMatch(/entry 3 has an invalid MAC/);
+    });
+  });
+
   it("delete the checkpoint file and the key: the start refuses and audit:verify exits non-zero", async () => {
     const inst = await install(dialect);
     await withEntries(inst, 5);

@@ -29,6 +29,24 @@ for (const width of [1280, 390]) {
   });
 }
 
+test("the Sentry SLO (core API latency from the sandbox's transactions) on the Sentry triage runbook", async ({ asViewer: page }) => {
+  test.setTimeout(120_000);
+  await page.goto("/runbooks/sentry-triage");
+  await hydrated(page);
+  const widget = page.locator('[data-widget="slo"][data-id="slo.core-api-latency"]');
+  await expect(widget).toBeVisible();
+  await expect(widget.locator(".slo-objective")).toContainText("Objective 95 % over 30d", { timeout: 60_000 });
+  // About 3 % of API transactions take longer than 500 ms against a 5 % budget: a third of it left, burning under 1×.
+  await expect(widget.getByTestId("slo-budget")).toContainText(/Budget left: [1-5]\d(\.\d+)? %/);
+  await expect(widget.getByTestId("slo-sentence")).toContainText(/the burn rate is 0\.\d+×: at this rate the month's budget lasts the window/);
+  await expect(widget.locator('table.slo-burns td[data-window="3d"]')).toHaveText(/^0\.\d+×$/);
+  await expect(widget.locator('li[data-firing="yes"]')).toHaveCount(0);
+  await expect(widget).toHaveAttribute("data-status", "ok");
+  await expect(widget.locator("svg.slo-chart polyline")).toBeVisible();
+  await widget.scrollIntoViewIfNeeded();
+  await widget.screenshot({ path: "tests/.tmp/slo-widget-sentry.png" });
+});
+
 test("a manager sees each SLO's budget spent this month in /reports", async ({ asManager: page }) => {
   test.setTimeout(200_000);
   await expect(async () => {

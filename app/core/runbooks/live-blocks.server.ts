@@ -404,7 +404,7 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
       }
       if (c.kind === "platform") {
         // A deploy or backup action prefilled for the site or target the runbook means; none when nothing configured fits.
-        const b = resolvePlatformCandidate(c, registry, options.service);
+        const b = await resolvePlatformCandidate(c, registry, options.service);
         if (b && first({ ...c, query: JSON.stringify(b.action ?? b.input) })) blocks.push(b);
         return;
       }

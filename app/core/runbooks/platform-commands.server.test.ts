@@ -95,28 +95,32 @@ describe("platform commands as written", () => {
     ]);
   });
 
-  it("resolves to the configured site the command means, and to nothing when none fits", () => {
+  it("resolves to the configured site the command means, and to nothing when none fits", async () => {
     const actions = new Map(["deploys.redeploy", "deploys.restart", "deploys.rollback", "deploys.logs", "backups.backup-now", "backups.restore"].map((id) => [id, { risk: id === "deploys.logs" || id === "backups.backup-now" ? "low" : "high" }]));
-    const registry = (sites: Record<string, unknown>, targets: Record<string, unknown> = {}) => ({ configs: { deploys: { sites }, backups: { targets } }, actions }) as any;
+    const catalog = { list: async (target: string) => (target === "shop-firestore" ? [{ id: "bk_new", status: "good", verifyStatus: null }, { id: "bk_bad", status: "good", verifyStatus: "failed" }, { id: "bk_ok", status: "good", verifyStatus: "passed" }] : []) };
+    const services = { get: () => ({ catalog }) };
+    const registry = (sites: Record<string, unknown>, targets: Record<string, unknown> = {}) => ({ configs: { deploys: { sites }, backups: { targets } }, actions, services }) as any;
     const two = registry({ shop: { provider: "vercel", projectId: "prj_shop" }, "shop-api": { provider: "render", serviceId: "srv-shopapi", title: "Shop API" } }, { "shop-firestore": { kind: "firestore" }, portal: { kind: "portal" } });
     const c = (platform: LiveCandidate["platform"]): LiveCandidate => ({ id: 7, kind: "platform", query: "q", at: "pre", platform });
-    expect(resolvePlatformCandidate(c({ kind: "redeploy", provider: "vercel" }), two)).toMatchObject({ kind: "platform", action: { id: "deploys.redeploy", input: { site: "shop" }, label: "Redeploy shop (rebuild of production)…", risk: "high" } });
-    expect(resolvePlatformCandidate(c({ kind: "redeploy", latest: true, provider: "render" }), two)!.action).toMatchObject({ input: { site: "shop-api" }, label: "Redeploy shop-api (latest commit)…" });
-    expect(resolvePlatformCandidate(c({ kind: "restart", provider: "render", service: "srv-shopapi" }), two)!.action).toMatchObject({ id: "deploys.restart", input: { site: "shop-api" } });
-    expect(resolvePlatformCandidate(c({ kind: "rollback", provider: "vercel", deploymentId: "previous" }), two)!.action).toMatchObject({ id: "deploys.rollback", input: { site: "shop", deploymentId: "previous" } });
-    expect(resolvePlatformCandidate(c({ kind: "logs", provider: "render" }), two)).toMatchObject({ input: { site: "shop-api" }, label: "Show logs of shop-api", runs: { action: "deploys.logs", risk: "low" } });
-    expect(resolvePlatformCandidate(c({ kind: "backup-export" }), two)!.action).toMatchObject({ id: "backups.backup-now", input: { target: "shop-firestore" } });
-    expect(resolvePlatformCandidate(c({ kind: "backup-import" }), two)!.action).toMatchObject({ id: "backups.restore", input: { target: "shop-firestore" } });
+    expect(await resolvePlatformCandidate(c({ kind: "redeploy", provider: "vercel" }), two)).toMatchObject({ kind: "platform", action: { id: "deploys.redeploy", input: { site: "shop" }, label: "Redeploy shop (rebuild of production)…", risk: "high" } });
+    expect((await resolvePlatformCandidate(c({ kind: "redeploy", latest: true, provider: "render" }), two))!.action).toMatchObject({ input: { site: "shop-api" }, label: "Redeploy shop-api (latest commit)…" });
+    expect((await resolvePlatformCandidate(c({ kind: "restart", provider: "render", service: "srv-shopapi" }), two))!.action).toMatchObject({ id: "deploys.restart", input: { site: "shop-api" } });
+    expect((await resolvePlatformCandidate(c({ kind: "rollback", provider: "vercel", deploymentId: "previous" }), two))!.action).toMatchObject({ id: "deploys.rollback", input: { site: "shop", deploymentId: "previous" } });
+    expect(await resolvePlatformCandidate(c({ kind: "logs", provider: "render" }), two)).toMatchObject({ input: { site: "shop-api" }, label: "Show logs of shop-api", runs: { action: "deploys.logs", risk: "low" } });
+    expect((await resolvePlatformCandidate(c({ kind: "backup-export" }), two))!.action).toMatchObject({ id: "backups.backup-now", input: { target: "shop-firestore" } });
+    // An import restores the newest verified good backup (the dialog previews it); with no good backup, no button.
+    expect((await resolvePlatformCandidate(c({ kind: "backup-import" }), two))!.action).toMatchObject({ id: "backups.restore", input: { target: "shop-firestore", backupId: "bk_ok" } });
+    expect(await resolvePlatformCandidate(c({ kind: "backup-import" }), registry({}, { other: { kind: "firestore" } }))).toBeNull();
     // Without a platform named: the runbook's service decides, else there must be only one site.
-    expect(resolvePlatformCandidate(c({ kind: "redeploy" }), two)).toBeNull();
-    expect(resolvePlatformCandidate(c({ kind: "redeploy" }), two, "shop-api")!.action!.input).toEqual({ site: "shop-api" });
+    expect(await resolvePlatformCandidate(c({ kind: "redeploy" }), two)).toBeNull();
+    expect((await resolvePlatformCandidate(c({ kind: "redeploy" }), two, "shop-api"))!.action!.input).toEqual({ site: "shop-api" });
     // No false affordances: a service no site is, a platform with no site, a restart Vercel has not, no site at all.
-    expect(resolvePlatformCandidate(c({ kind: "restart", provider: "render", service: "recoup-backend" }), two)).toBeNull();
-    expect(resolvePlatformCandidate(c({ kind: "redeploy", provider: "railway" }), two)).toBeNull();
-    expect(resolvePlatformCandidate(c({ kind: "restart", provider: "vercel" }), two)).toBeNull();
-    expect(resolvePlatformCandidate(c({ kind: "redeploy", latest: true, provider: "vercel" }), two)).toBeNull();
-    expect(resolvePlatformCandidate(c({ kind: "redeploy", provider: "vercel" }), registry({}))).toBeNull();
-    expect(resolvePlatformCandidate(c({ kind: "backup-export" }), registry({}, { a: { kind: "firestore" }, b: { kind: "firestore" } }))).toBeNull();
-    expect(resolvePlatformCandidate(c({ kind: "redeploy", provider: "vercel" }), { configs: two.configs, actions: new Map() } as any)).toBeNull();
+    expect(await resolvePlatformCandidate(c({ kind: "restart", provider: "render", service: "recoup-backend" }), two)).toBeNull();
+    expect(await resolvePlatformCandidate(c({ kind: "redeploy", provider: "railway" }), two)).toBeNull();
+    expect(await resolvePlatformCandidate(c({ kind: "restart", provider: "vercel" }), two)).toBeNull();
+    expect(await resolvePlatformCandidate(c({ kind: "redeploy", latest: true, provider: "vercel" }), two)).toBeNull();
+    expect(await resolvePlatformCandidate(c({ kind: "redeploy", provider: "vercel" }), registry({}))).toBeNull();
+    expect(await resolvePlatformCandidate(c({ kind: "backup-export" }), registry({}, { a: { kind: "firestore" }, b: { kind: "firestore" } }))).toBeNull();
+    expect(await resolvePlatformCandidate(c({ kind: "redeploy", provider: "vercel" }), { configs: two.configs, actions: new Map(), services } as any)).toBeNull();
   });
 });

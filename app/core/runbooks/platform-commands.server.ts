@@ -6,6 +6,7 @@
 // rendering (the tree is walked once more after markLiveBlocks); resolving needs the registry.
 import { toString as hastToString } from "hast-util-to-string";
 
+import { backupsRef } from "../../../plugins/backups/api";
 import type { PluginRegistry } from "../plugins/registry.server";
 import type { LiveBlock, LiveCandidate } from "./live-blocks.server";
 
@@ -342,7 +343,7 @@ function firestoreTarget(registry: Pick<PluginRegistry, "configs">): string | nu
  * The live block a platform candidate becomes here, or null when nothing configured fits (no deploy
  * site of that platform, a service argument that names none, a provider whose API cannot do it).
  */
-export function resolvePlatformCandidate(c: LiveCandidate, registry: Pick<PluginRegistry, "configs" | "actions">, service?: string): LiveBlock | null {
+export async function resolvePlatformCandidate(c: LiveCandidate, registry: Pick<PluginRegistry, "configs" | "actions" | "services">, service?: string): Promise<LiveBlock | null> {
   const intent = c.platform;
   if (!intent) return null;
   const block = (actionId: string, input: Record<string, string>, label: string): LiveBlock | null => {
@@ -354,7 +355,12 @@ export function resolvePlatformCandidate(c: LiveCandidate, registry: Pick<Plugin
   if (intent.kind === "backup-export" || intent.kind === "backup-import") {
     const target = firestoreTarget(registry);
     if (!target) return null;
-    return intent.kind === "backup-export" ? block("backups.backup-now", { target }, `Back up ${target} now (the portal's own Firestore export)…`) : block("backups.restore", { target }, `Restore ${target} from a backup…`);
+    if (intent.kind === "backup-export") return block("backups.backup-now", { target }, `Back up ${target} now (the portal's own Firestore export)…`);
+    // An import restores an export: here the newest good backup of the target (verified first), which the dialog previews; none, no button.
+    const rows = (await registry.services.get(backupsRef)?.catalog.list(target).catch(() => [])) ?? [];
+    const good = rows.filter((r) => r.status === "good" && r.verifyStatus !== "failed");
+    const newest = good.find((r) => r.verifyStatus === "passed") ?? good[0];
+    return newest ? block("backups.restore", { target, backupId: newest.id }, `Restore ${target} from backup ${newest.id}…`) : null;
   }
   const site = siteFor(sitesOf(registry), intent, service);
   if (!site) return null;

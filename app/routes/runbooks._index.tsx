@@ -4,7 +4,7 @@ import { Form, Link, useLoaderData, useNavigation, useSubmit } from "@remix-run/
 import { useEffect, useRef } from "react";
 import { requireUser } from "~/core/auth.server";
 import { withFreshness } from "~/core/runbooks/freshness.server";
-import { listRunbooks, searchRunbooks, troubledProbes } from "~/core/runbooks/runbooks.server";
+import { runbookFacets, searchRunbooks, troubledProbes } from "~/core/runbooks/runbooks.server";
 import { ago, brokenLabel } from "~/components/runbook/freshness-line";
 import { useNow } from "~/components/widgets/provider";
 import { FRESHNESS_SORTS, FRESHNESS_SORT_LABELS, isFreshnessSort } from "~/lib/freshness";
@@ -19,9 +19,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const q = (url.searchParams.get("q") ?? "").slice(0, 200);
   const plugin = url.searchParams.get("plugin") ?? "";
   const tag = url.searchParams.get("tag") ?? "";
-  const all = listRunbooks();
+  const facets = runbookFacets();
   const troubled = q.trim() ? await troubledProbes() : undefined;
-  const { results, tookMs, fuzzy } = searchRunbooks(q, { plugin: plugin || undefined, tag: tag || undefined, troubled });
+  const { results, tookMs, fuzzy, snippet } = searchRunbooks(q, { plugin: plugin || undefined, tag: tag || undefined, troubled });
   // An unknown sort is ignored: the search order stays.
   const sort = url.searchParams.get("sort");
   const page = Math.max(1, Math.floor(Number(url.searchParams.get("page")) || 1));
@@ -31,20 +31,22 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const sorted = isFreshnessSort(sort)
     ? await withFreshness(rows, sort).then((s) => ({ ...s, rows: s.rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE) }))
     : await withFreshness(rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), sort);
+  // Excerpts only for the rows shown.
+  const shown = sorted.rows.map((r) => ({ ...r, snippet: snippet(r.path) }));
   return json({
     q,
     plugin,
     tag,
     sort: sorted.sort ?? "",
-    total: all.length,
-    plugins: [...new Set(all.flatMap((r) => r.plugins))].sort(),
-    tags: [...new Set(all.flatMap((r) => r.tags))].sort(),
+    total: facets.total,
+    plugins: facets.plugins,
+    tags: facets.tags,
     tookMs: Math.round(tookMs * 100) / 100,
     fuzzy,
     matched: results.length,
     page: Math.min(page, pages),
     pages,
-    results: sorted.rows,
+    results: shown,
   });
 }
 

@@ -131,7 +131,7 @@ describe("getRunbook / listRunbooks / searchRunbooks", () => {
     const fuzzy = searchRunbooks("axolotel", { dir });
     expect(fuzzy.fuzzy).toBe(true);
     expect(fuzzy.results.map((r) => r.path)).toEqual(["payments/refunds"]);
-    expect(fuzzy.results[0].snippet).toContain("Axolotl");
+    expect(fuzzy.snippet(fuzzy.results[0].path)).toContain("Axolotl");
   });
 
   it("re-parses a file when it changes, and refuses paths outside the folder", () => {

@@ -7,7 +7,7 @@ import { getPortal, hasPortal } from "../portal.server";
 import { ensurePromqlProbe, promqlProbeId } from "../probes/promql.server";
 import { DIRECTIVES, decodeRunbook, renderRunbook, type DirectiveName, type RenderedRunbook } from "./render.server";
 import { extractRunbook, newSearchIndex, rankedSearch, searchDoc, type RunbookExtract, type SearchDoc } from "./search.server";
-import { findRunbookFile, scanRunbooks, type RunbookFile } from "./source.server";
+import { findRunbookFile, scanRunbooks, scanRunbooksAsync, type RunbookFile } from "./source.server";
 import { unconfiguredWidget } from "./unconfigured.server";
 
 export interface LoadedRunbook {
@@ -151,6 +151,11 @@ interface IndexState {
   mini: MiniSearch<SearchDoc>;
   files: Map<string, { mtimeMs: number; size: number }>;
   docs: Map<string, { entry: RunbookListEntry; text: string }>;
+  /** Derived from docs; dropped whenever a file is added, changed or removed. */
+  sorted?: RunbookListEntry[];
+  facets?: { total: number; plugins: string[]; tags: string[] };
+  /** A background rescan in flight. */
+  rescanning?: Promise<void>;
 }
 
 const indexes = new Map<string, IndexState>();
@@ -166,18 +171,16 @@ function indexFile(state: IndexState, file: RunbookFile): void {
   if (state.docs.has(file.path)) state.mini.discard(file.path);
   state.mini.add(searchDoc(file.path, x));
   state.files.set(file.path, { mtimeMs: file.mtimeMs, size: file.size });
-  state.docs.set(file.path, { entry: { ...summary(file, x), slots: parsedSlots(x) }, text: x.text });
+  // Kept for as long as the file is unchanged: detached from the file's source (JSON copies).
+  const entry = JSON.parse(JSON.stringify({ ...summary(file, x), slots: parsedSlots(x) })) as RunbookListEntry;
+  state.docs.set(file.path, { entry, text: x.text });
+  state.sorted = state.facets = undefined;
 }
 
-function indexFor(dir: string, now = Date.now()): IndexState {
-  let state = indexes.get(dir);
-  if (state && now - state.scannedAt < RESCAN_MS) return state;
-  if (!state) {
-    state = { dir, scannedAt: 0, mini: newSearchIndex(), files: new Map(), docs: new Map() };
-    indexes.set(dir, state);
-  }
+/** Brings the index up to date with a scan of the folder. */
+function applyScan(state: IndexState, files: RunbookFile[]): void {
   const seen = new Set<string>();
-  for (const file of scanRunbooks(dir)) {
+  for (const file of files) {
     seen.add(file.path);
     const known = state.files.get(file.path);
     if (!known || known.mtimeMs !== file.mtimeMs || known.size !== file.size) indexFile(state, file);
@@ -187,20 +190,73 @@ function indexFor(dir: string, now = Date.now()): IndexState {
     state.mini.discard(p);
     state.docs.delete(p);
     state.files.delete(p);
+    state.sorted = state.facets = undefined;
   }
+}
+
+/**
+ * The folder's index. Built at once the first time, and rescanned at once after a page saw a file
+ * change; otherwise, every RESCAN_MS, rescanned in the background while this answer uses what is
+ * known (a scan stats every file: 2,000 of them were a slow search every two seconds).
+ */
+function indexFor(dir: string, now = Date.now()): IndexState {
+  let state = indexes.get(dir);
+  if (state && state.scannedAt !== 0) {
+    if (now - state.scannedAt >= RESCAN_MS && !state.rescanning) {
+      const s = state;
+      const scannedAt = s.scannedAt;
+      s.rescanning = scanRunbooksAsync(dir)
+        .then((files) => {
+          // Unless a rescan at once happened meanwhile (its files are newer than these).
+          if (indexes.get(dir) === s && s.scannedAt === scannedAt) {
+            applyScan(s, files);
+            s.scannedAt = Date.now();
+          }
+        })
+        .catch(() => {})
+        .finally(() => (s.rescanning = undefined));
+    }
+    return state;
+  }
+  if (!state) {
+    state = { dir, scannedAt: 0, mini: newSearchIndex(), files: new Map(), docs: new Map() };
+    indexes.set(dir, state);
+  }
+  applyScan(state, scanRunbooks(dir));
   state.scannedAt = Date.now();
   return state;
 }
 
+const byTitle = new Intl.Collator(undefined).compare;
+
+/** The folder's entries by title, sorted once per change of the folder. */
+function sortedEntries(index: IndexState): RunbookListEntry[] {
+  index.sorted ??= [...index.docs.values()].map((d) => d.entry).sort((a, b) => byTitle(a.title, b.title));
+  return index.sorted;
+}
+
 /** Every runbook with its parsed directive slots (probes helper builds "probe → runbooks" from it). */
 export function listRunbooks(options: { dir?: string } = {}): RunbookListEntry[] {
+  return [...sortedEntries(indexFor(options.dir ?? runbooksDir()))];
+}
+
+/** How many runbooks the folder holds, and every plugin and tag they name (sorted): the index page's filters. */
+export function runbookFacets(options: { dir?: string } = {}): { total: number; plugins: string[]; tags: string[] } {
   const index = indexFor(options.dir ?? runbooksDir());
-  return [...index.docs.values()].map((d) => d.entry).sort((a, b) => a.title.localeCompare(b.title));
+  if (!index.facets) {
+    const plugins = new Set<string>();
+    const tags = new Set<string>();
+    for (const { entry } of index.docs.values()) {
+      for (const p of entry.plugins) plugins.add(p);
+      for (const t of entry.tags) tags.add(t);
+    }
+    index.facets = { total: index.docs.size, plugins: [...plugins].sort(), tags: [...tags].sort() };
+  }
+  return index.facets;
 }
 
 export interface RunbookSearchResult extends RunbookListEntry {
   score: number;
-  snippet: string;
 }
 
 function snippet(text: string, terms: string[]): string {
@@ -219,20 +275,24 @@ function snippet(text: string, terms: string[]): string {
 /**
  * Full-text search (MiniSearch: stems, prefixes, close spellings, whole ids) with optional plugin
  * and tag filters; `troubled` names probes in warn or critical now, whose runbooks rank higher.
+ * `snippet(path)` gives a result's excerpt around the words it matched: asked for the rows shown,
+ * not for every match (2,000 of them read the whole text of every runbook).
  */
 export function searchRunbooks(
   query: string,
   filters: { plugin?: string; tag?: string; dir?: string; troubled?: ReadonlySet<string> } = {},
-): { results: RunbookSearchResult[]; tookMs: number; fuzzy: boolean } {
+): { results: RunbookSearchResult[]; tookMs: number; fuzzy: boolean; snippet(path: string): string } {
   const started = performance.now();
   const index = indexFor(filters.dir ?? runbooksDir());
   const keep = (e: RunbookListEntry) => (!filters.plugin || e.plugins.includes(filters.plugin)) && (!filters.tag || e.tags.includes(filters.tag));
   const q = query.trim();
   let fuzzy = false;
   let results: RunbookSearchResult[];
+  const matchedTerms = new Map<string, string[]>();
   if (!q) {
-    results = [...index.docs.values()].filter((d) => keep(d.entry)).map((d) => ({ ...d.entry, score: 0, snippet: "" }));
-    results.sort((a, b) => a.title.localeCompare(b.title));
+    results = sortedEntries(index)
+      .filter(keep)
+      .map((e) => ({ ...e, score: 0 }));
   } else {
     const troubled = filters.troubled;
     const inTrouble = troubled?.size ? (p: string) => !!index.docs.get(p)?.entry.slots.some((s) => s.kind !== "action" && troubled.has(s.id)) : undefined;
@@ -242,10 +302,22 @@ export function searchRunbooks(
     for (const h of ranked.hits) {
       const doc = index.docs.get(String(h.id));
       if (!doc || !keep(doc.entry)) continue;
-      results.push({ ...doc.entry, score: h.score, snippet: snippet(doc.text, h.terms.length ? h.terms : q.split(/\s+/)) });
+      results.push({ ...doc.entry, score: h.score });
+      matchedTerms.set(doc.entry.path, h.terms);
     }
   }
-  return { results, tookMs: performance.now() - started, fuzzy };
+  const tookMs = performance.now() - started;
+  return {
+    results,
+    tookMs,
+    fuzzy,
+    snippet(path: string) {
+      const terms = matchedTerms.get(path);
+      const doc = index.docs.get(path);
+      if (!q || !terms || !doc) return "";
+      return snippet(doc.text, terms.length ? terms : q.split(/\s+/));
+    },
+  };
 }
 
 /** Probes whose latest reading on this instance is warn or critical (never reads a probe). */

@@ -188,10 +188,32 @@ export function tokenizeQuery(text: string): string[] {
   return [...text.matchAll(TOKEN)].map((m) => m[0]);
 }
 
+/**
+ * A copy of a string that holds no reference to a longer one. V8 keeps a substring of 13 or more
+ * characters as a view of its parent: a heading or id kept from a runbook would keep the whole
+ * file's source alive (21 MB of sources at 2,000 runbooks).
+ */
+export function detached(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/**
+ * Index terms by word, stemmed once: a collection repeats a few ten thousand words millions of
+ * times. Detached, since the index keeps them. Bounded.
+ */
+const terms = new Map<string, string>();
+const TERMS_MAX = 100_000;
+
 export function processTerm(term: string): string | null {
   const t = term.toLowerCase();
-  if (STOP.has(t)) return null;
-  return JOINERS.test(t) ? t : stem(t);
+  let out = terms.get(t);
+  if (out === undefined) {
+    if (STOP.has(t)) return null;
+    if (terms.size >= TERMS_MAX) terms.clear();
+    const key = detached(t);
+    terms.set(key, (out = JOINERS.test(key) ? key : detached(stem(key))));
+  }
+  return out;
 }
 
 /* -------------------------------------------------------------- index */
@@ -216,6 +238,25 @@ export function directiveIds(directives: readonly DirectiveRef[]): string[] {
   return [...ids];
 }
 
+/** The body is indexed word for word up to here; after it, each further word once. */
+export const BODY_INDEXED_CHARS = 12_000;
+
+/**
+ * The body as the index reads it: the first BODY_INDEXED_CHARS as written (how often a word
+ * occurs there counts in the ranking), then every other word of the body once, so a word found
+ * only deep in a 60 KB runbook is still found, at a fraction of the cost of indexing each
+ * occurrence (most of a 2,000-runbook start went into adding the long ones' words one by one).
+ */
+export function indexedBody(text: string): string {
+  if (text.length <= BODY_INDEXED_CHARS) return text;
+  const cut = text.lastIndexOf(" ", BODY_INDEXED_CHARS);
+  const head = text.slice(0, cut > 0 ? cut : BODY_INDEXED_CHARS);
+  const seen = new Set<string>();
+  for (const m of text.slice(head.length).matchAll(TOKEN)) seen.add(m[0].toLowerCase());
+  for (const m of head.matchAll(TOKEN)) seen.delete(m[0].toLowerCase());
+  return seen.size ? `${head}\n${[...seen].join(" ")}` : head;
+}
+
 export function searchDoc(id: string, x: RunbookExtract): SearchDoc {
   return {
     id,
@@ -227,9 +268,12 @@ export function searchDoc(id: string, x: RunbookExtract): SearchDoc {
     plugins: x.frontMatter.plugins.join(" "),
     owner: x.frontMatter.owner ?? "",
     service: x.frontMatter.service ?? "",
-    text: x.text,
+    text: indexedBody(x.text),
   };
 }
+
+/** Close spellings are looked for in words of five letters or more, never in ids. */
+const fuzzyWord = (term: string) => term.length >= 5 && !JOINERS.test(term);
 
 export function newSearchIndex(): MiniSearch<SearchDoc> {
   return new MiniSearch<SearchDoc>({
@@ -241,10 +285,22 @@ export function newSearchIndex(): MiniSearch<SearchDoc> {
       processTerm,
       boost: { title: 5, alerts: 4, ids: 3, headings: 2, tags: 2, plugins: 2, service: 1.5 },
       prefix: (term) => term.length >= 3,
-      fuzzy: (term) => (term.length >= 5 && !JOINERS.test(term) ? 0.2 : false),
+      fuzzy: (term) => (fuzzyWord(term) ? 0.2 : false),
       combineWith: "OR",
     },
   });
+}
+
+/**
+ * Exact and prefix matches first; close spellings only for the words that matched nothing
+ * ("webhok"), searched again with fuzzy matching for those words alone. Looking for close
+ * spellings of every word walked the whole term tree for each and was most of a search's time.
+ */
+function searchClose(index: MiniSearch<SearchDoc>, query: string): SearchResult[] {
+  const hits = index.search(query, { fuzzy: false });
+  const unmatched = new Set(tokenizeQuery(query).map(processTerm).filter((t): t is string => !!t && fuzzyWord(t)));
+  for (let i = 0; i < hits.length && unmatched.size; i++) for (const t of hits[i]!.queryTerms) unmatched.delete(t);
+  return unmatched.size ? index.search(query, { fuzzy: (term) => (unmatched.has(term) ? 0.2 : false) }) : hits;
 }
 
 /**
@@ -255,11 +311,11 @@ export function newSearchIndex(): MiniSearch<SearchDoc> {
 export function rankedSearch(index: MiniSearch<SearchDoc>, query: string, troubled: (id: string) => boolean = () => false): { hits: SearchResult[]; fuzzy: boolean } {
   const words = tokenizeQuery(query).map(processTerm).filter((t): t is string => !!t);
   if (!words.length) return { hits: [], fuzzy: false };
-  let hits = index.search(query);
+  let hits = searchClose(index, query);
   let fuzzy = false;
   if (!hits.length) {
     // No id matched whole: try its parts (`search-reindex-late` → search, reindex, late).
-    hits = index.search(query.replace(/[_.\-:/]+/g, " "));
+    hits = searchClose(index, query.replace(/[_.\-:/]+/g, " "));
     fuzzy = true;
   }
   const wanted = new Set(words.flatMap((w) => [w, ...w.split(/[_.\-:/]+/)]));
@@ -268,7 +324,9 @@ export function rankedSearch(index: MiniSearch<SearchDoc>, query: string, troubl
     const coverage = Math.min(1, matched / words.length);
     return h.score * (0.25 + coverage * coverage) * (troubled(String(h.id)) ? 2 : 1);
   };
-  const scored = hits.map((h) => ({ ...h, score: score(h) }));
+  // MiniSearch's results are this search's own objects: scored in place.
+  const scored = hits;
+  for (const h of scored) h.score = score(h);
   scored.sort((a, b) => b.score - a.score);
   fuzzy ||= scored.length > 0 && scored.every((h) => h.queryTerms.every((t) => !h.terms.includes(t)));
   return { hits: scored, fuzzy };

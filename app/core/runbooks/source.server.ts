@@ -44,6 +44,44 @@ export function scanRunbooks(dir: string): RunbookFile[] {
 }
 
 /**
+ * scanRunbooks without blocking: the same files, read with a few directory reads and stats at a
+ * time, so a rescan of thousands of runbooks leaves requests answered meanwhile.
+ */
+export async function scanRunbooksAsync(dir: string): Promise<RunbookFile[]> {
+  const out: RunbookFile[] = [];
+  const exists = (abs: string) => fs.promises.access(abs).then(() => true, () => false);
+  const walk = async (rel: string): Promise<void> => {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const subdirs: string[] = [];
+    const files: string[] = [];
+    for (const e of entries) {
+      if (e.name.startsWith(".")) continue;
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!IGNORED_DIRS.has(e.name)) subdirs.push(childRel);
+      } else if (e.isFile() && /\.md$/i.test(e.name)) files.push(childRel);
+    }
+    for (let i = 0; i < files.length; i += 32) {
+      await Promise.all(
+        files.slice(i, i + 32).map(async (childRel) => {
+          const abs = path.join(dir, childRel);
+          const st = await fs.promises.stat(abs).catch(() => null);
+          if (st) out.push({ file: childRel, path: childRel.replace(/\.md$/i, ""), abs, mtimeMs: st.mtimeMs, size: st.size });
+        }),
+      );
+    }
+    for (const sub of subdirs) if (!(await exists(path.join(dir, sub, EXAMPLES_MARKER)))) await walk(sub);
+  };
+  await walk("");
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
  * Checks a page path taken from a URL: plain relative segments only (no `..`, `.`, empty,
  * absolute, backslash, NUL or still-encoded parts). Returns null when it is not acceptable.
  */

@@ -46,11 +46,11 @@ test("pages work under the Content-Security-Policy, and nothing is blocked", asy
   await hydrated(page);
   await expect(page.getByTestId("signed-in-user")).toContainText("admin");
 
-  // A runbook with live widgets, a chart (recharts, inline styles) and a mermaid diagram (its own <style>).
+  // A runbook with live widgets, a chart (SVG with style attributes) and a mermaid diagram (its own <style>).
   await page.goto("/runbooks/order-health");
   await hydrated(page);
   await expect(page.locator('[data-widget="status"][data-id="supabase.stuck-paid-orders"]').first().getByTestId("widget-value")).toHaveText(/\d+/, { timeout: 30_000 });
-  await expect(page.locator(".chart-box .recharts-wrapper").first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator(".chart-box svg.chart-svg").first()).toBeVisible({ timeout: 30_000 });
   const diagram = page.locator(".mermaid-diagram svg").first();
   await expect(diagram).toBeVisible({ timeout: 30_000 });
   await expect(diagram).toContainText("Webhook handler");

@@ -22,9 +22,10 @@ test("a manager sees the past incidents in every chart, MTTA/MTTR per severity a
     await expect(row.locator("td").nth(1)).not.toHaveText("—");
     await expect(row.locator("td").nth(2)).not.toHaveText("—");
   }
-  // Every chart draws (recharts renders after hydration): per week, mean times, actions, runbooks.
-  await expect(page.locator(".chart-box .recharts-wrapper")).toHaveCount(4);
-  await expect(page.locator(".recharts-bar-rectangle").first()).toBeVisible();
+  // Every chart draws: per week, mean times and the weekly trend as SVG, actions and runbooks as bars.
+  await expect(page.locator(".chart-box svg.chart-svg")).toHaveCount(3);
+  await expect(page.locator(".chart-box .hbar-chart")).toHaveCount(2);
+  await expect(page.locator("rect.chart-bar").first()).toBeVisible();
   await expect(page.getByRole("link", { name: "Stripe webhooks failing after signing-secret rotation" }).first()).toBeVisible();
   const overdue = page.getByTestId("overdue");
   await expect(overdue).toContainText("Rotation checklist: update the secret in the app before rolling it in Stripe");

@@ -20,7 +20,7 @@ test("runbook on a phone: live figure on the first screen, chart fits, buttons w
   await hydrated(page);
   const chart = page.locator(".widget-chart .chart-box").first();
   await chart.scrollIntoViewIfNeeded();
-  const svg = chart.locator("svg.recharts-surface").first();
+  const svg = chart.locator("svg.chart-svg").first();
   await expect(svg).toBeVisible({ timeout: 30_000 });
   const boxW = (await chart.boundingBox())!.width;
   const svgW = (await svg.boundingBox())!.width;

@@ -7,7 +7,7 @@ export interface BarSeries {
 }
 
 const FONT = 11;
-const CHAR_W = 6.2;
+const CHAR_W = 6.8;
 
 /**
  * Vertical bars per category as plain SVG, grouped or stacked: a value axis with units whose

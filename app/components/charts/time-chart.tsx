@@ -35,7 +35,7 @@ const MARKER_STYLE: Record<MarkerKind, { color: string; letter: string; name: st
 export const SERIES_COLORS = ["#1f5fbf", "#e0701b", "#0b7a3e", "#6f42c1", "#c62828", "#00838f", "#8d6e63", "#5a7da8", "#d4a514", "#ad1457"];
 
 const FONT = 11;
-const CHAR_W = 6.2;
+const CHAR_W = 6.8;
 
 function describeTime(at: number, timeZone: string): string {
   return `${new Intl.DateTimeFormat("en-GB", { timeZone, dateStyle: "medium", timeStyle: "medium", hourCycle: "h23" }).format(new Date(at))} ${timeZone}`;

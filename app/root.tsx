@@ -18,11 +18,17 @@ import {
 import { useEffect } from "react";
 import { getUser, publicUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
+import { timePreference } from "~/core/time-preference.server";
+import { TimePreferenceProvider } from "~/components/time";
+import { UTC_PREFERENCE } from "~/lib/time";
 import { useNonce } from "~/lib/nonce";
 import { hasRole } from "~/lib/roles";
 import styles from "~/styles/app.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: styles },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
 export const meta: MetaFunction = () => [{ title: "Opsdeck" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -32,6 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     user: user ? publicUser(user) : null,
     demo: portal.demo.enabled,
     title: portal.config.app.title,
+    time: timePreference(request, user),
   });
 }
 
@@ -80,8 +87,8 @@ function Shell({ children }: { children: React.ReactNode }) {
             <div className="who" data-testid="signed-in-user">
               <span className="username">{data.user.username}</span>{" "}
               <span className="roles">{data.user.roles.join(", ")}</span>
-              <Link to="/settings/tokens" className="who-link">
-                API tokens
+              <Link to="/settings" className="who-link">
+                Settings
               </Link>
               <Form method="post" action="/logout" className="inline">
                 <button type="submit" className="link-button">
@@ -93,7 +100,7 @@ function Shell({ children }: { children: React.ReactNode }) {
         ) : null}
       </header>
       <main id="main" tabIndex={-1}>
-        {children}
+        <TimePreferenceProvider value={data?.time ?? UTC_PREFERENCE}>{children}</TimePreferenceProvider>
       </main>
     </>
   );

@@ -1,3 +1,5 @@
+import { Time } from "~/components/time";
+
 /** "On call now / next" on the overview: one line per rotation (GET /api/oncall's data). */
 export function OncallNow({ rotations }: { rotations: { name: string; now: string | null; next: { user: string; at: string } | null }[] }) {
   if (!rotations.length) return null;
@@ -8,7 +10,12 @@ export function OncallNow({ rotations }: { rotations: { name: string; now: strin
         <span key={r.name} data-rotation={r.name}>
           {i ? " · " : ""}
           <b>{r.now ?? "nobody"}</b> ({r.name}
-          {r.next ? `; next ${r.next.user} at ${new Date(r.next.at).toISOString().slice(0, 16).replace("T", " ")} UTC` : ""})
+          {r.next ? (
+            <>
+              ; next {r.next.user} at <Time at={r.next.at} />
+            </>
+          ) : null}
+          )
         </span>
       ))}
     </p>

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useFormatTime } from "~/components/time";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireRole } from "~/core/auth.server";
@@ -58,6 +59,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function NotificationsPage() {
+  const fmt = useFormatTime();
   const { channels, deliveries, rotations, escalations, demo } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
@@ -106,7 +108,7 @@ export default function NotificationsPage() {
             <tr key={r.name} data-rotation={r.name}>
               <td>{r.name}</td>
               <td>{r.now ?? "nobody"}</td>
-              <td>{r.next ? `${r.next.user} at ${new Date(r.next.at).toLocaleString()}` : "—"}</td>
+              <td>{r.next ? `${r.next.user} at ${fmt(r.next.at)}` : "—"}</td>
             </tr>
           ))}
         </tbody>
@@ -143,7 +145,7 @@ export default function NotificationsPage() {
         {escalations.map((e) => (
           <li key={e.id} data-escalation={e.subject}>
             {e.kind} <a href={e.kind === "incident" ? `/incidents/${e.subject}` : `/runs/${e.subject}`}>{e.subject}</a> — level {e.level + 1} of policy {e.policy}
-            {e.acknowledgedBy ? ` · acknowledged by ${e.acknowledgedBy}` : e.nextAt ? ` · next level at ${new Date(e.nextAt).toLocaleTimeString()}` : ""}
+            {e.acknowledgedBy ? ` · acknowledged by ${e.acknowledgedBy}` : e.nextAt ? ` · next level at ${fmt(e.nextAt, { date: false })}` : ""}
             {!e.acknowledgedBy ? (
               <Form method="post" className="inline-form">
                 <input type="hidden" name="intent" value="ack" />
@@ -172,7 +174,7 @@ export default function NotificationsPage() {
         <tbody>
           {deliveries.map((d) => (
             <tr key={d.id} data-status={d.status}>
-              <td>{new Date(d.sentAt ?? d.createdAt).toLocaleString()}</td>
+              <td>{fmt(d.sentAt ?? d.createdAt)}</td>
               <td>
                 {d.kind} <span className="muted">{d.subject}</span>
               </td>

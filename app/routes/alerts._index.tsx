@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useFormatTime } from "~/components/time";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
@@ -75,6 +76,7 @@ function groupAlerts(alerts: AlertItem[]) {
 }
 
 export default function AlertsInbox() {
+  const fmt = useFormatTime();
   const { alerts, silences, status, canAct, receivers, demoHint, now } = useLoaderData<typeof loader>();
   const result = useActionData<{ ok?: string; error?: string; fieldErrors?: Record<string, string[]> }>();
   const nav = useNavigation();
@@ -242,8 +244,8 @@ export default function AlertsInbox() {
                   {s.comment} <span className="muted">— {s.createdBy}</span>
                 </p>
                 <p className="muted">
-                  {s.schedule ? `every “${s.schedule.cron}” (${s.schedule.timezone}) for ${s.schedule.duration}` : `until ${s.endsAt?.slice(0, 16).replace("T", " ")} UTC`}
-                  {s.window && s.schedule ? ` · ${s.state === "active" ? "now until" : "next"} ${(s.state === "active" ? s.window.endsAt : s.window.startsAt).slice(0, 16).replace("T", " ")} UTC` : ""}
+                  {s.schedule ? `every “${s.schedule.cron}” (${s.schedule.timezone}) for ${s.schedule.duration}` : `until ${fmt(s.endsAt)}`}
+                  {s.window && s.schedule ? ` · ${s.state === "active" ? "now until" : "next"} ${fmt(s.state === "active" ? s.window.endsAt : s.window.startsAt)}` : ""}
                   {s.alertmanagerId ? ` · Alertmanager silence ${s.alertmanagerId}` : ""}
                 </p>
                 {canAct && s.origin !== "config" ? (

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useFormatTime } from "~/components/time";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
@@ -8,7 +9,8 @@ import { IncidentTimeline, type MarkChange } from "~/components/incidents/timeli
 import { requireUser } from "~/core/auth.server";
 import { incidentDeploys, withDeploys } from "~/core/incidents/deploys.server";
 import { addEvent, markEntry, updateIncident } from "~/core/incidents/incidents.server";
-import { handleIncidentIntent, incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
+import { handleIncidentIntent, incidentContext, loadIncident } from "~/core/incidents/service.server";
+import { orErrorResponse } from "~/core/http/index.server";
 import { incidentPageTimeline } from "~/core/incidents/timeline.server";
 import { listAlerts } from "~/core/alerts/inbox.server";
 import { getPortal } from "~/core/portal.server";
@@ -16,7 +18,6 @@ import {
   canEditIncidents,
   canRespond,
   formatDuration,
-  formatTime,
   OPEN_STATUSES,
   responseDueAt,
   SEVERITIES,
@@ -29,7 +30,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const incident = await loadIncidentOr404(params.id);
+  const incident = await orErrorResponse(loadIncident(params.id));
   const { store, secrets, pluginTitles, probeTitles, actionTitles } = incidentContext();
   const now = Date.now();
   const showAll = new URL(request.url).searchParams.get("all") === "1";
@@ -92,6 +93,7 @@ export default function IncidentPage() {
   const nav = useNavigation();
   const markFetcher = useFetcher<ActionData>();
   const now = useTick(30_000, serverNow);
+  const fmt = useFormatTime();
   const busy = nav.state !== "idle";
   const errorsFor = (intent: string) => (data && data.intent === intent ? data.fieldErrors ?? (data.error ? { form: [data.error] } : null) : null);
 
@@ -101,7 +103,7 @@ export default function IncidentPage() {
   useEffect(() => {
     if (data?.ok && data.intent === "note") {
       noteForm.current?.reset();
-      setNoteSaved(new Date().toISOString().slice(11, 16));
+      setNoteSaved(fmt(Date.now(), { date: false }));
     }
     if (data?.ok && data.intent === "status") statusForm.current?.reset();
   }, [data]);
@@ -134,7 +136,7 @@ export default function IncidentPage() {
           <SeverityBadge severity={incident.severity} /> <StatusBadge status={incident.status} />
           <span className="muted">
             {" "}
-            response {sev.response.toLowerCase()} (due {formatTime(responseDue)})
+            response {sev.response.toLowerCase()} (due {fmt(responseDue)})
           </span>
         </div>
         <dl className="incident-facts">
@@ -152,16 +154,16 @@ export default function IncidentPage() {
             <FieldError errors={errorsFor("take-command")} name="form" />
           </dd>
           <dt>Impact started</dt>
-          <dd>{formatTime(incident.impactStartedAt)}</dd>
+          <dd>{fmt(incident.impactStartedAt)}</dd>
           <dt>Detected</dt>
-          <dd>{formatTime(incident.detectedAt)}</dd>
+          <dd>{fmt(incident.detectedAt)}</dd>
           <dt>Declared</dt>
           <dd>
-            {formatTime(incident.declaredAt)} by {incident.declaredBy}
+            {fmt(incident.declaredAt)} by {incident.declaredBy}
           </dd>
           <dt>Resolved</dt>
           <dd>
-            {formatTime(incident.resolvedAt)}
+            {fmt(incident.resolvedAt)}
             {incident.resolvedAt ? ` (${formatDuration(incident.resolvedAt - (incident.impactStartedAt ?? incident.detectedAt))} of impact)` : ""}
           </dd>
           <dt>Runbooks</dt>
@@ -209,11 +211,11 @@ export default function IncidentPage() {
         <p className={`next-update${now > nextUpdate.dueAt ? " overdue" : ""}`} role="status" data-testid="next-update">
           {now > nextUpdate.dueAt ? (
             <>
-              <strong>Status update overdue</strong> by {formatDuration(now - nextUpdate.dueAt)} — it was due {formatTime(nextUpdate.dueAt)}.
+              <strong>Status update overdue</strong> by {formatDuration(now - nextUpdate.dueAt)} — it was due {fmt(nextUpdate.dueAt)}.
             </>
           ) : (
             <>
-              <strong>Next status update due</strong> {formatTime(nextUpdate.dueAt)} (in {formatDuration(nextUpdate.dueAt - now)}).
+              <strong>Next status update due</strong> {fmt(nextUpdate.dueAt)} (in {formatDuration(nextUpdate.dueAt - now)}).
             </>
           )}{" "}
           <span className="muted">Updates every {incident.updateEveryMin} minutes.</span>
@@ -235,7 +237,7 @@ export default function IncidentPage() {
             </button>
             {noteSaved ? (
               <p className="note-saved" role="status" data-testid="note-saved">
-                Note added at {noteSaved} UTC — newest notes are listed below, newest first.
+                Note added at {noteSaved} — newest notes are listed below, newest first.
               </p>
             ) : null}
             {latestNotes.length ? (
@@ -244,7 +246,7 @@ export default function IncidentPage() {
                 <ul>
                   {latestNotes.map((n) => (
                     <li key={n.key}>
-                      <time dateTime={new Date(n.at).toISOString()}>{new Date(n.at).toISOString().slice(11, 16)}</time> <strong>{n.actor}</strong>: {n.text ?? n.title}
+                      <time dateTime={new Date(n.at).toISOString()}>{fmt(n.at, { date: false })}</time> <strong>{n.actor}</strong>: {n.text ?? n.title}
                     </li>
                   ))}
                 </ul>
@@ -286,7 +288,7 @@ export default function IncidentPage() {
           <ul>
             {pinned.map((e) => (
               <li key={e.key}>
-                <strong>{formatTime(e.at)}</strong> {e.title}
+                <strong>{fmt(e.at)}</strong> {e.title}
                 {e.text ? ` — ${e.text}` : ""}
               </li>
             ))}

@@ -1,11 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useFormatTime } from "~/components/time";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { AsOfCard, AsOfRunbook } from "~/components/incidents/as-of-view";
 import { requireUser } from "~/core/auth.server";
 import { readingsAt } from "~/core/incidents/as-of.server";
 import { TimeSchema } from "~/core/incidents/incidents.server";
-import { loadIncidentOr404 } from "~/core/incidents/service.server";
+import { loadIncident } from "~/core/incidents/service.server";
+import { orErrorResponse } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 import { getRunbook } from "~/core/runbooks/runbooks.server";
 import { formatTime, toLocalInput } from "~/lib/incidents";
@@ -15,7 +17,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `As of 
 /** /incidents/:id/as-of?at=<epoch ms | ISO | datetime-local>&runbook=<path> */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
-  const incident = await loadIncidentOr404(params.id);
+  const incident = await orErrorResponse(loadIncident(params.id));
   const url = new URL(request.url);
   const parsed = TimeSchema.safeParse(url.searchParams.get("at") ?? undefined);
   if (!parsed.success) throw json({ error: "at: must be a time (ISO 8601 or epoch ms)" }, { status: 400 });
@@ -41,6 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function IncidentAsOf() {
+  const fmt = useFormatTime();
   const { incident, at, runbook, missingRunbook, readings } = useLoaderData<typeof loader>();
   const byId = Object.fromEntries(readings.map((r) => [r.id, r]));
   const onPage = new Set(runbook ? runbook.blocks.flatMap((b) => (b.type === "slot" ? [b.slot.id] : [])) : []);
@@ -51,10 +54,10 @@ export default function IncidentAsOf() {
         <Link to="/incidents">Incidents</Link> › <Link to={`/incidents/${incident.id}`}>{incident.title}</Link> › As of
       </p>
       <h1 id="asof-title">
-        {runbook ? runbook.title : "Probe readings"} <span className="muted">as of {formatTime(at)}</span>
+        {runbook ? runbook.title : "Probe readings"} <span className="muted">as of {fmt(at)}</span>
       </h1>
       <p className="asof-banner" role="note">
-        A snapshot from stored samples: each widget shows the last reading taken at or before {formatTime(at)}. Nothing here is live.
+        A snapshot from stored samples: each widget shows the last reading taken at or before {fmt(at)}. Nothing here is live.
       </p>
       <Form method="get" className="asof-form row">
         <label>

@@ -6,14 +6,16 @@ import { FieldError, SeverityBadge, StatusBadge } from "~/components/incidents/b
 import { requireUser } from "~/core/auth.server";
 import { addPreventionItem, removePreventionItem, saveReport, setPreventionItemDone, type ReportFields } from "~/core/incidents/incidents.server";
 import { loadReport } from "~/core/incidents/report.server";
-import { handleIncidentIntent, incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
-import { canEditIncidents, formatDuration, formatTime, SEVERITY_INFO } from "~/lib/incidents";
+import { handleIncidentIntent, incidentContext, loadIncident } from "~/core/incidents/service.server";
+import { orErrorResponse } from "~/core/http/index.server";
+import { canEditIncidents, formatDuration, SEVERITY_INFO } from "~/lib/incidents";
+import { useFormatTime } from "~/components/time";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Report: ${data?.report.incident.title ?? "Incident"} · Opsdeck` }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const incident = await loadIncidentOr404(params.id);
+  const incident = await orErrorResponse(loadIncident(params.id));
   const { store, secrets, pluginTitles, probeTitles, actionTitles } = incidentContext();
   const report = await loadReport(store, incident, { secrets, pluginTitles, probeTitles, actionTitles });
   return json({ report, canEdit: canEditIncidents(user.roles), now: Date.now() });
@@ -45,6 +47,7 @@ function Text({ value, empty }: { value: string; empty: string }) {
 }
 
 export default function IncidentReportPage() {
+  const fmt = useFormatTime();
   const { report, canEdit, now } = useLoaderData<typeof loader>();
   const data = useActionData<ActionData>();
   const nav = useNavigation();
@@ -75,14 +78,14 @@ export default function IncidentReportPage() {
         <h1 id="report-title">Incident Report: {incident.title}</h1>
         <dl className="report-meta">
           <dt>Date</dt>
-          <dd>{new Date(incident.declaredAt).toISOString().slice(0, 10)}</dd>
+          <dd>{fmt(incident.declaredAt).slice(0, 10)}</dd>
           <dt>Severity</dt>
           <dd>
             <SeverityBadge severity={incident.severity} /> response {sev.response.toLowerCase()}
           </dd>
           <dt>Duration</dt>
           <dd>
-            {duration.to == null ? "ongoing" : formatDuration(duration.to - duration.from)} ({formatTime(duration.from)} – {duration.to == null ? "ongoing" : formatTime(duration.to)})
+            {duration.to == null ? "ongoing" : formatDuration(duration.to - duration.from)} ({fmt(duration.from)} – {duration.to == null ? "ongoing" : fmt(duration.to)})
           </dd>
           <dt>Owner</dt>
           <dd>{incident.commander ?? "—"}</dd>
@@ -110,11 +113,11 @@ export default function IncidentReportPage() {
           <ul className="report-timeline">
             {timeline.map((e) => (
               <li key={e.key} className={e.pinned ? "is-pinned" : undefined}>
-                <strong>{formatTime(e.at)}</strong> {e.pinned ? "📌 " : ""}
+                <strong>{fmt(e.at)}</strong> {e.pinned ? "📌 " : ""}
                 {e.title}
                 {e.actor ? ` (${e.actor})` : ""}
                 {e.text ? ` — ${e.text}` : ""}
-                {e.corrected ? <span className="muted"> (corrected; recorded {formatTime(e.originalAt)})</span> : null}
+                {e.corrected ? <span className="muted"> (corrected; recorded {fmt(e.originalAt)})</span> : null}
               </li>
             ))}
           </ul>
@@ -130,7 +133,7 @@ export default function IncidentReportPage() {
           <ul className="prevention-list">
             {prevention.map((p) => (
               <li key={p.id} className={p.doneAt == null && p.dueAt != null && p.dueAt < now ? "overdue" : undefined}>
-                <span aria-hidden="true">{p.doneAt ? "☑" : "☐"}</span> {p.description} — Owner: {p.owner} — Due: {p.dueAt ? new Date(p.dueAt).toISOString().slice(0, 10) : "—"}
+                <span aria-hidden="true">{p.doneAt ? "☑" : "☐"}</span> {p.description} — Owner: {p.owner} — Due: {p.dueAt ? fmt(p.dueAt).slice(0, 10) : "—"}
                 {p.doneAt == null && p.dueAt != null && p.dueAt < now ? <span className="tag overdue-tag">past due</span> : null}
                 {canEdit ? (
                   <span className="no-print item-tools">

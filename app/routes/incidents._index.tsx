@@ -6,7 +6,8 @@ import { requireUser } from "~/core/auth.server";
 import { listIncidents } from "~/core/incidents/incidents.server";
 import { incidentContext } from "~/core/incidents/service.server";
 import { updatesDue } from "~/core/incidents/timeline.server";
-import { canRespond, formatDuration, formatTime } from "~/lib/incidents";
+import { canRespond, formatDuration } from "~/lib/incidents";
+import { Time } from "~/components/time";
 
 export const meta: MetaFunction = () => [{ title: "Incidents · Opsdeck" }];
 
@@ -71,7 +72,9 @@ export default function IncidentsIndex() {
                   {due[i.id] !== undefined && due[i.id] < now ? <span className="tag overdue-tag">update overdue</span> : null}
                 </td>
                 <td>{i.commander ?? "—"}</td>
-                <td>{formatTime(i.declaredAt)}</td>
+                <td>
+                  <Time at={i.declaredAt} />
+                </td>
                 <td>{formatDuration((i.resolvedAt ?? now) - (i.impactStartedAt ?? i.detectedAt))}</td>
               </tr>
             ))}

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Time } from "~/components/time";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
@@ -44,9 +45,6 @@ export async function action({ request }: ActionFunctionArgs) {
   });
 }
 
-function time(ms: number | null): string {
-  return ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 16) : "—";
-}
 
 export default function TokensPage() {
   const { grantable, tokens } = useLoaderData<typeof loader>();
@@ -103,11 +101,15 @@ export default function TokensPage() {
             <tr key={t.id}>
               <td>{t.name}</td>
               <td>{t.roles}</td>
-              <td>{time(t.createdAt)}</td>
-              <td>{time(t.lastUsedAt)}</td>
+              <td>
+                <Time at={t.createdAt} />
+              </td>
+              <td>
+                <Time at={t.lastUsedAt} />
+              </td>
               <td>
                 {t.revokedAt ? (
-                  <span className="muted">revoked {time(t.revokedAt)}</span>
+                  <span className="muted">revoked <Time at={t.revokedAt} /></span>
                 ) : (
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="intent" value="revoke" />

@@ -1,7 +1,7 @@
 // A job's state as a pure function of (config, runs, pause, now): no clock, no store, no I/O,
 // so every state and transition is testable with a fake clock.
 import { Cron } from "croner";
-import { parseDuration, type ProbeStatus } from "../plugin-api";
+import { formatInZone, parseDuration, zoneName, type ProbeStatus } from "../plugin-api";
 import type { CronJob } from "./config";
 
 export type RunOutcome = "running" | "success" | "fail";
@@ -136,31 +136,8 @@ export function formatDuration(ms: number): string {
   return `${Math.round(h / 24)} d`;
 }
 
-/** The zone's short name at that instant: EST, CEST… (en-US knows American names, en-GB European ones). */
-export function zoneName(at: number, timezone: string): string {
-  const name = (locale: string) => new Intl.DateTimeFormat(locale, { timeZone: timezone, timeZoneName: "short" }).formatToParts(new Date(at)).find((p) => p.type === "timeZoneName")?.value;
-  const us = name("en-US");
-  if (us && !/^GMT[+-]/.test(us)) return us;
-  return name("en-GB") ?? us ?? timezone;
-}
-
-/** "2026-03-29 09:00 CEST" in the given zone. */
-export function formatInZone(at: number, timezone: string): string {
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    timeZone: timezone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-    timeZoneName: "short",
-  }).formatToParts(new Date(at));
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
-  // en-US names the zone the way operators write it (EST, CEST…), en-GB often only as GMT-5.
-  const zone = zoneName(at, timezone);
-  return `${get("year")}-${get("month")}-${get("day")} ${get("hour") === "24" ? "00" : get("hour")}:${get("minute")} ${zone}`;
-}
+// One way to write an instant in a zone, shared with the portal's pages.
+export { formatInZone, zoneName };
 
 /** How many schedule ticks fall in (from, to]; bounded so a per-second schedule cannot spin. */
 export function ticksBetween(cron: Cron, from: number, to: number, cap = 100_000): number {

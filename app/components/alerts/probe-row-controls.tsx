@@ -1,4 +1,5 @@
 import { useFetcher } from "@remix-run/react";
+import { useFormatTime } from "~/components/time";
 
 export interface ProbeRowStateView {
   acknowledgedBy: string | null;
@@ -10,6 +11,7 @@ export interface ProbeRowStateView {
 export function ProbeRowControls({ probeId, state, canAct }: { probeId: string; state: ProbeRowStateView | undefined; canAct: boolean }) {
   const ack = useFetcher<{ error?: string }>();
   const snooze = useFetcher<{ error?: string; fieldErrors?: Record<string, string[]> }>();
+  const fmt = useFormatTime();
   const action = `/api/alerts/probes/${encodeURIComponent(probeId)}`;
   const error = ack.data?.error ?? snooze.data?.error;
   return (
@@ -18,7 +20,7 @@ export function ProbeRowControls({ probeId, state, canAct }: { probeId: string; 
       {state?.snoozed ? (
         <div className="muted" title={state.snoozed.comment}>
           Snoozed by {state.snoozed.createdBy}
-          {state.snoozed.endsAt ? ` until ${state.snoozed.endsAt.slice(11, 16)} UTC` : ""}: {state.snoozed.comment}
+          {state.snoozed.endsAt ? ` until ${fmt(state.snoozed.endsAt, { date: false })}` : ""}: {state.snoozed.comment}
         </div>
       ) : null}
       {canAct && !state?.acknowledgedBy ? (

@@ -1,4 +1,5 @@
 import type { RunbookBlock } from "~/lib/runbook";
+import { useFormatTime } from "~/components/time";
 import { formatDuration } from "~/lib/incidents";
 import { NotConfigured } from "../runbook/not-configured";
 
@@ -15,6 +16,7 @@ export interface AsOfReadingView {
 }
 
 export function AsOfCard({ reading }: { reading: AsOfReadingView | undefined; }) {
+  const fmt = useFormatTime();
   if (!reading) return null;
   return (
     <div className={`asof-card status-border-${reading.status}`} data-probe={reading.id} data-status={reading.status}>
@@ -29,7 +31,7 @@ export function AsOfCard({ reading }: { reading: AsOfReadingView | undefined; })
       <div>{reading.summary}</div>
       {reading.error ? <div className="field-error">{reading.error}</div> : null}
       <div className="muted">
-        {reading.observedAt ? `sampled ${reading.observedAt.slice(0, 16).replace("T", " ")} UTC (${formatDuration(reading.ageMs)} before)` : "no sample stored yet"}
+        {reading.observedAt ? `sampled ${fmt(reading.observedAt)} (${formatDuration(reading.ageMs)} before)` : "no sample stored yet"}
       </div>
     </div>
   );

@@ -1,5 +1,7 @@
 import { useState } from "react";
-import { formatTime, toLocalInput, type TimelineEntry } from "~/lib/incidents";
+import { useFormatTime, useTimePreference } from "~/components/time";
+import { toLocalInput, type TimelineEntry } from "~/lib/incidents";
+import { preferredZoneName } from "~/lib/time";
 
 export interface MarkChange {
   pinned?: boolean;
@@ -46,6 +48,8 @@ export function IncidentTimeline({
   showAllHref?: string;
 }) {
   const [editing, setEditing] = useState<string | null>(null);
+  const fmt = useFormatTime();
+  const pref = useTimePreference();
   let lastDay = "";
   const rows: React.ReactNode[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -59,12 +63,12 @@ export function IncidentTimeline({
       );
       lastDay = "";
     }
-    const day = new Date(e.at).toISOString().slice(0, 10);
+    const day = fmt(e.at).slice(0, 10);
     if (day !== lastDay) {
       lastDay = day;
       rows.push(
         <li key={`day-${day}`} className="tl-day" aria-hidden="true">
-          {day}
+          {day} <span className="muted">· times in {preferredZoneName(pref, e.at)}</span>
         </li>,
       );
     }
@@ -110,10 +114,11 @@ function TimelineRow({
 }) {
   const cls = `tl-entry tl-${e.kind}${e.pinned ? " is-pinned" : ""}${e.hidden ? " is-hidden" : ""}${e.status ? ` tl-st-${e.status}` : ""}`;
   const iso = new Date(e.at).toISOString();
+  const fmt = useFormatTime();
   return (
     <li className={cls} data-entry={e.key} data-kind={e.kind}>
-      <time className="tl-time" dateTime={iso} title={formatTime(e.at)}>
-        {iso.slice(11, 16)}
+      <time className="tl-time" dateTime={iso} title={fmt(e.at)}>
+        {fmt(e.at, { date: false }).split(" ")[0]}
       </time>
       <span className="tl-kind">{KIND_LABEL[e.kind] ?? e.kind}</span>
       <div className="tl-body">
@@ -128,7 +133,7 @@ function TimelineRow({
             <a href={e.href}>view run</a>
           </>
         ) : null}
-        {e.corrected ? <span className="tl-corrected"> · corrected (recorded {formatTime(e.originalAt)})</span> : null}
+        {e.corrected ? <span className="tl-corrected"> · corrected (recorded {fmt(e.originalAt)})</span> : null}
         {e.hidden ? <span className="tl-hidden-note"> · hidden from report</span> : null}
         {e.text ? <div className="tl-text">{e.text}</div> : null}
         {editing ? <CorrectTimeForm entry={e} onCancel={() => onEdit(false)} onSave={(v) => onMark({ correctedAt: v })} /> : null}
@@ -157,6 +162,7 @@ function TimelineRow({
 
 function CorrectTimeForm({ entry, onSave, onCancel }: { entry: TimelineEntry; onSave(v: string | null): void; onCancel(): void }) {
   const [value, setValue] = useState(toLocalInput(entry.at));
+  const fmt = useFormatTime();
   const id = `correct-${entry.key.replace(/[^A-Za-z0-9_-]/g, "-")}`;
   return (
     <form
@@ -171,7 +177,7 @@ function CorrectTimeForm({ entry, onSave, onCancel }: { entry: TimelineEntry; on
       <button type="submit">Save time</button>
       {entry.corrected ? (
         <button type="button" className="secondary" onClick={() => onSave(null)}>
-          Restore original ({formatTime(entry.originalAt)})
+          Restore original ({fmt(entry.originalAt)})
         </button>
       ) : null}
       <button type="button" className="secondary" onClick={onCancel}>

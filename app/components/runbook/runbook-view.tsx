@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import { Time } from "~/components/time";
 import { RunbookIncidentBar } from "~/components/incidents/runbook-incident-bar";
 import { WidgetsProvider } from "~/components/widgets/provider";
 import type { WidgetSlot } from "~/lib/widgets";
@@ -68,9 +69,7 @@ export function RunbookView({ runbook, freshness }: { runbook: RunbookPageData &
             <>
               <dt>Last change</dt>
               <dd>
-                <time dateTime={runbook.updatedAt} title={runbook.updatedAt}>
-                  {updated.toISOString().slice(0, 16).replace("T", " ")} UTC
-                </time>
+                <Time at={updated} />
               </dd>
             </>
           )}

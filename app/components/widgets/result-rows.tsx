@@ -1,6 +1,7 @@
 import { ActionWidget } from "./action-widget";
 import { readableName } from "./labels";
-import { cell } from "./status";
+import { useTimePreference } from "~/components/time";
+import { rowCell } from "./status";
 
 /** A fix a row offers: another action, with its input preset (e.g. reconciliation → resend one event). */
 export interface RowFix {
@@ -21,6 +22,7 @@ function fixesOf(row: Record<string, unknown>): RowFix[] {
  */
 export function ResultRows({ rows, max = 200 }: { rows: Record<string, unknown>[]; max?: number }) {
   const shown = rows.slice(0, max);
+  const pref = useTimePreference();
   const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))].filter((c) => c !== "fixes").slice(0, 12);
   const anyFixes = shown.some((r) => fixesOf(r).length > 0);
   return (
@@ -56,7 +58,7 @@ export function ResultRows({ rows, max = 200 }: { rows: Record<string, unknown>[
                 </td>
               ) : null}
               {columns.map((c) => (
-                <td key={c}>{cell(r[c])}</td>
+                <td key={c}>{rowCell(r, c, pref)}</td>
               ))}
             </tr>
           ))}

@@ -1,6 +1,9 @@
 import { formatAge } from "../../../plugins/plugin-api-format";
 import { readableName } from "./labels";
 import type { ProbeReadingJson, ProbeStatus } from "~/lib/widgets";
+import { moneyCell, rowCurrency } from "~/lib/money";
+import { formatInstant, ISO_INSTANT, type TimePreference } from "~/lib/time";
+import { useTimePreference } from "~/components/time";
 
 const LABEL: Record<ProbeStatus, { icon: string; text: string }> = {
   ok: { icon: "✓", text: "OK" },
@@ -64,7 +67,15 @@ export function cell(v: unknown): string {
   return String(v);
 }
 
+/** A cell as a reader wants it: instants in their zone, amounts in minor units with their currency. */
+export function rowCell(row: Record<string, unknown>, column: string, pref: TimePreference): string {
+  const v = row[column];
+  if (typeof v === "string" && ISO_INSTANT.test(v)) return formatInstant(v, pref, { seconds: true });
+  return moneyCell(column, v, rowCurrency(row)) ?? cell(v);
+}
+
 export function RowsTable({ rows, caption, max = 50 }: { rows: Record<string, unknown>[]; caption?: string; max?: number }) {
+  const pref = useTimePreference();
   const columns = [...new Set(rows.slice(0, max).flatMap((r) => Object.keys(r)))].slice(0, 10);
   return (
     <div className="rows-table">
@@ -83,7 +94,7 @@ export function RowsTable({ rows, caption, max = 50 }: { rows: Record<string, un
           {rows.slice(0, max).map((r, i) => (
             <tr key={i}>
               {columns.map((c) => (
-                <td key={c}>{cell(r[c])}</td>
+                <td key={c}>{rowCell(r, c, pref)}</td>
               ))}
             </tr>
           ))}

@@ -1,56 +1,55 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
-import { formatValue, readingAge, StatusBadge } from "~/components/widgets/status";
+import { StatusBadge } from "~/components/widgets/status";
 import { useNow } from "~/components/widgets/provider";
 import { requireUser } from "~/core/auth.server";
 import { getPortal } from "~/core/portal.server";
-import { pluginStatuses, probeSnapshot } from "~/core/probes/service.server";
 import { waitingForAdmin } from "~/core/actions/runs.server";
 import { listIncidents } from "~/core/incidents/incidents.server";
-import { probeProblems } from "~/core/runbooks/coverage.server";
-import { probeRowStates } from "~/core/alerts/probe-rows.server";
 import { listSilences } from "~/core/alerts/silences.server";
-import { ProbeRowControls } from "~/components/alerts/probe-row-controls";
+import { overviewSystems } from "~/core/overview.server";
 import { canRespond } from "~/lib/incidents";
 import { oncallNow } from "~/core/notifications/oncall.server";
 import { OncallNow } from "~/components/oncall-now";
+import { AlertGroup } from "~/components/overview/alert-group";
+import { Counts, SummaryStrip } from "~/components/overview/summary-strip";
+import { SystemGroup } from "~/components/overview/system-group";
+import { Time } from "~/components/time";
+import overviewStyles from "~/styles/overview.css";
 
 export const meta: MetaFunction = () => [{ title: "Overview · Opsdeck" }];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: overviewStyles }];
 
 const REFRESH_MS = 15_000;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const portal = getPortal();
-  const probes = await probeSnapshot(portal);
-  const { problems, unshown } = probeProblems(probes, portal.log);
-  const incidents = (await listIncidents(portal.store, { state: "open", limit: 20 })).map((i) => ({ id: i.id, title: i.title, severity: i.severity, status: i.status, declaredAt: i.declaredAt }));
-  const pending = await waitingForAdmin(portal);
-  const rowStates = await probeRowStates(portal, problems);
-  const silences = (await listSilences(portal)).filter((s) => s.state === "active").slice(0, 20);
+  const [view, incidents, pending, silences, oncall] = await Promise.all([
+    overviewSystems(portal),
+    listIncidents(portal.store, { state: "open", limit: 20 }),
+    waitingForAdmin(portal),
+    listSilences(portal),
+    oncallNow(portal.store, portal.config.oncall),
+  ]);
   return json(
     {
-      plugins: pluginStatuses(portal, probes),
-      problems,
-      unshown,
-      incidents,
+      ...view,
+      incidents: incidents.map((i) => ({ id: i.id, title: i.title, severity: i.severity, status: i.status, declaredAt: i.declaredAt })),
       pending,
       me: user.username,
-      rowStates,
-      silences,
-      oncall: await oncallNow(portal.store, portal.config.oncall),
+      silences: silences.filter((s) => s.state === "active").slice(0, 20),
+      oncall,
       canAct: canRespond(user.roles),
-      unknown: probes.filter((p) => p.status === "unknown").map((p) => ({ id: p.id, title: p.title, error: p.error ?? null })),
-      total: probes.length,
     },
     { headers: { "Cache-Control": "no-store" } },
   );
 }
 
 export default function Overview() {
-  const { plugins, problems, unshown, unknown, total, incidents, pending, me, rowStates, silences, canAct, oncall } = useLoaderData<typeof loader>();
+  const { systems, alerts, unshown, unknown, counts, total, incidents, pending, me, silences, canAct, oncall } = useLoaderData<typeof loader>();
   const revalidator = useRevalidator();
   const now = useNow(5000);
   useEffect(() => {
@@ -59,11 +58,18 @@ export default function Overview() {
     }, REFRESH_MS);
     return () => clearInterval(t);
   }, [revalidator]);
+  const troubled = systems.filter((s) => s.rows.length);
 
   return (
-    <section aria-labelledby="overview-title" className="overview">
-      <div className="overview-head">
+    <section aria-labelledby="overview-title" className="overview ov">
+      <div className="ov-head">
         <h1 id="overview-title">Overview</h1>
+        <p className="ov-total" data-testid="overview-counts">
+          {counts.critical + counts.warn ? <Counts counts={counts} only={["critical", "warn"]} /> : <StatusBadge status="ok" />}{" "}
+          <span className="muted">
+            {counts.critical + counts.warn ? `in ${troubled.length} of ${systems.length} systems` : "all clear"} · {total} probes
+          </span>
+        </p>
         <form method="get" action="/runbooks" role="search" className="overview-search">
           <label htmlFor="overview-q" className="sr-only">
             Search runbooks
@@ -71,13 +77,15 @@ export default function Overview() {
           <input id="overview-q" type="search" name="q" placeholder="Search runbooks (e.g. webhook, refund)" />
           <button type="submit">Search</button>
         </form>
-        <p className="overview-declare">
-          <Link to="/incidents/new">Declare an incident</Link>
-        </p>
-        <OncallNow rotations={oncall} />
+        {canAct ? (
+          <Link to="/incidents/new" className="ov-declare">
+            Declare an incident
+          </Link>
+        ) : null}
       </div>
-      <div className="overview-now">
-        <section aria-labelledby="open-incidents-title" data-testid="open-incidents">
+
+      <div className="ov-now">
+        <section aria-labelledby="open-incidents-title" data-testid="open-incidents" className="ov-now-box">
           <h2 id="open-incidents-title">Open incidents</h2>
           {incidents.length ? (
             <ul>
@@ -91,7 +99,7 @@ export default function Overview() {
             <p className="muted">No open incident.</p>
           )}
         </section>
-        <section aria-labelledby="pending-title" data-testid="pending-decisions">
+        <section aria-labelledby="pending-title" data-testid="pending-decisions" className="ov-now-box">
           <h2 id="pending-title">Waiting for an admin</h2>
           {pending.length ? (
             <ul>
@@ -109,114 +117,71 @@ export default function Overview() {
           )}
         </section>
       </div>
-      {plugins.length === 0 ? (
+
+      {systems.length === 0 ? (
         <p>
           No plugin is enabled. Add a plugin section to <code>app-config.yaml</code>, or start without one for demo mode.
         </p>
       ) : (
         <>
-          <h2>Needs attention</h2>
-          {problems.length === 0 ? (
+          <SummaryStrip systems={systems} />
+          <h2 id="needs-attention" className="ov-h2">
+            Needs attention
+          </h2>
+          {troubled.length === 0 && alerts.length === 0 ? (
             <p data-testid="no-problems">
               <StatusBadge status="ok" /> No probe is in warning or critical{total ? ` (${total} probes)` : ""}.
             </p>
           ) : (
-            <>
-              {unshown.length ? (
-                <p className="muted" data-testid="unshown-problems">
-                  {unshown.length === problems.length ? (unshown.length === 1 ? "No runbook shows this probe" : "No runbook shows any of these probes") : `${unshown.length} of ${problems.length} probes in trouble are shown by no runbook`}
-                  : {unshown.join(", ")}. Add a <code>::status</code> directive to the runbook that handles each.
-                </p>
-              ) : null}
-              <table className="overview-problems" data-testid="problems">
-                <thead>
-                  <tr>
-                    <th scope="col">Status</th>
-                    <th scope="col">Probe</th>
-                    <th scope="col">Reading</th>
-                    <th scope="col">Runbooks to open</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {problems.map((p) => (
-                    <tr key={p.id} data-probe={p.id} data-shown={p.runbooks.length ? "yes" : "no"}>
-                      <td>
-                        <StatusBadge status={p.status} />
-                        <ProbeRowControls probeId={p.id} state={rowStates[p.id]} canAct={canAct} />
-                      </td>
-                      <td>
-                        <strong>{p.title}</strong>
-                        <div className="muted">
-                          <code>{p.id}</code>
-                        </div>
-                      </td>
-                      <td>
-                        <div>{formatValue(p.value, p.unit)}</div>
-                        <div>{p.summary}</div>
-                        <div className="muted">as of {readingAge(p.observedAt, now)}</div>
-                      </td>
-                      <td>
-                        {p.runbooks.length ? (
-                          <ul>
-                            {p.runbooks.map((r) => (
-                              <li key={r.path}>
-                                <Link to={`/runbooks/${r.path}`}>{r.title}</Link>
-                              </li>
-                            ))}
-                          </ul>
-                        ) : p.mentioning.length ? (
-                          <>
-                            <span className="muted">No runbook shows this probe; these name it:</span>
-                            <ul>
-                              {p.mentioning.slice(0, 3).map((r) => (
-                                <li key={r.path}>
-                                  <Link to={`/runbooks/${r.path}`}>{r.title}</Link>
-                                </li>
-                              ))}
-                            </ul>
-                          </>
-                        ) : (
-                          <span className="muted">No runbook shows this probe yet.</span>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </>
+            <div className="ov-groups" data-testid="problems">
+              <AlertGroup alerts={alerts} canAct={canAct} />
+              {troubled.map((s) => (
+                <SystemGroup key={s.id} system={s} now={now} canAct={canAct} />
+              ))}
+            </div>
           )}
+          {unshown.length ? (
+            <details className="ov-footnote" data-testid="unshown-problems">
+              <summary>
+                {unshown.length} of {troubled.reduce((n, s) => n + s.rows.length, 0)} probes in trouble are shown by no runbook
+              </summary>
+              <p className="muted">
+                {unshown.join(", ")}. Add a <code>::status</code> directive to the runbook that handles each.
+              </p>
+            </details>
+          ) : null}
           {silences.length ? (
-            <section aria-labelledby="silences-title" data-testid="overview-silences">
-              <h2 id="silences-title">Silenced now</h2>
+            <details className="ov-footnote" data-testid="overview-silences">
+              <summary>
+                {silences.length} {silences.length === 1 ? "silence" : "silences"} active
+              </summary>
               <ul>
                 {silences.map((s) => (
                   <li key={s.id}>
-                    <code>{s.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}${m.value}`).join(", ")}</code> — {s.comment} <span className="muted">({s.createdBy}{s.endsAt ? `, until ${s.endsAt.slice(0, 16).replace("T", " ")} UTC` : s.window ? `, window until ${s.window.endsAt.slice(0, 16).replace("T", " ")} UTC` : ""})</span>
+                    <code>{s.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}${m.value}`).join(", ")}</code> — {s.comment}{" "}
+                    <span className="muted">
+                      ({s.createdBy}
+                      {s.endsAt ? (
+                        <>
+                          , until <Time at={s.endsAt} />
+                        </>
+                      ) : s.window ? (
+                        <>
+                          , window until <Time at={s.window.endsAt} />
+                        </>
+                      ) : null}
+                      )
+                    </span>
                   </li>
                 ))}
               </ul>
               <p>
                 <Link to="/alerts">Alerts and silences</Link>
               </p>
-            </section>
+            </details>
           ) : null}
-          <h2>Plugins</h2>
-          <ul className="overview-plugins" data-testid="plugin-statuses">
-            {plugins.map((p) => (
-              <li key={p.id} data-plugin={p.id} data-status={p.probes ? p.status : "none"}>
-                <strong>{p.title}</strong> {p.demo ? <span className="tag">sandbox</span> : null}
-                <div>{p.probes ? <StatusBadge status={p.status} /> : <span className="muted">no probes</span>}</div>
-                {p.probes ? (
-                  <div className="muted">
-                    {p.probes} {p.probes === 1 ? "probe" : "probes"}: {p.counts.critical} critical · {p.counts.warn} warning · {p.counts.unknown} unknown · {p.counts.ok} ok
-                  </div>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-
           {unknown.length ? (
-            <details className="overview-unknown">
+            <details className="ov-footnote overview-unknown">
               <summary>
                 {unknown.length} {unknown.length === 1 ? "probe has" : "probes have"} no current reading
               </summary>
@@ -230,6 +195,7 @@ export default function Overview() {
               </ul>
             </details>
           ) : null}
+          <OncallNow rotations={oncall} />
         </>
       )}
     </section>

@@ -130,8 +130,8 @@ describe.each(DIALECTS)("probe JSON API on %s", (dialect) => {
   it("the overview shows each plugin's worst status and the runbooks that show a failing probe", async () => {
     const res = (await overviewLoader({ request: makeRequest("/", { cookie }), params: {}, context: {} } as any)) as Response;
     const body = await res.json();
-    expect(body.plugins).toEqual([expect.objectContaining({ id: "fq", status: "critical", probes: 2 })]);
-    expect(body.problems).toEqual([expect.objectContaining({ id: "fq.backlog", status: "critical", runbooks: [{ path: "queue-triage", title: "Queue triage" }] })]);
+    expect(body.systems).toEqual([expect.objectContaining({ id: "fq", status: "critical", probes: 2 })]);
+    expect(body.systems.flatMap((s: { rows: unknown[] }) => s.rows)).toEqual([expect.objectContaining({ id: "fq.backlog", status: "critical", runbooks: [{ path: "queue-triage", title: "Queue triage" }] })]);
     expect(body.unknown.map((u: { id: string }) => u.id)).toEqual(["fq.broken"]);
   });
 

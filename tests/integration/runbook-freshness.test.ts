@@ -155,8 +155,8 @@ describe.each(DIALECTS)("runbook freshness on %s", (dialect) => {
     await Promise.all([engine.refresh("fz.backlog"), engine.refresh("fz.orphan")]);
     const res = await call(overviewLoader, "/", {}, cookie);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { problems: { id: string; runbooks: { path: string }[] }[]; unshown: string[] };
-    expect(body.problems.map((p) => [p.id, p.runbooks.map((r) => r.path).sort()])).toEqual([
+    const body = (await res.json()) as { systems: { rows: { id: string; runbooks: { path: string }[] }[] }[]; unshown: string[] };
+    expect(body.systems.flatMap((s) => s.rows).map((p) => [p.id, p.runbooks.map((r) => r.path).sort()])).toEqual([
       ["fz.backlog", ["broken", "healthy"]],
       ["fz.orphan", []],
     ]);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { action, ActionInputError, parseDuration, type ActionDefinition, type Risk, type TextScrubber } from "../plugin-api";
 import type { CronConfig } from "./config";
 import type { HealthDocumentWatcher } from "./health-document";
-import type { JobReader } from "./jobs";
+import { stateLine, type JobReader } from "./jobs";
 import { excerptOf } from "./pings";
 import { formatDuration, formatInZone } from "./state";
 import type { CronStore } from "./store";
@@ -66,7 +66,7 @@ export function runNowAction(opts: {
       const j = await check(input.job);
       const v = await reader.view(input.job, 5);
       return {
-        summary: `Calls ${j.method} ${j.endpoint} with the job's bearer secret (Authorization: Bearer [redacted]). The job is ${v.state.state}: ${v.state.summary}`,
+        summary: `Calls ${j.method} ${j.endpoint} with the job's bearer secret (Authorization: Bearer [redacted]). The job is ${stateLine(v.state)}`,
         count: 1,
       };
     },

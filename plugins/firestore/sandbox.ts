@@ -218,7 +218,7 @@ export async function seedWildlifeExchange(db: Firestore, shop: ShopCatalog, now
     errorsCount: 2,
     lastError: "9 FAILED_PRECONDITION: The query requires an index on orders (paidAt ASC, __name__ ASC)",
   });
-  batch.set(db.doc("adminRevenueAggregates/global"), { totalRevenueCents: 1_893_400, ordersCount: 41, updatedAt: at(26 * HOUR) });
+  batch.set(db.doc("adminRevenueAggregates/global"), { totalRevenueCents: 1_893_400, currency: "usd", ordersCount: 41, updatedAt: at(26 * HOUR) });
   batch.set(db.doc("adminRevenueAggState/global"), { lastPaidAt: at(26 * HOUR + 5 * MIN), lastOrderId: "wx-1004" });
   await batch.commit();
 }
@@ -240,7 +240,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
         ],
         unit: "orders",
         thresholds: { warn: "> 0", critical: "> 2" },
-        show: ["status", "paidAt", "amount", "buyerEmail", "stripePaymentIntentId"],
+        show: ["status", "paidAt", "amount", "currency", "buyerEmail", "stripePaymentIntentId"],
       },
       "recent-orders": {
         title: "Orders created in the last 24 h",
@@ -248,7 +248,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
         collection: "orders",
         filters: [["createdAt", ">", { ago: "24h" }]],
         unit: "orders",
-        show: ["status", "amount", "buyerEmail", "stripePaymentIntentId", "createdAt"],
+        show: ["status", "amount", "currency", "buyerEmail", "stripePaymentIntentId", "createdAt"],
       },
       "stripe-events-newest": {
         title: "Newest recorded Stripe event",
@@ -265,7 +265,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
         filters: [["adminHold", "==", true]],
         unit: "orders",
         thresholds: { warn: "> 2" },
-        show: ["status", "adminHoldReason", "protectionEndsAt", "amount"],
+        show: ["status", "adminHoldReason", "protectionEndsAt", "amount", "currency"],
       },
       "open-disputes": {
         title: "Orders with an open dispute",
@@ -274,7 +274,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
         filters: [["disputeStatus", "in", ["needs_response", "under_review", "warning_needs_response", "open"]]],
         unit: "orders",
         thresholds: { warn: "> 0" },
-        show: ["status", "disputeStatus", "amount"],
+        show: ["status", "disputeStatus", "amount", "currency"],
       },
       "release-overdue": {
         title: "Protected orders eligible for release but not released",
@@ -289,7 +289,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
         ],
         unit: "orders",
         thresholds: { warn: "> 0", critical: "> 5" },
-        show: ["protectionEndsAt", "deliveryConfirmedAt", "amount", "sellerId"],
+        show: ["protectionEndsAt", "deliveryConfirmedAt", "amount", "currency", "sellerId"],
       },
       "revenue-aggregate-age": {
         title: "Age of the revenue aggregate",
@@ -297,7 +297,7 @@ export function wildlifeExchangeConfig(sandbox: Pick<FirestoreSandbox, "host" | 
         measure: "newest-age",
         field: "updatedAt",
         thresholds: { warn: "> 120", critical: "> 1440" },
-        show: ["totalRevenueCents", "ordersCount", "updatedAt"],
+        show: ["totalRevenueCents", "currency", "ordersCount", "updatedAt"],
       },
     },
     opsHealth: {

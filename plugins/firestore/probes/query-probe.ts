@@ -10,8 +10,13 @@ const MAX_ROWS = 20;
 export function describeFilter(f: QueryFilter): string {
   if (f.op === "missing" || f.op === "exists") return `${f.field} ${f.op}`;
   const v = f.value;
-  const text = v && typeof v === "object" && !Array.isArray(v) ? `${v.ago} ago` : JSON.stringify(v);
-  return `${f.field} ${f.op} ${text}`;
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    // A time before "10m ago" is older than 10 minutes: say so, not "< 10m ago" (read as "within").
+    const older = f.op === "<" || f.op === "<=";
+    const newer = f.op === ">" || f.op === ">=";
+    return older ? `${f.field} older than ${v.ago}` : newer ? `${f.field} within the last ${v.ago}` : `${f.field} ${f.op} ${v.ago} ago`;
+  }
+  return `${f.field} ${f.op} ${JSON.stringify(v)}`;
 }
 
 export function queryProbe(name: string, cfg: QueryProbeConfig, client: FirestoreClient, projectId: string): ProbeDefinition {

@@ -7,8 +7,8 @@ export function destinationSettings(paddle: Paddle, settingIds: string[]): Probe
   return probe({
     id: "destinations",
     title: "Paddle notification destinations",
-    description: "Each watched destination: active, subscribed events, traffic source (platform events reach only platform/all).",
-    unit: "destinations",
+    description: "Each watched destination: active, subscribed events, traffic source (platform events reach only platform/all). Value: destinations that cannot receive live events.",
+    unit: "not receiving",
     thresholds: { critical: "> 0" },
     async read() {
       let settings;

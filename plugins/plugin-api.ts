@@ -161,6 +161,29 @@ export interface ActionDefinition<I = any> {
   cancellable?: boolean;
   preview?(input: I, ctx: PreviewContext): Promise<ActionPreview>;
   run(input: I & { precondition?: string }, ctx: ActionContext): Promise<ActionResult>;
+  /**
+   * Choices for input fields, read live: the dialog offers them as a list instead of a text box
+   * (e.g. the backups a restore may use). `input` is what the form holds so far. A choice with
+   * `refused` is shown but cannot be picked; preview() and run() must refuse it too.
+   */
+  options?: Record<string, (input: Partial<I>, ctx: { signal: AbortSignal }) => Promise<InputChoices>>;
+}
+
+/** One choice for an input field, with what the operator must know to pick it. */
+export interface InputChoice {
+  value: string;
+  label: string;
+  /** A short state word shown as a badge: `ok` (e.g. verified), `warn` (not verified), `bad` (failed). */
+  badge?: { text: string; tone: "ok" | "warn" | "bad" };
+  detail?: string;
+  /** Why it cannot be chosen; the dialog disables it and the action refuses it. */
+  refused?: string;
+}
+
+export interface InputChoices {
+  choices: InputChoice[];
+  /** A nudge shown above the list (e.g. "the newest backup is not verified: verify it first"). */
+  note?: string;
 }
 
 /**

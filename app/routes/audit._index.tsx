@@ -1,6 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
+import { useState } from "react";
+import { ApprovalCard } from "~/components/approvals/approval-card";
+import { approvalView } from "~/core/actions/approval-view.server";
+import type { ApprovalView } from "~/lib/approvals";
 import { decideRun } from "~/core/actions/decide.server";
 import { reviewBreakGlass } from "~/core/actions/pipeline.server";
 import { pendingApprovals, reviewQueue } from "~/core/actions/runs.server";
@@ -23,12 +27,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const page = Object.keys(fieldErrors).length ? { entries: [], next: null } : await listAudit(portal.store, filter);
   const admin = hasRole(user.roles, "admin");
   const [approvals, reviews] = admin ? await Promise.all([pendingApprovals(portal), reviewQueue(portal)]) : [[], []];
+  const views = Object.fromEntries(await Promise.all(approvals.slice(0, 20).map(async (r) => [r.id, await approvalView(portal, r.id)] as const)));
   return json({
     user: publicUser(user),
     fieldErrors,
     entries: page.entries.map((e) => ({ ...e, details: e.details.length > 600 ? `${e.details.slice(0, 600)}…` : e.details })),
     next: page.next,
-    approvals: approvals.map((r) => ({ ...r, created_at: Number(r.created_at), expires_at: r.expires_at === null ? null : Number(r.expires_at), facts: approvalFacts(r.input, r.preview) })),
+    approvals: approvals.map((r) => ({ ...r, created_at: Number(r.created_at), expires_at: r.expires_at === null ? null : Number(r.expires_at), facts: approvalFacts(r.input, r.preview), view: views[r.id] ?? null })),
     reviews: reviews.map((r) => ({ ...r, created_at: Number(r.created_at) })),
     actions: [...portal.registry.actions.keys()],
   });
@@ -102,6 +107,8 @@ export default function AuditPage() {
   const olderParams = new URLSearchParams(params);
   if (data.next) olderParams.set("before", String(data.next));
   const isAdmin = hasRole(data.user.roles, "admin");
+  const revalidator = useRevalidator();
+  const [decided, setDecided] = useState<string | null>(null);
 
   return (
     <section aria-labelledby="audit-title" className="audit-page">
@@ -122,6 +129,11 @@ export default function AuditPage() {
           {result.report.ok
             ? `Chain intact: ${result.report.checked} entries, ${result.report.checkpoints} signed checkpoint(s) match (${result.report.seconds.toFixed(2)}s).`
             : `Chain BROKEN: ${result.report.problem ? `entry ${result.report.problem.seq}: ${result.report.problem.problem}` : ""} ${result.report.checkpointProblems.join(" ")}`}
+        </p>
+      ) : null}
+      {decided ? (
+        <p role="status" className="run-message" data-testid="card-decision-message">
+          {decided}
         </p>
       ) : null}
       {result?.message ? (
@@ -162,50 +174,18 @@ export default function AuditPage() {
               <li key={r.id} data-testid="approval-card">
                 <Link to={`/runs/${r.id}`}>{r.action_id}</Link> on <code>{r.target}</code> requested by <strong>{r.actor}</strong> at {time(r.created_at)}
                 {r.expires_at ? <span className="muted"> · expires {time(r.expires_at)} UTC</span> : null}
-                <div className="approval-preview" aria-label="What the requester saw">
-                  {r.facts.summary ? <p data-testid="approval-summary">{r.facts.summary}</p> : <p className="muted">This action has no dry run: check the input below.</p>}
-                  <dl>
-                    <dt>Target</dt>
-                    <dd>
-                      <code>{r.target}</code>
-                    </dd>
-                    {r.facts.fields.map(([k, v]) => (
-                      <div key={k}>
-                        <dt>{k}</dt>
-                        <dd data-testid={`approval-field-${k}`}>{v}</dd>
-                      </div>
-                    ))}
-                    {r.facts.currency ? (
-                      <div>
-                        <dt>currency</dt>
-                        <dd data-testid="approval-currency">{r.facts.currency}</dd>
-                      </div>
-                    ) : null}
-                    {r.facts.blastRadius !== null ? (
-                      <div>
-                        <dt>Blast radius</dt>
-                        <dd data-testid="approval-blast-radius">{r.facts.blastRadius} record(s)</dd>
-                      </div>
-                    ) : null}
-                  </dl>
-                  {r.facts.before ? (
-                    <p className="muted">
-                      before <code>{r.facts.before}</code> → after <code>{r.facts.after}</code>
-                    </p>
-                  ) : null}
-                </div>
-                {r.actor !== data.user.username ? (
-                  <Form method="post" className="inline-form">
-                    <input type="hidden" name="runId" value={r.id} />
-                    <button type="submit" name="intent" value="approve">
-                      Approve
-                    </button>
-                    <button type="submit" name="intent" value="deny" className="secondary">
-                      Deny
-                    </button>
-                  </Form>
+                {r.view ? (
+                  <ApprovalCard
+                    run={{ runId: r.id, title: r.action_id, target: r.target, risk: r.risk, status: r.status, actor: r.actor }}
+                    view={r.view as unknown as ApprovalView}
+                    me={data.user}
+                    onDecided={(d) => {
+                      setDecided(d.message);
+                      revalidator.revalidate();
+                    }}
+                  />
                 ) : (
-                  <span className="hint"> your request: another admin must decide</span>
+                  <p className="muted">Open the run to decide.</p>
                 )}
               </li>
             ))}

@@ -11,6 +11,10 @@ import { runContext } from "~/core/incidents/joining.server";
 import { getPortal } from "~/core/portal.server";
 import { hasRole } from "~/lib/roles";
 import { ResultRows } from "~/components/widgets/result-rows";
+import { readableName } from "~/components/widgets/labels";
+import { ApprovalCard } from "~/components/approvals/approval-card";
+import type { ApprovalView } from "~/lib/approvals";
+import { approvalView } from "~/core/actions/approval-view.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.run.title ?? "Run"} · Opsdeck` }];
 
@@ -23,7 +27,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const context = await runContext(portal.store, run);
   const runbookTitle = context.runbook ? (getRunbook(context.runbook)?.title ?? null) : null;
   const runRequest = await requestOf(portal, run.runId);
-  return json({ run, request: runRequest, context: { ...context, runbookTitle }, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
+  const approval = await approvalView(portal, run.runId);
+  return json({ run, request: runRequest, approval, context: { ...context, runbookTitle }, user: publicUser(user), entries: entries.reverse().map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, outcome: e.outcome })) });
 }
 
 const ACTIVE = ["requested", "awaiting_approval", "pending", "started"];
@@ -76,33 +81,21 @@ function RunView() {
   }, [run.log]);
 
   const isAdmin = hasRole(data.user.roles, "admin");
-  const mayDecide = run.status === "awaiting_approval" && isAdmin && data.user.username !== run.actor;
-  const mayDecideRequest = run.status === "requested" && isAdmin && data.user.username !== run.actor;
-  const mayCancel =
-    (run.status === "started" && run.cancellable && !run.cancelRequested) ||
-    (run.status === "awaiting_approval" && (data.user.username === run.actor || isAdmin)) ||
-    (run.status === "requested" && data.user.username === run.actor);
-  const withdraws = run.status === "awaiting_approval" || run.status === "requested";
+  // A waiting run is decided (or withdrawn by its requester) on the approval card; only a started run is cancelled here.
+  const waiting = run.status === "awaiting_approval" || run.status === "requested";
+  const showCard = waiting && !!data.approval;
+  const mayCancel = run.status === "started" && run.cancellable && !run.cancelRequested && (data.user.username === run.actor || isAdmin);
   const pct = run.progress && run.progress.total ? Math.min(100, Math.round((run.progress.done / run.progress.total) * 100)) : null;
   const result = run.result as { summary?: string; links?: { label: string; href: string }[]; rows?: Record<string, unknown>[] } | null;
 
   const navigate = useNavigate();
   const revalidator = useRevalidator();
-  const [requestConfirm, setRequestConfirm] = useState("");
   // When a request is decided, reload the page data (who decided, the run it became).
   const wasActive = useRef(active);
   useEffect(() => {
     if (wasActive.current && !active && data.request) revalidator.revalidate();
     wasActive.current = active;
   }, [active, data.request, revalidator]);
-  const decide = async (decision: "approve" | "deny") => {
-    const r = await postJson(`/api/runs/${run.runId}/approval`, { decision, ...(decision === "approve" && run.risk !== "low" ? { confirm: requestConfirm.trim() } : {}) });
-    const body = r.data as { error?: string; runId?: string };
-    if (r.ok && decision === "approve" && body.runId && body.runId !== run.runId) return navigate(`/runs/${body.runId}`);
-    setMessage(r.ok ? "Declined." : body.error ?? "That did not work.");
-    await refresh();
-  };
-
   const act = async (url: string, body: unknown, done: string) => {
     const r = await postJson(url, body);
     setMessage(r.ok ? done : r.data.error ?? "That did not work.");
@@ -178,7 +171,20 @@ function RunView() {
         ) : null}
         <dt>Input</dt>
         <dd>
-          <code>{JSON.stringify(run.input)}</code>
+          {run.input && typeof run.input === "object" && !Array.isArray(run.input) && Object.keys(run.input).length ? (
+            <dl className="run-input" data-testid="run-input">
+              {Object.entries(run.input as Record<string, unknown>).map(([k, v]) => (
+                <div key={k}>
+                  <dt title={k}>{readableName(k)}</dt>
+                  <dd>
+                    <code>{typeof v === "string" ? v : JSON.stringify(v)}</code>
+                  </dd>
+                </div>
+              ))}
+            </dl>
+          ) : (
+            <span className="muted">none</span>
+          )}
         </dd>
       </dl>
 
@@ -212,48 +218,27 @@ function RunView() {
               Run on request of <strong>{data.request.requestedBy}</strong> (<Link to={`/runs/${data.request.requestRunId}`}>the request</Link>): <q>{data.request.reason}</q>
             </p>
           )}
-          {mayDecideRequest ? (
-            <form
-              className="request-decision"
-              onSubmit={(e) => {
-                e.preventDefault();
-                void decide("approve");
-              }}
-            >
-              {run.risk !== "low" ? (
-                <label>
-                  Type <code>{run.target}</code> to confirm
-                  <input value={requestConfirm} onChange={(e) => setRequestConfirm(e.target.value)} autoComplete="off" spellCheck={false} data-testid="request-confirm" />
-                </label>
-              ) : null}
-              <div className="run-buttons">
-                <button type="submit" className={run.risk === "low" ? "" : "danger"} disabled={run.risk !== "low" && requestConfirm.trim() !== run.target}>
-                  Run it as {data.user.username}
-                </button>
-                <button type="button" className="secondary" onClick={() => void decide("deny")}>
-                  Decline
-                </button>
-              </div>
-            </form>
-          ) : null}
         </section>
       ) : null}
 
+      {showCard ? (
+        <ApprovalCard
+          run={{ runId: run.runId, title: run.title, target: run.target, risk: run.risk, status: run.status, actor: run.actor }}
+          view={data.approval as unknown as ApprovalView}
+          me={data.user}
+          onDecided={(r) => {
+            if (r.ok && r.runId && r.runId !== run.runId) return navigate(`/runs/${r.runId}`);
+            setMessage(r.message);
+            void refresh();
+            revalidator.revalidate();
+          }}
+        />
+      ) : null}
+
       <div className="run-buttons">
-        {mayDecide ? (
-          <>
-            <button type="button" onClick={() => act(`/api/runs/${run.runId}/approval`, { decision: "approve" }, "Approved: the run starts now.")}>
-              Approve and run
-            </button>
-            <button type="button" className="secondary" onClick={() => act(`/api/runs/${run.runId}/approval`, { decision: "deny" }, "Denied.")}>
-              Deny
-            </button>
-          </>
-        ) : null}
-        {run.status === "awaiting_approval" && data.user.username === run.actor ? <p className="hint">Waiting for another admin to approve. You cannot approve your own request.</p> : null}
         {mayCancel ? (
-          <button type="button" className="danger" onClick={() => act(`/api/runs/${run.runId}/cancel`, {}, withdraws ? "Request withdrawn." : "Cancel requested.")}>
-            {withdraws ? "Withdraw request" : "Cancel run"}
+          <button type="button" className="danger" onClick={() => act(`/api/runs/${run.runId}/cancel`, {}, "Cancel requested.")}>
+            Cancel run
           </button>
         ) : null}
         {message ? (

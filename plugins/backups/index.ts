@@ -13,6 +13,7 @@ import { BackupsConfigSchema, type BackupsConfig, type BackupTarget } from "./co
 import { formatBytes, removeLeftovers, sha256File, takeBackup, verifyBackup, type Source } from "./engine";
 import { previewFirestoreRestore, restoreFirestore } from "./firestore";
 import { seedDemoBackups } from "./demo";
+import { restoreChoices } from "./choices";
 import { gcpExportProbes } from "./gcp-exports";
 import { demoExports, gcpSandboxHandler } from "./gcp-sandbox";
 import { applyRetention, describePolicy } from "./retention";
@@ -361,10 +362,17 @@ export default definePlugin<BackupsConfig, typeof deps>({
           risk: "critical",
           target: (i) => i.target,
           timeout: "2h",
+          options: {
+            backupId: async (i) => restoreChoices(await catalog.list(i.target), i.target, Date.now()),
+          },
           async preview(i) {
             const source = await sourceFor(i.target);
             const row = await catalog.get(i.backupId);
             restorable(row, i);
+            // A backup whose file no longer matches its checksum never previews like a good one.
+            if (!row.file || !fs.existsSync(row.file) || (await sha256File(row.file)) !== row.manifest?.sha256) {
+              throw new ActionInputError(`backup ${row.id} no longer matches its manifest's checksum (file missing or altered): choose another backup`, { backupId: ["checksum does not match: choose another backup"] });
+            }
             if (source.kind === "firestore") {
               if (i.tables) throw new ActionInputError("a Firestore target restores collections, not tables", { tables: ["use collections for a Firestore target"] });
               return previewFirestoreRestore(row, source, i.collections);

@@ -5,6 +5,7 @@ import { getActiveIncidentId } from "~/components/incidents/active-incident";
 import { hasRole } from "~/lib/roles";
 import { currencyDigits, formatMoney, isMoneyField, readableName, toMinorUnits } from "./labels";
 import { useProbeReadings } from "./provider";
+import { accessFor, useActionRisk } from "./action-access";
 import type { ProbeReadingJson, WidgetSlot } from "~/lib/widgets";
 
 interface JsonSchemaProp {
@@ -32,8 +33,24 @@ interface ActionDescription {
   rateLimit: { max: number; per: string } | null;
   schema: { properties?: Record<string, JsonSchemaProp>; required?: string[] } | null;
   secretFields: string[];
-  /** Open incidents this run would join: the runbook's first, then the plugin's. */
-  incidents?: { id: string; title: string; severity: string; status: string; via: "runbook" | "plugin" }[];
+  /** Open incidents: those this run would join first (the runbook's, then the plugin's), then the other open ones (`open`). */
+  incidents?: { id: string; title: string; severity: string; status: string; via: "runbook" | "plugin" | "target" | "open" }[];
+  /** Input fields whose value is picked from a list the plugin reads live (e.g. a restore's backup). */
+  optionFields?: string[];
+}
+
+interface InputChoice {
+  value: string;
+  label: string;
+  badge?: { text: string; tone: "ok" | "warn" | "bad" };
+  detail?: string;
+  refused?: string;
+}
+
+interface InputChoices {
+  choices: InputChoice[];
+  note?: string;
+  error?: string;
 }
 
 interface PreviewResponse {
@@ -95,7 +112,7 @@ function show(v: unknown, key: string, currency: string | null): string {
 }
 
 /** Before/after as a field-by-field diff: what changes is marked, the rest is context. */
-function ChangeDiff({ before, after }: { before: unknown; after: unknown }) {
+export function ChangeDiff({ before, after }: { before: unknown; after: unknown }) {
   const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
   if (!isObj(before) || !isObj(after)) {
     return (
@@ -148,6 +165,33 @@ function ReadingLine({ r }: { r: ProbeReadingJson }) {
   );
 }
 
+/** A field whose value is picked from the plugin's live list: each choice with its badge; a refused one cannot be picked. */
+function ChoiceList({ field, fid, choices, value, onPick }: { field: string; fid: string; choices: InputChoices | undefined; value: string; onPick: (v: string) => void }) {
+  if (!choices) return <p className="muted">Reading the choices…</p>;
+  return (
+    <div className="choice-list" role="radiogroup" aria-labelledby={`${fid}-label`} data-testid={`choices-${field}`}>
+      {choices.error ? <p className="form-error">{choices.error}</p> : null}
+      {choices.note ? (
+        <p className="notice choice-note" data-testid={`choices-${field}-note`}>
+          {choices.note}
+        </p>
+      ) : null}
+      {choices.choices.map((c) => (
+        <label key={c.value} className={`choice${c.refused ? " choice-refused" : ""}${value === c.value ? " choice-picked" : ""}`} data-value={c.value} data-testid="choice">
+          <input type="radio" name={fid} value={c.value} checked={value === c.value} disabled={!!c.refused} onChange={() => onPick(c.value)} />
+          <span className="choice-text">
+            <span className="choice-label">{c.label}</span>
+            {c.badge ? <span className={`choice-badge choice-badge-${c.badge.tone}`}>{c.badge.text}</span> : null}
+            {c.detail ? <span className="muted choice-detail">{c.detail}</span> : null}
+            {c.refused ? <span className="choice-why">cannot be chosen: {c.refused}</span> : null}
+          </span>
+        </label>
+      ))}
+      {!choices.choices.length && !choices.error && !choices.note ? <p className="muted">Nothing to choose from.</p> : null}
+    </div>
+  );
+}
+
 /**
  * An `::action{id="…"}` button: opens a dialog with the form generated from the action's input
  * schema, the dry-run preview (blast radius), the live readings of the page's probes, the risk,
@@ -173,6 +217,10 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [attempted, setAttempted] = useState(false);
   const [incidentId, setIncidentId] = useState<string>("");
+  // Untouched and empty, the server joins the run by its rules (runbook, plugin, target); a choice is sent as made.
+  const [incidentTouched, setIncidentTouched] = useState(false);
+  const [approvalReason, setApprovalReason] = useState("");
+  const [choices, setChoices] = useState<Record<string, InputChoices>>({});
   const [copied, setCopied] = useState(false);
   const [askReason, setAskReason] = useState("");
   const keyRef = useRef<string>("");
@@ -194,7 +242,8 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
           setValues(initialValues(d, attrs));
           // The incident the page works on, else the open incident linking this runbook or plugin.
           const active = attrs.incident || getActiveIncidentId();
-          setIncidentId(active && (d.incidents ?? []).some((i) => i.id === active) ? active : active || d.incidents?.[0]?.id || "");
+          const joinable = (d.incidents ?? []).filter((i) => i.via !== "open");
+          setIncidentId(active || joinable[0]?.id || "");
         }
       })
       .catch(() => live && setLoadError("cannot reach the portal"));
@@ -216,6 +265,8 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
       setAttempted(false);
       setCopied(false);
       setAskReason("");
+      setApprovalReason("");
+      setIncidentTouched(false);
     }
   }, [open]);
 
@@ -223,6 +274,26 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   const [currency, setCurrency] = useState<string | null>(attrs.currency ?? null);
   const input = useMemo(() => toInput(props, values, currency), [props, values, currency]);
   const inputJson = JSON.stringify(input);
+
+  // Live choices for list fields (e.g. the backups of the chosen target), read again when the other fields change.
+  const choiceFields = desc?.optionFields ?? [];
+  const choiceContext = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(inputJson) as Record<string, unknown>).filter(([k]) => !choiceFields.includes(k))));
+  useEffect(() => {
+    if (!open || !desc || !choiceFields.length) return;
+    let live = true;
+    for (const field of choiceFields) {
+      fetch(`/api/actions/${encodeURIComponent(desc.id)}/options?field=${encodeURIComponent(field)}&input=${encodeURIComponent(choiceContext)}`, { headers: { accept: "application/json" } })
+        .then(async (res) => {
+          const body = (await res.json()) as InputChoices;
+          if (live) setChoices((c) => ({ ...c, [field]: res.ok ? body : { choices: [], error: body.error ?? `cannot list the choices (${res.status})` } }));
+        })
+        .catch(() => live && setChoices((c) => ({ ...c, [field]: { choices: [], error: "cannot reach the portal" } })));
+    }
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [open, desc, choiceContext]);
 
   // Dry run on every change (debounced): validates on the server and shows the blast radius.
   useEffect(() => {
@@ -257,9 +328,12 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   const inputValid = !!preview && !preview.error && !preview.previewInvalid && !!target;
   const confirmOk = !desc?.confirm || (target !== null && confirm.trim() === target);
   const reasonOk = !breakGlass || reason.trim().length >= 10;
+  // A request for a second admin says why: the approver reads it (the server refuses it without).
+  const wantsApprovalReason = !!desc?.approval && !asking && !breakGlass;
+  const approvalReasonOk = !wantsApprovalReason || approvalReason.trim().length >= 10;
   const askReasonOk = askReason.trim().length >= 10;
   // The dry run is for those who may run it; a request is checked on the server (schema, target).
-  const canSubmit = asking ? askReasonOk && !submitting : !!desc && allowed && inputValid && confirmOk && reasonOk && !submitting && !previewing;
+  const canSubmit = asking ? askReasonOk && !submitting : !!desc && allowed && inputValid && confirmOk && reasonOk && approvalReasonOk && !submitting && !previewing;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -282,8 +356,9 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
           ...(asking ? { request: { reason: askReason.trim() } } : {}),
           confirm: desc.confirm && !asking ? confirm.trim() : undefined,
           idempotencyKey: keyRef.current,
-          // Explicit: the chosen incident, or null when the operator cleared it.
-          incidentId: incidentId || null,
+          // The chosen incident, null when the operator cleared it; untouched and empty, the server's joining rules decide.
+          ...(incidentId || incidentTouched ? { incidentId: incidentId || null } : {}),
+          ...(wantsApprovalReason ? { reason: approvalReason.trim() } : {}),
           runbook: pagePath() ?? undefined,
           evidence,
           ...(preview?.preview?.precondition ? { precondition: preview.preview.precondition } : {}),
@@ -308,8 +383,8 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
 
   const readingList = Object.values(readings).filter((r): r is ProbeReadingJson => !!r);
   const label = attrs.label || attrs.title || slot.title || desc?.title || slot.id;
-  const needs = slot.risk ? (slot.risk === "low" ? "responder" : "admin") : desc?.requiredRole;
-  const mayRunIt = needs ? hasRole(root?.user?.roles ?? [], needs) : true;
+  const risk = useActionRisk(slot.id, slot.risk ?? desc?.risk);
+  const { access, needs } = accessFor(root?.user?.roles ?? [], risk);
   const showErrors = (k: string) => attempted || touched[k];
   const setField = (k: string, v: string | boolean) => {
     setValues({ ...values, [k]: v });
@@ -326,12 +401,20 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
   return (
     <div className="widget widget-action action-widget" data-widget="action" data-id={slot.id}>
       <Dialog.Root open={open} onOpenChange={setOpen}>
-        <Dialog.Trigger asChild>
-          <button type="button" className={`action-button${mayRunIt ? "" : " action-button-restricted"}`} title={slot.id} data-testid="action-button">
+        {access === "none" ? (
+          // A viewer sees what exists and who may press it; no dialog that would answer 403.
+          <button type="button" className="action-button action-button-restricted" title={`${slot.id}: needs the ${needs ?? "responder"} role`} data-testid="action-button" data-access="none" disabled>
             {label}
-            {!mayRunIt && needs ? <span className="action-needs"> · {needs}s only{hasRole(root?.user?.roles ?? [], "responder") ? " — ask one" : ""}</span> : null}
+            <span className="action-needs"> · needs the {needs ?? "responder"} role</span>
           </button>
-        </Dialog.Trigger>
+        ) : (
+          <Dialog.Trigger asChild>
+            <button type="button" className={`action-button${access === "ask" ? " action-button-restricted" : ""}`} title={slot.id} data-testid="action-button" data-access={access}>
+              {label}
+              {access === "ask" ? <span className="action-needs"> · Ask an admin…</span> : null}
+            </button>
+          </Dialog.Trigger>
+        )}
         <Dialog.Portal>
           <Dialog.Overlay className="dialog-overlay" />
           <Dialog.Content className="dialog-content action-dialog" aria-describedby={undefined}>
@@ -368,11 +451,13 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                     const common = { id: fid, name: k, "aria-invalid": errs ? true : undefined, "aria-describedby": errs ? `${fid}-err` : undefined };
                     return (
                       <div key={k} className="field">
-                        <label htmlFor={fid}>
+                        <label htmlFor={fid} id={`${fid}-label`}>
                           {p.description ?? readableName(k)}
                           {money ? <span className="muted"> (in {currency ? currency.toUpperCase() : "major units"}, e.g. 12.50{desc.schema?.required?.includes(k) ? "" : "; empty = everything"})</span> : null}
                         </label>
-                        {t === "enum" ? (
+                        {desc.optionFields?.includes(k) ? (
+                          <ChoiceList field={k} fid={fid} choices={choices[k]} value={String(values[k] ?? "")} onPick={(v) => setField(k, v)} />
+                        ) : t === "enum" ? (
                           // No default on a consequential choice: the operator picks one.
                           <select {...common} value={String(values[k] ?? "")} onChange={(e) => setField(k, e.target.value)}>
                             {p.default === undefined ? <option value="">{desc.schema?.required?.includes(k) ? "choose…" : "— not set —"}</option> : null}
@@ -447,12 +532,21 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
 
                 <div className="field">
                   <label htmlFor={`${slot.key}-incident`}>Record on incident</label>
-                  <select id={`${slot.key}-incident`} value={incidentId} onChange={(e) => setIncidentId(e.target.value)} data-testid="action-incident">
-                    <option value="">— none —</option>
+                  <select
+                    id={`${slot.key}-incident`}
+                    value={incidentId}
+                    onChange={(e) => {
+                      setIncidentId(e.target.value);
+                      setIncidentTouched(true);
+                    }}
+                    data-testid="action-incident"
+                  >
+                    <option value="">{(desc.incidents ?? []).length ? "— none —" : "— none (no open incident) —"}</option>
                     {incidentId && !(desc.incidents ?? []).some((i) => i.id === incidentId) ? <option value={incidentId}>the incident chosen on this page</option> : null}
                     {(desc.incidents ?? []).map((i) => (
                       <option key={i.id} value={i.id}>
-                        {i.severity} · {i.title} ({i.via === "runbook" ? "links this runbook" : `links ${desc.id.split(".")[0]}`})
+                        {i.severity} · {i.title} (
+                        {i.via === "runbook" ? "links this runbook" : i.via === "plugin" ? `links ${desc.id.split(".")[0]}` : i.via === "target" ? "works on this target" : i.status})
                       </option>
                     ))}
                   </select>
@@ -480,11 +574,27 @@ export function ActionWidget({ slot }: { slot: WidgetSlot }) {
                     <textarea id={`${slot.key}-ask-reason`} value={askReason} onChange={(e) => setAskReason(e.target.value)} rows={2} maxLength={2000} data-testid="ask-reason" />
                   </div>
                 ) : null}
+                {wantsApprovalReason ? (
+                  <div className="field">
+                    <label htmlFor={`${slot.key}-approval-reason`}>Why is this needed? (the approving admin reads it)</label>
+                    <textarea
+                      id={`${slot.key}-approval-reason`}
+                      value={approvalReason}
+                      onChange={(e) => setApprovalReason(e.target.value)}
+                      rows={2}
+                      maxLength={2000}
+                      aria-invalid={(attempted || fieldErrors.reason) && !approvalReasonOk ? true : undefined}
+                      data-testid="approval-reason"
+                    />
+                    {fieldErrors.reason || (attempted && !approvalReasonOk) ? <span className="field-error">{fieldErrors.reason?.[0] ?? "say why (at least 10 characters)"}</span> : null}
+                  </div>
+                ) : null}
                 {desc.confirm && target && !asking ? (
                   <div className="field confirm-field">
-                    <label htmlFor={`${slot.key}-confirm`}>
-                      Type <code className="confirm-target">{target}</code> to confirm
-                    </label>
+                    <label htmlFor={`${slot.key}-confirm`}>Type the target to confirm</label>
+                    <code className="confirm-target" data-testid="confirm-target">
+                      {target}
+                    </code>
                     <div className="confirm-row">
                       <input id={`${slot.key}-confirm`} autoComplete="off" spellCheck={false} value={confirm} onChange={(e) => setConfirm(e.target.value)} data-testid="action-confirm" />
                       <button type="button" className="secondary" onClick={copyTarget} data-testid="copy-target">

@@ -262,7 +262,8 @@ export async function previewAction(portal: Portal, user: User | null, actionId:
   if (!user) throw new UnauthenticatedError();
   const reg = portal.registry.actions.get(actionId);
   if (!reg) throw new NotFoundError("no such action");
-  if (!mayRun(user.roles, reg.risk)) throw new ForbiddenError(`${reg.risk}-risk actions need the ${requiredRole(reg.risk)} role`);
+  // A responder who may only ask sees the dry run too: the request carries it to the admin.
+  if (!mayRun(user.roles, reg.risk) && !hasRole(user.roles, "responder")) throw new ForbiddenError(`${reg.risk}-risk actions need the ${requiredRole(reg.risk)} role`);
   const raw = rawBody && typeof rawBody === "object" ? (rawBody as { input?: unknown }).input : undefined;
   const reason = rawBody && typeof rawBody === "object" ? (rawBody as { breakGlassReason?: unknown }).breakGlassReason : undefined;
   const breakGlassReason = reg.risk !== "low" && typeof reason === "string" && reason.trim() ? reason.trim().slice(0, 2000) : undefined;

@@ -10,6 +10,9 @@ const WINDOWS = ["5m", "30m", "1h", "6h", "3d"] as const;
 
 const burnText = (v: number | null) => (v === null ? "no events" : `${v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2)}×`);
 
+/** How far back the chart's first point lies: "30d", "3d", "20h" (a source that holds less than the window starts later). */
+const spanText = (ms: number) => (ms >= 2 * 86_400_000 ? `${Math.round(ms / 86_400_000)}d` : `${Math.max(1, Math.round(ms / 3_600_000))}h`);
+
 /** The budget left over the window as a line from 100 % down, deploys as marks. */
 function BudgetChart({ data }: { data: SloWidgetJson }) {
   const points = data.budget.filter((p) => p.remainingPct !== null) as { at: number; remainingPct: number }[];
@@ -34,7 +37,7 @@ function BudgetChart({ data }: { data: SloWidgetJson }) {
           </g>
         ))}
       <polyline points={line} fill="none" stroke="#0969da" strokeWidth={2} />
-      <text x={30} y={H - 2} fontSize={10}>{`−${data.window}`}</text>
+      <text x={30} y={H - 2} fontSize={10}>{`−${spanText(to - from)}`}</text>
       <text x={W - 30} y={H - 2} fontSize={10}>now</text>
     </svg>
   );

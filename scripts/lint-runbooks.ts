@@ -41,7 +41,7 @@ async function suggest(portal: Portal, dir: string, flags: ReturnType<typeof par
     total += suggestions.length;
     if (suggestions.length) {
       process.stdout.write(`${path.relative(process.cwd(), src.abs).startsWith("..") ? src.abs : path.relative(process.cwd(), src.abs)}\n`);
-      for (const s of suggestions) process.stdout.write(`  line ${s.line}: ${s.mention} → ${s.directive}\n`);
+      for (const s of suggestions) process.stdout.write(`  line ${s.line}: ${s.mention} → ${s.config ? "config: " : ""}${s.directive}\n`);
     }
     if (!flags.fix || (!suggestions.length && !flags.out)) continue;
     const target = flags.out ? path.join(path.resolve(flags.out), src.file.replace(/\.(md|txt)$/i, ".md")) : src.abs.replace(/\.(md|txt)$/i, ".suggested.md");

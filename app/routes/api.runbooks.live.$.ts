@@ -5,7 +5,7 @@ import { requireUser } from "~/core/auth.server";
 import { CheckpointFailure, errorText } from "~/core/audit/audit.server";
 import { handle, parseWith, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
-import { checkHealthBlock, liveBlocksOf, LiveCheckRefused } from "~/core/runbooks/live-page.server";
+import { checkEnvBlock, checkHealthBlock, liveBlocksOf, LiveCheckRefused } from "~/core/runbooks/live-page.server";
 import { readDocumentAudited } from "~/core/runbooks/live-mentions.server";
 
 const NO_STORE = { "Cache-Control": "no-store" };
@@ -22,7 +22,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 /**
  * POST `{ id }` → the live reading of the runbook's block or mention with that id: "Check now" on
- * a health URL (allow-listed hosts only), or "Show fields" on a Firestore document path (audited).
+ * a health URL (allow-listed hosts only), "Show fields" on a Firestore document path (audited), or
+ * "Check environment" on an environment statement (the app-environment check's verdicts, no values).
  */
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
@@ -34,6 +35,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       const live = await liveBlocksOf(page, portal.registry, { liveHosts: portal.config.runbooks.liveHosts });
       if (live?.blocks.some((b) => b.id === id && b.kind === "firestore")) return json(await readDocumentAudited(portal, user, page, id), { headers: NO_STORE });
+      if (live?.blocks.some((b) => b.id === id && b.kind === "env")) return json(await checkEnvBlock(page, id, portal.registry, { liveHosts: portal.config.runbooks.liveHosts }), { headers: NO_STORE });
       return json(await checkHealthBlock(page, id, portal.registry, { liveHosts: portal.config.runbooks.liveHosts }), { headers: NO_STORE });
     } catch (err) {
       if (err instanceof LiveCheckRefused) return json({ error: err.message }, { status: err.status });

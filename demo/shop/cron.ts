@@ -70,6 +70,12 @@ const JOBS: Record<string, ShopJob> = {
     scheduler: null,
     answer: (shop) => runAutoRelease(shop.firestore),
   },
+  // Run by hand (POST /api/cron/collections-escalator), as the runbooks say; nothing is overdue long enough today.
+  "collections-escalator": {
+    schedule: "0 8 * * *",
+    scheduler: null,
+    answer: () => ({ status: 200, body: { escalated: 0, overdueChecked: 0 } }),
+  },
 };
 
 /** AutoRelease, run by hand: scans the protected orders and writes opsHealth/autoReleaseProtected. */
@@ -230,6 +236,12 @@ export const cronShop: DemoModule = {
     }
     world.route("GET", "/api/cron/revenue-aggregation", (req) => (bearerOk(req, secret) ? { status: 200, body: { ok: true } } : { status: 401, body: { error: "unauthorized" } }));
 
+    // What the shop's scheduler last saw of each job (GET /api/cron/status, /api/cron/<job>/status): no secret, no bodies.
+    const lastRuns = new Map<string, { at: string; status: number }>();
+    const jobStatus = (name: string) => ({ job: name, schedule: JOBS[name]!.schedule, timezone: JOBS[name]!.timezone ?? "UTC", scheduled: !!JOBS[name]!.scheduler, lastRun: lastRuns.get(name) ?? null });
+    world.route("GET", "/api/cron/status", () => ({ status: 200, body: { status: "ok", jobs: Object.keys(JOBS).map(jobStatus) } }));
+    for (const name of Object.keys(JOBS)) world.route("GET", `/api/cron/${name}/status`, () => ({ status: 200, body: jobStatus(name) }));
+
     // Bearer pings, not /ping/<token>/… URLs: the portal's request log names paths, and in demo mode
     // it does not know the demo's token to scrub it.
     const ping = async (job: string, kind: string, rid: string, body?: string) => {
@@ -264,6 +276,7 @@ export const cronShop: DemoModule = {
               const res = await fetch(`${world.shopUrl}/api/cron/${name}`, { headers: s.sendsSecret ? { authorization: `Bearer ${secret}` } : {}, signal: AbortSignal.timeout(30_000) });
               status = res.status;
               text = await res.text();
+              lastRuns.set(name, { at: new Date().toISOString(), status });
             } catch (err) {
               text = String(err);
             }

@@ -44,6 +44,12 @@ export default definePlugin<AppenvConfig, typeof deps>({
         const r = await fresh();
         return r.services.map((s) => ({ service: s.service, title: s.title, error: s.error, settingsUrl: s.settingsUrl, verdicts: s.verdicts.filter((v) => names(v.name)) }));
       },
+      rulesFor(name) {
+        return services.map((s) => {
+          const rule = s.rules[name] ?? {};
+          return { service: s.name, title: s.config.title ?? s.name, rules: (Object.keys(rule) as (keyof typeof rule)[]).filter((k) => rule[k] !== undefined && rule[k] !== false) };
+        });
+      },
     };
 
     return {

@@ -25,13 +25,42 @@ export const HttpCheckSchema = z
   })
   .strict();
 
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+export const HttpServiceSchema = z
+  .object({
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), "an http(s) URL")
+      .describe("Base URL the portal reads the service at, e.g. https://app.example.com. A runbook's host-less health path (GET /api/health, curl $APP_URL/api/health) is read here when its front matter says service: <name>."),
+    hosts: z
+      .array(z.string().regex(HOST, "a host name or host:port, no scheme or path"))
+      .default([])
+      .describe("Host names the runbooks write for this service (app.example.com) when the portal reaches it at another address: a health URL on one of them is read at url with the same path."),
+  })
+  .strict();
+
 export const HttpConfigSchema = z
   .object({
     checks: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "check names are kebab-case"), HttpCheckSchema)
       .default({})
       .describe("Health checks by kebab-case name; each becomes the probe http.<name>."),
+    services: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "service names are kebab-case"), HttpServiceSchema)
+      .default({})
+      .describe("Where each service of the runbooks answers, by the name their front matter gives (service: <name>); a deploys site of the same name is used when a service is not listed here."),
+    defaultService: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/)
+      .optional()
+      .describe("The service a runbook without service: in its front matter means by a host-less health path; default the only entry of services when there is exactly one."),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.defaultService && !(c.defaultService in c.services)) ctx.addIssue({ code: "custom", path: ["defaultService"], message: `"${c.defaultService}" is not an entry of services` });
+  });
 export type HttpConfig = z.infer<typeof HttpConfigSchema>;
 export type HttpCheck = z.infer<typeof HttpCheckSchema>;
+export type HttpService = z.infer<typeof HttpServiceSchema>;

@@ -3,7 +3,8 @@ import { httpDoctor } from "./doctor";
 import { httpCheckRef, type HttpCheckService } from "./api";
 import { httpCheckProbe } from "./check";
 import { HttpCheckSchema, HttpConfigSchema, type HttpConfig } from "./config";
-import { demoChecks, startHttpSandbox } from "./sandbox";
+import { demoChecks, demoServices, serveHealthOnShop, startHttpSandbox } from "./sandbox";
+import { locateTarget } from "./locate";
 
 export default definePlugin<HttpConfig>({
   id: "http",
@@ -11,9 +12,11 @@ export default definePlugin<HttpConfig>({
   description: "Health endpoints: status code, JSON fields and latency.",
   config: HttpConfigSchema,
   doctor: httpDoctor,
-  async demo() {
+  async demo({ world }) {
     const sandbox = await startHttpSandbox();
-    return { config: { checks: demoChecks(sandbox.url) }, stop: sandbox.stop };
+    if (!world) return { config: { checks: demoChecks(sandbox.url) }, stop: sandbox.stop };
+    serveHealthOnShop(world, sandbox.routes);
+    return { config: { checks: demoChecks(sandbox.url), services: demoServices(world.shopUrl), defaultService: "shop" }, stop: sandbox.stop };
   },
   provides: [httpCheckRef],
   setup({ config }) {
@@ -24,6 +27,7 @@ export default definePlugin<HttpConfig>({
         const probe = httpCheckProbe("adhoc", HttpCheckSchema.parse({ url }));
         return probe.read({ signal: signal ?? AbortSignal.timeout(10_000), log: { debug() {}, info() {}, warn() {}, error() {} }, now: () => new Date() });
       },
+      locate: (target, service) => locateTarget(config, target, service),
     };
     return { probes: Object.entries(config.checks).map(([name, check]) => httpCheckProbe(name, check)), actions: [], provides: provide(httpCheckRef, adhoc) };
   },

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { DemoWorld } from "../plugin-api";
 
 export interface SandboxRoute {
   status: number;
@@ -98,5 +99,31 @@ export function demoChecks(base: string) {
       every: "30s",
       latency: { warn: 2000, critical: 6000 }, timeout: "10s",
     },
+  };
+}
+
+/**
+ * Demo mode: the shop's own server answers the same health paths from the sandbox's route table
+ * (a flip through `/__sandbox/routes` shows on both), so the runbooks' health URLs on the shop's
+ * public hosts have a real endpoint to read.
+ */
+export function serveHealthOnShop(world: DemoWorld, routes: Map<string, SandboxRoute>): void {
+  for (const path of routes.keys()) {
+    world.route("GET", path, async () => {
+      const route = routes.get(path)!;
+      if (route.delayMs) await new Promise((done) => setTimeout(done, route.delayMs));
+      return { status: route.status, body: route.body as object };
+    });
+  }
+}
+
+/**
+ * The public hosts the seed runbooks (read in demo mode) write for the
+ * shop's frontend and its API backend; the portal reads them at the shop's address.
+ */
+export function demoServices(shopUrl: string) {
+  return {
+    shop: { url: shopUrl, hosts: ["app.recoup.com"] },
+    "shop-api": { url: shopUrl, hosts: ["recoup-backend.onrender.com"] },
   };
 }

@@ -5,10 +5,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentReaderRef } from "../../plugins/firestore/api";
-import { httpCheckRef } from "../../plugins/http/api";
 import { previewAction, submitAction } from "~/core/actions/pipeline.server";
 import type { User } from "~/core/auth.server";
 import { resolveLiveBlocks, type LiveBlock } from "~/core/runbooks/live-blocks.server";
+import { readEnvBlock, readHealthBlock } from "~/core/runbooks/live-page.server";
 import { renderRunbook } from "~/core/runbooks/render.server";
 import { settleRun, testPortal } from "../helpers/portal";
 
@@ -28,16 +28,24 @@ describe.skipIf(!files.length)("the seeds as written, in demo mode", () => {
     const reg = t.portal.registry;
     let key = 0;
     const runs = async (actionId: string, input: Record<string, unknown>) => {
-      const res = await submitAction(t.portal, admin, actionId, { input, idempotencyKey: `seeds-demo-${process.pid}-${++key}` });
-      if (res.status !== 202) return `${res.status} ${JSON.stringify(res.body)}`;
-      const run = await settleRun(t.portal, String(res.body.runId), { timeoutMs: 60_000 });
-      return run.status === "succeeded" ? null : `${run.status}: ${run.error}`;
+      try {
+        const res = await submitAction(t.portal, admin, actionId, { input, idempotencyKey: `seeds-demo-${process.pid}-${++key}` });
+        const run = await settleRun(t.portal, String(res.runId), { timeoutMs: 60_000 });
+        return run.status === "succeeded" ? null : `${run.status}: ${run.error}`;
+      } catch (err) {
+        return `refused: ${err instanceof Error ? err.message : String(err)}`;
+      }
     };
     const truth = async (b: LiveBlock): Promise<string | null> => {
       if (b.refused) return null; // an explanation, no button
       if (b.action) {
-        const p = await previewAction(t.portal, admin, b.action.id, { input: b.action.input });
-        return p.status === 200 ? null : `${p.status} ${JSON.stringify(p.body)}`;
+        try {
+          const p = await previewAction(t.portal, admin, b.action.id, { input: b.action.input });
+          notes.set(b, `preview: ${JSON.stringify(p.preview?.summary ?? p.preview ?? null)}`);
+          return p.preview && !p.previewInvalid ? null : `no preview: ${p.previewError}`;
+        } catch (err) {
+          return `refused: ${err instanceof Error ? err.message : String(err)}`;
+        }
       }
       switch (b.kind) {
         case "promql":
@@ -48,31 +56,57 @@ describe.skipIf(!files.length)("the seeds as written, in demo mode", () => {
           return runs("mongodb.query", { query: b.query });
         case "redis":
           return runs("redis.read", b.input ?? {});
+        case "platform":
+          // A read through the pipeline (deploys.logs); the guarded platform actions preview above.
+          return b.runs ? runs(b.runs.action, b.input ?? {}) : `no action and no read for ${b.query}`;
         case "firestore":
           return reg.services.get(documentReaderRef)!.get(b.query, AbortSignal.timeout(10_000)).then(() => null, (e) => String(e));
         case "health": {
-          const r = await reg.services.get(httpCheckRef)!.check(b.query, AbortSignal.timeout(10_000)).catch((e) => ({ status: "error", summary: String(e) }));
-          return r.status === "critical" || r.status === "error" ? r.summary : null;
+          // True when the endpoint the line names answered (the demo's worker backend answers 503, as seeded: a true reading);
+          // untrue when nothing answered there or the path does not exist.
+          const r = await readHealthBlock(b, reg);
+          notes.set(b, `${b.url ? `read at ${b.url}: ` : ""}${r.summary}`);
+          return /^Unreachable|HTTP 404\b/.test(r.summary) ? r.summary : null;
+        }
+        case "env": {
+          // True when every service that checks the variable gave a verdict (ok or problem) on what the line states.
+          const r = await readEnvBlock(b, reg);
+          notes.set(b, r.services.map((s) => `${s.service}: ${s.verdicts.map((v) => `${v.rule} ${v.verdict}`).join(", ")}`).join("; "));
+          const bad = r.services.filter((s) => s.error || !s.verdicts.some((v) => v.verdict !== "unknown"));
+          return r.services.length && !bad.length ? null : `no verdict from ${bad.map((s) => `${s.service} (${s.error ?? "no rule read"})`).join(", ") || "any service"}`;
         }
         default:
           return `unknown kind ${b.kind}`;
       }
     };
+    const notes = new Map<LiveBlock, string>();
     const listing: string[] = [];
+    const perKind = new Map<string, { places: number; distinct: Set<string>; files: Set<string> }>();
     const untrue: string[] = [];
     let total = 0;
     for (const f of files) {
       const text = fs.readFileSync(path.join(SEEDS, f), "utf8");
-      const live = await resolveLiveBlocks(renderRunbook(text, { file: f.replace(/\.txt$/, ".md") }).live, reg, { liveHosts: t.portal.config.runbooks.liveHosts });
+      const rendered = renderRunbook(text, { file: f.replace(/\.txt$/, ".md") });
+      const live = await resolveLiveBlocks(rendered.live, reg, { liveHosts: t.portal.config.runbooks.liveHosts, service: rendered.frontMatter.service });
       for (const b of live.blocks) {
         const kind = b.refused ? "redis (no button)" : b.action ? b.action.id : b.kind;
-        listing.push(`${f} ${kind}: ${b.query.replace(/\s+/g, " ").slice(0, 90)}`);
-        if (!b.refused) total++;
         const why = await truth(b);
+        const line = rendered.live.find((c) => c.id === b.id)?.line;
+        listing.push(`${f}:${line ?? "?"} ${kind}: ${b.query.replace(/\s+/g, " ").slice(0, 90)}${notes.has(b) ? `  → ${notes.get(b)!.slice(0, 140)}` : ""}`);
+        if (!b.refused) {
+          total++;
+          const k = perKind.get(kind) ?? { places: 0, distinct: new Set(), files: new Set() };
+          k.places++;
+          k.distinct.add(b.query.replace(/\s+/g, " "));
+          k.files.add(f.slice(0, 3));
+          perKind.set(kind, k);
+        }
         if (why) untrue.push(`${f} ${kind} ${b.query.slice(0, 60)}: ${why.slice(0, 300)}`);
       }
     }
-    console.log(`${total} affordances on the seeds as written:\n${listing.join("\n")}`);
+    const table = [...perKind.entries()].sort((a, b) => b[1].places - a[1].places).map(([k, v]) => `${k.padEnd(22)} ${String(v.places).padStart(6)} ${String(v.distinct.size).padStart(9)}   ${[...v.files].join(" ")}`);
+    const distinct = [...perKind.values()].reduce((n, v) => n + v.distinct.size, 0);
+    console.log(`${total} affordances on the seeds as written (${distinct} distinct):\n${listing.join("\n")}\n\n${"kind".padEnd(22)} ${"places".padStart(6)} ${"distinct".padStart(9)}   seeds\n${table.join("\n")}\n${"total".padEnd(22)} ${String(total).padStart(6)} ${String(distinct).padStart(9)}`);
     expect(untrue).toEqual([]);
     expect(total).toBeGreaterThan(0);
     // The false one the issue names: seed 004's prose "auth/rate-limit" is no document.

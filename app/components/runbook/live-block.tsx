@@ -8,7 +8,11 @@ import { hasRole, requiredRoleFor, type Role } from "~/lib/roles";
 /** A block or mention of the runbook the portal can read now (from /api/runbooks/live/<path>). */
 interface LiveBlockInfo {
   id: number;
-  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "platform";
+  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "platform" | "env";
+  /** Health checks: where the URL or host-less path is read (a service's address), when not the URL itself. */
+  url?: string;
+  /** Environment statements: the variable and the app-environment services that check it. */
+  env?: { name: string; rules: string[] | "any"; services: string[] };
   query: string;
   /** redis-cli reads: the prefilled input and label; commands the portal refuses: why (no button). */
   input?: Record<string, string>;
@@ -132,6 +136,39 @@ function DocumentFields({ data }: { data: any }) {
   );
 }
 
+/** The app-environment check's verdicts on one statement, per service; never a value. */
+function EnvVerdicts({ data }: { data: any }) {
+  const services: { service: string; title: string; error: string | null; settingsUrl: string | null; verdicts: { rule: string; verdict: string; detail: string }[] }[] = data.services ?? [];
+  return (
+    <ul className="live-env" data-testid="live-env">
+      {services.map((s) => (
+        <li key={s.service}>
+          <strong>{s.title}</strong>
+          {s.error ? (
+            <span className="live-error"> · could not read the variables: {s.error}</span>
+          ) : (
+            <ul>
+              {s.verdicts.map((v) => (
+                <li key={v.rule} className={`live-verdict live-${v.verdict}`}>
+                  <strong>{v.verdict}</strong> · {v.detail}
+                </li>
+              ))}
+            </ul>
+          )}
+          {s.settingsUrl ? (
+            <>
+              {" "}
+              <a href={s.settingsUrl} rel="noreferrer" target="_blank">
+                settings
+              </a>
+            </>
+          ) : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** A Stripe id: the guarded action dialog, prefilled with the id. Opening it runs nothing. */
 function StripeMention({ block }: { block: LiveBlockInfo }) {
   const a = block.action!;
@@ -151,7 +188,7 @@ async function checkNow(runbookPath: string, id: number) {
   });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
-  return { result: { data: { kind: "path" in body ? "document" : "health", ...body } }, finishedAt: body.readAt as string };
+  return { result: { data: { kind: "path" in body ? "document" : body.kind === "env" ? "env" : "health", ...body } }, finishedAt: body.readAt as string };
 }
 
 export function LiveBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPath: string }) {
@@ -192,8 +229,12 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
     <div className={`live-block live-${block.kind}`} data-live-block={block.id} data-needs-role={refused ? needs! : undefined}>
       <div className="live-buttons" title={why}>
         {block.kind === "health" ? (
-          <button type="button" disabled={busy} onClick={() => go("Check now", "health", {})}>
-            Check now
+          <button type="button" disabled={busy} onClick={() => go("Check now", "health", {})} title={block.url ? `Read at ${block.url}` : undefined}>
+            Check now{block.query.startsWith("/") ? ` ${block.query}` : ""}
+          </button>
+        ) : block.kind === "env" ? (
+          <button type="button" disabled={busy} onClick={() => go("Check environment", "health", {})}>
+            Check {block.env?.name} ({block.env?.services.join(", ")})
           </button>
         ) : block.kind === "firestore" ? (
           run.state === "done" ? (
@@ -247,6 +288,8 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
         <div className="live-result" aria-live="polite">
           {run.result?.data?.kind === "document" ? (
             <DocumentFields data={run.result.data} />
+          ) : run.result?.data?.kind === "env" ? (
+            <EnvVerdicts data={run.result.data} />
           ) : run.result?.data?.kind === "health" ? (
             <p className={`live-health live-${run.result.data.status}`}>
               <strong>{run.result.data.status}</strong> · {run.result.data.summary}

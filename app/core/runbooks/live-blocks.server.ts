@@ -12,13 +12,18 @@ import { sqlRef, type SqlService } from "../../../plugins/supabase/api";
 import type { PluginRegistry } from "../plugins/registry.server";
 import { parseRedisCli, redisCliLine } from "./redis-cli.server";
 import { markPlatformCommands, resolvePlatformCandidate, type PlatformIntent } from "./platform-commands.server";
+import { appenvRef, type RuleName } from "../../../plugins/appenv/api";
+import { deploysRef } from "../../../plugins/deploys/api";
+import { checklistVariable, codeNames, ENV_HEADING, envStatementInShell, envStatementsIn, listedVariable, type EnvStatement } from "./env-statements.server";
 
 /** A place in the rendered runbook that may be run: `promql?` still needs Prometheus' check. */
 export interface LiveCandidate {
   id: number;
   /** Runnable blocks (sql, promql, health) and live mentions (a Firestore document path, a Stripe id). */
-  kind: "sql" | "promql" | "promql?" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "platform";
+  kind: "sql" | "promql" | "promql?" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "env" | "platform";
   query: string;
+  /** Environment statements: the variable and the rules the sentence states. */
+  env?: EnvStatement;
   /** Where it sits: a fence (`pre`), a list item (`li`), inline code (`code`), a link, or a span cut out of prose (`text`). */
   at: "pre" | "li" | "code" | "a" | "text";
   /** 1-based source line of the mention, when the tree carries positions. */
@@ -40,9 +45,13 @@ export interface MentionAction {
 /** A candidate the portal can run now. */
 export interface LiveBlock {
   id: number;
-  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "platform";
+  kind: "sql" | "promql" | "mongo" | "health" | "firestore" | "stripe" | "redis" | "env" | "platform";
   query: string;
   at: LiveCandidate["at"];
+  /** Health checks: where the URL or host-less path as written is read (a service's address), when not the URL itself. */
+  url?: string;
+  /** Environment statements: the variable, the stated rules ("any": every rule of the check) and the app-environment services that check them. */
+  env?: { name: string; rules: RuleName[] | "any"; services: string[] };
   /** redis-cli reads: the prefilled input of the read and its label (`PING`, `List keys rate_limit:* (by SCAN)`). */
   input?: Record<string, string>;
   label?: string;
@@ -76,6 +85,15 @@ const LABEL = /^[A-Za-z][\w ()/.-]{0,40}:\s+/;
 const MAX_QUERY = 2000;
 /** A health URL as teams write it (`curl https://shop.example.com/api/health`). */
 const HEALTH_URL = /https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/[^\s"'<>`]*(?:health|healthz|ready|readyz|livez|status|ping)[^\s"'<>`]*/gi;
+
+/**
+ * A host-less health path as written (`GET /api/health`, `/api/auth/health`, `curl $APP_URL/api/health`):
+ * the path, read against the runbook's service. Nothing but a health-shaped path qualifies.
+ */
+export function hostlessHealthPath(text: string): string | null {
+  const m = /^(?:(?:GET|HEAD)\s+|curl\s+(?:-(?:s|S|f|i|v|sS|fsS|X\s+GET)\s+)*)?(?:["']?\$\{?[A-Z][A-Z0-9_]*\}?)?(\/[A-Za-z0-9._~/-]*?\b(?:health|healthz|ready|readyz|livez|status|ping))\/?["']?$/.exec(text.trim());
+  return m ? m[1]! : null;
+}
 
 /** A link whose whole target is a health URL. */
 const WHOLE_HEALTH_URL = new RegExp(`^${HEALTH_URL.source}$`, "i");
@@ -192,6 +210,17 @@ function mongoInListItem(li: El, text: string): string | null {
   return mongoShape(first) ? first : null;
 }
 
+/** A block's own text with inline code kept in backticks, without its nested lists. */
+function ownText(el: El): string {
+  let out = "";
+  for (const c of el.children) {
+    if (c?.type === "text") out += c.value;
+    else if (isEl(c) && c.tagName === "code") out += `\`${hastToString(c)}\``;
+    else if (isEl(c) && c.tagName !== "ul" && c.tagName !== "ol" && c.tagName !== "pre") out += ownText(c);
+  }
+  return out;
+}
+
 function hasInlineCode(el: El): boolean {
   return el.children.some((c) => isEl(c) && (c.tagName === "code" || (c.tagName !== "ul" && c.tagName !== "ol" && hasInlineCode(c))));
 }
@@ -201,11 +230,18 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
   const out: LiveCandidate[] = [];
   let block: El | undefined;
   let lineHint: number | undefined;
-  const add = (el: El, kind: LiveCandidate["kind"], query: string, at: LiveCandidate["at"]) => {
+  // Environment statements: the last heading (an env checklist fence follows one), the list item
+  // being read (its own text names the variables its nested items list) and, per item, the
+  // variable the previous item named (a sentence's "it").
+  let heading = "";
+  let parentItemText = "";
+  let inItem = false;
+  const itemSubject = new WeakMap<El, string>();
+  const add = (el: El, kind: LiveCandidate["kind"], query: string, at: LiveCandidate["at"], env?: EnvStatement) => {
     const id = out.length;
     const line = lineHint ?? el.position?.start?.line;
     const b = block?.position?.start?.line && block.position.end?.line ? { start: block.position.start.line as number, end: block.position.end.line as number, tag: block.tagName } : undefined;
-    out.push({ id, kind, query, at, ...(line ? { line } : {}), ...(b ? { block: b } : {}) });
+    out.push({ id, kind, query, at, ...(env ? { env } : {}), ...(line ? { line } : {}), ...(b ? { block: b } : {}) });
     // One element may hold several (URLs in a shell fence): `[data-live-id~="3"]` finds each.
     el.properties.dataLiveId = el.properties.dataLiveId ? `${el.properties.dataLiveId} ${id}` : String(id);
   };
@@ -254,11 +290,20 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
         else if (text.trim() && (lang === "promql" || lang === "prometheus")) add(node, "promql", text.trim(), "pre");
         else if ((lang === "js" || lang === "javascript" || lang === "mongodb" || lang === "mongo" || lang === "mongosh") && mongoShape(text)) add(node, "mongo", text.trim(), "pre");
         else {
-          if (!lang || /^(sh|bash|shell|console|zsh|shell-session|terminal|text|plaintext|redis)$/.test(lang)) {
-            for (const line of text.split("\n")) {
+          if (!lang || /^(sh|bash|shell|console|zsh|shell-session|terminal|text|plaintext|redis|env|dotenv)$/.test(lang)) {
+            const checklist = ENV_HEADING.test(heading);
+            const first = node.position?.start?.line;
+            for (const [i, line] of text.split("\n").entries()) {
+              // The fence's own line is the opening ```: its i-th text line is i + 1 below it.
+              lineHint = first ? first + 1 + i : undefined;
               const cli = redisCliLine(line);
               if (cli) add(node, "redis", cli, "pre");
+              const path = /^\s*curl\b/.test(line) ? hostlessHealthPath(line.replace(/\s+#.*$/, "")) : null;
+              if (path) add(node, "health", path, "pre");
+              const env = envStatementInShell(line) ?? (checklist ? checklistVariable(line) : null);
+              if (env) add(node, "env", env.text, "pre", env);
             }
+            lineHint = undefined;
           }
           urls(node, text, "pre");
         }
@@ -278,8 +323,31 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
       else if (mongoShape(text)) add(node, "mongo", text, "code");
       else if (promqlShape(text)) add(node, "promql?", text, "code");
       else if (redisCliLine(text)) add(node, "redis", redisCliLine(text)!, "code");
+      else if (hostlessHealthPath(text)) add(node, "health", hostlessHealthPath(text)!, "code");
       else urls(node, text, "code");
       return;
+    }
+    if (/^h[1-6]$/.test(node.tagName)) heading = hastToString(node);
+    // A list item's own text, or a paragraph's outside a list item: the environment statements it makes.
+    const outerItem = parentItemText;
+    if (node.tagName === "li" || (node.tagName === "p" && !inItem)) {
+      const text = ownText(node);
+      const found = envStatementsIn(text, itemSubject.get(node));
+      const listed = node.tagName === "li" ? listedVariable(text, parentItemText) : null;
+      if (listed && !found.some((f) => f.name === listed.name)) found.push(listed);
+      for (const env of found) add(node, "env", env.text, node.tagName === "li" ? "li" : "text", env);
+      if (node.tagName === "li") parentItemText = text;
+    }
+    const outerInItem = inItem;
+    if (node.tagName === "li") inItem = true;
+    if (node.tagName === "ul" || node.tagName === "ol") {
+      let previous: string | undefined;
+      for (const c of node.children) {
+        if (!isEl(c) || c.tagName !== "li") continue;
+        if (previous) itemSubject.set(c, previous);
+        const names = codeNames(ownText(c));
+        previous = names.length === 1 ? names[0] : undefined;
+      }
     }
     if (node.tagName === "a" && typeof node.properties.href === "string" && WHOLE_HEALTH_URL.test(node.properties.href)) {
       add(node, "health", node.properties.href, "a");
@@ -299,6 +367,8 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
       }
       walk(c, inPre);
     }
+    parentItemText = outerItem;
+    inItem = outerInItem;
   };
   for (const c of tree.children) walk(c, false);
   markPlatformCommands(tree, out);
@@ -373,9 +443,29 @@ export function healthHosts(registry: Pick<PluginRegistry, "configs">, liveHosts
   return [...out];
 }
 
+const siteUrls = new Map<string, { at: number; url: Promise<string | null> }>();
+
+/**
+ * A host-less path against the deploy site named like the runbook's service, when the http plugin
+ * lists no such service: the URL of the deployment serving production (asked once a minute).
+ */
+async function deploySiteUrl(registry: PluginRegistry, path: string, service: string | undefined): Promise<string | undefined> {
+  const deploys = service ? registry.services.get(deploysRef) : undefined;
+  if (!deploys || !service || !deploys.sites().includes(service)) return undefined;
+  let hit = siteUrls.get(service);
+  if (!hit || Date.now() - hit.at > 60_000) {
+    hit = { at: Date.now(), url: deploys.current(service, AbortSignal.timeout(5_000)).then((d) => d?.url ?? null, () => null) };
+    siteUrls.set(service, hit);
+  }
+  const base = await hit.url;
+  if (!base) return undefined;
+  return `${/^https?:\/\//.test(base) ? base : `https://${base}`}`.replace(/\/+$/, "") + path;
+}
+
 /** Which candidates of a rendered runbook can run now, against this registry. */
 export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: PluginRegistry, options: { liveHosts?: readonly string[]; service?: string } = {}): Promise<LiveVerdicts> {
   const http = registry.services.get(httpCheckRef);
+  const appenv = registry.services.get(appenvRef);
   const liveHosts = healthHosts(registry, options.liveHosts ?? []);
   const sql = registry.services.get(sqlRef);
   const promql = registry.services.get(promqlRef);
@@ -425,7 +515,20 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
         return;
       }
       if (c.kind === "health") {
-        if (http && hostAllowed(c.query, liveHosts)) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at });
+        if (!http) return;
+        // A URL on a service's public host, or a host-less path: read at the service's address.
+        const located = http.locate?.(c.query, options.service) ?? (c.query.startsWith("/") ? await deploySiteUrl(registry, c.query, options.service) : undefined);
+        if (located) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at, ...(located !== c.query ? { url: located } : {}) });
+        else if (!c.query.startsWith("/") && hostAllowed(c.query, liveHosts)) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at });
+        return;
+      }
+      if (c.kind === "env") {
+        // Offered where the app-environment check has a rule of the kind stated; else lint --suggest proposes one.
+        if (!appenv?.rulesFor || !c.env) return;
+        const stated = c.env.rules;
+        // A variable listed as one to have ("any") is offered where the check requires it (else an unset one would get no verdict at all).
+        const services = appenv.rulesFor(c.env.name).filter((s) => (stated === "any" ? s.rules.includes("required") : s.rules.some((r) => stated.includes(r) || (r === "oneOf" && stated.includes("equals")))));
+        if (services.length) blocks.push({ id: c.id, kind: "env", query: c.query, at: c.at, env: { name: c.env.name, rules: stated, services: services.map((s) => s.service) } });
         return;
       }
       if (c.kind === "sql") {

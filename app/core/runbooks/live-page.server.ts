@@ -5,7 +5,8 @@
 import { documentReaderRef, type DocumentReader } from "../../../plugins/firestore/api";
 import { PortalError } from "../../../plugins/errors";
 import type { PluginRegistry } from "../plugins/registry.server";
-import { resolveLiveBlocks, type LiveVerdicts } from "./live-blocks.server";
+import { resolveLiveBlocks, type LiveBlock, type LiveVerdicts } from "./live-blocks.server";
+import { appenvRef } from "../../../plugins/appenv/api";
 import { loadRunbook, runbooksDir } from "./runbooks.server";
 import { findRunbookFile } from "./source.server";
 import { httpCheckRef, type HttpCheckService } from "../../../plugins/http/api";
@@ -32,16 +33,46 @@ export async function checkHealthBlock(pagePath: string, id: number, registry: P
   const live = await liveBlocksOf(pagePath, registry, { ...options });
   if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
   const block = live.blocks.find((b) => b.id === id && b.kind === "health");
-  if (!block) throw new LiveCheckRefused(`block ${id} is not a health URL on an allow-listed host (runbooks.liveHosts, or the host of a configured http check)`, 400);
+  if (!block) throw new LiveCheckRefused(`block ${id} is not a health URL on an allow-listed host (runbooks.liveHosts, the host of a configured http check, or a service of plugins.http.services)`, 400);
+  return readHealthBlock(block, registry);
+}
+
+/** One health block's reading: the URL as written, read where the block says (a service's address). */
+export async function readHealthBlock(block: LiveBlock, registry: PluginRegistry) {
   const http = registry.services.get(httpCheckRef)!;
   const readAt = new Date().toISOString();
+  const at = block.url ? { readFrom: block.url } : {};
   try {
-    const reading = await http.check(block.query, AbortSignal.timeout(10_000));
-    return { url: block.query, status: reading.status ?? "ok", latencyMs: reading.value, summary: reading.summary, readAt };
+    const reading = await http.check(block.url ?? block.query, AbortSignal.timeout(10_000));
+    return { url: block.query, ...at, status: reading.status ?? "ok", latencyMs: reading.value, summary: reading.summary, readAt };
   } catch (err) {
     // The endpoint answered wrongly or not at all: that is the check's answer, not a portal error.
-    return { url: block.query, status: "critical", latencyMs: null, summary: err instanceof Error ? err.message : String(err), readAt };
+    return { url: block.query, ...at, status: "critical", latencyMs: null, summary: err instanceof Error ? err.message : String(err), readAt };
   }
+}
+
+/**
+ * The app-environment check's verdicts on what an environment statement says ("`HMRC_ENV` must be
+ * `production`"): the statement is taken from the runbook file by block id; verdicts carry no value.
+ */
+export async function checkEnvBlock(pagePath: string, id: number, registry: PluginRegistry, options: { dir?: string; liveHosts?: readonly string[] }) {
+  const live = await liveBlocksOf(pagePath, registry, { ...options });
+  if (!live) throw new LiveCheckRefused("There is no runbook at this address.", 404);
+  const block = live.blocks.find((b) => b.id === id && b.kind === "env");
+  if (!block) throw new LiveCheckRefused(`block ${id} is not an environment statement the app-environment check has a rule for`, 400);
+  return readEnvBlock(block, registry);
+}
+
+export async function readEnvBlock(block: LiveBlock, registry: PluginRegistry) {
+  const env = block.env!;
+  const appenv = registry.services.get(appenvRef)!;
+  const readAt = new Date().toISOString();
+  const services = (await appenv.verdicts((n) => n === env.name))
+    .filter((s) => env.services.includes(s.service))
+    .map((s) => ({ service: s.service, title: s.title, error: s.error, settingsUrl: s.settingsUrl, verdicts: s.verdicts.filter((v) => env.rules === "any" || env.rules.includes(v.rule) || (v.rule === "oneOf" && env.rules.includes("equals"))).map((v) => ({ rule: v.rule, verdict: v.verdict, detail: v.detail })) }));
+  const problems = services.reduce((n, s) => n + s.verdicts.filter((v) => v.verdict === "problem").length, 0);
+  const status = services.some((s) => s.error) ? "unknown" : problems ? "problem" : services.every((s) => s.verdicts.length && s.verdicts.every((v) => v.verdict === "ok")) ? "ok" : "unknown";
+  return { kind: "env" as const, name: env.name, statement: block.query, status, services, readAt };
 }
 
 /** One field of a document as shown inline: dotted name for nested maps, JSON for anything else. */

@@ -12,6 +12,8 @@ import { promqlVerdict, stripeMentionAction, type LiveCandidate } from "./live-b
 import { probeTerms } from "./probe-terms.server";
 import { decodeRunbook, renderRunbook, type DirectiveRef } from "./render.server";
 import { mongoQueryRef, type MongoQueryService } from "../../../plugins/mongodb/api";
+import { appenvRef } from "../../../plugins/appenv/api";
+import YAML from "yaml";
 
 export interface Suggestion {
   /** 1-based line of the mention. */
@@ -25,6 +27,8 @@ export interface Suggestion {
   /** First line of that block: where its indentation (list item, blockquote) is read. */
   blockStart: number;
   blockTag: string;
+  /** A rule for the portal's config (an environment statement the app-environment check has no rule for): printed, never written into the runbook. */
+  config?: true;
 }
 
 const oneLine = (s: string) => {
@@ -77,12 +81,27 @@ export async function suggestForText(text: string, file: string, registry: Plugi
   const hasDocuments = !!registry.services.get(documentReaderRef);
   const hasSql = !!registry.services.get(sqlRef);
   const mongo = registry.services.get(mongoQueryRef);
+  const appenv = registry.services.get(appenvRef);
   const promProbes = promql ? [...registry.probes.values()].filter((p) => p.pluginId === promql.pluginId) : [];
   const out: Suggestion[] = [];
   const seen = new Set<string>();
 
   for (const c of rendered.live) {
     if (!c.line || !c.block) continue;
+    if (c.kind === "env" && c.env) {
+      // The rule the statement makes, for the service the runbook names (or the only one) when the check lacks it.
+      const services = appenv?.rulesFor?.(c.env.name) ?? [];
+      const have = new Set(services.flatMap((s) => s.rules));
+      const missing = Object.fromEntries(Object.entries(c.env.rule).filter(([r]) => !have.has(r as never) && !(r === "equals" && have.has("oneOf"))));
+      if (!Object.keys(missing).length) continue;
+      const named = services.find((s) => s.service === rendered.frontMatter.service);
+      const service = named?.service ?? (services.length === 1 ? services[0]!.service : "<service>");
+      const directive = `plugins.appenv.services.${service}.rules.${c.env.name}: ${YAML.stringify(missing, { flowCollectionPadding: true, collectionStyle: "flow" }).trim()}`;
+      if (seen.has(directive)) continue;
+      seen.add(directive);
+      out.push({ line: c.line, mention: oneLine(c.query), kind: c.kind, directive, after: c.block.end, blockStart: c.block.start, blockTag: c.block.tag, config: true });
+      continue;
+    }
     const directives: { name: string; attrs: Record<string, string> }[] = [];
     if (c.kind === "firestore" && hasDocuments) {
       for (const id of probesReading(registry, "firestore", c.query)) directives.push({ name: "status", attrs: { probe: id } });
@@ -136,7 +155,7 @@ export function applySuggestions(text: string, suggestions: Suggestion[]): strin
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const lines = text.split(/\r?\n/);
   const byLine = new Map<number, Suggestion[]>();
-  for (const s of suggestions) byLine.set(s.after, [...(byLine.get(s.after) ?? []), s]);
+  for (const s of suggestions) if (!s.config) byLine.set(s.after, [...(byLine.get(s.after) ?? []), s]);
   for (const after of [...byLine.keys()].sort((a, b) => b - a)) {
     const group = byLine.get(after)!;
     const start = lines[group[0].blockStart - 1] ?? "";

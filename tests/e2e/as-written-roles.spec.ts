@@ -30,6 +30,30 @@ test("viewer: PromQL and SQL blocks disabled with the role they need; document r
   await expect(resend).not.toContainText("ask one"); // viewers cannot ask for actions
 });
 
+test("viewer: a host-less health path and an environment statement are reads open to every signed-in person", async ({ asViewer: page }) => {
+  await page.goto(PAID);
+  // `GET /api/health` is read against the demo's shop service; no role is needed for a read.
+  const health = page.getByRole("button", { name: "Check now /api/health" });
+  await expect(health).toBeEnabled();
+  await health.click();
+  const healthBlock = page.locator(".live-block.live-health").filter({ has: health });
+  await expect(healthBlock.locator(".live-result")).toContainText("Healthy: HTTP 200");
+  // "verify `STRIPE_WEBHOOK_SECRET` is set in production": the app-environment check's verdicts, never the value.
+  const env = page.getByRole("button", { name: /^Check STRIPE_WEBHOOK_SECRET \(/ });
+  await expect(env).toBeEnabled();
+  await expect(env).toHaveText("Check STRIPE_WEBHOOK_SECRET (frontend, backend)");
+  await env.click();
+  const verdicts = page.getByTestId("live-env");
+  await expect(verdicts).toContainText("Shop frontend (Vercel)");
+  await expect(verdicts).toContainText("Shop API (Render)");
+  await expect(verdicts).toContainText("STRIPE_WEBHOOK_SECRET is set");
+  await expect(verdicts).not.toContainText("whsec_");
+  await expect(page.getByTestId("live-needs-role")).toHaveCount(0);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await verdicts.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "tests/.tmp/as-written-roles-viewer-env-390.png" });
+});
+
 test("responder: reads run; the high-risk resend is 'Ask an admin'", async ({ asResponder: page }) => {
   await page.goto(LATENCY);
   const promBlock = page.locator(".live-block.live-promql").first();

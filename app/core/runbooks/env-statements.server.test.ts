@@ -44,3 +44,15 @@ describe("environment statements as written", () => {
     expect(checklistVariable("npm run build")).toBeNull();
   });
 });
+
+describe("host-less health paths as written", async () => {
+  const { hostlessHealthPath } = await import("./live-blocks.server");
+  it("reads the method, curl and base-variable forms, and refuses what is no health path", () => {
+    expect(hostlessHealthPath("GET /api/auth/health")).toBe("/api/auth/health");
+    expect(hostlessHealthPath("/api/health")).toBe("/api/health");
+    expect(hostlessHealthPath("curl $APP_URL/api/health")).toBe("/api/health");
+    expect(hostlessHealthPath('curl -fsS "${API_BASE_URL}/healthz"')).toBe("/healthz");
+    expect(hostlessHealthPath("GET /status")).toBe("/status");
+    for (const t of ["/status", "/ping", "POST /api/health", "GET /api/orders", "/api/health-report", "curl https://x.example/api/health", "GET /api/documents/:id"]) expect(hostlessHealthPath(t), t).toBeNull();
+  });
+});

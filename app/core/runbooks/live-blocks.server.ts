@@ -91,8 +91,11 @@ const HEALTH_URL = /https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?\/[^\s"'<>`]*(?:health
  * the path, read against the runbook's service. Nothing but a health-shaped path qualifies.
  */
 export function hostlessHealthPath(text: string): string | null {
-  const m = /^(?:(?:GET|HEAD)\s+|curl\s+(?:-(?:s|S|f|i|v|sS|fsS|X\s+GET)\s+)*)?(?:["']?\$\{?[A-Z][A-Z0-9_]*\}?)?(\/[A-Za-z0-9._~/-]*?\b(?:health|healthz|ready|readyz|livez|status|ping))\/?["']?$/.exec(text.trim());
-  return m ? m[1]! : null;
+  const m = /^((?:GET|HEAD)\s+|curl\s+(?:-(?:s|S|f|i|v|sS|fsS|X\s+GET)\s+)*)?(["']?\$\{?[A-Z][A-Z0-9_]*\}?)?(\/[A-Za-z0-9._~/-]*?\b(?:health|healthz|ready|readyz|livez|status|ping))\/?["']?$/.exec(text.trim());
+  if (!m) return null;
+  // A bare `/status` or `/ping` may be a chat command: without a method, curl or base it needs a path of two segments or a health word.
+  if (!m[1] && !m[2] && !/\/[^/]+\/|health|healthz|readyz|livez/.test(m[3]!)) return null;
+  return m[3]!;
 }
 
 /** A link whose whole target is a health URL. */

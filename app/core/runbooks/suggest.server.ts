@@ -89,8 +89,10 @@ export async function suggestForText(text: string, file: string, registry: Plugi
   for (const c of rendered.live) {
     if (!c.line || !c.block) continue;
     if (c.kind === "env" && c.env) {
-      // The rule the statement makes, for the service the runbook names (or the only one) when the check lacks it.
-      const services = appenv?.rulesFor?.(c.env.name) ?? [];
+      // The rule the statement makes, for the service the runbook names (or the only one) when the
+      // check lacks it; like every suggestion, only where the plugin is configured here.
+      if (!appenv?.rulesFor) continue;
+      const services = appenv.rulesFor(c.env.name);
       const have = new Set(services.flatMap((s) => s.rules));
       const missing = Object.fromEntries(Object.entries(c.env.rule).filter(([r]) => !have.has(r as never) && !(r === "equals" && have.has("oneOf"))));
       if (!Object.keys(missing).length) continue;

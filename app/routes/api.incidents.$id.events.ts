@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireUser } from "~/core/auth.server";
 import { addEvent, markEntry } from "~/core/incidents/incidents.server";
-import { handle } from "~/core/http/index.server";
-import { incidentContext, loadIncidentOr404, readIncidentBody } from "~/core/incidents/service.server";
+import { handle, orErrorResponse } from "~/core/http/index.server";
+import { incidentContext, loadIncident, readIncidentBody } from "~/core/incidents/service.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request);
@@ -18,7 +18,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   if (request.method !== "POST") return json({ error: "method not allowed" }, { status: 405 });
   const user = await requireUser(request);
-  const incident = await loadIncidentOr404(params.id);
+  const incident = await orErrorResponse(loadIncident(params.id));
   const { store } = incidentContext();
   return handle(async () => {
     const body = await readIncidentBody(request);

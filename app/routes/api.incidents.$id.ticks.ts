@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { requireUser } from "~/core/auth.server";
-import { incidentContext, loadIncidentOr404 } from "~/core/incidents/service.server";
+import { incidentContext, loadIncident } from "~/core/incidents/service.server";
+import { orErrorResponse } from "~/core/http/index.server";
 import { incidentTicks } from "~/core/incidents/ticks.server";
 
 /**
@@ -10,7 +11,7 @@ import { incidentTicks } from "~/core/incidents/ticks.server";
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireUser(request);
-  const incident = await loadIncidentOr404(params.id);
+  const incident = await orErrorResponse(loadIncident(params.id));
   const runbook = new URL(request.url).searchParams.get("runbook") ?? "";
   if (!runbook || runbook.length > 300) return json({ error: "invalid input", fieldErrors: { runbook: ["name the runbook path"] } }, { status: 400 });
   return json(await incidentTicks(incidentContext().store, incident.id, runbook), { headers: { "Cache-Control": "no-store" } });

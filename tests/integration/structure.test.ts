@@ -36,4 +36,16 @@ describe("structure: core answers with plain data", () => {
       .map((file) => path.relative(ROOT, file));
     expect(offenders).toEqual([]);
   });
+
+  it("core returns plain data and throws the error family: no PipelineResponse and no Response built below the HTTP edge", () => {
+    const edge = path.join(ROOT, "app/core/http") + path.sep;
+    const offenders = sources(path.join(ROOT, "app/core"))
+      .filter((file) => !file.startsWith(edge) && !/\.test\.tsx?$/.test(file))
+      .flatMap((file) => {
+        const text = fs.readFileSync(file, "utf8");
+        const found = [/\bPipelineResponse\b/.test(text) ? "PipelineResponse" : null, /\bnew Response\(/.test(text) ? "new Response(" : null].filter(Boolean);
+        return found.map((what) => `${path.relative(ROOT, file)}: ${what}`);
+      });
+    expect(offenders).toEqual([]);
+  });
 });

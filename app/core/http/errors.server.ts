@@ -53,6 +53,19 @@ export function errorResponse(err: unknown, extra: Record<string, unknown> = {})
   return json({ ...extra, ...err.body, error: err.message, fieldErrors: err.fieldErrors }, { status: err.status, headers: { "Cache-Control": "no-store", ...err.headers } });
 }
 
+/**
+ * For loaders and actions that let Remix answer: awaits a core call and throws a member of the
+ * error family as its JSON Response (Remix renders the route's error boundary with its status);
+ * anything else stays a 500.
+ */
+export async function orErrorResponse<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    throw errorResponse(err);
+  }
+}
+
 /** Runs a route body; a typed error becomes its JSON answer (returned, so forms can show field errors). */
 export async function handle(fn: () => Promise<Response>, extra: Record<string, unknown> = {}): Promise<Response> {
   try {

@@ -2,7 +2,7 @@ import { requireUser, type User } from "../auth.server";
 import type { Store } from "../db/store.server";
 import { getPortal } from "../portal.server";
 import { getRunbook, listRunbooks } from "../runbooks/runbooks.server";
-import { answerJson, errorResponse, InputError, readBody } from "../http/index.server";
+import { answerJson, errorResponse, InputError, orErrorResponse, readBody } from "../http/index.server";
 import { scrub } from "../secrets/index.server";
 import {
   requireIncident,
@@ -34,14 +34,10 @@ export function incidentContext() {
   };
 }
 
-/** Loads the incident (secrets scrubbed as shown) or throws a 404 Response. */
-export async function loadIncidentOr404(id: string | undefined): Promise<Incident> {
+/** Loads the incident (secrets scrubbed as shown); throws `NotFoundError` (404 at the edge) when there is none. */
+export async function loadIncident(id: string | undefined): Promise<Incident> {
   const portal = getPortal();
-  try {
-    return scrubIncident(await requireIncident(portal.store, id ?? ""), portal.config.secretValues);
-  } catch (err) {
-    throw errorResponse(err);
-  }
+  return scrubIncident(await requireIncident(portal.store, id ?? ""), portal.config.secretValues);
 }
 
 export type IncidentIntentHandler = (ctx: { user: User; incident: Incident; store: Store; body: Record<string, unknown> }) => Promise<void>;
@@ -53,7 +49,7 @@ export type IncidentIntentHandler = (ctx: { user: User; incident: Incident; stor
  */
 export async function handleIncidentIntent(request: Request, id: string | undefined, handlers: Record<string, IncidentIntentHandler>): Promise<Response> {
   const user = await requireUser(request);
-  const incident = await loadIncidentOr404(id);
+  const incident = await orErrorResponse(loadIncident(id));
   const { store } = incidentContext();
   let intent = "";
   try {

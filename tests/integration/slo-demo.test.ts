@@ -1,8 +1,9 @@
 // Demo mode's SLOs over the demo Prometheus: webhook processing burns fast while the shop's webhook
 // signing secret is not the endpoint's (a page, an inbox alert linking its runbook), refunds stay
 // quiet on low traffic, and pressing the fix (syncing the secret) makes the 5m burn fall to 0.
-// The page condition itself clears only once the failures leave the 30m window (about half an hour
-// later): too slow for a test, so the test stops at the short window's fall.
+// The page condition itself clears only once 6× over 30m stops holding (about 25 minutes later): too
+// slow to wait for here, so this test stops at the short window's fall; slo-demo-resolve.test.ts shows
+// the alert resolving over the demo shop's own series at injected times.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPrometheus } from "../../plugins/prometheus/server";
 import type { SloWidgetJson } from "~/lib/slo";

@@ -14,7 +14,7 @@ export async function deploysDoctor({ config, signal }: DoctorContext<DeploysCon
         `site ${name}: project`,
         (err) => {
           if (err instanceof ProviderAuthError) return `plugins.deploys.sites.${name}.token is refused by ${site.provider}: create a token that can read this project and set it there`;
-          if (err instanceof ProviderError && (err.status === 404 || err.status === 403)) return `${site.provider} does not show this project to the token: correct plugins.deploys.sites.${name}.${PROJECT_KEY[site.provider]}${site.provider === "vercel" ? " (and teamId for a team's project)" : ""}, or use a token of its team`;
+          if (err instanceof ProviderError && (err.providerStatus === 404 || err.providerStatus === 403)) return `${site.provider} does not show this project to the token: correct plugins.deploys.sites.${name}.${PROJECT_KEY[site.provider]}${site.provider === "vercel" ? " (and teamId for a team's project)" : ""}, or use a token of its team`;
           return `make ${site.apiBase ?? `the ${site.provider} API`} reachable from the portal, or correct plugins.deploys.sites.${name}.apiBase`;
         },
         async () => {

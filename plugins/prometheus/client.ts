@@ -2,6 +2,7 @@
  * A small client for the Prometheus HTTP API (plain fetch): instant and range queries, alerts,
  * rules and label names. Errors carry Prometheus' own `errorType` and `error`.
  */
+import { UpstreamError } from "../plugin-api";
 
 export interface PromClientOptions {
   url: string;
@@ -36,17 +37,16 @@ export interface PromAlert {
   value?: string;
 }
 
-/** An answer of Prometheus' API with `status: "error"`, or a transport failure. */
-export class PrometheusError extends Error {
+/** An answer of Prometheus' API with `status: "error"`, or a transport failure: the family's `UpstreamError`, Prometheus' HTTP status as `providerStatus`. */
+export class PrometheusError extends UpstreamError {
   constructor(
     /** Prometheus' errorType (`bad_data`, `execution`, `timeout`, `canceled`, `internal`, `unavailable`), or ours: `http`, `network`. */
     readonly errorType: string,
     /** Prometheus' own error text. */
     readonly error: string,
-    readonly status?: number,
+    status?: number,
   ) {
-    super(`${errorType}: ${error}`);
-    this.name = "PrometheusError";
+    super(`${errorType}: ${error}`, { providerStatus: status ?? null });
   }
 }
 

@@ -78,7 +78,7 @@ describe("prometheus plugin", () => {
     const bearer = createPromClient({ url: bad.url, bearerToken: "s3cret-bearer", timeoutMs: 2000 });
     const err = await bearer.query("rate(x[5m]").catch((e) => e);
     expect(err).toBeInstanceOf(PrometheusError);
-    expect(err).toMatchObject({ errorType: "bad_data", error: 'invalid parameter "query": 1:5: parse error: unexpected end of input', status: 400 });
+    expect(err).toMatchObject({ errorType: "bad_data", error: 'invalid parameter "query": 1:5: parse error: unexpected end of input', providerStatus: 400 });
     expect(bad.seen[0]!.headers.authorization).toBe("Bearer s3cret-bearer");
     expect(new URLSearchParams(bad.seen[0]!.body).get("timeout")).toBe("2000ms");
     expect(String(err)).not.toContain("s3cret");

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { parseDuration, type Logger, type TextScrubber } from "../plugin-api";
+import { parseDuration, UpstreamError, type Logger, type TextScrubber } from "../plugin-api";
 import type { RedisConfig } from "./config";
 import { connectionScrubber, describeServer } from "./scrub";
 
@@ -23,12 +23,8 @@ export interface RedisClient {
   close(): Promise<void>;
 }
 
-export class RedisUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RedisUnavailableError";
-  }
-}
+/** Redis cannot be reached or refused us (the family's `UpstreamError`; Redis has no HTTP status). */
+export class RedisUnavailableError extends UpstreamError {}
 
 const AUTH_ERROR = /WRONGPASS|NOAUTH|invalid password|invalid username-password|user is disabled|NOPERM/i;
 

@@ -1,4 +1,5 @@
 /** Sentry's web API (/api/0/…) with plain fetch: events-stats, the Discover events query, project issues, the project itself. */
+import { UpstreamError } from "../plugin-api";
 import type { SentryTransactionQuery } from "./api";
 
 export class SentryAuthError extends Error {
@@ -16,10 +17,10 @@ export class SentryRateLimited extends Error {
   }
 }
 
-export class SentryError extends Error {
-  constructor(readonly status: number, detail: string) {
-    super(`Sentry: ${detail} (HTTP ${status})`);
-    this.name = "SentryError";
+/** Sentry refused or failed a call: the family's `UpstreamError`, Sentry's HTTP status as `providerStatus`. */
+export class SentryError extends UpstreamError {
+  constructor(status: number, detail: string) {
+    super(`Sentry: ${detail} (HTTP ${status})`, { providerStatus: status });
   }
 }
 

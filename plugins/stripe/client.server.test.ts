@@ -70,7 +70,7 @@ describe("stripe client", () => {
     expect(describeStripeError(new Stripe.errors.StripeRateLimitError(raw)).message).toBe("rate limited by Stripe; try again shortly");
     expect(describeStripeError(new Stripe.errors.StripeIdempotencyError(raw)).message).toBe("idempotency key already used with different parameters");
     expect(describeStripeError(new Stripe.errors.StripeAPIError(raw)).message).toBe("Stripe API error: m");
-    expect(describeStripeError(new Stripe.errors.StripePermissionError(raw)).status).toBe(403);
+    expect(describeStripeError(new Stripe.errors.StripePermissionError(raw)).providerStatus).toBe(403);
     expect(describeStripeError(new Error(`boom ${WRONG_KEY}`)).message).toBe("Stripe request failed: boom [redacted]");
   });
 

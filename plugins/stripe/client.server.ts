@@ -2,7 +2,7 @@
 // StripeGateway: the calls they need, with Stripe's errors mapped to readable messages that
 // never carry the key.
 import Stripe from "stripe";
-import type { TextScrubber } from "../plugin-api";
+import { UpstreamError, type TextScrubber } from "../plugin-api";
 import type { StripeConfig } from "./config";
 
 export type PaymentIntent = Stripe.PaymentIntent;
@@ -13,20 +13,18 @@ export type WebhookEndpoint = Stripe.WebhookEndpoint;
 export type Dispute = Stripe.Dispute;
 export type Transfer = Stripe.Transfer;
 
-/** An error from Stripe (or on the way to it), in the operator's words. Never holds the key. */
-export class StripeFailure extends Error {
-  readonly status: number;
+/**
+ * An error from Stripe (or on the way to it), in the operator's words: the family's
+ * `UpstreamError` with Stripe's status as `providerStatus` (502 when there is none; 499 for a
+ * cancelled call). Never holds the key.
+ */
+export class StripeFailure extends UpstreamError {
   readonly code?: string;
   readonly param?: string;
-  /** Field errors for the action pipeline's 400 answer. */
-  readonly fieldErrors?: Record<string, string[]>;
   constructor(message: string, opts: { status?: number; code?: string; param?: string; fieldErrors?: Record<string, string[]> } = {}) {
-    super(message);
-    this.name = "StripeFailure";
-    this.status = opts.status ?? 502;
+    super(message, { providerStatus: opts.status ?? 502, fieldErrors: opts.fieldErrors });
     this.code = opts.code;
     this.param = opts.param;
-    this.fieldErrors = opts.fieldErrors;
   }
 }
 

@@ -1,6 +1,7 @@
 // The only file that holds supabase-js and the service-role key.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import ws from "ws";
+import { UpstreamError } from "../plugin-api";
 
 export type { SupabaseClient };
 
@@ -13,14 +14,10 @@ export function createSupabase(url: string, serviceRoleKey: string): SupabaseCli
   });
 }
 
-/** An upstream failure in the operator's words; the key is never part of it. */
-export class SupabaseFailure extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = "SupabaseFailure";
+/** An upstream failure in the operator's words (the family's `UpstreamError`, Supabase's HTTP status as `providerStatus`); the key is never part of it. */
+export class SupabaseFailure extends UpstreamError {
+  constructor(message: string, providerStatus?: number) {
+    super(message, { providerStatus: providerStatus ?? null });
   }
 }
 

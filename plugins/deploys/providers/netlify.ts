@@ -47,7 +47,7 @@ export function netlifyProvider(site: string, cfg: { siteId: string; token: stri
         if (d.body?.site_id && d.body.site_id !== cfg.siteId) return null;
         return toInfo(d.body, current);
       } catch (err) {
-        if ((err as { status?: number }).status === 404) return null;
+        if (err instanceof ProviderError && err.providerStatus === 404) return null;
         throw err;
       }
     },

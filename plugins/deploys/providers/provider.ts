@@ -1,18 +1,17 @@
+import { UpstreamError } from "../../plugin-api";
 import type { DeploymentInfo } from "../api";
 
-/** A rejected token: said as "authentication failed", never with the token. */
-export class ProviderAuthError extends Error {
+/** A rejected token: said as "authentication failed", never with the token (the family's `UpstreamError`, the provider's status as `providerStatus`). */
+export class ProviderAuthError extends UpstreamError {
   constructor(readonly provider: string, status: number) {
-    super(`${provider}: authentication failed (HTTP ${status})`);
-    this.name = "ProviderAuthError";
+    super(`${provider}: authentication failed (HTTP ${status})`, { providerStatus: status });
   }
 }
 
-/** The provider refused or failed a call; `message` is the provider's own words. */
-export class ProviderError extends Error {
-  constructor(readonly provider: string, readonly status: number, readonly providerMessage: string) {
-    super(`${provider}: ${providerMessage} (HTTP ${status})`);
-    this.name = "ProviderError";
+/** The provider refused or failed a call; `message` is the provider's own words, `providerStatus` its HTTP status (the family's `UpstreamError`). */
+export class ProviderError extends UpstreamError {
+  constructor(readonly provider: string, status: number, readonly providerMessage: string) {
+    super(`${provider}: ${providerMessage} (HTTP ${status})`, { providerStatus: status });
   }
 }
 

@@ -55,7 +55,7 @@ export function renderProvider(site: string, cfg: { serviceId: string; token: st
       try {
         return toInfo((await call(`/services/${svc}/deploys/${encodeURIComponent(id)}`, { signal })).body);
       } catch (err) {
-        if ((err as { status?: number }).status === 404) return null;
+        if (err instanceof ProviderError && err.providerStatus === 404) return null;
         throw err;
       }
     },

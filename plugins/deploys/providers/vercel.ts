@@ -54,7 +54,7 @@ export function vercelProvider(site: string, cfg: { projectId: string; teamId?: 
         const [p, d] = await Promise.all([project(signal), call(`/v13/deployments/${encodeURIComponent(id)}?${q()}`, { signal })]);
         return toInfo(d.body, p?.targets?.production?.id ?? null);
       } catch (err) {
-        if ((err as { status?: number }).status === 404) return null;
+        if (err instanceof ProviderError && err.providerStatus === 404) return null;
         throw err;
       }
     },

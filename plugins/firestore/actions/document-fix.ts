@@ -1,17 +1,17 @@
 // One guarded write to one document: preview shows before/after and the document's update time;
 // run writes only if the document still has that update time ("changed since preview" otherwise).
 import { z } from "zod";
-import { action, ActionInputError, type ActionDefinition, type Actor } from "../../plugin-api";
+import { action, ActionInputError, ConflictError, type ActionDefinition, type Actor } from "../../plugin-api";
 import { Timestamp, updateTimeFromToken, updateTimeToken, type DocumentData, type FirestoreClient } from "../client.server";
 import { getPath, toPlain } from "../query";
 import { abortable } from "../util";
 
 export const OrderIdSchema = z.string().regex(/^[^/\s]{1,200}$/, "an order document id (no slashes or spaces)").describe("Order id (e.g. wx-1040)");
 
-export class ChangedSincePreviewError extends Error {
+/** The document is not as the preview showed it: the family's `ConflictError`. */
+export class ChangedSincePreviewError extends ConflictError {
   constructor(path: string, detail: string) {
     super(`${path} changed since preview (${detail}); nothing was written. Preview again and re-check before running.`);
-    this.name = "ChangedSincePreviewError";
   }
 }
 

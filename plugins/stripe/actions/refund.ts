@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { action, ActionInputError } from "../../plugin-api";
+import { action, ActionInputError, ConflictError } from "../../plugin-api";
 import type { OrdersLedger } from "../../orders-api";
-import { StripeFailure, type Charge, type PaymentIntent, type StripeGateway } from "../client.server";
+import type { Charge, PaymentIntent, StripeGateway } from "../client.server";
 import { formatAmount } from "../format";
 
 export const RefundInputSchema = z
@@ -87,7 +87,7 @@ export function refundAction(stripe: StripeGateway, getLedger: () => OrdersLedge
       }
       const { pi, amount } = checked;
       if (input.precondition !== undefined && input.precondition !== String(checked.charge.amount_refunded))
-        throw new StripeFailure(`${pi.id} changed since the preview (refunded amount was ${input.precondition}, now ${checked.charge.amount_refunded}); preview again`, { status: 409 });
+        throw new ConflictError(`${pi.id} changed since the preview (refunded amount was ${input.precondition}, now ${checked.charge.amount_refunded}); preview again`);
       ctx.log(`refunding ${formatAmount(amount, pi.currency)} on ${pi.id} (idempotency key ${ctx.idempotencyKey})`);
       const refund = await stripe.createRefund(
         { paymentIntent: pi.id, amount, reason: input.reason, metadata: { opsdeck_idempotency_key: ctx.idempotencyKey, opsdeck_actor: ctx.actor.username } },

@@ -4,16 +4,16 @@
 import crypto from "node:crypto";
 import type pg from "pg";
 import { z } from "zod";
-import { action, ActionInputError, type ActionDefinition } from "../../plugin-api";
+import { action, ActionInputError, ConflictError, type ActionDefinition } from "../../plugin-api";
 import { plainRow, qi } from "../ident";
 import { writeTransaction } from "../tx";
 
 export const RowIdSchema = z.string().trim().min(1).max(200);
 
-export class ChangedSincePreviewError extends Error {
+/** The row is not as the preview showed it: the family's `ConflictError`. */
+export class ChangedSincePreviewError extends ConflictError {
   constructor(what: string, detail: string) {
     super(`${what} changed since preview (${detail}); nothing was written. Preview again and re-check before running.`);
-    this.name = "ChangedSincePreviewError";
   }
 }
 

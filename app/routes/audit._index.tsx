@@ -179,6 +179,7 @@ export default function AuditPage() {
                     run={{ runId: r.id, title: r.action_id, target: r.target, risk: r.risk, status: r.status, actor: r.actor }}
                     view={r.view as unknown as ApprovalView}
                     me={data.user}
+                    input={r.facts.fields}
                     onDecided={(d) => {
                       setDecided(d.message);
                       revalidator.revalidate();

@@ -18,10 +18,13 @@ export function ApprovalCard({
   run,
   view,
   me,
+  input,
   onDecided,
 }: {
   run: ApprovalRun;
   view: ApprovalView;
+  /** The requested input as fields (secret fields already redacted), when the page has it. */
+  input?: readonly (readonly [string, string])[];
   me: { username: string; roles: string[] };
   onDecided: (result: { ok: boolean; message: string; runId?: string }) => void;
 }) {
@@ -85,6 +88,17 @@ export function ApprovalCard({
           <p className="muted">This action has no dry run: there is no preview to show.</p>
         )}
       </section>
+
+      {input?.length ? (
+        <dl className="run-input approval-input">
+          {input.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd data-testid={`approval-field-${k}`}>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
 
       <section aria-label="Since the request" className={`approval-changes${changed ? " approval-changes-changed" : ""}`} data-testid="approval-changes" data-changed={changed ? "yes" : "no"}>
         <h3>Since the request</h3>

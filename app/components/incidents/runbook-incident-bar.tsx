@@ -77,7 +77,7 @@ async function postJson(url: string, body: unknown): Promise<{ ok: boolean; stat
 }
 
 function errorText(data: any, fallback: string): string {
-  if (data?.fieldErrors) return Object.entries(data.fieldErrors as Record<string, string[]>).map(([k, v]) => `${k}: ${v.join(", ")}`).join("; ");
+  if (data?.fieldErrors && Object.keys(data.fieldErrors).length) return Object.entries(data.fieldErrors as Record<string, string[]>).map(([k, v]) => `${k}: ${v.join(", ")}`).join("; ");
   return typeof data?.error === "string" ? data.error : fallback;
 }
 

@@ -48,7 +48,8 @@ async function runAction(actionId: string, input: Record<string, unknown>): Prom
     body: JSON.stringify({ input, idempotencyKey: newKey() }),
   });
   const body = await res.json().catch(() => ({}));
-  if (!res.ok || !body.runId) throw new Error(body.fieldErrors ? `${body.error}: ${Object.values(body.fieldErrors).flat().join("; ")}` : body.error ?? `HTTP ${res.status}`);
+  // A refusal always carries fieldErrors ({} when no field is to blame): named only when there are some.
+  if (!res.ok || !body.runId) throw new Error(Object.keys(body.fieldErrors ?? {}).length ? `${body.error}: ${Object.values(body.fieldErrors).flat().join("; ")}` : body.error ?? `HTTP ${res.status}`);
   for (let i = 0; i < 240; i++) {
     const r = await fetch(`/api/runs/${encodeURIComponent(body.runId)}`);
     const run = await r.json().catch(() => ({}));

@@ -27,10 +27,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const page = Math.max(1, Math.floor(Number(url.searchParams.get("page")) || 1));
   const pages = Math.max(1, Math.ceil(results.length / PAGE_SIZE));
   // A freshness sort orders every match before the page is cut; otherwise only the page is looked up.
-  const rows = results.map(({ slots: _slots, ...r }) => r);
+  const row = ({ slots: _slots, ...r }: (typeof results)[number]) => r;
   const sorted = isFreshnessSort(sort)
-    ? await withFreshness(rows, sort).then((s) => ({ ...s, rows: s.rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE) }))
-    : await withFreshness(rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), sort);
+    ? await withFreshness(results.map(row), sort).then((s) => ({ ...s, rows: s.rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE) }))
+    : await withFreshness(results.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(row), sort);
   // Excerpts only for the rows shown.
   const shown = sorted.rows.map((r) => ({ ...r, snippet: snippet(r.path) }));
   return json({

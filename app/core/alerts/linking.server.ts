@@ -1,5 +1,5 @@
-import { listRunbooks, loadRunbook } from "../runbooks/runbooks.server";
-import { scanRunbooks } from "../runbooks/source.server";
+import { headingAnchor, headingKey } from "../runbooks/alerts.server";
+import { runbookMetadata } from "../runbooks/runbooks.server";
 import type { IncomingAlert } from "./incoming";
 
 export interface RunbookLink {
@@ -22,14 +22,17 @@ interface Entry {
   plugins: string[];
   probes: string[];
   alerts: string[];
-  headings: Map<string, string>;
 }
 
 interface RunbookIndex {
+  dir: string;
   byPath: Map<string, Entry>;
   byAlert: Map<string, Entry>;
-  byHeading: Map<string, { entry: Entry; id: string }>;
+  /** Runbooks by their headings' text without markup, in path order: the page confirms the exact text and gives the anchor. */
+  byHeading: Map<string, Entry[]>;
   byService: Map<string, Entry>;
+  /** Alert name → the runbook whose heading is that name, and the heading's anchor (found once per index). */
+  headingLinks: Map<string, { entry: Entry; id: string } | null>;
 }
 
 const TTL_MS = 5_000;
@@ -39,33 +42,43 @@ function pageHref(p: string): string {
   return `/runbooks/${p.split("/").map(encodeURIComponent).join("/")}`;
 }
 
+/** From the runbook index's metadata (front matter, widget slots, headings): no page is rendered. */
 function buildIndex(dir: string): RunbookIndex {
-  const index: RunbookIndex = { byPath: new Map(), byAlert: new Map(), byHeading: new Map(), byService: new Map() };
-  const slots = new Map(listRunbooks({ dir }).map((r) => [r.path, r]));
-  for (const file of scanRunbooks(dir)) {
-    let rendered;
-    try {
-      rendered = loadRunbook(file).rendered;
-    } catch {
-      continue;
-    }
-    const summary = slots.get(file.path);
+  const index: RunbookIndex = { dir, byPath: new Map(), byAlert: new Map(), byHeading: new Map(), byService: new Map(), headingLinks: new Map() };
+  for (const r of runbookMetadata({ dir })) {
     const entry: Entry = {
-      path: file.path,
-      title: rendered.title,
-      service: rendered.frontMatter.service ?? null,
-      plugins: rendered.frontMatter.plugins,
-      probes: [...new Set((summary?.slots ?? []).filter((s) => s.kind !== "action").map((s) => s.id))],
-      alerts: rendered.frontMatter.alert ?? [],
-      headings: new Map(rendered.toc.map((t) => [t.text, t.id])),
+      path: r.path,
+      title: r.title,
+      service: r.service,
+      plugins: r.plugins,
+      probes: [...new Set(r.slots.filter((s) => s.kind !== "action").map((s) => s.id))],
+      alerts: r.alerts,
     };
     index.byPath.set(entry.path, entry);
     for (const a of entry.alerts) if (!index.byAlert.has(a)) index.byAlert.set(a, entry);
-    for (const [text, id] of entry.headings) if (!index.byHeading.has(text)) index.byHeading.set(text, { entry, id });
-    for (const h of rendered.headings) if (!index.byHeading.has(h)) index.byHeading.set(h, { entry, id: "" });
+    for (const h of new Set(r.headings.map(headingKey))) {
+      const list = index.byHeading.get(h);
+      if (list) list.push(entry);
+      else index.byHeading.set(h, [entry]);
+    }
     if (entry.service && !index.byService.has(entry.service)) index.byService.set(entry.service, entry);
   }
   return index;
+}
+
+/** The first runbook (by path) with a heading that reads exactly `name`, and that heading's anchor. */
+function headingLink(index: RunbookIndex, name: string): { entry: Entry; id: string } | null {
+  if (index.headingLinks.has(name)) return index.headingLinks.get(name)!;
+  let found: { entry: Entry; id: string } | null = null;
+  for (const entry of index.byHeading.get(headingKey(name)) ?? []) {
+    const id = headingAnchor(index.dir, entry.path, name);
+    if (id !== null) {
+      found = { entry, id };
+      break;
+    }
+  }
+  index.headingLinks.set(name, found);
+  return found;
 }
 
 /** The runbook index of a folder, rebuilt at most every few seconds (a receiver may take thousands of alerts a second). */
@@ -117,7 +130,7 @@ export function linkRunbook(dir: string, alert: Pick<IncomingAlert, "name" | "la
   if (byUrl) return byUrl;
   const fm = index.byAlert.get(alert.name);
   if (fm) return link(fm, "front matter");
-  const h = index.byHeading.get(alert.name);
+  const h = headingLink(index, alert.name);
   if (h) return link(h.entry, "heading", h.id);
   const service = alert.labels.service;
   const s = service ? index.byService.get(service) : undefined;

@@ -65,7 +65,7 @@ export async function checkPromqlLive(dir: string, registry: PluginRegistry): Pr
   if (!service) return { problems: [] };
   const found: { file: string; line: number; promql: string }[] = [];
   for (const f of scanRunbooks(dir)) {
-    for (const d of loadRunbook(f).rendered.directives) {
+    for (const d of loadRunbook(f, { keep: false }).rendered.directives) {
       if (!d.problem && isPromqlDirective(d.name, d.attributes) && d.attributes.promql?.trim()) found.push({ file: f.file, line: d.line, promql: d.attributes.promql.trim() });
     }
   }

@@ -17,16 +17,26 @@ export interface LoadedRunbook {
 }
 
 /** Rendered runbooks by absolute file, least recently used first; kept until the file changes. */
-const cache = new Map<string, { mtimeMs: number; size: number; tocDepth: number | undefined; loaded: LoadedRunbook }>();
+const cache = new Map<string, { mtimeMs: number; size: number; tocDepth: number | undefined; loaded: LoadedRunbook; bytes: number }>();
 /** Enough for every page an incident touches; 2,000 rendered runbooks would hold ~1 GB. */
 const RENDER_CACHE_MAX = 150;
+/**
+ * And at most this much source behind them: a rendered page holds ~15 times its source (a 60 KB
+ * runbook ~0.9 MB), so 150 long ones would have held ~130 MB; this keeps the cache near 30 MB.
+ */
+const RENDER_CACHE_SOURCE_BYTES = 2 * 1024 * 1024;
+let cachedBytes = 0;
 
 export function runbooksDir(): string {
   return getPortal().runbooksDir;
 }
 
-/** Reads and renders one file, or returns the cached result when it has not changed. */
-export function loadRunbook(file: RunbookFile): LoadedRunbook {
+/**
+ * Reads and renders one file, or returns the cached result when it has not changed. `keep: false`
+ * (a pass over every runbook: verification, lint) renders without caching, so that the pages
+ * people have open stay in the cache.
+ */
+export function loadRunbook(file: RunbookFile, options: { keep?: boolean } = {}): LoadedRunbook {
   const tocDepth = hasPortal() ? getPortal().config.runbooks.tocDepth : undefined;
   const hit = cache.get(file.abs);
   if (hit && hit.mtimeMs === file.mtimeMs && hit.size === file.size && hit.tocDepth === tocDepth) {
@@ -41,9 +51,23 @@ export function loadRunbook(file: RunbookFile): LoadedRunbook {
   const root = file.abs.replace(/\\/g, "/").endsWith(`/${file.file}`) ? file.abs.slice(0, file.abs.length - file.file.length) : null;
   const exists = root === null ? undefined : (f: string) => findRunbookFile(root, f.replace(/\.md$/i, "")) !== null;
   const loaded: LoadedRunbook = { file, rendered: renderRunbook(text, { file: file.file, tocDepth, exists }), invalidUtf8 };
+  if (options.keep === false) {
+    if (hit) {
+      cache.delete(file.abs); // stale
+      cachedBytes -= hit.bytes;
+    }
+    return loaded;
+  }
+  const bytes = text.length;
   cache.delete(file.abs);
-  cache.set(file.abs, { mtimeMs: file.mtimeMs, size: file.size, tocDepth, loaded });
-  while (cache.size > RENDER_CACHE_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(file.abs, { mtimeMs: file.mtimeMs, size: file.size, tocDepth, loaded, bytes });
+  cachedBytes += bytes - (hit?.bytes ?? 0);
+  // Least recently used out first, by count and by the size of the sources (a rendered page holds several times its source).
+  while (cache.size > RENDER_CACHE_MAX || (cachedBytes > RENDER_CACHE_SOURCE_BYTES && cache.size > 1)) {
+    const [oldest, entry] = cache.entries().next().value!;
+    cache.delete(oldest);
+    cachedBytes -= entry.bytes;
+  }
   return loaded;
 }
 
@@ -145,12 +169,21 @@ export type RunbookListEntry = RunbookSummary & { slots: WidgetSlot[] };
  * extractor (search.server), kept until its mtime or size changes, and updated in the MiniSearch
  * index one file at a time. The folder is walked again at most every RESCAN_MS.
  */
+interface IndexedDoc {
+  entry: RunbookListEntry;
+  text: string;
+  /** Front matter `alert:` names. */
+  alerts: string[];
+  /** Heading texts as the light extractor reads them (markup stripped). */
+  headings: string[];
+}
+
 interface IndexState {
   dir: string;
   scannedAt: number;
   mini: MiniSearch<SearchDoc>;
   files: Map<string, { mtimeMs: number; size: number }>;
-  docs: Map<string, { entry: RunbookListEntry; text: string }>;
+  docs: Map<string, IndexedDoc>;
   /** Derived from docs; dropped whenever a file is added, changed or removed. */
   sorted?: RunbookListEntry[];
   facets?: { total: number; plugins: string[]; tags: string[] };
@@ -172,8 +205,8 @@ function indexFile(state: IndexState, file: RunbookFile): void {
   state.mini.add(searchDoc(file.path, x));
   state.files.set(file.path, { mtimeMs: file.mtimeMs, size: file.size });
   // Kept for as long as the file is unchanged: detached from the file's source (JSON copies).
-  const entry = JSON.parse(JSON.stringify({ ...summary(file, x), slots: parsedSlots(x) })) as RunbookListEntry;
-  state.docs.set(file.path, { entry, text: x.text });
+  const kept = JSON.parse(JSON.stringify({ entry: { ...summary(file, x), slots: parsedSlots(x) }, alerts: x.frontMatter.alert ?? [], headings: x.headings })) as Omit<IndexedDoc, "text">;
+  state.docs.set(file.path, { ...kept, text: x.text });
   state.sorted = state.facets = undefined;
 }
 
@@ -238,6 +271,21 @@ function sortedEntries(index: IndexState): RunbookListEntry[] {
 /** Every runbook with its parsed directive slots (probes helper builds "probe → runbooks" from it). */
 export function listRunbooks(options: { dir?: string } = {}): RunbookListEntry[] {
   return [...sortedEntries(indexFor(options.dir ?? runbooksDir()))];
+}
+
+export interface RunbookMetadata extends RunbookListEntry {
+  alerts: string[];
+  /** Heading texts with inline markup stripped (`*`, `_`, backticks, links): a heading's exact text needs the page rendered. */
+  headings: string[];
+}
+
+/**
+ * Every runbook's front matter, widget slots and headings as the search index read them (no
+ * rendering), by path: what alert linking and the alerts page look through.
+ */
+export function runbookMetadata(options: { dir?: string } = {}): RunbookMetadata[] {
+  const index = indexFor(options.dir ?? runbooksDir());
+  return [...index.docs.values()].map((d) => ({ ...d.entry, alerts: d.alerts, headings: d.headings })).sort((a, b) => byTitle(a.path, b.path));
 }
 
 /** How many runbooks the folder holds, and every plugin and tag they name (sorted): the index page's filters. */
@@ -320,8 +368,21 @@ export function searchRunbooks(
   };
 }
 
+/** Kept this long per portal: search asks on every keystroke, probes are read every few seconds at most. */
+const TROUBLED_TTL_MS = 2_000;
+const troubledCache = new WeakMap<object, { at: number; set: Promise<Set<string>> }>();
+
 /** Probes whose latest reading on this instance is warn or critical (never reads a probe). */
-export async function troubledProbes(portal = getPortal()): Promise<Set<string>> {
+export function troubledProbes(portal = getPortal()): Promise<Set<string>> {
+  const hit = troubledCache.get(portal);
+  if (hit && Date.now() - hit.at < TROUBLED_TTL_MS) return hit.set;
+  const set = readTroubledProbes(portal);
+  troubledCache.set(portal, { at: Date.now(), set });
+  set.catch(() => troubledCache.delete(portal));
+  return set;
+}
+
+async function readTroubledProbes(portal: ReturnType<typeof getPortal>): Promise<Set<string>> {
   const { probeEngine } = await import("../probes/service.server");
   const engine = probeEngine(portal);
   const out = new Set<string>();

@@ -94,6 +94,20 @@ function directiveRef(name: string, attributes: Record<string, string>, line: nu
   return ref;
 }
 
+/**
+ * A heading's text as the page shows it, for the common markup: links and images by their text,
+ * code without backticks, emphasis without its `*` and `_` (an `_` inside a word, as in
+ * `pg_replication_lag`, is a letter).
+ */
+export function headingText(markdown: string): string {
+  return markdown
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/[*`]/g, "")
+    .replace(/(^|[^\p{L}\p{N}_])_+|_+(?=[^\p{L}\p{N}_]|$)/gu, "$1")
+    .replace(/\\([!-/:-@[-`{-~])/g, "$1")
+    .trim();
+}
+
 export function extractRunbook(rawSource: string, file: string): RunbookExtract {
   const source = rawSource.replace(/\r\n?/g, "\n");
   const { frontMatter, bodyStart } = readFrontMatter(source);
@@ -117,7 +131,7 @@ export function extractRunbook(rawSource: string, file: string): RunbookExtract 
     }
     const h = HEADING.exec(l);
     if (h) {
-      const heading = h[2].replace(/[*_`]|\[([^\]]*)\]\([^)]*\)/g, "$1").trim();
+      const heading = headingText(h[2]);
       if (!CONTENTS_HEADING.test(heading)) {
         headings.push(heading);
         if (h[1].length === 1) firstH1 ??= heading;

@@ -112,7 +112,9 @@ export async function verifyRunbooks(portal: Portal, options: { now?: () => numb
     if (options.only && !options.only.has(file.path)) continue;
     let loaded: LoadedRunbook;
     try {
-      loaded = loadRunbook(file);
+      // Not kept in the page cache (every runbook, hourly), and one runbook per turn of the event loop.
+      await new Promise((r) => setImmediate(r));
+      loaded = loadRunbook(file, { keep: false });
     } catch {
       continue; // removed between scan and read
     }

@@ -90,8 +90,8 @@ describe("one path for approvals, from the API and the /audit form", () => {
   };
 
   it("both refuse the requester with 403 and the same 'denied' entry, then both approve as a second admin with the same 'approved' entry", async () => {
-    const a = await press("admin", "vault.purge", { input: { queue: "dead-letter" }, confirm: "dead-letter", idempotencyKey: "one-path-a" });
-    const b = await press("admin", "vault.purge", { input: { queue: "email-outbox" }, confirm: "email-outbox", idempotencyKey: "one-path-b" });
+    const a = await press("admin", "vault.purge", { input: { queue: "dead-letter" }, confirm: "dead-letter", reason: "poison messages block the worker", idempotencyKey: "one-path-a" });
+    const b = await press("admin", "vault.purge", { input: { queue: "email-outbox" }, confirm: "email-outbox", reason: "a bounce storm fills the outbox", idempotencyKey: "one-path-b" });
     expect([a.status, a.body.status, b.status, b.body.status]).toEqual([202, "awaiting_approval", 202, "awaiting_approval"]);
 
     const selfApi = await viaApi("admin", a.body.runId, "approve");
@@ -129,7 +129,7 @@ describe("one path for approvals, from the API and the /audit form", () => {
 
   it("a press records the runbook it came from with the run, for a run, an approval request and an ask-an-admin request", async () => {
     const ran = await press("admin", "vault.rotate", { input: { keyName: "api" }, confirm: "key:api", idempotencyKey: "one-path-origin-run", runbook: "payments/refunds.md" });
-    const filed = await press("admin", "vault.purge", { input: { queue: "retry" }, confirm: "retry", idempotencyKey: "one-path-origin-approval", runbook: "queues.md" });
+    const filed = await press("admin", "vault.purge", { input: { queue: "retry" }, confirm: "retry", reason: "stuck retries since the deploy", idempotencyKey: "one-path-origin-approval", runbook: "queues.md" });
     const asked = await press("responder", "vault.rotate", { input: { keyName: "sso" }, request: { reason: "the sso key must rotate now" }, runbook: "auth/sso.md" });
     const refusedPath = await press("admin", "vault.rotate", { input: { keyName: "ssh" }, confirm: "key:ssh", idempotencyKey: "one-path-origin-bad", runbook: "../etc/passwd" });
     expect([ran.status, filed.status, asked.status, refusedPath.status]).toEqual([202, 202, 202, 202]);

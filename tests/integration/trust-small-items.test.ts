@@ -249,7 +249,7 @@ describe("redis.delete-keys without its preview's key set is refused at the pres
   });
 
   const press = (who: string, body: Record<string, unknown>) =>
-    call(actionRoute, "/api/actions/redis.delete-keys", { actionId: "redis.delete-keys" }, json({ input: { pattern: "analytics:*" }, confirm: "analytics:*", ...body }, auth[who]));
+    call(actionRoute, "/api/actions/redis.delete-keys", { actionId: "redis.delete-keys" }, json({ input: { pattern: "analytics:*" }, confirm: "analytics:*", reason: "analytics keys fill the memory", ...body }, auth[who]));
 
   it("400 naming the precondition, nothing filed for an approver; a previewed set is filed", async () => {
     const runsBefore = await t.portal.store.db.selectFrom("action_runs").select("id").execute();

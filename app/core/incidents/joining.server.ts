@@ -36,6 +36,8 @@ export async function joinableIncidents(store: Store, where: RunPlace): Promise<
 /** Every open incident a run may be recorded on: the joinable ones first (as `joinableIncidents`), then the other open ones. */
 export async function recordableIncidents(store: Store, where: RunPlace): Promise<JoinableIncident[]> {
   const plugin = where.actionId.split(".")[0];
+  // Incidents link runbooks as paths without ".md" (payments/stripe-webhooks).
+  const runbook = where.runbook ? where.runbook.replace(/^\/?runbooks\//, "").replace(/\.md$/, "") : null;
   const targetPlugin = where.target && /^[a-z0-9-]+:/.test(where.target) ? where.target.slice(0, where.target.indexOf(":")) : null;
   const open = await store.db
     .selectFrom("incidents")
@@ -52,7 +54,7 @@ export async function recordableIncidents(store: Store, where: RunPlace): Promis
     : new Set<string | null>();
   const viaOf = (id: string): JoinableIncident["via"] => {
     const mine = links.filter((l) => l.incident_id === id);
-    if (where.runbook && mine.some((l) => l.kind === "runbook" && l.ref === where.runbook)) return "runbook";
+    if (runbook && mine.some((l) => l.kind === "runbook" && l.ref === runbook)) return "runbook";
     if (mine.some((l) => l.kind === "plugin" && l.ref === plugin)) return "plugin";
     if (onTarget.has(id) || (targetPlugin && mine.some((l) => l.kind === "plugin" && l.ref === targetPlugin))) return "target";
     return "open";

@@ -57,16 +57,18 @@ test("critical action: the requester waits, a second admin approves from the aud
   await expect(dialog.getByTestId("action-risk")).toContainText("critical");
   await expect(dialog.getByTestId("blast-radius")).toHaveText("12");
   await dialog.getByTestId("action-confirm").fill("dead-letter");
+  await dialog.getByTestId("approval-reason").fill("Poison messages block the retry worker");
   await dialog.getByRole("button", { name: "Request approval" }).click();
   await expect(page).toHaveURL(/\/runs\/run_/);
   await expect(page.getByTestId("run-status")).toHaveText("awaiting approval");
-  await expect(page.getByText("You cannot approve your own request")).toBeVisible();
+  await expect(page.getByText("Waiting for another admin to decide")).toBeVisible();
   const runUrl = page.url();
 
   const other = await browser.newContext({ baseURL: new URL(runUrl).origin });
   const page2 = await other.newPage();
   await signInAs(page2, "admin2", "/audit");
   await page2.goto("/audit");
+  await page2.getByTestId("approval-confirm").first().fill("dead-letter");
   await page2.getByRole("button", { name: "Approve" }).first().click();
   await expect(page2.getByRole("status").filter({ hasText: "Approved" })).toBeVisible();
   await other.close();

@@ -72,6 +72,7 @@ async function requestRefund(page: Page, base: string): Promise<string> {
   await expect(dialog.getByTestId("action-preview")).toContainText(/Refund .* USD/);
   const target = (await dialog.locator('input[name="paymentIntentId"]').inputValue()).trim();
   await dialog.getByTestId("action-confirm").fill(target);
+  await dialog.getByTestId("approval-reason").fill("The order was cancelled but the buyer was charged");
   await dialog.getByRole("button", { name: "Request approval" }).click();
   await page.waitForURL((url) => url.href !== reconcileRun && /\/runs\/run_/.test(url.pathname));
   await hydrated(page);
@@ -88,12 +89,13 @@ async function approveAndWatch(browser: Browser, base: string, runUrl: string) {
     const card = page.getByTestId("approval-card").filter({ has: page.locator(`a[href="/runs/${runId}"]`) });
     await expect(card).toContainText("stripe.refund");
     await expect(card.getByTestId("approval-summary")).toContainText(/Refund \d+\.\d\d USD/);
-    await expect(card.getByTestId("approval-currency")).toHaveText("usd");
+    await expect(card.getByTestId("approval-reason-text")).toHaveText("The order was cancelled but the buyer was charged");
     await expect(card.getByTestId("approval-blast-radius")).toHaveText("1 record(s)");
     await expect(card.getByTestId("approval-field-paymentIntentId")).toHaveText("pi_demo_wx1045");
     await expect(card.getByTestId("approval-summary")).toContainText("Refund 210.00 USD (everything still refundable) on pi_demo_wx1045");
+    await card.getByTestId("approval-confirm").fill("pi_demo_wx1045");
     await card.getByRole("button", { name: "Approve" }).click();
-    await expect(page.getByTestId("decision-message")).toContainText(`Approved: run ${runId} is starting.`);
+    await expect(page.getByTestId("card-decision-message")).toContainText("Approved: the run starts now.");
 
     await page.goto(`${base}/runs/${runId}`);
     await hydrated(page);

@@ -23,6 +23,7 @@ test("incident page: deployed 40 minutes before detection → rollback with a se
   await expect(dialog.getByTestId("action-preview")).toContainText(/from dpl_shop4xxxx \(commit [0-9a-f]{7} "Refactor Stripe webhook handler", created \d{4}-\d\d-\d\d \d\d:\d\d UTC, READY\) to dpl_shop2xxxx/);
   await page.screenshot({ path: ".cache/test-reports/deploys-rollback-dialog.png", fullPage: true });
   await dialog.getByTestId("action-confirm").fill("deploys:shop");
+  await dialog.getByTestId("approval-reason").fill("The webhook refactor broke checkout; dpl_shop2 was the last good one");
   await dialog.getByRole("button", { name: "Request approval" }).click();
   await page.waitForURL(/\/runs\/run_/);
   const runId = new URL(page.url()).pathname.split("/").pop()!;
@@ -35,8 +36,9 @@ test("incident page: deployed 40 minutes before detection → rollback with a se
     await hydrated(page2);
     const card = page2.getByTestId("approval-card").filter({ has: page2.locator(`a[href="/runs/${runId}"]`) });
     await expect(card).toContainText("deploys.rollback");
+    await card.getByTestId("approval-confirm").fill("deploys:shop");
     await card.getByRole("button", { name: "Approve" }).click();
-    await expect(page2.getByTestId("decision-message")).toContainText(`Approved: run ${runId} is starting.`);
+    await expect(page2.getByTestId("card-decision-message")).toContainText("Approved: the run starts now.");
     await page2.goto(`/runs/${runId}`);
     await hydrated(page2);
     await expect(page2.getByTestId("run-result")).toContainText("shop rolled back: Vercel serves dpl_shop2xxxx", { timeout: 30_000 });

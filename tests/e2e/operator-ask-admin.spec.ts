@@ -7,7 +7,7 @@ test("a responder asks an admin; the admin runs it from the overview; the respon
   await signInAs(page, "responder", "/runbooks/demo-actions");
   await hydrated(page);
   const button = page.locator('[data-id="demo.rotate-key"]').getByTestId("action-button");
-  await expect(button).toContainText("admins only — ask one");
+  await expect(button).toContainText("Ask an admin…");
   await button.click();
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByTestId("action-needs-role")).toContainText("Only admins can run this");
@@ -27,7 +27,7 @@ test("a responder asks an admin; the admin runs it from the overview; the respon
   await hydrated(admin);
   await expect(admin.getByTestId("run-request")).toContainText("Signing key showed up in a support ticket");
   const target = (await admin.locator(".run-facts code").first().textContent())!.trim();
-  await admin.getByTestId("request-confirm").fill(target);
+  await admin.getByTestId("approval-confirm").fill(target);
   await admin.getByRole("button", { name: /Run it as admin/ }).click();
   await admin.waitForURL((u) => /\/runs\/run_/.test(u.pathname) && !u.href.includes(new URL(page.url()).pathname));
   await hydrated(admin);

@@ -5,7 +5,7 @@ import type { ProbeStatus } from "../../plugins/plugin-api";
 import { listAlerts } from "./alerts/inbox.server";
 import { PROBE_RECEIVER, probeRowStates, type ProbeRowState } from "./alerts/probe-rows.server";
 import type { Portal } from "./portal.server";
-import { pluginStatuses, probeSnapshot } from "./probes/service.server";
+import { pluginStatuses, probeSnapshot, type ProbeSummary } from "./probes/service.server";
 import { probeProblems, type ProbeProblem } from "./runbooks/coverage.server";
 
 export type OverviewRow = ProbeProblem & { state: ProbeRowState };
@@ -88,12 +88,27 @@ export async function firingAlerts(portal: Portal): Promise<OverviewAlert[]> {
     .sort((a, b) => Number(!!a.silence) - Number(!!b.silence) || (ALERT_RANK[a.severity ?? ""] ?? 4) - (ALERT_RANK[b.severity ?? ""] ?? 4) || Number(!!a.acknowledgedBy) - Number(!!b.acknowledgedBy) || b.startsAt.localeCompare(a.startsAt));
 }
 
+/** Probes the core registers itself (the SLOs' burn rates): a system of their own, not lost for want of a plugin. */
+function coreSystems(portal: Portal, probes: ProbeSummary[]): ReturnType<typeof pluginStatuses> {
+  const known = new Set(portal.registry.plugins.map((p) => p.id));
+  const byOwner = new Map<string, ProbeSummary[]>();
+  for (const p of probes) if (!known.has(p.pluginId)) byOwner.set(p.pluginId, [...(byOwner.get(p.pluginId) ?? []), p]);
+  return [...byOwner].map(([id, mine]) => {
+    const counts: Record<ProbeStatus, number> = { ok: 0, warn: 0, critical: 0, unknown: 0 };
+    for (const r of mine) counts[r.status]++;
+    const status = (["critical", "warn", "unknown", "ok"] as const).find((s) => counts[s] > 0) ?? "ok";
+    return { id, title: CORE_TITLES[id] ?? id, demo: false, status, probes: mine.length, counts };
+  });
+}
+
+const CORE_TITLES: Record<string, string> = { slo: "Service levels" };
+
 /** Everything the overview's systems and alerts need, read without waiting on any data source. */
 export async function overviewSystems(portal: Portal) {
   const probes = await probeSnapshot(portal);
   const { problems, unshown } = probeProblems(probes, portal.log);
   const [states, alerts] = await Promise.all([probeRowStates(portal, problems), firingAlerts(portal)]);
-  const plugins = pluginStatuses(portal, probes);
+  const plugins = [...pluginStatuses(portal, probes), ...coreSystems(portal, probes)];
   const counts: Record<ProbeStatus, number> = { ok: 0, warn: 0, critical: 0, unknown: 0 };
   for (const p of probes) counts[p.status]++;
   return {

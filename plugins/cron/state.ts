@@ -238,8 +238,8 @@ export function jobState(job: CronJob, runsNewestFirst: RunRecord[], pause: Paus
     else add("running", "ok", `running for ${formatDuration(age)}`);
   } else if (lastRun && expectedAt !== null && now >= expectedAt) {
     const overdue = now - expectedAt;
-    if (overdue >= graceMs) add("down", "critical", `no run since ${formatInZone(expectedAt, job.timezone)} (due ${formatDuration(overdue)} ago, grace ${job.grace})`);
-    else add("late", "warn", `late: due ${formatDuration(overdue)} ago at ${formatInZone(expectedAt, job.timezone)} (grace ${job.grace})`);
+    if (overdue >= graceMs) add("down", "critical", `no run since it was due ${formatDuration(overdue)} ago (grace ${job.grace})`);
+    else add("late", "warn", `late: due ${formatDuration(overdue)} ago (grace ${job.grace})`);
   }
 
   if (consecutiveFailures > 0) {

@@ -16,7 +16,7 @@ function AlertRow({ alert, canAct }: { alert: OverviewAlertView; canAct: boolean
   const sev = alert.severity ?? "unknown";
   const status = sev === "critical" || sev === "error" || sev === "high" ? "critical" : sev === "warning" ? "warn" : "unknown";
   return (
-    <li className={`ov-row status-${status}${alert.silence ? " is-snoozed" : ""}`} data-alert={alert.id}>
+    <li className={`ov-row status-${status}${alert.silence ? " is-snoozed" : ""}`} data-alert={alert.id} data-status={status}>
       <div className="ov-row-head">
         <span className={`status-badge status-${status}`}>
           <span aria-hidden="true">{ICON[sev] ?? "?"}</span> {sev}

@@ -90,8 +90,16 @@ export function SystemGroup({ system, now, canAct }: { system: SystemGroupView; 
   const first = system.rows.slice(0, SHOWN);
   const rest = system.rows.slice(SHOWN);
   const restCritical = rest.filter((r) => r.status === "critical").length;
+  const live = system.rows.filter((r) => !r.state.snoozed);
   return (
-    <section className={`ov-group status-${system.status}`} id={`system-${system.id}`} data-system={system.id} aria-labelledby={`system-${system.id}-title`}>
+    <section
+      className={`ov-group status-${system.status}`}
+      id={`system-${system.id}`}
+      data-system={system.id}
+      data-critical={live.filter((r) => r.status === "critical").length}
+      data-warn={live.filter((r) => r.status === "warn").length}
+      aria-labelledby={`system-${system.id}-title`}
+    >
       <h3 id={`system-${system.id}-title`} className="ov-group-head">
         <span>{system.title}</span> <Counts counts={system.counts} only={["critical", "warn", "unknown"]} />
         <span className="muted ov-group-total"> of {system.probes}</span>

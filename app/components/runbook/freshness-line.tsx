@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import { useFormatTime } from "~/components/time";
 import { useNow } from "~/components/widgets/provider";
 import type { RunbookFreshness } from "~/lib/freshness";
 
@@ -20,17 +21,18 @@ export function brokenLabel(n: number): string {
 /** The runbook page's one-line freshness, with the broken widgets listed under it. */
 export function FreshnessLine({ freshness }: { freshness: RunbookFreshness }) {
   const now = useNow(60_000);
+  const fmt = useFormatTime();
   const f = freshness;
   return (
     <div className="runbook-freshness" data-testid="runbook-freshness">
       <p>
         <span data-testid="freshness-verified" data-verified={f.verified ? "yes" : "no"}>
           {f.verified && f.verifiedAt ? (
-            <>Verified <time dateTime={f.verifiedAt} title={f.verifiedAt}>{ago(f.verifiedAt, now)}</time></>
+            <>Verified <time dateTime={f.verifiedAt} title={fmt(f.verifiedAt)}>{ago(f.verifiedAt, now)}</time></>
           ) : f.checkedAt && f.widgets === 0 ? (
             <>Nothing to verify (no widgets or PromQL fences)</>
           ) : f.checkedAt ? (
-            <>Not verified in the last day (checked <time dateTime={f.checkedAt}>{ago(f.checkedAt, now)}</time>)</>
+            <>Not verified in the last day (checked <time dateTime={f.checkedAt} title={fmt(f.checkedAt)}>{ago(f.checkedAt, now)}</time>)</>
           ) : (
             <>Not verified yet</>
           )}
@@ -44,7 +46,7 @@ export function FreshnessLine({ freshness }: { freshness: RunbookFreshness }) {
           {f.lastUsed ? (
             <>
               last used in <Link to={`/incidents/${encodeURIComponent(f.lastUsed.incidentId)}`}>{f.lastUsed.title}</Link>{" "}
-              <time dateTime={f.lastUsed.at} title={f.lastUsed.at}>{ago(f.lastUsed.at, now)}</time>
+              <time dateTime={f.lastUsed.at} title={fmt(f.lastUsed.at)}>{ago(f.lastUsed.at, now)}</time>
             </>
           ) : (
             "never used in an incident"
@@ -52,7 +54,7 @@ export function FreshnessLine({ freshness }: { freshness: RunbookFreshness }) {
         </span>
         {" · "}
         <span data-testid="freshness-edited">
-          edited <time dateTime={f.editedAt} title={`${f.editedAt} (${f.editedFrom === "git" ? "last commit" : "file time"})`}>{ago(f.editedAt, now)}</time>
+          edited <time dateTime={f.editedAt} title={`${fmt(f.editedAt)} (${f.editedFrom === "git" ? "last commit" : "file time"})`}>{ago(f.editedAt, now)}</time>
         </span>
       </p>
       {f.broken.length ? (

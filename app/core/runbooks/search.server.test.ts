@@ -2,8 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { listRunbooks, searchRunbooks } from "./runbooks.server";
-import { BODY_INDEXED_CHARS, detached, extractRunbook, indexedBody, newSearchIndex, rankedSearch, searchDoc } from "./search.server";
+import { BODY_INDEXED_CHARS, detached, extractRunbook, headingText, indexedBody, newSearchIndex, plainFrontMatter, rankedSearch, searchDoc } from "./search.server";
 
 const filler = (n: number) => Array.from({ length: n }, (_, i) => `word${i % 50} text`).join(" ");
 
@@ -32,6 +33,18 @@ describe("runbook search index", () => {
     expect(typo.hits.map((h) => h.id)).toContain("stripe");
     // Every word exact: no close spellings looked for ("paddles" is no word of any runbook's, "paddle" a prefix of none).
     expect(rankedSearch(index, "stripe notifications").hits.map((h) => h.id)).toEqual(["stripe", "paddle"]);
+  });
+
+  it("reads plain front matter as YAML does, and leaves anything else to YAML", () => {
+    const plain = ["title: consul latency on api (data 12)\nowner: data\ntags: [consul, data, latency]\nseverity: P2\nalert: [ConsulLatency12]", "title: a - b\n\nplugins: []\nservice: shop-api", "a_b: c d e"];
+    for (const y of plain) expect(plainFrontMatter(y), y).toEqual(YAML.parse(y));
+    const other = ["title: a\ntitle: b", "title: Fix: thing", "title: a # comment", "tags: [a, , b]", "severity: 1", "tags: [5xx]", "enabled: true", "title: yes", "title: Null", "title: \"quoted\"", "title: shop's", "tags:\n  - a", "# comment\ntitle: a", "  title: a", "title:"];
+    for (const y of other) expect(plainFrontMatter(y), y).toBeNull();
+  });
+
+  it("reads a heading's text as the page shows it", () => {
+    expect(headingText("Fix `pg_replication_lag` on [the primary](./db.md)")).toBe("Fix pg_replication_lag on the primary");
+    expect(headingText("**Bold** and _em_ and __init__")).toBe("Bold and em and init");
   });
 
   it("copies kept strings out of the source they were cut from", () => {

@@ -51,6 +51,12 @@ export interface DeploysService {
    * site's token through the platform's env API. Values must not be shown, logged or stored.
    */
   envVars?(site: string, opts?: { environment?: string; signal?: AbortSignal }): Promise<SiteEnvironment>;
+  /**
+   * The addresses a site serves production at, as its provider lists them (`https://host`, the
+   * provider's own domain first, then custom domains): what a runbook's `curl https://host/…`
+   * may be read at, and where a host-less `/api/health` of that site goes.
+   */
+  publicUrls?(site: string, signal?: AbortSignal): Promise<string[]>;
   /** Portal id of the rollback action, with its input for one target. */
   rollbackAction(site: string, deploymentId: string): { actionId: string; input: { site: string; deploymentId: string } };
 }

@@ -66,6 +66,11 @@ export function deploysService(providers: Map<string, DeployProvider>, siteConfi
       if (failed && lists.every((r) => r.status === "rejected")) throw failed.reason;
       return all.sort((a, b) => b.createdAt - a.createdAt);
     },
+    async publicUrls(site, signal) {
+      const p = providers.get(site);
+      if (!p) throw new Error(`unknown deploy site "${site}"`);
+      return p.publicUrls(signal);
+    },
     rollbackAction: (site, deploymentId) => ({ actionId: "deploys.rollback", input: { site, deploymentId } }),
   };
 }

@@ -29,6 +29,8 @@ async function followToEnd(p: DeployProvider, targetId: string) {
   throw new Error("rollback did not settle");
 }
 
+const OWN_DOMAIN: Record<Provider, string> = { vercel: "shop-vercel.vercel.app", netlify: "https://shop-netlify.netlify.app", render: "https://shop-render.onrender.com", railway: "shop-railway.up.railway.app" };
+
 let sandbox: DeploysSandbox;
 beforeAll(async () => {
   sandbox = await startDeploysSandbox({
@@ -40,6 +42,7 @@ beforeAll(async () => {
       deployments: shopDeployments(p, NOW),
       currentId: ids[p]![3]!,
       refuse: { [ids[p]![0]!]: `${p} refuses: the build cache of this deployment expired` },
+      domains: [OWN_DOMAIN[p], `www.shop-${p}.example.com`, `shop-${p}.example.org`],
     })),
   });
 });
@@ -57,6 +60,12 @@ describe.each(["vercel", "netlify", "render", "railway"] as Provider[])("%s clie
     expect(current).toMatchObject({ id: ids[provider]![3], commitMessage: "Refactor Stripe webhook handler", state: "ready" });
     expect(current!.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(Math.round((NOW - current!.createdAt) / 60_000)).toBe(40);
+  });
+
+  it("lists where the site serves production: the provider's own domain first, then custom domains, as https:// addresses", async () => {
+    const own = OWN_DOMAIN[provider].replace(/^https:\/\//, "");
+    // Vercel's preview-branch domain (shop-vercel-git-staging.vercel.app) serves no production and is left out.
+    expect(await client().publicUrls()).toEqual([`https://${own}`, `https://www.shop-${provider}.example.com`, `https://shop-${provider}.example.org`]);
   });
 
   it("a failed rollback is reported with the provider's own message", async () => {

@@ -43,6 +43,8 @@ export interface SandboxEnvVar {
 
 export interface SandboxSite {
   name: string;
+  /** Where the site serves production: the provider's own address first, then custom domains (`host` or `scheme://host`). */
+  domains: string[];
   env: SandboxEnvVar[];
   provider: Provider;
   /** projectId (vercel, railway), siteId (netlify) or serviceId (render). */
@@ -88,7 +90,18 @@ export interface SiteSeed {
   refuse?: Record<string, string>;
   /** Start with the service crashed. */
   crashed?: boolean;
+  /** Where the site serves production (`host` or `scheme://host`), its own address first; default the provider's domain for the site's name. */
+  domains?: string[];
 }
+
+const OWN_DOMAIN: Record<Provider, (name: string) => string> = {
+  vercel: (n) => `${n}.vercel.app`,
+  netlify: (n) => `https://${n}.netlify.app`,
+  render: (n) => `https://${n}.onrender.com`,
+  railway: (n) => `${n}.up.railway.app`,
+};
+const hostOf = (d: string) => d.replace(/^https?:\/\//i, "").replace(/\/.*$/, "");
+const withScheme = (d: string) => (/^https?:\/\//i.test(d) ? d.replace(/\/+$/, "") : `https://${d}`);
 
 export async function startDeploysSandbox(opts: {
   token?: string;
@@ -105,7 +118,7 @@ export async function startDeploysSandbox(opts: {
   for (const s of opts.sites) {
     const ready = s.deployments.filter((d) => d.build === "ready").sort((a, b) => a.createdAt - b.createdAt);
     const production = ready.filter((d) => d.createdAt <= s.deployments.find((x) => x.id === s.currentId)!.createdAt).map((d) => ({ id: d.id, from: d.createdAt }));
-    const site: SandboxSite = { name: s.name, env: (s.env ?? []).map((e) => ({ ...e })), provider: s.provider, key: s.key, deployments: [...s.deployments].sort((a, b) => b.createdAt - a.createdAt), production, refuse: new Map(Object.entries(s.refuse ?? {})), crashed: false, restarts: [], runtimeLog: [] };
+    const site: SandboxSite = { name: s.name, domains: s.domains ?? [OWN_DOMAIN[s.provider](s.name)], env: (s.env ?? []).map((e) => ({ ...e })), provider: s.provider, key: s.key, deployments: [...s.deployments].sort((a, b) => b.createdAt - a.createdAt), production, refuse: new Map(Object.entries(s.refuse ?? {})), crashed: false, restarts: [], runtimeLog: [] };
     sites.set(s.name, site);
     const live = s.deployments.find((x) => x.id === s.currentId)!;
     bootLines(site, live, production[production.length - 1]?.from ?? live.createdAt);
@@ -325,6 +338,14 @@ export async function startDeploysSandbox(opts: {
       if (!s || i < 0) return vercelError(404, "not_found", "Environment Variable not found");
       return { status: 200, body: vercelEnvShape(s.env[i]!, i, true) };
     }
+    if (method === "GET" && (m = /^\/v9\/projects\/([^/]+)\/domains$/.exec(path))) {
+      const s = byKey("vercel", decodeURIComponent(m[1]!));
+      if (!s) return vercelError(404, "not_found", "Project not found");
+      const domains = s.domains.map((d) => ({ name: hostOf(d), apexName: hostOf(d).split(".").slice(-2).join("."), projectId: s.key, verified: true, redirect: null, redirectStatusCode: null, gitBranch: null, customEnvironmentId: null, createdAt: 0, updatedAt: 0 }));
+      // A preview branch's domain, which production=true leaves out.
+      const preview = { name: `${s.name}-git-staging.vercel.app`, apexName: "vercel.app", projectId: s.key, verified: true, redirect: null, redirectStatusCode: null, gitBranch: "staging", customEnvironmentId: null, createdAt: 0, updatedAt: 0 };
+      return { status: 200, body: { domains: q.get("production") === "true" ? domains : [...domains, preview], pagination: { count: domains.length, next: null, prev: null } } };
+    }
     if (method === "GET" && (m = /^\/v9\/projects\/([^/]+)$/.exec(path))) {
       const s = byKey("vercel", decodeURIComponent(m[1]!));
       if (!s) return vercelError(404, "not_found", "Project not found");
@@ -360,7 +381,11 @@ export async function startDeploysSandbox(opts: {
       const s = byKey("netlify", decodeURIComponent(m[1]!));
       if (!s) return err(404, "Not Found");
       const cur = find(s, currentId(s) ?? "");
-      return { status: 200, body: { id: s.key, name: s.name, account_id: "acct-sandbox", state: "current", published_deploy: cur ? netlifyShape(s, cur) : null } };
+      const [own, custom, ...aliases] = s.domains;
+      return {
+        status: 200,
+        body: { id: s.key, name: s.name, account_id: "acct-sandbox", state: "current", url: own && withScheme(own).replace(/^https:/, "http:"), ssl_url: own && withScheme(own), custom_domain: custom ? hostOf(custom) : null, domain_aliases: aliases.map(hostOf), published_deploy: cur ? netlifyShape(s, cur) : null },
+      };
     }
     if ((m = /^\/api\/v1\/sites\/([^/]+)\/deploys$/.exec(path)) && method === "GET") {
       const s = byKey("netlify", decodeURIComponent(m[1]!));
@@ -427,7 +452,12 @@ export async function startDeploysSandbox(opts: {
     if ((m = /^\/v1\/services\/([^/]+)$/.exec(path)) && method === "GET") {
       const s = byKey("render", decodeURIComponent(m[1]!));
       if (!s) return err(404, "service not found");
-      return { status: 200, body: { id: s.key, name: s.name, ownerId: "tea-sandbox", type: "web_service", suspended: "not_suspended", branch: "main", serviceDetails: { numInstances: 1 } } };
+      return { status: 200, body: { id: s.key, name: s.name, ownerId: "tea-sandbox", type: "web_service", suspended: "not_suspended", branch: "main", serviceDetails: { numInstances: 1, url: s.domains[0] ? withScheme(s.domains[0]) : null } } };
+    }
+    if ((m = /^\/v1\/services\/([^/]+)\/custom-domains$/.exec(path)) && method === "GET") {
+      const s = byKey("render", decodeURIComponent(m[1]!));
+      if (!s) return err(404, "service not found");
+      return { status: 200, body: s.domains.slice(1).map((d, i) => ({ customDomain: { id: `cdm-${i}`, name: hostOf(d), domainType: "apex", publicSuffix: hostOf(d).split(".").pop(), verificationStatus: "verified", createdAt: new Date(0).toISOString() }, cursor: `cdm-${i}` })) };
     }
     if ((m = /^\/v1\/services\/([^/]+)\/deploys$/.exec(path)) && method === "POST") {
       const s = byKey("render", decodeURIComponent(m[1]!));
@@ -527,6 +557,12 @@ export async function startDeploysSandbox(opts: {
         return { status: 200, body: { data: { deploymentRollback: true } } };
       }
       return gqlError("Deployment not found");
+    }
+    if (/\bdomains\s*\(/.test(query)) {
+      const site = byKey("railway", String(v.serviceId ?? ""));
+      if (!site) return gqlError("Service not found");
+      const [own, ...custom] = site.domains;
+      return { status: 200, body: { data: { domains: { serviceDomains: own ? [{ id: "sd-0", domain: hostOf(own) }] : [], customDomains: custom.map((d, i) => ({ id: `cd-${i}`, domain: hostOf(d) })) } } } };
     }
     if (/\bvariables\s*\(/.test(query)) {
       const site = byKey("railway", String(v.serviceId ?? ""));

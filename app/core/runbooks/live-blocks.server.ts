@@ -13,7 +13,7 @@ import type { PluginRegistry } from "../plugins/registry.server";
 import { parseRedisCli, redisCliLine } from "./redis-cli.server";
 import { markPlatformCommands, resolvePlatformCandidate, type PlatformIntent } from "./platform-commands.server";
 import { appenvRef, type RuleName } from "../../../plugins/appenv/api";
-import { deploysRef } from "../../../plugins/deploys/api";
+import { deploysRef, type DeploysService } from "../../../plugins/deploys/api";
 import { checklistVariable, codeNames, ENV_HEADING, envStatementInShell, envStatementsIn, listedVariable, type EnvStatement } from "./env-statements.server";
 
 /** A place in the rendered runbook that may be run: `promql?` still needs Prometheus' check. */
@@ -446,23 +446,52 @@ export function healthHosts(registry: Pick<PluginRegistry, "configs">, liveHosts
   return [...out];
 }
 
-const siteUrls = new Map<string, { at: number; url: Promise<string | null> }>();
+/** Each deploy service's answers about its sites' addresses, kept a minute (a page view asks once, not once per line). */
+const siteAddresses = new WeakMap<DeploysService, Map<string, { at: number; urls: Promise<string[]> }>>();
+
+/**
+ * Where a deploy site serves production: the addresses its provider lists, else the URL of the
+ * deployment serving production (a provider that lists no domains). Nothing when the provider
+ * does not answer.
+ */
+function deploySiteAddresses(deploys: DeploysService, site: string): Promise<string[]> {
+  let bySite = siteAddresses.get(deploys);
+  if (!bySite) siteAddresses.set(deploys, (bySite = new Map()));
+  let hit = bySite.get(site);
+  if (!hit || Date.now() - hit.at > 60_000) {
+    const signal = AbortSignal.timeout(5_000);
+    const listed = deploys.publicUrls ? deploys.publicUrls(site, signal).catch((): string[] => []) : Promise.resolve<string[]>([]);
+    const urls = listed.then(async (urls) => (urls.length ? urls : [await deploys.current(site, signal).then((d) => d?.url ?? null, () => null)].filter((u): u is string => !!u)));
+    hit = { at: Date.now(), urls };
+    bySite.set(site, hit);
+  }
+  return hit.urls;
+}
 
 /**
  * A host-less path against the deploy site named like the runbook's service, when the http plugin
- * lists no such service: the URL of the deployment serving production (asked once a minute).
+ * lists no such service: the site's first address (its provider's own domain).
  */
 async function deploySiteUrl(registry: PluginRegistry, path: string, service: string | undefined): Promise<string | undefined> {
   const deploys = service ? registry.services.get(deploysRef) : undefined;
   if (!deploys || !service || !deploys.sites().includes(service)) return undefined;
-  let hit = siteUrls.get(service);
-  if (!hit || Date.now() - hit.at > 60_000) {
-    hit = { at: Date.now(), url: deploys.current(service, AbortSignal.timeout(5_000)).then((d) => d?.url ?? null, () => null) };
-    siteUrls.set(service, hit);
-  }
-  const base = await hit.url;
+  const base = (await deploySiteAddresses(deploys, service))[0];
   if (!base) return undefined;
   return `${/^https?:\/\//.test(base) ? base : `https://${base}`}`.replace(/\/+$/, "") + path;
+}
+
+/** True when a URL's host is one a configured deploy site serves production at (its provider says so). */
+async function onDeploySite(registry: PluginRegistry, url: string): Promise<boolean> {
+  const deploys = registry.services.get(deploysRef);
+  if (!deploys || !/^https?:\/\//i.test(url)) return false;
+  const hosts = (await Promise.all(deploys.sites().map((site) => deploySiteAddresses(deploys, site)))).flat().flatMap((u) => {
+    try {
+      return [new URL(/^https?:\/\//i.test(u) ? u : `https://${u}`).host];
+    } catch {
+      return [];
+    }
+  });
+  return hostAllowed(url, hosts);
 }
 
 /** Which candidates of a rendered runbook can run now, against this registry. */
@@ -522,7 +551,7 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
         // A URL on a service's public host, or a host-less path: read at the service's address.
         const located = http.locate?.(c.query, options.service) ?? (c.query.startsWith("/") ? await deploySiteUrl(registry, c.query, options.service) : undefined);
         if (located) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at, ...(located !== c.query ? { url: located } : {}) });
-        else if (!c.query.startsWith("/") && hostAllowed(c.query, liveHosts)) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at });
+        else if (!c.query.startsWith("/") && (hostAllowed(c.query, liveHosts) || (await onDeploySite(registry, c.query)))) blocks.push({ id: c.id, kind: "health", query: c.query, at: c.at });
         return;
       }
       if (c.kind === "env") {

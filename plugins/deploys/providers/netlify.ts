@@ -1,9 +1,10 @@
 import type { DeploymentInfo } from "../api";
-import { followDeployment, ProviderError, requestJson, type DeployProvider } from "./provider";
+import { followDeployment, ProviderError, requestJson, siteUrl, type DeployProvider } from "./provider";
 
 // Netlify API: GET /api/v1/sites/{site_id} (published_deploy), GET /api/v1/sites/{site_id}/deploys,
 // GET /api/v1/deploys/{deploy_id}, POST /api/v1/sites/{site_id}/deploys/{deploy_id}/restore,
 // POST /api/v1/sites/{site_id}/builds (a new build of the production branch → { id, deploy_id }).
+// The site's addresses: ssl_url / url, custom_domain and domain_aliases of GET /api/v1/sites/{site_id}.
 // No logs: Netlify's build log has no documented REST endpoint and function logs are a live stream.
 const STATE: Record<string, DeploymentInfo["state"]> = { ready: "ready", error: "failed", rejected: "failed", new: "queued", enqueued: "queued", building: "building", uploading: "building", uploaded: "building", preparing: "building", prepared: "building", processing: "building", processed: "building" };
 
@@ -71,6 +72,11 @@ export function netlifyProvider(site: string, cfg: { siteId: string; token: stri
       const id = r.body?.deploy_id;
       if (!id) throw new ProviderError("Netlify", r.status, "the build's deploy_id is missing from the answer");
       return followDeployment(provider, String(id), "latest commit of the production branch");
+    },
+    async publicUrls(signal) {
+      const s = (await call(`/sites/${sid}`, { signal })).body ?? {};
+      const aliases = Array.isArray(s.domain_aliases) ? s.domain_aliases : [];
+      return [...new Set([s.ssl_url ?? s.url, s.custom_domain, ...aliases].map(siteUrl).filter((u): u is string => !!u))];
     },
   };
   return provider;

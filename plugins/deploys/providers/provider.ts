@@ -53,6 +53,21 @@ export interface DeployProvider {
   restart?(current: DeploymentInfo, signal?: AbortSignal): Promise<ProviderJob>;
   /** Recent log lines of a deployment, newest last (`can.logs`). */
   logs?(deployment: DeploymentInfo, opts: { streams: readonly ("build" | "runtime")[]; limit: number }, signal?: AbortSignal): Promise<LogLine[]>;
+  /** The addresses the site serves production at, as the provider lists them (its own domain first, then custom domains). */
+  publicUrls(signal?: AbortSignal): Promise<string[]>;
+}
+
+/** `name` or `https://name/` → `https://name` (a provider lists domains with or without a scheme); null for anything else. */
+export function siteUrl(raw: unknown): string | null {
+  if (typeof raw !== "string" || !raw.trim()) return null;
+  const text = /^https?:\/\//i.test(raw.trim()) ? raw.trim() : `https://${raw.trim()}`;
+  try {
+    const u = new URL(text);
+    if (u.username || u.password) return null;
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return null;
+  }
 }
 
 /**

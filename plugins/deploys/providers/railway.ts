@@ -1,9 +1,10 @@
 import type { DeploymentInfo } from "../api";
-import { followDeployment, ProviderAuthError, ProviderError, requestJson, type DeployProvider, type LogLine } from "./provider";
+import { followDeployment, ProviderAuthError, ProviderError, requestJson, siteUrl, type DeployProvider, type LogLine } from "./provider";
 
 // Railway public GraphQL API (POST /graphql/v2): deployments(input: { projectId, serviceId, environmentId }, first),
 // deployment(id), mutations deploymentRollback(id), deploymentRedeploy(id) → Deployment, deploymentRestart(id) → Boolean,
-// queries buildLogs(deploymentId, limit) and deploymentLogs(deploymentId, limit) → [Log { timestamp message severity }].
+// queries buildLogs(deploymentId, limit) and deploymentLogs(deploymentId, limit) → [Log { timestamp message severity }],
+// domains(projectId, environmentId, serviceId) → { serviceDomains { domain } customDomains { domain } }.
 // Errors come back as 200 with `errors[]`.
 const STATE: Record<string, DeploymentInfo["state"]> = { SUCCESS: "ready", SLEEPING: "ready", REMOVED: "superseded", REMOVING: "superseded", FAILED: "failed", CRASHED: "failed", SKIPPED: "canceled", BUILDING: "building", DEPLOYING: "building", INITIALIZING: "building", WAITING: "queued", QUEUED: "queued" };
 const FIELDS = "id status createdAt canRollback meta";
@@ -117,6 +118,15 @@ export function railwayProvider(site: string, cfg: { projectId: string; serviceI
         for (const l of data?.[field] ?? []) lines.push({ at: Date.parse(l.timestamp), stream, level: l.severity ?? null, text: String(l.message ?? "") });
       }
       return lines.sort((a, b) => a.at - b.at).slice(-limit);
+    },
+    async publicUrls(signal) {
+      const data = await gql(
+        `query domains($projectId: String!, $environmentId: String!, $serviceId: String!) { domains(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId) { serviceDomains { domain } customDomains { domain } } }`,
+        { projectId: cfg.projectId, environmentId: cfg.environmentId, serviceId: cfg.serviceId },
+        signal,
+      );
+      const d = data?.domains ?? {};
+      return [...new Set([...(d.serviceDomains ?? []), ...(d.customDomains ?? [])].map((x: any) => siteUrl(x?.domain)).filter((u): u is string => !!u))];
     },
   };
   return provider;

@@ -1,11 +1,13 @@
 import type { DeploymentInfo } from "../api";
-import { followDeployment, ProviderError, requestJson, type DeployProvider, type LogLine } from "./provider";
+import { followDeployment, ProviderError, requestJson, siteUrl, type DeployProvider, type LogLine } from "./provider";
 
 // Render API: GET /v1/services/{serviceId}/deploys ([{ deploy, cursor }]), GET /v1/services/{serviceId}/deploys/{deployId},
 // POST /v1/services/{serviceId}/rollback { deployId } → the new deploy, followed until live or *_failed;
 // POST /v1/services/{serviceId}/deploys { clearCache, commitId? } (deploy the latest commit, or one commit);
 // POST /v1/services/{serviceId}/restart; GET /v1/services/{serviceId} (ownerId) and
-// GET /v1/logs?ownerId&resource&type&direction=backward&limit → { logs: [{ id, message, timestamp, labels }], hasMore }.
+// GET /v1/logs?ownerId&resource&type&direction=backward&limit → { logs: [{ id, message, timestamp, labels }], hasMore };
+// the service's own address is GET /v1/services/{serviceId} → serviceDetails.url, its custom domains
+// GET /v1/services/{serviceId}/custom-domains ([{ customDomain: { name, verificationStatus }, cursor }]).
 const STATE: Record<string, DeploymentInfo["state"]> = {
   live: "ready",
   deactivated: "superseded",
@@ -103,6 +105,12 @@ export function renderProvider(site: string, cfg: { serviceId: string; token: st
         return { at: Date.parse(l.timestamp), stream: label("type") === "build" ? "build" : "runtime", level: label("level"), text: String(l.message ?? "") };
       });
       return lines.sort((a, b) => a.at - b.at);
+    },
+    async publicUrls(signal) {
+      const [service, custom] = await Promise.all([call(`/services/${svc}`, { signal }), call(`/services/${svc}/custom-domains?limit=50`, { signal }).catch(() => null)]);
+      const own = siteUrl(service.body?.serviceDetails?.url);
+      const domains = (custom?.body ?? []).map((row: any) => row?.customDomain ?? row).filter((d: any) => d?.verificationStatus !== "unverified").map((d: any) => siteUrl(d?.name));
+      return [...new Set([own, ...domains].filter((u): u is string => !!u))];
     },
   };
   return provider;

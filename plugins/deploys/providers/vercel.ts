@@ -1,11 +1,12 @@
 import type { DeploymentInfo } from "../api";
-import { followDeployment, ProviderAuthError, ProviderError, requestJson, type DeployProvider, type LogLine } from "./provider";
+import { followDeployment, ProviderAuthError, ProviderError, requestJson, siteUrl, type DeployProvider, type LogLine } from "./provider";
 
 // Vercel REST API: GET /v6/deployments, GET /v13/deployments/{id}, GET /v9/projects/{id}
 // (targets.production, lastRollbackTarget), POST /v1/projects/{id}/rollback/{deploymentId},
 // POST /v13/deployments { name, deploymentId, target: "production" } (redeploy a previous
 // deployment), GET /v3/deployments/{id}/events (build log), GET
-// /v1/projects/{projectId}/deployments/{deploymentId}/runtime-logs (runtime log, a stream of JSON lines).
+// /v1/projects/{projectId}/deployments/{deploymentId}/runtime-logs (runtime log, a stream of JSON lines),
+// GET /v9/projects/{id}/domains?production=true (the domains that serve production).
 const STATE: Record<string, DeploymentInfo["state"]> = { READY: "ready", ERROR: "failed", CANCELED: "canceled", BUILDING: "building", INITIALIZING: "building", QUEUED: "queued" };
 
 export function vercelProvider(site: string, cfg: { projectId: string; teamId?: string; token: string; apiBase?: string }): DeployProvider {
@@ -94,6 +95,14 @@ export function vercelProvider(site: string, cfg: { projectId: string; teamId?: 
       }
       if (streams.includes("runtime")) lines.push(...(await runtimeLogs(deployment.id, limit, signal)));
       return lines.sort((a, b) => a.at - b.at).slice(-limit);
+    },
+    async publicUrls(signal) {
+      const r = await call(`/v9/projects/${encodeURIComponent(cfg.projectId)}/domains?${q("production=true&limit=50")}`, { signal });
+      // A domain bound to a git branch or a custom environment serves previews, not production.
+      const domains = (r.body?.domains ?? []).filter((d: any) => d?.verified !== false && !d?.gitBranch && !d?.customEnvironmentId);
+      // Vercel's own *.vercel.app domain first.
+      domains.sort((a: any, b: any) => Number(!/\.vercel\.app$/i.test(String(a.name))) - Number(!/\.vercel\.app$/i.test(String(b.name))));
+      return domains.map((d: any) => siteUrl(d.name)).filter((u: string | null): u is string => !!u);
     },
   };
 

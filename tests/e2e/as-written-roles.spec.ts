@@ -51,6 +51,13 @@ test("viewer: a host-less health path and an environment statement are reads ope
   await expect(page.getByTestId("live-needs-role")).toHaveCount(0);
   await page.setViewportSize({ width: 390, height: 844 });
   await verdicts.scrollIntoViewIfNeeded();
+  // The verdicts sit under their button, not two list paddings further in: each line keeps most of the phone's width.
+  const button = (await env.boundingBox())!;
+  for (const line of await verdicts.locator("li.live-verdict").all()) {
+    const box = (await line.boundingBox())!;
+    expect(box.x - button.x).toBeLessThan(16);
+    expect(box.width).toBeGreaterThan(button.width - 16);
+  }
   await page.screenshot({ path: "tests/.tmp/as-written-roles-viewer-env-390.png" });
 });
 

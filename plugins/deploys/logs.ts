@@ -52,8 +52,13 @@ export function logsAction(providers: Map<string, DeployProvider>, scrubber?: Te
     risk: "low",
     target: (i) => `deploys:${i.site}`,
     timeout: "1m",
-    async preview(input) {
+    async preview(input, { signal }) {
       const { provider, streams } = readable(input);
+      // A deployment named must exist before anything runs: a typo is a field error, not a failed run.
+      // (A provider's refusal or a rejected token is its UpstreamError: the dry run says so, never the token.)
+      if (input.deploymentId && !(await provider.get(input.deploymentId, signal))) {
+        throw new ActionInputError(`${input.site} has no deployment ${input.deploymentId}`, { deploymentId: [`no such deployment on ${input.site} (${provider.name})`] });
+      }
       return { summary: `Read the newest ${input.lines} ${streams.join(" and ")} log line(s) of ${input.site} (${provider.name}, ${input.deploymentId || "the deployment serving production"}); changes nothing.` };
     },
     async run(input, ctx) {

@@ -23,6 +23,11 @@ for (const width of [1280, 390]) {
     await expect(widget.locator('li[data-kind="page"][data-firing="yes"]').first()).toBeVisible({ timeout: 90_000 });
     await expect(widget).toHaveAttribute("data-status", "critical", { timeout: 90_000 });
     await expect(widget.locator("svg.slo-chart polyline")).toBeVisible();
+    // The chart's labels stay readable on a phone (text inside the scaled-down SVG was ~5 px tall at 390 px).
+    for (const label of ["100%", "0%", "now"]) {
+      const box = await widget.locator(".slo-chart-box").getByText(label, { exact: true }).boundingBox();
+      expect(box?.height ?? 0, label).toBeGreaterThanOrEqual(11);
+    }
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     await widget.scrollIntoViewIfNeeded();
     await widget.screenshot({ path: `tests/.tmp/slo-widget-${width}.png` });

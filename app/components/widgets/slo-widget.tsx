@@ -13,33 +13,48 @@ const burnText = (v: number | null) => (v === null ? "no events" : `${v >= 10 ? 
 /** How far back the chart's first point lies: "30d", "3d", "20h" (a source that holds less than the window starts later). */
 const spanText = (ms: number) => (ms >= 2 * 86_400_000 ? `${Math.round(ms / 86_400_000)}d` : `${Math.max(1, Math.round(ms / 3_600_000))}h`);
 
-/** The budget left over the window as a line from 100 % down, deploys as marks. */
+/**
+ * The budget left over the window as a line from 100 % down, deploys as marks. The plot stretches to
+ * the card's width at a fixed height; its labels are text beside it, so they stay readable on a phone
+ * (text inside a scaled-down SVG shrank to a few pixels at 390 px).
+ */
 function BudgetChart({ data }: { data: SloWidgetJson }) {
   const points = data.budget.filter((p) => p.remainingPct !== null) as { at: number; remainingPct: number }[];
   if (!points.length) return <p className="muted">{data.chartError ?? "No events in the window yet: nothing to draw."}</p>;
   const from = data.budget[0]!.at;
   const to = Math.max(data.at, data.budget.at(-1)!.at);
   const lo = Math.min(0, ...points.map((p) => p.remainingPct));
-  const x = (t: number) => ((t - from) / Math.max(1, to - from)) * (W - 40) + 30;
-  const y = (v: number) => 10 + ((100 - v) / (100 - lo || 1)) * (H - 30);
+  const x = (t: number) => ((t - from) / Math.max(1, to - from)) * (W - 20) + 10;
+  const y = (v: number) => 10 + ((100 - v) / (100 - lo || 1)) * (H - 20);
   const line = points.map((p) => `${x(p.at).toFixed(1)},${y(p.remainingPct).toFixed(1)}`).join(" ");
+  const label = (v: number, text: string) => (
+    <span className="muted" style={{ position: "absolute", left: 0, top: `${(y(v) / H) * 100}%`, transform: "translateY(-50%)", fontSize: 12, lineHeight: 1 }}>
+      {text}
+    </span>
+  );
   return (
-    <svg className="slo-chart" viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`Error budget left over the last ${data.window}`}>
-      <line x1={30} x2={W - 10} y1={y(0)} y2={y(0)} className="slo-zero" stroke="currentColor" strokeOpacity={0.3} />
-      <text x={0} y={y(100) + 4} fontSize={10}>100%</text>
-      <text x={0} y={y(0) + 4} fontSize={10}>0%</text>
-      {data.deploys
-        .filter((d) => d.at >= from && d.at <= to)
-        .map((d) => (
-          <g key={`${d.at}-${d.label}`} className="slo-deploy" data-testid="slo-deploy">
-            <line x1={x(d.at)} x2={x(d.at)} y1={8} y2={H - 18} stroke="#8250df" strokeDasharray="3 3" />
-            <title>{`Deploy ${new Date(d.at).toISOString().slice(0, 16).replace("T", " ")}: ${d.label}`}</title>
-          </g>
-        ))}
-      <polyline points={line} fill="none" stroke="#0969da" strokeWidth={2} />
-      <text x={30} y={H - 2} fontSize={10}>{`−${spanText(to - from)}`}</text>
-      <text x={W - 30} y={H - 2} fontSize={10}>now</text>
-    </svg>
+    <figure className="slo-chart-box" style={{ margin: "8px 0 0" }}>
+      <div style={{ position: "relative", paddingLeft: 40, height: H }}>
+        {label(100, "100%")}
+        {label(0, "0%")}
+        <svg className="slo-chart" viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" width="100%" height={H} style={{ display: "block" }} role="img" aria-label={`Error budget left over the last ${data.window}`}>
+          <line x1={10} x2={W - 10} y1={y(0)} y2={y(0)} className="slo-zero" stroke="currentColor" strokeOpacity={0.3} vectorEffect="non-scaling-stroke" />
+          {data.deploys
+            .filter((d) => d.at >= from && d.at <= to)
+            .map((d) => (
+              <g key={`${d.at}-${d.label}`} className="slo-deploy" data-testid="slo-deploy">
+                <line x1={x(d.at)} x2={x(d.at)} y1={4} y2={H - 4} stroke="#8250df" strokeDasharray="3 3" vectorEffect="non-scaling-stroke" />
+                <title>{`Deploy ${new Date(d.at).toISOString().slice(0, 16).replace("T", " ")}: ${d.label}`}</title>
+              </g>
+            ))}
+          <polyline points={line} fill="none" stroke="#0969da" strokeWidth={2} vectorEffect="non-scaling-stroke" />
+        </svg>
+      </div>
+      <figcaption className="muted" style={{ display: "flex", justifyContent: "space-between", paddingLeft: 40, fontSize: 12 }}>
+        <span>{`−${spanText(to - from)}`}</span>
+        <span>now</span>
+      </figcaption>
+    </figure>
   );
 }
 

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useState } from "react";
@@ -7,8 +7,10 @@ import { handle, parseWith, readBody } from "~/core/http/index.server";
 import { timePreference, timePreferenceCookie } from "~/core/time-preference.server";
 import { Time } from "~/components/time";
 import { TimePreferenceSchema } from "~/lib/time";
+import settingsStyles from "~/styles/settings.css";
 
 export const meta: MetaFunction = () => [{ title: "Settings · Opsdeck" }];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: settingsStyles }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);

@@ -28,7 +28,7 @@ export interface SystemGroupView {
   rows: SystemRow[];
 }
 
-/** Rows shown before "more": enough to see what is on fire, few enough that 15 systems fit a screen or two. */
+/** Critical rows shown before "more": enough to see what is on fire, few enough that 15 systems fit a screen or two. */
 const SHOWN = 3;
 
 function RunbookLinks({ row }: { row: SystemRow }) {
@@ -87,8 +87,10 @@ function ProbeRow({ row, now, canAct }: { row: SystemRow; now: number | null; ca
 
 /** One system in trouble: its counts, its worst rows, the rest one click away. */
 export function SystemGroup({ system, now, canAct }: { system: SystemGroupView; now: number | null; canAct: boolean }) {
-  const first = system.rows.slice(0, SHOWN);
-  const rest = system.rows.slice(SHOWN);
+  // Every unsnoozed critical row up to three; warnings only to fill two: a glance sees the fire, not the smoke.
+  const critical = system.rows.filter((r) => r.status === "critical" && !r.state.snoozed).length;
+  const first = system.rows.slice(0, Math.max(Math.min(critical, SHOWN), 2));
+  const rest = system.rows.slice(first.length);
   const restCritical = rest.filter((r) => r.status === "critical").length;
   const live = system.rows.filter((r) => !r.state.snoozed);
   return (

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Time } from "~/components/time";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import { useState } from "react";
@@ -93,9 +94,6 @@ function approvalFacts(input: Record<string, unknown> | null, preview: { summary
   };
 }
 
-function time(ms: number): string {
-  return new Date(ms).toISOString().replace("T", " ").slice(0, 19);
-}
 
 export default function AuditPage() {
   const data = useLoaderData<typeof loader>();
@@ -172,8 +170,13 @@ export default function AuditPage() {
           <ul>
             {data.approvals.map((r) => (
               <li key={r.id} data-testid="approval-card">
-                <Link to={`/runs/${r.id}`}>{r.action_id}</Link> on <code>{r.target}</code> requested by <strong>{r.actor}</strong> at {time(r.created_at)}
-                {r.expires_at ? <span className="muted"> · expires {time(r.expires_at)} UTC</span> : null}
+                <Link to={`/runs/${r.id}`}>{r.action_id}</Link> on <code>{r.target}</code> requested by <strong>{r.actor}</strong> at <Time at={r.created_at} seconds />
+                {r.expires_at ? (
+                  <span className="muted">
+                    {" "}
+                    · expires <Time at={r.expires_at} seconds />
+                  </span>
+                ) : null}
                 {r.view ? (
                   <ApprovalCard
                     run={{ runId: r.id, title: r.action_id, target: r.target, risk: r.risk, status: r.status, actor: r.actor }}
@@ -265,7 +268,7 @@ export default function AuditPage() {
         <thead>
           <tr>
             <th>#</th>
-            <th>Time (UTC)</th>
+            <th>Time</th>
             <th>Actor</th>
             <th>Action</th>
             <th>Target</th>
@@ -284,7 +287,9 @@ export default function AuditPage() {
             data.entries.map((e) => (
               <tr key={e.seq}>
                 <td>{e.seq}</td>
-                <td>{time(e.at)}</td>
+                <td>
+                  <Time at={e.at} seconds />
+                </td>
                 <td>
                   {e.actor} <span className="muted">{e.roles}</span>
                 </td>

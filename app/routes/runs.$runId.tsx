@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Time } from "~/components/time";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useNavigate, useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -148,7 +149,9 @@ function RunView() {
         {run.expiresAt && run.status === "awaiting_approval" ? (
           <>
             <dt>Approval expires</dt>
-            <dd>{run.expiresAt.replace("T", " ").slice(0, 19)} UTC</dd>
+            <dd>
+              <Time at={run.expiresAt} seconds />
+            </dd>
           </>
         ) : null}
         {run.breakGlass ? (
@@ -289,7 +292,9 @@ function RunView() {
           {entries.map((e) => (
             <tr key={e.seq}>
               <td>{e.seq}</td>
-              <td>{new Date(e.at).toISOString().replace("T", " ").slice(0, 19)}</td>
+              <td>
+                <Time at={e.at} seconds />
+              </td>
               <td>{e.actor}</td>
               <td>
                 <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Time } from "~/components/time";
 import { ChangeDiff } from "~/components/widgets/action-widget";
 import type { ApprovalRun, ApprovalView } from "~/lib/approvals";
 import { hasRole } from "~/lib/roles";
@@ -140,7 +141,12 @@ export function ApprovalCard({
             {evidence.map(([id, r]) => (
               <li key={id}>
                 <span className={`status-dot status-${r.status ?? "unknown"}`} aria-hidden="true" /> <code>{id}</code>: <span className={`status-${r.status ?? "unknown"}`}>{r.status ?? "?"}</span> — {r.summary ?? ""}
-                {r.observedAt ? <span className="muted"> ({String(r.observedAt).replace("T", " ").slice(0, 19)} UTC)</span> : null}
+                {r.observedAt ? (
+                  <span className="muted">
+                    {" "}
+                    (<Time at={String(r.observedAt)} seconds />)
+                  </span>
+                ) : null}
               </li>
             ))}
           </ul>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { Time } from "~/components/time";
 import { createPortal } from "react-dom";
 import { useRouteLoaderData } from "@remix-run/react";
 import { ActionWidget } from "~/components/widgets/action-widget";
@@ -302,7 +303,7 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
             </>
           ) : run.result?.data?.kind === "sql" || run.result?.data?.kind === "mongo" ? <SqlTable result={run.result} /> : run.result?.data?.kind === "promql-range" ? <PromRangeChart data={run.result.data} promql={block.query} onRange={(range) => go(`Chart ${range}`, "prometheus.query", { promql: block.query, range })} /> : <PromValue result={run.result} />}
           <p className="live-note">
-            Read at {new Date(run.result?.data?.readAt ?? run.finishedAt ?? Date.now()).toLocaleString()}
+            Read at <Time at={run.result?.data?.readAt ?? run.finishedAt ?? Date.now()} seconds />
             {run.result?.data?.kind === "sql" ? ` · ${run.result.data.rowCount} row(s) · ${run.result.data.durationMs} ms · read-only transaction` : ""}
             {run.result?.data?.kind === "mongo" ? ` · ${run.result.data.method === "countDocuments" || run.result.data.method === "estimatedDocumentCount" ? `${run.result.data.count} document(s) match` : `${run.result.data.rowCount} row(s)${run.result.data.truncated ? " (capped)" : ""}`} · ${run.result.data.durationMs} ms · read-only, maxTimeMS ${run.result.data.maxTimeMS}` : ""}
           </p>

@@ -1,4 +1,5 @@
 import * as Dialog from "@radix-ui/react-dialog";
+import { Time } from "~/components/time";
 import { useNavigate, useRouteLoaderData } from "@remix-run/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { getActiveIncidentId } from "~/components/incidents/active-incident";
@@ -160,7 +161,12 @@ function ReadingLine({ r }: { r: ProbeReadingJson }) {
   return (
     <li>
       <span className={`status-dot status-${r.status}`} aria-hidden="true" /> <strong>{r.title}</strong>: <span className={`status-${r.status}`}>{r.status}</span> — {r.summary}
-      {r.observedAt ? <span className="muted"> ({r.observedAt.replace("T", " ").slice(0, 19)} UTC)</span> : null}
+      {r.observedAt ? (
+        <span className="muted">
+          {" "}
+          (<Time at={r.observedAt} seconds />)
+        </span>
+      ) : null}
     </li>
   );
 }

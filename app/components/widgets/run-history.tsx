@@ -1,4 +1,6 @@
 import { MarkerList, TimeChart, type ChartMarker } from "~/components/charts/time-chart";
+import { useTimePreference } from "~/components/time";
+import { formatInstant } from "~/lib/time";
 import { useBoxWidth } from "~/components/charts/use-box-width";
 import { formatDurationTick } from "~/lib/chart-scale";
 import { matchSchedule } from "~/lib/cron-runs";
@@ -65,7 +67,9 @@ export function RunHistoryChart({ slot }: { slot: WidgetSlot }) {
     { name: "started (failed)", color: "#c62828", dotsOnly: true, points: points.filter((p) => p.scheduledAt !== null && p.outcome === "fail").map((p) => ({ at: p.at, value: late(p) })) },
     { name: "outside the schedule", color: "#6f42c1", dotsOnly: true, points: points.filter((p) => p.scheduledAt === null).map((p) => ({ at: p.at, value: 0 })) },
   ];
-  const viewerZone = mounted ? Intl.DateTimeFormat().resolvedOptions().timeZone : null;
+  // The reader's own way of showing time, beside the job's zone when they differ.
+  const pref = useTimePreference();
+  const readerZone = pref.zone !== data?.timezone ? pref.zone : null;
   return (
     <figure className="widget widget-chart widget-run-history" data-widget="chart" data-view="runs" data-id={slot.id} data-status={reading?.status ?? "pending"} aria-labelledby={titleId}>
       <header className="widget-head">
@@ -80,7 +84,7 @@ export function RunHistoryChart({ slot }: { slot: WidgetSlot }) {
           {data.nextRunAt !== null ? (
             <span data-testid="cron-next-run">
               {" "}
-              · next run {inZone(data.nextRunAt, data.timezone)} ({data.timezone}){viewerZone ? <> · {inZone(data.nextRunAt)} your time ({viewerZone})</> : null}
+              · next run {inZone(data.nextRunAt, data.timezone)} ({data.timezone}){readerZone ? <> · {formatInstant(data.nextRunAt, pref)} your time ({readerZone})</> : null}
             </span>
           ) : null}
           {data.pause ? <span> · paused by {data.pause.pausedBy}: {data.pause.reason}</span> : null}

@@ -77,7 +77,14 @@ export function createSentryClient(opts: SentryClientOptions) {
   async function project(signal?: AbortSignal, slug = opts.project): Promise<string> {
     const known = projectIds.get(slug);
     if (known) return known;
-    const p = await get(`/projects/${encodeURIComponent(opts.org)}/${encodeURIComponent(slug)}/`, [], signal);
+    let p;
+    try {
+      p = await get(`/projects/${encodeURIComponent(opts.org)}/${encodeURIComponent(slug)}/`, [], signal);
+    } catch (err) {
+      // Sentry's own words ("The requested resource does not exist") do not say what was looked for: a slug's typo.
+      if (err instanceof SentryError && err.providerStatus === 404) throw new SentryError(404, `no project "${slug}" in organization "${opts.org}"; check the project slug`);
+      throw err;
+    }
     projectIds.set(slug, String(p.id));
     return String(p.id);
   }

@@ -67,4 +67,14 @@ describe("sentry probes against the sandbox", () => {
     expect(r.summary).toMatch(/authentication failed/);
     expect(JSON.stringify(r)).not.toContain("sntrys_wrong_token_999");
   });
+
+  it("a project slug Sentry does not know is named, not 'The requested resource does not exist'", async () => {
+    const config = SentryConfigSchema.parse({ org: sandbox.org, project: "shop-webb", token: sandbox.token, url: sandbox.url });
+    const r = await read(byId(sentryProbes(config, createSentryClient(config), undefined), "error-rate"));
+    expect(r).toMatchObject({ value: null, status: "unknown" });
+    expect(r.summary).toContain('no project "shop-webb" in organization "shop"; check the project slug');
+    // The SLO service's Discover count says the same for an sli.sentry project.
+    const client = createSentryClient({ ...config, project: sandbox.project });
+    await expect(client.transactionCounts({ project: "shop-apii", metric: "failure_rate" }, { from: new Date(NOW - 5 * MIN), to: new Date(NOW) })).rejects.toThrow('Sentry: no project "shop-apii" in organization "shop"; check the project slug (HTTP 404)');
+  });
 });

@@ -120,6 +120,11 @@ describe("getRunbook / listRunbooks / searchRunbooks", () => {
     ]);
     const warning = page.blocks[3];
     expect(warning.type === "warning" && warning.message).toMatch(/Unknown probe "shop.unknown"/);
+    // An ::slo with no slos.<id> names the config key, not a missing plugin.
+    write("payments/budget.md", '# Budget\n\n::slo{id="checkout-sucess"}\n');
+    const slo = getRunbook("payments/budget", { dir, registry })!.blocks.find((b) => b.type === "warning");
+    expect(slo?.type === "warning" && slo.message).toBe('Unknown SLO "checkout-sucess" in ::slo — no slos.checkout-sucess in the config');
+    fs.rmSync(path.join(dir, "payments/budget.md"));
 
     const listed = listRunbooks({ dir }).find((r) => r.path === "payments/refunds")!;
     expect(listed).toMatchObject({ title: "Refunds", owner: "payments", tags: ["money"], plugins: ["shop"] });

@@ -59,6 +59,11 @@ describe("platform commands as written", () => {
     expect(logsStep("Check Railway logs for startup errors")).toEqual({ kind: "logs", provider: "railway" });
     expect(logsStep("Railway logs show structured logging")).toBeNull();
     expect(logsStep("Check Netlify/Vercel deployment status")).toBeNull();
+    // A step that starts with "Then"/"Next," is still a step; the same words mid-sentence are not.
+    expect(logsStep("Then check Render logs for startup errors.")).toEqual({ kind: "logs", provider: "render" });
+    expect(logsStep("Next, review the Vercel build logs")).toEqual({ kind: "logs", provider: "vercel", stream: "build" });
+    expect(logsStep("You can then check Render logs if it fails.")).toBeNull();
+    expect(logsStep("Then the Render logs show the crash.")).toBeNull();
   });
 
   it("marks commands in shell fences (with continuations and comment steps) and inline code, taking the platform from the section", () => {
@@ -92,6 +97,21 @@ describe("platform commands as written", () => {
       ["pre", "gcloud firestore export gs://BUCKET/today --project=PROJECT_ID", { kind: "backup-export" }],
       ["code", "render services restart shop-api", { kind: "restart", provider: "render", service: "shop-api" }],
       ["li", "Redeploy", { kind: "redeploy", deploymentId: "previous" }],
+    ]);
+  });
+
+  it("marks a logs step written as a paragraph of its own, once, and not inside prose", () => {
+    const md = [
+      "If the API is unresponsive, restart it: `render services restart shop-api`",
+      "",
+      "Then check Render logs for startup errors.",
+      "",
+      "When it crashes you can check Render logs, or ask the on-call engineer.",
+    ].join("\n");
+    const live = renderRunbook(md, { file: "t.md" }).live.filter((c) => c.kind === "platform");
+    expect(live.map((c) => [c.at, c.query, c.platform])).toEqual([
+      ["code", "render services restart shop-api", { kind: "restart", provider: "render", service: "shop-api" }],
+      ["text", "Then check Render logs for startup errors.", { kind: "logs", provider: "render" }],
     ]);
   });
 

@@ -170,9 +170,12 @@ export function pressedLabels(text: string, context: string, emphasized: readonl
   return out;
 }
 
-/** "Check Railway logs", "Review Render logs for …": an imperative step that reads a platform's logs. */
+/**
+ * "Check Railway logs", "Review Render logs for …", "Then check Render logs": an imperative step that
+ * reads a platform's logs, at the start of a list item, table cell or paragraph (never mid-sentence).
+ */
 export function logsStep(text: string): PlatformIntent | null {
-  const m = /^\s*(?:\d+[.)]\s*)?(?:check|review|monitor|watch|read|look at|inspect)\s+(?:the\s+)?(vercel|render|railway)(?:'s)?\s+(build\s+|runtime\s+|deploy(?:ment)?\s+)?logs?\b/i.exec(text);
+  const m = /^\s*(?:\d+[.)]\s*)?(?:(?:then|next|now|also|and|finally|afterwards)\s*,?\s+)?(?:check|review|monitor|watch|read|look at|inspect)\s+(?:the\s+)?(vercel|render|railway)(?:'s)?\s+(build\s+|runtime\s+|deploy(?:ment)?\s+)?logs?\b/i.exec(text);
   if (!m) return null;
   const stream = /build/i.test(m[2] ?? "") ? "build" : undefined;
   return { kind: "logs", provider: m[1]!.toLowerCase() as Platform, ...(stream ? { stream } : {}) };
@@ -272,7 +275,7 @@ export function markPlatformCommands(tree: { children: any[] }, out: LiveCandida
       const text = ownText(node);
       const at = node.tagName === "li" ? "li" : "text";
       for (const p of pressedLabels(text, `${list}\n${row}\n${text}`, emphasisIn(node))) add(node, p.label, at, p.intent, [text, row, list, section]);
-      const logs = node.tagName !== "p" ? logsStep(text) : null;
+      const logs = logsStep(text);
       if (logs) add(node, text.trim().replace(/\s+/g, " ").slice(0, 120), at, logs, [text]);
     }
     // Links, headings and scripts keep their text as written.

@@ -132,6 +132,8 @@ export function resolveBlocks(r: RenderedRunbook, registry: PluginRegistry): { b
       if (!probe) {
         const widget = unconfiguredWidget(slot.id, "probe", configuredPlugins(registry));
         if (widget) return { type: "unconfigured", key: `unconfigured-${i}`, line: d.line, widget };
+        // An SLO is no plugin's: its probe exists when slos.<name> is configured.
+        if (slot.kind === "slo") return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown SLO "${slot.id.slice(4)}" in ::slo — no slos.${slot.id.slice(4)} in the config` };
         return { type: "warning", key: `warning-${i}`, line: d.line, message: `Unknown probe "${slot.id}" in ::${slot.kind} — no installed plugin provides it` };
       }
       resolved = { ...slot, title: probe.def.title };

@@ -17,8 +17,14 @@ function parseBroken(text: string): BrokenWidget[] {
 export async function runbookFreshness(portal: Portal = getPortal(), options: { files?: RunbookFile[]; now?: number } = {}): Promise<Map<string, RunbookFreshness>> {
   const now = options.now ?? Date.now();
   const files = options.files ?? scanRunbooks(portal.runbooksDir);
+  // A page of rows reads its own verifications, not all 2,000.
+  const only = options.files && options.files.length <= 500 ? options.files.map((f) => f.path) : null;
   const [verifications, uses, edits] = await Promise.all([
-    portal.store.db.selectFrom("runbook_verifications").selectAll().execute(),
+    only?.length === 0
+      ? []
+      : only
+        ? portal.store.db.selectFrom("runbook_verifications").selectAll().where("runbook", "in", only).execute()
+        : portal.store.db.selectFrom("runbook_verifications").selectAll().execute(),
     lastIncidentUse(portal.store, portal.config.secretValues),
     Promise.all(files.map((f) => lastEdited(f, now))),
   ]);

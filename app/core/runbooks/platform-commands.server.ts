@@ -8,18 +8,9 @@ import { toString as hastToString } from "hast-util-to-string";
 
 import { backupsRef } from "../../../plugins/backups/api";
 import type { PluginRegistry } from "../plugins/registry.server";
-import type { LiveBlock, LiveCandidate } from "./live-blocks.server";
+import type { LiveBlock, LiveCandidate, Platform, PlatformIntent } from "./live-block-types.server";
 
-export type Platform = "vercel" | "render" | "railway" | "netlify";
-
-/** What a command or a dashboard step asks for, before a site is chosen. */
-export type PlatformIntent =
-  | { kind: "redeploy"; provider?: Platform; service?: string; deploymentId?: string; latest?: boolean }
-  | { kind: "restart"; provider?: Platform; service?: string }
-  | { kind: "rollback"; provider?: Platform; service?: string; deploymentId: string }
-  | { kind: "logs"; provider?: Platform; service?: string; stream?: "build" | "runtime" }
-  | { kind: "backup-export" }
-  | { kind: "backup-import" };
+export type { Platform, PlatformIntent } from "./live-block-types.server";
 
 /* ------------------------------------------------------------- shell lines */
 

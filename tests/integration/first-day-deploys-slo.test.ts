@@ -57,6 +57,8 @@ vercel --prod
 
 If the API is unresponsive, restart it: \`render services restart api\`
 
+Then check Render logs for startup errors.
+
 The worker on Railway crashes sometimes:
 
 \`\`\`bash
@@ -203,6 +205,7 @@ slos:
       ["vercel --prod", "deploys.redeploy", { site: "web" }],
       ["Deploy latest commit", "deploys.redeploy", { site: "api" }],
       ["render services restart api", "deploys.restart", { site: "api" }],
+      ["Then check Render logs for startup errors.", "deploys.logs", { site: "api" }],
       ["railway restart", "deploys.restart", { site: "worker" }],
       ["railway logs", "deploys.logs", { site: "worker" }],
       ["Redeploy", "deploys.redeploy", { site: "api", deploymentId: "previous" }],

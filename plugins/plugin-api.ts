@@ -11,6 +11,7 @@ import type { Logger } from "./plugin-api-logger";
 import type { TextScrubber } from "./plugin-api-scrubber";
 import type { PluginDoctor } from "./plugin-api-doctor";
 import type { ScheduledJob } from "./plugin-api-schedule";
+import type { InputChoices } from "./plugin-api-inputs";
 import type { ResolvedDeps, ServiceDeps, ServiceRef } from "./plugin-api-services";
 
 export type Risk = "low" | "high" | "critical";
@@ -19,23 +20,7 @@ export type ProbeStatus = "ok" | "warn" | "critical" | "unknown";
 export type { Logger } from "./plugin-api-logger";
 export type { TextScrubber } from "./plugin-api-scrubber";
 
-/* ------------------------------------------------------------------ secrets */
-
-// Marked by definition, not instance: `.describe()` and `.meta()` return a clone sharing the
-// definition, and a documented secret must stay a secret.
-const secretDefs = new WeakSet<object>();
-const defOf = (schema: z.ZodType): object => (schema as unknown as { _zod: { def: object } })._zod.def;
-
-/** Marks a config field as secret: it is redacted from loaders, logs, errors and audit. */
-export function secret<T extends z.ZodType>(schema: T): T {
-  secretDefs.add(defOf(schema));
-  return schema;
-}
-
-export function isSecretSchema(schema: z.ZodType): boolean {
-  return secretDefs.has(defOf(schema));
-}
-
+export * from "./plugin-api-secrets";
 export * from "./plugin-api-durations";
 export * from "./plugin-api-format";
 export * from "./plugin-api-process";
@@ -169,22 +154,6 @@ export interface ActionDefinition<I = any> {
   options?: Record<string, (input: Partial<I>, ctx: { signal: AbortSignal }) => Promise<InputChoices>>;
 }
 
-/** One choice for an input field, with what the operator must know to pick it. */
-export interface InputChoice {
-  value: string;
-  label: string;
-  /** A short state word shown as a badge: `ok` (e.g. verified), `warn` (not verified), `bad` (failed). */
-  badge?: { text: string; tone: "ok" | "warn" | "bad" };
-  detail?: string;
-  /** Why it cannot be chosen; the dialog disables it and the action refuses it. */
-  refused?: string;
-}
-
-export interface InputChoices {
-  choices: InputChoice[];
-  /** A nudge shown above the list (e.g. "the newest backup is not verified: verify it first"). */
-  note?: string;
-}
 
 /**
  * The error family (errors.ts): thrown from preview() or run(), `InputError` (or its older name
@@ -220,6 +189,7 @@ export * from "./plugin-api-services";
 export * from "./plugin-api-schedule";
 export * from "./plugin-api-demo-world";
 export * from "./plugin-api-doctor";
+export * from "./plugin-api-inputs";
 
 /**
  * The portal's own store, for plugins that keep state (cron runs, backup catalog). A plugin's

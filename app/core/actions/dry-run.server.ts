@@ -1,4 +1,4 @@
-import { InputError, UpstreamError, type ActionPreview, type PreviewContext } from "../../../plugins/plugin-api";
+import { InputError, UnavailableError, UpstreamError, type ActionPreview, type PreviewContext } from "../../../plugins/plugin-api";
 import { scrub } from "../secrets/index.server";
 import { errorText } from "../audit/audit.server";
 import type { RegisteredAction } from "../plugins/registry.server";
@@ -54,8 +54,9 @@ export async function runPreview(
       const fieldErrors = given && Object.keys(given).length ? scrub(given, secrets) : { input: [error] };
       return { kind: "invalid", error, fieldErrors };
     }
-    // The provider's status is what an `UpstreamError` says it is; anything else thrown has none.
-    const providerStatus = err instanceof UpstreamError ? err.providerStatus : null;
+    // The provider's status is what an `UpstreamError` says it is; a plugin that cannot serve at all
+    // (`UnavailableError`, e.g. the sql service withheld) answers as an unavailable one; anything else has none.
+    const providerStatus = err instanceof UpstreamError ? err.providerStatus : err instanceof UnavailableError ? 503 : null;
     portal.log.warn({ action: reg.id, error, providerStatus }, "preview failed upstream");
     return { kind: "upstream", error, providerStatus, timedOut: controller.signal.aborted };
   } finally {

@@ -2,7 +2,7 @@
 // dry run refuses anything but a plain read, naming the construct, before the database sees it),
 // then run as the read-only role in the read-only transaction of the `sql` service.
 import { z } from "zod";
-import { action, ActionInputError } from "../../plugin-api";
+import { action, ActionInputError, UnavailableError } from "../../plugin-api";
 import type { SqlRunner } from "../sql";
 import { SqlRefused } from "../sql-guard";
 
@@ -15,10 +15,7 @@ export type QueryInput = z.infer<typeof QueryInput>;
 const READ_ONLY_VIOLATION = "25006";
 
 /** The read role failed its inspection: the portal cannot serve this, whatever the input (503). */
-class SqlWithheld extends Error {
-  override name = "SqlWithheld";
-  readonly status = 503;
-}
+class SqlWithheld extends UnavailableError {}
 
 /** The statement check, as the dry run and the run both apply it. */
 function checked(sql: SqlRunner, text: string) {

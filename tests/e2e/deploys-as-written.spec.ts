@@ -46,8 +46,14 @@ test("admin: the Render row's Redeploy opens the prefilled dialog and the run su
   await expect(block).toContainText(/log line\(s\) of shop-api \(Render, dep-re/);
   await expect(block).toContainText("postgres://shop_app:[redacted]@db.shop.internal");
   await expect(block).not.toContainText("pg-Sandbox-Pass-42");
+  // One entry per log line: its time, level and stream on one line above the text (a table broke "info" into "in fo" on a phone).
+  const lines = block.locator("ol.live-log > li");
+  expect(await lines.count()).toBeGreaterThan(3);
+  await expect(lines.first().locator(".live-log-meta")).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · \w+ · (build|runtime)$/);
 
   await page.setViewportSize({ width: 390, height: 844 });
+  const meta = await lines.first().locator(".live-log-meta").boundingBox();
+  expect(meta!.height).toBeLessThan(24);
   await page.getByRole("button", { name: "Redeploy shop-api from the previous deployment…" }).scrollIntoViewIfNeeded();
   await testInfo.attach("deploy-runbook-390x844", { body: await page.screenshot(), contentType: "image/png" });
 });

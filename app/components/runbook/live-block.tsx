@@ -88,6 +88,26 @@ function SqlTable({ result }: { result: any }) {
   );
 }
 
+/**
+ * deploys.logs: one line per entry, its time, level and stream above the text (a table squeezed each
+ * column on a phone: "in fo", "stre am"); the text keeps the card's width and wraps where it must.
+ */
+function LogLines({ rows }: { rows: { at?: string; level?: string; stream?: string; line?: string }[] }) {
+  return (
+    <ol className="live-log">
+      {rows.map((r, i) => {
+        const level = /^(error|fatal|critical)$/i.test(r.level ?? "") ? "error" : /^warn/i.test(r.level ?? "") ? "warn" : "info";
+        return (
+          <li key={i} className={`live-log-${level}`}>
+            <span className="live-log-meta">{[r.at ? `${r.at} UTC` : "", r.level, r.stream].filter(Boolean).join(" · ")}</span>
+            <code>{r.line}</code>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
 function labelsText(labels: Record<string, string> | undefined): string {
   const e = Object.entries(labels ?? {});
   return e.length ? `{${e.map(([k, v]) => `${k}="${v}"`).join(", ")}}` : "";
@@ -296,7 +316,12 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
             <p className={`live-health live-${run.result.data.status}`}>
               <strong>{run.result.data.status}</strong> · {run.result.data.summary}
             </p>
-          ) : run.result?.data?.kind === "redis" || run.result?.data?.kind === "deploy-logs" ? (
+          ) : run.result?.data?.kind === "deploy-logs" ? (
+            <>
+              <p className="live-redis-summary">{run.result.summary}</p>
+              {run.result.rows?.length ? <LogLines rows={run.result.rows} /> : null}
+            </>
+          ) : run.result?.data?.kind === "redis" ? (
             <>
               <p className="live-redis-summary">{run.result.summary}</p>
               {run.result.rows?.length ? <SqlTable result={run.result} /> : null}

@@ -7,7 +7,7 @@ import { audit } from "./audit/audit.server";
 import type { PortalConfig } from "./config.server";
 import type { Store } from "./db/store.server";
 import { newId } from "./ids.server";
-import { errorResponse, ForbiddenError, InputError } from "./http/errors.server";
+import { ForbiddenError, InputError } from "./http/errors.server";
 import { roleRequired, signInRequired } from "./http/require.server";
 import { getPortal } from "./portal.server";
 
@@ -493,10 +493,11 @@ export async function requireRole(request: Request, role: Role): Promise<User> {
 /**
  * The signed-in person (browser session or trusted proxy), never an API token: for every route
  * that changes identity (users, roles, tokens). Tokens are for automation; a leaked one must not
- * mint accounts or more tokens.
+ * mint accounts or more tokens. A token is refused with a `ForbiddenError` (403), which the route
+ * maps at the edge (`orErrorResponse`); no one signed in, or a missing role, as `requireRole`.
  */
 export async function requireSession(request: Request, role?: Role): Promise<User> {
   const user = role ? await requireRole(request, role) : await requireUser(request);
-  if (isTokenUser(user)) throw errorResponse(new ForbiddenError("changing users, roles or tokens needs a signed-in session; API tokens cannot do it"));
+  if (isTokenUser(user)) throw new ForbiddenError("changing users, roles or tokens needs a signed-in session; API tokens cannot do it");
   return user;
 }

@@ -3,19 +3,19 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { requireSession } from "~/core/auth.server";
-import { handle, readBody } from "~/core/http/index.server";
+import { handle, orErrorResponse, readBody } from "~/core/http/index.server";
 import { changeUser, listUsers, UserChangeError, UserChangeSchema } from "~/core/users.server";
 import { ROLES } from "~/lib/roles";
 
 export const meta: MetaFunction = () => [{ title: "Users · Opsdeck" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const admin = await requireSession(request, "admin");
+  const admin = await orErrorResponse(requireSession(request, "admin"));
   return json({ users: await listUsers(), me: admin.username });
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const admin = await requireSession(request, "admin");
+  const admin = await orErrorResponse(requireSession(request, "admin"));
   return handle(
     async () => {
       const form = await readBody(request, { accept: "form" });

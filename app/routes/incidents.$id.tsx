@@ -9,8 +9,8 @@ import { IncidentTimeline, type MarkChange } from "~/components/incidents/timeli
 import { requireUser } from "~/core/auth.server";
 import { incidentDeploys, withDeploys } from "~/core/incidents/deploys.server";
 import { addEvent, markEntry, updateIncident } from "~/core/incidents/incidents.server";
-import { handleIncidentIntent, incidentContext, loadIncident } from "~/core/incidents/service.server";
-import { orErrorResponse } from "~/core/http/index.server";
+import { incidentContext, loadIncident, readIncidentIntent, runIncidentIntent } from "~/core/incidents/service.server";
+import { answerIntent, orErrorResponse } from "~/core/http/index.server";
 import { incidentPageTimeline } from "~/core/incidents/timeline.server";
 import { listAlerts } from "~/core/alerts/inbox.server";
 import { getPortal } from "~/core/portal.server";
@@ -59,7 +59,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  return handleIncidentIntent(request, params.id, {
+  const user = await requireUser(request);
+  const incident = await orErrorResponse(loadIncident(params.id));
+  return answerIntent(() => readIncidentIntent(request), (asked) => runIncidentIntent(asked, { user, incident }, {
     note: ({ store, user, incident, body }) => addEvent(store, user, incident.id, { type: "note", text: body.text }).then(() => {}),
     status: ({ store, user, incident, body }) => addEvent(store, user, incident.id, { type: "status", status: body.status, text: body.text || undefined }).then(() => {}),
     "take-command": ({ store, user, incident }) => addEvent(store, user, incident.id, { type: "commander", commander: user.username }).then(() => {}),
@@ -72,7 +74,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }).then(() => {}),
     mark: ({ store, user, incident, body: { pinned, hidden, correctedAt, entry } }) =>
       markEntry(store, user, incident.id, { entry, pinned, hidden, correctedAt: correctedAt === "" ? null : correctedAt }).then(() => {}),
-  });
+  }));
 }
 
 type ActionData = { intent: string; ok?: true; error?: string; fieldErrors?: Record<string, string[]> };

@@ -6,8 +6,8 @@ import { FieldError, SeverityBadge, StatusBadge } from "~/components/incidents/b
 import { requireUser } from "~/core/auth.server";
 import { addPreventionItem, removePreventionItem, saveReport, setPreventionItemDone, type ReportFields } from "~/core/incidents/incidents.server";
 import { loadReport } from "~/core/incidents/report.server";
-import { handleIncidentIntent, incidentContext, loadIncident } from "~/core/incidents/service.server";
-import { orErrorResponse } from "~/core/http/index.server";
+import { incidentContext, loadIncident, readIncidentIntent, runIncidentIntent } from "~/core/incidents/service.server";
+import { answerIntent, orErrorResponse } from "~/core/http/index.server";
 import { canEditIncidents, formatDuration, SEVERITY_INFO } from "~/lib/incidents";
 import { useFormatTime } from "~/components/time";
 
@@ -22,12 +22,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  return handleIncidentIntent(request, params.id, {
+  const user = await requireUser(request);
+  const incident = await orErrorResponse(loadIncident(params.id));
+  return answerIntent(() => readIncidentIntent(request), (asked) => runIncidentIntent(asked, { user, incident }, {
     report: ({ store, user, incident, body }) => saveReport(store, user, incident.id, body).then(() => {}),
     "add-item": ({ store, user, incident, body }) => addPreventionItem(store, user, incident.id, body).then(() => {}),
     "item-done": ({ store, user, incident, body }) => setPreventionItemDone(store, user, incident.id, String(body.item ?? ""), body.done === "true").then(() => {}),
     "remove-item": ({ store, user, incident, body }) => removePreventionItem(store, user, incident.id, String(body.item ?? "")).then(() => {}),
-  });
+  }));
 }
 
 const SECTIONS: { key: keyof ReportFields; label: string; rows: number }[] = [

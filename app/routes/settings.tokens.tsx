@@ -4,7 +4,7 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { grantableRoles, listApiTokens, publicUser, requireSession, requireUser } from "~/core/auth.server";
-import { handle, parseWith, readBody } from "~/core/http/index.server";
+import { handle, orErrorResponse, parseWith, readBody } from "~/core/http/index.server";
 import { getPortal } from "~/core/portal.server";
 import { createTokenAudited, revokeTokenAudited } from "~/core/tokens.server";
 import { ROLES } from "~/lib/roles";
@@ -34,7 +34,7 @@ const TokenIntentSchema = z.discriminatedUnion("intent", [CreateSchema, RevokeSc
 /** Creating and revoking tokens changes identity: a signed-in session only (requireSession refuses tokens). */
 export async function action({ request }: ActionFunctionArgs) {
   return handle(async () => {
-    const user = await requireSession(request);
+    const user = await orErrorResponse(requireSession(request));
     const portal = getPortal();
     const input = parseWith(TokenIntentSchema, await readBody(request, { accept: "json-or-form" }));
     if (input.intent === "create") {

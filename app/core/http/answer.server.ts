@@ -1,4 +1,5 @@
 import { json } from "@remix-run/node";
+import { errorResponse } from "./errors.server";
 
 /** A run's statuses that mean "accepted, not done yet": the caller follows `/api/runs/:runId`. */
 const ACCEPTED = new Set(["started", "awaiting_approval", "requested", "cancelling"]);
@@ -24,7 +25,20 @@ export function answerData(data: Record<string, unknown>): Response {
 }
 
 /**
- * Remix's `json`, typed, for the few request handlers below the routes that answer a whole request
- * (an incident page's intents): the only place outside routes that builds a JSON Response is here.
+ * The action of a page whose forms are told apart by an `intent` field: `read` reads what the form
+ * asked, `run` does it; both return plain data and throw the error family. Answers
+ * `{ intent, ok: true }` (200); a refusal is returned, not thrown, so the form that sent it shows it
+ * beside its fields: `{ intent, error, fieldErrors }` with the family's status (`intent: ""` when the
+ * body could not be read). Anything else thrown stays a 500.
  */
-export const answerJson: typeof json = json;
+export async function answerIntent<T extends { intent: string }>(read: () => Promise<T>, run: (asked: T) => Promise<unknown>): Promise<Response> {
+  let intent = "";
+  try {
+    const asked = await read();
+    intent = asked.intent;
+    await run(asked);
+    return json({ intent, ok: true as const });
+  } catch (err) {
+    return errorResponse(err, { intent });
+  }
+}

@@ -1,8 +1,8 @@
-import { requireUser, type User } from "../auth.server";
+import type { User } from "../auth.server";
 import type { Store } from "../db/store.server";
 import { getPortal } from "../portal.server";
 import { getRunbook, listRunbooks } from "../runbooks/runbooks.server";
-import { answerJson, errorResponse, InputError, orErrorResponse, readBody } from "../http/index.server";
+import { InputError, readBody } from "../http/index.server";
 import { scrub } from "../secrets/index.server";
 import {
   requireIncident,
@@ -42,26 +42,30 @@ export async function loadIncident(id: string | undefined): Promise<Incident> {
 
 export type IncidentIntentHandler = (ctx: { user: User; incident: Incident; store: Store; body: Record<string, unknown> }) => Promise<void>;
 
+/** What an incident page's form asked: its `intent` (at most 50 characters, "" when none) and the other fields it sent. */
+export interface IncidentIntent {
+  intent: string;
+  body: Record<string, unknown>;
+}
+
 /**
- * The action of the incident pages: signs in, loads the incident (404), reads the body, runs the
- * handler named by its `intent`, and answers `{ intent, ok }` or `{ intent, error, fieldErrors }`
- * with the status of the typed error (400 / 403 / 404 / 413 / 415).
+ * Reads the form of an incident page (JSON or form, secrets scrubbed, through the one request
+ * reader); a body that cannot be read is the family's 400 / 413 / 415.
  */
-export async function handleIncidentIntent(request: Request, id: string | undefined, handlers: Record<string, IncidentIntentHandler>): Promise<Response> {
-  const user = await requireUser(request);
-  const incident = await orErrorResponse(loadIncident(id));
-  const { store } = incidentContext();
-  let intent = "";
-  try {
-    const { intent: i, ...body } = await readIncidentBody(request);
-    intent = typeof i === "string" ? i.slice(0, 50) : "";
-    const handler = Object.hasOwn(handlers, intent) ? handlers[intent] : undefined;
-    if (!handler) throw new InputError({ intent: ["unknown intent"] }, "unknown intent");
-    await handler({ user, incident, store, body });
-    return answerJson({ intent, ok: true as const });
-  } catch (err) {
-    return errorResponse(err, { intent });
-  }
+export async function readIncidentIntent(request: Request): Promise<IncidentIntent> {
+  const { intent, ...body } = await readIncidentBody(request);
+  return { intent: typeof intent === "string" ? intent.slice(0, 50) : "", body };
+}
+
+/**
+ * Runs the handler that the form's `intent` names, as `user` on `incident` (signed in and loaded by
+ * the route). An unknown intent is an `InputError` (400); the handlers throw the family's errors
+ * (400 / 403 / 404). The page's route answers at the edge (`answerIntent`).
+ */
+export async function runIncidentIntent(asked: IncidentIntent, who: { user: User; incident: Incident }, handlers: Record<string, IncidentIntentHandler>): Promise<void> {
+  const handler = Object.hasOwn(handlers, asked.intent) ? handlers[asked.intent] : undefined;
+  if (!handler) throw new InputError({ intent: ["unknown intent"] }, "unknown intent");
+  await handler({ user: who.user, incident: who.incident, store: incidentContext().store, body: asked.body });
 }
 
 /**

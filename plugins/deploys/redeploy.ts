@@ -14,10 +14,14 @@ export function providerOf(providers: Map<string, DeployProvider>, site: string)
   return provider;
 }
 
-/** The deployment that served production before the current one: what "find the last working deployment" means. */
+/**
+ * The deployment that served production before the current one: what "find the last working deployment"
+ * means. One of the current commit is skipped on every provider: after a redeploy (a rebuild of the same
+ * code) "previous" would otherwise be the very code that is failing.
+ */
 export async function previousDeployment(provider: DeployProvider, current: DeploymentInfo | null, signal?: AbortSignal): Promise<DeploymentInfo | null> {
   const list = await provider.list(30, signal);
-  return list.find((d) => d.production && everReady(d) && !d.current && d.id !== current?.id && (!current || d.createdAt < current.createdAt) && (!current?.commit || d.commit !== current.commit || d.provider === "vercel")) ?? null;
+  return list.find((d) => d.production && everReady(d) && !d.current && d.id !== current?.id && (!current || d.createdAt < current.createdAt) && (!current?.commit || d.commit !== current.commit)) ?? null;
 }
 
 const RedeployInput = z.object({

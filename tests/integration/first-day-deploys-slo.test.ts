@@ -235,6 +235,11 @@ slos:
     expect(run.status, JSON.stringify(run)).toBe("succeeded");
     expect(run.result.summary).toMatch(/^web redeployed: Vercel serves dpl_re\S+, built from dpl_shop4xxxx/);
     expect(vercel.sites.get("web")!.deployments.filter((d) => d.origin?.startsWith("redeploy")).length).toBe(1);
+    // The rebuild serves the same code: "find the last working deployment" → Promote to Production now means
+    // the release before that code, not the deployment the rebuild was made from.
+    const back = await call("alice", "POST", "/api/actions/deploys.rollback/preview", { input: { site: "web", deploymentId: "previous" } });
+    expect(back.status, back.text).toBe(200);
+    expect(back.json.preview.summary).toMatch(/ to dpl_shop2xxxx \(commit [0-9a-f]{7} "Fix VAT rounding on invoices"/);
   });
 
   it("restarts a crashed Railway worker and reads its logs with secrets scrubbed (responders may read)", async () => {

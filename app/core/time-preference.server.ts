@@ -2,9 +2,27 @@
 // id, so two people sharing a browser keep their own). No cookie: UTC.
 import * as cookie from "cookie";
 import { PROTO_HEADER } from "./auth.server";
-import { TimePreferenceSchema, UTC_PREFERENCE, type TimePreference } from "~/lib/time";
+import { z } from "zod";
+import { isTimeZone, TIME_MODES, UTC_PREFERENCE, type TimePreference } from "~/lib/time";
 
 const YEAR_S = 365 * 86_400;
+
+// Server-only: a zod object schema built where the browser bundle loads it would run zod's eval
+// probe before root.tsx turns it off, and the Content-Security-Policy reports that.
+export const TimePreferenceSchema = z
+  .object({
+    mode: z.enum(TIME_MODES),
+    zone: z.string().max(64).optional(),
+  })
+  .transform((v, ctx): TimePreference => {
+    if (v.mode === "utc") return UTC_PREFERENCE;
+    if (!v.zone || !isTimeZone(v.zone)) {
+      ctx.addIssue({ code: "custom", path: ["zone"], message: "must be a time zone name such as Europe/Berlin" });
+      return z.NEVER;
+    }
+    return { mode: "local", zone: v.zone };
+  });
+
 
 function cookieName(userId: string): string {
   return `opsdeck_time_${userId.replace(/[^A-Za-z0-9_-]/g, "")}`;

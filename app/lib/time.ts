@@ -1,7 +1,6 @@
 // One way to show time: every page writes an instant through the reader's preference, UTC or
 // their own zone, and always names the zone. Shared by the server (the preference cookie) and the
 // browser (the components), so no server import here.
-import { z } from "zod";
 import { formatInZone, zoneName } from "../../plugins/plugin-api-format";
 
 export const TIME_MODES = ["utc", "local"] as const;
@@ -23,20 +22,6 @@ export function isTimeZone(zone: string): boolean {
     return false;
   }
 }
-
-export const TimePreferenceSchema = z
-  .object({
-    mode: z.enum(TIME_MODES),
-    zone: z.string().max(64).optional(),
-  })
-  .transform((v, ctx): TimePreference => {
-    if (v.mode === "utc") return UTC_PREFERENCE;
-    if (!v.zone || !isTimeZone(v.zone)) {
-      ctx.addIssue({ code: "custom", path: ["zone"], message: "must be a time zone name such as Europe/Berlin" });
-      return z.NEVER;
-    }
-    return { mode: "local", zone: v.zone };
-  });
 
 export type Instant = number | string | Date | null | undefined;
 

@@ -4,9 +4,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useEffect, useState } from "react";
 import { requireUser } from "~/core/auth.server";
 import { handle, parseWith, readBody } from "~/core/http/index.server";
-import { timePreference, timePreferenceCookie } from "~/core/time-preference.server";
+import { timePreference, timePreferenceCookie, TimePreferenceSchema } from "~/core/time-preference.server";
 import { Time } from "~/components/time";
-import { TimePreferenceSchema } from "~/lib/time";
 import settingsStyles from "~/styles/settings.css";
 
 export const meta: MetaFunction = () => [{ title: "Settings · Opsdeck" }];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAxisValue, formatDurationTick, niceStep, rangeText, shortNumber, spreadLabels, thinLabels, timeTicks, valueDomain, valueTicks, zoomWindow } from "./chart-scale";
+import { axisZoneName, formatAxisValue, formatDurationTick, niceStep, rangeText, shortNumber, spreadLabels, thinLabels, timeTicks, valueDomain, valueTicks, zoomWindow } from "./chart-scale";
 
 const at = (iso: string) => Date.parse(`${iso}Z`);
 
@@ -70,6 +70,25 @@ describe("time axis", () => {
     const ticks = timeTicks(at("2026-12-05T12:00"), at("2026-12-08T12:00"), 4, "America/New_York");
     expect(ticks[0]!.value).toBe(at("2026-12-06T05:00"));
     expect(ticks[0]!.label).toBe("6 Dec");
+  });
+
+  it("stays on the zone's round hours across a daylight-saving change, and a skipped hour is drawn once", () => {
+    // Berlin leaves summer time on 25 Oct 2026 (03:00 CEST → 02:00 CET): 6-hour ticks stay on 00/06/12/18 local.
+    const autumn = timeTicks(at("2026-10-24T12:00"), at("2026-10-27T12:00"), 12, "Europe/Berlin");
+    expect(autumn.map((t) => t.label)).toEqual(["18:00", "25 Oct 00:00", "06:00", "12:00", "18:00", "26 Oct 00:00", "06:00", "12:00", "18:00", "27 Oct 00:00", "06:00", "12:00"]);
+    expect(autumn[1]!.value).toBe(at("2026-10-24T22:00")); // midnight CEST
+    expect(autumn[5]!.value).toBe(at("2026-10-25T23:00")); // midnight CET
+    // New York skips 02:00 on 14 Mar 2027: hourly ticks 00:00, 01:00, 03:00…
+    const spring = timeTicks(at("2027-03-14T05:00"), at("2027-03-14T10:00"), 6, "America/New_York");
+    expect(spring.map((t) => t.label)).toEqual(["00:00", "01:00", "03:00", "04:00", "05:00", "06:00"]);
+    expect(new Set(spring.map((t) => t.value)).size).toBe(spring.length);
+  });
+
+  it("names the axis's zone as its readers know it, both names across a change", () => {
+    expect(axisZoneName(at("2026-12-05T12:00"), at("2026-12-06T12:00"))).toBe("UTC");
+    expect(axisZoneName(at("2026-12-05T12:00"), at("2026-12-06T12:00"), "Europe/Berlin")).toBe("CET");
+    expect(axisZoneName(at("2026-12-05T12:00"), at("2026-12-06T12:00"), "America/New_York")).toBe("EST");
+    expect(axisZoneName(at("2026-10-24T12:00"), at("2026-10-27T12:00"), "Europe/Berlin")).toBe("CEST/CET");
   });
 
   it("never more ticks than asked for, and none for an empty window", () => {

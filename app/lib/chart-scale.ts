@@ -3,6 +3,8 @@
  * reports). Pure functions, shared by server rendering and the browser; no chart library.
  */
 
+import { zoneName } from "../../plugins/plugin-api-format";
+
 export interface Tick {
   value: number;
   label: string;
@@ -129,8 +131,16 @@ const TIME_STEPS: { ms: number; kind: "time" | "date" }[] = [
   { ms: 28 * DAY, kind: "date" },
 ];
 
+/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one. */
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
 function parts(at: number, timeZone: string): { y: string; mo: string; d: string; h: string; mi: string; s: string; offsetMs: number } {
-  const f = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  let f = wallClocks.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+    if (wallClocks.size > 50) wallClocks.clear();
+    wallClocks.set(timeZone, f);
+  }
   const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
   const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
   return { y: p.year!, mo: p.month!, d: p.day!, h: p.hour!, mi: p.minute!, s: p.second!, offsetMs: asUtc - Math.floor(at / 1000) * 1000 };
@@ -147,13 +157,22 @@ export function timeTicks(from: number, to: number, maxTicks: number, timeZone =
   const span = to - from;
   if (!(span > 0) || maxTicks < 1) return [];
   const step = TIME_STEPS.find((s) => span / s.ms <= maxTicks) ?? { ms: Math.ceil(span / maxTicks / DAY) * DAY, kind: "date" as const };
-  // Round in the zone's wall clock: shift by the zone's offset, floor to the step, shift back.
-  const offset = parts(from, timeZone).offsetMs;
+  // Ticks are counted on the zone's wall clock (local time as if it were UTC) and each is turned
+  // back into an instant with the offset in force then, so they stay on 00:00, 06:00… across a
+  // daylight-saving change instead of sliding an hour.
   const align = step.ms >= DAY ? Math.min(step.ms, DAY) : step.ms;
-  let at = Math.ceil((from + offset) / align) * align - offset;
+  const toInstant = (wall: number) => {
+    const guess = wall - parts(wall, timeZone).offsetMs;
+    return wall - parts(guess, timeZone).offsetMs;
+  };
+  let wall = Math.ceil((from + parts(from, timeZone).offsetMs) / align) * align;
   const ticks: Tick[] = [];
   let lastDay = "";
-  for (let guard = 0; at <= to && guard < 200; guard++, at += step.ms) {
+  for (let guard = 0; guard < 200; guard++, wall += step.ms) {
+    const at = toInstant(wall);
+    if (at > to) break;
+    // A wall time skipped by the clock going forward maps onto its neighbour: drawn once.
+    if (at < from || (ticks.length && at <= ticks[ticks.length - 1]!.value)) continue;
     const p = parts(at, timeZone);
     const day = `${p.y}-${p.mo}-${p.d}`;
     const date = `${Number(p.d)} ${MONTHS[Number(p.mo) - 1]}`;
@@ -163,6 +182,16 @@ export function timeTicks(from: number, to: number, maxTicks: number, timeZone =
     lastDay = day;
   }
   return ticks;
+}
+
+/**
+ * The zone a time axis is drawn in, as its readers know it ("UTC", "CET"); both names when the
+ * window crosses a daylight-saving change ("CET/CEST").
+ */
+export function axisZoneName(from: number, to: number, timeZone = "UTC"): string {
+  const first = zoneName(from, timeZone);
+  const last = zoneName(to, timeZone);
+  return first === last ? first : `${first}/${last}`;
 }
 
 export interface PlacedLabel {

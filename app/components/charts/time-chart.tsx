@@ -1,5 +1,7 @@
 import { useRef, useState } from "react";
-import { formatAxisValue, spreadLabels, timeTicks, valueDomain, valueTicks, zoomWindow } from "~/lib/chart-scale";
+import { useTimePreference } from "~/components/time";
+import { axisZoneName, formatAxisValue, spreadLabels, timeTicks, valueDomain, valueTicks, zoomWindow } from "~/lib/chart-scale";
+import { formatInstant } from "~/lib/time";
 
 export interface ChartSeries {
   name: string;
@@ -37,12 +39,14 @@ export const SERIES_COLORS = ["#1f5fbf", "#e0701b", "#0b7a3e", "#6f42c1", "#c628
 const FONT = 11;
 const CHAR_W = 6.8;
 
-function describeTime(at: number, timeZone: string): string {
-  return `${new Intl.DateTimeFormat("en-GB", { timeZone, dateStyle: "medium", timeStyle: "medium", hourCycle: "h23" }).format(new Date(at))} ${timeZone}`;
+/** "2026-12-06 11:20:05 CET": an instant in the chart's zone, the zone named (without the day: "11:20:05 CET"). */
+function describeTime(at: number, timeZone: string, date = true): string {
+  return formatInstant(at, { mode: "local", zone: timeZone }, { seconds: true, date });
 }
 
 /**
- * A time-series chart drawn as plain SVG: a time axis on wall-clock ticks of `timeZone`, a value
+ * A time-series chart drawn as plain SVG: a time axis on wall-clock ticks of `timeZone` (default the
+ * reader's time preference, UTC or their own zone) with the zone named at the axis's start, a value
  * axis with units, threshold lines whose labels never overprint, event markers (deploys, actions,
  * alerts) like Grafana's annotations, and drag-to-zoom (or click to zoom in around a point) when
  * `onZoom` is given. Gaps in the data (null values) break the line instead of bridging it.
@@ -56,7 +60,7 @@ export function TimeChart({
   unit,
   thresholds = [],
   markers = [],
-  timeZone = "UTC",
+  timeZone,
   onZoom,
   label,
   valueLabel,
@@ -75,10 +79,14 @@ export function TimeChart({
   /** Overrides the value labels (e.g. "late 5m"); ticks stay numeric. */
   valueLabel?: (v: number, step: number) => string;
 }) {
+  const preference = useTimePreference();
+  const zone = timeZone ?? preference.zone;
+  const zoneLabel = axisZoneName(from, to, zone);
   const values = series.flatMap((s) => s.points.map((p) => p.value).filter((v): v is number => v !== null && Number.isFinite(v)));
   const domain = valueDomain([...values, ...thresholds.map((t) => t.value)], 5, unit);
   const yTicks = valueTicks(domain, unit).map((t) => (valueLabel ? { ...t, label: valueLabel(t.value, domain.step) } : t));
-  const left = Math.ceil(Math.max(...yTicks.map((t) => t.label.length), 2) * CHAR_W) + 10;
+  // The left gutter holds the value labels and, under them on the time axis's line, the zone's name.
+  const left = Math.ceil(Math.max(...yTicks.map((t) => t.label.length), zoneLabel.length, 2) * CHAR_W) + 10;
   const right = 12;
   const top = markers.length ? 18 : 8;
   const bottom = 22;
@@ -87,7 +95,7 @@ export function TimeChart({
   const span = Math.max(1, to - from);
   const x = (t: number) => left + ((t - from) / span) * plotW;
   const y = (v: number) => top + plotH - ((v - domain.min) / (domain.max - domain.min || 1)) * plotH;
-  const xTicks = timeTicks(from, to, Math.max(2, Math.floor(plotW / 70)), timeZone);
+  const xTicks = timeTicks(from, to, Math.max(2, Math.floor(plotW / 70)), zone);
 
   const svgRef = useRef<SVGSVGElement>(null);
   const [drag, setDrag] = useState<{ x0: number; x1: number } | null>(null);
@@ -187,13 +195,16 @@ export function TimeChart({
         </g>
         <g className="chart-axis chart-axis-x" fontSize={FONT} fill="#4b5563" textAnchor="middle" data-axis="time">
           <line x1={left} x2={left + plotW} y1={top + plotH} y2={top + plotH} stroke="#9aa4b1" />
+          <text x={left - 5} y={top + plotH + 15} textAnchor="end" fontWeight={600} data-axis-zone={zone}>
+            {zoneLabel}
+          </text>
           {xTicks.map((t, i) => {
             const px = x(t.value);
             const w = t.label.length * CHAR_W;
-            // Labels near an edge are anchored inward so the first and last are never cut off.
-            const anchor = px - w / 2 < 0 ? "start" : px + w / 2 > width ? "end" : "middle";
+            // Labels near an edge are anchored inward so the first and last are never cut off (nor over the zone's name).
+            const anchor = px - w / 2 < left - 2 ? "start" : px + w / 2 > width ? "end" : "middle";
             return (
-              <text key={t.value} x={anchor === "start" ? Math.max(0, px - 2) : anchor === "end" ? Math.min(width, px + 2) : px} y={top + plotH + 15} textAnchor={anchor} data-tick={i}>
+              <text key={t.value} x={anchor === "start" ? Math.max(0, px - 2) : anchor === "end" ? Math.min(width, px + 2) : px} y={top + plotH + 15} textAnchor={anchor} data-tick={i} data-at={t.value}>
                 {t.label}
               </text>
             );
@@ -204,7 +215,7 @@ export function TimeChart({
           const mx = x(Math.max(from, Math.min(to, m.at)));
           return (
             <g key={`m${i}`} className={`chart-marker chart-marker-${m.kind}`} data-marker={m.kind}>
-              <title>{`${st.name}: ${m.label} · ${describeTime(m.at, timeZone)}`}</title>
+              <title>{`${st.name}: ${m.label} · ${describeTime(m.at, zone)}`}</title>
               {m.until !== undefined ? <rect x={mx} y={top} width={Math.max(1, x(Math.min(to, m.until)) - mx)} height={plotH} fill={st.color} opacity={0.12} /> : null}
               <line x1={mx} x2={mx} y1={top} y2={top + plotH} stroke={st.color} strokeWidth={1} strokeDasharray="2 2" />
               <circle cx={mx} cy={top - 8} r={6} fill={st.color} />
@@ -241,7 +252,7 @@ export function TimeChart({
           <g className="chart-hover" pointerEvents="none">
             <line x1={x(hovered[0]!.at)} x2={x(hovered[0]!.at)} y1={top} y2={top + plotH} stroke="#9aa4b1" />
             {hovered.slice(0, 3).map((h, i) => {
-              const text = `${describeTime(h.at, timeZone).replace(/^\d+ \w+ \d+, /, "")} · ${formatAxisValue(h.value as number, Math.abs(h.value as number) / 1000 || 0.01, unit)}`;
+              const text = `${describeTime(h.at, zone, false)} · ${formatAxisValue(h.value as number, Math.abs(h.value as number) / 1000 || 0.01, unit)}`;
               const px = x(h.at);
               const anchorEnd = px > left + plotW / 2;
               return (
@@ -258,7 +269,9 @@ export function TimeChart({
 }
 
 /** The markers under a chart as a list: what the letters on the chart stand for, readable without hovering. */
-export function MarkerList({ markers, timeZone = "UTC", limit = 8 }: { markers: ChartMarker[]; timeZone?: string; limit?: number }) {
+export function MarkerList({ markers, timeZone, limit = 8 }: { markers: ChartMarker[]; timeZone?: string; limit?: number }) {
+  const preference = useTimePreference();
+  const zone = timeZone ?? preference.zone;
   if (!markers.length) return null;
   const shown = [...markers].sort((a, b) => b.at - a.at).slice(0, limit);
   return (
@@ -270,7 +283,7 @@ export function MarkerList({ markers, timeZone = "UTC", limit = 8 }: { markers: 
             <span className="chart-marker-dot" style={{ background: st.color }} aria-hidden="true">
               {st.letter}
             </span>{" "}
-            <span className="muted">{describeTime(m.at, timeZone)}</span> · {st.name}: {m.label}
+            <span className="muted">{describeTime(m.at, zone)}</span> · {st.name}: {m.label}
           </li>
         );
       })}

@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { SERIES_COLORS, TimeChart } from "~/components/charts/time-chart";
 import { useBoxWidth } from "~/components/charts/use-box-width";
-import { CHART_RANGES } from "~/lib/chart-scale";
+import { useFormatTime, useTimePreference } from "~/components/time";
+import { axisZoneName, CHART_RANGES } from "~/lib/chart-scale";
 
 interface PromRangeData {
   from: number;
@@ -35,6 +36,8 @@ export function unitOfQuery(promql: string): string | undefined {
 export function PromRangeChart({ data, promql, onRange, busy }: { data: PromRangeData; promql: string; onRange?: (range: string) => void; busy?: boolean }) {
   const { ref, width } = useBoxWidth<HTMLDivElement>(560);
   const [zoom, setZoom] = useState<{ from: number; to: number } | null>(null);
+  const { zone } = useTimePreference();
+  const when = useFormatTime();
   const series = data.series ?? [];
   if (!series.length) return <p className="live-empty">No series over this span.</p>;
   const shown = series.slice(0, MAX_SERIES).map((s, i) => ({ name: seriesName(s.labels), color: SERIES_COLORS[i % SERIES_COLORS.length], points: s.points }));
@@ -70,7 +73,7 @@ export function PromRangeChart({ data, promql, onRange, busy }: { data: PromRang
           series={visible}
           unit={unit}
           thresholds={cond ? [{ label: `alert ${cond.op} ${cond.threshold}`, value: cond.threshold, color: "#c62828" }] : []}
-          label={`${promql} from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}`}
+          label={`${promql} from ${when(from)} to ${when(to)}`}
           onZoom={(f, t) => setZoom({ from: f, to: t })}
         />
       </div>
@@ -82,7 +85,7 @@ export function PromRangeChart({ data, promql, onRange, busy }: { data: PromRang
             </li>
           ))}
         </ul>
-        {series.length > MAX_SERIES ? `${series.length} series, the first ${MAX_SERIES} drawn · ` : ""}step {data.stepSeconds}s · times in UTC
+        {series.length > MAX_SERIES ? `${series.length} series, the first ${MAX_SERIES} drawn · ` : ""}step {data.stepSeconds}s · times in {axisZoneName(from, to, zone)}
       </figcaption>
     </figure>
   );

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { MarkerList, TimeChart, type ChartMarker, type ChartThreshold } from "~/components/charts/time-chart";
 import { useBoxWidth } from "~/components/charts/use-box-width";
+import { useFormatTime } from "~/components/time";
 import { CHART_RANGES, rangeText } from "~/lib/chart-scale";
 import { useSlotReading } from "./provider";
 import { formatValue, StatusBadge } from "./status";
@@ -15,10 +16,6 @@ function operand(threshold?: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function when(at: number): string {
-  return `${new Date(at).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
 /** A zoomed window, or the last `range` up to now. */
 type ChartWindow = { range: string; end: number | null };
 
@@ -30,6 +27,8 @@ type ChartWindow = { range: string; end: number | null };
  */
 export function ChartWidget({ slot }: { slot: WidgetSlot }) {
   const { reading, error } = useSlotReading(slot);
+  // Instants in the reader's zone, as the chart's axis draws them.
+  const when = useFormatTime();
   const initial = slot.attrs.range || "24h";
   const [win, setWin] = useState<ChartWindow>({ range: initial, end: null });
   const titleId = `widget-${slot.key}-title`;

@@ -3,7 +3,7 @@
 import cronstrue from "cronstrue";
 import { parseDuration, probe, type ProbeDefinition, type ProbeStatus } from "../plugin-api";
 import type { CronConfig, CronJob } from "./config";
-import { formatDuration, formatInZone, jobState, scheduledStarts, scheduleOf, STATE_LABEL, type JobState, type RunRecord } from "./state";
+import { formatDuration, jobState, scheduledStarts, scheduleOf, STATE_LABEL, type JobState, type RunRecord } from "./state";
 import type { CronStore } from "./store";
 
 /** "At 09:00", "Every 10 minutes"… in English; the raw expression when cronstrue cannot read it. */

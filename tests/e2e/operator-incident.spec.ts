@@ -47,7 +47,7 @@ test("an action pressed without the incident chosen joins the open incident of i
   expect(new Set(actions.map((e) => e.href))).toEqual(new Set([joinedRun]));
 });
 
-test("ticks stick per incident and per user, and ticks made before declaring are carried into the incident", async ({ page, browser }) => {
+test("ticks stick per incident and are shared with everyone on it, and ticks made before declaring are carried into the incident", async ({ page, browser }) => {
   await signInAs(page, "responder", "/runbooks/deploy-and-rollback");
   await hydrated(page);
   const box = page.locator('.runbook-body input[data-task="0"]');
@@ -72,12 +72,14 @@ test("ticks stick per incident and per user, and ticks made before declaring are
   await expect(page.locator('.runbook-body input[data-task="1"]')).not.toBeChecked();
   await page.screenshot({ path: "test-results/operator-ticks.png" });
 
-  // Another responder on the same incident sees their own (empty) checklist.
+  // Another person on the same incident sees the same checklist (issue 34 item 9: shared ticks).
   const other = await browser.newPage();
   await signInAs(other, "admin", "/runbooks/deploy-and-rollback");
   await hydrated(other);
   await expect(other.getByTestId("incident-bar").getByLabel("Record on incident").locator("option:checked")).toContainText(title);
-  await expect(other.locator('.runbook-body input[data-task="0"]')).not.toBeChecked();
+  await expect(other.locator('.runbook-body input[data-task="0"]')).toBeChecked();
+  await expect(other.locator('.runbook-body input[data-task="2"]')).toBeChecked();
+  await expect(other.locator('.runbook-body input[data-task="1"]')).not.toBeChecked();
   await other.close();
 });
 

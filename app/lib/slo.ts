@@ -19,4 +19,6 @@ export interface SloWidgetJson {
   deploys: { at: number; label: string }[];
   /** Why the chart could not be drawn, when the figures could. */
   chartError?: string;
+  /** Set when the deploy platforms did not all answer in time: the chart's deploy marks may be missing. */
+  deploysNote?: string;
 }

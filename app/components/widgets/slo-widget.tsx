@@ -54,6 +54,7 @@ function BudgetChart({ data }: { data: SloWidgetJson }) {
         <span>{`−${spanText(to - from)}`}</span>
         <span>now</span>
       </figcaption>
+      {data.deploysNote ? <p className="muted" style={{ fontSize: 12, margin: "2px 0 0" }} data-testid="slo-deploys-note">{data.deploysNote}</p> : null}
     </figure>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderRunbook } from "./render.server";
-import { logsStep, parsePlatformCommand, platformCommandLine, pressedLabels, resolvePlatformCandidate } from "./platform-commands.server";
+import { logsStep, parsePlatformCommand, platformCommandLine, pressedLabels, resolvePlatformCandidate, restartStep } from "./platform-commands.server";
 import type { LiveCandidate } from "./live-blocks.server";
 
 const parse = (line: string) => {
@@ -64,6 +64,14 @@ describe("platform commands as written", () => {
     expect(logsStep("Next, review the Vercel build logs")).toEqual({ kind: "logs", provider: "vercel", stream: "build" });
     expect(logsStep("You can then check Render logs if it fails.")).toBeNull();
     expect(logsStep("Then the Render logs show the crash.")).toBeNull();
+    // Restarting a platform's service: a step, after at most an "If …:" condition.
+    expect(restartStep("Restart Render service (clears memory)")).toEqual({ kind: "restart", provider: "render" });
+    expect(restartStep("If Redis: Restart Render service")).toEqual({ kind: "restart", provider: "render" });
+    expect(restartStep("1. Then restart the Railway service")).toEqual({ kind: "restart", provider: "railway" });
+    expect(restartStep("Symptoms: Render service restarting, slow response times")).toBeNull();
+    expect(restartStep("You may need to restart the Render service.")).toBeNull();
+    expect(restartStep("Restart Vercel functions")).toBeNull(); // Vercel has no restart: a redeploy is its own step
+    expect(restartStep("Check Upstash status, restart service")).toBeNull(); // no platform named
   });
 
   it("marks commands in shell fences (with continuations and comment steps) and inline code, taking the platform from the section", () => {
@@ -112,6 +120,24 @@ describe("platform commands as written", () => {
     expect(live.map((c) => [c.at, c.query, c.platform])).toEqual([
       ["code", "render services restart shop-api", { kind: "restart", provider: "render", service: "shop-api" }],
       ["text", "Then check Render logs for startup errors.", { kind: "logs", provider: "render" }],
+    ]);
+  });
+
+  it("marks a restart step in a list (after an 'If …:' condition too), not a symptom that mentions restarting", () => {
+    const md = [
+      "**Symptoms**: Render service restarting, slow response times",
+      "",
+      "**Resolution**:",
+      "1. Restart Render service (clears memory)",
+      "2. Scale to larger instance type",
+      "",
+      "- If Redis: Restart Render service",
+      "- If Stripe: Check webhook endpoint health",
+    ].join("\n");
+    const live = renderRunbook(md, { file: "t.md" }).live.filter((c) => c.kind === "platform");
+    expect(live.map((c) => [c.at, c.query, c.platform])).toEqual([
+      ["li", "Restart Render service (clears memory)", { kind: "restart", provider: "render" }],
+      ["li", "If Redis: Restart Render service", { kind: "restart", provider: "render" }],
     ]);
   });
 

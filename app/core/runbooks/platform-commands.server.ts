@@ -172,6 +172,17 @@ export function logsStep(text: string): PlatformIntent | null {
   return { kind: "logs", provider: m[1]!.toLowerCase() as Platform, ...(stream ? { stream } : {}) };
 }
 
+/**
+ * "Restart Render service", "1. Restart the Render service (clears memory)", "If Redis: restart the
+ * Railway service": an imperative step that restarts a platform's running service, at the start of
+ * a list item, table cell or paragraph (after at most an "If …:" condition), never mid-sentence.
+ * Only Render and Railway restart without a build.
+ */
+export function restartStep(text: string): PlatformIntent | null {
+  const m = /^\s*(?:\d+[.)]\s*)?(?:if\s+[^:.\n]{1,40}:\s*)?(?:(?:then|next|now|also|and|finally)\s*,?\s+)?restart\s+(?:the\s+)?(render|railway)\s+(?:web\s+)?(?:service|server|instances?|backend|app)\b/i.exec(text);
+  return m ? { kind: "restart", provider: m[1]!.toLowerCase() as Platform } : null;
+}
+
 /** The one platform a stretch of text names; null when it names none or several ("Netlify/Vercel"). */
 export function platformNamed(text: string): Platform | null {
   const found = new Set([...text.matchAll(/\b(vercel|render|railway|netlify)\b/gi)].map((m) => m[1]!.toLowerCase() as Platform));
@@ -266,8 +277,8 @@ export function markPlatformCommands(tree: { children: any[] }, out: LiveCandida
       const text = ownText(node);
       const at = node.tagName === "li" ? "li" : "text";
       for (const p of pressedLabels(text, `${list}\n${row}\n${text}`, emphasisIn(node))) add(node, p.label, at, p.intent, [text, row, list, section]);
-      const logs = logsStep(text);
-      if (logs) add(node, text.trim().replace(/\s+/g, " ").slice(0, 120), at, logs, [text]);
+      const step = logsStep(text) ?? restartStep(text);
+      if (step) add(node, text.trim().replace(/\s+/g, " ").slice(0, 120), at, step, [text]);
     }
     // Links, headings and scripts keep their text as written.
     if (node.tagName === "a" || /^(h[1-6]|script|style|svg|math)$/.test(node.tagName)) return;

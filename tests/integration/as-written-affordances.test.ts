@@ -138,6 +138,30 @@ describe.skipIf(!bins)("PromQL against the demo world's Prometheus", () => {
     expect(live.blocks).toEqual([]);
   });
 
+  it("a metric selector named in prose is offered at its first mention; the item's whole query wins when Prometheus accepts it", async () => {
+    const text = [
+      "- webhook_failures_total (derive from webhook_events_total{status=\"error\"})",
+      "- Metric: invoice_issue_total{status=\"failure\"} increasing.",
+      "- webhook_events_total{status=\"error\"} spikes.",
+      "- Retries: sum(webhook_events_total{status=\"retry\"})",
+      "",
+      "When invoice_issue_total{status=\"success\"} increases, the provider is back.",
+      "",
+    ].join("\n");
+    const r = renderRunbook(text, { file: "m.md" });
+    const live = await resolveLiveBlocks(r.live, t.portal.registry);
+    // A selector's buttons name it (label); a whole item's query needs no name.
+    expect(live.blocks.map((b) => [b.kind, b.at, b.query, b.label])).toEqual([
+      ["promql", "li", 'webhook_events_total{status="error"}', 'webhook_events_total{status="error"}'],
+      ["promql", "li", 'invoice_issue_total{status="failure"}', 'invoice_issue_total{status="failure"}'],
+      // The third item names the first item's selector again: not offered twice. The fourth runs as a whole.
+      ["promql", "li", 'sum(webhook_events_total{status="retry"})', undefined],
+      ["promql", "text", 'invoice_issue_total{status="success"}', 'invoice_issue_total{status="success"}'],
+    ]);
+    // Prometheus refused the items as a whole (prose words after the selector): said for the author, no button.
+    expect(live.refused.map((x) => x.query)).toEqual(expect.arrayContaining(['webhook_failures_total (derive from webhook_events_total{status="error"})', 'webhook_events_total{status="error"} spikes']));
+  });
+
   it("a runnable block names the action it files and that action's risk (the page shows the role it needs)", async () => {
     const live = await resolveLiveBlocks(renderRunbook("```promql\nsum(rate(http_requests_total[5m]))\n```\n", { file: "r.md" }).live, t.portal.registry);
     expect(live.blocks).toEqual([expect.objectContaining({ kind: "promql", runs: { action: "prometheus.query", risk: t.portal.registry.actions.get("prometheus.query")!.risk } })]);

@@ -286,8 +286,9 @@ function ReadableBlock({ block, runbookPath }: { block: LiveBlockInfo; runbookPa
           </button>
         ) : (
           <>
+            {/* A selector named in a sentence: the button says which part of it is read. */}
             <button type="button" disabled={busy} onClick={() => go("Show value", "prometheus.query", { promql: block.query })}>
-              Show value
+              Show value{block.label ? ` of ${block.label}` : ""}
             </button>
             <button type="button" disabled={busy} onClick={() => go("Chart 24h", "prometheus.query", { promql: block.query, range: "24h" })}>
               Chart 24h

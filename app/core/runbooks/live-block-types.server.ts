@@ -30,6 +30,10 @@ export interface LiveCandidate {
   block?: { start: number; end: number; tag: string };
   /** Platform commands and dashboard steps (`vercel --prod`, Click "Redeploy"): what they ask for (see platform-commands.server). */
   platform?: PlatformIntent;
+  /** A metric selector named in a sentence (`invoice_issue_total{status="failure"} increasing`): its buttons name it. */
+  inProse?: boolean;
+  /** Such a selector in a list item that is itself asked about as a query: the item's candidate, which wins when Prometheus accepts it. */
+  within?: number;
 }
 
 /** What a live mention of a Stripe id opens: the guarded action dialog, prefilled. */

@@ -176,6 +176,21 @@ function ownText(el: El): string {
   return out;
 }
 
+/**
+ * Metric selectors a sentence names, as PromQL writes them: `invoice_issue_total{status="failure"}`
+ * in "Metric: invoice_issue_total{status="failure"} increasing." A metric name with an underscore
+ * and at least one label matcher, not in inline code (that is read as code) and not followed by a
+ * range (`[5m]`, no instant value) or a call. Prometheus still has to accept the exact text.
+ */
+const MATCHER = `\\s*[a-zA-Z_][a-zA-Z0-9_]*\\s*(?:=~|!~|!=|=)\\s*"[^"\\n]*"`;
+const SELECTOR_IN_TEXT = new RegExp(`(?<![\\w:{}."'\`/-])[a-zA-Z_:][a-zA-Z0-9:]*_[a-zA-Z0-9_:]*\\{${MATCHER}(?:\\s*,${MATCHER})*\\s*,?\\s*\\}(?![\\w{(\\[\`])`, "g");
+
+export function selectorsInText(text: string): string[] {
+  // Inline code is read as code: its text is left out here.
+  const prose = text.replace(/`[^`]*`/g, " ");
+  return [...new Set([...prose.matchAll(SELECTOR_IN_TEXT)].map((m) => m[0]))];
+}
+
 function hasInlineCode(el: El): boolean {
   return el.children.some((c) => isEl(c) && (c.tagName === "code" || (c.tagName !== "ul" && c.tagName !== "ol" && hasInlineCode(c))));
 }
@@ -192,11 +207,13 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
   let parentItemText = "";
   let inItem = false;
   const itemSubject = new WeakMap<El, string>();
-  const add = (el: El, kind: LiveCandidate["kind"], query: string, at: LiveCandidate["at"], env?: EnvStatement) => {
+  // A metric selector named in prose is offered at its first mention only.
+  const selectorsSeen = new Set<string>();
+  const add = (el: El, kind: LiveCandidate["kind"], query: string, at: LiveCandidate["at"], env?: EnvStatement, within?: number | null) => {
     const id = out.length;
     const line = lineHint ?? el.position?.start?.line;
     const b = block?.position?.start?.line && block.position.end?.line ? { start: block.position.start.line as number, end: block.position.end.line as number, tag: block.tagName } : undefined;
-    out.push({ id, kind, query, at, ...(env ? { env } : {}), ...(line ? { line } : {}), ...(b ? { block: b } : {}) });
+    out.push({ id, kind, query, at, ...(env ? { env } : {}), ...(line ? { line } : {}), ...(b ? { block: b } : {}), ...(within !== undefined ? { inProse: true, ...(within !== null ? { within } : {}) } : {}) });
     // One element may hold several (URLs in a shell fence): `[data-live-id~="3"]` finds each.
     el.properties.dataLiveId = el.properties.dataLiveId ? `${el.properties.dataLiveId} ${id}` : String(id);
   };
@@ -265,11 +282,18 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
       }
       return; // nothing inside a fence is a mention
     }
+    // The item as a whole asked about as PromQL: a selector it names is offered only if Prometheus refuses the whole.
+    let wholeQuery: number | undefined;
+    let isMongo = false;
     if (node.tagName === "li" && !hasInlineCode(node)) {
       const text = listItemText(node);
       const mongo = text.startsWith("db") ? mongoInListItem(node, text) : null;
+      isMongo = !!mongo;
       if (mongo) add(node, "mongo", mongo, "li");
-      else if (promqlShape(text)) add(node, "promql?", text, "li");
+      else if (promqlShape(text)) {
+        wholeQuery = out.length;
+        add(node, "promql?", text, "li");
+      }
     }
     if (node.tagName === "code" && !inPre) {
       const text = hastToString(node).trim();
@@ -291,6 +315,13 @@ export function markLiveBlocks(tree: { children: any[] }): LiveCandidate[] {
       const listed = node.tagName === "li" ? listedVariable(text, parentItemText) : null;
       if (listed && !found.some((f) => f.name === listed.name)) found.push(listed);
       for (const env of found) add(node, "env", env.text, node.tagName === "li" ? "li" : "text", env);
+      if (!isMongo) {
+        for (const selector of selectorsInText(text)) {
+          if (selectorsSeen.has(selector)) continue;
+          selectorsSeen.add(selector);
+          add(node, "promql?", selector, node.tagName === "li" ? "li" : "text", undefined, wholeQuery ?? null);
+        }
+      }
       if (node.tagName === "li") parentItemText = text;
     }
     const outerInItem = inItem;
@@ -533,13 +564,17 @@ export async function resolveLiveBlocks(candidates: LiveCandidate[], registry: P
       }
       try {
         const error = await promqlVerdict(promql!, c.query);
-        if (error === null) blocks.push({ id: c.id, kind: "promql", query: c.query, at: c.at });
+        if (error === null) blocks.push({ id: c.id, kind: "promql", query: c.query, at: c.at, ...(c.inProse ? { label: c.query } : {}) });
         else refused.push({ id: c.id, query: c.query, error });
       } catch {
         // Prometheus did not answer: no button now; the next view asks again.
       }
     }),
   );
+  // A selector inside a list item that runs as a whole query is that query's part, not a block of its own.
+  const ran = new Set(blocks.map((b) => b.id));
+  const within = new Map(candidates.filter((c) => c.within !== undefined).map((c) => [c.id, c.within!]));
+  for (let i = blocks.length - 1; i >= 0; i--) if (within.has(blocks[i]!.id) && ran.has(within.get(blocks[i]!.id)!)) blocks.splice(i, 1);
   blocks.sort((a, b) => a.id - b.id);
   for (const b of blocks) {
     const action = RUNS_THROUGH[b.kind];

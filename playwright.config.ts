@@ -20,7 +20,8 @@ export default defineConfig({
     trace: "off",
   },
   webServer: {
-    command: "node tests/e2e/serve.js",
+    // The heap cap `npm start` sets (package.json), so the browser suite runs the portal as it is run.
+    command: `node --max-old-space-size=${process.env.OPSDECK_HEAP_MB || 512} tests/e2e/serve.js`,
     url: `http://127.0.0.1:${PORT}/healthz`,
     reuseExistingServer: false,
     timeout: 180_000,

@@ -67,7 +67,7 @@ async function decide(request: Request) {
   let refused: HttpError | null = null;
   try {
     if (intent === "review") await reviewBreakGlass(portal, user, runId, note, options);
-    else await decideRun(portal, user, runId, { decision: intent, note, ...options });
+    else await decideRun(portal, user, runId, { decision: intent, note, confirm: form.get("confirm") ?? undefined, ...options });
   } catch (err) {
     if (!isPortalError(err)) throw err;
     refused = err;

@@ -72,10 +72,10 @@ describe("one path for approvals, from the API and the /audit form", () => {
       params,
       context: {},
     });
-  const viaApi = (who: string, runId: string, decision: "approve" | "deny", note?: string) => call(approvalRoute, `/api/runs/${runId}/approval`, { runId }, who, { decision, note });
-  const viaForm = (who: string, runId: string, decision: "approve" | "deny", note?: string) =>
+  const viaApi = (who: string, runId: string, decision: "approve" | "deny", note?: string, confirm?: string) => call(approvalRoute, `/api/runs/${runId}/approval`, { runId }, who, { decision, note, confirm });
+  const viaForm = (who: string, runId: string, decision: "approve" | "deny", note?: string, confirm?: string) =>
     (auditRoute as (a: unknown) => Promise<Response>)({
-      request: makeRequest("/audit", { method: "POST", headers: { authorization: auth[who], "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ intent: decision, runId, ...(note ? { note } : {}) }).toString() }),
+      request: makeRequest("/audit", { method: "POST", headers: { authorization: auth[who], "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ intent: decision, runId, ...(note ? { note } : {}), ...(confirm ? { confirm } : {}) }).toString() }),
       params: {},
       context: {},
     });
@@ -103,8 +103,19 @@ describe("one path for approvals, from the API and the /audit form", () => {
     expect(deniedApi.details.reason).toBe("the requester cannot approve their own request");
     expect(await entryOf(b.body.runId, "denied")).toEqual(deniedApi);
 
-    const okApi = await viaApi("admin2", a.body.runId, "approve", "checked with billing");
-    const okForm = await viaForm("admin2", b.body.runId, "approve", "checked with billing");
+    // The second admin types the target, as the requester did: without it both refuse with 400 and the same 'invalid' entry.
+    const untypedApi = await viaApi("admin2", a.body.runId, "approve", "checked with billing");
+    const untypedForm = await viaForm("admin2", b.body.runId, "approve", "checked with billing", "dead-letter");
+    expect([untypedApi.status, untypedForm.status]).toEqual([400, 400]);
+    expect(((await untypedApi.json()) as { fieldErrors: Record<string, string[]> }).fieldErrors.confirm).toEqual(['type "dead-letter" to confirm']);
+    expect(((await untypedForm.json()) as { message: string }).message).toBe('type the target "email-outbox" to approve');
+    const invalidApi = await entryOf(a.body.runId, "invalid");
+    expect(invalidApi).toMatchObject({ actor: "admin2", details: { reason: "typed confirmation does not match the target", decision: "approve" } });
+    expect(await entryOf(b.body.runId, "invalid")).toEqual(invalidApi);
+    expect((await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", a.body.runId).executeTakeFirstOrThrow()).status).toBe("awaiting_approval");
+
+    const okApi = await viaApi("admin2", a.body.runId, "approve", "checked with billing", "dead-letter");
+    const okForm = await viaForm("admin2", b.body.runId, "approve", "checked with billing", "email-outbox");
     expect(okApi.status).toBe(202);
     expect(okForm.status).toBe(200);
     const approvedApi = await entryOf(a.body.runId, "approved");

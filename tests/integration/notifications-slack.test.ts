@@ -141,9 +141,15 @@ describe("approvals answered from Slack", () => {
     expect(JSON.parse(entries[2]!.details)).toMatchObject({ via: "slack", slackUser: "U0ADMIN2" });
     await until(() => JSON.stringify(slack.messages.find((m) => m.ts === msg.ts)?.attachments).includes("Approved by admin2 in Slack"));
 
-    // The second admin approves admin2's run from its own message; it runs.
+    // The second admin approves admin2's critical run from its own message: the typed target in a
+    // modal first (nothing decided before it), then it runs.
     const second = await messageFor(own.id);
+    const opened = slack.calls.filter((c) => c.method === "views.open").length;
     expect((await slack.press(second.ts, "approve", "U0ADMIN")).status).toBe(200);
+    expect(slack.calls.filter((c) => c.method === "views.open").length).toBe(opened + 1);
+    expect((await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", own.id).executeTakeFirstOrThrow()).status).toBe("awaiting_approval");
+    expect(JSON.parse((await slack.submitView("U0ADMIN", "order:ord_1002")).body)).toMatchObject({ response_action: "errors" });
+    expect((await slack.submitView("U0ADMIN", "order:ord_1001")).status).toBe(200);
     await until(async () => (await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", own.id).executeTakeFirstOrThrow()).status === "succeeded");
     expect(s.refunded).toEqual(["ord_1001"]);
     const approval = await portal.store.db.selectFrom("audit_entries").selectAll().where("run_id", "=", own.id).where("outcome", "=", "approved").executeTakeFirstOrThrow();
@@ -172,7 +178,8 @@ describe("approvals answered from Slack", () => {
     const filed = await answerOf(submitAction(portal, users.admin!, "shop.refund", { input: { order: "ord_3003", apiKey: CARD }, confirm: "order:ord_3003" }));
     const runId = String(filed.body.runId);
     const msg = await messageFor(runId);
-    const payload = { type: "block_actions", user: { id: "U0ADMIN2" }, trigger_id: "t1", container: { channel_id: msg.channel, message_ts: msg.ts }, actions: [{ action_id: "approve", value: runId }] };
+    // Declined, which needs no typed confirmation (an approval would open a modal first).
+    const payload = { type: "block_actions", user: { id: "U0ADMIN2" }, trigger_id: "t1", container: { channel_id: msg.channel, message_ts: msg.ts }, actions: [{ action_id: "decline", value: runId }] };
     const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
     const post = (headers: Record<string, string>) =>
       interactivityRoute({ request: makeRequest("/api/slack/interactivity", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body }), params: {}, context: {} } as never) as Promise<Response>;
@@ -187,7 +194,7 @@ describe("approvals answered from Slack", () => {
     expect((await post(headers)).status).toBe(200);
     const replay = await post(headers);
     expect(replay.status).toBe(409);
-    await until(async () => (await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", runId).executeTakeFirstOrThrow()).status === "succeeded");
+    await until(async () => (await portal.store.db.selectFrom("action_runs").select("status").where("id", "=", runId).executeTakeFirstOrThrow()).status === "rejected");
 
     const refusals = await portal.store.db.selectFrom("audit_entries").select(["details", "actor"]).where("action", "=", "slack.interactivity").where("target", "=", "slack").orderBy("seq").execute();
     const reasons = refusals.map((r) => JSON.parse(r.details).reason as string);

@@ -152,8 +152,10 @@ export async function handleSlackInteraction(portal: Portal, raw: { body: string
   }
 
   const run = await portal.store.db.selectFrom("action_runs").select(["status", "risk", "target", "actor"]).where("id", "=", press.runId).executeTakeFirst();
-  // A request the admin runs as their own run needs the typed target: asked for in a modal first.
-  if (run && press.decision === "approve" && press.confirm === undefined && run.status === "requested" && run.risk !== "low" && user.username !== run.actor && user.roles.includes("admin")) {
+  // A request the admin runs as their own run, and a critical run's approval, need the typed
+  // target: asked for in a modal first.
+  const typed = (run?.status === "requested" && run.risk !== "low") || run?.status === "awaiting_approval";
+  if (run && press.decision === "approve" && press.confirm === undefined && typed && user.username !== run.actor && user.roles.includes("admin")) {
     if (!press.triggerId) return { status: 400, body: { error: "no trigger_id to open the confirmation with" } };
     await slackClient(cfg).views.open({
       trigger_id: press.triggerId,

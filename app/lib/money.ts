@@ -28,3 +28,20 @@ export function moneyCell(column: string, value: unknown, currency: string | nul
   if (!currency || !MONEY_COLUMN.test(column) || typeof value !== "number" || !Number.isInteger(value)) return null;
   return formatMoney(value, currency);
 }
+
+/**
+ * Currency columns a table need not show: in every row that names a currency there, an amount is
+ * already written with it ("2,400.00 USD" beside "usd").
+ */
+export function currencyColumnsInAmounts(rows: readonly Record<string, unknown>[]): Set<string> {
+  const columns = new Set(rows.flatMap((r) => Object.keys(r)).filter((k) => CURRENCY_COLUMN.test(k)));
+  for (const c of columns) {
+    const shown = rows.every((row) => {
+      const currency = rowCurrency(row);
+      if (row[c] === undefined || row[c] === null || row[c] === "") return true;
+      return currency === row[c] && Object.keys(row).some((k) => moneyCell(k, row[k], currency) !== null);
+    });
+    if (!shown) columns.delete(c);
+  }
+  return columns;
+}

@@ -8,26 +8,31 @@ import { incidentContext } from "~/core/incidents/service.server";
 import { getPortal } from "~/core/portal.server";
 import { createScrubber } from "~/core/secrets/index.server";
 import { sloReport } from "~/core/slo/report.server";
+import { timePreference } from "~/core/time-preference.server";
 import { formatDuration, SEVERITIES } from "~/lib/incidents";
+import { formatInstant, preferredZoneName } from "~/lib/time";
 
 export const meta: MetaFunction = () => [{ title: "Reports · Opsdeck" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUser(request);
+  const user = await requireUser(request);
+  const time = timePreference(request, user);
   const raw = new URL(request.url).searchParams.get("weeks");
   const weeks = raw && /^\d{1,3}$/.test(raw) ? Math.min(Math.max(Number(raw), 1), 104) : 12;
   const portal = getPortal();
   const [figures, slos] = await Promise.all([
-    dashboardFigures(incidentContext().store, { weeks }),
+    dashboardFigures(incidentContext().store, { weeks, timeZone: time.zone }),
     sloReport(portal, { months: 3, signal: AbortSignal.any([request.signal, AbortSignal.timeout(15_000)]) }),
   ]);
-  return json({ figures, slos: createScrubber(portal.config.secretValues).deep(slos) });
+  // Weeks start Monday 00:00 on the reader's clock (the time preference), the zone named.
+  const zone = { name: preferredZoneName(time, figures.range.to), from: formatInstant(figures.range.from, time).slice(0, 10), to: formatInstant(figures.range.to, time).slice(0, 10) };
+  return json({ figures, zone, slos: createScrubber(portal.config.secretValues).deep(slos) });
 }
 
 const minutes = (m: number | null) => (m == null ? "—" : formatDuration(m * 60_000));
 
 export default function Reports() {
-  const { figures, slos } = useLoaderData<typeof loader>();
+  const { figures, zone, slos } = useLoaderData<typeof loader>();
   const { range, perWeek, mtta, mttr, meanTimesPerWeek, actionsPerIncident, averageActionsPerIncident, topRunbooks, overduePrevention } = figures;
   const total = perWeek.reduce((a, w) => a + w.total, 0);
   const means = SEVERITIES.map((s, i) => ({ severity: s, mtta: mtta[i].minutes, mttr: mttr[i].minutes }));
@@ -52,7 +57,7 @@ export default function Reports() {
         </Form>
       </div>
       <p className="muted">
-        {total} incident{total === 1 ? "" : "s"} declared from {new Date(range.from).toISOString().slice(0, 10)} to {new Date(range.to).toISOString().slice(0, 10)} (weeks start Monday, UTC). MTTA: detection → a
+        {total} incident{total === 1 ? "" : "s"} declared from {zone.from} to {zone.to} (weeks start Monday 00:00 {zone.name}). MTTA: detection → a
         commander took it; MTTR: detection → resolved.
       </p>
 

@@ -1,5 +1,6 @@
 import { useRouteLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { useFormatTime } from "~/components/time";
 import { canRespond, SEVERITIES, SEVERITY_INFO } from "~/lib/incidents";
 import { setActiveIncidentId } from "./active-incident";
 
@@ -8,6 +9,19 @@ interface OpenIncident {
   title: string;
   severity: string;
   status: string;
+  runbooks: string[];
+  plugins: string[];
+}
+
+/** Why an open incident is offered here: it links this runbook, one of its plugins, or neither. */
+type Via = "runbook" | "plugin" | "open";
+
+/** Every open incident, those linking this runbook first, then those linking one of its plugins (as the action dialog orders them). */
+function offered(incidents: OpenIncident[], runbookPath: string, plugins: string[]): (OpenIncident & { via: Via })[] {
+  const rank: Record<Via, number> = { runbook: 0, plugin: 1, open: 2 };
+  return incidents
+    .map((i) => ({ ...i, via: (i.runbooks.includes(runbookPath) ? "runbook" : i.plugins.some((p) => plugins.includes(p)) ? "plugin" : "open") as Via }))
+    .sort((a, b) => rank[a.via] - rank[b.via]);
 }
 
 const storageKey = (runbookPath: string) => `opsdeck.incident.${runbookPath}`;
@@ -35,15 +49,13 @@ interface SharedTick {
   at?: number;
 }
 
-function tickTime(at: number): string {
-  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
-}
+type TickTime = (at: number) => string;
 
 /**
  * Puts ticks on the page's task boxes (the page renders them unticked, as written), each with who
- * ticked it and when when it came from the incident.
+ * ticked it and when (in the reader's zone, named) when it came from the incident.
  */
-function applyTicks(ticks: SharedTick[]): void {
+function applyTicks(ticks: SharedTick[], tickTime: TickTime): void {
   const byTask = new Map(ticks.map((t) => [t.task, t]));
   document.querySelectorAll<HTMLInputElement>(".runbook-body input[data-task]").forEach((box) => {
     const t = byTask.get(Number(box.dataset.task));
@@ -90,7 +102,11 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
   const root = useRouteLoaderData<{ user: { username: string; roles: string[] } | null }>("root");
   const username = root?.user?.username ?? "";
   const mayWrite = canRespond(root?.user?.roles ?? []);
-  const [incidents, setIncidents] = useState<OpenIncident[] | null>(null);
+  const [incidents, setIncidents] = useState<(OpenIncident & { via: Via })[] | null>(null);
+  const formatTime = useFormatTime();
+  const tickTime: TickTime = (at) => formatTime(at, { date: false });
+  const tickTimeRef = useRef(tickTime);
+  tickTimeRef.current = tickTime;
   const [selected, setSelected] = useState<string>("");
   const [declaring, setDeclaring] = useState(false);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
@@ -99,13 +115,16 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
   selectedRef.current = selected;
 
   const load = useCallback(async () => {
-    const res = await fetch(`/api/incidents?state=open&runbook=${encodeURIComponent(runbookPath)}`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    const res = await fetch(`/api/incidents?state=open`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!res.ok) return setIncidents([]);
-    const data = (await res.json()) as { incidents: OpenIncident[] };
-    setIncidents(data.incidents);
+    const all = offered(((await res.json()) as { incidents: OpenIncident[] }).incidents, runbookPath, plugins);
+    setIncidents(all);
+    // Chosen by itself only when one open incident links this runbook; any other is the reader's choice.
+    const linking = all.filter((i) => i.via === "runbook");
     const remembered = window.localStorage.getItem(storageKey(runbookPath)) ?? "";
-    const pick = data.incidents.find((i) => i.id === remembered)?.id ?? (data.incidents.length === 1 ? data.incidents[0].id : "");
-    setSelected((current) => (current && data.incidents.some((i) => i.id === current) ? current : pick));
+    const pick = all.find((i) => i.id === remembered)?.id ?? (linking.length === 1 ? linking[0].id : "");
+    setSelected((current) => (current && all.some((i) => i.id === current) ? current : pick));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the runbook's plugins come with its path
   }, [runbookPath]);
 
   useEffect(() => {
@@ -128,7 +147,7 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
     let live = true;
     setShared(null);
     if (!selected) {
-      applyTicks(Object.entries(readPending(pendingKey(username, runbookPath))).map(([task, t]) => ({ task: Number(task), checked: t.checked })));
+      applyTicks(Object.entries(readPending(pendingKey(username, runbookPath))).map(([task, t]) => ({ task: Number(task), checked: t.checked })), tickTimeRef.current);
       return;
     }
     let seen = -1;
@@ -138,7 +157,7 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
         .then((data: { ticks: (SharedTick & { by: string; at: number })[]; latestAt: number } | null) => {
           if (!live || !data || data.latestAt === seen) return;
           seen = data.latestAt;
-          applyTicks(data.ticks);
+          applyTicks(data.ticks, tickTimeRef.current);
           const latest = data.ticks.reduce<SharedTick | null>((a, t) => (!a || (t.at ?? 0) > (a.at ?? 0) ? t : a), null);
           setShared({ ticked: data.ticks.filter((t) => t.checked).length, latest });
         })
@@ -222,14 +241,14 @@ export function RunbookIncidentBar({ runbookPath, plugins }: { runbookPath: stri
             <select value={selected} onChange={(e) => setSelected(e.target.value)} aria-label="Record on incident">
               <option value="">— none —</option>
               {incidents.map((i) => (
-                <option key={i.id} value={i.id}>
-                  {i.severity} · {i.title} ({i.status})
+                <option key={i.id} value={i.id} data-via={i.via}>
+                  {i.severity} · {i.title} ({i.via === "runbook" ? "links this runbook" : i.via === "plugin" ? `links ${i.plugins.filter((p) => plugins.includes(p)).join(", ")}` : i.status})
                 </option>
               ))}
             </select>
           </label>
         ) : (
-          <span className="muted">No open incident links this runbook.</span>
+          <span className="muted">No open incident.</span>
         )}
         {current ? <a href={`/incidents/${current.id}`}>Open incident</a> : null}
         {current && shared ? (

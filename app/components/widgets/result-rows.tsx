@@ -2,6 +2,7 @@ import { ActionWidget } from "./action-widget";
 import { readableName } from "./labels";
 import { useTimePreference } from "~/components/time";
 import { rowCell } from "./status";
+import { currencyColumnsInAmounts } from "~/lib/money";
 
 /** A fix a row offers: another action, with its input preset (e.g. reconciliation → resend one event). */
 export interface RowFix {
@@ -23,7 +24,8 @@ function fixesOf(row: Record<string, unknown>): RowFix[] {
 export function ResultRows({ rows, max = 200 }: { rows: Record<string, unknown>[]; max?: number }) {
   const shown = rows.slice(0, max);
   const pref = useTimePreference();
-  const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))].filter((c) => c !== "fixes").slice(0, 12);
+  const inAmounts = currencyColumnsInAmounts(shown);
+  const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))].filter((c) => c !== "fixes" && !inAmounts.has(c)).slice(0, 12);
   const anyFixes = shown.some((r) => fixesOf(r).length > 0);
   return (
     <div className="rows-table result-rows" data-testid="result-rows">

@@ -1,7 +1,7 @@
 import { formatAge } from "../../../plugins/plugin-api-format";
 import { readableName } from "./labels";
 import type { ProbeReadingJson, ProbeStatus } from "~/lib/widgets";
-import { moneyCell, rowCurrency } from "~/lib/money";
+import { currencyColumnsInAmounts, moneyCell, rowCurrency } from "~/lib/money";
 import { formatInstant, ISO_INSTANT, type TimePreference } from "~/lib/time";
 import { useTimePreference } from "~/components/time";
 
@@ -76,7 +76,9 @@ export function rowCell(row: Record<string, unknown>, column: string, pref: Time
 
 export function RowsTable({ rows, caption, max = 50 }: { rows: Record<string, unknown>[]; caption?: string; max?: number }) {
   const pref = useTimePreference();
-  const columns = [...new Set(rows.slice(0, max).flatMap((r) => Object.keys(r)))].slice(0, 10);
+  const shown = rows.slice(0, max);
+  const inAmounts = currencyColumnsInAmounts(shown);
+  const columns = [...new Set(shown.flatMap((r) => Object.keys(r)))].filter((c) => !inAmounts.has(c)).slice(0, 10);
   return (
     <div className="rows-table">
       <table>

@@ -17,6 +17,16 @@ async function seed(store: Store, s: { title: string; severity: string; declared
   return inc.id;
 }
 
+describe("weekStart", () => {
+  it("is Monday 00:00 on the zone's wall clock, across a daylight-saving change", () => {
+    expect(weekStart(NOW)).toBe(at("2026-11-23T00:00"));
+    // New York leaves daylight saving on Sunday 1 November 2026: that week began at 00:00 EDT, the next at 00:00 EST.
+    expect(weekStart(at("2026-11-02T03:00"), "America/New_York")).toBe(at("2026-10-26T04:00"));
+    expect(weekStart(at("2026-11-02T06:00"), "America/New_York")).toBe(at("2026-11-02T05:00"));
+    expect(weekStart(at("2026-11-22T16:00"), "Asia/Tokyo")).toBe(at("2026-11-22T15:00"));
+  });
+});
+
 describe.each(DIALECTS)("dashboard figures on %s", (dialect) => {
   let store: Store;
   let cleanup: () => Promise<void>;
@@ -93,5 +103,17 @@ describe.each(DIALECTS)("dashboard figures on %s", (dialect) => {
       [ids.older, "E (before the range)", 24],
       [ids.overdue, "Inc A", 5],
     ]);
+  });
+
+  it("counts weeks in the reader's zone: Inc D, declared Monday 09:00 UTC, is Sunday in Honolulu", async () => {
+    const f = await dashboardFigures(store, { now: NOW, weeks: 4, timeZone: "Pacific/Honolulu" });
+    expect(f.range).toMatchObject({ from: at("2026-11-02T10:00"), timeZone: "Pacific/Honolulu" });
+    expect(f.perWeek.map((w) => [w.week, w.total, w.P3])).toEqual([
+      ["2026-11-02", 1, 0],
+      ["2026-11-09", 2, 0],
+      ["2026-11-16", 1, 1],
+      ["2026-11-23", 1, 0],
+    ]);
+    expect(f.meanTimesPerWeek.map((w) => w.start)).toEqual(["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"].map((d) => at(`${d}T10:00`)));
   });
 });

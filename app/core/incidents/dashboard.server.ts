@@ -5,17 +5,40 @@ import type { Store } from "../db/store.server";
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 
-/** Monday 00:00 UTC of the week holding `ms`. */
-export function weekStart(ms: number): number {
-  const d = new Date(ms);
-  d.setUTCHours(0, 0, 0, 0);
-  const dow = (d.getUTCDay() + 6) % 7; // Monday = 0
-  return d.getTime() - dow * DAY;
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `ms`. */
+function offsetAt(ms: number, timeZone: string): number {
+  if (timeZone === "UTC") return 0;
+  let f = wallClocks.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+    if (wallClocks.size > 50) wallClocks.clear();
+    wallClocks.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - Math.floor(ms / 1000) * 1000;
+}
+
+/** Monday 00:00 on `timeZone`'s wall clock of the week holding `ms`, as a wall time (local time written as if it were UTC). */
+function wallWeekStart(ms: number, timeZone: string): number {
+  const day = Math.floor((ms + offsetAt(ms, timeZone)) / DAY) * DAY;
+  return day - ((new Date(day).getUTCDay() + 6) % 7) * DAY; // Monday = 0
+}
+
+/** The instant a wall time of `timeZone` names (the offset in force then). */
+function instantOf(wall: number, timeZone: string): number {
+  return wall - offsetAt(wall - offsetAt(wall, timeZone), timeZone);
+}
+
+/** Monday 00:00 of the week holding `ms`, in `timeZone` (the reader's; UTC by default). */
+export function weekStart(ms: number, timeZone = "UTC"): number {
+  return instantOf(wallWeekStart(ms, timeZone), timeZone);
 }
 
 export interface DashboardFigures {
-  range: { from: number; to: number; weeks: number };
-  /** One row per week (Monday, UTC), oldest first, every week present. */
+  range: { from: number; to: number; weeks: number; timeZone: string };
+  /** One row per week (from Monday 00:00 in the reader's zone, `week` its date there), oldest first, every week present. */
   perWeek: ({ week: string; total: number } & Record<Severity, number>)[];
   /** Mean minutes from detection to acknowledgement (commander took it), per severity. */
   mtta: { severity: Severity; incidents: number; minutes: number | null }[];
@@ -34,10 +57,14 @@ export interface DashboardFigures {
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-export async function dashboardFigures(store: Store, options: { now?: number; weeks?: number } = {}): Promise<DashboardFigures> {
+export async function dashboardFigures(store: Store, options: { now?: number; weeks?: number; timeZone?: string } = {}): Promise<DashboardFigures> {
   const now = options.now ?? Date.now();
   const weeks = Math.max(1, Math.min(options.weeks ?? 12, 104));
-  const from = weekStart(now) - (weeks - 1) * WEEK;
+  const timeZone = options.timeZone ?? "UTC";
+  // Weeks are counted on the zone's wall clock, so a daylight-saving change moves no incident into another week.
+  const firstWall = wallWeekStart(now, timeZone) - (weeks - 1) * WEEK;
+  const from = instantOf(firstWall, timeZone);
+  const weekOf = (ms: number) => Math.round((wallWeekStart(ms, timeZone) - firstWall) / WEEK);
 
   const incidents = await store.db
     .selectFrom("incidents")
@@ -50,12 +77,10 @@ export async function dashboardFigures(store: Store, options: { now?: number; we
 
   const perWeek: DashboardFigures["perWeek"] = [];
   for (let w = 0; w < weeks; w++) {
-    const start = from + w * WEEK;
-    perWeek.push({ week: new Date(start).toISOString().slice(0, 10), total: 0, P1: 0, P2: 0, P3: 0, P4: 0 });
+    perWeek.push({ week: new Date(firstWall + w * WEEK).toISOString().slice(0, 10), total: 0, P1: 0, P2: 0, P3: 0, P4: 0 });
   }
   for (const i of incidents) {
-    const idx = Math.floor((weekStart(Number(i.declared_at)) - from) / WEEK);
-    const row = perWeek[idx];
+    const row = perWeek[weekOf(Number(i.declared_at))];
     if (!row) continue;
     row.total++;
     if ((SEVERITIES as readonly string[]).includes(i.severity)) row[i.severity as Severity]++;
@@ -72,8 +97,8 @@ export async function dashboardFigures(store: Store, options: { now?: number; we
   });
 
   const meanTimesPerWeek = perWeek.map((w, idx) => {
-    const start = from + idx * WEEK;
-    const inWeek = incidents.filter((i) => Math.floor((weekStart(Number(i.declared_at)) - from) / WEEK) === idx);
+    const start = instantOf(firstWall + idx * WEEK, timeZone);
+    const inWeek = incidents.filter((i) => weekOf(Number(i.declared_at)) === idx);
     const acked = inWeek.filter((i) => i.acknowledged_at != null).map((i) => Number(i.acknowledged_at) - Number(i.detected_at));
     const resolved = inWeek.filter((i) => i.resolved_at != null).map((i) => Number(i.resolved_at) - Number(i.detected_at));
     return { week: w.week, start, mtta: mean(acked), mttr: mean(resolved), acknowledged: acked.length, resolved: resolved.length };
@@ -133,7 +158,7 @@ export async function dashboardFigures(store: Store, options: { now?: number; we
     .execute();
 
   return {
-    range: { from, to: now, weeks },
+    range: { from, to: now, weeks, timeZone },
     perWeek,
     mtta,
     mttr,

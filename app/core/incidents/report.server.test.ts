@@ -45,6 +45,8 @@ describe.each(DIALECTS)("postmortem report on %s", (dialect) => {
     expect(md).not.toContain(SECRET);
     expect(md).not.toContain("wrong tab");
     expect(md).toContain("[redacted]");
+    expect(md).toContain("_All times in UTC._");
+    expect(md).toMatch(/\*\*Date\*\*: \d{4}-\d{2}-\d{2} \(UTC\)/);
     expect(md).toContain("**Severity**: P2 (High, response: 30 minutes)");
     expect(md).toContain("**Duration**: 1h 30m (2026-11-10 08:20 UTC - 2026-11-10 09:50 UTC)");
     expect(md).toContain("- **2026-11-10 08:40 UTC** - 📌 Note (responder) — tried key [redacted] by mistake _(corrected; recorded 2026-11-10 09:02 UTC)_");

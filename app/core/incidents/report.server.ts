@@ -91,13 +91,15 @@ function date(ms: number | null): string {
   return ms == null ? "—" : new Date(ms).toISOString().slice(0, 10);
 }
 
-/** The postmortem as markdown, in the incident response runbook's template, with every section. */
+/** The postmortem as markdown, in the incident response runbook's template, with every section; times in UTC, said so. */
 export function reportMarkdown(report: IncidentReport, secrets: readonly string[] = []): string {
   const { incident, fields, timeline, prevention, duration } = report;
   const sev = SEVERITY_INFO[incident.severity];
   const lines: string[] = [];
   lines.push(`# Incident Report: ${oneLine(incident.title)}`, "");
-  lines.push(`**Date**: ${date(incident.declaredAt)}`);
+  // A file handed around across zones: one zone for every reader, named (the page itself follows the reader's choice).
+  lines.push(`_All times in UTC._`, "");
+  lines.push(`**Date**: ${date(incident.declaredAt)} (UTC)`);
   lines.push(`**Severity**: ${incident.severity} (${sev.label}, response: ${sev.response})`);
   lines.push(
     `**Duration**: ${duration.to == null ? "ongoing" : formatDuration(duration.to - duration.from)} (${formatTime(duration.from)} - ${duration.to == null ? "ongoing" : formatTime(duration.to)})`,

@@ -54,7 +54,8 @@ test("1. the secret-sync fix pressed on the Stripe runbook lands on its incident
   await page.locator('[data-id="demo.flush-cache"]').getByTestId("action-button").click();
   const select = page.getByRole("dialog").getByTestId("action-incident");
   await expect(select.locator("option", { hasText: title })).toHaveCount(1);
-  await expect(select).toHaveValue("");
+  // Offered, not chosen by itself (an incident an earlier spec left open on demo-actions may be).
+  await expect(select).not.toHaveValue(id);
   await select.selectOption(id);
   await shootBoth(page, testInfo, "1-other-runbook-lists-open-incident");
   await page.getByRole("dialog").getByRole("button", { name: /^run$/i }).click();

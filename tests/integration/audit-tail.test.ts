@@ -117,7 +117,7 @@ describe("an audit tail that cannot be cut", { timeout: 600_000 }, () => {
     const req = await fetch(`${server.baseUrl}/api/actions/demo.purge-queue`, {
       method: "POST",
       headers: { "content-type": "application/json", cookie: admin, origin: server.baseUrl },
-      body: JSON.stringify({ input: { queue: "dead-letter" }, confirm: "dead-letter", idempotencyKey: "purge-audited-1" }),
+      body: JSON.stringify({ input: { queue: "dead-letter" }, confirm: "dead-letter", reason: "the dead-letter queue holds poison messages from the bad deploy", idempotencyKey: "purge-audited-1" }),
     });
     expect(req.status).toBe(202);
     const runId = ((await req.json()) as { runId: string }).runId;

@@ -187,7 +187,7 @@ describe("backups of Firestore collections (emulator)", () => {
     expect(both.status).toBe(400);
   });
 
-  it("a backup altered by one byte fails verification, and a restore from it is refused at the press; one altered after its check is refused by the run", async () => {
+  it("a backup altered by one byte fails verification, and a restore from it is refused at the press; one altered while it awaits approval is refused at the approval", async () => {
     const backup = await service.backupNow("shop-fs");
     const flip = (file: string) => {
       const buf = fs.readFileSync(file);
@@ -205,16 +205,26 @@ describe("backups of Firestore collections (emulator)", () => {
     expect(refused.status).toBe(400);
     expect(refused.body.runId).toBeUndefined();
 
-    // Not verified since it was altered: only the run's own checksum check can tell.
+    // Not verified since it was altered: the press's dry run checks the file's checksum and refuses it.
+    const altered = await service.backupNow("shop-fs");
+    const alteredInput = { target: "shop-fs", backupId: altered.id, collections: ["orders"] };
+    flip(altered.file!);
+    const atPress = await answerOf(submitAction(portal, admin, "backups.restore", { input: alteredInput, confirm: "shop-fs", idempotencyKey: "restore-fs-0005" }));
+    expect(atPress.status).toBe(400);
+    expect(atPress.body.fieldErrors).toMatchObject({ backupId: [expect.stringMatching(/checksum does not match/)] });
+
+    // Altered while the restore waits for the second admin: the approval's fresh dry run catches it.
     const later = await service.backupNow("shop-fs");
     const laterInput = { target: "shop-fs", backupId: later.id, collections: ["orders"] };
     const ok = await answerOf(previewAction(portal, admin, "backups.restore", { input: laterInput }), answerData);
-    flip(later.file!);
     const req = await answerOf(submitAction(portal, admin, "backups.restore", { input: laterInput, confirm: "shop-fs", idempotencyKey: "restore-fs-0004", precondition: (ok.body.preview as { precondition?: string }).precondition }));
+    expect(req.status).toBe(202);
+    flip(later.file!);
     await answerOf(decideApproval(portal, admin2, String(req.body.runId), "approve"));
     const run = await settle(String(req.body.runId));
-    expect(run.status).toBe("failed");
-    expect(JSON.stringify(run.result ?? run)).toMatch(/no longer matches its manifest's checksum/);
+    // The approval re-runs the dry run, which now refuses it: nothing is restored, the requester is told why.
+    expect(run.status).toBe("superseded");
+    expect(String(run.error)).toMatch(/no longer matches its manifest's checksum/);
   }, 60_000);
 
   it("a changed document whose checksum was made to match is caught by the restore's digests", async () => {
@@ -237,8 +247,9 @@ describe("schedules are cron jobs", () => {
     const jobs = await portal.registry.probes.get("cron.jobs")!.def.read(read());
     expect(jobs.rows).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ job: "backup-shop-fs", schedule: expect.stringContaining("(0 3 * * *)"), timezone: "Europe/Berlin" }),
-        expect.objectContaining({ job: "verify-shop-fs", schedule: expect.stringContaining("(30 3 * * *)") }),
+        // The job's own zone is named once, beside its schedule.
+        expect.objectContaining({ job: "backup-shop-fs", schedule: expect.stringContaining("(0 3 * * *, Europe/Berlin)") }),
+        expect.objectContaining({ job: "verify-shop-fs", schedule: expect.stringContaining("(30 3 * * *, Europe/Berlin)") }),
       ]),
     );
     expect(portal.registry.probes.has("backups.backup-shop-fs")).toBe(true);

@@ -8,7 +8,7 @@ test("a refund asked for in the portal is approved from the Slack sandbox", asyn
   await signInAs(page, "responder", "/runbooks/stripe-reconciliation");
   await hydrated(page);
   const button = page.locator('[data-id="stripe.refund"]').getByTestId("action-button");
-  await expect(button).toContainText("ask");
+  await expect(button).toContainText("Ask an admin…");
   await button.click();
   const dialog = page.getByRole("dialog");
   await dialog.locator('input[name="paymentIntentId"]').fill("pi_demo_wx1001");

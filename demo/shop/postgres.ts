@@ -161,6 +161,7 @@ export async function createShopDatabase(serverUrl: string, engine: Started["eng
   let url = serverUrl;
   if (engine === "postgresql") {
     const admin = new pg.Client({ connectionString: serverUrl.replace(/\/[^/]*$/, "/postgres") });
+    admin.on("error", () => {}); // a connection dropped by the server fails the query in hand; unheard, it would end the process
     await admin.connect();
     try {
       await admin.query(`drop database if exists ${SHOP_DATABASE} with (force)`);
@@ -172,6 +173,7 @@ export async function createShopDatabase(serverUrl: string, engine: Started["eng
     url = serverUrl;
   }
   const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
   await client.connect();
   try {
     await client.query(SHOP_SCHEMA_SQL);
@@ -224,6 +226,8 @@ export const postgresModule: DemoModule = {
     world.provide("postgres.readOnly", shopReadOnlyAccess(url, started.engine));
     const confirm = setTimeout(() => {
       const client = new pg.Client({ connectionString: url });
+      // The shop's server may stop (the demo shutting down) while this one-off runs: heard here, not a crash.
+      client.on("error", (err) => world.log.warn({ err: String(err).slice(0, 300) }, "demo shop: the confirming connection dropped"));
       client
         .connect()
         .then(() => client.query(FRESH_ORDER_CONFIRM_SQL))

@@ -24,6 +24,7 @@ function toolVersion(bin: string, env: Record<string, string | undefined>, signa
 
 async function serverMajor(url: string, signal: AbortSignal): Promise<{ num: number; major: number; db: string }> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, application_name: "opsdeck-doctor" });
+  client.on("error", () => {}); // a dropped connection fails the check's query; unheard, it would end the process
   const onAbort = () => void client.end().catch(() => {});
   signal.addEventListener("abort", onAbort, { once: true });
   try {

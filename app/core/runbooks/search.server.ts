@@ -349,8 +349,11 @@ function searchClose(index: MiniSearch<SearchDoc>, query: string): SearchResult[
 /**
  * Ranked hits: every query word matched counts most (a runbook naming all of "paddle notifications
  * failing" beats one saying "paddle" often), then MiniSearch's BM25 score, then trouble: a runbook
- * whose probes are in warn or critical now counts double.
+ * whose probes are in warn or critical now counts double when it matches every word of the query.
+ * Trouble alone does not lift a runbook that matches only some of the words over one that names
+ * them all (it put the demo's troubled order-health first for "coupon leak").
  */
+const TROUBLE_LIFT = 2;
 export function rankedSearch(index: MiniSearch<SearchDoc>, query: string, troubled: (id: string) => boolean = () => false): { hits: SearchResult[]; fuzzy: boolean } {
   const words = tokenizeQuery(query).map(processTerm).filter((t): t is string => !!t);
   if (!words.length) return { hits: [], fuzzy: false };
@@ -367,7 +370,7 @@ export function rankedSearch(index: MiniSearch<SearchDoc>, query: string, troubl
     let matched = 0;
     for (const t of h.queryTerms) if (wanted.has(t)) matched++;
     const coverage = Math.min(1, matched / words.length);
-    return h.score * (0.25 + coverage * coverage) * (troubled(String(h.id)) ? 2 : 1);
+    return h.score * (0.25 + coverage * coverage) * (coverage === 1 && troubled(String(h.id)) ? TROUBLE_LIFT : 1);
   };
   // MiniSearch's results are this search's own objects: scored in place.
   const scored = hits;

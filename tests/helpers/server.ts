@@ -41,7 +41,7 @@ export async function startServer(options: {
   env?: Record<string, string>;
   dir?: string;
   runbooksDir?: string;
-} = {}): Promise<RunningServer> {
+} = {}, attempt = 1): Promise<RunningServer> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "opsdeck-srv-"));
   if (options.config || !fs.existsSync(path.join(dir, "app-config.yaml"))) {
     fs.writeFileSync(path.join(dir, "app-config.yaml"), YAML.stringify(options.config ?? {}));
@@ -69,7 +69,12 @@ export async function startServer(options: {
   // A loaded machine (several test runs on two cores) can take longer than usual to boot.
   const deadline = Date.now() + Number(process.env.OPSDECK_TEST_SERVER_START_MS ?? 120_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+    if (child.exitCode !== null) {
+      // The free port was taken between the check and the listen (the demo's own sandboxes bind
+      // ephemeral ports while the portal boots): another port, up to three times.
+      if (/port \d+ is already in use/.test(out) && attempt < 3) return startServer({ ...options, dir }, attempt + 1);
+      throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+    }
     try {
       const res = await fetch(`${baseUrl}/healthz`);
       if (res.ok) break;

@@ -19,6 +19,10 @@ import { SystemGroup } from "~/components/overview/system-group";
 import { Time } from "~/components/time";
 import overviewStyles from "~/styles/overview.css";
 
+// The newest open incidents and waiting decisions shown at the top (the rest one link away), so a
+// busy day does not push the systems on fire off a phone's first screen.
+const NOW_ROWS = 3;
+
 export const meta: MetaFunction = () => [{ title: "Overview · Opsdeck" }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: overviewStyles }];
 
@@ -89,11 +93,16 @@ export default function Overview() {
           <h2 id="open-incidents-title">Open incidents</h2>
           {incidents.length ? (
             <ul>
-              {incidents.map((i) => (
+              {incidents.slice(0, NOW_ROWS).map((i) => (
                 <li key={i.id}>
                   <span className={`sev sev-${i.severity}`}>{i.severity}</span> <Link to={`/incidents/${i.id}`}>{i.title}</Link> <span className="muted">({i.status})</span>
                 </li>
               ))}
+              {incidents.length > NOW_ROWS ? (
+                <li>
+                  <Link to="/incidents">{incidents.length - NOW_ROWS} more open</Link>
+                </li>
+              ) : null}
             </ul>
           ) : (
             <p className="muted">No open incident.</p>
@@ -103,7 +112,7 @@ export default function Overview() {
           <h2 id="pending-title">Waiting for an admin</h2>
           {pending.length ? (
             <ul>
-              {pending.map((r) => (
+              {pending.slice(0, NOW_ROWS).map((r) => (
                 <li key={r.runId} data-kind={r.kind}>
                   <Link to={`/runs/${r.runId}`}>{r.title}</Link> <code>{r.target}</code>{" "}
                   <span className="muted">
@@ -111,6 +120,11 @@ export default function Overview() {
                   </span>
                 </li>
               ))}
+              {pending.length > NOW_ROWS ? (
+                <li>
+                  <Link to="/audit">{pending.length - NOW_ROWS} more waiting</Link>
+                </li>
+              ) : null}
             </ul>
           ) : (
             <p className="muted">No approvals or requests waiting.</p>

@@ -1,3 +1,5 @@
+// Runs after deploys.spec.ts (files run in name order on one worker): its redeploy of shop-api
+// changes the demo's newest deployment, which deploys.spec reads as "deployed 40 minutes before detection".
 import { expect, hydrated, test } from "./fixtures";
 
 // Platform commands as written (#33): the deploy runbook's steps become the deploys plugin's guarded

@@ -1,5 +1,6 @@
 import { useFetcher } from "@remix-run/react";
 import { useFormatTime } from "~/components/time";
+import { SnoozeFields } from "./snooze-fields";
 
 export interface AlertRowView {
   id: string;
@@ -42,15 +43,7 @@ export function AlertRowControls({ alert, canAct }: { alert: AlertRowView; canAc
               snooze.submit({ matchers: alert.snoozeMatchers, duration: String(f.get("duration")), comment: String(f.get("comment")) }, { method: "post", action: "/api/silences", encType: "application/json" });
             }}
           >
-            <select name="duration" defaultValue="1h" aria-label="Snooze for">
-              {["30m", "1h", "4h", "24h"].map((d) => (
-                <option key={d}>{d}</option>
-              ))}
-            </select>
-            <input name="comment" required minLength={3} maxLength={1000} placeholder="why" aria-label="Why" />
-            <button type="submit" disabled={snooze.state !== "idle"}>
-              Snooze
-            </button>
+            <SnoozeFields busy={snooze.state !== "idle"} />
           </form>
         </details>
       ) : null}

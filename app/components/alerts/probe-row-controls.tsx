@@ -1,5 +1,6 @@
 import { useFetcher } from "@remix-run/react";
 import { useFormatTime } from "~/components/time";
+import { SnoozeFields } from "./snooze-fields";
 
 export interface ProbeRowStateView {
   acknowledgedBy: string | null;
@@ -36,15 +37,7 @@ export function ProbeRowControls({ probeId, state, canAct }: { probeId: string; 
           <summary>Snooze</summary>
           <snooze.Form method="post" action={action} className="alert-form">
             <input type="hidden" name="intent" value="snooze" />
-            <select name="duration" defaultValue="1h" aria-label="Snooze for">
-              {["30m", "1h", "4h", "24h"].map((d) => (
-                <option key={d}>{d}</option>
-              ))}
-            </select>
-            <input name="comment" required minLength={3} maxLength={1000} placeholder="why" aria-label="Why" />
-            <button type="submit" disabled={snooze.state !== "idle"}>
-              Snooze
-            </button>
+            <SnoozeFields busy={snooze.state !== "idle"} />
           </snooze.Form>
         </details>
       ) : null}
